@@ -1,0 +1,39 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Personal data never reaches the logs: driver ids, names, ID numbers and pass contents are
+ * redacted wherever they appear (top level or one or two levels down).
+ */
+const SENSITIVE_KEYS = ['sub', 'driverId', 'driverName', 'personName', 'idNumber', 'code', 'pass', 'rawCode'];
+export const REDACT_PATHS = SENSITIVE_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where to write; stdout by default. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env.GATEPOST_LOG_LEVEL ?? 'info';
+  const opts = { level, base: { app: 'gatepost' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return options.destination ? pino(opts, options.destination as pino.DestinationStream) : pino(opts);
+}
+
+/** A logger that drops everything, for tests that do not look at logs. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** Shows only the shape of a code for logs: its prefix and length, never its content. */
+export function maskCode(code: string): string {
+  const prefix = /^[A-Z0-9]{2,4}:/.exec(code)?.[0] ?? '';
+  return `${prefix}…(${code.length} chars)`;
+}
+
+/** Bytes as hex for device error logs, cut to a readable length. */
+export function hex(bytes: Uint8Array, max = 64): string {
+  const shown = Buffer.from(bytes.subarray(0, max)).toString('hex');
+  return bytes.length > max ? `${shown}…(+${bytes.length - max} bytes)` : shown;
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import { migrateConfig } from './migrate.ts';
+import { type SiteConfig, SiteConfigSchema } from './schema.ts';
+
+export interface ConfigProblem {
+  /** Dotted path of the field, e.g. `checkpoints[0].lanes[1].devices.scanner.port.baudRate`. */
+  path: string;
+  message: string;
+}
+
+/** Parses and validates a config object; throws a GatepostError listing every problem. */
+export function parseConfig(raw: unknown, source = 'config'): SiteConfig {
+  const migrated = migrateConfig(raw);
+  const result = SiteConfigSchema.safeParse(migrated, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = describeIssues(result.error.issues);
+  throw new GatepostError(ErrorCode.ConfigInvalid, `${source} is not valid:\n${formatProblems(problems)}`, {
+    problems,
+  });
+}
+
+/** Reads a YAML or JSON config file. */
+export function loadConfigFile(file: string): SiteConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GatepostError(ErrorCode.ConfigUnreadable, `cannot read config file ${file}: ${errorMessage(e)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new GatepostError(ErrorCode.ConfigUnreadable, `config file ${file} is not valid YAML/JSON: ${errorMessage(e)}`);
+  }
+  return parseConfig(raw, file);
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(top level)';
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  return problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than "invalid input".
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? [];
+      out.push(...describeIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+      continue;
+    }
+    out.push({ path: formatPath(issue.path), message: plainMessage(issue) });
+  }
+  return out;
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length));
+}
+
+function plainMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined
+        ? `is required (${issue.expected})`
+        : `must be a ${issue.expected}, not ${describeValue(issue.input)}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `needs at least ${issue.minimum} entries` : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `allows at most ${issue.maximum} entries` : `must be at most ${issue.maximum}`;
+    default:
+      return issue.message;
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,104 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Clock } from '../../core/clock.ts';
+import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { GatewayState } from './payloads.ts';
+import { topicFor } from './topics.ts';
+
+export interface GatewayClientOptions {
+  url: string;
+  site: string;
+  version: string;
+  clock: Clock;
+  log: Logger;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The gateway's own connection to the local broker (embedded or external). It announces the
+ * gateway `online` (retained) and leaves a last will of `offline`/`lost`, so any client sees the
+ * gateway disappear. A clean `stop` replaces the will with `offline`/`shutdown`.
+ */
+export class GatewayClient {
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly opts: GatewayClientOptions,
+  ) {}
+
+  static async connect(opts: GatewayClientOptions): Promise<GatewayClient> {
+    const stateTopic = topicFor('gatewayState', { site: opts.site });
+    const will: GatewayState = { state: 'offline', at: opts.clock.now(), reason: 'lost', version: opts.version };
+    const options: IClientOptions = {
+      clientId: `gatepost-${opts.site}-gateway`,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      will: { topic: stateTopic, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      ...(opts.username ? { username: opts.username, password: opts.password } : {}),
+    };
+    const client = mqtt.connect(opts.url, options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+        setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+      });
+    } catch (e) {
+      client.end(true);
+      throw new GatepostError(
+        ErrorCode.UplinkFailed,
+        `cannot connect to the local broker at ${opts.url}: ${errorMessage(e)}`,
+      );
+    }
+    client.on('error', (err) => opts.log.warn({ err: err.message }, 'local broker connection error'));
+    client.on('offline', () => opts.log.warn('local broker connection lost; reconnecting'));
+    const gc = new GatewayClient(client, opts);
+    await gc.publishState('online', 'started');
+    return gc;
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Publishes a JSON payload at QoS 1; resolves when the broker has it (PUBACK). */
+  publish(topic: string, payload: unknown, retain = false): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.publish(topic, JSON.stringify(payload), { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Subscribes and hands each message's topic and raw payload to `onMessage`. */
+  async subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void> {
+    this.client.on('message', (topic, payload) => {
+      if (topicMatches(filter, topic)) onMessage(topic, payload);
+    });
+    await this.client.subscribeAsync(filter, { qos: 1 });
+  }
+
+  private publishState(state: GatewayState['state'], reason: GatewayState['reason']): Promise<void> {
+    const payload: GatewayState = { state, at: this.opts.clock.now(), reason, version: this.opts.version };
+    return this.publish(topicFor('gatewayState', { site: this.opts.site }), payload, true);
+  }
+
+  /** Publishes the clean `offline` state and disconnects (the will is not sent). */
+  async stop(): Promise<void> {
+    if (this.client.connected) {
+      await this.publishState('offline', 'shutdown').catch(() => undefined);
+    }
+    await this.client.endAsync();
+  }
+}
+
+/** MQTT filter matching with `+` and `#`. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** Retained state of the gateway itself; also its last will (`offline`, reason `lost`). */
+export const GatewayStateSchema = z
+  .object({
+    state: z.enum(['online', 'offline']),
+    at: z.number().int().describe('Epoch ms'),
+    reason: z.enum(['started', 'shutdown', 'lost']).describe('`lost` is the last will, sent by the broker'),
+    version: z.string(),
+  })
+  .strict();
+export type GatewayState = z.infer<typeof GatewayStateSchema>;
+
+/** The data of a `scan` record: one code read by a lane's scanner. */
+export const ScanDataSchema = z
+  .object({
+    lane: z.string(),
+    kind: z.enum(['GP1', 'HC1', 'unverified']).describe('By prefix; verification is a later step'),
+    code: z.string().describe('The code as scanned. Personal data: never logged'),
+    bytes: z.number().int().positive(),
+  })
+  .strict();
+export type ScanData = z.infer<typeof ScanDataSchema>;
+
+export function codeKind(code: string): ScanData['kind'] {
+  if (code.startsWith('GP1:')) return 'GP1';
+  if (code.startsWith('HC1:')) return 'HC1';
+  return 'unverified';
+}
+
+/** Retained health of one device. */
+export const DeviceHealthSchema = z
+  .object({
+    device: z.string(),
+    state: z.enum(['online', 'offline', 'degraded']),
+    at: z.number().int(),
+    reason: z.string().optional(),
+  })
+  .strict();
+export type DeviceHealth = z.infer<typeof DeviceHealthSchema>;
