@@ -42,7 +42,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   let tcpPort: number | undefined;
   let wsPort: number | undefined;
 
-  aedes.on('clientError', (client, err) => opts.log.debug({ client: client?.id, err: err.message }, 'mqtt client error'));
+  aedes.on('clientError', (client, err) =>
+    opts.log.debug({ client: client?.id, err: err.message }, 'mqtt client error'),
+  );
   aedes.on('connectionError', (client, err) =>
     opts.log.debug({ client: client?.id, err: err.message }, 'mqtt connection error'),
   );
@@ -74,6 +76,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
       });
       wss = new WebSocketServer({ server: http, path: opts.websocket.path });
+      // ws re-emits the HTTP server's errors; listen() below reports them, so only log here.
+      wss.on('error', (err) => opts.log.debug({ err: err.message }, 'websocket listener error'));
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());

@@ -34,7 +34,8 @@ export class ScaledClock implements Clock {
     readonly scale = 1,
     private readonly startAt = Date.now(),
   ) {
-    if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`clock scale must be > 0, got ${scale}`);
+    if (!(scale > 0) || !Number.isFinite(scale))
+      throw new RangeError(`clock scale must be > 0, got ${scale}`);
   }
 
   now(): number {

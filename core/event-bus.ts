@@ -26,7 +26,9 @@ export class EventBus<Events extends Record<string, unknown>> {
       try {
         const result = (listener as (p: Events[K]) => unknown)(payload);
         if (result instanceof Promise) {
-          result.catch((err: unknown) => this.log.error({ err, event: String(event) }, 'event listener failed'));
+          result.catch((err: unknown) =>
+            this.log.error({ err, event: String(event) }, 'event listener failed'),
+          );
         }
       } catch (err) {
         this.log.error({ err, event: String(event) }, 'event listener failed');

@@ -5,7 +5,12 @@ const gpioLine = z.number().int().min(0).max(1023);
 
 /** Timing and safety rules shared by both barrier kinds (datasheet section 3). */
 const BarrierTimingShape = {
-  travelTimeoutMs: z.number().int().positive().default(6000).describe('Fault if the commanded limit is not reached in time'),
+  travelTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(6000)
+    .describe('Fault if the commanded limit is not reached in time'),
   autoCloseAfterClearMs: z.number().int().nonnegative().default(2000),
   closeIfNoVehicleMs: z.number().int().positive().default(30000),
 };
@@ -13,7 +18,10 @@ const BarrierTimingShape = {
 export const GpioBarrierConfigSchema = z
   .object({
     kind: z.literal('gpio'),
-    chip: z.string().default('gpiochip0').describe('GPIO chip name; "virtual" chips are used by the simulator'),
+    chip: z
+      .string()
+      .default('gpiochip0')
+      .describe('GPIO chip name; "virtual" chips are used by the simulator'),
     lines: z
       .object({
         open: gpioLine,
@@ -39,7 +47,10 @@ export const SerialBarrierConfigSchema = z
   })
   .strict();
 
-export const BarrierConfigSchema = z.discriminatedUnion('kind', [GpioBarrierConfigSchema, SerialBarrierConfigSchema]);
+export const BarrierConfigSchema = z.discriminatedUnion('kind', [
+  GpioBarrierConfigSchema,
+  SerialBarrierConfigSchema,
+]);
 export type BarrierConfig = z.infer<typeof BarrierConfigSchema>;
 export type GpioBarrierConfig = z.infer<typeof GpioBarrierConfigSchema>;
 export type SerialBarrierConfig = z.infer<typeof SerialBarrierConfigSchema>;

@@ -8,7 +8,12 @@ export const ScannerConfigSchema = z
     terminator: z.enum(['CR', 'LF', 'CRLF']).default('CR').describe('Byte(s) that end each code'),
     stxEtx: z.boolean().default(false).describe('Codes are wrapped in STX 0x02 ... ETX 0x03'),
     maxCodeBytes: z.number().int().min(1).max(4096).default(4096),
-    interByteGapMs: z.number().int().positive().default(100).describe('A longer gap inside a code truncates it'),
+    interByteGapMs: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe('A longer gap inside a code truncates it'),
   })
   .strict();
 export type ScannerConfig = z.infer<typeof ScannerConfigSchema>;

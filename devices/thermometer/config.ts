@@ -9,7 +9,12 @@ export const ThermometerConfigSchema = z
     pollIntervalMs: z.number().int().positive().default(200),
     responseTimeoutMs: z.number().int().positive().default(150),
     offlineAfterFailures: z.number().int().positive().default(5),
-    stableWindowMs: z.number().int().positive().default(2000).describe('Publish after this long of stable readings'),
+    stableWindowMs: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe('Publish after this long of stable readings'),
     plausibleMinC: z.number().default(30),
     plausibleMaxC: z.number().default(45),
   })

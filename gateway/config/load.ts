@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { migrateConfig } from './migrate.ts';
 import { type SiteConfig, SiteConfigSchema } from './schema.ts';
 
@@ -28,13 +28,19 @@ export function loadConfigFile(file: string): SiteConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new GatepostError(ErrorCode.ConfigUnreadable, `cannot read config file ${file}: ${errorMessage(e)}`);
+    throw new GatepostError(
+      ErrorCode.ConfigUnreadable,
+      `cannot read config file ${file}: ${errorMessage(e)}`,
+    );
   }
   let raw: unknown;
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new GatepostError(ErrorCode.ConfigUnreadable, `config file ${file} is not valid YAML/JSON: ${errorMessage(e)}`);
+    throw new GatepostError(
+      ErrorCode.ConfigUnreadable,
+      `config file ${file} is not valid YAML/JSON: ${errorMessage(e)}`,
+    );
   }
   return parseConfig(raw, file);
 }
@@ -81,9 +87,13 @@ function plainMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array' ? `needs at least ${issue.minimum} entries` : `must be at least ${issue.minimum}`;
+      return issue.origin === 'array'
+        ? `needs at least ${issue.minimum} entries`
+        : `must be at least ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'array' ? `allows at most ${issue.maximum} entries` : `must be at most ${issue.maximum}`;
+      return issue.origin === 'array'
+        ? `allows at most ${issue.maximum} entries`
+        : `must be at most ${issue.maximum}`;
     default:
       return issue.message;
   }

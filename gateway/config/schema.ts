@@ -9,7 +9,10 @@ export const CONFIG_VERSION = 1;
 
 const id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or dashes (it is used in MQTT topics)');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,31}$/,
+    'must be 1-32 lowercase letters, digits or dashes (it is used in MQTT topics)',
+  );
 
 const listener = (port: number) =>
   z
@@ -22,6 +25,13 @@ const listener = (port: number) =>
 
 export const BrokerConfigSchema = z
   .object({
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+      .optional()
+      .describe('Use this broker (e.g. a shared broker cluster) instead of starting the embedded one'),
+    username: z.string().optional().describe("The gateway's own credentials on that broker"),
+    password: z.string().optional(),
     tcp: listener(1883).prefault({}),
     websocket: listener(9001)
       .extend({ path: z.string().startsWith('/').default('/mqtt') })
@@ -30,7 +40,11 @@ export const BrokerConfigSchema = z
       .boolean()
       .default(true)
       .describe('Let clients on 127.0.0.1/::1 connect without credentials (demo and bench work)'),
-    maxPacketBytes: z.number().int().positive().default(256 * 1024),
+    maxPacketBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024),
   })
   .strict();
 
@@ -59,7 +73,11 @@ export const StorageConfigSchema = z
       .int()
       .positive()
       .default(2 * 1024 ** 3),
-    maxAgeDays: z.number().positive().default(90).describe('Delivered records older than this may be reclaimed'),
+    maxAgeDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe('Delivered records older than this may be reclaimed'),
     alarmRatios: z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)]).default([0.8, 0.95]),
     groupCommitMs: z.number().nonnegative().default(2).describe('Longest wait to batch rows into one fsync'),
     personalDataRetentionDays: z.number().positive().default(30),
@@ -71,7 +89,10 @@ export const LaneConfigSchema = z
     id,
     name: z.string().min(1),
     kind: z.enum(['entry', 'yard-exit']).default('entry'),
-    hasLoop: z.boolean().default(true).describe('Without a loop detector a transit begins with the first scan'),
+    hasLoop: z
+      .boolean()
+      .default(true)
+      .describe('Without a loop detector a transit begins with the first scan'),
     decisionTimeoutMs: z.number().int().positive().default(20000),
     devices: z
       .object({
@@ -136,7 +157,10 @@ export const DecisionRulesSchema = z
 
 export const PassesConfigSchema = z
   .object({
-    trustListPath: z.string().optional().describe('Trust list JSON (keys for GP1, dsc for HC1); reloaded on change'),
+    trustListPath: z
+      .string()
+      .optional()
+      .describe('Trust list JSON (keys for GP1, dsc for HC1); reloaded on change'),
     clockSkewSeconds: z.number().int().nonnegative().default(300),
     replayWindowSeconds: z.number().int().nonnegative().default(600),
     idNumbers: z.enum(['full', 'masked', 'hashed']).default('masked'),
@@ -185,21 +209,27 @@ function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void {
   const laneIds = new Map<string, string>();
   const lanes: { lane: LaneConfig; path: (string | number)[] }[] = [];
   cfg.checkpoints.forEach((cp, ci) => {
-    cp.lanes.forEach((lane, li) => lanes.push({ lane, path: ['checkpoints', ci, 'lanes', li] }));
+    cp.lanes.forEach((lane, li) => {
+      lanes.push({ lane, path: ['checkpoints', ci, 'lanes', li] });
+    });
   });
-  cfg.yard.exitLanes.forEach((lane, li) => lanes.push({ lane, path: ['yard', 'exitLanes', li] }));
+  cfg.yard.exitLanes.forEach((lane, li) => {
+    lanes.push({ lane, path: ['yard', 'exitLanes', li] });
+  });
 
   const ports = new Map<string, string>();
   const gpio = new Map<string, string>();
   const claimPort = (portPath: string, owner: string, path: (string | number)[]) => {
     const prev = ports.get(portPath);
-    if (prev) ctx.addIssue({ code: 'custom', path, message: `serial port ${portPath} is already used by ${prev}` });
+    if (prev)
+      ctx.addIssue({ code: 'custom', path, message: `serial port ${portPath} is already used by ${prev}` });
     else ports.set(portPath, owner);
   };
 
   for (const { lane, path } of lanes) {
     const prevLane = laneIds.get(lane.id);
-    if (prevLane) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `lane id "${lane.id}" is used twice` });
+    if (prevLane)
+      ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `lane id "${lane.id}" is used twice` });
     laneIds.set(lane.id, lane.id);
     const d = lane.devices;
     claimPort(d.scanner.port.path, `${lane.id} scanner`, [...path, 'devices', 'scanner', 'port', 'path']);
@@ -219,7 +249,8 @@ function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void {
         const key = `${d.barrier.chip}:${line}`;
         const prev = gpio.get(key);
         const p = [...path, 'devices', 'barrier', 'lines', name];
-        if (prev) ctx.addIssue({ code: 'custom', path: p, message: `GPIO line ${key} is already used by ${prev}` });
+        if (prev)
+          ctx.addIssue({ code: 'custom', path: p, message: `GPIO line ${key} is already used by ${prev}` });
         else gpio.set(key, `${lane.id} ${name}`);
       }
     }
@@ -232,7 +263,11 @@ function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void {
       for (let n = range.from; n <= range.to; n++) {
         const label = bayLabel(range.prefix, n);
         if (bays.has(label)) {
-          ctx.addIssue({ code: 'custom', path: ['yard', 'zones', zi, 'bays', ri], message: `bay ${label} is defined twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['yard', 'zones', zi, 'bays', ri],
+            message: `bay ${label} is defined twice`,
+          });
           return;
         }
         bays.add(label);

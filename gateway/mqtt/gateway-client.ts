@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock } from '../../core/clock.ts';
-import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { GatewayState } from './payloads.ts';
 import { topicFor } from './topics.ts';
@@ -28,7 +28,12 @@ export class GatewayClient {
 
   static async connect(opts: GatewayClientOptions): Promise<GatewayClient> {
     const stateTopic = topicFor('gatewayState', { site: opts.site });
-    const will: GatewayState = { state: 'offline', at: opts.clock.now(), reason: 'lost', version: opts.version };
+    const will: GatewayState = {
+      state: 'offline',
+      at: opts.clock.now(),
+      reason: 'lost',
+      version: opts.version,
+    };
     const options: IClientOptions = {
       clientId: `gatepost-${opts.site}-gateway`,
       clean: true,
@@ -65,7 +70,9 @@ export class GatewayClient {
   /** Publishes a JSON payload at QoS 1; resolves when the broker has it (PUBACK). */
   publish(topic: string, payload: unknown, retain = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.publish(topic, JSON.stringify(payload), { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
+      this.client.publish(topic, JSON.stringify(payload), { qos: 1, retain }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   }
 

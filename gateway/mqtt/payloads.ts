@@ -38,3 +38,18 @@ export const DeviceHealthSchema = z
   })
   .strict();
 export type DeviceHealth = z.infer<typeof DeviceHealthSchema>;
+
+/** The data of a `device-error` record: bad input from a device, reported and survived. */
+export const DeviceErrorDataSchema = z
+  .object({
+    lane: z.string(),
+    device: z.enum(['scanner', 'thermometer', 'barrier']),
+    kind: z
+      .string()
+      .describe('Short cause: too-long, truncated, invalid-utf8, nul, noise, timeout, crc, exception, ...'),
+    errorCode: z.number().int().describe('GatepostError code (200-499 for devices)'),
+    message: z.string(),
+    bytes: z.number().int().nonnegative().optional().describe('Bytes discarded with this error'),
+  })
+  .strict();
+export type DeviceErrorData = z.infer<typeof DeviceErrorDataSchema>;

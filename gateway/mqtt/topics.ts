@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { DeviceHealthSchema, GatewayStateSchema, ScanDataSchema } from './payloads.ts';
+import type { z } from 'zod';
+import { DeviceErrorDataSchema, DeviceHealthSchema, GatewayStateSchema, ScanDataSchema } from './payloads.ts';
 import { recordSchema } from './record.ts';
 
 /**
@@ -36,7 +36,16 @@ export const TOPICS = {
     schema: recordSchema(ScanDataSchema),
     retained: false,
     publisher: 'gateway',
-    description: 'A code read by the lane scanner, after it is committed to the store. A record of the lane stream.',
+    description:
+      'A code read by the lane scanner, after it is committed to the store. A record of the lane stream.',
+  }),
+  laneDeviceError: def({
+    pattern: 'gatepost/{site}/lane/{lane}/device-error',
+    schema: recordSchema(DeviceErrorDataSchema),
+    retained: false,
+    publisher: 'gateway',
+    description:
+      'Bad input from a lane device (an over-long, truncated or invalid code, line noise, a Modbus timeout, ...): counted, recorded, survived.',
   }),
   deviceHealth: def({
     pattern: 'gatepost/{site}/lane/{lane}/device/{device}/health',
@@ -54,7 +63,8 @@ export type PayloadOf<T extends TopicName> = z.infer<(typeof TOPICS)[T]['schema'
 export function topicFor(name: TopicName, params: Record<string, string>): string {
   return TOPICS[name].pattern.replace(/\{(\w+)\}/g, (_, key: string) => {
     const v = params[key];
-    if (v === undefined || v === '' || /[/+#]/.test(v)) throw new Error(`topic ${name}: bad or missing "${key}"`);
+    if (v === undefined || v === '' || /[/+#]/.test(v))
+      throw new Error(`topic ${name}: bad or missing "${key}"`);
     return v;
   });
 }

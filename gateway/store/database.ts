@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { migrate } from './migrations.ts';
 
 /**
@@ -19,8 +19,13 @@ export function openDatabase(path: string): Database {
     migrate(db);
     return db;
   } catch (e) {
-    throw new GatepostError(ErrorCode.StoreFailed, `cannot open the store at ${path}: ${errorMessage(e)}`, { path }, {
-      cause: e,
-    });
+    throw new GatepostError(
+      ErrorCode.StoreFailed,
+      `cannot open the store at ${path}: ${errorMessage(e)}`,
+      { path },
+      {
+        cause: e,
+      },
+    );
   }
 }

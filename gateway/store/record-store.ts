@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Clock } from '../../core/clock.ts';
-import { ErrorCode, GatepostError, errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { recordId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord, Stream } from '../mqtt/record.ts';
@@ -64,7 +64,12 @@ export class RecordStore {
       data,
     };
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, json: JSON.stringify(data), resolve: resolve as (r: GatepostRecord) => void, reject });
+      this.queue.push({
+        record,
+        json: JSON.stringify(data),
+        resolve: resolve as (r: GatepostRecord) => void,
+        reject,
+      });
       if (!this.flushTimer) {
         this.flushTimer = setTimeout(() => this.flush(), this.opts.groupCommitMs);
       }
@@ -86,9 +91,14 @@ export class RecordStore {
       // The transaction rolled back: none of the batch is stored. Give the sequence numbers back
       // so that streams stay gapless, and fail every caller loudly.
       this.reloadSequences();
-      const err = new GatepostError(ErrorCode.StoreFailed, `store commit failed: ${errorMessage(e)}`, undefined, {
-        cause: e,
-      });
+      const err = new GatepostError(
+        ErrorCode.StoreFailed,
+        `store commit failed: ${errorMessage(e)}`,
+        undefined,
+        {
+          cause: e,
+        },
+      );
       this.opts.log.error({ err, rows: batch.length }, 'store commit failed');
       for (const p of batch) p.reject(err);
       return;
@@ -99,7 +109,9 @@ export class RecordStore {
   /** Records of a stream in order, from `fromSeq` on. */
   readStream(stream: Stream, fromSeq = 1, limit = 1000): GatepostRecord[] {
     const rows = this.opts.db
-      .prepare('SELECT id, stream, seq, type, at, data FROM records WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?')
+      .prepare(
+        'SELECT id, stream, seq, type, at, data FROM records WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?',
+      )
       .all(stream, fromSeq, limit) as RecordRow[];
     return rows.map((r) => this.fromRow(r));
   }
@@ -116,7 +128,9 @@ export class RecordStore {
 
   private reloadSequences(): void {
     this.nextSeq.clear();
-    for (const row of this.opts.db.prepare('SELECT stream, MAX(seq) AS seq FROM records GROUP BY stream').all() as {
+    for (const row of this.opts.db
+      .prepare('SELECT stream, MAX(seq) AS seq FROM records GROUP BY stream')
+      .all() as {
       stream: string;
       seq: number;
     }[]) {
@@ -132,7 +146,15 @@ export class RecordStore {
   }
 
   private fromRow(r: RecordRow): GatepostRecord {
-    return { id: r.id, site: this.opts.site, stream: r.stream, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) };
+    return {
+      id: r.id,
+      site: this.opts.site,
+      stream: r.stream,
+      seq: r.seq,
+      type: r.type,
+      at: r.at,
+      data: JSON.parse(r.data),
+    };
   }
 }
 

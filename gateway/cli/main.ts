@@ -1,0 +1,37 @@
+import { brokerCommand } from './broker-command.ts';
+import { checkConfigCommand } from './check-config-command.ts';
+import { startCommand } from './start-command.ts';
+
+const USAGE = `usage: gatepost <command> [options]
+
+commands:
+  start [--config FILE]            run the gateway (default: config/demo.yaml, simulated devices)
+  broker [--config FILE]           run only the embedded MQTT broker of a config
+  check-config FILE                validate a site config; prints each problem with its field path
+  verify CODE [--at ISO] [--trust FILE ...]
+                                   verify a pass offline and print the verdict as JSON
+`;
+
+type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => startCommand,
+  broker: async () => brokerCommand,
+  'check-config': async () => checkConfigCommand,
+  verify: async () => (await import('./verify-command.ts')).verifyCommand,
+};
+
+/** Runs one `gatepost` command; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`gatepost: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return (await load())(rest, process.stdout, process.stderr);
+}

@@ -1,0 +1,44 @@
+import { ScaledClock } from '../../core/clock.ts';
+import { isGatepostError } from '../../core/errors.ts';
+import { createLogger } from '../../core/logger.ts';
+import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
+import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
+import { startGateway } from '../app.ts';
+import { configFromArgs, untilSignal } from './options.ts';
+
+/**
+ * `gatepost start [--config FILE]`: the gateway until Ctrl-C. With `simulation.enabled` in the
+ * config (the demo), the simulated devices and their traffic run in this process too.
+ */
+export async function startCommand(argv: string[], _out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
+  const config = configFromArgs(argv, err);
+  if (!config) return 1;
+  const log = createLogger();
+  const clock = new ScaledClock(config.simulation.enabled ? config.simulation.timeScale : 1);
+  let serial: import('../../devices/serial/link.ts').SerialOpener = new SerialPortOpener();
+  let simulation: { stop(): Promise<void> } | undefined;
+  try {
+    if (config.simulation.enabled) {
+      const { startDemoSimulation } = await import('../../sim/demo.ts');
+      const sim = await startDemoSimulation({ config, clock, log: log.child({ part: 'sim' }) });
+      simulation = sim;
+      if (sim.opener) serial = sim.opener;
+    }
+    const gateway = await startGateway({ config, clock, log, serial, gpio: gpioFor });
+    const sig = await untilSignal();
+    log.info({ signal: sig }, 'shutting down');
+    await gateway.stop();
+    await simulation?.stop();
+    return 0;
+  } catch (e) {
+    await simulation?.stop();
+    if (!isGatepostError(e)) throw e;
+    err.write(`gatepost start: ${e.message}\n`);
+    return 1;
+  }
+}
+
+function gpioFor(chip: string) {
+  if (chip === 'virtual' || chip.startsWith('virtual-')) return virtualGpioChip(chip);
+  throw new Error(`GPIO chip ${chip}: only virtual chips are wired yet`);
+}

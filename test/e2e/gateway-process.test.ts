@@ -1,0 +1,102 @@
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { AnyRecordSchema } from '../../gateway/mqtt/record.ts';
+import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+function track(gw: GatewayProcess): GatewayProcess {
+  cleanup.push(async () => {
+    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
+    await gw.exited;
+  });
+  return gw;
+}
+
+describe('the gatepost process', () => {
+  it('runs the demo: scans from simulated scanners appear on the broker; Ctrl-C leaves a clean offline state', async () => {
+    const gw = track(spawnGateway(demoConfigForTest()));
+    const listening = await gw.waitForLog((l) => l.msg === 'broker listening');
+    await gw.waitForLog((l) => l.msg === 'gateway ready');
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${listening.tcpPort}`);
+    cleanup.push(() => client.endAsync());
+    const scan = new Promise<unknown>((resolve) =>
+      client.on('message', (topic, payload) => {
+        if (topic.endsWith('/scan')) resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    await client.subscribeAsync('gatepost/demo/#', { qos: 1 });
+    expect(AnyRecordSchema.parse(await scan)).toMatchObject({ type: 'scan', site: 'demo' });
+
+    gw.child.kill('SIGINT');
+    // The broker goes down with the process; what it said last is `offline`/`shutdown`.
+    const states: unknown[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic === 'gatepost/demo/gateway/state') states.push(JSON.parse(payload.toString()));
+    });
+    expect(await gw.exited).toEqual({ code: 0, signal: null });
+    expect(states.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+  });
+
+  it('when the gateway dies, the broker publishes its last will: offline, lost', async () => {
+    const broker: EmbeddedBroker = await startEmbeddedBroker({
+      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
+      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
+      log: silentLogger(),
+    });
+    cleanup.push(() => broker.close());
+    const config = demoConfigForTest();
+    config.broker.url = broker.url;
+    config.simulation = { enabled: false };
+    const gw = track(spawnGateway(config));
+    await gw.waitForLog((l) => l.msg === 'gateway ready');
+
+    const watcher = await mqtt.connectAsync(broker.url ?? '');
+    cleanup.push(() => watcher.endAsync());
+    const states: Record<string, unknown>[] = [];
+    watcher.on('message', (_t, p) => states.push(JSON.parse(p.toString())));
+    await watcher.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    await expect.poll(() => states.at(-1)?.state).toBe('online');
+
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    await expect
+      .poll(() => states.at(-1), { timeout: 5000 })
+      .toMatchObject({ state: 'offline', reason: 'lost' });
+  });
+
+  it('refuses an invalid config with the field path and exits 1', async () => {
+    const config = demoConfigForTest();
+    config.checkpoints[0].lanes[0].devices.thermometer.slaveAddress = 300;
+    const gw = track(spawnGateway(config));
+    const { code } = await gw.exited;
+    expect(code).toBe(1);
+    expect(gw.stderr()).toContain(
+      'checkpoints[0].lanes[0].devices.thermometer.slaveAddress: must be at most 247',
+    );
+  });
+
+  it('names the port and the config field when the broker port is taken', async () => {
+    const squatter = await startEmbeddedBroker({
+      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
+      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
+      log: silentLogger(),
+    });
+    cleanup.push(() => squatter.close());
+    const config = demoConfigForTest();
+    config.broker.tcp.port = squatter.tcpPort;
+    const gw = track(spawnGateway(config));
+    const { code } = await gw.exited;
+    expect(code).toBe(1);
+    expect(gw.stderr()).toContain(
+      `port ${squatter.tcpPort} on 127.0.0.1 is already in use by another program`,
+    );
+    expect(gw.stderr()).toContain('change broker.tcp.port in the config');
+    expect(gw.stderr()).not.toContain('    at ');
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { openDatabase } from '../../gateway/store/database.ts';
+import { MIGRATIONS } from '../../gateway/store/migrations.ts';
+import { RecordStore } from '../../gateway/store/record-store.ts';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+function open(path = join(mkdtempSync(join(tmpdir(), 'gatepost-store-')), 'g.db')) {
+  const db = openDatabase(path);
+  const store = new RecordStore({
+    db,
+    site: 'demo',
+    clock: new ManualClock(),
+    log: silentLogger(),
+    groupCommitMs: 2,
+  });
+  closers.push(() => {
+    store.close();
+    db.close();
+  });
+  return { db, store, path };
+}
+
+describe('RecordStore', () => {
+  it('opens in WAL mode with synchronous=FULL and the latest schema version', () => {
+    const { db } = open();
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
+  });
+
+  it('numbers each stream without gaps and commits a burst in few transactions', async () => {
+    const { store, db } = open();
+    let commits = 0;
+    db.function('count_commit', () => ++commits);
+    const appended = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => store.append(i % 2 ? 'lane/east-1' : 'yard', 'scan', { i })),
+    );
+    expect(appended.filter((r) => r.stream === 'yard').map((r) => r.seq)).toEqual(
+      Array.from({ length: 150 }, (_, i) => i + 1),
+    );
+    expect(store.count()).toBe(300);
+    const back = store.readStream('lane/east-1', 1, 1000);
+    expect(back.map((r) => (r.data as { i: number }).i)).toEqual(
+      Array.from({ length: 150 }, (_, i) => 2 * i + 1),
+    );
+    expect(back[0]?.id).toBe(appended[1]?.id);
+  });
+
+  it('resolves an append only after its row is on disk, and continues numbering after a reopen', async () => {
+    const first = open();
+    const rec = await first.store.append('gateway', 'started', { v: 1 });
+    // Visible to a second connection as soon as append resolved: it is committed.
+    const { db: other } = open(first.path);
+    expect(other.prepare('SELECT id FROM records WHERE id = ?').get(rec.id)).toEqual({ id: rec.id });
+    first.store.close();
+    const second = new RecordStore({
+      db: other,
+      site: 'demo',
+      clock: new ManualClock(),
+      log: silentLogger(),
+      groupCommitMs: 0,
+    });
+    const next = await second.append('gateway', 'started', { v: 2 });
+    expect(next.seq).toBe(2);
+  });
+
+  it('fails every caller of a batch whose commit fails, and keeps the stream gapless', async () => {
+    const { store, db } = open();
+    await store.append('yard', 'a', { ok: true });
+    db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.type = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END",
+    );
+    const results = await Promise.allSettled([
+      store.append('yard', 'b', {}),
+      store.append('yard', 'poison', {}),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const after = await store.append('yard', 'c', {});
+    expect(after.seq).toBe(2);
+    expect(store.readStream('yard').map((r) => r.type)).toEqual(['a', 'c']);
+  });
+});

@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The demo config with free ports and a fresh database in a temp dir, as a plain object to tweak. */
+export function demoConfigForTest(): Record<string, any> {
+  const raw = parseYaml(readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8')) as Record<string, any>;
+  const dir = mkdtempSync(join(tmpdir(), 'gatepost-e2e-'));
+  raw.broker.tcp = { host: '127.0.0.1', port: 0 };
+  raw.broker.websocket = { host: '127.0.0.1', port: 0 };
+  raw.web = { ...raw.web, host: '127.0.0.1', port: 0 };
+  raw.storage = { path: join(dir, 'gatepost.db') };
+  raw.passes = { ...raw.passes, trustListPath: join(dir, 'trust-list.json') };
+  return raw;
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the first log line that matches. */
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+}
+
+/** Runs `gatepost start --config <file>` as a real child process. */
+export function spawnGateway(config: Record<string, unknown>): GatewayProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'gatepost-cfg-'));
+  const file = join(dir, 'site.yaml');
+  writeFileSync(file, toYaml(config));
+  const child = spawn(process.execPath, [join(ROOT, 'bin/gatepost.js'), 'start', '--config', file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GATEPOST_LOG_LEVEL: 'info' },
+  });
+  const logs: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+  let buffered = '';
+  let errText = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    errText += c.toString();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl = buffered.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      nl = buffered.indexOf('\n');
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      logs.push(parsed);
+      for (const w of [...waiters]) {
+        if (w.match(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      }
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
+  return {
+    child,
+    logs,
+    exited,
+    stderr: () => errText,
+    waitForLog(match, timeoutMs = 15_000) {
+      const found = logs.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${errText.slice(-2000)}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          match,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolvePromise(l);
+          },
+        });
+      });
+    },
+  };
+}
