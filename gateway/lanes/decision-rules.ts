@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { DecisionRulesSchema } from '../config/schema.ts';
 import type { Verdict } from '../passes/verdict.ts';
-import { type Decision, type DecisionReason, OUTCOMES, type Outcome, worse } from './decision.ts';
+import { type Decision, type DecisionReason, type Outcome, outcomeOf, sortReasons } from './decision.ts';
 
 export type DecisionRules = z.infer<typeof DecisionRulesSchema>;
 
@@ -60,11 +60,7 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
     passRules(input.verdict, input.now, rules, add);
   }
 
-  const outcome = reasons.reduce<Outcome>((o, r) => worse(o, r.outcome), 'PASS');
-  // The deciding reasons first, then the others from worst to mildest; stable within a rank.
-  const rank = (o: Outcome) => OUTCOMES.length - OUTCOMES.indexOf(o);
-  reasons.sort((a, b) => rank(a.outcome) - rank(b.outcome));
-  return { outcome, reasons };
+  return { outcome: outcomeOf(reasons), reasons: sortReasons(reasons) };
 }
 
 function passRules(

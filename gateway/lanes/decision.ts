@@ -17,6 +17,9 @@ export const DECISION_REASONS = [
   'no-recent-test',
   'unverified-code',
   'manual-registration',
+  'pass-replayed',
+  'yard-full',
+  'staff-override',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;
@@ -40,4 +43,14 @@ export type Decision = z.infer<typeof DecisionSchema>;
 
 export function worse(a: Outcome, b: Outcome): Outcome {
   return OUTCOMES.indexOf(a) >= OUTCOMES.indexOf(b) ? a : b;
+}
+
+/** The outcome of a set of reasons: the worst one. */
+export function outcomeOf(reasons: readonly DecisionReason[]): Outcome {
+  return reasons.reduce<Outcome>((o, r) => worse(o, r.outcome), 'PASS');
+}
+
+/** Reasons ordered the deciding ones first, then from worst to mildest; stable within a rank. */
+export function sortReasons(reasons: readonly DecisionReason[]): DecisionReason[] {
+  return [...reasons].sort((a, b) => OUTCOMES.indexOf(b.outcome) - OUTCOMES.indexOf(a.outcome));
 }

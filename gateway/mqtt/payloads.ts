@@ -15,7 +15,8 @@ export type GatewayState = z.infer<typeof GatewayStateSchema>;
 export const ScanDataSchema = z
   .object({
     lane: z.string(),
-    kind: z.enum(['GP1', 'HC1', 'unverified']).describe('By prefix; verification is a later step'),
+    transitId: z.uuid().optional().describe('The transit the code was read for (none in maintenance mode)'),
+    kind: z.enum(['GP1', 'HC1', 'unverified']).describe('By prefix; the verdict follows in a `verification` record'),
     code: z.string().describe('The code as scanned. Personal data: never logged'),
     bytes: z.number().int().positive(),
   })

@@ -1,0 +1,74 @@
+import type {
+  BarrierCommandResult,
+  BarrierState,
+  BarrierStateEvent,
+  DeviceErrorEvent,
+  HealthEvent,
+  MeasurementEvent,
+  ScanEvent,
+  TailgateEvent,
+  VehicleEvent,
+} from '../../devices/events.ts';
+import type { Verdict } from '../passes/verdict.ts';
+
+/**
+ * What a lane needs of its devices, the verifier and the yard: typed events and commands only.
+ * The drivers of devices/ fit these shapes; tests use small in-memory fakes.
+ */
+export interface Subscribable<E extends Record<string, unknown>> {
+  on<K extends keyof E>(event: K, listener: (payload: E[K]) => unknown): () => void;
+}
+
+export interface Startable {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export type LaneScanner = Subscribable<{ code: ScanEvent; error: DeviceErrorEvent; health: HealthEvent }> &
+  Startable;
+
+export type LaneThermometer = Subscribable<{
+  measurement: MeasurementEvent;
+  error: DeviceErrorEvent;
+  health: HealthEvent;
+}> &
+  Startable;
+
+export type LaneBarrier = Subscribable<{
+  state: BarrierStateEvent;
+  vehicle: VehicleEvent;
+  tailgate: TailgateEvent;
+  error: DeviceErrorEvent;
+  health: HealthEvent;
+}> &
+  Startable & {
+    readonly state: BarrierState;
+    open(): Promise<BarrierCommandResult>;
+    close(): Promise<BarrierCommandResult>;
+  };
+
+export interface PassCheck {
+  verify(code: string, at: number): Promise<Verdict>;
+}
+
+export interface ReserveRequest {
+  zoneKind: 'parking' | 'isolation';
+  plate?: string;
+  subject?: string;
+  lane: string;
+  transitId: string;
+  reason: string;
+}
+
+export type ReserveResult = { ok: true; bay: string } | { ok: false; reason: string };
+
+/** The yard, as the lanes see it: a bay for a truck, or why not. */
+export interface BayReservations {
+  reserve(req: ReserveRequest): Promise<ReserveResult>;
+}
+
+export interface LaneDevices {
+  scanner: LaneScanner;
+  thermometer: LaneThermometer | undefined;
+  barrier: LaneBarrier;
+}

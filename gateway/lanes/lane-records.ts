@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { BarrierFailureSchema, BarrierStateSchema, HealthStateSchema } from '../../devices/events.ts';
+import { ReasonCodeSchema, StepsSchema } from '../passes/verdict.ts';
+import { DecisionReasonSchema, OutcomeSchema } from './decision.ts';
+
+/**
+ * The data of every record a lane writes, one schema each. A record's type is the key of
+ * LANE_RECORDS; its stream is `lane/<lane id>`.
+ */
+const transitId = z.uuid().describe('The transit this belongs to');
+const lane = z.string();
+
+export const TransitStartSchema = z
+  .object({
+    lane,
+    transitId,
+    trigger: z.enum(['loop', 'scan', 'measurement', 'manual', 'tailgate']),
+    tailgate: z.boolean(),
+  })
+  .strict();
+
+export const TransitEndSchema = z
+  .object({
+    lane,
+    transitId,
+    end: z
+      .enum(['cleared', 'abandoned', 'interrupted'])
+      .describe('interrupted: the gateway restarted mid-transit'),
+    durationMs: z.number().int().nonnegative(),
+    outcome: OutcomeSchema.optional(),
+  })
+  .strict();
+
+/** What the decision rules and the kiosk need of a verdict, without the code itself. */
+export const PassSummarySchema = z
+  .object({
+    kind: z.enum(['GP1', 'HC1', 'unverified']),
+    valid: z.boolean(),
+    steps: StepsSchema,
+    reasons: z.array(ReasonCodeSchema),
+    plate: z.string().optional(),
+    subject: z.string().optional().describe('Pseudonymous holder id (personal data: never logged)'),
+    color: z.enum(['green', 'yellow', 'red']).optional(),
+    certificateType: z.enum(['vaccination', 'recovery', 'test', 'native']).optional(),
+    tests: z.array(
+      z.object({
+        kind: z.enum(['antigen', 'pcr']),
+        result: z.enum(['negative', 'positive']),
+        at: z.number(),
+      }),
+    ),
+    expiresAt: z.number().optional(),
+  })
+  .strict();
+export type PassSummary = z.infer<typeof PassSummarySchema>;
+
+export const VerificationSchema = z
+  .object({ lane, transitId, pass: PassSummarySchema, replayed: z.boolean() })
+  .strict()
+  .describe('The verdict on the pass scanned for a transit (the scan record before it holds the code)');
+
+export const MeasurementRecordSchema = z
+  .object({ lane, transitId, objectC: z.number(), ambientC: z.number(), readings: z.number().int() })
+  .strict();
+
+export const ManualRegistrationSchema = z
+  .object({
+    plate: z.string().min(1).max(16),
+    name: z.string().min(1).max(64),
+    idNumber: z.string().min(4).max(32),
+    origin: z.string().max(64).optional(),
+    destination: z.string().max(64).optional(),
+  })
+  .strict();
+export type ManualRegistration = z.infer<typeof ManualRegistrationSchema>;
+
+export const DecisionRecordSchema = z
+  .object({
+    lane,
+    transitId,
+    outcome: OutcomeSchema,
+    reasons: z.array(DecisionReasonSchema),
+    by: z.enum(['rules', 'staff']),
+    staffId: z.string().optional(),
+    plate: z.string().optional(),
+    temperatureC: z.number().optional(),
+    pass: PassSummarySchema.optional(),
+    manual: ManualRegistrationSchema.optional().describe('ID number kept as configured (passes.idNumbers)'),
+    bay: z.string().optional().describe('The yard bay reserved for YARD and ISOLATE'),
+  })
+  .strict();
+export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
+
+export const BarrierRecordSchema = z
+  .object({
+    lane,
+    transitId: transitId.optional(),
+    action: z.enum(['open', 'close']),
+    by: z.enum(['decision', 'staff']),
+    staffId: z.string().optional(),
+    ok: z.boolean(),
+    state: BarrierStateSchema,
+    failure: BarrierFailureSchema.optional(),
+    reason: z.string().optional(),
+  })
+  .strict();
+
+export const ALARM_KINDS = [
+  'fever',
+  'isolate',
+  'tailgate',
+  'barrier-fault',
+  'device-offline',
+  'yard-full',
+  'pass-replayed',
+  'trust-list',
+] as const;
+export const AlarmSchema = z
+  .object({
+    lane,
+    transitId: transitId.optional(),
+    kind: z.enum(ALARM_KINDS),
+    message: z.string(),
+  })
+  .strict();
+export type Alarm = z.infer<typeof AlarmSchema>;
+
+export const StaffActionSchema = z
+  .object({
+    lane,
+    action: z.enum(['register', 'override', 'barrier', 'mode']),
+    staffId: z.string(),
+    transaction: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+  })
+  .strict()
+  .describe('Audit entry for every staff request, accepted or refused');
+
+export const LaneModeSchema = z.enum(['auto', 'manual', 'maintenance']);
+export type LaneMode = z.infer<typeof LaneModeSchema>;
+
+/** Retained picture of a lane for the kiosk: what is happening now. */
+export const LaneStateSchema = z
+  .object({
+    lane,
+    mode: LaneModeSchema.describe('manual: a device fault keeps the barrier shut until staff act'),
+    modeReason: z.string().optional(),
+    barrier: BarrierStateSchema,
+    devices: z.record(z.string(), HealthStateSchema),
+    transit: z
+      .object({
+        transitId,
+        startedAt: z.number(),
+        tailgate: z.boolean(),
+        pass: PassSummarySchema.optional(),
+        manual: z.boolean(),
+        temperatureC: z.number().optional(),
+        decision: z
+          .object({
+            outcome: OutcomeSchema,
+            reasons: z.array(DecisionReasonSchema),
+            bay: z.string().optional(),
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    at: z.number(),
+  })
+  .strict();
+export type LaneState = z.infer<typeof LaneStateSchema>;
+
+export const LANE_RECORDS = {
+  'transit-start': TransitStartSchema,
+  verification: VerificationSchema,
+  measurement: MeasurementRecordSchema,
+  decision: DecisionRecordSchema,
+  barrier: BarrierRecordSchema,
+  alarm: AlarmSchema,
+  'staff-action': StaffActionSchema,
+  'transit-end': TransitEndSchema,
+} as const;
+export type LaneRecordType = keyof typeof LANE_RECORDS;
+export type LaneRecordData<T extends LaneRecordType> = z.infer<(typeof LANE_RECORDS)[T]>;

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+
+export interface ReplaySighting {
+  lane: string;
+  transitId: string;
+  at: number;
+}
+
+/**
+ * Remembers which pass was shown where, by a hash of the code (never the code itself), for
+ * `windowMs`. A pass shown again within the window, at another lane or in another transit of the
+ * same lane, is a replay. Shared by all lanes of the gateway; memory is bounded by the window.
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, ReplaySighting>();
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Records a sighting; returns the earlier one if this is a replay. */
+  check(code: string, sighting: ReplaySighting): ReplaySighting | undefined {
+    this.prune(sighting.at);
+    const key = createHash('sha256').update(code).digest('base64url');
+    const earlier = this.seen.get(key);
+    this.seen.delete(key); // re-insert at the end: the map stays in time order
+    this.seen.set(key, sighting);
+    if (!earlier || earlier.transitId === sighting.transitId) return undefined;
+    return sighting.at - earlier.at <= this.windowMs ? earlier : undefined;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  private prune(now: number): void {
+    // Insertion order is time order, so stop at the first entry still inside the window.
+    for (const [key, s] of this.seen) {
+      if (now - s.at <= this.windowMs) break;
+      this.seen.delete(key);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { Verdict } from '../passes/verdict.ts';
+import type { DecisionRecord, LaneState, ManualRegistration, PassSummary } from './lane-records.ts';
+
+export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
+
+/** One vehicle's passage through a lane: what is known about it so far. */
+export class Transit {
+  phase: TransitPhase = 'collecting';
+  verdict: Verdict | undefined;
+  pass: PassSummary | undefined;
+  replayed = false;
+  manual: ManualRegistration | undefined;
+  temperatureC: number | undefined;
+  decision: DecisionRecord | undefined;
+  /** Verification of the scanned pass, still running. */
+  verifying: Promise<void> | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly startedAt: number,
+    public tailgate: boolean,
+  ) {}
+
+  get hasPass(): boolean {
+    return this.verdict !== undefined || this.manual !== undefined;
+  }
+
+  get plate(): string | undefined {
+    return this.manual?.plate ?? this.pass?.plate;
+  }
+
+  summary(): NonNullable<LaneState['transit']> {
+    return {
+      transitId: this.id,
+      startedAt: this.startedAt,
+      tailgate: this.tailgate,
+      manual: this.manual !== undefined,
+      ...(this.pass ? { pass: this.pass } : {}),
+      ...(this.temperatureC === undefined ? {} : { temperatureC: this.temperatureC }),
+      ...(this.decision
+        ? {
+            decision: {
+              outcome: this.decision.outcome,
+              reasons: this.decision.reasons,
+              ...(this.decision.bay ? { bay: this.decision.bay } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+export function summarizeVerdict(v: Verdict): PassSummary {
+  const f = v.facts;
+  return {
+    kind: v.kind,
+    valid: v.valid,
+    steps: v.steps,
+    reasons: v.reasons,
+    tests: f.tests,
+    ...(f.plate ? { plate: f.plate } : {}),
+    ...(f.subject ? { subject: f.subject } : {}),
+    ...(f.color ? { color: f.color } : {}),
+    ...(f.certificateType ? { certificateType: f.certificateType } : {}),
+    ...(f.expiresAt === undefined ? {} : { expiresAt: f.expiresAt }),
+  };
+}

@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { DecisionRulesSchema, LaneConfigSchema } from '../../gateway/config/schema.ts';
+import { LaneController } from '../../gateway/lanes/lane-controller.ts';
+import type { ReserveRequest, ReserveResult } from '../../gateway/lanes/lane-ports.ts';
+import type { LaneState } from '../../gateway/lanes/lane-records.ts';
+import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
+import type { Verdict } from '../../gateway/passes/verdict.ts';
+import { fakeBarrier, fakeScanner, fakeThermometer } from '../support/fake-lane-devices.ts';
+
+const H = 3_600_000;
+
+function verdictFor(code: string, now: number): Verdict {
+  const base = { steps: {}, reasons: [] as Verdict['reasons'] };
+  if (code === 'GREEN-TESTED')
+    return {
+      ...base,
+      kind: 'GP1',
+      valid: true,
+      facts: {
+        plate: '晋D1',
+        color: 'green',
+        tests: [{ kind: 'antigen', result: 'negative', at: now - 2 * H }],
+      },
+    };
+  if (code === 'GREEN')
+    return { ...base, kind: 'GP1', valid: true, facts: { plate: '晋D2', color: 'green', tests: [] } };
+  if (code === 'FORGED')
+    return { ...base, kind: 'GP1', valid: false, reasons: ['bad-signature'], facts: { tests: [] } };
+  return { ...base, kind: 'unverified', valid: false, reasons: ['unverified-code'], facts: { tests: [] } };
+}
+
+interface Rec {
+  type: string;
+  data: any;
+}
+
+function lane(
+  opts: {
+    id?: string;
+    thermometer?: boolean;
+    hasLoop?: boolean;
+    yardFull?: boolean;
+    replay?: ReplayGuard;
+    interrupted?: { transitId: string; startedAt: number };
+  } = {},
+) {
+  const clock = new ManualClock();
+  const records: Rec[] = [];
+  const states: LaneState[] = [];
+  const reservations: ReserveRequest[] = [];
+  const scanner = fakeScanner();
+  const thermometer = opts.thermometer === false ? undefined : fakeThermometer();
+  const b = fakeBarrier(() => clock.now());
+  const config = LaneConfigSchema.parse({
+    id: opts.id ?? 'east-1',
+    name: 'East 1',
+    hasLoop: opts.hasLoop ?? true,
+    decisionTimeoutMs: 20_000,
+    devices: {
+      scanner: { port: { path: '/dev/null' } },
+      barrier: { kind: 'gpio', lines: { open: 1, close: 2, limitOpen: 3, limitClosed: 4, loop: 5 } },
+    },
+  });
+  let bays = 0;
+  const controller = new LaneController({
+    config,
+    site: 'demo',
+    rules: DecisionRulesSchema.parse({}),
+    clock,
+    log: silentLogger(),
+    devices: { scanner, thermometer, barrier: b.barrier },
+    passes: { verify: async (code, at) => verdictFor(code, at) },
+    yard: {
+      async reserve(req): Promise<ReserveResult> {
+        reservations.push(req);
+        if (opts.yardFull) return { ok: false, reason: 'zone-full' };
+        bays++;
+        return {
+          ok: true,
+          bay: `${req.zoneKind === 'parking' ? 'P' : 'I'}-${String(bays).padStart(4, '0')}`,
+        };
+      },
+    },
+    replay: opts.replay ?? new ReplayGuard(600_000),
+    record: async (type, data) => {
+      records.push({ type, data });
+    },
+    publishState: (s) => states.push(s),
+    idNumbers: 'masked',
+    ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
+  });
+  const at = () => clock.now();
+  const drive = {
+    arrive: () => b.emit('vehicle', { kind: 'arrived', at: at() }),
+    clear: () => b.emit('vehicle', { kind: 'cleared', at: at() }),
+    scan: (code: string) => scanner.emit('code', { code, bytes: Buffer.byteLength(code), at: at() }),
+    measure: (objectC: number) =>
+      thermometer?.emit('measurement', {
+        objectC,
+        ambientC: 20,
+        readings: 8,
+        windowMs: 2000,
+        reason: 'stable-window',
+        at: at(),
+      }),
+  };
+  const types = () => records.map((r) => r.type);
+  const decision = () => records.find((r) => r.type === 'decision')?.data;
+  return {
+    clock,
+    records,
+    states,
+    reservations,
+    controller,
+    barrier: b,
+    drive,
+    types,
+    decision,
+    scanner,
+    thermometer,
+  };
+}
+
+describe('lane transits and decisions', () => {
+  it('loop, scan, temperature: PASS, the barrier opens after the decision is committed, the transit ends when the truck clears', async () => {
+    const l = lane();
+    l.barrier.onCommand(() => expect(l.types()).toContain('decision'));
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    l.drive.measure(36.5);
+    await l.controller.idle();
+    expect(l.decision()).toMatchObject({ outcome: 'PASS', by: 'rules', plate: '晋D1', temperatureC: 36.5 });
+    expect(l.barrier.commands).toEqual(['open']);
+    l.drive.clear();
+    await l.controller.idle();
+    expect(l.types()).toEqual([
+      'transit-start',
+      'scan',
+      'verification',
+      'measurement',
+      'decision',
+      'barrier',
+      'transit-end',
+    ]);
+    expect(l.records.at(-1)?.data).toMatchObject({ end: 'cleared', outcome: 'PASS' });
+    const ids = new Set(l.records.map((r) => r.data.transitId));
+    expect(ids.size).toBe(1);
+  });
+
+  it('temperature first, then the scan: the same decision', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.measure(36.4);
+    l.drive.scan('GREEN-TESTED');
+    await l.controller.idle();
+    expect(l.decision()?.outcome).toBe('PASS');
+    expect(l.types().slice(0, 5)).toEqual([
+      'transit-start',
+      'measurement',
+      'scan',
+      'verification',
+      'decision',
+    ]);
+  });
+
+  it('a fever isolates: an isolation bay, fever and isolate alarms, the barrier stays shut', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    l.drive.measure(38.2);
+    await l.controller.idle();
+    expect(l.decision()).toMatchObject({ outcome: 'ISOLATE', bay: 'I-0001' });
+    expect(l.reservations[0]).toMatchObject({ zoneKind: 'isolation', plate: '晋D1', lane: 'east-1' });
+    expect(l.records.filter((r) => r.type === 'alarm').map((r) => r.data.kind)).toEqual(['fever', 'isolate']);
+    expect(l.barrier.commands).toEqual([]);
+    expect(l.states.at(-1)?.transit?.decision).toMatchObject({ outcome: 'ISOLATE', bay: 'I-0001' });
+  });
+
+  it('green without a test goes to the yard with a parking bay; a full yard makes it REVIEW with an alarm', async () => {
+    const ok = lane();
+    await ok.controller.start();
+    ok.drive.arrive();
+    ok.drive.scan('GREEN');
+    ok.drive.measure(36.6);
+    await ok.controller.idle();
+    expect(ok.decision()).toMatchObject({ outcome: 'YARD', bay: 'P-0001' });
+    expect(ok.barrier.commands).toEqual(['open']);
+
+    const full = lane({ yardFull: true });
+    await full.controller.start();
+    full.drive.arrive();
+    full.drive.scan('GREEN');
+    full.drive.measure(36.6);
+    await full.controller.idle();
+    expect(full.decision()).toMatchObject({ outcome: 'REVIEW' });
+    expect(full.decision()?.reasons.map((r: any) => r.code)).toEqual(['yard-full', 'no-recent-test']);
+    expect(full.records.find((r) => r.type === 'alarm')?.data.kind).toBe('yard-full');
+    expect(full.barrier.commands).toEqual([]);
+  });
+
+  it('a transit that stalls goes to REVIEW at the lane timeout, with the reason', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    await l.controller.idle();
+    expect(l.decision()).toBeUndefined();
+    await l.clock.advance(20_000);
+    await l.controller.idle();
+    expect(l.decision()?.outcome).toBe('REVIEW');
+    expect(l.decision()?.reasons[0]).toMatchObject({ code: 'no-temperature', outcome: 'REVIEW' });
+    expect(l.barrier.commands).toEqual([]);
+  });
+
+  it('a lane without a thermometer decides on the pass alone; without a loop the scan begins the transit', async () => {
+    const l = lane({ thermometer: false, hasLoop: false });
+    await l.controller.start();
+    l.drive.scan('GREEN-TESTED');
+    await l.controller.idle();
+    expect(l.types()[0]).toBe('transit-start');
+    expect(l.records[0]?.data.trigger).toBe('scan');
+    expect(l.decision()?.outcome).toBe('PASS');
+    l.barrier.emit('state', { state: 'closed', previous: 'open', reason: 'closed', at: l.clock.now() });
+    await l.controller.idle();
+    expect(l.records.at(-1)).toMatchObject({ type: 'transit-end', data: { end: 'cleared' } });
+  });
+
+  it('a tailgate raises an alarm and gets a transit of its own', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    l.drive.measure(36.5);
+    await l.controller.idle();
+    l.barrier.emit('tailgate', { at: l.clock.now(), barrierState: 'open' });
+    await l.controller.idle();
+    const starts = l.records.filter((r) => r.type === 'transit-start');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]?.data).toMatchObject({ trigger: 'tailgate', tailgate: true });
+    expect(l.records.find((r) => r.type === 'alarm')?.data).toMatchObject({
+      kind: 'tailgate',
+      transitId: starts[1]?.data.transitId,
+    });
+  });
+
+  it('a barrier or device going offline turns the lane to manual: decisions are made but the barrier stays shut until staff act', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.barrier.emit('health', {
+      state: 'offline',
+      previous: 'online',
+      reason: 'port lost',
+      at: l.clock.now(),
+    });
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    l.drive.measure(36.5);
+    await l.controller.idle();
+    expect(l.controller.state()).toMatchObject({ mode: 'manual', modeReason: 'barrier offline' });
+    expect(l.decision()?.outcome).toBe('PASS');
+    expect(l.barrier.commands).toEqual([]);
+    expect(l.records.find((r) => r.type === 'alarm')?.data.kind).toBe('device-offline');
+    const d = await l.controller.override('PASS', 'staff-007', 'checked by hand');
+    expect(d.outcome).toBe('PASS');
+    await l.controller.idle();
+    expect(l.barrier.commands).toEqual(['open']);
+    expect(l.records.filter((r) => r.type === 'decision').at(-1)?.data).toMatchObject({
+      by: 'staff',
+      staffId: 'staff-007',
+    });
+  });
+
+  it('a barrier that does not open is a fault alarm and turns the lane to manual', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.barrier.failNext((action) => ({
+      ok: false,
+      action,
+      failure: 'fault',
+      reason: 'open limit not reached in 6000 ms',
+      state: 'fault',
+      at: 0,
+    }));
+    l.drive.arrive();
+    l.drive.scan('GREEN-TESTED');
+    l.drive.measure(36.5);
+    await l.controller.idle();
+    await l.controller.idle();
+    expect(l.records.find((r) => r.type === 'barrier')?.data).toMatchObject({ ok: false, failure: 'fault' });
+    expect(l.records.find((r) => r.type === 'alarm')?.data).toMatchObject({ kind: 'barrier-fault' });
+    expect(l.controller.state().mode).toBe('manual');
+  });
+
+  it('the same pass at another lane within the window is flagged and sent to REVIEW', async () => {
+    const replay = new ReplayGuard(600_000);
+    const a = lane({ id: 'east-1', replay });
+    const b = lane({ id: 'west-1', replay });
+    await a.controller.start();
+    await b.controller.start();
+    for (const l of [a, b]) {
+      l.drive.arrive();
+      l.drive.scan('GREEN-TESTED');
+      l.drive.measure(36.5);
+      await l.controller.idle();
+    }
+    expect(a.decision()?.outcome).toBe('PASS');
+    expect(b.decision()).toMatchObject({ outcome: 'REVIEW' });
+    expect(b.decision()?.reasons.map((r: any) => r.code)).toContain('pass-replayed');
+    expect(b.records.find((r) => r.type === 'alarm')?.data.message).toContain('at lane east-1');
+  });
+
+  it('manual registration keeps the ID number masked and waits for staff (REVIEW)', async () => {
+    const l = lane();
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.measure(36.5);
+    await l.controller.register({
+      plate: '冀A55555',
+      name: '李四',
+      idNumber: '130102198001011234',
+      origin: 'SX',
+    });
+    await l.controller.idle();
+    expect(l.decision()).toMatchObject({
+      outcome: 'REVIEW',
+      plate: '冀A55555',
+      manual: { idNumber: '**************1234' },
+    });
+    expect(JSON.stringify(l.records)).not.toContain('130102198001011234');
+  });
+
+  it('after a restart the transit left open is closed as interrupted', async () => {
+    const l = lane({
+      interrupted: {
+        transitId: '0190a0b0-0000-7000-8000-000000000001',
+        startedAt: Date.UTC(2026, 10, 22, 7, 59),
+      },
+    });
+    await l.controller.start();
+    expect(l.records[0]).toMatchObject({
+      type: 'transit-end',
+      data: { end: 'interrupted', durationMs: 60_000 },
+    });
+  });
+
+  it('override is refused when no truck is on the lane', async () => {
+    const l = lane();
+    await l.controller.start();
+    await expect(l.controller.override('PASS', 's1', 'x')).rejects.toThrow('no truck on this lane');
+  });
+});
