@@ -1,6 +1,10 @@
 import type { z } from 'zod';
+import { LANE_TOPICS } from '../lanes/lane-topics.ts';
 import { DeviceErrorDataSchema, DeviceHealthSchema, GatewayStateSchema, ScanDataSchema } from './payloads.ts';
 import { recordSchema } from './record.ts';
+import { def, type TopicDef } from './topic-def.ts';
+
+export type { TopicDef };
 
 /**
  * The topic tree: one entry per topic pattern with its payload schema. This module is the single
@@ -9,19 +13,6 @@ import { recordSchema } from './record.ts';
  *
  * Patterns use `{name}` for a topic level that varies; `topicFor` fills them in.
  */
-export interface TopicDef<S extends z.ZodType = z.ZodType> {
-  pattern: string;
-  schema: S;
-  retained: boolean;
-  /** Who publishes it. */
-  publisher: 'gateway' | 'broker (last will)' | 'staff' | 'simulator';
-  description: string;
-}
-
-function def<S extends z.ZodType>(d: TopicDef<S>): TopicDef<S> {
-  return d;
-}
-
 export const TOPICS = {
   gatewayState: def({
     pattern: 'gatepost/{site}/gateway/state',
@@ -54,6 +45,7 @@ export const TOPICS = {
     publisher: 'gateway',
     description: 'Health of one lane device (scanner, thermometer, barrier): online, offline or degraded.',
   }),
+  ...LANE_TOPICS,
 } as const;
 
 export type TopicName = keyof typeof TOPICS;

@@ -1,0 +1,107 @@
+import { ResponseSchema } from '../mqtt/envelope.ts';
+import { recordSchema } from '../mqtt/record.ts';
+import { def } from '../mqtt/topic-def.ts';
+import {
+  AlarmSchema,
+  BarrierRecordSchema,
+  DecisionRecordSchema,
+  LaneStateSchema,
+  MeasurementRecordSchema,
+  StaffActionSchema,
+  TransitEndSchema,
+  TransitStartSchema,
+  VerificationSchema,
+} from './lane-records.ts';
+import { LANE_REQUESTS } from './staff-requests.ts';
+
+const record = (type: string, schema: Parameters<typeof recordSchema>[0], description: string) =>
+  def({
+    pattern: `gatepost/{site}/lane/{lane}/${type}`,
+    schema: recordSchema(schema),
+    retained: false,
+    publisher: 'gateway',
+    description: `${description} A record of the lane stream.`,
+  });
+
+/** The lanes' part of the topic tree (merged into TOPICS). */
+export const LANE_TOPICS = {
+  laneTransitStart: record(
+    'transit-start',
+    TransitStartSchema,
+    'A vehicle began a transit (loop, first scan, or a tailgate).',
+  ),
+  laneVerification: record(
+    'verification',
+    VerificationSchema,
+    'The verdict on the pass scanned for a transit.',
+  ),
+  laneMeasurement: record(
+    'measurement',
+    MeasurementRecordSchema,
+    "The driver's temperature measured for a transit.",
+  ),
+  laneDecision: record(
+    'decision',
+    DecisionRecordSchema,
+    'PASS, YARD, ISOLATE or REVIEW with every reason, by the rules or by staff; committed before the barrier moves.',
+  ),
+  laneBarrier: record('barrier', BarrierRecordSchema, 'A barrier command and how it ended.'),
+  laneAlarm: record(
+    'alarm',
+    AlarmSchema,
+    'Fever, isolate, tailgate, barrier fault, device offline, yard full, replayed pass.',
+  ),
+  laneStaffAction: record(
+    'staff-action',
+    StaffActionSchema,
+    'Audit entry of a staff request, accepted or refused.',
+  ),
+  laneTransitEnd: record(
+    'transit-end',
+    TransitEndSchema,
+    'The vehicle cleared the lane, backed out, or the gateway restarted.',
+  ),
+  laneState: def({
+    pattern: 'gatepost/{site}/lane/{lane}/state',
+    schema: LaneStateSchema,
+    retained: true,
+    publisher: 'gateway',
+    description:
+      'What the lane is doing now, for the kiosk: mode, barrier, device health, the current transit.',
+  }),
+  laneRequestRegister: def({
+    pattern: 'gatepost/{site}/lane/{lane}/request/register',
+    schema: LANE_REQUESTS.register,
+    retained: false,
+    publisher: 'staff',
+    description: 'Register a person without a phone by hand (plate, name, ID number, origin, destination).',
+  }),
+  laneRequestOverride: def({
+    pattern: 'gatepost/{site}/lane/{lane}/request/override',
+    schema: LANE_REQUESTS.override,
+    retained: false,
+    publisher: 'staff',
+    description: "Override the current transit's decision; a reason is required and audited.",
+  }),
+  laneRequestBarrier: def({
+    pattern: 'gatepost/{site}/lane/{lane}/request/barrier',
+    schema: LANE_REQUESTS.barrier,
+    retained: false,
+    publisher: 'staff',
+    description: 'Open or close the barrier by hand; the safety rules still apply (never onto a vehicle).',
+  }),
+  laneRequestMode: def({
+    pattern: 'gatepost/{site}/lane/{lane}/request/mode',
+    schema: LANE_REQUESTS.mode,
+    retained: false,
+    publisher: 'staff',
+    description: 'Put the lane into maintenance, or back to automatic.',
+  }),
+  laneResponse: def({
+    pattern: 'gatepost/{site}/lane/{lane}/response/{action}',
+    schema: ResponseSchema,
+    retained: false,
+    publisher: 'gateway',
+    description: 'The reply to a lane request, matched by `transaction`.',
+  }),
+};

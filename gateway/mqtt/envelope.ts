@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Requests and replies over MQTT share one envelope. A client publishes a request on
+ * `.../request/<action>` with a `transaction` of its choosing and reads the reply on
+ * `.../response/<action>`, matched by that transaction.
+ */
+export function requestSchema<D extends z.ZodType>(data: D) {
+  return z
+    .object({
+      transaction: z.string().min(1).max(64).describe('Chosen by the client; echoed in the reply'),
+      staffId: z.string().min(1).max(32).describe('Who asks; every action is audited under this id'),
+      data,
+    })
+    .strict();
+}
+
+export const ResponseSchema = z
+  .object({
+    transaction: z.string(),
+    status: z.enum(['ok', 'error']),
+    data: z.unknown().optional(),
+    error: z.string().optional().describe('Plain words for the person at the screen'),
+  })
+  .strict();
+export type Response = z.infer<typeof ResponseSchema>;
+
+/** Largest request payload accepted; anything bigger is refused before parsing. */
+export const MAX_REQUEST_BYTES = 16 * 1024;
+
+export type ParsedRequest<T> = { ok: true; request: T } | { ok: false; transaction: string; error: string };
+
+/** Size cap, JSON, then the schema; the error names the field and the problem. */
+export function parseRequest<S extends z.ZodType>(schema: S, payload: Buffer): ParsedRequest<z.infer<S>> {
+  if (payload.length > MAX_REQUEST_BYTES) {
+    return {
+      ok: false,
+      transaction: '',
+      error: `request too large (${payload.length} bytes, at most ${MAX_REQUEST_BYTES})`,
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { ok: false, transaction: '', error: 'request is not valid JSON' };
+  }
+  const transaction =
+    typeof json === 'object' &&
+    json !== null &&
+    typeof (json as { transaction?: unknown }).transaction === 'string'
+      ? String((json as { transaction: string }).transaction).slice(0, 64)
+      : '';
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'request';
+    return { ok: false, transaction, error: `${where}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, request: parsed.data };
+}
