@@ -16,7 +16,9 @@ export const ScanDataSchema = z
   .object({
     lane: z.string(),
     transitId: z.uuid().optional().describe('The transit the code was read for (none in maintenance mode)'),
-    kind: z.enum(['GP1', 'HC1', 'unverified']).describe('By prefix; the verdict follows in a `verification` record'),
+    kind: z
+      .enum(['GP1', 'HC1', 'unverified'])
+      .describe('By prefix; the verdict follows in a `verification` record'),
     code: z.string().describe('The code as scanned. Personal data: never logged'),
     bytes: z.number().int().positive(),
   })
