@@ -6,8 +6,20 @@ export type { Logger } from 'pino';
  * Personal data never reaches the logs: driver ids, names, ID numbers and pass contents are
  * redacted wherever they appear (top level or one or two levels down).
  */
-const SENSITIVE_KEYS = ['sub', 'driverId', 'driverName', 'personName', 'idNumber', 'code', 'pass', 'rawCode'];
-export const REDACT_PATHS = SENSITIVE_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const SENSITIVE_KEYS = [
+  'sub',
+  'subject',
+  'driverId',
+  'driverName',
+  'personName',
+  'idNumber',
+  'code',
+  'pass',
+  'rawCode',
+];
+/** `name` is personal only inside a pass's facts or a manual registration (elsewhere it names a lane or device). */
+const SENSITIVE_PATHS = ['facts.name', 'manual.name'];
+export const REDACT_PATHS = [...SENSITIVE_KEYS, ...SENSITIVE_PATHS].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 export interface LoggerOptions {
   level?: string;

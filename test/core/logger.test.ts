@@ -23,12 +23,26 @@ describe('logging', () => {
         code: 'GP1:eyJhbGciOi...',
         driver: { driverName: '张三', idNumber: '140105199001011234', sub: 'drv-77' },
         scan: { pass: { code: 'HC1:6BF...' } },
+        verdict: { facts: { name: 'Erika Mustermann', subject: 'holder-9' } },
       },
       'scan',
     );
     const text = JSON.stringify(lines[0]);
-    for (const secret of ['GP1:eyJ', '张三', '140105199001011234', 'drv-77', 'HC1:6BF']) expect(text).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ lane: 'east-1', code: '[redacted]', driver: { idNumber: '[redacted]' } });
+    for (const secret of [
+      'GP1:eyJ',
+      '张三',
+      '140105199001011234',
+      'drv-77',
+      'HC1:6BF',
+      'Mustermann',
+      'holder-9',
+    ])
+      expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({
+      lane: 'east-1',
+      code: '[redacted]',
+      driver: { idNumber: '[redacted]' },
+    });
   });
 
   it('masks a code to its prefix and length, and shows bytes as capped hex', () => {

@@ -1,0 +1,132 @@
+import { base64url, compactVerify } from 'jose';
+import { z } from 'zod';
+import { type PassFacts, type ReasonCode, type Verdict, VerdictBuilder } from './verdict.ts';
+import type { ResolvedVerifyContext } from './verifier.ts';
+
+/** The native pass: `GP1:` + JWS compact serialization, EdDSA over Ed25519 (devices.md §1). */
+
+export const GP1_PREFIX = 'GP1:';
+
+const epochSeconds = z.number().int().nonnegative();
+
+/** The claims of a GP1 pass. Unknown claims are allowed and ignored. */
+export const Gp1ClaimsSchema = z.object({
+  plate: z.string().min(1).max(32),
+  sub: z.string().min(1).max(128),
+  name: z.string().min(1).max(200).optional(),
+  color: z.enum(['green', 'yellow', 'red']),
+  test: z
+    .object({
+      kind: z.enum(['antigen', 'pcr']),
+      result: z.enum(['negative', 'positive']),
+      at: epochSeconds,
+    })
+    .optional(),
+  origin: z.string().min(1).max(32).optional(),
+  dest: z.string().min(1).max(32).optional(),
+  iat: epochSeconds,
+  exp: epochSeconds,
+});
+export type Gp1Claims = z.infer<typeof Gp1ClaimsSchema>;
+
+interface ParsedJws {
+  readonly compact: string;
+  readonly alg: string;
+  readonly kid: string;
+  readonly payload: unknown;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Splits and decodes the JWS: a JSON header with `alg` and `kid`, and a JSON payload. */
+function parseJws(compact: string): ParsedJws | undefined {
+  const parts = compact.split('.');
+  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return undefined;
+  try {
+    const header: unknown = JSON.parse(utf8.decode(base64url.decode(parts[0] as string)));
+    const payload: unknown = JSON.parse(utf8.decode(base64url.decode(parts[1] as string)));
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+    const { alg, kid } = header as Record<string, unknown>;
+    if (typeof alg !== 'string' || typeof kid !== 'string' || kid === '') return undefined;
+    return { compact, alg, kid, payload };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies a GP1 pass. iat and exp are checked with the context's clock skew. */
+export async function verifyGp1(code: string, ctx: ResolvedVerifyContext): Promise<Verdict> {
+  try {
+    return await runGp1(code, ctx);
+  } catch {
+    return new VerdictBuilder('GP1').reason('internal-error').finish();
+  }
+}
+
+async function runGp1(code: string, ctx: ResolvedVerifyContext): Promise<Verdict> {
+  const v = new VerdictBuilder('GP1');
+  if (!v.check('unprefix', code.startsWith(GP1_PREFIX), 'bad-prefix')) return v.finish();
+  if (code.length > ctx.maxCodeLength) return v.fail('decode', 'too-long').finish();
+  const jws = parseJws(code.slice(GP1_PREFIX.length));
+  if (!jws) return v.fail('decode', 'bad-jws').finish();
+  v.pass('decode');
+
+  const claims = Gp1ClaimsSchema.safeParse(jws.payload);
+  if (claims.success) v.facts = gp1Facts(claims.data);
+
+  const signature = await checkSignature(jws, ctx);
+  v.check('signature', signature === undefined, signature ?? 'bad-signature');
+
+  const expiry = checkExpiry(jws.payload, ctx);
+  v.check('expiry', expiry.length === 0, ...expiry);
+
+  v.check('schema', claims.success, 'bad-claims');
+  return v.finish();
+}
+
+/** Undefined when a trusted key with the pass's kid verifies it, else the reason. */
+async function checkSignature(jws: ParsedJws, ctx: ResolvedVerifyContext): Promise<ReasonCode | undefined> {
+  if (!ctx.trust.available) return 'untrusted';
+  if (jws.alg !== 'EdDSA' && jws.alg !== 'Ed25519') return 'unsupported-alg';
+  const keys = ctx.trust.gp1Keys.get(jws.kid);
+  if (!keys || keys.length === 0) return 'unknown-kid';
+  for (const key of keys) {
+    try {
+      await compactVerify(jws.compact, key, { algorithms: ['EdDSA', 'Ed25519'] });
+      return undefined;
+    } catch {
+      // try the next key with this kid
+    }
+  }
+  return 'bad-signature';
+}
+
+/** iat and exp (epoch seconds) against the verification time, each with the tolerated skew. */
+function checkExpiry(payload: unknown, ctx: ResolvedVerifyContext): ReasonCode[] {
+  const claims = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  const { iat, exp } = claims;
+  if (typeof exp !== 'number' || typeof iat !== 'number') return ['no-expiry'];
+  const now = ctx.at / 1000;
+  const skew = ctx.clockSkewSeconds;
+  const reasons: ReasonCode[] = [];
+  if (now > exp + skew) reasons.push('expired');
+  if (iat > now + skew) reasons.push('not-yet-valid');
+  return reasons;
+}
+
+function gp1Facts(claims: Gp1Claims): PassFacts {
+  const facts: PassFacts = {
+    plate: claims.plate,
+    subject: claims.sub,
+    color: claims.color,
+    tests: claims.test
+      ? [{ kind: claims.test.kind, result: claims.test.result, at: claims.test.at * 1000 }]
+      : [],
+    certificateType: 'native',
+    issuedAt: claims.iat * 1000,
+    expiresAt: claims.exp * 1000,
+  };
+  if (claims.name !== undefined) facts.name = claims.name;
+  return facts;
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { DccType } from './dsc.ts';
+
+/**
+ * The DCC payload against the official JSON schema of its `ver`. Copies of the combined schemas
+ * of each released version we carry are in dcc-schemas/ (see SOURCE.md there).
+ */
+
+/** The schema versions bundled in dcc-schemas/, oldest first. */
+export const DCC_SCHEMA_VERSIONS = ['1.0.0', '1.2.1', '1.3.0', '1.3.3'] as const;
+
+const SCHEMA_DIR = new URL('./dcc-schemas/', import.meta.url);
+
+// ajv-formats is CommonJS: under NodeNext its plugin is the `default` property of the module.
+const addFormats = addFormatsModule.default;
+
+// Unknown keywords are errors; the other strict checks reject constructs the official schemas use.
+const ajv = new Ajv2020({ strict: false, strictSchema: true, validateFormats: true, logger: false });
+addFormats(ajv);
+// The DCC schemas annotate value-set fields; the value sets are business rules, not schema.
+ajv.addKeyword({ keyword: 'valueset-uri', schemaType: 'string' });
+
+const compiled = new Map<string, ValidateFunction>();
+
+type Semver = [number, number, number];
+
+function parseSemver(v: string): Semver | undefined {
+  const m = /^(\d{1,4})\.(\d{1,4})\.(\d{1,4})$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function compare(a: Semver, b: Semver): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/**
+ * The bundled schema for a payload's `ver`: the same version if we have it, else the oldest
+ * later one of the same major version (releases within a major version only relax or add),
+ * else the newest of that major version. Undefined for another major version or a malformed
+ * `ver`.
+ */
+export function schemaVersionFor(ver: string): string | undefined {
+  const wanted = parseSemver(ver);
+  if (!wanted) return undefined;
+  const sameMajor = DCC_SCHEMA_VERSIONS.map((v) => ({ v, s: parseSemver(v) as Semver })).filter(
+    ({ s }) => s[0] === wanted[0],
+  );
+  const later = sameMajor.find(({ s }) => compare(s, wanted) >= 0);
+  return (later ?? sameMajor.at(-1))?.v;
+}
+
+function validatorFor(version: string): ValidateFunction {
+  let fn = compiled.get(version);
+  if (!fn) {
+    const text = readFileSync(new URL(`${version}.json`, SCHEMA_DIR), 'utf8');
+    const schema = JSON.parse(text) as Record<string, unknown>;
+    // Every version has the same $id; compile each on its own rather than register them.
+    delete schema.$id;
+    fn = ajv.compile(schema);
+    compiled.set(version, fn);
+  }
+  return fn;
+}
+
+/** Compiles every bundled schema now, so the first verification is not the slow one. */
+export function preloadDccSchemas(): void {
+  for (const v of DCC_SCHEMA_VERSIONS) validatorFor(v);
+}
+
+const ENTRY_GROUPS: ReadonlyArray<[string, DccType]> = [
+  ['v', 'vaccination'],
+  ['t', 'test'],
+  ['r', 'recovery'],
+];
+
+/**
+ * The certificate type: exactly one of the groups v, t, r, holding exactly one entry (one DCC
+ * is one statement). Undefined otherwise.
+ */
+export function dccType(dcc: Record<string, unknown>): DccType | undefined {
+  const present = ENTRY_GROUPS.filter(([key]) => key in dcc);
+  if (present.length !== 1) return undefined;
+  const [key, type] = present[0] as [string, DccType];
+  const entries = dcc[key];
+  return Array.isArray(entries) && entries.length === 1 ? type : undefined;
+}
+
+/** Whether the DCC is valid against the schema of its `ver` and is a single statement. */
+export function dccSchemaValid(dcc: Record<string, unknown>): boolean {
+  const ver = dcc.ver;
+  if (typeof ver !== 'string') return false;
+  const version = schemaVersionFor(ver);
+  if (!version) return false;
+  return validatorFor(version)(dcc) === true && dccType(dcc) !== undefined;
+}

@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import { importJWK } from 'jose';
+import { z } from 'zod';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import { formatPath } from '../config/load.ts';
+import { type Dsc, parseDsc } from './dsc.ts';
+
+/** A trust list file is at most this big; anything larger is refused unread. */
+export const MAX_TRUST_LIST_BYTES = 16 * 1024 * 1024;
+
+/** A GP1 verification key: an Ed25519 public JWK with its key id. */
+export const Gp1JwkSchema = z.looseObject({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the 32-byte public key, base64url'),
+  kid: z.string().min(1).max(256),
+  alg: z.enum(['EdDSA', 'Ed25519']).optional(),
+  d: z.never({ error: 'a trust list holds public keys only' }).optional(),
+});
+
+const base64Der = z
+  .string()
+  .max(64 * 1024)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be a base64 DER certificate');
+
+/** The trust list file: `keys` (a JWKS keys array, GP1) and/or `dsc` (base64 DER certificates, HC1). */
+export const TrustListFileSchema = z
+  .object({
+    keys: z.array(Gp1JwkSchema).optional(),
+    dsc: z.array(base64Der).optional(),
+  })
+  .strict();
+export type TrustListFile = z.infer<typeof TrustListFileSchema>;
+
+/**
+ * The keys passes are verified against, parsed once and looked up by key id. `available` is
+ * false when no trust list could be loaded: then every pass verifies as untrusted.
+ */
+export interface TrustStore {
+  readonly available: boolean;
+  /** GP1 keys by `kid`. */
+  readonly gp1Keys: ReadonlyMap<string, readonly CryptoKey[]>;
+  /** Document signers by key id (hex of the first 8 bytes of the SHA-256 of the DER). */
+  readonly dscByKid: ReadonlyMap<string, readonly Dsc[]>;
+}
+
+/** A store with no keys; `available: false` marks a missing or unreadable trust list. */
+export function emptyTrustStore(available = false): TrustStore {
+  return { available, gp1Keys: new Map(), dscByKid: new Map() };
+}
+
+/** Validates a parsed trust list; throws a GatepostError naming every problem. */
+export function parseTrustList(raw: unknown, source = 'trust list'): TrustListFile {
+  const result = TrustListFileSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  throw trustListError(`${source} is not valid: ${problems.join('; ')}`, { problems });
+}
+
+/** Imports every key and certificate of a validated trust list into lookup maps. */
+export async function buildTrustStore(list: TrustListFile, source = 'trust list'): Promise<TrustStore> {
+  const gp1Keys = new Map<string, CryptoKey[]>();
+  for (const [i, jwk] of (list.keys ?? []).entries()) {
+    let key: CryptoKey;
+    try {
+      key = await importGp1Key(jwk);
+    } catch (e) {
+      throw trustListError(`${source}: keys[${i}] is not a usable Ed25519 key`, { cause: errorMessage(e) });
+    }
+    append(gp1Keys, jwk.kid, key);
+  }
+  const dscByKid = new Map<string, Dsc[]>();
+  for (const [i, b64] of (list.dsc ?? []).entries()) {
+    let dsc: Dsc;
+    try {
+      dsc = parseDsc(Buffer.from(b64, 'base64'));
+    } catch (e) {
+      throw trustListError(`${source}: dsc[${i}] is not an X.509 certificate`, { cause: errorMessage(e) });
+    }
+    append(dscByKid, dsc.kid, dsc);
+  }
+  return { available: true, gp1Keys, dscByKid };
+}
+
+/** Reads, validates and imports a trust list file; throws a GatepostError (TrustListUnreadable). */
+export async function loadTrustListFile(file: string): Promise<TrustStore> {
+  let text: string;
+  try {
+    const bytes = await readFile(file);
+    if (bytes.length > MAX_TRUST_LIST_BYTES) throw new Error(`larger than ${MAX_TRUST_LIST_BYTES} bytes`);
+    text = bytes.toString('utf8');
+  } catch (e) {
+    throw trustListError(`cannot read trust list ${file}: ${errorMessage(e)}`, { path: file });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw trustListError(`trust list ${file} is not JSON: ${errorMessage(e)}`, { path: file });
+  }
+  return buildTrustStore(parseTrustList(raw, `trust list ${file}`), `trust list ${file}`);
+}
+
+/** The error of every trust list problem: code 710, TrustListUnreadable. */
+export function trustListError(message: string, details?: Record<string, unknown>): GatepostError {
+  return new GatepostError(ErrorCode.TrustListUnreadable, message, details);
+}
+
+/** Counts for logs and events. */
+export function trustStoreSize(store: TrustStore): { keys: number; dsc: number } {
+  let keys = 0;
+  let dsc = 0;
+  for (const list of store.gp1Keys.values()) keys += list.length;
+  for (const list of store.dscByKid.values()) dsc += list.length;
+  return { keys, dsc };
+}
+
+async function importGp1Key(jwk: z.infer<typeof Gp1JwkSchema>): Promise<CryptoKey> {
+  const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
+  // importJWK returns raw bytes only for symmetric keys, which the schema does not let through.
+  if (key instanceof Uint8Array) throw new Error('not an asymmetric key');
+  return key;
+}
+
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

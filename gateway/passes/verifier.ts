@@ -1,0 +1,65 @@
+import { GP1_PREFIX, verifyGp1 } from './gp1.ts';
+import { HC1_PREFIX, verifyHc1 } from './hc1.ts';
+import { emptyTrustStore, type TrustStore } from './trust-list.ts';
+import { unverifiedVerdict, type Verdict } from './verdict.ts';
+
+/** Codes longer than this are refused before any decoding (the scanner sends at most 4,096 bytes). */
+export const DEFAULT_MAX_CODE_LENGTH = 8 * 1024;
+/** A HC1 payload may inflate to at most this many bytes. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024;
+/** Tolerated clock skew on GP1 iat and exp (devices.md §1). */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
+
+export interface VerifyContext {
+  /** The verification time, epoch milliseconds. */
+  at: number;
+  trust: TrustStore;
+  clockSkewSeconds?: number;
+  maxCodeLength?: number;
+  maxDecompressedBytes?: number;
+}
+
+export type ResolvedVerifyContext = Required<VerifyContext>;
+
+/**
+ * Verifies a scanned code offline. Never throws and never waits on anything but the signature
+ * check: every failure, expected or not, ends up in the verdict's reasons.
+ */
+export async function verifyPass(code: string, ctx: VerifyContext): Promise<Verdict> {
+  const resolved: ResolvedVerifyContext = {
+    at: ctx.at,
+    trust: ctx.trust,
+    clockSkewSeconds: ctx.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
+    maxCodeLength: ctx.maxCodeLength ?? DEFAULT_MAX_CODE_LENGTH,
+    maxDecompressedBytes: ctx.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+  };
+  // verifyGp1 and verifyHc1 catch everything themselves; anything else is not a pass we know.
+  if (typeof code !== 'string') return unverifiedVerdict();
+  if (code.startsWith(GP1_PREFIX)) return verifyGp1(code, resolved);
+  if (code.startsWith(HC1_PREFIX)) return verifyHc1(code, resolved);
+  return unverifiedVerdict();
+}
+
+export interface PassVerifierOptions {
+  /** The current trust store, e.g. a TrustListWatcher's `current`. */
+  trust: () => TrustStore;
+  clockSkewSeconds?: number;
+  maxCodeLength?: number;
+  maxDecompressedBytes?: number;
+}
+
+/** The gateway's verifier: the trust store of the moment and the configured limits. */
+export class PassVerifier {
+  constructor(private readonly options: PassVerifierOptions) {}
+
+  verify(code: string, at: number): Promise<Verdict> {
+    const { trust, ...limits } = this.options;
+    let store: TrustStore;
+    try {
+      store = trust();
+    } catch {
+      store = emptyTrustStore();
+    }
+    return verifyPass(code, { ...limits, at, trust: store });
+  }
+}
