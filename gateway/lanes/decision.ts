@@ -20,6 +20,8 @@ export const DECISION_REASONS = [
   'pass-replayed',
   'yard-full',
   'staff-override',
+  'yard-cleared',
+  'yard-not-cleared',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;

@@ -14,7 +14,7 @@ import {
   worse,
 } from './decision.ts';
 import { type DecisionRules, decide } from './decision-rules.ts';
-import type { BayReservations, LaneDevices, PassCheck } from './lane-ports.ts';
+import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
 import type {
   Alarm,
   LaneMode,
@@ -43,6 +43,8 @@ export interface LaneControllerOptions {
   devices: LaneDevices;
   passes: PassCheck;
   yard: BayReservations | undefined;
+  /** For a yard exit lane: the yard's exit check instead of the decision rules. */
+  exits?: YardExits;
   replay: ReplayGuard;
   record: LaneRecorder;
   publishState: (state: LaneState) => void;
@@ -68,6 +70,8 @@ export class LaneController {
   private readonly health: Record<string, HealthState> = {};
   private readonly offs: (() => void)[] = [];
   private lastState = '';
+  /** The last code scanned (a yard exit looks an unverified code up as a plate). */
+  private lastCode: string | undefined;
 
   constructor(private readonly o: LaneControllerOptions) {
     this.id = o.config.id;
@@ -253,6 +257,7 @@ export class LaneController {
       code: e.code,
       bytes: e.bytes,
     });
+    this.lastCode = e.code;
     const verdict = await this.o.passes.verify(e.code, e.at);
     const earlier = this.o.replay.check(e.code, { lane: this.id, transitId: t.id, at: e.at });
     t.verdict = verdict;
@@ -343,6 +348,10 @@ export class LaneController {
   private async decideTransit(t: Transit): Promise<void> {
     this.clearTimer();
     t.phase = 'deciding';
+    if (this.o.config.kind === 'yard-exit' && this.o.exits) {
+      await this.commitDecision(t, await this.exitDecision(t), 'rules');
+      return;
+    }
     const d = decide(
       {
         now: this.o.clock.now(),
@@ -362,6 +371,35 @@ export class LaneController {
     );
   }
 
+  /** At the yard exit only a truck the yard has cleared may leave; its bay is freed. */
+  private async exitDecision(t: Transit): Promise<Decision> {
+    const exits = this.o.exits;
+    const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? this.lastCode : undefined);
+    const subject = t.pass?.subject;
+    if (!exits || (!plate && !subject)) {
+      return {
+        outcome: 'REVIEW',
+        reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: 'no plate or pass to look up' }],
+      };
+    }
+    const r = await exits.exit({
+      lane: this.id,
+      transitId: t.id,
+      ...(plate ? { plate } : {}),
+      ...(subject ? { subject } : {}),
+    });
+    if (r.allowed) {
+      return {
+        outcome: 'PASS',
+        reasons: [{ code: 'yard-cleared', outcome: 'PASS', detail: `cleared to leave; bay ${r.bay} freed` }],
+      };
+    }
+    return {
+      outcome: 'REVIEW',
+      reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: r.message }],
+    };
+  }
+
   /** Reserves a bay if the outcome needs one, commits the decision, then acts on it. */
   private async commitDecision(
     t: Transit,
@@ -372,7 +410,12 @@ export class LaneController {
     let { outcome } = d;
     let reasons = [...d.reasons];
     let bay = t.decision?.bay;
-    if ((outcome === 'YARD' || outcome === 'ISOLATE') && !bay && this.o.yard) {
+    if (
+      (outcome === 'YARD' || outcome === 'ISOLATE') &&
+      !bay &&
+      this.o.yard &&
+      this.o.config.kind === 'entry'
+    ) {
       const zoneKind = outcome === 'YARD' ? 'parking' : 'isolation';
       const res = await this.o.yard.reserve({
         zoneKind,

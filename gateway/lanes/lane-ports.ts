@@ -60,11 +60,18 @@ export interface ReserveRequest {
   reason: string;
 }
 
-export type ReserveResult = { ok: true; bay: string } | { ok: false; reason: string };
+export type ReserveResult = { ok: true; bay: string } | { ok: false; reason: string; message?: string };
 
 /** The yard, as the lanes see it: a bay for a truck, or why not. */
 export interface BayReservations {
   reserve(req: ReserveRequest): Promise<ReserveResult>;
+}
+
+export type ExitResult = { allowed: true; bay: string } | { allowed: false; reason: string; message: string };
+
+/** The yard, as its exit lane sees it: may this truck leave? (`exit` frees its bay when it may.) */
+export interface YardExits {
+  exit(q: { plate?: string; subject?: string; lane: string; transitId?: string }): Promise<ExitResult>;
 }
 
 export interface LaneDevices {

@@ -1,0 +1,208 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../core/logger.ts';
+import { createBarrierDriver } from '../../devices/barrier/driver.ts';
+import type { DeviceErrorEvent, HealthEvent } from '../../devices/events.ts';
+import { createScannerDriver } from '../../devices/scanner/driver.ts';
+import { createThermometerDriver } from '../../devices/thermometer/driver.ts';
+import type { GatewayDeps } from '../app.ts';
+import type { LaneConfig, SiteConfig } from '../config/schema.ts';
+import type { GatewayClient } from '../mqtt/gateway-client.ts';
+import type { DeviceErrorData, DeviceHealth } from '../mqtt/payloads.ts';
+import { laneStream } from '../mqtt/record.ts';
+import { topicFor } from '../mqtt/topics.ts';
+import { preloadDccSchemas } from '../passes/hc1-schema.ts';
+import { emptyTrustStore } from '../passes/trust-list.ts';
+import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
+import { PassVerifier } from '../passes/verifier.ts';
+import type { RecordSink } from '../record-sink.ts';
+import { LaneController } from './lane-controller.ts';
+import type { BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
+import { ReplayGuard } from './replay-guard.ts';
+import { handleLaneRequest } from './staff-requests.ts';
+
+export interface LanesOptions {
+  config: SiteConfig;
+  deps: GatewayDeps;
+  sink: RecordSink;
+  client: GatewayClient;
+  db: Database;
+  yard: (BayReservations & YardExits) | undefined;
+}
+
+export interface Lanes {
+  readonly controllers: ReadonlyMap<string, LaneController>;
+  stop(): Promise<void>;
+}
+
+type DeviceName = 'scanner' | 'thermometer' | 'barrier';
+
+/**
+ * Builds every lane of the site: its drivers from the config, the pass verifier on the trust
+ * list (reloaded on change), the replay guard shared by all lanes, the lane controllers, device
+ * health and errors on the broker, and the staff request topics.
+ */
+export async function startLanes(o: LanesOptions): Promise<Lanes> {
+  const { config, deps, sink, client } = o;
+  const log = deps.log.child({ part: 'lanes' });
+  const site = config.site.id;
+
+  preloadDccSchemas();
+  const trust = await startTrustList(config, sink, log);
+  const verifier = new PassVerifier({
+    trust: () => trust?.current() ?? emptyTrustStore(),
+    clockSkewSeconds: config.passes.clockSkewSeconds,
+  });
+  const replay = new ReplayGuard(config.passes.replayWindowSeconds * 1000);
+
+  const controllers = new Map<string, LaneController>();
+  const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
+  for (const laneConfig of laneConfigs) {
+    const laneLog = log.child({ lane: laneConfig.id });
+    const devices = createLaneDevices(laneConfig, deps, laneLog);
+    const stream = laneStream(laneConfig.id);
+    for (const [name, driver] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][]) {
+      if (driver) reportDevice(driver, name, laneConfig.id, { site, sink, client, log: laneLog });
+    }
+    const interrupted = openTransitOf(o.db, stream);
+    const controller = new LaneController({
+      config: laneConfig,
+      site,
+      rules: config.rules,
+      clock: deps.clock,
+      log: laneLog,
+      devices,
+      passes: verifier,
+      yard: o.yard,
+      ...(o.yard ? { exits: o.yard } : {}),
+      replay,
+      record: (type, data) => sink.record(stream, type, data),
+      publishState: (state) => {
+        client
+          .publish(topicFor('laneState', { site, lane: laneConfig.id }), state, true)
+          .catch((err: unknown) => laneLog.warn({ err }, 'lane state publish failed'));
+      },
+      idNumbers: config.passes.idNumbers,
+      ...(interrupted ? { interrupted } : {}),
+    });
+    await controller.start();
+    controllers.set(laneConfig.id, controller);
+  }
+
+  await client.subscribe(`gatepost/${site}/lane/+/request/+`, (topic, payload) => {
+    const [, , , lane = '', , action = ''] = topic.split('/');
+    void handleLaneRequest(
+      {
+        lanes: controllers,
+        log,
+        audit: (laneId, entry) => sink.record(laneStream(laneId), 'staff-action', { lane: laneId, ...entry }),
+      },
+      lane,
+      action,
+      payload,
+    )
+      .then((reply) => client.publish(`gatepost/${site}/lane/${lane}/response/${action}`, reply))
+      .catch((err: unknown) => log.error({ err, lane, action }, 'lane request failed'));
+  });
+
+  return {
+    controllers,
+    async stop() {
+      for (const c of controllers.values()) await c.stop();
+      await trust?.stop();
+    },
+  };
+}
+
+function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): LaneDevices {
+  const { clock } = deps;
+  const d = lane.devices;
+  return {
+    scanner: createScannerDriver({
+      config: d.scanner,
+      opener: deps.serial,
+      clock,
+      log: log.child({ device: 'scanner' }),
+    }),
+    thermometer: d.thermometer
+      ? createThermometerDriver({
+          config: d.thermometer,
+          opener: deps.serial,
+          clock,
+          log: log.child({ device: 'thermometer' }),
+        })
+      : undefined,
+    barrier: createBarrierDriver({
+      config: d.barrier,
+      opener: deps.serial,
+      gpio: deps.gpio,
+      clock,
+      log: log.child({ device: 'barrier' }),
+    }),
+  };
+}
+
+/** Device health as a retained topic; bad input from a device as a `device-error` record. */
+function reportDevice(
+  driver: Subscribable<{ health: HealthEvent; error: DeviceErrorEvent }>,
+  device: DeviceName,
+  lane: string,
+  ctx: { site: string; sink: RecordSink; client: GatewayClient; log: Logger },
+): void {
+  driver.on('health', (e) => {
+    const payload: DeviceHealth = { device, state: e.state, at: e.at, reason: e.reason };
+    ctx.client
+      .publish(topicFor('deviceHealth', { site: ctx.site, lane, device }), payload, true)
+      .catch((err: unknown) => ctx.log.warn({ err }, 'health publish failed'));
+  });
+  driver.on('error', (e) => {
+    const data: DeviceErrorData = {
+      lane,
+      device,
+      kind: e.kind,
+      errorCode: e.errorCode,
+      message: e.message,
+      ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
+    };
+    return ctx.sink.record(laneStream(lane), 'device-error', data);
+  });
+}
+
+async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger) {
+  const path = config.passes.trustListPath;
+  if (!path) {
+    const message = 'no trust list configured (passes.trustListPath): every pass verifies as untrusted';
+    log.warn(message);
+    await sink.record('gateway', 'alarm', { kind: 'trust-list', message, active: true });
+    return undefined;
+  }
+  const watcher = new TrustListWatcher({ path, log: log.child({ part: 'trust-list' }) });
+  let alarmed = false;
+  watcher.events.on('alarm', (e) => {
+    alarmed = true;
+    return sink.record('gateway', 'alarm', { kind: 'trust-list', message: e.message, active: true });
+  });
+  watcher.events.on('loaded', (e) => {
+    if (!alarmed) return;
+    alarmed = false;
+    return sink.record('gateway', 'alarm', {
+      kind: 'trust-list',
+      message: `trust list loaded: ${e.keys} GP1 keys, ${e.dsc} document signers`,
+      active: false,
+    });
+  });
+  await watcher.start();
+  return watcher;
+}
+
+/** The transit a lane had open when the gateway last stopped (none if it ended cleanly). */
+function openTransitOf(db: Database, stream: string): { transitId: string; startedAt: number } | undefined {
+  const row = db
+    .prepare(
+      `SELECT type, at, data FROM records WHERE stream = ? AND type IN ('transit-start', 'transit-end')
+       ORDER BY seq DESC LIMIT 1`,
+    )
+    .get(stream) as { type: string; at: number; data: string } | undefined;
+  if (!row || row.type !== 'transit-start') return undefined;
+  const data = JSON.parse(row.data) as { transitId: string };
+  return { transitId: data.transitId, startedAt: row.at };
+}
