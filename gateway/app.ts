@@ -4,12 +4,19 @@ import type { Logger } from '../core/logger.ts';
 import type { GpioChip } from '../devices/gpio/gpio.ts';
 import type { SerialOpener } from '../devices/serial/link.ts';
 import type { SiteConfig } from './config/schema.ts';
-import { type LaneRuntime, startLane } from './lanes/lane.ts';
+import type { LaneController } from './lanes/lane-controller.ts';
+import { startLanes } from './lanes/lane-wiring.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
 import { RecordSink } from './record-sink.ts';
 import { openDatabase } from './store/database.ts';
+import { RecordPolicy } from './store/record-policy.ts';
 import { RecordStore } from './store/record-store.ts';
+import { startStorage } from './store/storage.ts';
+import { Uplink } from './uplink/uplink.ts';
 import { VERSION } from './version.ts';
+import { serveCoordinatorRequests } from './yard/coordinator.ts';
+import { storeYardReader, YARD_STREAM } from './yard/rebuild.ts';
+import { Yard } from './yard/yard.ts';
 
 export interface GatewayDeps {
   config: SiteConfig;
@@ -27,7 +34,8 @@ export interface Gateway {
   readonly broker: EmbeddedBroker | undefined;
   readonly brokerUrl: string;
   readonly store: RecordStore;
-  readonly lanes: ReadonlyMap<string, LaneRuntime>;
+  readonly lanes: ReadonlyMap<string, LaneController>;
+  readonly yard: Yard;
   /** Clean shutdown: devices closed, store flushed, clean `offline` state instead of the will. */
   stop(): Promise<void>;
 }
@@ -57,6 +65,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       clock,
       log,
       groupCommitMs: config.storage.groupCommitMs,
+      maxBatchRows: config.storage.maxBatchRows,
+      policy: new RecordPolicy(config.storage.telemetryTypes),
     });
     started.push(() => store.close());
 
@@ -81,16 +91,51 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     });
     started.push(() => client.stop());
     const sink = new RecordSink(store, client, config.site.id, log);
-
-    const lanes = new Map<string, LaneRuntime>();
-    const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
-    for (const laneConfig of laneConfigs) {
-      const lane = await startLane({ config: laneConfig, site: config.site.id, deps, sink, client });
-      lanes.set(laneConfig.id, lane);
-      started.push(() => lane.stop());
+    // Ledger, disk guard and retention; then the uplink to the central broker (docs/storage.md).
+    const storage = startStorage({
+      db,
+      store,
+      config: config.storage,
+      site: config.site.id,
+      clock,
+      log,
+      status: client,
+    });
+    started.push(() => storage.stop());
+    if (config.uplink.enabled) {
+      const uplink = new Uplink({
+        config: config.uplink,
+        site: config.site.id,
+        store,
+        outbox: storage.outbox,
+        reclaimer: storage.reclaimer,
+        clock,
+        log: log.child({ part: 'uplink' }),
+        status: client,
+      });
+      uplink.start();
+      started.push(() => uplink.stop());
     }
-    log.info({ site: config.site.id, lanes: lanes.size, broker: brokerUrl }, 'gateway ready');
-    return { broker, brokerUrl, store, lanes, stop: stopAll };
+
+    // The yard, rebuilt from its stream; the store keeps that stream from its last snapshot on.
+    const yardLog = log.child({ part: 'yard' });
+    const yard = Yard.start({
+      config: config.yard,
+      site: config.site.id,
+      clock,
+      log: yardLog,
+      writer: sink,
+      reader: storeYardReader(db, store),
+      target: client,
+      keepFrom: (seq) => storage.reclaimer.holdFrom(YARD_STREAM, seq),
+    });
+    started.push(() => yard.stop());
+    await serveCoordinatorRequests(client, config.site.id, { yard, writer: sink, log: yardLog });
+
+    const lanes = await startLanes({ config, deps, sink, client, db, yard });
+    started.push(() => lanes.stop());
+    log.info({ site: config.site.id, lanes: lanes.controllers.size, broker: brokerUrl }, 'gateway ready');
+    return { broker, brokerUrl, store, lanes: lanes.controllers, yard, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from '../../broker/limits.ts';
+import { DEFAULT_TOKEN_OPTIONS } from '../../broker/tokens.ts';
 import { BarrierConfigSchema } from '../../devices/barrier/config.ts';
 import { BaySensorBusConfigSchema } from '../../devices/bay-sensor/config.ts';
 import { ScannerConfigSchema } from '../../devices/scanner/config.ts';
 import { ThermometerConfigSchema } from '../../devices/thermometer/config.ts';
+import { DEFAULT_TELEMETRY_TYPES, protectedConflict } from '../store/record-policy.ts';
 
 /** The config format version this code reads. Older versions are migrated (see migrate.ts). */
 export const CONFIG_VERSION = 1;
@@ -39,31 +42,147 @@ export const BrokerConfigSchema = z
     allowAnonymousLoopback: z
       .boolean()
       .default(true)
-      .describe('Let clients on 127.0.0.1/::1 connect without credentials (demo and bench work)'),
+      .describe(
+        'Let clients on 127.0.0.1/::1 connect without credentials, with every right (demo and bench work); turn off on a site',
+      ),
     maxPacketBytes: z
       .number()
       .int()
       .positive()
-      .default(256 * 1024),
+      .default(DEFAULT_MAX_PACKET_BYTES)
+      .describe('Larger MQTT packets close the connection before they are read'),
+    usersFile: z
+      .string()
+      .optional()
+      .describe(
+        'Users, roles and scrypt hashes (`gatepost user add`), reloaded on change; see docs/security.md. Without it only anonymous loopback clients and token holders get in',
+      ),
+    tokens: z
+      .object({
+        secretFile: z
+          .string()
+          .optional()
+          .describe(
+            "HMAC secrets of the web pages' MQTT tokens, one per line, the first signs; without it a random secret per run",
+          ),
+        ttlSeconds: z.number().int().min(60).max(86400).default(DEFAULT_TOKEN_OPTIONS.ttlSeconds),
+        maxSessionHours: z
+          .number()
+          .positive()
+          .max(168)
+          .default(DEFAULT_TOKEN_OPTIONS.maxSessionHours)
+          .describe('Staff sign in with their PIN again after this long'),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        certFile: z.string().describe('PEM certificate (chain); reloaded when it changes'),
+        keyFile: z.string().describe('PEM private key'),
+        caFile: z.string().optional().describe('CA of the client certificates, with requireClientCert'),
+        requireClientCert: z.boolean().default(false),
+        tcp: listener(8883).prefault({}),
+        websocket: listener(9443).prefault({}).describe('wss://, on the path of broker.websocket'),
+      })
+      .strict()
+      .optional()
+      .describe('TLS listeners (mqtts:// and wss://) beside the plain ones'),
+    limits: z
+      .object({
+        maxTopicDepth: z.number().int().min(1).max(100).default(DEFAULT_LIMITS.maxTopicDepth),
+        maxSubscriptionsPerClient: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULT_LIMITS.maxSubscriptionsPerClient),
+        maxInflightPerClient: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULT_LIMITS.maxInflightPerClient)
+          .describe('Inbound QoS 2 messages awaiting PUBREL'),
+        maxPacketsPerSecond: z
+          .number()
+          .positive()
+          .default(DEFAULT_LIMITS.maxPacketsPerSecond)
+          .describe('Per client of the kiosk, coordinator, viewer and simulator roles; more is read later'),
+        maxConnections: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULT_LIMITS.maxConnections)
+          .describe('Per listener'),
+        connectTimeoutMs: z.number().int().positive().default(DEFAULT_LIMITS.connectTimeoutMs),
+        slowClientTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULT_LIMITS.slowClientTimeoutMs)
+          .describe('A client that leaves what it is sent unread this long is disconnected'),
+      })
+      .strict()
+      .prefault({}),
+    cluster: z
+      .object({
+        enabled: z.boolean().default(false),
+        redisUrl: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+          .default('redis://127.0.0.1:6379'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Several broker nodes sharing subscriptions, retained messages and sessions through Redis'),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.cluster.enabled || b.tokens.secretFile !== undefined, {
+    message: 'cluster mode needs tokens.secretFile, so that every node accepts the tokens any node issues',
+    path: ['tokens', 'secretFile'],
+  });
 
 export const UplinkConfigSchema = z
   .object({
     enabled: z.boolean().default(false),
     url: z.string().default('mqtt://127.0.0.1:1884').describe('Central broker, mqtt:// or mqtts://'),
-    clientId: z.string().min(1).optional().describe('Defaults to gatepost-<site id>'),
+    clientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Defaults to gatepost-<site id>; keep it stable: the session at the central broker is bound to it',
+      ),
     username: z.string().optional(),
     password: z.string().optional(),
     caFile: z.string().optional(),
     certFile: z.string().optional(),
     keyFile: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true).describe("Verify the central broker's TLS certificate"),
     topicPrefix: z.string().default('gatepost'),
     drainRatePerSecond: z.number().int().positive().default(5000).describe('Backlog replay rate limit'),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .max(65000)
+      .default(1000)
+      .describe('PUBLISHes awaiting their PUBACK at once; the backlog may use at most 80 % of them'),
     reconnectMinMs: z.number().int().positive().default(500),
     reconnectMaxMs: z.number().int().positive().default(30000),
+    connectTimeoutMs: z.number().int().positive().default(10000),
+    keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
+    ackTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30000)
+      .describe('Reconnect when PUBLISHes are waiting and no PUBACK came for this long'),
+    statusIntervalMs: z.number().int().positive().default(5000).describe('Uplink status topic refresh'),
   })
-  .strict();
+  .strict()
+  .refine((u) => u.reconnectMaxMs >= u.reconnectMinMs, {
+    message: 'reconnectMaxMs must not be below reconnectMinMs',
+    path: ['reconnectMaxMs'],
+  });
 
 export const StorageConfigSchema = z
   .object({
@@ -72,17 +191,76 @@ export const StorageConfigSchema = z
       .number()
       .int()
       .positive()
-      .default(2 * 1024 ** 3),
+      .default(2 * 1024 ** 3)
+      .describe('Disk the store may use (database + WAL); see docs/storage.md for what gives way'),
     maxAgeDays: z
       .number()
       .positive()
       .default(90)
       .describe('Delivered records older than this may be reclaimed'),
-    alarmRatios: z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)]).default([0.8, 0.95]),
+    alarmRatios: z
+      .tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)])
+      .default([0.8, 0.95])
+      .describe('Warning and critical alarm levels, as fractions of maxBytes'),
+    reclaimTargetRatio: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.7)
+      .describe('Under disk pressure, delivered records are reclaimed until usage is below this'),
     groupCommitMs: z.number().nonnegative().default(2).describe('Longest wait to batch rows into one fsync'),
+    maxBatchRows: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe('A group commit this large is made at once'),
+    telemetryTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\*?$/))
+      .default([...DEFAULT_TELEMETRY_TYPES])
+      .describe(
+        'Record types of bulky telemetry, the first to give way at the disk limit (`prefix*` allowed)',
+      ),
     personalDataRetentionDays: z.number().positive().default(30),
+    personalData: z
+      .enum(['pseudonymise', 'delete'])
+      .default('pseudonymise')
+      .describe('What happens to names and ID numbers after personalDataRetentionDays, once delivered'),
+    ledgerMaxAgeDays: z.number().positive().default(365).describe('Ledger rows older than this are deleted'),
+    checkIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10000)
+      .describe('Disk usage check and storage status'),
+    maintenanceIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(3600000)
+      .describe('Age-based reclaim and personal-data retention run'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.alarmRatios[0] >= s.alarmRatios[1]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmRatios'],
+        message: 'the warning level must be below the critical one',
+      });
+    }
+    if (s.reclaimTargetRatio >= s.alarmRatios[0]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reclaimTargetRatio'],
+        message: 'must be below the warning level',
+      });
+    }
+    s.telemetryTypes.forEach((t, i) => {
+      const conflict = protectedConflict(t);
+      if (conflict) ctx.addIssue({ code: 'custom', path: ['telemetryTypes', i], message: conflict });
+    });
+  });
 
 export const LaneConfigSchema = z
   .object({

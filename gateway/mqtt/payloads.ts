@@ -56,3 +56,88 @@ export const DeviceErrorDataSchema = z
   })
   .strict();
 export type DeviceErrorData = z.infer<typeof DeviceErrorDataSchema>;
+
+/** Retained status of the uplink to the central broker. */
+export const UplinkStatusSchema = z
+  .object({
+    connected: z.boolean(),
+    since: z.number().int().nullable().describe('Epoch ms when the connection came up or went down'),
+    url: z.string().describe('The central broker, without credentials'),
+    backlog: z
+      .object({
+        count: z
+          .number()
+          .int()
+          .nonnegative()
+          .describe('Stored records not yet acknowledged by the central broker'),
+        oldestAt: z.number().int().nullable().describe('`at` of the oldest of them'),
+        ageMs: z.number().int().nonnegative().nullable().describe('How long the oldest has waited'),
+      })
+      .strict(),
+    inFlight: z.number().int().nonnegative().describe('PUBLISHes awaiting their PUBACK'),
+    drainRatePerSecond: z.number().nonnegative().describe('Records acknowledged per second, last interval'),
+    deliveredTotal: z.number().int().nonnegative().describe('Records acknowledged since the gateway started'),
+    reconnects: z.number().int().nonnegative(),
+    lastError: z.string().optional(),
+    at: z.number().int(),
+  })
+  .strict();
+export type UplinkStatus = z.infer<typeof UplinkStatusSchema>;
+
+export const StorageLevelSchema = z
+  .enum(['ok', 'warning', 'critical', 'full'])
+  .describe('warning at storage.alarmRatios[0] (80 %), critical at [1] (95 %), full at the limit');
+export type StorageLevel = z.infer<typeof StorageLevelSchema>;
+
+/** Retained status of the record store's disk use: the alarm the kiosk banner shows. */
+export const StorageStatusSchema = z
+  .object({
+    level: StorageLevelSchema,
+    ratio: z.number().nonnegative().describe('usedBytes / limitBytes'),
+    usedBytes: z.number().int().nonnegative().describe('Database pages in use plus the WAL'),
+    limitBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('storage.maxBytes, or less if the file system has less room'),
+    fileBytes: z.number().int().nonnegative(),
+    walBytes: z.number().int().nonnegative(),
+    diskAvailableBytes: z.number().int().nonnegative().nullable(),
+    refusingTelemetry: z
+      .boolean()
+      .describe('At the limit new telemetry is refused; essential records never are'),
+    reclaimedTotal: z.number().int().nonnegative().describe('Delivered records reclaimed since start'),
+    shedTotal: z.number().int().nonnegative().describe('Undelivered telemetry records shed since start'),
+    at: z.number().int(),
+  })
+  .strict();
+export type StorageStatus = z.infer<typeof StorageStatusSchema>;
+
+/** The data of a `storage-alarm` record (gateway stream): the storage level changed. */
+export const StorageAlarmDataSchema = z
+  .object({
+    level: StorageLevelSchema,
+    previous: StorageLevelSchema,
+    ratio: z.number().nonnegative(),
+    usedBytes: z.number().int().nonnegative(),
+    limitBytes: z.number().int().nonnegative(),
+  })
+  .strict();
+export type StorageAlarmData = z.infer<typeof StorageAlarmDataSchema>;
+
+/** The data of a `storage-shed` record (gateway stream): undelivered telemetry deleted at the disk limit. */
+export const StorageShedDataSchema = z
+  .object({
+    stream: z.string(),
+    fromSeq: z.number().int().positive(),
+    toSeq: z.number().int().positive(),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .describe('Records deleted in [fromSeq, toSeq]; the other seqs there remain'),
+    types: z.array(z.string()),
+    reason: z.literal('disk-critical'),
+  })
+  .strict();
+export type StorageShedData = z.infer<typeof StorageShedDataSchema>;

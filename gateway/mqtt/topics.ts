@@ -1,6 +1,17 @@
 import type { z } from 'zod';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
-import { DeviceErrorDataSchema, DeviceHealthSchema, GatewayStateSchema, ScanDataSchema } from './payloads.ts';
+import { YARD_TOPICS } from '../yard/yard-topics.ts';
+import { GATEWAY_TOPICS } from './gateway-records.ts';
+import {
+  DeviceErrorDataSchema,
+  DeviceHealthSchema,
+  GatewayStateSchema,
+  ScanDataSchema,
+  StorageAlarmDataSchema,
+  StorageShedDataSchema,
+  StorageStatusSchema,
+  UplinkStatusSchema,
+} from './payloads.ts';
 import { recordSchema } from './record.ts';
 import { def, type TopicDef } from './topic-def.ts';
 
@@ -21,6 +32,37 @@ export const TOPICS = {
     publisher: 'gateway',
     description:
       'The gateway is online or offline. Retained; the broker publishes `offline` with reason `lost` as the last will if the gateway disappears.',
+  }),
+  gatewayUplink: def({
+    pattern: 'gatepost/{site}/gateway/uplink',
+    schema: UplinkStatusSchema,
+    retained: true,
+    publisher: 'gateway',
+    description:
+      'Uplink to the central broker: connected or not, backlog (count and age of the oldest record), drain rate. Refreshed every uplink.statusIntervalMs and on every change of connection.',
+  }),
+  gatewayStorage: def({
+    pattern: 'gatepost/{site}/gateway/storage',
+    schema: StorageStatusSchema,
+    retained: true,
+    publisher: 'gateway',
+    description:
+      'Disk use of the record store and its alarm level (`warning` at 80 %, `critical` at 95 %, `full` at the limit; see docs/storage.md for what gives way). Refreshed every storage.checkIntervalMs and on every level change.',
+  }),
+  gatewayStorageAlarm: def({
+    pattern: 'gatepost/{site}/gateway/storage-alarm',
+    schema: recordSchema(StorageAlarmDataSchema),
+    retained: false,
+    publisher: 'gateway',
+    description: 'A record of the gateway stream: the storage alarm level changed.',
+  }),
+  gatewayStorageShed: def({
+    pattern: 'gatepost/{site}/gateway/storage-shed',
+    schema: recordSchema(StorageShedDataSchema),
+    retained: false,
+    publisher: 'gateway',
+    description:
+      'A record of the gateway stream: undelivered telemetry of a stream was deleted at the disk limit, explaining the gap in its seqs.',
   }),
   laneScan: def({
     pattern: 'gatepost/{site}/lane/{lane}/scan',
@@ -45,7 +87,9 @@ export const TOPICS = {
     publisher: 'gateway',
     description: 'Health of one lane device (scanner, thermometer, barrier): online, offline or degraded.',
   }),
+  ...GATEWAY_TOPICS,
   ...LANE_TOPICS,
+  ...YARD_TOPICS,
 } as const;
 
 export type TopicName = keyof typeof TOPICS;

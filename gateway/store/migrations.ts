@@ -3,7 +3,9 @@ import type { Database } from 'better-sqlite3';
 /**
  * Schema migrations, versioned in code. `PRAGMA user_version` holds the last one applied; each
  * runs in its own transaction, so a power cut mid-migration leaves the previous version intact.
- * Never edit a released migration: add a new one.
+ * Never edit a released migration: add a new one. (Version 1 was restructured before the first
+ * release to turn on incremental auto-vacuum, which must precede the first table: see
+ * database.ts.)
  */
 export interface Migration {
   version: number;
@@ -14,20 +16,75 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: 'records: every event of every stream, with its delivery state',
+    description: 'records (the outbox), per-stream sequence and delivery cursors, the ledger, meta',
     sql: `
+      -- Every record of every stream. Also the outbox: a record is pending until its stream's
+      -- delivered_seq (table streams) reaches its seq.
       CREATE TABLE records (
-        id           TEXT PRIMARY KEY,
-        stream       TEXT NOT NULL,
-        seq          INTEGER NOT NULL,
-        type         TEXT NOT NULL,
-        at           INTEGER NOT NULL,
-        data         TEXT NOT NULL,
-        delivered_at INTEGER,
-        UNIQUE (stream, seq)
+        id        TEXT NOT NULL,
+        stream    TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        data      TEXT NOT NULL,
+        -- 1: bulky telemetry, the first to give way at the disk limit (record-policy.ts)
+        sheddable INTEGER NOT NULL DEFAULT 0 CHECK (sheddable IN (0, 1)),
+        -- 1: data holds names or ID numbers not yet pseudonymised (retention.ts)
+        personal  INTEGER NOT NULL DEFAULT 0 CHECK (personal IN (0, 1)),
+        UNIQUE (stream, seq),
+        UNIQUE (id)
       );
-      CREATE INDEX records_pending ON records (stream, seq) WHERE delivered_at IS NULL;
-      CREATE INDEX records_at ON records (at);
+      CREATE INDEX records_sheddable ON records (stream, seq) WHERE sheddable = 1;
+      CREATE INDEX records_personal ON records (stream, seq) WHERE personal = 1;
+
+      -- One row per stream: the last seq ever given (never goes back, even once its rows are
+      -- reclaimed) and the outbox cursor (every record up to delivered_seq had its PUBACK).
+      CREATE TABLE streams (
+        stream        TEXT PRIMARY KEY,
+        last_seq      INTEGER NOT NULL,
+        delivered_seq INTEGER NOT NULL DEFAULT 0,
+        delivered_at  INTEGER
+      ) WITHOUT ROWID;
+
+      -- The ledger of trucks and drivers: one row per truck (a lane transit, or a yard visit made
+      -- without one), projected from the lane and yard records in the transaction that commits
+      -- them (ledger-projection.ts).
+      CREATE TABLE ledger (
+        entry_id         TEXT PRIMARY KEY,
+        transit_id       TEXT,
+        visit_id         TEXT,
+        lane             TEXT,
+        plate            TEXT,
+        plate_key        TEXT,
+        driver_name      TEXT,
+        driver_id_number TEXT,
+        driver_subject   TEXT,
+        origin           TEXT,
+        destination      TEXT,
+        arrived_at       INTEGER NOT NULL,
+        decided_at       INTEGER,
+        decision         TEXT,
+        decided_by       TEXT,
+        reasons          TEXT,
+        temperature_c    REAL,
+        lane_end         TEXT,
+        lane_cleared_at  INTEGER,
+        bay              TEXT,
+        yard_arrived_at  INTEGER,
+        tests            TEXT NOT NULL DEFAULT '[]',
+        departed_at      INTEGER,
+        updated_at       INTEGER NOT NULL,
+        personal         TEXT NOT NULL DEFAULT 'kept' CHECK (personal IN ('kept', 'pseudonymised', 'deleted'))
+      );
+      CREATE INDEX ledger_plate ON ledger (plate_key, arrived_at);
+      CREATE INDEX ledger_arrived ON ledger (arrived_at);
+      CREATE INDEX ledger_visit ON ledger (visit_id) WHERE visit_id IS NOT NULL;
+      CREATE INDEX ledger_personal ON ledger (updated_at) WHERE personal = 'kept';
+
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
+import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { MIGRATIONS } from '../../gateway/store/migrations.ts';
@@ -87,5 +88,66 @@ describe('RecordStore', () => {
     const after = await store.append('yard', 'c', {});
     expect(after.seq).toBe(2);
     expect(store.readStream('yard').map((r) => r.type)).toEqual(['a', 'c']);
+  });
+
+  it('uses incremental auto-vacuum, so reclaimed space can go back to the file system', () => {
+    const { db } = open();
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2); // INCREMENTAL
+  });
+
+  it('tells commit listeners of each batch once it is durable', async () => {
+    const { store, db } = open();
+    const seen: string[][] = [];
+    store.onCommit((b) => {
+      // Visible in the database by the time the listener hears of it.
+      for (const r of b.records)
+        expect(db.prepare('SELECT 1 FROM records WHERE id = ?').get(r.id)).toBeDefined();
+      seen.push(b.records.map((r) => `${r.stream}#${r.seq}`));
+    });
+    await Promise.all([
+      store.append('yard', 'a', {}),
+      store.append('gateway', 'b', {}),
+      store.append('yard', 'c', {}),
+    ]);
+    expect(seen).toEqual([['yard#1', 'gateway#1', 'yard#2']]);
+  });
+
+  it('commits at once when maxBatchRows are waiting, without waiting for the timer', async () => {
+    const db = openDatabase(':memory:');
+    const store = new RecordStore({
+      db,
+      site: 'demo',
+      clock: new ManualClock(),
+      log: silentLogger(),
+      groupCommitMs: 60_000,
+      maxBatchRows: 10,
+    });
+    closers.push(() => {
+      store.close();
+      db.close();
+    });
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.append('yard', 'a', { i })));
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('refuses sheddable telemetry while told to (store full), never essential records', async () => {
+    const { store } = open();
+    store.setSheddableRefused(true);
+    await expect(store.append('lane/east-1', 'reading', { c: 36.6 })).rejects.toSatisfy((e) =>
+      isGatepostError(e, ErrorCode.StoreFull),
+    );
+    await expect(store.append('lane/east-1', 'decision', {})).resolves.toMatchObject({ seq: 1 });
+    store.setSheddableRefused(false);
+    await expect(store.append('lane/east-1', 'reading', { c: 36.6 })).resolves.toMatchObject({ seq: 2 });
+  });
+
+  it('keeps counting a stream after its delivered records were reclaimed, across a restart', async () => {
+    const first = open();
+    await Promise.all([1, 2, 3].map(() => first.store.append('yard', 'a', {})));
+    first.db.exec("DELETE FROM records WHERE stream = 'yard'");
+    first.store.close();
+    const second = open(first.path);
+    expect((await second.store.append('yard', 'a', {})).seq).toBe(4);
   });
 });

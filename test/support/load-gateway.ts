@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -26,7 +26,8 @@ export interface LoadGateway {
 }
 
 export function spawnLoadGateway(config: FixtureConfig): LoadGateway {
-  const file = join(mkdtempSync(join(tmpdir(), 'gatepost-fixture-')), 'fixture.json');
+  const dir = mkdtempSync(join(tmpdir(), 'gatepost-fixture-'));
+  const file = join(dir, 'fixture.json');
   writeFileSync(file, JSON.stringify(config));
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, file], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +62,10 @@ export function spawnLoadGateway(config: FixtureConfig): LoadGateway {
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
+    child.once('exit', (code, signal) => {
+      rmSync(dir, { recursive: true, force: true });
+      r({ code, signal });
+    }),
   );
   const waitFor = (match: (e: FixtureEvent) => boolean, timeoutMs = 30_000) => {
     const found = events.find(match);

@@ -1,0 +1,153 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Logger } from '../../core/logger.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { type Pseudonymiser, scrubPersonalData } from './personal-data.ts';
+import type { Reclaimer } from './reclaimer.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Rows handled per transaction, and at most per run (the rest waits for the next run). */
+const CHUNK = 2000;
+const ROWS_PER_RUN = 50000;
+
+export interface RetentionReport {
+  reclaimed: number;
+  ledgerDeleted: number;
+  recordsScrubbed: number;
+  ledgerScrubbed: number;
+  /** True when the run stopped at its budget and more is due. */
+  more: boolean;
+}
+
+type StorageConfig = SiteConfig['storage'];
+
+/**
+ * Age rules, run every `storage.maintenanceIntervalMs`:
+ * - delivered records older than `maxAgeDays` are deleted (undelivered ones never are);
+ * - ledger entries not updated for `ledgerMaxAgeDays` are deleted;
+ * - names, ID numbers, pass codes and holder ids in records and in the ledger are pseudonymised
+ *   or deleted (`personalData`) after `personalDataRetentionDays`, once delivered: a record
+ *   once its stream's cursor has passed it, a ledger entry once every stream has delivered
+ *   everything up to its last update.
+ */
+export class Retention {
+  private readonly selectPersonal: Statement;
+  private readonly updateData: Statement;
+  private readonly selectStreams: Statement;
+  private readonly oldestPending: Statement;
+  private readonly selectLedgerPersonal: Statement;
+  private readonly updateLedgerPersonal: Statement;
+  private readonly deleteLedger: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly reclaimer: Reclaimer,
+    private readonly pseudonymiser: Pseudonymiser,
+    private readonly config: StorageConfig,
+    private readonly log: Logger,
+  ) {
+    this.selectStreams = db.prepare('SELECT stream, delivered_seq FROM streams');
+    this.selectPersonal = db.prepare(
+      'SELECT rowid, at, data FROM records WHERE stream = ? AND seq <= ? AND personal = 1 ORDER BY seq LIMIT ?',
+    );
+    this.updateData = db.prepare('UPDATE records SET data = ?, personal = 0 WHERE rowid = ?');
+    this.oldestPending = db.prepare(
+      'SELECT MIN((SELECT at FROM records r WHERE r.stream = s.stream AND r.seq > s.delivered_seq ORDER BY r.seq LIMIT 1)) AS at FROM streams s',
+    );
+    this.selectLedgerPersonal = db.prepare(
+      `SELECT entry_id, driver_name, driver_id_number, driver_subject FROM ledger
+       WHERE personal = 'kept' AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+    );
+    this.updateLedgerPersonal = db.prepare(
+      `UPDATE ledger SET driver_name = ?, driver_id_number = ?, driver_subject = ?, personal = ?
+       WHERE entry_id = ?`,
+    );
+    this.deleteLedger = db.prepare(
+      'DELETE FROM ledger WHERE entry_id IN (SELECT entry_id FROM ledger WHERE updated_at < ? LIMIT ?)',
+    );
+  }
+
+  run(now: number): RetentionReport {
+    const c = this.config;
+    const report: RetentionReport = {
+      reclaimed: 0,
+      ledgerDeleted: 0,
+      recordsScrubbed: 0,
+      ledgerScrubbed: 0,
+      more: false,
+    };
+    let budget = ROWS_PER_RUN;
+
+    const recordCutoff = now - c.maxAgeDays * DAY_MS;
+    while (budget > 0) {
+      const n = this.reclaimer.reclaimDelivered({ limit: Math.min(CHUNK, budget), olderThan: recordCutoff });
+      report.reclaimed += n;
+      budget -= n;
+      if (n === 0) break;
+    }
+
+    const ledgerCutoff = now - c.ledgerMaxAgeDays * DAY_MS;
+    while (budget > 0) {
+      const n = this.deleteLedger.run(ledgerCutoff, Math.min(CHUNK, budget)).changes;
+      report.ledgerDeleted += n;
+      budget -= n;
+      if (n === 0) break;
+    }
+
+    const personalCutoff = now - c.personalDataRetentionDays * DAY_MS;
+    const transform = this.pseudonymiser.transform(c.personalData);
+    for (const s of this.selectStreams.all() as { stream: string; delivered_seq: number }[]) {
+      while (budget > 0) {
+        const rows = this.selectPersonal.all(s.stream, s.delivered_seq, Math.min(CHUNK, budget)) as {
+          rowid: number;
+          at: number;
+          data: string;
+        }[];
+        const due = rows.filter((r) => r.at < personalCutoff);
+        if (due.length === 0) break;
+        this.db.transaction(() => {
+          for (const r of due) {
+            this.updateData.run(JSON.stringify(scrubPersonalData(JSON.parse(r.data), transform)), r.rowid);
+          }
+        })();
+        report.recordsScrubbed += due.length;
+        budget -= due.length;
+        if (due.length < rows.length) break; // the rest are younger
+      }
+    }
+
+    // A ledger entry is delivered once every stream has delivered everything up to its last
+    // update: nothing older than the oldest pending record is still waiting.
+    const oldestPendingAt = (this.oldestPending.get() as { at: number | null }).at ?? Number.MAX_SAFE_INTEGER;
+    const ledgerPersonalCutoff = Math.min(personalCutoff, oldestPendingAt);
+    const state = c.personalData === 'delete' ? 'deleted' : 'pseudonymised';
+    while (budget > 0) {
+      const rows = this.selectLedgerPersonal.all(ledgerPersonalCutoff, Math.min(CHUNK, budget)) as {
+        entry_id: string;
+        driver_name: string | null;
+        driver_id_number: string | null;
+        driver_subject: string | null;
+      }[];
+      if (rows.length === 0) break;
+      const t = (v: string | null) => (v === null ? null : transform(v));
+      this.db.transaction(() => {
+        for (const r of rows) {
+          this.updateLedgerPersonal.run(
+            t(r.driver_name),
+            t(r.driver_id_number),
+            t(r.driver_subject),
+            state,
+            r.entry_id,
+          );
+        }
+      })();
+      report.ledgerScrubbed += rows.length;
+      budget -= rows.length;
+    }
+
+    report.more = budget <= 0;
+    if (report.reclaimed + report.ledgerDeleted + report.recordsScrubbed + report.ledgerScrubbed > 0) {
+      this.log.info({ ...report }, 'retention run');
+    }
+    return report;
+  }
+}

@@ -1,0 +1,92 @@
+import type { Database } from 'better-sqlite3';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { Ledger } from './ledger.ts';
+import { LedgerProjection } from './ledger-projection.ts';
+import { Outbox } from './outbox.ts';
+import { Pseudonymiser } from './personal-data.ts';
+import { Reclaimer } from './reclaimer.ts';
+import type { RecordStore } from './record-store.ts';
+import { Retention } from './retention.ts';
+import { type StatusPublisher, StorageGuard } from './storage-guard.ts';
+
+export interface StorageOptions {
+  db: Database;
+  store: RecordStore;
+  config: SiteConfig['storage'];
+  site: string;
+  clock: Clock;
+  log: Logger;
+  /** Where the retained storage status goes (the local broker client). */
+  status?: StatusPublisher;
+  registry?: Registry;
+}
+
+/** The parts of the store beside the record log; the uplink takes `outbox` and `reclaimer`. */
+export interface Storage {
+  readonly ledger: Ledger;
+  readonly ledgerProjection: LedgerProjection;
+  readonly outbox: Outbox;
+  readonly reclaimer: Reclaimer;
+  readonly guard: StorageGuard;
+  readonly retention: Retention;
+  stop(): void;
+}
+
+/**
+ * Attaches the ledger to the record store (call before anything is appended) and starts the
+ * disk guard and the age retention.
+ */
+export function startStorage(o: StorageOptions): Storage {
+  const log = o.log.child({ part: 'storage' });
+  const ledgerProjection = new LedgerProjection(o.db, log);
+  o.store.addProjection(ledgerProjection);
+  const reclaimer = new Reclaimer(o.db, log);
+  const guard = new StorageGuard({
+    db: o.db,
+    store: o.store,
+    reclaimer,
+    config: o.config,
+    site: o.site,
+    now: () => o.clock.now(),
+    log,
+    ...(o.status ? { status: o.status } : {}),
+    ...(o.registry ? { registry: o.registry } : {}),
+  });
+  const retention = new Retention(o.db, reclaimer, new Pseudonymiser(o.db), o.config, log);
+  guard.start();
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const runRetention = () => {
+    timer = undefined;
+    if (stopped) return;
+    let more = false;
+    try {
+      more = retention.run(o.clock.now()).more;
+    } catch (err) {
+      log.error({ err }, 'retention run failed');
+    }
+    timer = setTimeout(runRetention, more ? 1000 : o.config.maintenanceIntervalMs);
+    timer.unref();
+  };
+  // The first run waits a little: starting up (lanes, broker) comes first.
+  timer = setTimeout(runRetention, Math.min(30_000, o.config.maintenanceIntervalMs));
+  timer.unref();
+
+  return {
+    ledger: new Ledger(o.db),
+    ledgerProjection,
+    outbox: new Outbox(o.db),
+    reclaimer,
+    guard,
+    retention,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      guard.stop();
+    },
+  };
+}

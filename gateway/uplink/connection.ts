@@ -1,0 +1,139 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { Backoff } from '../../core/backoff.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { type UplinkConfig, uplinkClientOptions } from './client-options.ts';
+
+/** A connection that lasted this long resets the backoff when it drops. */
+const STABLE_MS = 10_000;
+
+export interface UplinkConnectionOptions {
+  config: UplinkConfig;
+  site: string;
+  /** The URL without credentials, for logs. */
+  url: string;
+  log: Logger;
+  /** The connection is up: `client` may publish until `onDown`. */
+  onUp(client: MqttClient): void;
+  /** The connection is gone (`wasUp` false: an attempt failed); anything in flight is void. */
+  onDown(wasUp: boolean): void;
+  /** A new attempt is scheduled. */
+  onRetry?(): void;
+  /** Jitter source of the backoff (tests fix it). */
+  random?: () => number;
+}
+
+/**
+ * The uplink's connection to the central broker: one fresh mqtt.js client per attempt (stable
+ * client id, persistent session; see client-options.ts), mqtt.js's own fixed-interval reconnect
+ * off, attempts spaced by capped exponential backoff with jitter. `gen` counts connections:
+ * a publish callback from an older one is to be ignored.
+ */
+export class UplinkConnection {
+  private readonly backoff: Backoff;
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private up = false;
+  private upAt = 0;
+  private stopping = false;
+  /** Changes whenever a connection ends: callbacks of older clients no longer count. */
+  gen = 0;
+  attempts = 0;
+  lastError: string | undefined;
+
+  constructor(private readonly o: UplinkConnectionOptions) {
+    this.backoff = new Backoff({
+      initialMs: o.config.reconnectMinMs,
+      maxMs: o.config.reconnectMaxMs,
+      ...(o.random ? { random: o.random } : {}),
+    });
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** The client while connected. */
+  get current(): MqttClient | undefined {
+    return this.up ? this.client : undefined;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Ends the current connection (as if it had dropped): a new attempt follows. */
+  drop(reason: string): void {
+    this.lastError = reason;
+    this.client?.end(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    const client = this.client;
+    this.client = undefined;
+    this.gen++;
+    this.up = false;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+  }
+
+  private connect(): void {
+    this.timer = undefined;
+    if (this.stopping) return;
+    const gen = ++this.gen;
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.o.config.url, uplinkClientOptions(this.o.config, this.o.site));
+    } catch (err) {
+      // A bad URL or an unreadable TLS file: keep trying, someone may fix it.
+      this.lastError = errorMessage(err);
+      this.o.log.error({ err: this.lastError, url: this.o.url }, 'uplink cannot connect');
+      this.retry();
+      return;
+    }
+    this.client = client;
+    client.on('connect', () => {
+      if (gen !== this.gen) return;
+      this.up = true;
+      this.upAt = performance.now();
+      this.lastError = undefined;
+      this.o.log.info({ url: this.o.url, attempts: this.backoff.attempts }, 'uplink connected');
+      this.o.onUp(client);
+    });
+    client.on('error', (err) => {
+      if (gen !== this.gen) return;
+      this.lastError = err.message;
+      this.o.log.debug({ err: err.message, url: this.o.url }, 'uplink error');
+    });
+    client.on('close', () => {
+      if (gen !== this.gen) return;
+      const wasUp = this.up;
+      this.up = false;
+      this.gen++;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      client.end(true);
+      if (this.client === client) this.client = undefined;
+      if (wasUp) {
+        if (performance.now() - this.upAt >= STABLE_MS) this.backoff.reset();
+        this.o.log.warn({ url: this.o.url, err: this.lastError }, 'uplink lost; records wait in the store');
+      }
+      this.o.onDown(wasUp);
+      this.retry();
+    });
+  }
+
+  private retry(): void {
+    if (this.stopping || this.timer) return;
+    const delay = this.backoff.next();
+    this.attempts++;
+    this.o.onRetry?.();
+    this.o.log.debug({ delayMs: delay, attempt: this.backoff.attempts, err: this.lastError }, 'uplink retry');
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { StorageConfigSchema } from '../../gateway/config/schema.ts';
+import { mayHoldPersonalData, scrubPersonalData } from '../../gateway/store/personal-data.ts';
+import { protectedConflict, RecordPolicy } from '../../gateway/store/record-policy.ts';
+
+describe('record policy', () => {
+  it('makes only bulky telemetry sheddable', () => {
+    const p = new RecordPolicy();
+    for (const t of ['telemetry', 'telemetry-raw', 'reading', 'reading-thermometer', 'device-health']) {
+      expect(p.isSheddable(t), t).toBe(true);
+    }
+    for (const t of [
+      'transit-start',
+      'decision',
+      'barrier',
+      'bay-reserved',
+      'scan',
+      'sample-recorded',
+      'storage-alarm',
+      'alarm',
+      'measurement',
+    ]) {
+      expect(p.isSheddable(t), t).toBe(false);
+    }
+  });
+
+  it('never lets the config make transit, decision, test or audit records sheddable', () => {
+    expect(protectedConflict('reading*')).toBeUndefined();
+    expect(protectedConflict('decision')).toMatch(/protected/);
+    expect(protectedConflict('t*')).toMatch(/transit|test/);
+    expect(protectedConflict('yard-telemetry')).toMatch(/yard-/);
+    expect(() => new RecordPolicy(['audit-log'])).toThrow(/protected/);
+    const r = StorageConfigSchema.safeParse({ telemetryTypes: ['reading', 'decision'] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path)).toEqual([['telemetryTypes', 1]]);
+  });
+
+  it('checks the alarm levels make sense', () => {
+    expect(StorageConfigSchema.safeParse({ alarmRatios: [0.95, 0.8] }).error?.issues[0]?.path).toEqual([
+      'alarmRatios',
+    ]);
+    expect(StorageConfigSchema.safeParse({ reclaimTargetRatio: 0.85 }).error?.issues[0]?.path).toEqual([
+      'reclaimTargetRatio',
+    ]);
+  });
+});
+
+describe('personal data', () => {
+  it('finds records that may hold names, ID numbers or pass contents', () => {
+    expect(mayHoldPersonalData(JSON.stringify({ manual: { name: 'x' } }))).toBe(true);
+    expect(mayHoldPersonalData(JSON.stringify({ code: 'HC1:...' }))).toBe(true);
+    expect(mayHoldPersonalData(JSON.stringify({ lane: 'east-1', outcome: 'PASS', plate: 'AB1' }))).toBe(
+      false,
+    );
+  });
+
+  it('replaces exactly the personal fields, deeply', () => {
+    const out = scrubPersonalData(
+      {
+        lane: 'east-1',
+        name: 'East lane 1',
+        manual: { plate: 'AB1', name: 'Li Lei', idNumber: '1234' },
+        visits: [{ subject: 's-1', zone: { name: 'parking' } }],
+        code: 'GP1:xyz',
+        count: 3,
+      },
+      (s) => `<${s.length}>`,
+    );
+    expect(out).toEqual({
+      lane: 'east-1',
+      name: 'East lane 1',
+      manual: { plate: 'AB1', name: '<6>', idNumber: '<4>' },
+      visits: [{ subject: '<3>', zone: { name: 'parking' } }],
+      code: '<7>',
+      count: 3,
+    });
+  });
+});
