@@ -1,9 +1,24 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes, type AedesOptions } from 'aedes';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import type { Logger } from '../core/logger.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
+import { hex, type Logger } from '../core/logger.ts';
+import type { AclTable } from './acl-table.ts';
+import { type ClusterBackend, type ClusterOptions, createClusterBackend } from './cluster.ts';
+import type { RefusalKind } from './counters.ts';
+import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
+import { aedesLimitOptions, type BrokerLimits, DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './limits.ts';
 import { closeServer, listen } from './listen.ts';
+import { BrokerSecurity } from './security.ts';
+import type { TokenIssuer } from './staff-sign-in.ts';
+import { TlsFiles, type TlsOptions } from './tls.ts';
+import { DEFAULT_TOKEN_OPTIONS, type TokenOptions } from './tokens.ts';
 
 export interface ListenerOptions {
   enabled: boolean;
@@ -11,11 +26,33 @@ export interface ListenerOptions {
   port: number;
 }
 
+/**
+ * Everything is optional beyond the listeners and the logger, and the names match the fields of
+ * the config's `broker` section, so `{ ...config.broker, site, log }` is a complete set.
+ * Without a users file, only anonymous clients on this box (if allowed) and holders of a token
+ * get in; with one, its users too.
+ */
 export interface EmbeddedBrokerOptions {
   tcp: ListenerOptions;
   websocket: ListenerOptions & { path: string };
   log: Logger;
-  /** Extra Aedes options (authentication and authorization hooks, limits). */
+  /** The site id for the ACL table's `{site}`; without it `{site}` matches any site. */
+  site?: string;
+  usersFile?: string;
+  /** Anonymous clients on 127.0.0.1 / ::1 get the `loopback` role (default true). */
+  allowAnonymousLoopback?: boolean;
+  maxPacketBytes?: number;
+  limits?: Partial<BrokerLimits>;
+  tls?: TlsOptions;
+  cluster?: ClusterOptions;
+  tokens?: Partial<TokenOptions>;
+  /** The ACL table (default: DEFAULT_ACL of acl-table.ts). */
+  acl?: AclTable;
+  /** Prometheus registry for the refusal counters. */
+  metrics?: Registry;
+  /** How often the users file and the TLS files are checked for changes (default 2 s and 5 s). */
+  filePollMs?: number;
+  /** Extra Aedes options, applied last (they override the security hooks: tests only). */
   aedes?: AedesOptions;
   /** Config field names for error messages, e.g. `broker.tcp.port`. */
   fieldPrefix?: string;
@@ -26,77 +63,261 @@ export interface EmbeddedBroker {
   /** The TCP port actually bound (differs from the config when it asked for 0). */
   readonly tcpPort: number | undefined;
   readonly wsPort: number | undefined;
+  readonly tlsPort: number | undefined;
+  readonly wssPort: number | undefined;
   /** mqtt://host:port of the TCP listener, for local clients. */
   readonly url: string | undefined;
+  /** The gateway process's own credentials here (role gateway, from this box only, this run only). */
+  readonly gatewayCredentials: { username: string; password: string };
+  /** Staff sign-in and token minting for the web pages (docs/security.md). */
+  readonly tokens: TokenIssuer;
+  /** Refusals so far, by kind. */
+  refusals(): Record<RefusalKind, number>;
   close(): Promise<void>;
 }
 
-/** Aedes on TCP and on WebSocket (for the web pages). */
+/** Aedes on TCP and on WebSocket (for the web pages), optionally over TLS and clustered through Redis. */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const prefix = opts.fieldPrefix ?? 'broker';
-  const aedes = await Aedes.createBroker({ ...opts.aedes });
+  const log = opts.log;
+  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const security = new BrokerSecurity({
+    site: opts.site,
+    table: opts.acl,
+    usersFile: opts.usersFile,
+    allowAnonymousLoopback: opts.allowAnonymousLoopback ?? true,
+    tokens: { ...DEFAULT_TOKEN_OPTIONS, ...opts.tokens },
+    limits,
+    log,
+    metrics: opts.metrics,
+    filePollMs: opts.filePollMs,
+  });
+  let tlsFiles: TlsFiles | undefined;
+  let cluster: ClusterBackend | undefined;
+  try {
+    if (opts.tls && (opts.tls.tcp.enabled || opts.tls.websocket.enabled))
+      tlsFiles = new TlsFiles(opts.tls, log);
+    if (opts.cluster?.enabled) cluster = createClusterBackend(opts.cluster, log);
+  } catch (e) {
+    security.close();
+    throw e;
+  }
+
+  const aedes = new Aedes({
+    ...aedesLimitOptions(limits),
+    ...security.hooks(),
+    ...cluster?.aedes,
+    ...opts.aedes,
+  });
+  security.attach(aedes);
   const sockets = new Set<Socket>();
-  let tcp: Server | undefined;
-  let http: HttpServer | undefined;
-  let wss: WebSocketServer | undefined;
-  let tcpPort: number | undefined;
-  let wsPort: number | undefined;
+  const servers: Server[] = [];
+  const wsServers: WebSocketServer[] = [];
+  const ports: Partial<Record<'tcp' | 'ws' | 'tls' | 'wss', number>> = {};
+  let closing: Promise<void> | undefined;
 
-  aedes.on('clientError', (client, err) =>
-    opts.log.debug({ client: client?.id, err: err.message }, 'mqtt client error'),
-  );
-  aedes.on('connectionError', (client, err) =>
-    opts.log.debug({ client: client?.id, err: err.message }, 'mqtt connection error'),
-  );
+  // Errors Aedes reports: counted as protocol errors unless they are our own refusals (already
+  // counted), socket errors, or the echo of a connection the guard closed.
+  const onClientError = (client: Client | null, err: Error, what: string) => {
+    const ours =
+      isGatepostError(err) ||
+      (err as NodeJS.ErrnoException).code !== undefined ||
+      (client?.conn instanceof GuardedConnection && client.conn.closedByGuard);
+    if (ours) log.debug({ client: client?.id, err: err.message }, what);
+    else security.counters.refuse('protocol', { clientId: client?.id, err: err.message }, what);
+  };
+  aedes.on('clientError', (client, err) => onClientError(client, err, 'mqtt client error'));
+  aedes.on('connectionError', (client, err) => onClientError(client, err, 'mqtt error before connect'));
+  // Persistence failures (Redis away in cluster mode) arrive here; unhandled they would end the process.
+  (aedes as EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'broker error'));
+  aedes.on('clientReady', (client) => {
+    const identity = security.identityOf(client);
+    log.debug({ client: client.id, user: identity?.username, role: identity?.role }, 'mqtt client connected');
+  });
 
-  const shutdown = async () => {
-    for (const s of sockets) s.destroy();
-    wss?.clients.forEach((c) => {
-      c.terminate();
+  const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
+    const conn = new GuardedConnection(stream, info, {
+      maxPacketBytes,
+      slowClientTimeoutMs: limits.slowClientTimeoutMs,
+      onRefused: (reason, detail, head) =>
+        security.counters.refuse(
+          'packet',
+          { from: info.remoteAddress, transport: info.transport, reason, detail, head: hex(head) },
+          'packet refused; connection closed',
+        ),
+      onSlow: (detail) =>
+        security.counters.refuse('slow', { from: info.remoteAddress, detail }, 'slow client disconnected'),
+      onThrottled: () =>
+        security.counters.refuse('throttle', { from: info.remoteAddress }, 'client over its packet rate'),
     });
-    await Promise.all([
-      tcp ? closeServer(tcp) : undefined,
-      http ? closeServer(http) : undefined,
-      new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve())),
-    ]);
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    aedes.handle(conn, req);
+  };
+
+  const socketServer = (server: Server, transport: 'tcp' | 'tls') => {
+    server.maxConnections = limits.maxConnections;
+    server.on(transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.setKeepAlive(true, 60_000);
+      accept(socket, { remoteAddress: socket.remoteAddress ?? '', transport });
+    });
+    if (transport === 'tls') {
+      server.on('tlsClientError', (err: Error, socket: Socket) =>
+        log.debug({ err: err.message, from: socket.remoteAddress }, 'TLS handshake failed'),
+      );
+    }
+    servers.push(server);
+    return server;
+  };
+
+  const webServer = (server: HttpServer | HttpsServer, transport: 'ws' | 'wss') => {
+    server.maxConnections = limits.maxConnections;
+    // The WebSocket library would buffer a frame of up to 100 MiB before our guard saw it.
+    const wss = new WebSocketServer({ server, path: opts.websocket.path, maxPayload: maxPacketBytes + 16 });
+    // ws re-emits the HTTP server's errors; listen() below reports them, so only log here.
+    wss.on('error', (err) => log.debug({ err: err.message }, 'websocket listener error'));
+    wss.on('connection', (ws, req) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => ws.terminate());
+      const origin = req.headers.origin;
+      accept(
+        stream,
+        { remoteAddress: req.socket.remoteAddress ?? '', transport, ...(origin ? { origin } : {}) },
+        req,
+      );
+    });
+    wsServers.push(wss);
+    servers.push(server);
+    return server;
+  };
+
+  const shutdown = () => {
+    closing ??= (async () => {
+      for (const s of sockets) s.destroy();
+      for (const wss of wsServers) for (const c of wss.clients) c.terminate();
+      await Promise.all([
+        ...servers.map((s) => closeServer(s)),
+        ...wsServers.map((wss) => new Promise<void>((resolve) => wss.close(() => resolve()))),
+      ]);
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await cluster?.close();
+      tlsFiles?.close();
+      security.close();
+    })();
+    return closing;
   };
 
   try {
-    if (opts.tcp.enabled) {
-      tcp = createServer((socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        aedes.handle(socket);
-      });
-      tcpPort = await listen(tcp, opts.tcp.host, opts.tcp.port, `${prefix}.tcp.port`);
-    }
-    if (opts.websocket.enabled) {
-      http = createHttpServer((_req, res) => {
+    await listenAedes(aedes, cluster);
+    const on = (l: ListenerOptions, field: string, server: () => Server) =>
+      l.enabled ? listen(server(), l.host, l.port, `${prefix}.${field}`) : Promise.resolve(undefined);
+    const http426 = () =>
+      createHttpServer((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
       });
-      wss = new WebSocketServer({ server: http, path: opts.websocket.path });
-      // ws re-emits the HTTP server's errors; listen() below reports them, so only log here.
-      wss.on('error', (err) => opts.log.debug({ err: err.message }, 'websocket listener error'));
-      wss.on('connection', (ws, req) => {
-        const stream = createWebSocketStream(ws);
-        stream.on('error', () => ws.terminate());
-        aedes.handle(stream as never, req);
-      });
-      wsPort = await listen(http, opts.websocket.host, opts.websocket.port, `${prefix}.websocket.port`);
+    ports.tcp = await on(opts.tcp, 'tcp.port', () => socketServer(createServer(), 'tcp'));
+    ports.ws = await on(opts.websocket, 'websocket.port', () => webServer(http426(), 'ws'));
+    if (opts.tls && tlsFiles) {
+      const files = tlsFiles;
+      const tlsOpts = files.serverOptions();
+      const secure = (make: () => Server) => {
+        try {
+          return make();
+        } catch (e) {
+          throw new GatepostError(ErrorCode.ConfigInvalid, `${prefix}.tls: ${errorMessage(e)}`);
+        }
+      };
+      ports.tls = await on(opts.tls.tcp, 'tls.tcp.port', () =>
+        socketServer(
+          secure(() => createTlsServer(tlsOpts)),
+          'tls',
+        ),
+      );
+      ports.wss = await on(opts.tls.websocket, 'tls.websocket.port', () =>
+        webServer(
+          secure(() =>
+            createHttpsServer(tlsOpts, (_req, res) => {
+              res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
+            }),
+          ) as HttpsServer,
+          'wss',
+        ),
+      );
+      files.watch(
+        servers.filter((s): s is TlsServer => 'setSecureContext' in s),
+        opts.filePollMs ?? 5000,
+      );
     }
   } catch (e) {
     await shutdown();
     throw e;
   }
 
+  warnAboutClearPasswords(opts, log);
   const localHost = opts.tcp.host === '0.0.0.0' || opts.tcp.host === '::' ? '127.0.0.1' : opts.tcp.host;
-  opts.log.info({ tcpPort, wsPort }, 'broker listening');
+  log.info(
+    {
+      tcpPort: ports.tcp,
+      wsPort: ports.ws,
+      tlsPort: ports.tls,
+      wssPort: ports.wss,
+      users: security.users?.size ?? 0,
+      anonymousLoopback: opts.allowAnonymousLoopback ?? true,
+      cluster: cluster?.where,
+    },
+    'broker listening',
+  );
   return {
     aedes,
-    tcpPort,
-    wsPort,
-    url: tcpPort === undefined ? undefined : `mqtt://${localHost}:${tcpPort}`,
+    tcpPort: ports.tcp,
+    wsPort: ports.ws,
+    tlsPort: ports.tls,
+    wssPort: ports.wss,
+    url: ports.tcp === undefined ? undefined : `mqtt://${localHost}:${ports.tcp}`,
+    gatewayCredentials: security.gatewayCredentials,
+    tokens: security.issuer,
+    refusals: () => security.counters.snapshot(),
     close: shutdown,
   };
+}
+
+/** Starts Aedes (its persistence first); in cluster mode, gives up if Redis does not answer in time. */
+async function listenAedes(aedes: Aedes, cluster: ClusterBackend | undefined): Promise<void> {
+  if (!cluster) return aedes.listen();
+  let gaveUp = false;
+  const started = aedes.listen().then(() => {
+    // Redis answered after all: stop the broker's timers, the caller is tearing everything down.
+    if (gaveUp) aedes.close();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      reject(
+        new GatepostError(
+          ErrorCode.ListenFailed,
+          `cannot reach Redis at ${cluster.where} within ${REDIS_START_TIMEOUT_MS / 1000} s; check broker.cluster.redisUrl`,
+        ),
+      );
+    }, REDIS_START_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([started, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const REDIS_START_TIMEOUT_MS = 10_000;
+
+function warnAboutClearPasswords(opts: EmbeddedBrokerOptions, log: Logger): void {
+  const open = (l: ListenerOptions) =>
+    l.enabled && l.host !== '127.0.0.1' && l.host !== '::1' && l.host !== 'localhost';
+  if (opts.usersFile && (open(opts.tcp) || open(opts.websocket))) {
+    log.warn(
+      { tcp: opts.tcp.host, websocket: opts.websocket.host },
+      'passwords and tokens cross the network in clear: bind broker.tcp and broker.websocket to 127.0.0.1 and use broker.tls',
+    );
+  }
 }

@@ -43,6 +43,12 @@ export const SerialBarrierConfigSchema = z
     kind: z.literal('serial'),
     port: SerialPortSettingsSchema,
     replyTimeoutMs: z.number().int().positive().default(500),
+    statusIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5000)
+      .describe('How often to ask STATUS, so a barrier that stopped answering shows offline'),
     ...BarrierTimingShape,
   })
   .strict();

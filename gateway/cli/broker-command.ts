@@ -9,7 +9,7 @@ export async function brokerCommand(argv: string[], _out: NodeJS.WritableStream,
   if (!cfg) return 1;
   const log = createLogger();
   try {
-    const broker = await startEmbeddedBroker({ ...cfg.broker, log });
+    const broker = await startEmbeddedBroker({ ...cfg.broker, site: cfg.site.id, log });
     const sig = await untilSignal();
     log.info({ signal: sig }, 'stopping broker');
     await broker.close();

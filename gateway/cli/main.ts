@@ -10,6 +10,10 @@ commands:
   check-config FILE                validate a site config; prints each problem with its field path
   verify CODE [--at ISO] [--trust FILE ...]
                                    verify a pass offline and print the verdict as JSON
+  user add|passwd|remove|list NAME [--role ROLE] [--lane LANE] [--pin] [--password-stdin]
+                                   manage the broker's users file (docs/security.md)
+  export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
+                                   write the ledger of trucks and drivers of a period (docs/yard.md)
 `;
 
 type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -19,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   broker: async () => brokerCommand,
   'check-config': async () => checkConfigCommand,
   verify: async () => (await import('./verify-command.ts')).verifyCommand,
+  user: async () => (await import('./user-command.ts')).userCommand,
+  export: async () => (await import('./export-command.ts')).exportCommand,
 };
 
 /** Runs one `gatepost` command; resolves with the process exit code. */

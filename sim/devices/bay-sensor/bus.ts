@@ -16,7 +16,8 @@ export interface SimBaySensorBusOptions {
  * One multi-drop RS-485 bus of bay sensors (datasheet section 5): a single serial line whose
  * Modbus slave answers for every sensor address of the bus config, silent for the others.
  *
- * Control API: occupy(label, cm?), free(label), setOnline(label, on), sensor(label), unplug(), replug().
+ * Control API: occupy(label, cm?), free(label), setOnline(label, on), sensor(label), unplug(), replug(),
+ * setSilent(on) (the whole bus stops answering while its port stays plugged in).
  */
 export class SimBaySensorBus implements SimSerialDevice {
   readonly kind = 'bay-sensor-bus' as const;
@@ -73,6 +74,15 @@ export class SimBaySensorBus implements SimSerialDevice {
 
   setOnline(label: string, online: boolean): void {
     this.sensor(label).online = online;
+  }
+
+  /** On: no sensor of the bus hears or answers anything (bus power lost, A/B pair cut); the port stays plugged in. */
+  setSilent(on: boolean): void {
+    this.slave.silent = on;
+  }
+
+  get silent(): boolean {
+    return this.slave.silent;
   }
 
   async start(): Promise<void> {

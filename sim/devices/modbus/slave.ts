@@ -31,6 +31,11 @@ export type ModbusBehaviour = (request: ModbusRequest) => ModbusReply | undefine
 export class ModbusUnit {
   /** An offline unit hears nothing and says nothing (powered off, cable cut at the sensor). */
   online = true;
+  /**
+   * The next this-many replies (data or exception) go out with a corrupted CRC, as line
+   * interference or a failing transceiver would garble them; `Infinity` for every reply.
+   */
+  badCrcReplies = 0;
   private readonly behaviours: ModbusBehaviour[];
 
   constructor(
@@ -133,6 +138,15 @@ export class ModbusRtuSlave extends EventEmitter {
     exceptions: 0,
   };
   private started = false;
+  /**
+   * A silent line hears nothing and says nothing for every unit on it (the bus lost power, its
+   * A/B pair is cut): every frame is dropped, uncounted by `stats`, and counted in `framesIgnored`.
+   */
+  silent = false;
+  /** Frames dropped while `silent`. */
+  framesIgnored = 0;
+  /** Replies sent with a corrupted CRC (ModbusUnit.badCrcReplies). */
+  badCrcSent = 0;
 
   constructor(readonly port: DevicePort) {
     super();
@@ -174,6 +188,10 @@ export class ModbusRtuSlave extends EventEmitter {
   private readonly onUnplugged = (): void => this.framer.reset();
 
   private onFrame(frame: Buffer): void {
+    if (this.silent) {
+      this.framesIgnored++;
+      return;
+    }
     const parsed = parseRtuFrame(frame);
     if (!parsed.ok) {
       if (parsed.reason === 'crc') this.counters.crcErrors++;
@@ -204,7 +222,21 @@ export class ModbusRtuSlave extends EventEmitter {
       out = rtuException(req.unit, req.fn, reply.code);
       this.counters.exceptions++;
     }
+    if (out && unit.badCrcReplies > 0) {
+      unit.badCrcReplies--;
+      this.badCrcSent++;
+      out = corruptCrc(out);
+    }
     this.emit('exchange', req, out);
     if (out) void this.port.write(out);
   }
+}
+
+/** The frame with both CRC bytes inverted: never a valid CRC-16/MODBUS of the same body. */
+function corruptCrc(frame: Buffer): Buffer {
+  const out = Buffer.from(frame);
+  const n = out.length;
+  out[n - 2] = ~(out[n - 2] as number) & 0xff;
+  out[n - 1] = ~(out[n - 1] as number) & 0xff;
+  return out;
 }

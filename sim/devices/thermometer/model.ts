@@ -39,6 +39,7 @@ export class ThermometerModel {
   private ambient: number;
   private target: { tempC: number; fromC: number; since: number } | undefined;
   private faulted = false;
+  private forcedC: number | undefined;
 
   constructor(options: ThermometerModelOptions) {
     this.clock = options.clock;
@@ -68,6 +69,17 @@ export class ThermometerModel {
     this.faulted = on;
   }
 
+  /**
+   * The sensor reads this object temperature (IR0) whatever is in front of it, until
+   * `undefined`: a glitching sensor's implausible readings. Status bits are unchanged.
+   */
+  forceObjectReading(tempC: number | undefined): void {
+    if (tempC !== undefined && !Number.isFinite(tempC)) {
+      throw new RangeError(`temperature must be a number, got ${tempC}`);
+    }
+    this.forcedC = tempC;
+  }
+
   reading(): ThermometerReading {
     const t = this.target;
     let objectC = this.ambient;
@@ -78,7 +90,7 @@ export class ThermometerModel {
       objectC = stable ? t.tempC : t.fromC + ((t.tempC - t.fromC) * elapsed) / this.settleMs;
     }
     return {
-      objectC,
+      objectC: this.forcedC ?? objectC,
       ambientC: this.ambient,
       present: t !== undefined,
       stable: stable && !this.faulted,

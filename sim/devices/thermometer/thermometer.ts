@@ -19,7 +19,9 @@ export interface SimThermometerOptions {
  * answering function 0x04 for IR0-IR2 (anything else: exception 01), on its own serial line.
  *
  * Control API: presentTarget(°C), removeTarget(), setAmbient(°C), setFault(on), unplug(), replug().
- * Faults that need other answers are layered onto `unit` with `unit.use(behaviour, { first: true })`.
+ * Faults on the wire: setNoReply(on) (timeouts), setException(code), sendBadCrc(count),
+ * forceReading(°C) (implausible readings). Other faults can be layered onto `unit` with
+ * `unit.use(behaviour, { first: true })`.
  */
 export class SimThermometer implements SimSerialDevice {
   readonly kind = 'thermometer' as const;
@@ -28,6 +30,8 @@ export class SimThermometer implements SimSerialDevice {
   readonly port: DevicePort;
   readonly slave: ModbusRtuSlave;
   readonly unit: ModbusUnit;
+  private removeNoReply: (() => void) | undefined;
+  private removeException: (() => void) | undefined;
 
   constructor(
     readonly config: ThermometerConfig,
@@ -79,6 +83,33 @@ export class SimThermometer implements SimSerialDevice {
 
   setFault(on: boolean): void {
     this.model.setFault(on);
+  }
+
+  /** On: the thermometer hears every request and answers none (the master times out). Off: it answers again. */
+  setNoReply(on: boolean): void {
+    this.removeNoReply?.();
+    this.removeNoReply = on ? this.unit.use(() => ({ kind: 'silent' }), { first: true }) : undefined;
+  }
+
+  /** Every request is answered with this Modbus exception code (e.g. 4, server device failure) until `undefined`. */
+  setException(code: number | undefined): void {
+    if (code !== undefined && (!Number.isInteger(code) || code < 1 || code > 255)) {
+      throw new RangeError(`a Modbus exception code is 1-255, got ${code}`);
+    }
+    this.removeException?.();
+    this.removeException =
+      code === undefined ? undefined : this.unit.use(() => ({ kind: 'exception', code }), { first: true });
+  }
+
+  /** The next `count` replies go out with a corrupted CRC (`Infinity`: every reply; 0: none). */
+  sendBadCrc(count: number): void {
+    if (!(count >= 0)) throw new RangeError(`count must be >= 0, got ${count}`);
+    this.unit.badCrcReplies = count;
+  }
+
+  /** IR0 reads this temperature whatever is in front of the sensor, until `undefined` (an implausible reading). */
+  forceReading(tempC: number | undefined): void {
+    this.model.forceObjectReading(tempC);
   }
 
   reading(): ThermometerReading {

@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
+import { type AclTable, GATEWAY_ROLE, LOOPBACK_ROLE } from './acl-table.ts';
+import { type CompiledAcl, clientIdAllowed, compileAcl, type Identity, mayPublish } from './authorizer.ts';
+import type { SecurityCounters } from './counters.ts';
+import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
+import { MAX_CLIENT_ID_LENGTH } from './limits.ts';
+import { type HashCheckQueue, safeEqual, verifyNothing, verifySecret } from './password-hash.ts';
+import type { TokenIssuer } from './staff-sign-in.ts';
+import { looksLikeToken } from './tokens.ts';
+import type { UserStore } from './users-file.ts';
+
+/**
+ * Who may connect, decided on CONNECT, cheap checks first: MQTT 3.1.1 rules Aedes lets through,
+ * the client id, then the credentials (in-process gateway secret, signed token, users-file
+ * password, or nothing from this box), then what the role allows of the session and the will.
+ */
+export interface AuthenticatorOptions {
+  site: string | undefined;
+  table: AclTable;
+  users: UserStore | undefined;
+  issuer: TokenIssuer;
+  allowAnonymousLoopback: boolean;
+  hashChecks: HashCheckQueue;
+  counters: SecurityCounters;
+  /** Called for each client let in, before its CONNACK. */
+  onIdentified: (client: Client, identity: Identity, acl: CompiledAcl) => void;
+}
+
+/** The user name the gateway process uses on its own embedded broker; no users-file name can look like it. */
+export const INTERNAL_GATEWAY_USER = '_gateway';
+
+/** CONNACK return codes of MQTT 3.1.1. */
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
+const BAD_CREDENTIALS = 4;
+const NOT_AUTHORIZED = 5;
+
+/** Failed password checks from one address within the window before it is turned away unchecked. */
+const MAX_ADDRESS_FAILURES = 10;
+const FAILURE_WINDOW_MS = 60_000;
+
+interface ConnectFacts {
+  clientId: string;
+  clean: boolean;
+  will: ConnectPacket['will'];
+}
+
+type Outcome = { ok: true; identity: Identity } | { ok: false; code: number; reason: string };
+
+export class Authenticator {
+  /** Credentials for the gateway process on this broker; they exist only in this process's memory. */
+  readonly gatewayCredentials = {
+    username: INTERNAL_GATEWAY_USER,
+    password: randomBytes(32).toString('base64url'),
+  };
+  private readonly facts = new WeakMap<Client, ConnectFacts>();
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(private readonly o: AuthenticatorOptions) {}
+
+  readonly preConnect: NonNullable<AedesOptions['preConnect']> = (client, packet, callback) => {
+    // [MQTT-3.1.2-22]: a password without a user name is a protocol violation: close, no CONNACK.
+    if (packet.protocolVersion === 4 && packet.password !== undefined && packet.username === undefined) {
+      this.refuse(client, 'password flag without user name flag', packet.username);
+      callback(new Error('password without user name'), false);
+      return;
+    }
+    this.facts.set(client, { clientId: packet.clientId, clean: packet.clean !== false, will: packet.will });
+    callback(null, true);
+  };
+
+  readonly authenticate: NonNullable<AedesOptions['authenticate']> = (client, username, password, done) => {
+    this.decide(client, username, password).then(
+      (outcome) => {
+        if (outcome.ok) return done(null, true);
+        this.refuse(client, outcome.reason, username);
+        const err = Object.assign(new Error(outcome.reason), { returnCode: outcome.code });
+        done(err as AuthenticateError, false);
+      },
+      (e: unknown) => {
+        this.refuse(client, `authentication failed: ${String(e)}`, username);
+        const err = Object.assign(new Error('server unavailable'), { returnCode: SERVER_UNAVAILABLE });
+        done(err as AuthenticateError, false);
+      },
+    );
+  };
+
+  private async decide(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<Outcome> {
+    const facts = this.facts.get(client);
+    this.facts.delete(client);
+    if (!facts) return { ok: false, code: NOT_AUTHORIZED, reason: 'connect facts missing' };
+    // [MQTT-3.1.3-8]: a zero-byte client id needs clean session; Aedes would invent an id instead.
+    if (facts.clientId === '' && !facts.clean) {
+      return { ok: false, code: IDENTIFIER_REJECTED, reason: 'empty client id with clean session off' };
+    }
+    if (facts.clientId.length > MAX_CLIENT_ID_LENGTH) {
+      return {
+        ok: false,
+        code: IDENTIFIER_REJECTED,
+        reason: `client id longer than ${MAX_CLIENT_ID_LENGTH}`,
+      };
+    }
+    const info = client.conn instanceof GuardedConnection ? client.conn.info : undefined;
+    const who = await this.credentials(info, username, password);
+    if (!who.ok) return who;
+    const { identity } = who;
+    const acl = compileAcl(this.o.table, identity.role, {
+      site: this.o.site,
+      username: identity.username,
+      lane: identity.lane,
+    });
+    if (!acl) return { ok: false, code: NOT_AUTHORIZED, reason: `unknown role ${identity.role}` };
+    // An id the broker assigned (empty client id) is unique, so it cannot take anyone's session.
+    if (facts.clientId !== '' && !clientIdAllowed(acl, facts.clientId)) {
+      return {
+        ok: false,
+        code: IDENTIFIER_REJECTED,
+        reason: `client id not allowed for this user (role ${acl.role})`,
+      };
+    }
+    if (!facts.clean && !acl.rules.persistentSession) {
+      return { ok: false, code: NOT_AUTHORIZED, reason: `role ${acl.role} must connect with clean session` };
+    }
+    if (facts.will) {
+      const v = mayPublish(
+        acl,
+        identity.username,
+        facts.will.topic,
+        facts.will.payload,
+        facts.will.retain === true,
+      );
+      if (!v.ok) return { ok: false, code: NOT_AUTHORIZED, reason: `will refused: ${v.reason}` };
+    }
+    this.o.onIdentified(client, identity, acl);
+    return who;
+  }
+
+  private async credentials(
+    info: ConnectionInfo | undefined,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<Outcome> {
+    const local = info !== undefined && isLoopback(info.remoteAddress);
+    if (username === undefined) {
+      if (this.o.allowAnonymousLoopback && local && localOrigin(info)) {
+        return { ok: true, identity: { username: undefined, role: LOOPBACK_ROLE, via: 'anonymous' } };
+      }
+      return { ok: false, code: NOT_AUTHORIZED, reason: 'anonymous clients are refused here' };
+    }
+    if (password === undefined) return { ok: false, code: BAD_CREDENTIALS, reason: 'no password' };
+    const secret = password.toString('utf8');
+    if (username === INTERNAL_GATEWAY_USER) {
+      if (local && safeEqual(secret, this.gatewayCredentials.password)) {
+        return { ok: true, identity: { username, role: GATEWAY_ROLE, via: 'internal' } };
+      }
+      return { ok: false, code: BAD_CREDENTIALS, reason: 'wrong internal gateway credentials' };
+    }
+    if (looksLikeToken(secret)) {
+      const check = this.o.issuer.check(username, secret);
+      if (!check.ok) return { ok: false, code: BAD_CREDENTIALS, reason: check.reason };
+      const { role, lane } = check.claims;
+      return { ok: true, identity: { username, role, ...(lane ? { lane } : {}), via: 'token' } };
+    }
+    return this.password(info?.remoteAddress ?? '', username, secret);
+  }
+
+  private async password(address: string, username: string, secret: string): Promise<Outcome> {
+    if (!this.o.users)
+      return { ok: false, code: BAD_CREDENTIALS, reason: 'no users file: passwords are off' };
+    const now = Date.now();
+    const f = this.failures.get(address);
+    if (f && now - f.since < FAILURE_WINDOW_MS && f.count >= MAX_ADDRESS_FAILURES) {
+      return { ok: false, code: BAD_CREDENTIALS, reason: 'too many failed logins from this address' };
+    }
+    const user = this.o.users.get(username);
+    const good = await this.o.hashChecks.run(() =>
+      user?.secret === 'password' ? verifySecret(secret, user.hash) : verifyNothing(secret),
+    );
+    if (good === undefined) return { ok: false, code: SERVER_UNAVAILABLE, reason: 'too many logins at once' };
+    if (!good || !user) {
+      this.fail(address, now);
+      const reason =
+        user?.secret === 'pin'
+          ? 'a PIN is not an MQTT password (sign in on the web page)'
+          : 'wrong user name or password';
+      return { ok: false, code: BAD_CREDENTIALS, reason };
+    }
+    return {
+      ok: true,
+      identity: { username, role: user.role, ...(user.lane ? { lane: user.lane } : {}), via: 'password' },
+    };
+  }
+
+  private fail(address: string, now: number): void {
+    if (this.failures.size > 10_000) {
+      for (const [k, v] of this.failures) if (now - v.since >= FAILURE_WINDOW_MS) this.failures.delete(k);
+    }
+    const f = this.failures.get(address);
+    if (!f || now - f.since >= FAILURE_WINDOW_MS) this.failures.set(address, { count: 1, since: now });
+    else f.count++;
+  }
+
+  private refuse(client: Client, reason: string, username: string | undefined): void {
+    const info = client.conn instanceof GuardedConnection ? client.conn.info : undefined;
+    this.o.counters.refuse(
+      'connect',
+      { clientId: client.id, user: username, from: info?.remoteAddress, transport: info?.transport, reason },
+      'connection refused',
+    );
+  }
+}
+
+export function isLoopback(address: string): boolean {
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/**
+ * A browser on this box may be showing any web site, and any web site may open a WebSocket to
+ * 127.0.0.1: anonymous WebSocket clients are only taken from pages served by this box itself.
+ */
+function localOrigin(info: ConnectionInfo): boolean {
+  if (info.transport === 'tcp' || info.transport === 'tls' || info.origin === undefined) return true;
+  try {
+    const host = new URL(info.origin).hostname;
+    return host === 'localhost' || host === '[::1]' || isLoopback(host);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,185 @@
+import type { Aedes, AedesOptions, Client } from 'aedes';
+import type { Registry } from 'prom-client';
+import { ErrorCode, GatepostError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { type AclTable, DEFAULT_ACL } from './acl-table.ts';
+import { Authenticator } from './authenticate.ts';
+import { type CompiledAcl, type Identity, mayPublish, maySubscribe } from './authorizer.ts';
+import { SecurityCounters } from './counters.ts';
+import { GuardedConnection } from './guarded-connection.ts';
+import type { BrokerLimits } from './limits.ts';
+import { HashCheckQueue } from './password-hash.ts';
+import { TokenIssuer } from './staff-sign-in.ts';
+import { ephemeralKeyring, loadKeyring, type TokenOptions } from './tokens.ts';
+import { UserStore } from './users-file.ts';
+
+export interface SecurityOptions {
+  /** The site id for `{site}` in the ACL table; without it `{site}` matches any one level. */
+  site?: string;
+  table?: AclTable;
+  usersFile?: string;
+  allowAnonymousLoopback: boolean;
+  tokens: TokenOptions;
+  limits: BrokerLimits;
+  log: Logger;
+  metrics?: Registry;
+  /** How often the users file is checked for changes. */
+  filePollMs?: number;
+}
+
+interface ClientState {
+  identity: Identity;
+  acl: CompiledAcl;
+  subscriptions: Set<string>;
+}
+
+/**
+ * The broker's security layer as Aedes hooks: authentication (authenticate.ts), topic ACLs per
+ * role (acl-table.ts, authorizer.ts), the subscription limit, the packet rate of throttled roles,
+ * and closing the connections of users whose record changed.
+ */
+export class BrokerSecurity {
+  readonly counters: SecurityCounters;
+  readonly issuer: TokenIssuer;
+  readonly users: UserStore | undefined;
+  private readonly authenticator: Authenticator;
+  private readonly table: AclTable;
+  private readonly state = new WeakMap<Client, ClientState>();
+  private readonly byUser = new Map<string, Set<Client>>();
+
+  /** Reads the users file and token secrets; throws a GatepostError if either is unusable. */
+  constructor(private readonly o: SecurityOptions) {
+    this.table = o.table ?? DEFAULT_ACL;
+    this.counters = new SecurityCounters(o.log, o.metrics);
+    this.users = o.usersFile ? UserStore.load(o.usersFile, this.table, o.log) : undefined;
+    const hashChecks = new HashCheckQueue();
+    this.issuer = new TokenIssuer({
+      keyring: o.tokens.secretFile ? loadKeyring(o.tokens.secretFile) : ephemeralKeyring(),
+      users: this.users,
+      table: this.table,
+      ttlSeconds: o.tokens.ttlSeconds,
+      maxSessionSeconds: o.tokens.maxSessionHours * 3600,
+      hashChecks,
+    });
+    this.authenticator = new Authenticator({
+      site: o.site,
+      table: this.table,
+      users: this.users,
+      issuer: this.issuer,
+      allowAnonymousLoopback: o.allowAnonymousLoopback,
+      hashChecks,
+      counters: this.counters,
+      onIdentified: (client, identity, acl) => this.admit(client, identity, acl),
+    });
+    this.users?.watch(o.filePollMs ?? 2000, (changed) => this.revoke(changed));
+  }
+
+  get gatewayCredentials(): { username: string; password: string } {
+    return this.authenticator.gatewayCredentials;
+  }
+
+  hooks(): AedesOptions {
+    return {
+      preConnect: this.authenticator.preConnect,
+      authenticate: this.authenticator.authenticate,
+      authorizePublish: (client, packet, callback) => {
+        if (!client) {
+          // A will left on a node that died; it was checked when its client connected.
+          callback(packet.topic.startsWith('$') ? new Error('$ topics are reserved') : null);
+          return;
+        }
+        const s = this.state.get(client);
+        const v = s
+          ? mayPublish(s.acl, s.identity.username, packet.topic, packet.payload, packet.retain)
+          : { ok: false as const, reason: 'client not authenticated' };
+        if (v.ok) return callback(null);
+        this.refuse('publish', client, s, { topic: packet.topic, reason: v.reason }, 'publish denied');
+        callback(new GatepostError(ErrorCode.NotAuthorized, `publish denied: ${v.reason}`));
+      },
+      authorizeSubscribe: (client, sub, callback) => {
+        const s = this.state.get(client);
+        if (!s) return callback(null, null);
+        const v = maySubscribe(s.acl, sub.topic);
+        if (!v.ok) {
+          this.refuse('subscribe', client, s, { filter: sub.topic, reason: v.reason }, 'subscription denied');
+          return callback(null, null);
+        }
+        if (!s.subscriptions.has(sub.topic)) {
+          if (s.subscriptions.size >= this.o.limits.maxSubscriptionsPerClient) {
+            const reason = `more than ${this.o.limits.maxSubscriptionsPerClient} subscriptions`;
+            this.refuse('subscribe', client, s, { filter: sub.topic, reason }, 'subscription denied');
+            return callback(null, null);
+          }
+          s.subscriptions.add(sub.topic);
+        }
+        callback(null, sub);
+      },
+    };
+  }
+
+  /** Keeps the per-client state in step with the broker's events. */
+  attach(aedes: Aedes): void {
+    aedes.on('unsubscribe', (filters, client) => {
+      const s = client && this.state.get(client);
+      for (const f of filters) s?.subscriptions.delete(f);
+    });
+  }
+
+  identityOf(client: Client): Identity | undefined {
+    return this.state.get(client)?.identity;
+  }
+
+  /** Closes the live connections of these users (their record was removed or changed). */
+  revoke(names: Iterable<string>): void {
+    for (const name of names) {
+      const clients = this.byUser.get(name);
+      if (!clients) continue;
+      this.byUser.delete(name);
+      for (const c of clients) {
+        this.o.log.info(
+          { user: name, clientId: c.id },
+          'closing the connection of a changed or removed user',
+        );
+        c.close();
+      }
+    }
+  }
+
+  close(): void {
+    this.users?.close();
+  }
+
+  private admit(client: Client, identity: Identity, acl: CompiledAcl): void {
+    this.state.set(client, { identity, acl, subscriptions: new Set() });
+    if (client.conn instanceof GuardedConnection) {
+      // Throttled roles are also bounded on output; the gateway, the central office and local
+      // tools are trusted to read, and are sent their (possibly long) queues at their own pace.
+      if (acl.rules.throttled) client.conn.throttle(this.o.limits.maxPacketsPerSecond);
+      else client.conn.setWriteMode('flow');
+    }
+    const name = identity.username;
+    if (name === undefined || identity.via === 'internal') return;
+    const set = this.byUser.get(name) ?? new Set<Client>();
+    this.byUser.set(name, set);
+    set.add(client);
+    client.conn.once('close', () => {
+      const now = this.byUser.get(name);
+      now?.delete(client);
+      if (now?.size === 0) this.byUser.delete(name);
+    });
+  }
+
+  private refuse(
+    kind: 'publish' | 'subscribe',
+    client: Client,
+    s: ClientState | undefined,
+    fields: Record<string, unknown>,
+    msg: string,
+  ): void {
+    this.counters.refuse(
+      kind,
+      { clientId: client.id, user: s?.identity.username, role: s?.acl.role, ...fields },
+      msg,
+    );
+  }
+}

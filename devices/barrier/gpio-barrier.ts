@@ -1,0 +1,87 @@
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { GpioChip, GpioOutput, Level } from '../gpio/gpio.ts';
+import { BarrierBase } from './base.ts';
+import type { GpioBarrierConfig } from './config.ts';
+import { DebouncedInput } from './debounce.ts';
+import type { Relay } from './safety-machine.ts';
+
+export interface GpioBarrierOptions {
+  config: GpioBarrierConfig;
+  chip: GpioChip;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The GPIO boom barrier (datasheet section 3): relays pulsed, limits and loop debounced. */
+export function createGpioBarrierDriver(options: GpioBarrierOptions): GpioBarrier {
+  return new GpioBarrier(options);
+}
+
+export class GpioBarrier extends BarrierBase {
+  private readonly outputs: Record<Relay, GpioOutput>;
+  private readonly limitOpen: DebouncedInput;
+  private readonly limitClosed: DebouncedInput;
+  private readonly loopInput: DebouncedInput;
+  private started = false;
+
+  constructor(private readonly options: GpioBarrierOptions) {
+    const { config, chip, clock } = options;
+    super(clock, options.log.child({ device: 'barrier', kind: 'gpio', chip: chip.name }), {
+      pulseMs: config.pulseMs,
+      travelTimeoutMs: config.travelTimeoutMs,
+      autoCloseAfterClearMs: config.autoCloseAfterClearMs,
+      closeIfNoVehicleMs: config.closeIfNoVehicleMs,
+    });
+    const { lines, debounceMs } = config;
+    this.outputs = { open: chip.output(lines.open), close: chip.output(lines.close) };
+    const limits = () =>
+      this.runner.feed({
+        type: 'limits',
+        limitOpen: this.limitOpen.level === 1,
+        limitClosed: this.limitClosed.level === 1,
+      });
+    this.limitOpen = new DebouncedInput(chip.input(lines.limitOpen), debounceMs, clock, limits);
+    this.limitClosed = new DebouncedInput(chip.input(lines.limitClosed), debounceMs, clock, limits);
+    this.loopInput = new DebouncedInput(chip.input(lines.loop), debounceMs, clock, (level) =>
+      this.runner.feed({ type: 'loop', high: level === 1 }),
+    );
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    // Both relays off before anything else, then the arm's state from the limit switches.
+    this.write('open', false);
+    this.write('close', false);
+    for (const input of [this.limitOpen, this.limitClosed, this.loopInput]) input.start();
+    this.runner.feed({
+      type: 'start',
+      limitOpen: this.limitOpen.level === 1,
+      limitClosed: this.limitClosed.level === 1,
+      loop: this.loopInput.level === 1,
+    });
+    this.healthCell.set(this.state === 'fault' ? 'degraded' : 'online', 'GPIO lines ready');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const input of [this.limitOpen, this.limitClosed, this.loopInput]) input.stop();
+    this.runner.feed({ type: 'stop' });
+    this.runner.dispose();
+    this.write('open', false);
+    this.write('close', false);
+    this.healthCell.set('offline', 'driver stopped');
+  }
+
+  protected relay(relay: Relay, on: boolean): void {
+    this.write(relay, on);
+  }
+
+  private write(relay: Relay, on: boolean): void {
+    const active: Level = this.options.config.activeHigh ? 1 : 0;
+    const inactive: Level = active === 1 ? 0 : 1;
+    this.outputs[relay].write(on ? active : inactive);
+  }
+}

@@ -1,0 +1,240 @@
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { ErrorCode, errorMessage } from '../../core/errors.ts';
+import { hex, type Logger } from '../../core/logger.ts';
+import type { SerialOpener } from '../serial/link.ts';
+import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import { BarrierBase } from './base.ts';
+import type { SerialBarrierConfig } from './config.ts';
+import { LineFramer } from './line-framer.ts';
+import type { Relay } from './safety-machine.ts';
+import { type BarrierLine, commandBytes, parseBarrierLine } from './serial-protocol.ts';
+
+export interface SerialBarrierOptions {
+  config: SerialBarrierConfig;
+  opener: SerialOpener;
+  clock: Clock;
+  log: Logger;
+  reconnect?: { initialMs: number; maxMs: number };
+}
+
+type Command = 'OPEN' | 'CLOSE' | 'STATUS';
+type Reply = BarrierLine | { kind: 'timeout' } | { kind: 'port'; reason: string };
+
+interface Outstanding {
+  command: Command;
+  timer: TimerHandle | undefined;
+  resolve: (reply: Reply) => void;
+}
+
+/**
+ * The serial boom barrier (datasheet section 4). The same safety machine as the GPIO barrier
+ * runs here: "energise open" becomes `OPEN`, "energise close" becomes `CLOSE`, and the `ST`
+ * lines stand in for the limit switches and the loop. One command is outstanding at a time;
+ * `OK`/`ERR` answer OPEN and CLOSE in order, an `ST` line answers STATUS, and `ST` lines also
+ * come unsolicited on every change.
+ */
+export function createSerialBarrierDriver(options: SerialBarrierOptions): SerialBarrier {
+  return new SerialBarrier(options);
+}
+
+export class SerialBarrier extends BarrierBase {
+  private readonly transport: SerialTransport;
+  private readonly framer = new LineFramer(64);
+  private queue: Promise<unknown> = Promise.resolve();
+  private outstanding: Outstanding | undefined;
+  private statusTimer: TimerHandle | undefined;
+  private running = false;
+  private offs: (() => void)[] = [];
+
+  constructor(private readonly options: SerialBarrierOptions) {
+    const { config, clock } = options;
+    super(clock, options.log.child({ device: 'barrier', kind: 'serial', path: config.port.path }), {
+      // A serial barrier takes commands, not pulses: the "pulse" only bounds the relay state.
+      pulseMs: 1,
+      travelTimeoutMs: config.travelTimeoutMs,
+      autoCloseAfterClearMs: config.autoCloseAfterClearMs,
+      closeIfNoVehicleMs: config.closeIfNoVehicleMs,
+    });
+    this.transport = new SerialTransport({
+      settings: config.port,
+      opener: options.opener,
+      clock,
+      log: this.log,
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    });
+  }
+
+  counters(): SerialCounters {
+    return { ...this.transport.counters };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.offs = [
+      this.transport.on('data', ({ chunk }) => this.receive(chunk)),
+      this.transport.on('up', () => {
+        this.framer.reset();
+        void this.status();
+      }),
+      this.transport.on('down', ({ reason }) => {
+        this.framer.reset();
+        this.settle({ kind: 'port', reason });
+        this.runner.feed({ type: 'offline', reason: `port down: ${reason}` });
+        this.healthCell.set('offline', `port down: ${reason}`);
+      }),
+    ];
+    this.transport.start();
+    this.scheduleStatus();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.clock.clearTimeout(this.statusTimer);
+    this.runner.feed({ type: 'stop' });
+    this.runner.dispose();
+    await this.transport.stop();
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+
+  protected relay(relay: Relay, on: boolean): void {
+    if (!on) return; // commands, not relays: nothing to release
+    const command = relay === 'open' ? 'OPEN' : 'CLOSE';
+    void this.send(command).then((reply) => {
+      if (reply.kind === 'ok') return;
+      const { failure, reason } =
+        reply.kind === 'err'
+          ? {
+              failure: reply.reason === 'LOOP' ? ('unsafe' as const) : ('refused' as const),
+              reason: `ERR ${reply.reason}`,
+            }
+          : reply.kind === 'timeout'
+            ? {
+                failure: 'no-reply' as const,
+                reason: `no reply to ${command} in ${this.options.config.replyTimeoutMs} ms`,
+              }
+            : reply.kind === 'port'
+              ? { failure: 'offline' as const, reason: reply.reason }
+              : { failure: 'refused' as const, reason: `unexpected reply to ${command}` };
+      this.runner.feed({ type: 'actuator-failed', relay, failure, reason });
+    });
+  }
+
+  private scheduleStatus(): void {
+    if (!this.running) return;
+    this.statusTimer = this.clock.setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.transport.isUp) void this.status();
+      this.scheduleStatus();
+    }, this.options.config.statusIntervalMs);
+  }
+
+  private async status(): Promise<void> {
+    const reply = await this.send('STATUS');
+    if (reply.kind === 'timeout') {
+      this.healthCell.set('offline', `no reply to STATUS in ${this.options.config.replyTimeoutMs} ms`);
+    }
+  }
+
+  /** Sends one command once the previous one is answered; resolves with its reply. */
+  private send(command: Command): Promise<Reply> {
+    const run = this.queue.then(() => this.transact(command));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transact(command: Command): Promise<Reply> {
+    if (!this.transport.isUp) return { kind: 'port', reason: 'port not open' };
+    const reply = new Promise<Reply>((resolve) => {
+      this.outstanding = { command, timer: undefined, resolve };
+    });
+    const outstanding = this.outstanding!;
+    outstanding.timer = this.clock.setTimeout(() => {
+      outstanding.timer = undefined;
+      if (this.outstanding !== outstanding) return;
+      this.transport.countError();
+      this.error(
+        ErrorCode.BarrierNoReply,
+        'no-reply',
+        `no reply to ${command} in ${this.options.config.replyTimeoutMs} ms`,
+      );
+      this.settle({ kind: 'timeout' });
+    }, this.options.config.replyTimeoutMs);
+    try {
+      await this.transport.write(commandBytes(command));
+    } catch (err) {
+      this.settle({ kind: 'port', reason: errorMessage(err) });
+    }
+    return reply;
+  }
+
+  private settle(reply: Reply): void {
+    const o = this.outstanding;
+    if (!o) return;
+    this.outstanding = undefined;
+    this.clock.clearTimeout(o.timer);
+    o.resolve(reply);
+  }
+
+  /** The read loop's body: nothing thrown here may escape. */
+  private receive(chunk: Buffer): void {
+    try {
+      for (const out of this.framer.push(chunk)) {
+        if (out.kind === 'bad') {
+          this.transport.countDiscarded(out.bytes);
+          this.transport.countError();
+          this.log.warn({ bytes: out.bytes, head: hex(out.head) }, 'bad line from the barrier');
+          continue;
+        }
+        this.transport.countFrame();
+        this.line(parseBarrierLine(out.text));
+      }
+    } catch (err) {
+      this.framer.reset();
+      this.transport.countError();
+      this.log.error({ err: errorMessage(err), bytes: hex(chunk) }, 'barrier input failed; dropped');
+    }
+  }
+
+  private line(line: BarrierLine): void {
+    const o = this.outstanding;
+    switch (line.kind) {
+      case 'ok':
+      case 'err':
+        if (o && o.command !== 'STATUS') this.settle(line);
+        else this.log.warn({ reply: line.kind }, 'reply from the barrier with no command outstanding');
+        return;
+      case 'status':
+        // Lines before the OK of an OPEN/CLOSE tell the state from before that command: their
+        // limits would look like "the arm went the other way". Their loop and FAULT still count.
+        this.applyStatus(line, o !== undefined && o.command !== 'STATUS');
+        if (o?.command === 'STATUS') this.settle(line);
+        return;
+      case 'unknown':
+        this.transport.countError();
+        this.log.warn({ line: line.text.slice(0, 32) }, 'unknown line from the barrier');
+        return;
+    }
+  }
+
+  private applyStatus(st: BarrierLine & { kind: 'status' }, beforeReply: boolean): void {
+    const limitOpen = st.state === 'open';
+    const limitClosed = st.state === 'closed';
+    if (!this.runner.state.started) {
+      this.runner.feed({ type: 'start', limitOpen, limitClosed, loop: st.loop });
+    } else {
+      // The loop first: a vehicle under a closing arm must re-open it before anything else.
+      this.runner.feed({ type: 'loop', high: st.loop });
+      if (st.state !== 'fault' && !beforeReply) {
+        const moving = st.state === 'opening' || st.state === 'closing' ? st.state : undefined;
+        this.runner.feed({ type: 'limits', limitOpen, limitClosed, ...(moving ? { moving } : {}) });
+      }
+    }
+    if (st.state === 'fault') this.runner.feed({ type: 'device-fault', reason: 'ST FAULT' });
+    if (this.healthCell.state === 'offline' || st.state !== 'fault') {
+      this.healthCell.set(this.state === 'fault' ? 'degraded' : 'online', 'barrier answering');
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { ErrorCode, errorMessage } from '../../core/errors.ts';
+import { EventBus } from '../../core/event-bus.ts';
+import { hex, type Logger } from '../../core/logger.ts';
+import {
+  type DeviceErrorEvent,
+  DeviceErrorEventSchema,
+  emitChecked,
+  type HealthEvent,
+  HealthEventSchema,
+  type ScanEvent,
+  ScanEventSchema,
+} from '../events.ts';
+import { HealthCell, type HealthState } from '../health.ts';
+import { PatientTimer } from '../patient-timer.ts';
+import { charTimeMs } from '../serial/line-timing.ts';
+import type { SerialOpener } from '../serial/link.ts';
+import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import type { ScannerConfig } from './config.ts';
+import { type BadInputReason, ScannerFramer, type ScannerFramerOutput } from './framer.ts';
+
+// A type alias (not an interface): its keys stay literal for callers' overloads, and it still
+// fits EventBus's Record<string, unknown>.
+export type ScannerEvents = {
+  code: ScanEvent;
+  error: DeviceErrorEvent;
+  health: HealthEvent;
+};
+
+export interface ScannerDriverOptions {
+  config: ScannerConfig;
+  opener: SerialOpener;
+  clock: Clock;
+  log: Logger;
+  /** Reconnect backoff; defaults to 100 ms doubling up to 1 s. */
+  reconnect?: { initialMs: number; maxMs: number };
+  /** Bad reads within `degradedWindowMs` that make the scanner `degraded` (default 3 in 60 s). */
+  degradedAfterErrors?: number;
+  degradedWindowMs?: number;
+}
+
+export interface ScannerDriver {
+  start(): void;
+  stop(): Promise<void>;
+  on<K extends keyof ScannerEvents>(event: K, listener: (payload: ScannerEvents[K]) => unknown): () => void;
+  readonly health: HealthState;
+  counters(): SerialCounters;
+}
+
+const ERROR_CODES: Record<BadInputReason, ErrorCode> = {
+  'too-long': ErrorCode.CodeTooLong,
+  truncated: ErrorCode.CodeTruncated,
+  'invalid-utf8': ErrorCode.CodeInvalidUtf8,
+  nul: ErrorCode.CodeHasNul,
+  noise: ErrorCode.FrameDiscarded,
+  unframed: ErrorCode.FrameDiscarded,
+};
+
+const MESSAGES: Record<BadInputReason, string> = {
+  'too-long': 'code longer than the cap, discarded up to the next terminator',
+  truncated: 'code cut off by a gap inside it, discarded',
+  'invalid-utf8': 'code is not valid UTF-8, discarded',
+  nul: 'code contains NUL bytes, discarded',
+  noise: 'line noise between codes, discarded',
+  unframed: 'code not framed by STX ... ETX and the terminator, discarded',
+};
+
+/** The QR scanner driver (datasheet section 1): serial bytes in, `code` events out. */
+export function createScannerDriver(options: ScannerDriverOptions): ScannerDriver {
+  return new Scanner(options);
+}
+
+class Scanner implements ScannerDriver {
+  private readonly bus: EventBus<ScannerEvents>;
+  private readonly transport: SerialTransport;
+  private readonly framer: ScannerFramer;
+  private readonly healthCell: HealthCell;
+  private readonly log: Logger;
+  private readonly gapTimer: PatientTimer;
+  private recoverTimer: TimerHandle | undefined;
+  private recentErrors: number[] = [];
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: ScannerDriverOptions) {
+    const { config, clock } = options;
+    this.log = options.log.child({ device: 'scanner', path: config.port.path });
+    this.bus = new EventBus(this.log);
+    // A late gap timer waits a whole gap again (up to 3 times): a starved process must not cut codes.
+    this.gapTimer = new PatientTimer(clock, { graceMs: config.interByteGapMs, retries: 3 });
+    this.framer = new ScannerFramer({ ...config, charTimeMs: charTimeMs(config.port) });
+    this.transport = new SerialTransport({
+      settings: config.port,
+      opener: options.opener,
+      clock,
+      log: this.log,
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+    });
+    this.healthCell = new HealthCell((change) =>
+      emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, this.log),
+    );
+  }
+
+  get health(): HealthState {
+    return this.healthCell.state;
+  }
+
+  on<K extends keyof ScannerEvents>(event: K, listener: (payload: ScannerEvents[K]) => unknown): () => void {
+    return this.bus.on(event, listener);
+  }
+
+  counters(): SerialCounters {
+    return { ...this.transport.counters };
+  }
+
+  start(): void {
+    if (this.unsubscribe.length > 0) return;
+    this.unsubscribe = [
+      this.transport.on('up', () => {
+        this.framer.reset();
+        this.healthCell.set(this.isNoisy() ? 'degraded' : 'online', 'port open');
+      }),
+      this.transport.on('down', ({ reason }) => {
+        this.handle(this.framer.idle(Number.POSITIVE_INFINITY));
+        this.framer.reset();
+        this.gapTimer.cancel();
+        this.healthCell.set('offline', `port down: ${reason}`);
+      }),
+      this.transport.on('data', ({ chunk, at }) => this.receive(chunk, at)),
+    ];
+    this.transport.start();
+  }
+
+  async stop(): Promise<void> {
+    this.gapTimer.cancel();
+    this.options.clock.clearTimeout(this.recoverTimer);
+    await this.transport.stop();
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+  }
+
+  /** The read loop's body: nothing thrown here may escape. */
+  private receive(chunk: Buffer, at: number): void {
+    try {
+      this.handle(this.framer.push(chunk, at));
+      this.armGapTimer();
+    } catch (err) {
+      this.transport.countError();
+      this.framer.reset();
+      this.log.error({ err: errorMessage(err), bytes: hex(chunk) }, 'scanner framing failed; input dropped');
+    }
+  }
+
+  private armGapTimer(): void {
+    const { clock, config } = this.options;
+    this.gapTimer.cancel();
+    if (!this.framer.busy) return;
+    this.gapTimer.start(() => {
+      try {
+        this.handle(this.framer.idle(clock.now()));
+      } catch (err) {
+        this.framer.reset();
+        this.log.error({ err: errorMessage(err) }, 'scanner framing failed');
+      }
+    }, config.interByteGapMs + 1);
+  }
+
+  private handle(outputs: ScannerFramerOutput[]): void {
+    const now = this.options.clock.now();
+    for (const out of outputs) {
+      if (out.kind === 'code') {
+        this.transport.countFrame();
+        emitChecked(
+          this.bus,
+          'code',
+          ScanEventSchema,
+          { code: out.text, bytes: out.bytes, at: now },
+          this.log,
+        );
+        continue;
+      }
+      this.transport.countDiscarded(out.bytes);
+      this.transport.countError();
+      // Only the first bytes, in hex: enough to see noise or a prefix, never a whole pass.
+      this.log.warn({ reason: out.reason, bytes: out.bytes, head: hex(out.head, 16) }, 'bad scanner input');
+      emitChecked(
+        this.bus,
+        'error',
+        DeviceErrorEventSchema,
+        {
+          errorCode: ERROR_CODES[out.reason],
+          kind: out.reason,
+          message: MESSAGES[out.reason],
+          bytes: out.bytes,
+          at: now,
+        },
+        this.log,
+      );
+      this.noteError(now);
+    }
+  }
+
+  private isNoisy(): boolean {
+    const window = this.options.degradedWindowMs ?? 60_000;
+    const now = this.options.clock.now();
+    this.recentErrors = this.recentErrors.filter((t) => now - t < window);
+    return this.recentErrors.length >= (this.options.degradedAfterErrors ?? 3);
+  }
+
+  /** Several bad reads in a short time mark the scanner degraded (a noisy line, a bad setting). */
+  private noteError(now: number): void {
+    const limit = this.options.degradedAfterErrors ?? 3;
+    const window = this.options.degradedWindowMs ?? 60_000;
+    this.recentErrors.push(now);
+    if (this.recentErrors.length > limit) this.recentErrors.shift();
+    if (!this.isNoisy() || !this.transport.isUp) return;
+    this.healthCell.set('degraded', `${limit} bad reads within ${window} ms`);
+    this.options.clock.clearTimeout(this.recoverTimer);
+    this.recoverTimer = this.options.clock.setTimeout(() => {
+      this.recoverTimer = undefined;
+      if (this.transport.isUp && !this.isNoisy()) this.healthCell.set('online', 'no bad reads lately');
+    }, window);
+  }
+}

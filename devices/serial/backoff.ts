@@ -1,0 +1,39 @@
+/**
+ * Capped exponential backoff with jitter ("equal jitter"): attempt n waits a random time in
+ * [cap/2, cap] where cap = min(maxMs, initialMs * 2^n). The ceiling is `maxMs`, so a replugged
+ * device is found again at most `maxMs` after it reappears; the jitter keeps several ports that
+ * were lost together (a USB hub) from retrying in lock-step.
+ */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** A number in [0, 1); Math.random by default (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export function backoffDelay(attempt: number, options: BackoffOptions): number {
+  const { initialMs, maxMs } = options;
+  const random = options.random ?? Math.random;
+  const exp = Math.min(Math.max(0, attempt), 30);
+  const cap = Math.min(maxMs, initialMs * 2 ** exp);
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/** Counts attempts; `reset()` after a success. */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(private readonly options: BackoffOptions) {}
+
+  next(): number {
+    return backoffDelay(this.attempt++, this.options);
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+
+  get attempts(): number {
+    return this.attempt;
+  }
+}

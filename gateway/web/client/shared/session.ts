@@ -1,0 +1,156 @@
+import type { Credentials } from './connection.ts';
+import { t } from './i18n.ts';
+import { ApiErrorSchema, type Session, SessionSchema, type SiteInfo } from './site-info.ts';
+
+/**
+ * Who is signed in at this screen. With staff sign-in (a users file at the broker) a person gives
+ * their staff ID and PIN, the page gets a short-lived MQTT token and trades it for a fresh one
+ * before it runs out; the page locks itself after `idleLockMinutes` without a touch. Without
+ * sign-in (the demo: anonymous MQTT from this box) the person gives their staff ID only, which
+ * every request still carries. The token lives in memory only: a reload asks again.
+ */
+export interface SignedIn {
+  staffId: string;
+  role: string;
+  lane?: string;
+  anonymous: boolean;
+  token?: string;
+  expiresAt?: number;
+}
+
+export type SignInOutcome = { ok: true } | { ok: false; message: string };
+
+export class SessionManager {
+  private session: SignedIn | undefined;
+  private readonly listeners = new Set<(s: SignedIn | undefined, why?: string) => void>();
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastActivity = Date.now();
+
+  constructor(
+    private readonly info: SiteInfo,
+    private readonly page: 'kiosk' | 'yard',
+    private readonly lane?: string,
+  ) {
+    const touch = () => {
+      this.lastActivity = Date.now();
+    };
+    document.addEventListener('pointerdown', touch, { capture: true, passive: true });
+    document.addEventListener('keydown', touch, { capture: true, passive: true });
+    setInterval(() => {
+      if (this.session && Date.now() - this.lastActivity > info.idleLockMinutes * 60_000) {
+        this.signOut(t('signin.idle'));
+      }
+    }, 15_000);
+  }
+
+  get current(): SignedIn | undefined {
+    return this.session;
+  }
+
+  /** Whether staff sign in with a PIN (else: staff ID only, demo). */
+  get withPin(): boolean {
+    return this.info.auth.signIn;
+  }
+
+  onChange(listener: (s: SignedIn | undefined, why?: string) => void): void {
+    this.listeners.add(listener);
+  }
+
+  async signIn(staffId: string, pin: string): Promise<SignInOutcome> {
+    if (!this.withPin) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(staffId)) return { ok: false, message: t('signin.badId') };
+      this.set({ staffId, role: this.page === 'kiosk' ? 'kiosk' : 'coordinator', anonymous: true });
+      return { ok: true };
+    }
+    const body = { staffId, pin, page: this.page, ...(this.lane ? { lane: this.lane } : {}) };
+    const r = await post('/api/sign-in', body);
+    if (!r.ok) return r;
+    this.set(r.session);
+    return { ok: true };
+  }
+
+  signOut(why?: string): void {
+    clearTimeout(this.refreshTimer);
+    this.session = undefined;
+    for (const l of this.listeners) l(undefined, why);
+  }
+
+  /** Trades the token for a fresh one; false (and signed out) when the session is over. */
+  async refresh(): Promise<boolean> {
+    const s = this.session;
+    if (!s) return false;
+    if (s.anonymous || !s.token) return true;
+    const r = await post('/api/refresh', { token: s.token });
+    if (this.session !== s) return false;
+    if (!r.ok) {
+      this.signOut(t('signin.expired'));
+      return false;
+    }
+    this.set(r.session, false);
+    return true;
+  }
+
+  credentials(): Credentials {
+    const s = this.session;
+    if (!s || s.anonymous || !s.token) return {};
+    return { username: s.staffId, password: s.token };
+  }
+
+  private set(s: Session | SignedIn, announce = true): void {
+    const next: SignedIn =
+      'token' in s && 'username' in s
+        ? {
+            staffId: s.username,
+            role: s.role,
+            anonymous: false,
+            token: s.token,
+            expiresAt: s.expiresAt,
+            ...(s.lane ? { lane: s.lane } : {}),
+          }
+        : (s as SignedIn);
+    this.session = next;
+    this.lastActivity = Date.now();
+    clearTimeout(this.refreshTimer);
+    if (next.expiresAt) {
+      const left = next.expiresAt - Date.now();
+      const wait = Math.max(5_000, Math.min(left - 120_000, left / 2));
+      this.refreshTimer = setTimeout(() => void this.refresh(), wait);
+    }
+    if (announce) for (const l of this.listeners) l(next);
+  }
+}
+
+type PostResult = { ok: true; session: Session } | { ok: false; message: string };
+
+async function post(path: string, body: unknown): Promise<PostResult> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    return { ok: false, message: t('signin.noServer') };
+  }
+  const json: unknown = await res.json().catch(() => undefined);
+  if (res.ok) {
+    const s = SessionSchema.safeParse(json);
+    return s.success ? { ok: true, session: s.data } : { ok: false, message: t('signin.noServer') };
+  }
+  const e = ApiErrorSchema.safeParse(json);
+  if (!e.success) return { ok: false, message: t('signin.noServer') };
+  switch (e.data.error) {
+    case 'refused':
+      return { ok: false, message: t('signin.refused') };
+    case 'locked':
+      return { ok: false, message: t('signin.locked', { min: Math.ceil((e.data.retryAfterSeconds ?? 900) / 60) }) };
+    case 'busy':
+      return { ok: false, message: t('signin.busy') };
+    case 'forbidden':
+      return { ok: false, message: t('signin.forbidden', { why: e.data.message }) };
+    default:
+      return { ok: false, message: t('signin.unavailable') };
+  }
+}

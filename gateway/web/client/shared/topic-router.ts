@@ -1,0 +1,93 @@
+import { type PayloadOf, TOPICS, type TopicName } from '../../../mqtt/topics.ts';
+
+/**
+ * Routes each MQTT message to the page's handler of its topic pattern, after checking the
+ * payload against the topic's schema (gateway/mqtt/topics.ts, shared with the gateway). A
+ * message that does not parse is counted and dropped; an empty payload (a cleared retained
+ * topic) is ignored.
+ */
+type Params = Record<string, string>;
+
+type Handler = (data: unknown, params: Params, topic: string) => void;
+
+interface Route {
+  name: TopicName;
+  re: RegExp;
+  keys: string[];
+  handlers: Handler[];
+}
+
+export class TopicRouter {
+  private readonly routes = new Map<TopicName, Route>();
+  private readonly decoder = new TextDecoder();
+  /** Messages dropped because they did not match their schema. */
+  invalid = 0;
+
+  constructor(private readonly site: string) {}
+
+  /** Adds a handler of a topic; several handlers of one topic all run, in order. */
+  on<N extends TopicName>(name: N, handler: (data: PayloadOf<N>, params: Params, topic: string) => void): this {
+    const existing = this.routes.get(name);
+    if (existing) {
+      existing.handlers.push(handler as Handler);
+      return this;
+    }
+    const keys: string[] = [];
+    const pattern = TOPICS[name].pattern
+      .split('/')
+      .map((level) => {
+        const m = /^\{(\w+)\}$/.exec(level);
+        if (!m?.[1]) return escapeRe(level);
+        if (m[1] === 'site') return escapeRe(this.site);
+        keys.push(m[1]);
+        return '([^/]+)';
+      })
+      .join('/');
+    this.routes.set(name, { name, re: new RegExp(`^${pattern}$`), keys, handlers: [handler as Handler] });
+    return this;
+  }
+
+  /** Handles one message; false when no route took it. */
+  dispatch(topic: string, payload: Uint8Array): boolean {
+    for (const r of this.routes.values()) {
+      const m = r.re.exec(topic);
+      if (!m) continue;
+      if (payload.length === 0) return true;
+      let json: unknown;
+      try {
+        json = JSON.parse(this.decoder.decode(payload));
+      } catch {
+        this.drop(topic, 'not JSON');
+        return true;
+      }
+      const parsed = TOPICS[r.name].schema.safeParse(json);
+      if (!parsed.success) {
+        this.drop(topic, parsed.error.issues[0]?.message ?? 'invalid');
+        return true;
+      }
+      const params: Params = {};
+      r.keys.forEach((k, i) => {
+        params[k] = m[i + 1] ?? '';
+      });
+      for (const handler of r.handlers) {
+        try {
+          handler(parsed.data, params, topic);
+        } catch (e) {
+          // One failing view must not take the others down.
+          console.error(`gatepost: handler of ${topic} failed`, e);
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private drop(topic: string, why: string): void {
+    this.invalid++;
+    console.warn(`gatepost: dropped a message on ${topic}: ${why}`);
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../core/logger.ts';
+import { closeServer, listen } from '../../broker/listen.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { type PageName, type WebAssets, webAssets } from './build.ts';
+import type { SiteInfo } from './client/shared/site-info.ts';
+import { indexHtml, pageHtml } from './pages.ts';
+import { sendJson, signInHandlers, type StaffTokens } from './sign-in.ts';
+import { type BrokerEndpoint, siteInfo } from './site-info.ts';
+
+/**
+ * The gateway's web server (node:http, no framework): the lane kiosks (`/kiosk/<lane>`), the yard
+ * map (`/yard`), their bundles (`/assets/*`, built at start by build.ts), `/config.json` for the
+ * pages, and the staff sign-in (`/api/sign-in`, `/api/refresh`). The pages get their data from
+ * the broker's WebSocket listener, not from here.
+ */
+export interface WebServerOptions {
+  config: SiteConfig;
+  broker: BrokerEndpoint;
+  /** The embedded broker's token issuer; without it sign-in answers 503. */
+  tokens: StaffTokens | undefined;
+  log: Logger;
+}
+
+export interface WebServer {
+  readonly port: number;
+  /** http://host:port of the server, for tests and logs. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+};
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const { config, log } = opts;
+  const assets = await webAssets();
+  log.debug({ buildMs: assets.buildMs, files: assets.files.size }, 'web bundles ready');
+  const info = siteInfo(config, opts.broker);
+  const infoJson = JSON.stringify(info);
+  const lanes = new Map(info.lanes.map((l) => [l.id, l]));
+  const api = signInHandlers(opts.tokens, log);
+  const html = (page: PageName, title: string) => pageHtml(assets, page, title);
+  const pages = {
+    index: indexHtml(info.site.name, info.lanes),
+    yard: html('yard', `堆场 Yard — ${info.site.name}`),
+    kiosk: new Map(info.lanes.map((l) => [l.id, html('kiosk', `${l.name} — Gatepost`)])),
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (req.method === 'POST') {
+      if (path === '/api/sign-in') return api.signIn(req, res);
+      if (path === '/api/refresh') return api.refresh(req, res);
+      return notFound(res);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD, POST' }).end();
+      return;
+    }
+    if (path === '/') return sendHtml(res, pages.index);
+    if (path === '/yard') return sendHtml(res, pages.yard);
+    if (path === '/config.json') return sendText(res, infoJson, 'application/json; charset=utf-8');
+    if (path === '/health') return sendJson(res, 200, { ok: true });
+    const kiosk = /^\/kiosk\/([a-z0-9][a-z0-9-]{0,31})$/.exec(path);
+    if (kiosk?.[1] && lanes.has(kiosk[1])) return sendHtml(res, pages.kiosk.get(kiosk[1]) ?? '');
+    if (path.startsWith('/assets/')) return sendAsset(req, res, assets, path);
+    return notFound(res);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'web request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  const port = await listen(server, config.web.host, config.web.port, 'web.port');
+  const host = config.web.host === '0.0.0.0' || config.web.host === '::' ? '127.0.0.1' : config.web.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, lanes: info.lanes.length, bays: countBays(info) }, 'web pages served');
+  return {
+    port: (server.address() as AddressInfo | null)?.port ?? port,
+    url,
+    close: () => closeServer(server),
+  };
+}
+
+function countBays(info: SiteInfo): number {
+  return info.zones.reduce((n, z) => n + z.bays.length, 0);
+}
+
+function sendHtml(res: ServerResponse, body: string): void {
+  sendText(res, body, 'text/html; charset=utf-8');
+}
+
+function sendText(res: ServerResponse, body: string, type: string): void {
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-cache',
+  });
+  res.end(body);
+}
+
+function sendAsset(req: IncomingMessage, res: ServerResponse, assets: WebAssets, path: string): void {
+  const asset = assets.files.get(path);
+  if (!asset) return notFound(res);
+  const headers: Record<string, string | number> = {
+    'content-type': asset.contentType,
+    etag: asset.etag,
+    // Named by content hash: a new build has new names.
+    'cache-control': 'public, max-age=31536000, immutable',
+    vary: 'accept-encoding',
+  };
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304, headers).end();
+    return;
+  }
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? asset.gzip : asset.body;
+  if (gzip) headers['content-encoding'] = 'gzip';
+  headers['content-length'] = body.length;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+}

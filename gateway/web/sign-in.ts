@@ -1,0 +1,163 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { IssueResult } from '../../broker/staff-sign-in.ts';
+import type { Logger } from '../../core/logger.ts';
+import {
+  type ApiError,
+  RefreshRequestSchema,
+  type Session,
+  type SignInRequest,
+  SignInRequestSchema,
+} from './client/shared/site-info.ts';
+
+/**
+ * Staff sign-in for the pages. A person gives their staff ID and PIN; the broker's token issuer
+ * (broker/staff-sign-in.ts) checks them against the users file and mints a short-lived MQTT
+ * token; the page connects to the broker with username = staff ID and password = token, and
+ * trades the token for a fresh one before it expires (`/api/refresh`) until the session is too
+ * old. The token's role must fit the page: a kiosk account of that lane at a kiosk, a
+ * coordinator (or a viewer, read-only) at the yard map. PINs and tokens are never logged.
+ */
+/** What the sign-in needs of the broker: TokenIssuer of broker/staff-sign-in.ts fits. */
+export interface StaffTokens {
+  signIn(staffId: string, pin: string): Promise<IssueResult>;
+  refresh(token: string): IssueResult;
+}
+
+/** Roles that may use each page. */
+export const PAGE_ROLES = { kiosk: ['kiosk'], yard: ['coordinator', 'viewer'] } as const;
+
+const MAX_BODY_BYTES = 4096;
+
+export interface SignInHandlers {
+  signIn(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  refresh(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): SignInHandlers {
+  return {
+    async signIn(req, res) {
+      const body = await readJson(req, res, SignInRequestSchema);
+      if (!body) return;
+      if (!tokens) return unavailable(res);
+      const result = await tokens.signIn(body.staffId, body.pin);
+      if (!result.ok) {
+        log.info({ staffId: body.staffId, page: body.page, status: result.status }, 'staff sign-in refused');
+        return refusal(res, result);
+      }
+      const misfit = roleMisfit(body, result);
+      if (misfit) {
+        log.info({ staffId: body.staffId, page: body.page, role: result.role }, 'staff sign-in: wrong page');
+        return sendError(res, 403, { error: 'forbidden', message: misfit });
+      }
+      log.info({ staffId: result.username, page: body.page, role: result.role }, 'staff signed in');
+      sendJson(res, 200, session(result));
+    },
+    async refresh(req, res) {
+      const body = await readJson(req, res, RefreshRequestSchema);
+      if (!body) return;
+      if (!tokens) return unavailable(res);
+      const result = tokens.refresh(body.token);
+      if (!result.ok) return refusal(res, result);
+      sendJson(res, 200, session(result));
+    },
+  };
+}
+
+function roleMisfit(req: SignInRequest, s: { role: string; lane?: string }): string | undefined {
+  const roles: readonly string[] = PAGE_ROLES[req.page];
+  if (!roles.includes(s.role)) return `a ${s.role} account cannot use the ${req.page} page`;
+  if (req.page === 'kiosk' && s.lane !== req.lane) return `this staff ID is for lane ${s.lane ?? '(none)'}`;
+  return undefined;
+}
+
+function session(r: Extract<IssueResult, { ok: true }>): Session {
+  return {
+    username: r.username,
+    token: r.token,
+    expiresAt: r.expiresAt,
+    role: r.role,
+    ...(r.lane ? { lane: r.lane } : {}),
+  };
+}
+
+function refusal(res: ServerResponse, r: Extract<IssueResult, { ok: false }>): void {
+  const status = r.status === 'locked' ? 429 : r.status === 'busy' ? 503 : 401;
+  if (r.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(r.retryAfterSeconds));
+  sendError(res, status, {
+    error: r.status,
+    message: r.reason,
+    ...(r.retryAfterSeconds !== undefined ? { retryAfterSeconds: r.retryAfterSeconds } : {}),
+  });
+}
+
+function unavailable(res: ServerResponse): void {
+  sendError(res, 503, {
+    error: 'unavailable',
+    message: 'staff sign-in needs the embedded broker with a users file (broker.usersFile)',
+  });
+}
+
+/** Reads a small JSON body and checks it; answers 400/413/415 itself and resolves undefined. */
+async function readJson<S extends z.ZodType>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  schema: S,
+): Promise<z.infer<S> | undefined> {
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    sendError(res, 415, { error: 'bad-request', message: 'send application/json' });
+    return undefined;
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    sendError(res, 413, { error: 'bad-request', message: 'request too large' });
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        sendError(res, 413, { error: 'bad-request', message: 'request too large' });
+        req.destroy();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    sendError(res, 400, { error: 'bad-request', message: 'not JSON' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    sendError(res, 400, {
+      error: 'bad-request',
+      message: `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`,
+    });
+    return undefined;
+  }
+  return parsed.data;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, body: ApiError): void {
+  sendJson(res, status, body);
+}

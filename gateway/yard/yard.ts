@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { ErrorCode } from '../../core/errors.ts';
+import { recordId } from '../../core/ids.ts';
+import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
+import { transition } from './bay-state.ts';
+import { resultDueAt } from './deadlines.ts';
+import {
+  type Actor,
+  type BayView,
+  type Sample,
+  type TruckZoneKind,
+  VisitSeedSchema,
+  type YardRecordData,
+  type YardRequestData,
+  type YardSummary,
+} from './payloads.ts';
+import { place, zoneFull } from './placement.ts';
+import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
+import { refuse } from './yard-model.ts';
+
+export type { ActionResult, YardOptions };
+
+/** What a lane asks for: a bay for a truck sent to the yard (YARD) or to isolation (ISOLATE). */
+export const ReserveInputSchema = z
+  .object({
+    zoneKind: z.enum(['parking', 'isolation']),
+    plate: VisitSeedSchema.shape.plate,
+    subject: VisitSeedSchema.shape.subject,
+    lane: z.string().min(1).max(64),
+    transitId: z.string().min(1).max(64),
+    reason: z.string().min(1).max(200),
+    origin: VisitSeedSchema.shape.origin,
+    destination: VisitSeedSchema.shape.destination,
+  })
+  .strict();
+export type ReserveInput = z.input<typeof ReserveInputSchema>;
+
+export const RESERVE_FAILURES = [
+  'zone-full',
+  'no-zone',
+  'already-in-yard',
+  'invalid-request',
+  'store-failed',
+  'stopped',
+] as const;
+export type ReserveFailure = (typeof RESERVE_FAILURES)[number];
+export type ReserveResult =
+  | { ok: true; bay: string; visitId: string }
+  | { ok: false; reason: ReserveFailure; message: string };
+
+/** What the yard needs of the bay sensor driver: its events (devices/events.ts), nothing else. */
+export interface BaySensorSource {
+  on(event: 'bay', listener: (e: BayEvent) => unknown): () => void;
+  on(event: 'sensor-health', listener: (e: SensorHealthEvent) => unknown): () => void;
+}
+
+export type ExitCheck =
+  | { allowed: true; bay: string; visitId: string; plate?: string }
+  | { allowed: false; reason: string; message: string; bay?: string; visitId?: string; dueAt?: number };
+
+/**
+ * The yard: its bays, trucks and tests, kept on the `yard` stream of the store. Every decision
+ * is made synchronously over the in-memory state while holding the keys of what it touches,
+ * committed as a record, and only then applied and acknowledged; `Yard.start` rebuilds the
+ * state from the same records. See docs/yard.md.
+ */
+export class Yard {
+  private constructor(private readonly engine: YardEngine) {}
+
+  /** Rebuilds the yard from the store, re-arms its timers and publishes every bay and the summary. */
+  static start(opts: YardOptions): Yard {
+    const engine = new YardEngine(opts);
+    engine.start();
+    return new Yard(engine);
+  }
+
+  // ---- the lanes -------------------------------------------------------------------------------
+
+  /**
+   * A bay for a truck a lane sends to the yard (parking) or to isolation, by the assignment
+   * policy; resolves once the reservation is committed. Two calls never get the same bay; a
+   * full zone is `{ok: false, reason: 'zone-full'}` plus an alert; a retry of the same transit
+   * gets the same bay.
+   */
+  async reserve(input: ReserveInput): Promise<ReserveResult> {
+    const parsed = ReserveInputSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, reason: 'invalid-request', message: `${issue?.path.join('.')}: ${issue?.message}` };
+    }
+    const { zoneKind, ...seed } = parsed.data;
+    const placed = await place(this.engine, {
+      zoneKind,
+      seed: { ...seed, intent: zoneKind === 'isolation' ? 'isolate' : 'yard' },
+      by: { kind: 'lane', id: seed.lane },
+      arrived: false,
+    });
+    if (placed.ok) return placed;
+    const reason = RESERVE_FAILURES.find((k) => k === placed.reason) ?? 'invalid-request';
+    return { ok: false, reason, message: placed.message };
+  }
+
+  /**
+   * May this truck leave through the yard exit lane? By plate or pass subject (a string is
+   * tried as both). Only a cleared truck may; the refusal says why, in words for the kiosk.
+   * Changes nothing: `exit` commits.
+   */
+  checkExit(q: string | { plate?: string; subject?: string }): ExitCheck {
+    const { model } = this.engine;
+    const visitId =
+      typeof q === 'string'
+        ? (model.findVisit({ plate: q }) ?? model.findVisit({ subject: q }))
+        : model.findVisit(q);
+    const bay = visitId === undefined ? undefined : model.bayOfVisit(visitId);
+    const b = bay === undefined ? undefined : model.bay(bay);
+    if (!b?.visit || visitId === undefined)
+      return {
+        allowed: false,
+        reason: 'not-in-yard',
+        message: 'Not registered in the yard: see a coordinator',
+      };
+    const t = transition(b.state, { type: 'exit' });
+    if (t.ok)
+      return { allowed: true, bay: b.def.id, visitId, ...(b.visit.plate ? { plate: b.visit.plate } : {}) };
+    const due = b.visit.samples.filter((s) => !s.result).map((s) => s.dueAt);
+    return {
+      allowed: false,
+      reason: t.reason,
+      message: t.message,
+      bay: b.def.id,
+      visitId,
+      ...(due.length > 0 ? { dueAt: Math.min(...due) } : {}),
+    };
+  }
+
+  /** The exit lane lets a cleared truck out: checked again under its bay's lock, committed, bay freed. */
+  async exit(q: { plate?: string; subject?: string; lane: string; transitId?: string }): Promise<ExitCheck> {
+    const first = this.checkExit(q);
+    if (!first.allowed) return first;
+    const { bay, visitId } = first;
+    return this.engine.withKeys([bayKey(bay)], async (): Promise<ExitCheck> => {
+      const check = this.checkExit(q);
+      if (!check.allowed || check.visitId !== visitId) return check;
+      const done = await this.engine.commit('truck-exited', {
+        bay,
+        visitId,
+        lane: q.lane,
+        ...(q.transitId === undefined ? {} : { transitId: q.transitId }),
+        by: { kind: 'lane', id: q.lane },
+      });
+      return done.ok ? check : { allowed: false, reason: done.reason, message: done.message, bay, visitId };
+    });
+  }
+
+  // ---- coordinator actions (validated by coordinator.ts) ---------------------------------------
+
+  async assign(d: YardRequestData<'assign'>, by: Actor): Promise<ActionResult> {
+    const { zoneKind, bay, arrived, ...seed } = d;
+    const placed = await place(this.engine, {
+      zoneKind,
+      bay,
+      seed: { ...seed, intent: 'coordinator' },
+      by,
+      arrived,
+    });
+    return placed.ok ? this.engine.asAction({ ok: true, bays: [placed.bay] }) : placed;
+  }
+
+  /** The truck reached its reserved bay (when no sensor saw it). */
+  arrive(bay: string, by: Actor): Promise<ActionResult> {
+    return this.engine.onBay(bay, (visitId) => this.engine.commit('truck-arrived', { bay, visitId, by }));
+  }
+
+  /** A swab was taken; its result is due after `antigenResultMin` or `pcrResultMin`. */
+  sample(bay: string, kind: Sample['kind'], by: Actor): Promise<ActionResult> {
+    const sampleId = recordId(this.engine.clock);
+    return this.engine.onBay(
+      bay,
+      (visitId) => {
+        const dueAt = resultDueAt(kind, this.engine.clock.now(), this.engine.opts.config);
+        return this.engine.commit('sample-recorded', { bay, visitId, sampleId, kind, dueAt, by });
+      },
+      () => this.engine.model.bay(bay)?.visit?.samples.find((s) => s.id === sampleId),
+    );
+  }
+
+  /** A result: negative clears the truck, positive isolates it and alerts (with an isolation bay to move it to). */
+  result(bay: string, d: Omit<YardRequestData<'result'>, 'bay'>, by: Actor): Promise<ActionResult> {
+    return this.engine.onBay(bay, async (visitId) => {
+      const samples = this.engine.model.bay(bay)?.visit?.samples ?? [];
+      const sample =
+        d.sampleId === undefined
+          ? samples.find((s) => !s.result && (d.kind === undefined || s.kind === d.kind))
+          : samples.find((s) => s.id === d.sampleId);
+      if (!sample)
+        return refuse(ErrorCode.NotFound, 'no-such-sample', 'No sample of this truck waits for that result');
+      const { id: sampleId, kind } = sample;
+      const done = await this.engine.commit('result-recorded', {
+        bay,
+        visitId,
+        sampleId,
+        kind,
+        result: d.result,
+        by,
+      });
+      if (done.ok && d.result === 'positive') await this.positiveAlert(bay);
+      return done;
+    });
+  }
+
+  /** Releases a truck from its bay; a bay that held an isolated truck becomes blocked for disinfection. */
+  release(bay: string, reason: string, by: Actor): Promise<ActionResult> {
+    return this.engine.onBay(bay, (visitId) =>
+      this.engine.commit('bay-released', { bay, visitId, reason, by }),
+    );
+  }
+
+  block(bay: string, reason: YardRecordData<'bay-blocked'>['reason'], note: string | undefined, by: Actor) {
+    const data = { bay, reason, ...(note === undefined ? {} : { note }), by };
+    return this.engine.withKeys([bayKey(bay)], async () =>
+      this.engine.asAction(await this.engine.commit('bay-blocked', data)),
+    );
+  }
+
+  unblock(bay: string, by: Actor): Promise<ActionResult> {
+    return this.engine.withKeys([bayKey(bay)], async () =>
+      this.engine.asAction(await this.engine.commit('bay-unblocked', { bay, by })),
+    );
+  }
+
+  /** Moves a truck to a given free bay, or to the one the policy picks (isolation for an isolated truck). */
+  move(d: { from: string; to?: string; toZoneKind?: TruckZoneKind; reason?: string }, by: Actor) {
+    const engine = this.engine;
+    const keys = [bayKey(d.from), ...(d.to === undefined ? [] : [bayKey(d.to)])];
+    return engine.withKeys(keys, async (): Promise<ActionResult> => {
+      const from = engine.model.bay(d.from);
+      const v = from?.visit;
+      if (!from || !v) return refuse(ErrorCode.NotFound, 'no-such-truck', `No truck in bay ${d.from}`);
+      let to = d.to;
+      let extra: (() => void) | undefined;
+      if (to === undefined) {
+        const kind = d.toZoneKind ?? (v.isolated ? 'isolation' : from.def.zoneKind);
+        to = engine.choose(kind, true);
+        if (to === undefined) return zoneFull(engine, kind, { plate: v.plate, visitId: v.id });
+        extra = engine.locks.tryAcquire([bayKey(to)]);
+        if (!extra)
+          return refuse(ErrorCode.IllegalTransition, 'bay-busy', `${to} is being changed: try again`);
+      }
+      try {
+        const reason = d.reason === undefined ? {} : { reason: d.reason };
+        return engine.asAction(
+          await engine.commit('truck-moved', { from: d.from, to, visitId: v.id, ...reason, by }),
+        );
+      } finally {
+        extra?.();
+      }
+    });
+  }
+
+  // ---- bay sensors (events of the bay sensor driver, validated here) -----------------------------
+
+  handleBayEvent(e: BayEvent): void {
+    this.engine.sensorReading(e);
+  }
+
+  handleSensorHealth(e: SensorHealthEvent): void {
+    this.engine.sensorHealth(e);
+  }
+
+  /** Listens to a bay sensor driver; returns the way to stop listening. */
+  listenTo(sensors: BaySensorSource): () => void {
+    const offs = [
+      sensors.on('bay', (e) => this.handleBayEvent(e)),
+      sensors.on('sensor-health', (e) => this.handleSensorHealth(e)),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  // ---- views and lifecycle ---------------------------------------------------------------------
+
+  view(bay: string): BayView | undefined {
+    return this.engine.view(bay);
+  }
+
+  /** Every bay's view, in layout order. */
+  views(): BayView[] {
+    return [...this.engine.model.bays.keys()]
+      .map((id) => this.engine.view(id))
+      .filter((v) => v !== undefined);
+  }
+
+  summary(): YardSummary {
+    return this.engine.summary();
+  }
+
+  /** The bay the policy would give the next truck of a zone kind now. */
+  nextBay(kind: TruckZoneKind): string | undefined {
+    return this.engine.choose(kind, false);
+  }
+
+  /** Resolves when no change is in flight and every retained topic is published. */
+  settle(): Promise<void> {
+    return this.engine.settle();
+  }
+
+  snapshot(): Promise<void> {
+    return this.engine.snapshot();
+  }
+
+  stop(): Promise<void> {
+    return this.engine.stop();
+  }
+
+  private async positiveAlert(bay: string): Promise<void> {
+    const b = this.engine.model.bay(bay);
+    const v = b?.visit;
+    if (!b || !v) return;
+    const suggested = b.def.zoneKind === 'isolation' ? undefined : this.engine.choose('isolation', false);
+    await this.engine.alert({
+      kind: 'positive-result',
+      bay,
+      visitId: v.id,
+      ...(v.plate ? { plate: v.plate } : {}),
+      ...(suggested ? { suggestedBay: suggested } : {}),
+      message: `Positive result in bay ${bay}${suggested ? `: move the truck to ${suggested}` : ''}`,
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import type { Outcome } from './stats.ts';
+
+/**
+ * What the traffic sees of the gateway and does through it, over the broker only (never the
+ * gateway's internals, so the same traffic works against a gateway in another process):
+ * the decisions published on `gatepost/<site>/lane/+/decision`, and the yard coordinator's
+ * requests on `gatepost/<site>/yard/request/<action>`, as yard staff would make them.
+ */
+export interface DecisionSeen {
+  lane: string;
+  outcome: Outcome;
+  transitId: string;
+  plate?: string;
+  /** The yard bay reserved for YARD and ISOLATE. */
+  bay?: string;
+}
+
+/** The yard staff's actions (the coordinator requests of gateway/yard/yard-topics.ts). */
+export interface YardStaff {
+  /** Records an antigen swab of the truck in `bay`; false if refused or unanswered. */
+  sample(bay: string): Promise<boolean>;
+  /** Records the result of the oldest pending sample of the truck in `bay`. */
+  result(bay: string, result: 'negative' | 'positive'): Promise<boolean>;
+  /** Moves the truck to an isolation bay; the new bay, or undefined if refused. */
+  moveToIsolation(bay: string): Promise<string | undefined>;
+  /** Releases the truck from its bay (a reason is required). */
+  release(bay: string, reason: string): Promise<boolean>;
+}
+
+export interface GatewayLink {
+  /** Whether decisions can be seen now (connected to the broker). */
+  readonly connected: boolean;
+  /** Calls `listener` for every decision seen; returns a function that stops it. */
+  onDecision(listener: (decision: DecisionSeen) => void): () => void;
+  /** Acting as yard staff; undefined when there is no gateway to ask. */
+  readonly staff: YardStaff | undefined;
+  close(): Promise<void>;
+}
+
+/** No gateway to watch (tests of the devices, a simulator run with no broker): no decisions, no staff. */
+export const NO_GATEWAY: GatewayLink = {
+  connected: false,
+  onDecision: () => () => undefined,
+  staff: undefined,
+  close: async () => undefined,
+};

@@ -1,0 +1,162 @@
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { ArmState } from '../devices/barrier/arm.ts';
+import type { Random } from '../random.ts';
+import type { DeviceActions } from './device-actions.ts';
+import type { DecisionSeen } from './gateway-link.ts';
+import type { Truck } from './population.ts';
+import type { SimEventLog } from './sim-events.ts';
+
+export interface VisitContext {
+  clock: Clock;
+  random: Random;
+  actions: DeviceActions;
+  log: SimEventLog;
+}
+
+export interface VisitOptions {
+  /** A tailgater follows the truck ahead through the open barrier: no scan, no temperature. */
+  tailgater: boolean;
+  /** Whether the driver leans out to the lane's thermometer. */
+  measure: boolean;
+  /** How long the truck waits for the barrier before backing off the loop (clock ms). */
+  patienceMs: number;
+}
+
+/** How a visit ended: through the open barrier, or backed off after `patienceMs`. */
+export type VisitEnd = 'through' | 'backed-off';
+
+/** Timings of a visit, clock ms: drawn uniformly between the two. */
+const SCAN_AFTER: [number, number] = [1000, 4000];
+const TARGET_AFTER: [number, number] = [500, 4000];
+const TARGET_FOR: [number, number] = [3000, 4500];
+const CLEAR_LOOP: [number, number] = [2000, 4000];
+
+/**
+ * One truck at one lane, as the devices see it: it rolls onto the loop; the driver's code is
+ * scanned and the driver leans out to the thermometer, in either order, within a few seconds;
+ * then the truck waits for the barrier. It drives off the loop only once the arm is fully open
+ * and stays open for the few seconds the truck needs to clear the loop; if the arm starts to
+ * move, the truck stops where it is. It never drives through a closed arm: after `patienceMs`
+ * without an open barrier it backs off the loop (staff take over).
+ */
+export class LaneVisit {
+  decision: DecisionSeen | undefined;
+  private readonly timers = new Set<TimerHandle>();
+  private departure: TimerHandle | undefined;
+  private pending: number;
+  private done = false;
+  private readonly offState: () => void;
+
+  constructor(
+    private readonly ctx: VisitContext,
+    readonly lane: string,
+    readonly truck: Truck,
+    readonly options: VisitOptions,
+    private readonly onEnd: (visit: LaneVisit, end: VisitEnd) => void,
+  ) {
+    this.pending = options.tailgater ? 0 : 1 + (options.measure ? 1 : 0);
+    const core = ctx.actions.barrier(lane).core;
+    const onState = (state: ArmState) => this.onBarrier(state);
+    core.on('state', onState);
+    this.offState = () => core.off('state', onState);
+  }
+
+  /** The driver has been scanned and measured (a tailgater never is). */
+  get checked(): boolean {
+    return this.pending === 0;
+  }
+
+  start(): void {
+    const { actions, log, random } = this.ctx;
+    const t = this.truck;
+    actions.vehicleOn(this.lane, t.id);
+    log.emit('truck', `truck ${t.id}`, this.options.tailgater ? 'tailgates' : 'on loop', this.lane);
+    if (!this.options.tailgater) {
+      this.after(random.uniform(...SCAN_AFTER), () => {
+        actions.scan(this.lane, t.code);
+        this.checkedOne();
+      });
+      if (this.options.measure) {
+        this.after(random.uniform(...TARGET_AFTER), () => {
+          actions.presentTarget(this.lane, t.temperatureC);
+          this.after(random.uniform(...TARGET_FOR), () => {
+            actions.removeTarget(this.lane);
+            this.checkedOne();
+          });
+        });
+      }
+    }
+    this.after(this.options.patienceMs, () => this.backOff());
+    this.evaluate();
+  }
+
+  /** Cancels every timer and listener without touching the devices (the simulation is stopping). */
+  cancel(): void {
+    this.done = true;
+    this.clearTimers();
+  }
+
+  private checkedOne(): void {
+    this.pending--;
+    this.evaluate();
+  }
+
+  private onBarrier(state: ArmState): void {
+    if (this.done) return;
+    if (state !== 'open' && this.departure) {
+      // The arm moves while the truck is pulling away: it stops on the loop.
+      this.cancelDeparture();
+      this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'stops', `${this.lane} arm ${state}`);
+    }
+    this.evaluate();
+  }
+
+  private evaluate(): void {
+    if (this.done || this.departure || !this.checked) return;
+    if (this.ctx.actions.barrier(this.lane).state !== 'open') return;
+    this.departure = this.after(this.ctx.random.uniform(...CLEAR_LOOP), () => {
+      this.departure = undefined;
+      if (this.ctx.actions.barrier(this.lane).state === 'open') this.finish('through');
+      else this.evaluate();
+    });
+  }
+
+  private backOff(): void {
+    if (this.done) return;
+    this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'backs off', this.lane);
+    this.finish('backed-off');
+  }
+
+  private finish(end: VisitEnd): void {
+    if (this.done) return;
+    if (this.options.measure) this.ctx.actions.removeTarget(this.lane);
+    this.ctx.actions.vehicleOff(this.lane, this.truck.id);
+    if (end === 'through') this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'through', this.lane);
+    this.done = true;
+    this.clearTimers();
+    this.onEnd(this, end);
+  }
+
+  private cancelDeparture(): void {
+    if (!this.departure) return;
+    this.ctx.clock.clearTimeout(this.departure);
+    this.timers.delete(this.departure);
+    this.departure = undefined;
+  }
+
+  private after(ms: number, fn: () => void): TimerHandle {
+    const handle = this.ctx.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      if (!this.done) fn();
+    }, ms);
+    this.timers.add(handle);
+    return handle;
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) this.ctx.clock.clearTimeout(t);
+    this.timers.clear();
+    this.departure = undefined;
+    this.offState();
+  }
+}

@@ -1,0 +1,172 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
+import {
+  closed,
+  connackCode,
+  connect,
+  connectPacket,
+  externalAddress,
+  rawClient,
+  refusal,
+  startBroker,
+  stopAll,
+  type TestUser,
+  waitFor,
+  writeUsers,
+} from '../support/broker-harness.ts';
+import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
+
+const USERS: TestUser[] = [
+  { name: 'S1001', role: 'kiosk', lane: 'east-1', secret: 'password', password: 'kiosk-password-01' },
+  { name: 'S1002', role: 'kiosk', lane: 'east-2', secret: 'pin', password: '482913' },
+  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
+  { name: 'central', role: 'uplink', secret: 'password', password: 'central-password1' },
+];
+/** CONNACK return codes of MQTT 3.1.1. */
+const IDENTIFIER_REJECTED = 2;
+const BAD_CREDENTIALS = 4;
+const NOT_AUTHORIZED = 5;
+
+let dir: string;
+let usersFile: string;
+beforeAll(async () => {
+  dir = await makeTempDir();
+  usersFile = await writeUsers(dir, USERS);
+  // A copy per test that edits the file.
+  return removeTempDirs;
+});
+afterEach(stopAll);
+
+const kiosk = { username: 'S1001', password: 'kiosk-password-01', clientId: 'S1001-kiosk' };
+
+describe('authentication', () => {
+  it('lets a user in with the right password and refuses a wrong one or an unknown name', async () => {
+    const broker = await startBroker({ usersFile });
+    const url = broker.url ?? '';
+    const ok = await connect(url, kiosk);
+    expect(ok.connected).toBe(true);
+    expect(await refusal(url, { ...kiosk, password: 'kiosk-password-02' })).toBe(BAD_CREDENTIALS);
+    expect(await refusal(url, { ...kiosk, username: 'S9999', clientId: 'S9999-x' })).toBe(BAD_CREDENTIALS);
+    expect(await refusal(url, { ...kiosk, password: '' })).toBe(BAD_CREDENTIALS);
+    expect(broker.refusals().connect).toBe(3);
+  });
+
+  it('never takes a staff PIN as an MQTT password', async () => {
+    const broker = await startBroker({ usersFile });
+    const pinLogin = { username: 'S1002', password: '482913', clientId: 'S1002-kiosk' };
+    expect(await refusal(broker.url ?? '', pinLogin)).toBe(BAD_CREDENTIALS);
+  });
+
+  it("binds client ids to their user: nobody connects under another client's id", async () => {
+    const broker = await startBroker({ usersFile });
+    const url = broker.url ?? '';
+    expect(await refusal(url, { ...kiosk, clientId: 'V3001-screen' })).toBe(IDENTIFIER_REJECTED);
+    expect(await refusal(url, { ...kiosk, clientId: 'gatepost-demo-gateway' })).toBe(IDENTIFIER_REJECTED);
+    expect(await refusal(url, { ...kiosk, clientId: 'S1001' })).toBe('accepted');
+  });
+
+  it('takes anonymous clients on loopback only, and only when the config allows it', async () => {
+    const address = externalAddress();
+    const open = await startBroker({ tcp: { enabled: true, host: '0.0.0.0', port: 0 } });
+    expect(await refusal(`mqtt://127.0.0.1:${open.tcpPort}`)).toBe('accepted');
+    if (address) expect(await refusal(`mqtt://${address}:${open.tcpPort}`)).toBe(NOT_AUTHORIZED);
+
+    const closedBox = await startBroker({ allowAnonymousLoopback: false });
+    expect(await refusal(closedBox.url ?? '')).toBe(NOT_AUTHORIZED);
+  });
+
+  it('refuses passwords when there is no users file', async () => {
+    const broker = await startBroker();
+    expect(await refusal(broker.url ?? '', kiosk)).toBe(BAD_CREDENTIALS);
+  });
+
+  it('lets the gateway process in with its in-process credentials, from this box only', async () => {
+    const broker = await startBroker({
+      usersFile,
+      allowAnonymousLoopback: false,
+      tcp: { enabled: true, host: '0.0.0.0', port: 0 },
+    });
+    const creds = { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' };
+    const gateway = await connect(`mqtt://127.0.0.1:${broker.tcpPort}`, creds);
+    await gateway.publishAsync('gatepost/demo/lane/east-1/decision', '{}', { qos: 1 });
+    expect(gateway.connected).toBe(true);
+    expect(await refusal(`mqtt://127.0.0.1:${broker.tcpPort}`, { ...creds, password: 'guess' })).toBe(
+      BAD_CREDENTIALS,
+    );
+    const address = externalAddress();
+    if (address) expect(await refusal(`mqtt://${address}:${broker.tcpPort}`, creds)).toBe(BAD_CREDENTIALS);
+  });
+
+  it('keeps sessions only for roles that may have one', async () => {
+    const broker = await startBroker({ usersFile });
+    const url = broker.url ?? '';
+    const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+    expect(await refusal(url, { ...viewer, clean: false })).toBe(NOT_AUTHORIZED);
+    expect(await refusal(url, viewer)).toBe('accepted');
+    const central = { username: 'central', password: 'central-password1', clientId: 'central-bridge' };
+    expect(await refusal(url, { ...central, clean: false })).toBe('accepted');
+  });
+
+  it('refuses a CONNECT whose will the user could not publish', async () => {
+    const broker = await startBroker({ usersFile });
+    const will = {
+      topic: 'gatepost/demo/lane/east-1/decision',
+      payload: Buffer.from('{}'),
+      qos: 1 as const,
+      retain: false,
+    };
+    expect(await refusal(broker.url ?? '', { ...kiosk, will })).toBe(NOT_AUTHORIZED);
+  });
+
+  it('closes the connections of a user whose password changed or who was removed, and refuses the old password', async () => {
+    const file = await writeUsers(dir, USERS, 'users-edit.json');
+    const broker = await startBroker({ usersFile: file, filePollMs: 50 });
+    const url = broker.url ?? '';
+    const live = await connect(url, kiosk);
+    const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+    const viewerLive = await connect(url, viewer);
+
+    const changed = await changeSecret(readUsersFile(file), 'S1001', 'a-new-kiosk-password', Date.now());
+    writeUsersFile(file, changed!);
+    expect(await closed(live, 5000)).toBe(true);
+    expect(viewerLive.connected).toBe(true);
+    expect(await refusal(url, kiosk)).toBe(BAD_CREDENTIALS);
+    expect(await refusal(url, { ...kiosk, password: 'a-new-kiosk-password' })).toBe('accepted');
+
+    writeUsersFile(file, removeUser(readUsersFile(file), 'V3001')!);
+    expect(await closed(viewerLive, 5000)).toBe(true);
+    expect(await refusal(url, viewer)).toBe(BAD_CREDENTIALS);
+  });
+
+  it('turns an address away after ten failed logins in a minute, right password or not', async () => {
+    const broker = await startBroker({ usersFile });
+    const url = broker.url ?? '';
+    for (let i = 0; i < 10; i++)
+      expect(await refusal(url, { ...kiosk, password: `wrong-${i}-xxxxxxx` })).toBe(BAD_CREDENTIALS);
+    expect(await refusal(url, kiosk)).toBe(BAD_CREDENTIALS);
+  });
+});
+
+describe('MQTT 3.1.1 where Aedes is lax', () => {
+  it('refuses a zero-length client id with clean session off (CONNACK 0x02) [MQTT-3.1.3-8]', async () => {
+    const broker = await startBroker();
+    const raw = await rawClient(broker.tcpPort ?? 0);
+    raw.socket.write(connectPacket({ clientId: '', clean: false }));
+    await raw.closed;
+    expect(connackCode(raw.received())).toBe(IDENTIFIER_REJECTED);
+
+    const ok = await rawClient(broker.tcpPort ?? 0);
+    ok.socket.write(connectPacket({ clientId: '', clean: true }));
+    await waitFor(() => ok.received().length >= 4, 3000, 'a CONNACK');
+    expect(connackCode(ok.received())).toBe(0);
+  });
+
+  it('closes a connection whose CONNECT has a password but no user name, without a CONNACK [MQTT-3.1.2-22]', async () => {
+    const broker = await startBroker({ usersFile });
+    const raw = await rawClient(broker.tcpPort ?? 0);
+    raw.socket.write(connectPacket({ clientId: 'S1001-x', clean: true, password: 'kiosk-password-01' }));
+    await raw.closed;
+    expect(raw.received().length).toBe(0);
+    expect(broker.refusals().connect).toBe(1);
+  });
+});

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../core/errors.ts';
+import {
+  connect,
+  refusal,
+  startBroker,
+  stopAll,
+  type TestUser,
+  waitFor,
+  writeUsers,
+} from '../support/broker-harness.ts';
+import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl. */
+function makeCert(dir: string, name: string, cn = 'localhost'): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server presents now. */
+function presentedFingerprint(port: number, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+}
+
+const USERS: TestUser[] = [
+  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
+];
+const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+
+let dir: string;
+let usersFile: string;
+beforeAll(async () => {
+  dir = await makeTempDir();
+  usersFile = await writeUsers(dir, USERS);
+});
+afterAll(removeTempDirs);
+afterEach(stopAll);
+
+const tlsListeners = (certFile: string, keyFile: string) => ({
+  certFile,
+  keyFile,
+  tcp: { enabled: true, host: '127.0.0.1', port: 0 },
+  websocket: { enabled: true, host: '127.0.0.1', port: 0 },
+});
+
+describe('TLS listeners', () => {
+  it('serves mqtts:// and wss:// with the configured certificate, and passwords work over both', async () => {
+    const server = makeCert(dir, 'server');
+    const broker = await startBroker({ usersFile, tls: tlsListeners(server.cert, server.key) });
+    const ca = readFileSync(server.cert);
+    const gateway = await connect(broker.url ?? '', {
+      ...broker.gatewayCredentials,
+      clientId: 'gatepost-demo-gateway',
+    });
+
+    const overTls = await connect(`mqtts://localhost:${broker.tlsPort}`, { ...viewer, ca });
+    const overWss = await connect(`wss://localhost:${broker.wssPort}/mqtt`, {
+      ...viewer,
+      clientId: 'V3001-tab',
+      ca,
+    });
+    const got: string[] = [];
+    overTls.on('message', (t) => got.push(`tls ${t}`));
+    overWss.on('message', (t) => got.push(`wss ${t}`));
+    await overTls.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    await overWss.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    await gateway.publishAsync('gatepost/demo/gateway/state', '{}', { qos: 1 });
+    await waitFor(() => got.length === 2, 3000, 'both deliveries');
+    expect(got.sort()).toEqual(['tls gatepost/demo/gateway/state', 'wss gatepost/demo/gateway/state']);
+
+    // A client that does not trust the certificate, or does not speak TLS, gets nowhere.
+    expect(await refusal(`mqtts://localhost:${broker.tlsPort}`, viewer)).toBe('closed');
+    expect(await refusal(`mqtt://127.0.0.1:${broker.tlsPort}`, { ...viewer, connectTimeout: 1000 })).toBe(
+      'closed',
+    );
+  });
+
+  it('uses a renewed certificate for new connections without a restart', async () => {
+    const first = makeCert(dir, 'rotating');
+    const firstCa = readFileSync(first.cert);
+    const broker = await startBroker({ tls: tlsListeners(first.cert, first.key), filePollMs: 50 });
+    const before = await presentedFingerprint(broker.tlsPort ?? 0, firstCa);
+    makeCert(dir, 'rotating', 'localhost-renewed');
+    const renewedCa = readFileSync(first.cert);
+    // Until the broker has reloaded, the old certificate fails verification against the new one.
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await presentedFingerprint(broker.tlsPort ?? 0, renewedCa).catch(() => before);
+    }
+    expect(after).not.toBe(before);
+    const client = await connect(`mqtts://localhost:${broker.tlsPort}`, { ca: renewedCa });
+    expect(client.connected).toBe(true);
+  });
+
+  it('with requireClientCert, refuses clients without a certificate signed by caFile', async () => {
+    const server = makeCert(dir, 'server-mtls');
+    const clientCert = makeCert(dir, 'central-client', 'central');
+    const broker = await startBroker({
+      usersFile,
+      tls: { ...tlsListeners(server.cert, server.key), caFile: clientCert.cert, requireClientCert: true },
+    });
+    const ca = readFileSync(server.cert);
+    const url = `mqtts://localhost:${broker.tlsPort}`;
+    expect(await refusal(url, { ...viewer, ca })).toBe('closed');
+    const withCert = await connect(url, {
+      ...viewer,
+      ca,
+      cert: readFileSync(clientCert.cert),
+      key: readFileSync(clientCert.key),
+    });
+    expect(withCert.connected).toBe(true);
+  });
+
+  it('names the config field when a TLS file cannot be read', async () => {
+    await expect(
+      startBroker({ tls: tlsListeners(join(dir, 'missing.crt'), join(dir, 'missing.key')) }),
+    ).rejects.toSatisfy(
+      (e: { code?: ErrorCode; message?: string }) =>
+        e.code === ErrorCode.ConfigUnreadable && (e.message ?? '').includes('missing.crt'),
+    );
+  });
+});

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, systemClock } from '../../../core/clock.ts';
+import { ErrorCode } from '../../../core/errors.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import type { DeviceErrorEvent, HealthEvent, ScanEvent } from '../../../devices/events.ts';
+import { ScannerConfigSchema } from '../../../devices/scanner/config.ts';
+import { createScannerDriver, type ScannerDriver } from '../../../devices/scanner/driver.ts';
+import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
+import type { SerialLink } from '../../../devices/serial/link.ts';
+import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
+import { openPtyPair, type PtyPair } from '../support/socat-pty.ts';
+import { sleep, until, writePaced } from '../support/wait.ts';
+
+const log = silentLogger();
+
+function record(driver: ScannerDriver) {
+  const codes: ScanEvent[] = [];
+  const errors: DeviceErrorEvent[] = [];
+  const health: HealthEvent[] = [];
+  driver.on('code', (e) => codes.push(e));
+  driver.on('error', (e) => errors.push(e));
+  driver.on('health', (e) => health.push(e));
+  return { codes, errors, health };
+}
+
+describe('scanner driver over the in-process hub', () => {
+  it('emits codes and counted errors, goes offline on unplug and online on replug', async () => {
+    const clock = new ManualClock();
+    const hub = new InProcessSerialHub();
+    let device = hub.plug('/dev/scanner');
+    const config = ScannerConfigSchema.parse({ port: { path: '/dev/scanner' } });
+    const driver = createScannerDriver({ config, opener: hub, clock, log });
+    const seen = record(driver);
+    driver.start();
+    await clock.advance(0);
+    expect(driver.health).toBe('online');
+
+    await device.write(Buffer.from('GP1:first\r\n'));
+    await device.write(Buffer.from([0x41, 0x00, 0x42, 0x0d]));
+    await clock.advance(1);
+    expect(seen.codes.map((c) => c.code)).toEqual(['GP1:first']);
+    expect(seen.errors.map((e) => [e.errorCode, e.kind])).toEqual([[ErrorCode.CodeHasNul, 'nul']]);
+
+    // A code cut off: the gap timer reports it without waiting for more bytes.
+    await device.write(Buffer.from('HC1:cut'));
+    await clock.advance(1);
+    await clock.advance(101);
+    expect(seen.errors.at(-1)).toMatchObject({ errorCode: ErrorCode.CodeTruncated, bytes: 7 });
+    expect(driver.counters()).toMatchObject({ frames: 1, errors: 2, discardedBytes: 10, bytesIn: 22 });
+
+    hub.unplug('/dev/scanner');
+    await clock.advance(0);
+    expect(driver.health).toBe('offline');
+    device = hub.plug('/dev/scanner');
+    await clock.advance(1000);
+    expect(driver.health).toBe('online');
+    await device.write(Buffer.from('after\r'));
+    await clock.advance(1);
+    expect(seen.codes.map((c) => c.code)).toEqual(['GP1:first', 'after']);
+    expect(seen.health.map((h) => h.state)).toEqual(['online', 'offline', 'online']);
+    await driver.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('marks a noisy scanner degraded and recovers when the noise stops', async () => {
+    const clock = new ManualClock();
+    const hub = new InProcessSerialHub();
+    const device = hub.plug('/dev/noisy');
+    const config = ScannerConfigSchema.parse({ port: { path: '/dev/noisy' }, stxEtx: true });
+    const driver = createScannerDriver({ config, opener: hub, clock, log });
+    const seen = record(driver);
+    driver.start();
+    await clock.advance(0);
+    for (let i = 0; i < 3; i++) {
+      await device.write(Buffer.from([0x7f, 0x55, 0x0d]));
+      await clock.advance(1000);
+    }
+    expect(driver.health).toBe('degraded');
+    await device.write(Buffer.from([0x02, ...Buffer.from('ok'), 0x03, 0x0d]));
+    await clock.advance(1);
+    expect(seen.codes.map((c) => c.code)).toEqual(['ok']);
+    await clock.advance(60_000);
+    expect(driver.health).toBe('online');
+    expect(seen.errors.every((e) => e.errorCode === ErrorCode.FrameDiscarded && e.kind === 'noise')).toBe(
+      true,
+    );
+    await driver.stop();
+  });
+
+  it('survives a listener that throws: the read loop goes on', async () => {
+    const clock = new ManualClock();
+    const hub = new InProcessSerialHub();
+    const device = hub.plug('/dev/s');
+    const driver = createScannerDriver({
+      config: ScannerConfigSchema.parse({ port: { path: '/dev/s' } }),
+      opener: hub,
+      clock,
+      log,
+    });
+    const codes: string[] = [];
+    driver.on('code', () => {
+      throw new Error('listener bug');
+    });
+    driver.on('code', (e) => codes.push(e.code));
+    driver.start();
+    await clock.advance(0);
+    await device.write(Buffer.from('a\rb\r'));
+    await clock.advance(1);
+    expect(codes).toEqual(['a', 'b']);
+    await driver.stop();
+  });
+});
+
+describe('scanner driver over a real PTY (raw bytes paced at 9600 baud)', () => {
+  let pty: PtyPair | undefined;
+  let driver: ScannerDriver | undefined;
+  let peer: SerialLink | undefined;
+  afterEach(async () => {
+    await driver?.stop();
+    await peer?.close().catch(() => undefined);
+    await pty?.close();
+    driver = peer = pty = undefined;
+  });
+
+  it('reads codes through noise and a replug, and comes back within 2 s of the device', async () => {
+    pty = await openPtyPair('scanner');
+    const opener = new SerialPortOpener();
+    driver = createScannerDriver({
+      config: ScannerConfigSchema.parse({ port: { path: pty.hostPath } }),
+      opener,
+      clock: systemClock,
+      log,
+    });
+    const seen = record(driver);
+    driver.start();
+    await until(() => driver?.health === 'online');
+    const settings = {
+      path: pty.devicePath,
+      baudRate: 9600,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+    } as const;
+    peer = await opener.open(settings);
+    const p = peer;
+    const w = (b: Buffer) => p.write(b);
+
+    const pass = `GP1:${'x'.repeat(300)}`;
+    await writePaced(w, Buffer.from(`${pass}\r`));
+    await writePaced(w, Buffer.from([0xff, 0xfe, 0x00, 0x13])); // noise, then silence
+    await sleep(150);
+    await writePaced(w, Buffer.from('HC1:second\r\n'));
+    await until(() => seen.codes.length === 2);
+    expect(seen.codes.map((c) => c.code)).toEqual([pass, 'HC1:second']);
+    expect(seen.errors.map((e) => e.errorCode)).toEqual([ErrorCode.CodeTruncated]);
+
+    await peer.close();
+    await pty.unplug();
+    await until(() => driver?.health === 'offline');
+    await sleep(1200);
+    await pty.replug();
+    const back = Date.now();
+    await until(() => driver?.health === 'online', 3000);
+    expect(Date.now() - back).toBeLessThan(2000);
+    peer = await opener.open(settings);
+    const q = peer;
+    await writePaced((b) => q.write(b), Buffer.from('third\r'));
+    await until(() => seen.codes.length === 3);
+    expect(seen.codes.at(-1)?.code).toBe('third');
+    expect(seen.health.map((h) => h.state)).toEqual(['online', 'offline', 'online']);
+  });
+});

@@ -1,0 +1,278 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ScannerFramer,
+  type ScannerFramerOptions,
+  type ScannerFramerOutput,
+  type Terminator,
+} from '../../../devices/scanner/framer.ts';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const STX = 0x02;
+const ETX = 0x03;
+const TERM: Record<Terminator, number[]> = { CR: [CR], LF: [LF], CRLF: [CR, LF] };
+
+function framer(overrides: Partial<ScannerFramerOptions> = {}): ScannerFramer {
+  return new ScannerFramer({
+    terminator: 'CR',
+    stxEtx: false,
+    maxCodeBytes: 4096,
+    interByteGapMs: 100,
+    ...overrides,
+  });
+}
+
+const codes = (outs: ScannerFramerOutput[]) => outs.filter((o) => o.kind === 'code').map((o) => o.text);
+const bads = (outs: ScannerFramerOutput[]) =>
+  outs.flatMap((o) => (o.kind === 'bad' ? [{ reason: o.reason, bytes: o.bytes }] : []));
+
+describe('ScannerFramer: datasheet section 1 rules', () => {
+  it('ends a code at CR and ignores the LF right after it (CRLF scanners on a CR setting)', () => {
+    const f = framer();
+    const outs = f.push(Buffer.from('GP1:abc\r\nHC1:xyz\r'), 0);
+    expect(codes(outs)).toEqual(['GP1:abc', 'HC1:xyz']);
+    expect(bads(outs)).toEqual([]);
+  });
+
+  it('keeps an LF that does not follow the terminating CR as part of the code', () => {
+    expect(codes(framer().push(Buffer.from('a\nb\r'), 0))).toEqual(['a\nb']);
+  });
+
+  it('ends codes at LF in LF mode and at CR LF in CRLF mode, across chunk boundaries', () => {
+    const lf = framer({ terminator: 'LF' });
+    expect(codes([...lf.push(Buffer.from('one\ntw'), 0), ...lf.push(Buffer.from('o\n'), 5)])).toEqual([
+      'one',
+      'two',
+    ]);
+    const crlf = framer({ terminator: 'CRLF' });
+    const outs = [...crlf.push(Buffer.from('a\rb\r'), 0), ...crlf.push(Buffer.from('\nc\r\n'), 5)];
+    expect(codes(outs)).toEqual(['a\rb', 'c']);
+  });
+
+  it('ignores empty lines without reporting an error', () => {
+    const f = framer();
+    const outs = f.push(Buffer.from('\r\r\n\rX\r'), 0);
+    expect(codes(outs)).toEqual(['X']);
+    expect(bads(outs)).toEqual([]);
+    const stx = framer({ stxEtx: true });
+    expect(stx.push(Buffer.from([STX, ETX, CR]), 0)).toEqual([]);
+  });
+
+  it('accepts a code of exactly the cap and discards a longer one up to the next terminator', () => {
+    const f = framer();
+    const exact = Buffer.alloc(4096, 0x41);
+    expect(codes(f.push(Buffer.concat([exact, Buffer.from([CR])]), 0))).toEqual([exact.toString()]);
+    const long = Buffer.alloc(5000, 0x42);
+    const outs = f.push(Buffer.concat([long, Buffer.from('\rnext\r')]), 1);
+    expect(bads(outs)).toEqual([{ reason: 'too-long', bytes: 5000 }]);
+    expect(codes(outs)).toEqual(['next']);
+    expect(f.buffered).toBeLessThanOrEqual(4096);
+  });
+
+  it('the cap counts the code alone, not STX/ETX or the terminator', () => {
+    const f = framer({ stxEtx: true, maxCodeBytes: 8 });
+    const outs = f.push(Buffer.from([STX, ...Buffer.from('12345678'), ETX, CR]), 0);
+    expect(codes(outs)).toEqual(['12345678']);
+    expect(bads(f.push(Buffer.from([STX, ...Buffer.from('123456789'), ETX, CR]), 1))).toEqual([
+      // 9 code bytes and the ETX are discarded up to the terminator.
+      { reason: 'too-long', bytes: 10 },
+    ]);
+  });
+
+  it('a gap of more than interByteGapMs truncates the code; exactly the gap does not', () => {
+    const f = framer();
+    f.push(Buffer.from('GP1:ab'), 0);
+    const outs = f.push(Buffer.from('cd\r'), 101);
+    expect(bads(outs)).toEqual([{ reason: 'truncated', bytes: 6 }]);
+    expect(codes(outs)).toEqual(['cd']);
+    f.push(Buffer.from('xy'), 200);
+    expect(codes(f.push(Buffer.from('z\r'), 300))).toEqual(['xyz']);
+  });
+
+  it('measures the gap to where a chunk began on the wire: a late, whole chunk is no gap', () => {
+    const f = framer({ charTimeMs: 10_000 / 9600 });
+    f.push(Buffer.from('GP1:'), 0);
+    // 200 bytes that arrive together 150 ms later were on the wire for ~207 ms: no pause.
+    expect(codes(f.push(Buffer.from(`${'x'.repeat(199)}\r`), 150))).toEqual([`GP1:${'x'.repeat(199)}`]);
+    f.push(Buffer.from('GP1:'), 1000);
+    expect(bads(f.push(Buffer.from('y\r'), 1150))).toEqual([{ reason: 'truncated', bytes: 4 }]);
+  });
+
+  it('idle() reports a truncated code without waiting for the next byte', () => {
+    const f = framer();
+    f.push(Buffer.from('partial'), 1000);
+    expect(f.idle(1100)).toEqual([]);
+    expect(bads(f.idle(1101))).toEqual([{ reason: 'truncated', bytes: 7 }]);
+    expect(f.busy).toBe(false);
+    expect(f.idle(5000)).toEqual([]);
+  });
+
+  it('rejects invalid UTF-8 and NUL bytes, and accepts multi-byte UTF-8', () => {
+    const f = framer();
+    expect(bads(f.push(Buffer.from([0x41, 0xc3, 0x28, CR]), 0))).toEqual([
+      { reason: 'invalid-utf8', bytes: 3 },
+    ]);
+    expect(bads(f.push(Buffer.from([0x41, 0x00, 0x42, CR]), 0))).toEqual([{ reason: 'nul', bytes: 3 }]);
+    expect(bads(f.push(Buffer.from([0xed, 0xa0, 0x80, CR]), 0))).toEqual([
+      { reason: 'invalid-utf8', bytes: 3 },
+    ]);
+    expect(codes(f.push(Buffer.from('晋D12345\r'), 0))).toEqual(['晋D12345']);
+  });
+
+  it('STX/ETX: noise outside frames is discarded, an STX inside a frame restarts it', () => {
+    const f = framer({ stxEtx: true });
+    const outs = f.push(Buffer.from([0x55, 0x66, STX, 0x41, 0x42, STX, 0x43, ETX, CR, LF]), 0);
+    expect(bads(outs)).toEqual([
+      { reason: 'noise', bytes: 2 },
+      { reason: 'truncated', bytes: 2 },
+    ]);
+    expect(codes(outs)).toEqual(['C']);
+  });
+
+  it('STX/ETX: a terminator before ETX, or junk between ETX and the terminator, spoils the frame', () => {
+    const f = framer({ stxEtx: true });
+    const outs = f.push(Buffer.from([STX, 0x41, CR, STX, 0x42, ETX, 0x58, CR, STX, 0x43, ETX, CR]), 0);
+    expect(bads(outs).map((b) => b.reason)).toEqual(['unframed', 'unframed', 'noise']);
+    expect(codes(outs)).toEqual(['C']);
+  });
+
+  it('never reports code content beyond a 16-byte head', () => {
+    const f = framer();
+    const outs = f.push(Buffer.concat([Buffer.alloc(300, 0x41), Buffer.from([0xff, CR])]), 0);
+    const bad = outs[0];
+    expect(bad?.kind).toBe('bad');
+    if (bad?.kind === 'bad') expect(bad.head.length).toBe(16);
+  });
+});
+
+// ---- property-based ---------------------------------------------------------------------------
+
+const optionsArb = fc.record({
+  terminator: fc.constantFrom<Terminator>('CR', 'LF', 'CRLF'),
+  stxEtx: fc.boolean(),
+  maxCodeBytes: fc.constantFrom(1, 16, 300, 4096),
+  interByteGapMs: fc.constant(100),
+});
+
+/** Splits bytes into chunks at random points, each with an arrival time. */
+function chunked(
+  bytes: Buffer,
+  cuts: number[],
+  start: number,
+  stepMs: number,
+): { chunk: Buffer; at: number }[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: { chunk: Buffer; at: number }[] = [];
+  let prev = 0;
+  let at = start;
+  for (const p of [...points, bytes.length]) {
+    if (p > prev) {
+      out.push({ chunk: bytes.subarray(prev, p), at });
+      at += stepMs;
+    }
+    prev = p;
+  }
+  return out;
+}
+
+/** A valid code for these options: UTF-8 text without NUL, terminator or framing bytes. */
+function validCodeArb(max: number) {
+  return fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+    .map((s) => s.replace(/[\u0000\r\n\u0002\u0003]/g, ''))
+    .map((s) => Buffer.from(s, 'utf8'))
+    .filter((b) => b.length >= 1 && b.length <= max);
+}
+
+function frame(code: Buffer, o: ScannerFramerOptions): Buffer {
+  const body = o.stxEtx ? [STX, ...code, ETX] : [...code];
+  return Buffer.from([...body, ...TERM[o.terminator]]);
+}
+
+describe('ScannerFramer: adversarial byte streams (fast-check)', () => {
+  it('never throws, never holds more than the cap, and emits only well-formed results', () => {
+    fc.assert(
+      fc.property(
+        optionsArb,
+        fc.array(
+          fc.record({ bytes: fc.uint8Array({ maxLength: 600 }), gap: fc.integer({ min: 0, max: 250 }) }),
+          {
+            maxLength: 30,
+          },
+        ),
+        (o, chunks) => {
+          const f = new ScannerFramer(o);
+          let at = 0;
+          for (const { bytes, gap } of chunks) {
+            at += gap;
+            const outs = gap % 3 === 0 ? [...f.idle(at), ...f.push(bytes, at)] : f.push(bytes, at);
+            expect(f.buffered).toBeLessThanOrEqual(o.maxCodeBytes);
+            for (const out of outs) {
+              if (out.kind === 'code') {
+                const b = Buffer.from(out.text, 'utf8');
+                expect(b.length).toBe(out.bytes);
+                expect(b.length).toBeGreaterThanOrEqual(1);
+                expect(b.length).toBeLessThanOrEqual(o.maxCodeBytes);
+                expect(b.includes(0)).toBe(false);
+              } else {
+                expect(out.bytes).toBeGreaterThanOrEqual(0);
+                expect(out.head.length).toBeLessThanOrEqual(16);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('recovers every valid code that follows a terminator after noise, however the bytes are chunked', () => {
+    fc.assert(
+      fc.property(
+        optionsArb.chain((o) =>
+          fc.record({
+            o: fc.constant(o),
+            noise: fc.uint8Array({ maxLength: 5000 }),
+            good: fc.array(validCodeArb(o.maxCodeBytes), { minLength: 1, maxLength: 4 }),
+            cuts: fc.array(fc.nat(), { maxLength: 12 }),
+          }),
+        ),
+        ({ o, noise, good, cuts }) => {
+          const f = new ScannerFramer(o);
+          const stream = Buffer.concat([
+            Buffer.from(noise),
+            Buffer.from(TERM[o.terminator]),
+            ...good.map((g) => frame(g, o)),
+          ]);
+          const outs: ScannerFramerOutput[] = [];
+          for (const { chunk, at } of chunked(stream, cuts, 0, 7)) outs.push(...f.push(chunk, at));
+          const got = codes(outs);
+          expect(got.slice(-good.length)).toEqual(good.map((g) => g.toString('utf8')));
+          expect(f.buffered).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('recovers a valid code that follows noise after a gap longer than interByteGapMs', () => {
+    fc.assert(
+      fc.property(
+        optionsArb.chain((o) =>
+          fc.record({
+            o: fc.constant(o),
+            noise: fc.uint8Array({ minLength: 1, maxLength: 5000 }),
+            good: validCodeArb(o.maxCodeBytes),
+          }),
+        ),
+        ({ o, noise, good }) => {
+          const f = new ScannerFramer(o);
+          const outs = [...f.push(noise, 0), ...f.push(frame(good, o), 101)];
+          expect(codes(outs).at(-1)).toBe(good.toString('utf8'));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../core/clock.ts';
+import { ErrorCode } from '../../../core/errors.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import type { DeviceErrorEvent, ScanEvent } from '../../../devices/events.ts';
+import { ScannerConfigSchema } from '../../../devices/scanner/config.ts';
+import { createScannerDriver, type ScannerDriver } from '../../../devices/scanner/driver.ts';
+import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
+import { PtyAttachment } from '../../../sim/attach/attachment.ts';
+import { SimScanner } from '../../../sim/devices/scanner/scanner.ts';
+import { sleep, until } from '../support/wait.ts';
+
+/** The scanner driver against the simulated scanner (sim/) over real PTYs, paced at 9600 baud. */
+describe('scanner driver against the simulated scanner over a PTY', () => {
+  let driver: ScannerDriver | undefined;
+  let sim: SimScanner | undefined;
+  let attachment: PtyAttachment | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await driver?.stop();
+    await sim?.stop();
+    await attachment?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    driver = sim = attachment = dir = undefined;
+  });
+
+  async function setup(overrides: Record<string, unknown> = {}) {
+    dir = mkdtempSync(join(tmpdir(), 'gatepost-scanner-'));
+    const config = ScannerConfigSchema.parse({ port: { path: join(dir, 'scanner') }, ...overrides });
+    attachment = new PtyAttachment();
+    sim = new SimScanner(config, attachment);
+    await sim.start();
+    driver = createScannerDriver({
+      config,
+      opener: new SerialPortOpener(),
+      clock: systemClock,
+      log: silentLogger(),
+    });
+    const codes: ScanEvent[] = [];
+    const errors: DeviceErrorEvent[] = [];
+    driver.on('code', (e) => codes.push(e));
+    driver.on('error', (e) => errors.push(e));
+    driver.start();
+    await until(() => driver?.health === 'online', 3000, 'scanner online');
+    return { driver, sim, codes, errors };
+  }
+
+  it('reads codes of every size up to the cap, in order, with STX/ETX and CRLF framing too', async () => {
+    for (const [framing, longest] of [
+      [{}, 300],
+      [{ stxEtx: true, terminator: 'CRLF' }, 4096], // the cap counts the code alone
+    ] as const) {
+      const t = await setup(framing);
+      const codes = ['GP1:eyJhbGciOiJFZERTQSJ9.x.y', '晋D12345', `HC1:${'A'.repeat(longest - 4)}`];
+      for (const c of codes) await t.sim.present(c);
+      await until(() => t.codes.length + t.errors.length >= codes.length, 20_000, 'all codes');
+      expect(t.errors).toEqual([]);
+      expect(t.codes.map((c) => c.code)).toEqual(codes);
+      await driver?.stop();
+      await sim?.stop();
+      await attachment?.close();
+      driver = sim = attachment = undefined;
+    }
+  });
+
+  it('survives noise, an overlong code and a cut-off code, and reads the next good code', async () => {
+    const t = await setup();
+    await t.sim.sendRaw(Buffer.from([0x00, 0xff, 0xfe, 0x0d])); // noise with NUL, then CR
+    await t.sim.sendRaw(Buffer.from(`GP1:${'z'.repeat(5000)}\r`)); // over the cap
+    await t.sim.sendRaw(Buffer.from('HC1:cut-off-'));
+    await sleep(150); // longer than the 100 ms inter-byte gap
+    await t.sim.present('GP1:good');
+    await until(() => t.codes.length === 1, 10_000, 'the good code');
+    expect(t.codes[0]?.code).toBe('GP1:good');
+    expect(t.errors.map((e) => e.errorCode)).toEqual([
+      ErrorCode.CodeHasNul,
+      ErrorCode.CodeTooLong,
+      ErrorCode.CodeTruncated,
+    ]);
+    expect(t.driver.counters().discardedBytes).toBe(3 + 5004 + 12);
+  });
+
+  it('reads again within 2 s of the scanner being plugged back in', async () => {
+    const t = await setup();
+    await t.sim.unplug();
+    await until(() => t.driver.health === 'offline', 2000, 'offline');
+    await sleep(1500);
+    await t.sim.replug();
+    const back = Date.now();
+    await until(() => t.driver.health === 'online', 3000, 'online again');
+    expect(Date.now() - back).toBeLessThan(2000);
+    await t.sim.present('after-replug');
+    await until(() => t.codes.length === 1, 2000, 'code after replug');
+    expect(t.codes[0]?.code).toBe('after-replug');
+  });
+});

@@ -1,0 +1,208 @@
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import {
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+  startEmbeddedBroker,
+} from '../../broker/embedded-broker.ts';
+import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
+import { silentLogger } from '../../core/logger.ts';
+
+/** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
+const cleanups: (() => unknown)[] = [];
+
+export async function stopAll(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      await c();
+    } catch {
+      // a client that is already gone
+    }
+  }
+}
+
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn);
+}
+
+export async function startBroker(opts: Partial<EmbeddedBrokerOptions> = {}): Promise<EmbeddedBroker> {
+  const broker = await startEmbeddedBroker({
+    tcp: { enabled: true, host: '127.0.0.1', port: 0 },
+    websocket: { enabled: true, host: '127.0.0.1', port: 0, path: '/mqtt' },
+    log: silentLogger(),
+    site: 'demo',
+    ...opts,
+  });
+  onCleanup(() => broker.close());
+  return broker;
+}
+
+/** Connects and waits for the CONNACK; the client is ended by stopAll. */
+export async function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  onCleanup(() => client.end(true));
+  return client;
+}
+
+/** Connects expecting a refusal; resolves with the CONNACK return code (or 'closed' without one). */
+export async function refusal(
+  url: string,
+  opts: IClientOptions = {},
+): Promise<number | 'closed' | 'accepted'> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  onCleanup(() => client.end(true));
+  return new Promise((resolve) => {
+    client.once('connect', () => resolve('accepted'));
+    client.once('error', (err) => resolve((err as Error & { code?: number }).code ?? 'closed'));
+    client.once('close', () => setTimeout(() => resolve('closed'), 50));
+  });
+}
+
+/** Resolves when the client's connection closes (e.g. after a denied publish). */
+export function closed(client: MqttClient, timeoutMs = 3000): Promise<boolean> {
+  if (client.disconnected || !client.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), timeoutMs);
+    client.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+export interface TestUser {
+  name: string;
+  role: string;
+  lane?: string;
+  secret: UserRecord['secret'];
+  password: string;
+}
+
+export async function writeUsers(dir: string, users: TestUser[], file = 'users.json'): Promise<string> {
+  let data = emptyUsersFile();
+  for (const u of users) {
+    data = await upsertUser(data, { name: u.name, role: u.role, lane: u.lane, secret: u.secret }, u.password);
+  }
+  const path = join(dir, file);
+  writeUsersFile(path, data);
+  return path;
+}
+
+/** This machine's first non-loopback IPv4 address, to reach a broker the way a remote client does. */
+export function externalAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+// --- Raw MQTT 3.1.1 bytes, for what mqtt.js will not send -------------------------------------
+
+const str = (s: string) => {
+  const b = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+};
+
+export function remainingLength(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+export function connectPacket(o: {
+  clientId: string;
+  clean: boolean;
+  username?: string;
+  password?: string;
+}): Buffer {
+  let flags = o.clean ? 0x02 : 0;
+  if (o.username !== undefined) flags |= 0x80;
+  if (o.password !== undefined) flags |= 0x40;
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, flags, 0, 30]),
+    str(o.clientId),
+    ...(o.username !== undefined ? [str(o.username)] : []),
+    ...(o.password !== undefined ? [str(o.password)] : []),
+  ]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+export function publishPacket(topic: string, payload: Buffer | string): Buffer {
+  const body = Buffer.concat([str(topic), Buffer.from(payload)]);
+  return Buffer.concat([Buffer.from([0x30]), remainingLength(body.length), body]);
+}
+
+export function publishQos2Packet(messageId: number, topic: string, payload: Buffer | string): Buffer {
+  const body = Buffer.concat([
+    str(topic),
+    Buffer.from([messageId >> 8, messageId & 0xff]),
+    Buffer.from(payload),
+  ]);
+  return Buffer.concat([Buffer.from([0x34]), remainingLength(body.length), body]);
+}
+
+export function subscribePacket(messageId: number, filter: string, qos = 0): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([messageId >> 8, messageId & 0xff]),
+    str(filter),
+    Buffer.from([qos]),
+  ]);
+  return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
+}
+
+export interface RawClient {
+  socket: Socket;
+  /** Every byte received so far. */
+  received(): Buffer;
+  /** Resolves when the broker has closed the connection. */
+  closed: Promise<void>;
+}
+
+export async function rawClient(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  const socket = netConnect(port, host);
+  onCleanup(() => socket.destroy());
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('error', () => undefined);
+  const closedP = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, received: () => Buffer.concat(chunks), closed: closedP };
+}
+
+/** The CONNACK return code in what a raw client received, if any. */
+export function connackCode(bytes: Buffer): number | undefined {
+  return bytes[0] === 0x20 && bytes[1] === 0x02 ? bytes[3] : undefined;
+}
+
+export function waitFor(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (check()) return resolve();
+      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+/** Subscribes and resolves with the granted QoS of each filter (128 = refused), refusals included. */
+export async function grantedQos(client: MqttClient, filters: string | string[]): Promise<number[]> {
+  try {
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
+    return granted.map((g) => g.qos);
+  } catch (e) {
+    const granted = (e as { packet?: { granted?: number[] } }).packet?.granted;
+    if (granted) return granted;
+    throw e;
+  }
+}
