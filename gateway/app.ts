@@ -1,6 +1,7 @@
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import type { GpioChip } from '../devices/gpio/gpio.ts';
 import type { SerialOpener } from '../devices/serial/link.ts';
 import type { SiteConfig } from './config/schema.ts';
@@ -131,6 +132,20 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     });
     started.push(() => yard.stop());
     await serveCoordinatorRequests(client, config.site.id, { yard, writer: sink, log: yardLog });
+    if (config.yard.baySensorBuses.length > 0) {
+      const baySensors = createBaySensorDriver({
+        buses: config.yard.baySensorBuses,
+        opener: deps.serial,
+        clock,
+        log,
+      });
+      const unlisten = yard.listenTo(baySensors);
+      baySensors.start();
+      started.push(async () => {
+        unlisten();
+        await baySensors.stop();
+      });
+    }
 
     const lanes = await startLanes({ config, deps, sink, client, db, yard });
     started.push(() => lanes.stop());

@@ -19,6 +19,7 @@ export const DECISION_REASONS = [
   'manual-registration',
   'pass-replayed',
   'yard-full',
+  'yard-unavailable',
   'staff-override',
   'yard-cleared',
   'yard-not-cleared',

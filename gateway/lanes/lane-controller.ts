@@ -427,7 +427,9 @@ export class LaneController {
       });
       if (res.ok) bay = res.bay;
       else {
-        reasons.push({ code: 'yard-full', outcome: 'REVIEW', detail: `no ${zoneKind} bay: ${res.reason}` });
+        const full = res.reason === 'zone-full';
+        const detail = full ? `no free ${zoneKind} bay` : `no ${zoneKind} bay: ${res.message ?? res.reason}`;
+        reasons.push({ code: full ? 'yard-full' : 'yard-unavailable', outcome: 'REVIEW', detail });
         outcome = worse(outcome, 'REVIEW');
         reasons = sortReasons(reasons);
         await this.alarm('yard-full', `no free ${zoneKind} bay for this truck (${res.reason})`, t.id);
