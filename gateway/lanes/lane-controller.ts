@@ -5,24 +5,12 @@ import type { BarrierCommandResult, MeasurementEvent, ScanEvent } from '../../de
 import type { HealthState } from '../../devices/health.ts';
 import type { LaneConfig } from '../config/schema.ts';
 import { codeKind } from '../mqtt/payloads.ts';
-import {
-  type Decision,
-  type DecisionReason,
-  type Outcome,
-  outcomeOf,
-  sortReasons,
-  worse,
-} from './decision.ts';
-import { type DecisionRules, decide } from './decision-rules.ts';
+import type { Decision, DecisionReason, Outcome } from './decision.ts';
+import type { DecisionRules } from './decision-rules.ts';
+import { decisionRecord, exitDecision, reserveBay, rulesDecision } from './lane-decisions.ts';
+import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
-import type {
-  Alarm,
-  LaneMode,
-  LaneRecordData,
-  LaneRecordType,
-  LaneState,
-  ManualRegistration,
-} from './lane-records.ts';
+import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { summarizeVerdict, Transit } from './transit.ts';
@@ -65,9 +53,7 @@ export class LaneController {
   private readonly queue: WorkQueue;
   private current: Transit | undefined;
   private timer: TimerHandle | undefined;
-  private mode: LaneMode = 'auto';
-  private modeReason: string | undefined;
-  private readonly health: Record<string, HealthState> = {};
+  private readonly mode = new LaneModeKeeper();
   private readonly offs: (() => void)[] = [];
   private lastState = '';
   /** The last code scanned (a yard exit looks an unverified code up as a plate). */
@@ -156,10 +142,10 @@ export class LaneController {
   state(): LaneState {
     return {
       lane: this.id,
-      mode: this.mode,
-      ...(this.modeReason ? { modeReason: this.modeReason } : {}),
+      mode: this.mode.mode,
+      ...(this.mode.reason ? { modeReason: this.mode.reason } : {}),
       barrier: this.o.devices.barrier.state,
-      devices: { ...this.health },
+      devices: this.mode.devices(),
       ...(this.current && this.current.phase !== 'ended' ? { transit: this.current.summary() } : {}),
       at: this.o.clock.now(),
     };
@@ -204,8 +190,7 @@ export class LaneController {
 
   setMode(mode: 'auto' | 'maintenance', reason: string): Promise<void> {
     return this.queue.run(() => {
-      this.mode = mode;
-      this.modeReason = reason;
+      this.mode.set(mode, reason);
       this.publish();
     });
   }
@@ -245,7 +230,7 @@ export class LaneController {
   }
 
   private async onCode(e: ScanEvent): Promise<void> {
-    if (this.mode === 'maintenance') {
+    if (this.mode.mode === 'maintenance') {
       await this.o.record('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
       return;
     }
@@ -278,7 +263,7 @@ export class LaneController {
   }
 
   private async onMeasurement(e: MeasurementEvent): Promise<void> {
-    if (this.mode === 'maintenance') return;
+    if (this.mode.mode === 'maintenance') return;
     const t = await this.openTransit('measurement', e.at, true);
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
@@ -293,18 +278,9 @@ export class LaneController {
     this.publish();
   }
 
-  private onHealth(device: string, state: HealthState, reason: string): void {
-    this.health[device] = state;
-    const down = Object.entries(this.health).filter(([, s]) => s === 'offline');
-    if (down.length > 0) {
-      const why = `${down.map(([d]) => d).join(', ')} offline`;
-      if (this.mode === 'auto') {
-        this.toManual(why);
-        void this.alarm('device-offline', `${device} is ${state}: ${reason}`);
-      }
-    } else if (this.mode === 'manual' && this.o.devices.barrier.state !== 'fault') {
-      this.mode = 'auto';
-      this.modeReason = undefined;
+  private async onHealth(device: string, state: HealthState, reason: string): Promise<void> {
+    if (this.mode.deviceHealth(device, state, this.o.devices.barrier.state === 'fault')) {
+      await this.alarm('device-offline', `${device} is ${state}: ${reason}`);
     }
     this.publish();
   }
@@ -349,55 +325,11 @@ export class LaneController {
     this.clearTimer();
     t.phase = 'deciding';
     if (this.o.config.kind === 'yard-exit' && this.o.exits) {
-      await this.commitDecision(t, await this.exitDecision(t), 'rules');
+      await this.commitDecision(t, await exitDecision(this.o.exits, t, this.id, this.lastCode), 'rules');
       return;
     }
-    const d = decide(
-      {
-        now: this.o.clock.now(),
-        ...(t.verdict ? { verdict: t.verdict } : {}),
-        ...(t.manual ? { manual: true } : {}),
-        ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
-        noThermometer: this.o.devices.thermometer === undefined,
-      },
-      this.o.rules,
-    );
-    if (t.replayed)
-      d.reasons.push({ code: 'pass-replayed', outcome: 'REVIEW', detail: 'the pass was shown again' });
-    await this.commitDecision(
-      t,
-      { ...d, outcome: d.reasons.reduce<Outcome>((o, r) => worse(o, r.outcome), 'PASS') },
-      'rules',
-    );
-  }
-
-  /** At the yard exit only a truck the yard has cleared may leave; its bay is freed. */
-  private async exitDecision(t: Transit): Promise<Decision> {
-    const exits = this.o.exits;
-    const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? this.lastCode : undefined);
-    const subject = t.pass?.subject;
-    if (!exits || (!plate && !subject)) {
-      return {
-        outcome: 'REVIEW',
-        reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: 'no plate or pass to look up' }],
-      };
-    }
-    const r = await exits.exit({
-      lane: this.id,
-      transitId: t.id,
-      ...(plate ? { plate } : {}),
-      ...(subject ? { subject } : {}),
-    });
-    if (r.allowed) {
-      return {
-        outcome: 'PASS',
-        reasons: [{ code: 'yard-cleared', outcome: 'PASS', detail: `cleared to leave; bay ${r.bay} freed` }],
-      };
-    }
-    return {
-      outcome: 'REVIEW',
-      reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: r.message }],
-    };
+    const d = rulesDecision(t, this.o.rules, this.o.clock.now(), this.o.devices.thermometer !== undefined);
+    await this.commitDecision(t, d, 'rules');
   }
 
   /** Reserves a bay if the outcome needs one, commits the decision, then acts on it. */
@@ -407,51 +339,17 @@ export class LaneController {
     by: 'rules' | 'staff',
     staffId?: string,
   ): Promise<Decision> {
-    let { outcome } = d;
-    let reasons = [...d.reasons];
-    let bay = t.decision?.bay;
-    if (
-      (outcome === 'YARD' || outcome === 'ISOLATE') &&
-      !bay &&
-      this.o.yard &&
-      this.o.config.kind === 'entry'
-    ) {
-      const zoneKind = outcome === 'YARD' ? 'parking' : 'isolation';
-      const res = await this.o.yard.reserve({
-        zoneKind,
-        lane: this.id,
-        transitId: t.id,
-        reason: reasons[0]?.code ?? outcome,
-        ...(t.plate ? { plate: t.plate } : {}),
-        ...(t.pass?.subject ? { subject: t.pass.subject } : {}),
-      });
-      if (res.ok) bay = res.bay;
-      else {
-        const full = res.reason === 'zone-full';
-        const detail = full ? `no free ${zoneKind} bay` : `no ${zoneKind} bay: ${res.message ?? res.reason}`;
-        reasons.push({ code: full ? 'yard-full' : 'yard-unavailable', outcome: 'REVIEW', detail });
-        outcome = worse(outcome, 'REVIEW');
-        reasons = sortReasons(reasons);
-        await this.alarm('yard-full', `no free ${zoneKind} bay for this truck (${res.reason})`, t.id);
-      }
-    }
-    const record: LaneRecordData<'decision'> = {
-      lane: this.id,
-      transitId: t.id,
-      outcome,
-      reasons,
-      by,
-      ...(staffId ? { staffId } : {}),
-      ...(t.plate ? { plate: t.plate } : {}),
-      ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
-      ...(t.pass ? { pass: t.pass } : {}),
-      ...(t.manual ? { manual: t.manual } : {}),
-      ...(bay ? { bay } : {}),
-    };
+    const placed =
+      this.o.yard && this.o.config.kind === 'entry' && !t.decision?.bay
+        ? await reserveBay(this.o.yard, t, d, this.id)
+        : { ...d, bay: t.decision?.bay };
+    const { outcome, reasons, bay } = placed;
+    if ('alarm' in placed && placed.alarm) await this.alarm('yard-full', placed.alarm, t.id);
+    const record = decisionRecord(this.id, t, { outcome, reasons, bay }, by, staffId);
     await this.o.record('decision', record); // committed before the barrier moves
     t.decision = record;
     t.phase = 'decided';
-    const canOpen = by === 'staff' || this.mode === 'auto';
+    const canOpen = by === 'staff' || this.mode.mode === 'auto';
     if (OPENS.has(outcome) && canOpen) this.openFor(t, by, staffId);
     if (reasons.some((r) => r.code === 'fever')) await this.alarm('fever', 'fever measured', t.id);
     if (outcome === 'ISOLATE') await this.alarm('isolate', `isolate: ${reasons[0]?.detail ?? ''}`, t.id);
@@ -508,9 +406,7 @@ export class LaneController {
   }
 
   private toManual(reason: string): void {
-    if (this.mode === 'maintenance') return;
-    this.mode = 'manual';
-    this.modeReason = reason;
+    this.mode.toManual(reason);
   }
 
   private alarm(kind: Alarm['kind'], message: string, transitId?: string): Promise<unknown> {

@@ -202,7 +202,7 @@ function openTransitOf(db: Database, stream: string): { transitId: string; start
        ORDER BY seq DESC LIMIT 1`,
     )
     .get(stream) as { type: string; at: number; data: string } | undefined;
-  if (!row || row.type !== 'transit-start') return undefined;
+  if (row?.type !== 'transit-start') return undefined;
   const data = JSON.parse(row.data) as { transitId: string };
   return { transitId: data.transitId, startedAt: row.at };
 }
