@@ -12,9 +12,10 @@ import { crc16Modbus } from './crc.ts';
  * is slid over one byte at a time.
  *
  * With `expect(...)` (the master knows what it asked for) only a header with the expected
- * address and function (or its exception) and the expected byte count starts a candidate, and
- * a bad candidate is slid over one byte at a time, so an answer that noise ran straight into,
- * without a silence, is recovered too.
+ * address and function (or its exception) and the expected byte count starts a candidate, a
+ * bad candidate is slid over one byte at a time, so an answer that noise ran straight into,
+ * without a silence, is recovered too, and a silence does not cut a partial answer (the host's
+ * view of silences is blurred by adapters and by its own scheduling).
  */
 export const MAX_RTU_FRAME = 256;
 
@@ -85,7 +86,9 @@ export class RtuFramer {
   push(chunk: Uint8Array, at: number): RtuFramerOutput[] {
     this.out = [];
     if (chunk.length === 0) return this.out;
-    if (at - this.lastAt >= this.options.silenceMs) this.endRun('silence');
+    // While an answer is expected, a silence does not cut the partial frame: a reader that was
+    // stalled sees a gap the wire never had, and sliding finds the answer after any noise anyway.
+    if (!this.expectation && at - this.lastAt >= this.options.silenceMs) this.endRun('silence');
     this.lastAt = at;
     for (let i = 0; i < chunk.length; i++) {
       this.buf[this.len++] = chunk[i] as number;

@@ -47,6 +47,9 @@ export interface ScannerDriver {
   counters(): SerialCounters;
 }
 
+/** How long a chunk that came after a long gap waits for the bytes that may follow it. */
+const SETTLE_MS = 25;
+
 const ERROR_CODES: Record<BadInputReason, ErrorCode> = {
   'too-long': ErrorCode.CodeTooLong,
   truncated: ErrorCode.CodeTruncated,
@@ -77,6 +80,11 @@ class Scanner implements ScannerDriver {
   private readonly healthCell: HealthCell;
   private readonly log: Logger;
   private readonly gapTimer: PatientTimer;
+  private readonly settleTimer: PatientTimer;
+  private readonly charMs: number;
+  /** A chunk that came after a long gap, waiting to see whether the gap was ours (see receive). */
+  private held: { chunk: Buffer; at: number } | undefined;
+  private lastAt = Number.NEGATIVE_INFINITY;
   private recoverTimer: TimerHandle | undefined;
   private recentErrors: number[] = [];
   private unsubscribe: (() => void)[] = [];
@@ -87,7 +95,9 @@ class Scanner implements ScannerDriver {
     this.bus = new EventBus(this.log);
     // A late gap timer waits a whole gap again (up to 3 times): a starved process must not cut codes.
     this.gapTimer = new PatientTimer(clock, { graceMs: config.interByteGapMs, retries: 3 });
-    this.framer = new ScannerFramer({ ...config, charTimeMs: charTimeMs(config.port) });
+    this.settleTimer = new PatientTimer(clock);
+    this.charMs = charTimeMs(config.port);
+    this.framer = new ScannerFramer({ ...config, charTimeMs: this.charMs });
     this.transport = new SerialTransport({
       settings: config.port,
       opener: options.opener,
@@ -117,9 +127,12 @@ class Scanner implements ScannerDriver {
     this.unsubscribe = [
       this.transport.on('up', () => {
         this.framer.reset();
+        this.lastAt = Number.NEGATIVE_INFINITY;
         this.healthCell.set(this.isNoisy() ? 'degraded' : 'online', 'port open');
       }),
       this.transport.on('down', ({ reason }) => {
+        this.settleTimer.cancel();
+        this.releaseHeld();
         this.handle(this.framer.idle(Number.POSITIVE_INFINITY));
         this.framer.reset();
         this.gapTimer.cancel();
@@ -132,22 +145,64 @@ class Scanner implements ScannerDriver {
 
   async stop(): Promise<void> {
     this.gapTimer.cancel();
+    this.settleTimer.cancel();
+    this.held = undefined;
     this.options.clock.clearTimeout(this.recoverTimer);
     await this.transport.stop();
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
   }
 
-  /** The read loop's body: nothing thrown here may escape. */
+  /**
+   * The read loop's body: nothing thrown here may escape.
+   *
+   * A chunk that comes after a gap longer than `interByteGapMs` inside a code is held for a
+   * moment: if it was our own process that stalled, the bytes sent meanwhile arrive right
+   * behind it, and they show the held chunk was on the wire earlier than it was read; if it was
+   * a real pause, nothing or only a few bytes follow, and the code was cut off.
+   */
   private receive(chunk: Buffer, at: number): void {
     try {
-      this.handle(this.framer.push(chunk, at));
+      const held = this.held;
+      if (held) {
+        this.held = undefined;
+        this.settleTimer.cancel();
+        // The held chunk's last byte was on the wire before this chunk's first byte.
+        this.feed(held.chunk, Math.min(held.at, at - chunk.length * this.charMs));
+      }
+      const firstByteAt = at - (chunk.length - 1) * this.charMs;
+      if (this.framer.busy && firstByteAt - this.lastAt > this.options.config.interByteGapMs) {
+        this.held = { chunk, at };
+        this.gapTimer.cancel();
+        this.settleTimer.start(() => this.releaseHeld(), SETTLE_MS);
+        return;
+      }
+      this.feed(chunk, at);
       this.armGapTimer();
     } catch (err) {
       this.transport.countError();
       this.framer.reset();
       this.log.error({ err: errorMessage(err), bytes: hex(chunk) }, 'scanner framing failed; input dropped');
     }
+  }
+
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (!held) return;
+    try {
+      this.feed(held.chunk, held.at);
+      this.armGapTimer();
+    } catch (err) {
+      this.framer.reset();
+      this.log.error({ err: errorMessage(err) }, 'scanner framing failed');
+    }
+  }
+
+  private feed(chunk: Buffer, at: number): void {
+    const t = Math.max(at, this.lastAt);
+    this.lastAt = t;
+    this.handle(this.framer.push(chunk, t));
   }
 
   private armGapTimer(): void {

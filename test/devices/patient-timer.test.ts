@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, ManualClock } from '../../core/clock.ts';
 import { PatientTimer } from '../../devices/patient-timer.ts';
-
-/** A ManualClock whose reading can jump, as the wall clock does across a stalled event loop. */
-function stallableClock() {
-  const manual = new ManualClock();
-  let stall = 0;
-  const clock: Clock = {
-    now: () => manual.now() + stall,
-    setTimeout: (fn, ms) => manual.setTimeout(fn, ms),
-    clearTimeout: (h) => manual.clearTimeout(h),
-    setInterval: (fn, ms) => manual.setInterval(fn, ms),
-    clearInterval: (h) => manual.clearInterval(h),
-    sleep: (ms) => manual.sleep(ms),
-    scale: 1,
-  };
-  return { clock, manual, stallBy: (ms: number) => (stall += ms) };
-}
+import { stallableClock } from './support/stallable-clock.ts';
 
 describe('PatientTimer', () => {
   it('fires on time when the event loop keeps up', async () => {

@@ -9,6 +9,7 @@ import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 import type { SerialLink } from '../../../devices/serial/link.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
 import { openPtyPair, type PtyPair } from '../support/socat-pty.ts';
+import { stallableClock } from '../support/stallable-clock.ts';
 import { sleep, until, writePaced } from '../support/wait.ts';
 
 const log = silentLogger();
@@ -87,6 +88,44 @@ describe('scanner driver over the in-process hub', () => {
     await driver.stop();
   });
 
+  it('tells its own stall from a pause in the code by the bytes that follow a long gap', async () => {
+    const { clock, manual, stallBy } = stallableClock();
+    const hub = new InProcessSerialHub();
+    const device = hub.plug('/dev/stall');
+    const driver = createScannerDriver({
+      config: ScannerConfigSchema.parse({ port: { path: '/dev/stall' } }),
+      opener: hub,
+      clock,
+      log,
+    });
+    const seen = record(driver);
+    driver.start();
+    await manual.advance(0);
+    // Our process stalls 150 ms: 2 bytes read late, then at once the bytes sent meanwhile.
+    await device.write(Buffer.from('GP1:'));
+    await manual.advance(1);
+    stallBy(150);
+    await device.write(Buffer.from('ab'));
+    await device.write(Buffer.from(`${'c'.repeat(160)}\r`));
+    await manual.advance(1);
+    expect(seen.errors).toEqual([]);
+    expect(seen.codes.map((c) => c.code)).toEqual([`GP1:ab${'c'.repeat(160)}`]);
+    // A real pause: 2 bytes 150 ms later and nothing right behind them: the code was cut off.
+    await device.write(Buffer.from('HC1:'));
+    await manual.advance(1);
+    await manual.advance(60);
+    stallBy(90); // also late: its timer must not decide before the bytes are read
+    await device.write(Buffer.from('de'));
+    await manual.advance(0); // read: held, since nothing is known yet about what follows
+    expect(seen.errors).toEqual([]);
+    await manual.advance(30); // nothing followed: a real pause
+    expect(seen.errors.map((e) => [e.kind, e.bytes])).toEqual([['truncated', 4]]);
+    await device.write(Buffer.from('f\r'));
+    await manual.advance(1);
+    expect(seen.codes.at(-1)?.code).toBe('def');
+    await driver.stop();
+  });
+
   it('survives a listener that throws: the read loop goes on', async () => {
     const clock = new ManualClock();
     const hub = new InProcessSerialHub();
@@ -126,7 +165,9 @@ describe('scanner driver over a real PTY (raw bytes paced at 9600 baud)', () => 
     pty = await openPtyPair('scanner');
     const opener = new SerialPortOpener();
     driver = createScannerDriver({
-      config: ScannerConfigSchema.parse({ port: { path: pty.hostPath } }),
+      // A longer gap than the default 100 ms: a starved socat on a busy test machine must not
+      // look like a pause inside a code. The rule itself is the same (unit tests: 100 ms).
+      config: ScannerConfigSchema.parse({ port: { path: pty.hostPath }, interByteGapMs: 300 }),
       opener,
       clock: systemClock,
       log,
@@ -148,7 +189,7 @@ describe('scanner driver over a real PTY (raw bytes paced at 9600 baud)', () => 
     const pass = `GP1:${'x'.repeat(300)}`;
     await writePaced(w, Buffer.from(`${pass}\r`));
     await writePaced(w, Buffer.from([0xff, 0xfe, 0x00, 0x13])); // noise, then silence
-    await sleep(150);
+    await sleep(450);
     await writePaced(w, Buffer.from('HC1:second\r\n'));
     await until(() => seen.codes.length === 2);
     expect(seen.codes.map((c) => c.code)).toEqual([pass, 'HC1:second']);

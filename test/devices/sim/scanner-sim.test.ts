@@ -29,7 +29,13 @@ describe('scanner driver against the simulated scanner over a PTY', () => {
 
   async function setup(overrides: Record<string, unknown> = {}) {
     dir = mkdtempSync(join(tmpdir(), 'gatepost-scanner-'));
-    const config = ScannerConfigSchema.parse({ port: { path: join(dir, 'scanner') }, ...overrides });
+    // A longer gap than the default 100 ms: a starved socat on a busy test machine must not look
+    // like a pause inside a code. The rule itself is the same (unit tests: 100 ms).
+    const config = ScannerConfigSchema.parse({
+      port: { path: join(dir, 'scanner') },
+      interByteGapMs: 300,
+      ...overrides,
+    });
     attachment = new PtyAttachment();
     sim = new SimScanner(config, attachment);
     await sim.start();
@@ -71,7 +77,7 @@ describe('scanner driver against the simulated scanner over a PTY', () => {
     await t.sim.sendRaw(Buffer.from([0x00, 0xff, 0xfe, 0x0d])); // noise with NUL, then CR
     await t.sim.sendRaw(Buffer.from(`GP1:${'z'.repeat(5000)}\r`)); // over the cap
     await t.sim.sendRaw(Buffer.from('HC1:cut-off-'));
-    await sleep(150); // longer than the 100 ms inter-byte gap
+    await sleep(450); // longer than the inter-byte gap
     await t.sim.present('GP1:good');
     await until(() => t.codes.length === 1, 10_000, 'the good code');
     expect(t.codes[0]?.code).toBe('GP1:good');
