@@ -53,6 +53,9 @@ async function start(attach: 'in-process' | 'pty'): Promise<Running> {
     lanes: cp.lanes.map((lane: any) => {
       for (const d of Object.values(lane.devices) as any[])
         if (d.port) d.port.path = join(dir, `${lane.id}-${d.port.path.split('-').pop()}`);
+      // A CPU-starved socat can pause longer than the datasheet's 100 ms inside a code; the rule
+      // itself is tested in test/devices with a ManualClock.
+      lane.devices.scanner.interByteGapMs = 400;
       return { ...lane, decisionTimeoutMs: 8_000 * SCALE };
     }),
   }));
