@@ -5,20 +5,17 @@
  */
 declare module 'aedes-persistence-redis' {
   export interface RedisPersistenceOptions {
+    /** An ioredis connection to use (otherwise the other options are handed to ioredis). */
+    conn?: unknown;
     host?: string;
     port?: number;
     username?: string;
     password?: string;
     db?: number;
-    tls?: Record<string, unknown>;
     /** Offline messages delivered to a client on CONNECT, at most (default 1000). */
     maxSessionDelivery?: number;
     /** Seconds an offline message is kept; 0 keeps it forever (the default). */
     packetTTL?: (packet: unknown) => number;
-    /** ioredis: do not queue commands while disconnected. */
-    enableOfflineQueue?: boolean;
-    maxRetriesPerRequest?: number | null;
-    retryStrategy?: (times: number) => number | null;
   }
 
   export interface RedisPersistence {

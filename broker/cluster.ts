@@ -1,9 +1,6 @@
-import type { EventEmitter } from 'node:events';
 import type { AedesOptions } from 'aedes';
-import aedesPersistenceRedis, {
-  type RedisPersistence,
-  type RedisPersistenceOptions,
-} from 'aedes-persistence-redis';
+import aedesPersistenceRedis, { type RedisPersistence } from 'aedes-persistence-redis';
+import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -13,19 +10,27 @@ import type { Logger } from '../core/logger.ts';
  * every node (so a subscriber on one node gets what is published on another), and
  * aedes-persistence-redis keeps retained messages, subscriptions, offline QoS 1/2 queues and
  * wills there (so a client may reconnect to any node and find its session).
+ *
+ * The three Redis connections (publish, subscribe, persistence) are made here, so that their
+ * errors are logged rather than thrown and the teardown can end them even when the libraries'
+ * own close never calls back (Redis gone, or the broker stopped before Redis answered).
  */
 export interface ClusterOptions {
   enabled: boolean;
   /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
   redisUrl: string;
+  /** How long the broker waits for Redis at start before it gives up (default 10 s). */
+  startTimeoutMs?: number;
 }
 
 export interface ClusterBackend {
   /** The `mq`, `persistence` and heartbeat options for Aedes. */
   readonly aedes: AedesOptions;
+  readonly startTimeoutMs: number;
   /** Where Redis is, without the password, for messages. */
   readonly where: string;
-  close(): Promise<void>;
+  /** Ends everything once `brokerClosed` settles (or after a bounded wait). */
+  close(brokerClosed: Promise<void>): Promise<void>;
 }
 
 /**
@@ -33,15 +38,15 @@ export interface ClusterBackend {
  * for dead and its clients' wills are published by another node (within about 35 s).
  */
 const HEARTBEAT_MS = 5000;
-/** Longest wait for the Redis persistence to tear down (it may never answer once the broker is gone). */
-const DESTROY_WAIT_MS = 2000;
+/** Longest wait for each step of the teardown before the connections are simply cut. */
+const TEARDOWN_STEP_MS = 2000;
 
-export function parseRedisUrl(url: string): RedisPersistenceOptions & { where: string } {
+export function parseRedisUrl(url: string): RedisOptions & { where: string } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new GatepostError(ErrorCode.ConfigInvalid, `broker.cluster.redisUrl is not a URL: ${url}`);
+    throw new GatepostError(ErrorCode.ConfigInvalid, 'broker.cluster.redisUrl is not a URL');
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new GatepostError(ErrorCode.ConfigInvalid, 'broker.cluster.redisUrl must be redis:// or rediss://');
@@ -65,33 +70,63 @@ export function parseRedisUrl(url: string): RedisPersistenceOptions & { where: s
   };
 }
 
+/** Waits for `p`, or TEARDOWN_STEP_MS, whichever comes first. */
+async function bounded(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TEARDOWN_STEP_MS);
+  });
+  await Promise.race([p.catch(() => undefined), wait]);
+  clearTimeout(timer);
+}
+
 export function createClusterBackend(opts: ClusterOptions, log: Logger): ClusterBackend {
   const { where, ...redis } = parseRedisUrl(opts.redisUrl);
-  const mq = mqemitterRedis({ connectionString: opts.redisUrl, matchEmptyLevels: true, concurrency: 100 });
-  // Without a listener these would be thrown; Redis going away is logged and ioredis reconnects.
-  (mq as unknown as { state: EventEmitter }).state.on('error', (err: Error) =>
-    log.error({ err: err.message, redis: where }, 'cluster emitter: Redis error'),
-  );
-  const persistence: RedisPersistence = aedesPersistenceRedis(redis);
-  let closed = false;
+  const connection = (name: string) => {
+    const conn = new Redis({ ...redis, retryStrategy: (times) => Math.min(times * 200, 5000) });
+    // One line per outage, not one per reconnect attempt.
+    let down = false;
+    conn.on('error', (err: Error) => {
+      if (!down)
+        log.error({ err: err.message, redis: where, connection: name }, 'cluster: Redis unreachable');
+      down = true;
+    });
+    conn.on('ready', () => {
+      if (down) log.info({ redis: where, connection: name }, 'cluster: Redis reachable again');
+      down = false;
+    });
+    return conn;
+  };
+  const pubConn = connection('publish');
+  const subConn = connection('subscribe');
+  const dbConn = connection('persistence');
+  const mq = mqemitterRedis({ pubConn, subConn, matchEmptyLevels: true, concurrency: 100 });
+  // Without a listener these would be thrown; the connections above log them once.
+  (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
+  const persistence: RedisPersistence = aedesPersistenceRedis({ conn: dbConn });
+  let closing: Promise<void> | undefined;
   return {
     aedes: { mq, persistence, heartbeatInterval: HEARTBEAT_MS },
+    startTimeoutMs: opts.startTimeoutMs ?? 10_000,
     where,
-    async close() {
-      if (closed) return;
-      closed = true;
-      // Aedes has closed the emitter already when the broker closed; closing it again is a no-op.
-      await new Promise<void>((resolve) => mq.close(() => resolve()));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        persistence
-          .destroy()
-          .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'persistence teardown')),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, DESTROY_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+    close(brokerClosed) {
+      closing ??= (async () => {
+        const conns = [pubConn, subConn, dbConn];
+        if (conns.some((c) => c.status !== 'ready')) {
+          // Without Redis there is nothing to flush, and the libraries' close would wait for it.
+          for (const c of conns) c.disconnect();
+          return;
+        }
+        await bounded(brokerClosed);
+        await bounded(new Promise<void>((resolve) => mq.close(() => resolve())));
+        await bounded(
+          persistence
+            .destroy()
+            .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'persistence teardown')),
+        );
+        for (const c of conns) c.disconnect();
+      })();
+      return closing;
     },
   };
 }

@@ -156,10 +156,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   const socketServer = (server: Server, transport: 'tcp' | 'tls') => {
     server.maxConnections = limits.maxConnections;
-    server.on(transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
+    // Every socket is tracked from its first byte (a TLS socket still in its handshake too), so
+    // that closing the broker never waits for one.
+    server.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.setKeepAlive(true, 60_000);
+    });
+    server.on(transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
       accept(socket, { remoteAddress: socket.remoteAddress ?? '', transport });
     });
     if (transport === 'tls') {
@@ -196,12 +200,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     closing ??= (async () => {
       for (const s of sockets) s.destroy();
       for (const wss of wsServers) for (const c of wss.clients) c.terminate();
+      for (const s of servers) if ('closeAllConnections' in s) (s as HttpServer).closeAllConnections();
       await Promise.all([
         ...servers.map((s) => closeServer(s)),
         ...wsServers.map((wss) => new Promise<void>((resolve) => wss.close(() => resolve()))),
       ]);
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await cluster?.close();
+      const brokerClosed = new Promise<void>((resolve) => aedes.close(() => resolve()));
+      // In cluster mode Aedes' close waits on Redis, which may be gone: the backend bounds the wait.
+      await (cluster ? cluster.close(brokerClosed) : brokerClosed);
       tlsFiles?.close();
       security.close();
     })();
@@ -297,10 +303,10 @@ async function listenAedes(aedes: Aedes, cluster: ClusterBackend | undefined): P
       reject(
         new GatepostError(
           ErrorCode.ListenFailed,
-          `cannot reach Redis at ${cluster.where} within ${REDIS_START_TIMEOUT_MS / 1000} s; check broker.cluster.redisUrl`,
+          `cannot reach Redis at ${cluster.where} within ${cluster.startTimeoutMs / 1000} s; check broker.cluster.redisUrl`,
         ),
       );
-    }, REDIS_START_TIMEOUT_MS);
+    }, cluster.startTimeoutMs);
   });
   try {
     await Promise.race([started, timeout]);
@@ -308,8 +314,6 @@ async function listenAedes(aedes: Aedes, cluster: ClusterBackend | undefined): P
     clearTimeout(timer);
   }
 }
-
-const REDIS_START_TIMEOUT_MS = 10_000;
 
 function warnAboutClearPasswords(opts: EmbeddedBrokerOptions, log: Logger): void {
   const open = (l: ListenerOptions) =>

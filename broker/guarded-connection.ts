@@ -25,7 +25,8 @@ export interface GuardedConnectionOptions {
  * A client connection as Aedes sees it.
  *
  * Input: the socket's bytes pass through a PacketGuard (size and framing caps before the MQTT
- * parser) and, once the client is known, a per-client packet rate limit. Over the limit the
+ * parser) and, once the client is known, a per-client request rate limit (acknowledgements are
+ * not counted). Over the limit the
  * socket is simply not read for a while, so TCP pushes back on that client and nothing is
  * dropped; every other client is served meanwhile.
  *
@@ -45,7 +46,7 @@ export class GuardedConnection extends Duplex {
   private refilledAt = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
   /** Input read from the socket but not yet allowed through by the rate limit. */
-  private held: { buf: Buffer; starts: number[] } | undefined;
+  private held: { buf: Buffer; requests: number[] } | undefined;
   /** True once this wrapper closed the connection itself (refused input, slow reader). */
   closedByGuard = false;
   private lastThrottleReport = 0;
@@ -75,7 +76,7 @@ export class GuardedConnection extends Duplex {
     });
   }
 
-  /** Holds the client to `perSecond` packets a second on average, bursts up to twice that. */
+  /** Holds the client to `perSecond` requests a second on average, bursts up to twice that. */
   throttle(perSecond: number): void {
     if (!(perSecond > 0)) return;
     this.rate = perSecond;
@@ -107,15 +108,15 @@ export class GuardedConnection extends Duplex {
       const offset = this.held.buf.length;
       this.held = {
         buf: Buffer.concat([this.held.buf, chunk]),
-        starts: [...this.held.starts, ...verdict.starts.map((s) => s + offset)],
+        requests: [...this.held.requests, ...verdict.requests.map((r) => r + offset)],
       };
     } else {
-      this.held = { buf: chunk, starts: verdict.starts };
+      this.held = { buf: chunk, requests: verdict.requests };
     }
     this.release();
   }
 
-  /** Passes on the held input the rate allows (whole packets), and holds the rest for later. */
+  /** Passes on the held input the rate allows (up to the first request it cannot pay for); holds the rest. */
   private release(): void {
     const held = this.held;
     if (!held) return;
@@ -123,17 +124,20 @@ export class GuardedConnection extends Duplex {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
     this.refilledAt = now;
     const affordable = Math.max(0, Math.floor(this.tokens));
-    const cut = held.starts[affordable];
+    const cut = held.requests[affordable];
     if (cut === undefined) {
-      this.tokens -= held.starts.length;
+      this.tokens -= held.requests.length;
       this.held = undefined;
       this.deliver(held.buf);
       return;
     }
     this.tokens -= affordable;
-    // Bytes before `cut` are paid-for packets (or the rest of one that began earlier).
+    // Bytes before `cut` are paid-for requests, acknowledgements, or the rest of an earlier packet.
     if (cut > 0) this.deliver(held.buf.subarray(0, cut));
-    this.held = { buf: held.buf.subarray(cut), starts: held.starts.slice(affordable).map((s) => s - cut) };
+    this.held = {
+      buf: held.buf.subarray(cut),
+      requests: held.requests.slice(affordable).map((r) => r - cut),
+    };
     this.inner.pause();
     if (now - this.lastThrottleReport >= 1000) {
       this.lastThrottleReport = now;

@@ -11,7 +11,7 @@ export interface BrokerLimits {
   maxSubscriptionsPerClient: number;
   /** Inbound QoS 2 PUBLISHes awaiting their PUBREL; one more closes the connection. */
   maxInflightPerClient: number;
-  /** Average packets a second from one client of a throttled role; more are read later. */
+  /** Average requests (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) a second from one client of a throttled role; more are read later. */
   maxPacketsPerSecond: number;
   /** Open connections per listener; more are refused by the listener. */
   maxConnections: number;

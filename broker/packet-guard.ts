@@ -6,9 +6,20 @@
  */
 export type GuardRefusal = 'oversized' | 'malformed-length' | 'reserved-type' | 'not-connect-first';
 
-export type GuardResult =
-  | { ok: true; /** Offsets in this chunk where a packet begins. */ starts: number[] }
-  | { ok: false; reason: GuardRefusal; detail: string };
+export interface GuardPass {
+  ok: true;
+  /**
+   * Offsets in this chunk where a client request begins (PUBLISH, SUBSCRIBE, UNSUBSCRIBE,
+   * PINGREQ): what a rate limit counts. Acknowledgements answer what the broker sent, and are not
+   * counted, so a client catching up on many QoS 1 messages is not slowed down by its own PUBACKs.
+   */
+  requests: number[];
+}
+
+export type GuardResult = GuardPass | { ok: false; reason: GuardRefusal; detail: string };
+
+/** PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PINGREQ. */
+const REQUEST_TYPES = new Set([3, 8, 10, 12]);
 
 /** Packet types 0 and 15 are reserved in MQTT 3.1.1; 1 is CONNECT. */
 const CONNECT = 1;
@@ -26,7 +37,7 @@ export class PacketGuard {
 
   feed(chunk: Uint8Array): GuardResult {
     if (this.failed) return this.failed;
-    const starts: number[] = [];
+    const requests: number[] = [];
     let i = 0;
     while (i < chunk.length) {
       if (this.state === 'body') {
@@ -48,7 +59,7 @@ export class PacketGuard {
         this.length = 0;
         this.multiplier = 1;
         this.lengthBytes = 0;
-        starts.push(at);
+        if (REQUEST_TYPES.has(type)) requests.push(at);
         continue;
       }
       // Remaining Length: 1 to 4 bytes, 7 bits each, low first (MQTT 3.1.1 section 2.2.3).
@@ -67,7 +78,7 @@ export class PacketGuard {
       this.remaining = this.length;
       this.state = this.remaining > 0 ? 'body' : 'type';
     }
-    return { ok: true, starts };
+    return { ok: true, requests };
   }
 
   private fail(reason: GuardRefusal, detail: string): GuardResult {

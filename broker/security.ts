@@ -1,6 +1,7 @@
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { Aedes, AedesOptions, Client } from 'aedes';
 import type { Registry } from 'prom-client';
-import { ErrorCode, GatepostError } from '../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { type AclTable, DEFAULT_ACL } from './acl-table.ts';
 import { Authenticator } from './authenticate.ts';
@@ -23,7 +24,7 @@ export interface SecurityOptions {
   limits: BrokerLimits;
   log: Logger;
   metrics?: Registry;
-  /** How often the users file is checked for changes. */
+  /** How often the users file and the token secrets file are checked for changes. */
   filePollMs?: number;
 }
 
@@ -46,6 +47,7 @@ export class BrokerSecurity {
   private readonly table: AclTable;
   private readonly state = new WeakMap<Client, ClientState>();
   private readonly byUser = new Map<string, Set<Client>>();
+  private secretWatch: { file: string; listener: (cur: Stats, prev: Stats) => void } | undefined;
 
   /** Reads the users file and token secrets; throws a GatepostError if either is unusable. */
   constructor(private readonly o: SecurityOptions) {
@@ -72,6 +74,22 @@ export class BrokerSecurity {
       onIdentified: (client, identity, acl) => this.admit(client, identity, acl),
     });
     this.users?.watch(o.filePollMs ?? 2000, (changed) => this.revoke(changed));
+    const secretFile = o.tokens.secretFile;
+    if (secretFile) {
+      this.secretWatch = {
+        file: secretFile,
+        listener: (cur, prev) => {
+          if (cur.mtimeMs === prev.mtimeMs && cur.ino === prev.ino && cur.size === prev.size) return;
+          try {
+            this.issuer.useKeyring(loadKeyring(secretFile));
+            o.log.info({ file: secretFile }, 'token secrets reloaded');
+          } catch (e) {
+            o.log.error({ err: errorMessage(e) }, 'token secrets not reloaded; keeping the previous ones');
+          }
+        },
+      };
+      watchFile(secretFile, { interval: o.filePollMs ?? 2000, persistent: false }, this.secretWatch.listener);
+    }
   }
 
   get gatewayCredentials(): { username: string; password: string } {
@@ -147,6 +165,8 @@ export class BrokerSecurity {
 
   close(): void {
     this.users?.close();
+    if (this.secretWatch) unwatchFile(this.secretWatch.file, this.secretWatch.listener);
+    this.secretWatch = undefined;
   }
 
   private admit(client: Client, identity: Identity, acl: CompiledAcl): void {

@@ -39,10 +39,17 @@ export class TokenIssuer {
   private readonly failures = new Map<string, { count: number; since: number; lockedUntil: number }>();
   private readonly now: () => number;
   private readonly hashChecks: HashCheckQueue;
+  private keyring: TokenKeyring;
 
   constructor(private readonly o: TokenIssuerOptions) {
     this.now = o.now ?? Date.now;
     this.hashChecks = o.hashChecks ?? new HashCheckQueue();
+    this.keyring = o.keyring;
+  }
+
+  /** Signs with the first secret of `keyring` from now on and accepts only its secrets. */
+  useKeyring(keyring: TokenKeyring): void {
+    this.keyring = keyring;
   }
 
   async signIn(staffId: string, pin: string): Promise<IssueResult> {
@@ -94,7 +101,7 @@ export class TokenIssuer {
   /** The broker's check of a CONNECT: the token's MAC and times, its name, and its user's record. */
   check(username: string | undefined, token: string): TokenCheck {
     const now = this.now();
-    const v = verifyToken(this.o.keyring, token, now);
+    const v = verifyToken(this.keyring, token, now);
     if (!v.ok) return v;
     const c = v.claims;
     if (username !== undefined && c.sub !== username)
@@ -128,7 +135,7 @@ export class TokenIssuer {
     if (claims.lane === undefined) delete claims.lane;
     const why = this.claimsProblem(claims, this.now());
     if (why) return { ok: false, status: 'refused', reason: why };
-    const token = mintToken(this.o.keyring, claims);
+    const token = mintToken(this.keyring, claims);
     return {
       ok: true,
       username: claims.sub,

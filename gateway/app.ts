@@ -7,6 +7,7 @@ import type { SerialOpener } from '../devices/serial/link.ts';
 import type { SiteConfig } from './config/schema.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
+import { type Ops, startOps } from './ops/ops.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
 import { RecordSink } from './record-sink.ts';
 import { openDatabase } from './store/database.ts';
@@ -15,6 +16,7 @@ import { RecordStore } from './store/record-store.ts';
 import { startStorage } from './store/storage.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { VERSION } from './version.ts';
+import { startWebServer, type WebServer } from './web/server.ts';
 import { serveCoordinatorRequests } from './yard/coordinator.ts';
 import { storeYardReader, YARD_STREAM } from './yard/rebuild.ts';
 import { Yard } from './yard/yard.ts';
@@ -37,6 +39,10 @@ export interface Gateway {
   readonly store: RecordStore;
   readonly lanes: ReadonlyMap<string, LaneController>;
   readonly yard: Yard;
+  /** The pages' web server, when `web.enabled`. */
+  readonly web: WebServer | undefined;
+  /** Metrics, readiness, the ops listener (`ops.server`), the clock check, systemd notifications. */
+  readonly ops: Ops;
   /** Clean shutdown: devices closed, store flushed, clean `offline` state instead of the will. */
   stop(): Promise<void>;
 }
@@ -56,6 +62,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 
   try {
+    const ops = await startOps({ config: config.ops, site: config.site.id, version: VERSION, clock, log });
+    started.push(() => ops.stop());
     const db = openDatabase(config.storage.path);
     started.push(() => {
       db.close();
@@ -70,12 +78,19 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       policy: new RecordPolicy(config.storage.telemetryTypes),
     });
     started.push(() => store.close());
+    ops.attachStore(db, store);
 
     let broker: EmbeddedBroker | undefined;
     const externalUrl = deps.brokerUrl ?? config.broker.url;
     if (!externalUrl) {
-      broker = await startEmbeddedBroker({ ...config.broker, log: log.child({ part: 'broker' }) });
+      broker = await startEmbeddedBroker({
+        ...config.broker,
+        site: config.site.id,
+        log: log.child({ part: 'broker' }),
+        metrics: ops.registry,
+      });
       started.push(() => broker?.close());
+      ops.attachBroker(broker);
     }
     const brokerUrl = externalUrl ?? broker?.url;
     if (!brokerUrl) throw new Error('no broker: enable broker.tcp or give a broker URL');
@@ -86,11 +101,13 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       version: VERSION,
       clock,
       log,
-      ...(config.broker.username
+      // Configured credentials (an external broker), or the embedded broker's in-process secret.
+      ...((config.broker.username
         ? { username: config.broker.username, password: config.broker.password }
-        : {}),
+        : broker?.gatewayCredentials) ?? {}),
     });
     started.push(() => client.stop());
+    ops.online();
     const sink = new RecordSink(store, client, config.site.id, log);
     // Ledger, disk guard and retention; then the uplink to the central broker (docs/storage.md).
     const storage = startStorage({
@@ -101,6 +118,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       clock,
       log,
       status: client,
+      registry: ops.registry,
     });
     started.push(() => storage.stop());
     if (config.uplink.enabled) {
@@ -113,9 +131,12 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         clock,
         log: log.child({ part: 'uplink' }),
         status: client,
+        registry: ops.registry,
       });
       uplink.start();
       started.push(() => uplink.stop());
+    } else {
+      ops.attachBacklog(storage.outbox);
     }
 
     // The yard, rebuilt from its stream; the store keeps that stream from its last snapshot on.
@@ -140,6 +161,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         log,
       });
       const unlisten = yard.listenTo(baySensors);
+      ops.attachBaySensors(baySensors);
       baySensors.start();
       started.push(async () => {
         unlisten();
@@ -149,8 +171,26 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
 
     const lanes = await startLanes({ config, deps, sink, client, db, yard });
     started.push(() => lanes.stop());
+    ops.attachLanes(lanes.controllers);
+    ops.startClockCheck(sink, client);
+    // The kiosk and yard-map pages, with the staff sign-in (gateway/web/).
+    const web = config.web.enabled
+      ? await startWebServer({
+          config,
+          broker: {
+            wsPort: broker?.wsPort,
+            wssPort: broker?.wssPort,
+            url: externalUrl,
+            signIn: broker !== undefined && config.broker.usersFile !== undefined,
+          },
+          tokens: broker?.tokens,
+          log: log.child({ part: 'web' }),
+        })
+      : undefined;
+    if (web) started.push(() => web.close());
     log.info({ site: config.site.id, lanes: lanes.controllers.size, broker: brokerUrl }, 'gateway ready');
-    return { broker, brokerUrl, store, lanes: lanes.controllers, yard, stop: stopAll };
+    ops.started();
+    return { broker, brokerUrl, store, lanes: lanes.controllers, yard, web, ops, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -10,6 +10,8 @@ commands:
   check-config FILE                validate a site config; prints each problem with its field path
   verify CODE [--at ISO] [--trust FILE ...]
                                    verify a pass offline and print the verdict as JSON
+  sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]
+                                   simulated devices, traffic and faults for a separate gateway
   user add|passwd|remove|list NAME [--role ROLE] [--lane LANE] [--pin] [--password-stdin]
                                    manage the broker's users file (docs/security.md)
   export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   broker: async () => brokerCommand,
   'check-config': async () => checkConfigCommand,
   verify: async () => (await import('./verify-command.ts')).verifyCommand,
+  sim: async () => (await import('./sim-command.ts')).simCommand,
   user: async () => (await import('./user-command.ts')).userCommand,
   export: async () => (await import('./export-command.ts')).exportCommand,
 };

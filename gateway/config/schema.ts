@@ -353,6 +353,33 @@ export const WebConfigSchema = z
   })
   .strict();
 
+export const OpsConfigSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Serve /metrics (Prometheus), /healthz and /readyz on their own listener; see docs/operations.md'),
+    host: z
+      .string()
+      .default('127.0.0.1')
+      .describe('Listen address; 0.0.0.0 lets a Prometheus on another box scrape (no authentication: firewall it)'),
+    port: z.number().int().min(0).max(65535).default(9464),
+    clockCheck: z
+      .object({
+        enabled: z.boolean().default(true),
+        toleranceSeconds: z
+          .number()
+          .nonnegative()
+          .default(60)
+          .describe('How far behind the newest stored record the clock may be before it counts as wrong'),
+        intervalSeconds: z.number().int().positive().default(60).describe('How often the check runs again'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Alarm when the clock is not synchronised (no RTC and no NTP after a power cut)'),
+  })
+  .strict();
+
 export const SimulationConfigSchema = z
   .object({
     enabled: z.boolean().default(false).describe('Attach simulated devices for every device of this config'),
@@ -370,6 +397,7 @@ export const SiteConfigSchema = z
     uplink: UplinkConfigSchema.prefault({}),
     storage: StorageConfigSchema.prefault({}),
     web: WebConfigSchema.prefault({}),
+    ops: OpsConfigSchema.prefault({}),
     passes: PassesConfigSchema.prefault({}),
     rules: DecisionRulesSchema.prefault({}),
     checkpoints: z.array(CheckpointConfigSchema).min(1),

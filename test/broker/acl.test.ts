@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACL } from '../../broker/acl-table.ts';
-import { compileAcl, mayPublish } from '../../broker/authorizer.ts';
+import { compileAcl, filterCovers, mayPublish } from '../../broker/authorizer.ts';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { TOPICS } from '../../gateway/mqtt/topics.ts';
 import {
@@ -191,6 +191,38 @@ describe('topic ACLs per role, on a running broker', () => {
     await gateway.publishAsync('gatepost/demo/lane/east-1/state', '{}', { qos: 1 });
     await waitFor(() => got.includes('gatepost/demo/lane/east-1/state'), 3000, 'east-1 state');
     expect(got).toEqual(['gatepost/demo/lane/east-1/state']);
+  });
+});
+
+describe('filter coverage', () => {
+  const covers = (allowed: string, requested: string) =>
+    filterCovers(allowed.split('/'), requested.split('/'));
+  it.each([
+    ['a/#', 'a', true],
+    ['a/#', 'a/b/c', true],
+    ['a/#', 'a/+/c', true],
+    ['a/+', 'a/b', true],
+    ['a/+', 'a/+', true],
+    ['a/+', 'a/#', false],
+    ['a/+', 'a/b/c', false],
+    ['a/b', 'a/+', false],
+    ['a/+/c', 'a/+/+', false],
+    ['#', '$SYS/x', false],
+    ['+/x', '$SYS/x', false],
+    ['$SYS/#', '$SYS/broker/heartbeat', true],
+  ] as const)('%s covers %s: %s', (allowed, requested, expected) => {
+    expect(covers(allowed, requested)).toBe(expected);
+  });
+
+  it('a `{site}` left open matches one level, and a strange name never widens a rule', () => {
+    const open = compileAcl(DEFAULT_ACL, 'viewer', { site: undefined, username: 'v', lane: undefined })!;
+    expect(open.subscribe).toEqual([['gatepost', '+', '#']]);
+    const sneaky = compileAcl(DEFAULT_ACL, 'kiosk', { site: 'demo', username: 'a-#', lane: 'east-1/#' })!;
+    expect(sneaky.publish).toEqual([]);
+    expect(sneaky.subscribe).toEqual([
+      ['gatepost', 'demo', 'gateway', 'state'],
+      ['gatepost', 'demo', 'yard', 'summary'],
+    ]);
   });
 });
 

@@ -1,5 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
+import { ScaledClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import {
   closed,
   connackCode,
@@ -95,6 +98,31 @@ describe('authentication', () => {
     );
     const address = externalAddress();
     if (address) expect(await refusal(`mqtt://${address}:${broker.tcpPort}`, creds)).toBe(BAD_CREDENTIALS);
+  });
+
+  it("lets the gateway's own MQTT client in as role gateway, with its retained state and last will", async () => {
+    const broker = await startBroker({ usersFile, allowAnonymousLoopback: false });
+    const screen = await connect(broker.url ?? '', {
+      username: 'V3001',
+      password: 'viewer-password-1',
+      clientId: 'V3001-wall',
+    });
+    const states: { state: string; reason: string }[] = [];
+    screen.on('message', (_t, p) => states.push(JSON.parse(p.toString())));
+    await screen.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    const gateway = await GatewayClient.connect({
+      url: broker.url ?? '',
+      site: 'demo',
+      version: 'test',
+      clock: new ScaledClock(),
+      log: silentLogger(),
+      ...broker.gatewayCredentials,
+    });
+    await waitFor(() => states.length === 1, 3000, 'the online state');
+    await gateway.stop();
+    await waitFor(() => states.length === 2, 3000, 'the offline state');
+    expect(states.map((s) => `${s.state}/${s.reason}`)).toEqual(['online/started', 'offline/shutdown']);
+    expect(broker.refusals().connect + broker.refusals().publish).toBe(0);
   });
 
   it('keeps sessions only for roles that may have one', async () => {

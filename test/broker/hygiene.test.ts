@@ -213,6 +213,40 @@ describe('floods and slow readers', () => {
     expect(Math.max(...latencies)).toBeLessThan(1000);
   });
 
+  it("does not count a kiosk's acknowledgements against its rate: a request right after 300 QoS 1 messages goes through", async () => {
+    const broker = await startBroker({ usersFile, limits: { maxPacketsPerSecond: 50 } });
+    const url = broker.url ?? '';
+    const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
+    let requestAt = 0;
+    gateway.on('message', () => {
+      requestAt = performance.now();
+    });
+    await gateway.subscribeAsync('gatepost/demo/lane/+/request/+', { qos: 1 });
+    const kiosk = await connect(url, {
+      username: 'S1001',
+      password: 'kiosk-password-01',
+      clientId: 'S1001-kiosk',
+    });
+    let states = 0;
+    kiosk.on('message', () => states++);
+    await kiosk.subscribeAsync('gatepost/demo/lane/east-1/state', { qos: 1 });
+    for (let i = 0; i < 300; i++)
+      gateway.publish('gatepost/demo/lane/east-1/state', `{"n":${i}}`, { qos: 1 });
+    await waitFor(() => states === 300, 5000, 'the 300 states at the kiosk');
+    const sentAt = performance.now();
+    kiosk.publish(
+      'gatepost/demo/lane/east-1/request/mode',
+      JSON.stringify({ transaction: 't', staffId: 'S1001' }),
+      {
+        qos: 1,
+      },
+    );
+    await waitFor(() => requestAt > 0, 3000, 'the request at the gateway');
+    // 300 PUBACKs counted at 50 a second would hold the request back for 4 s.
+    expect(requestAt - sentAt).toBeLessThan(1000);
+    expect(broker.refusals().throttle).toBe(0);
+  });
+
   it('drops a viewer that stops reading, and every other client keeps getting everything', async () => {
     const broker = await startBroker({ usersFile });
     const url = broker.url ?? '';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACL } from '../../broker/acl-table.ts';
-import { TokenIssuer } from '../../broker/staff-sign-in.ts';
+import { type IssueResult, TokenIssuer } from '../../broker/staff-sign-in.ts';
 import { keyringFrom, loadKeyring, mintToken, type TokenClaims, verifyToken } from '../../broker/tokens.ts';
 import { changeSecret, readUsersFile, UserStore, writeUsersFile } from '../../broker/users-file.ts';
 import { ErrorCode } from '../../core/errors.ts';
@@ -222,6 +222,33 @@ describe('a web page on the broker with a token, over WebSocket', () => {
       4,
     );
     expect(await refusal(ws, { username: 'S1002', password: '482913', clientId: 'S1002-k' })).toBe(4);
+  });
+
+  it('rotates the token secret without a restart: old tokens work while the old secret is listed', async () => {
+    const secretFile = join(dir, 'token-secrets');
+    writeFileSync(secretFile, `${SECRET_A}\n`, { mode: 0o600 });
+    const broker = await startBroker({ usersFile, tokens: { secretFile }, filePollMs: 50 });
+    const ws = `ws://127.0.0.1:${broker.wsPort}/mqtt`;
+    const login = (token: string) => ({ username: 'S1002', password: token, clientId: 'S1002-kiosk' });
+    const old = await broker.tokens.signIn('S1002', '482913');
+    if (!old.ok) throw new Error(old.reason);
+
+    writeFileSync(secretFile, `# new first, the old one until its tokens expire\n${SECRET_B}\n${SECRET_A}\n`);
+    let fresh: IssueResult = old;
+    await waitFor(
+      () => {
+        fresh = broker.tokens.mint({ sub: 'S1002', role: 'kiosk', lane: 'east-2' });
+        return fresh.ok && fresh.token.split('.')[1] !== old.token.split('.')[1];
+      },
+      3000,
+      'the new signing secret',
+    );
+    expect(await refusal(ws, login(old.token))).toBe('accepted');
+
+    writeFileSync(secretFile, `${SECRET_B}\n`);
+    await waitFor(() => !broker.tokens.check('S1002', old.token).ok, 3000, 'the old secret to be dropped');
+    expect(await refusal(ws, login(old.token))).toBe(4);
+    expect(fresh.ok && (await refusal(ws, login(fresh.token)))).toBe('accepted');
   });
 
   it('takes anonymous WebSocket clients on loopback only from pages of this box (Origin)', async () => {

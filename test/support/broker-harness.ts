@@ -47,16 +47,16 @@ export async function connect(url: string, opts: IClientOptions = {}): Promise<M
   return client;
 }
 
-/** Connects expecting a refusal; resolves with the CONNACK return code (or 'closed' without one). */
-export async function refusal(
-  url: string,
-  opts: IClientOptions = {},
-): Promise<number | 'closed' | 'accepted'> {
+/**
+ * Connects expecting a refusal; resolves with the CONNACK return code, the code of a TLS or socket
+ * error, 'closed' when the connection ended without either, or 'accepted'.
+ */
+export async function refusal(url: string, opts: IClientOptions = {}): Promise<number | string> {
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
   onCleanup(() => client.end(true));
-  return new Promise((resolve) => {
+  return new Promise<number | string>((resolve) => {
     client.once('connect', () => resolve('accepted'));
-    client.once('error', (err) => resolve((err as Error & { code?: number }).code ?? 'closed'));
+    client.once('error', (err) => resolve((err as Error & { code?: number | string }).code ?? 'closed'));
     client.once('close', () => setTimeout(() => resolve('closed'), 50));
   });
 }

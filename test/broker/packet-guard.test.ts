@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PacketGuard } from '../../broker/packet-guard.ts';
+import { remainingLength } from '../support/broker-harness.ts';
+
+/**
+ * The packet guard reads only fixed headers. Whatever the bytes and however TCP cuts them into
+ * chunks, it finds the same packets, refuses exactly the oversized ones, and never throws.
+ */
+const MAX = 4096;
+const REQUESTS = new Set([3, 8, 10, 12]);
+
+/** A packet of a type (1-14) with a body of `size` bytes. */
+const packet = (type: number, size: number) =>
+  Buffer.concat([
+    Buffer.from([(type << 4) | (type === 3 ? 0 : 2)]),
+    remainingLength(size),
+    Buffer.alloc(size, 0x61),
+  ]);
+
+/** Cuts a buffer at the given fractions of its length. */
+function chunks(buf: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => Math.floor(c * buf.length)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const c of at) {
+    out.push(buf.subarray(from, c));
+    from = c;
+  }
+  out.push(buf.subarray(from));
+  return out;
+}
+
+const stream = fc.array(
+  fc.record({ type: fc.integer({ min: 2, max: 14 }), size: fc.integer({ min: 0, max: 600 }) }),
+  {
+    maxLength: 30,
+  },
+);
+const cutPoints = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
+
+describe('PacketGuard', () => {
+  it('finds every request packet, whatever the chunking', () => {
+    fc.assert(
+      fc.property(stream, cutPoints, (packets, cuts) => {
+        const all = [packet(1, 20), ...packets.map((p) => packet(p.type, p.size))];
+        const expected: number[] = [];
+        let offset = all[0]?.length ?? 0;
+        packets.forEach((p, i) => {
+          if (REQUESTS.has(p.type)) expected.push(offset);
+          offset += all[i + 1]?.length ?? 0;
+        });
+        const guard = new PacketGuard(MAX);
+        const found: number[] = [];
+        let seen = 0;
+        for (const c of chunks(Buffer.concat(all), cuts)) {
+          const r = guard.feed(c);
+          if (!r.ok) return false;
+          found.push(...r.requests.map((x) => x + seen));
+          seen += c.length;
+        }
+        expect(found).toEqual(expected);
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a packet over the cap from its header alone, and everything after it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MAX - 8, max: 10_000_000 }), cutPoints, (size, cuts) => {
+        const total = 1 + remainingLength(size).length + size;
+        const header = Buffer.concat([packet(1, 10), Buffer.from([0x30]), remainingLength(size)]);
+        const guard = new PacketGuard(MAX);
+        const results = chunks(header, cuts).map((c) => guard.feed(c));
+        const last = results.at(-1);
+        if (total <= MAX) expect(last?.ok).toBe(true);
+        else
+          expect(last).toEqual({
+            ok: false,
+            reason: 'oversized',
+            detail: `packet of ${total} bytes, at most ${MAX}`,
+          });
+        expect(guard.feed(Buffer.from([0xc0, 0x00])).ok).toBe(total <= MAX);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on random bytes, and refuses what does not start with CONNECT', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), cutPoints, (bytes, cuts) => {
+        const guard = new PacketGuard(MAX);
+        let last: ReturnType<PacketGuard['feed']> = { ok: true, requests: [] };
+        for (const c of chunks(Buffer.from(bytes), cuts)) last = guard.feed(c);
+        if (bytes.length > 0 && (bytes[0] ?? 0) >> 4 !== 1)
+          expect(last).toMatchObject({ ok: false, reason: 'not-connect-first' });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a remaining length of more than four bytes, and the reserved packet types', () => {
+    const g1 = new PacketGuard(MAX);
+    expect(g1.feed(Buffer.concat([packet(1, 0), Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80])]))).toMatchObject(
+      {
+        ok: false,
+        reason: 'malformed-length',
+      },
+    );
+    const g2 = new PacketGuard(MAX);
+    expect(g2.feed(Buffer.concat([packet(1, 0), Buffer.from([0xf0, 0x00])]))).toMatchObject({
+      ok: false,
+      reason: 'reserved-type',
+    });
+    const g3 = new PacketGuard(MAX);
+    expect(g3.feed(Buffer.from([0x00, 0x00]))).toMatchObject({ ok: false, reason: 'not-connect-first' });
+  });
+});
