@@ -358,11 +358,15 @@ export const OpsConfigSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Serve /metrics (Prometheus), /healthz and /readyz on their own listener; see docs/operations.md'),
+      .describe(
+        'Serve /metrics (Prometheus), /healthz and /readyz on their own listener; see docs/operations.md',
+      ),
     host: z
       .string()
       .default('127.0.0.1')
-      .describe('Listen address; 0.0.0.0 lets a Prometheus on another box scrape (no authentication: firewall it)'),
+      .describe(
+        'Listen address; 0.0.0.0 lets a Prometheus on another box scrape (no authentication: firewall it)',
+      ),
     port: z.number().int().min(0).max(65535).default(9464),
     clockCheck: z
       .object({

@@ -12,6 +12,28 @@ export const GatewayAlarmSchema = z
   .strict();
 export type GatewayAlarm = z.infer<typeof GatewayAlarmSchema>;
 
+/** Retained result of the clock check (gateway/ops/clock-check.ts). */
+export const ClockStatusSchema = z
+  .object({
+    state: z
+      .enum(['synchronised', 'unverified', 'unsynchronised'])
+      .describe('unsynchronised raises a `clock` alarm: pass expiry and yard timers cannot be trusted'),
+    reason: z.string(),
+    ntpSynchronized: z
+      .boolean()
+      .nullable()
+      .describe('From `timedatectl show`; null where it is not available'),
+    rtc: z.boolean().nullable().describe('Whether the box has a battery-backed real-time clock'),
+    newestRecordAt: z
+      .number()
+      .int()
+      .nullable()
+      .describe('`at` of the newest record stored before this start'),
+    at: z.number().int(),
+  })
+  .strict();
+export type ClockStatus = z.infer<typeof ClockStatusSchema>;
+
 export const GATEWAY_TOPICS = {
   gatewayAlarm: def({
     pattern: 'gatepost/{site}/gateway/alarm',
@@ -19,6 +41,14 @@ export const GATEWAY_TOPICS = {
     retained: false,
     publisher: 'gateway',
     description:
-      'An alarm of the gateway itself: the trust list is missing or unreadable (every pass then verifies as untrusted), or it is back. A record of the gateway stream.',
+      'An alarm of the gateway itself: the trust list is missing or unreadable (every pass then verifies as untrusted), or it is back; the clock is not synchronised (kind `clock`), or it is again. A record of the gateway stream.',
+  }),
+  gatewayClock: def({
+    pattern: 'gatepost/{site}/gateway/clock',
+    schema: ClockStatusSchema,
+    retained: true,
+    publisher: 'gateway',
+    description:
+      'The clock check: on start and every minute the wall clock is compared with the newest stored record and with NTP (`timedatectl`). Retained.',
   }),
 };

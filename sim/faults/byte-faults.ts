@@ -48,7 +48,8 @@ export function truncatedCode(random: Random, code: string, format: Pick<Scanner
 
 /** A code of `n` bytes (default 5,000, over the 4,096-byte cap), framed and terminated. */
 export function overlongCode(n: number, format: Pick<ScannerConfig, 'terminator' | 'stxEtx'>): Buffer {
-  if (n <= SCANNER_MAX_CODE_BYTES) throw new RangeError(`an over-long code is over ${SCANNER_MAX_CODE_BYTES} bytes`);
+  if (n <= SCANNER_MAX_CODE_BYTES)
+    throw new RangeError(`an over-long code is over ${SCANNER_MAX_CODE_BYTES} bytes`);
   const body = Buffer.alloc(n, 0x41); // 'A'
   body.write('GP1:', 0, 'latin1');
   return scannerFrame(body, format);

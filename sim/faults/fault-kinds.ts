@@ -16,7 +16,8 @@ export const FAULT_KINDS = {
   unplug: {
     target: 'serial-device',
     defaultForMs: 30_000,
-    about: 'The cable is pulled: the device vanishes from its path (the PTY goes away) and comes back after `for`.',
+    about:
+      'The cable is pulled: the device vanishes from its path (the PTY goes away) and comes back after `for`.',
   },
   noise: {
     target: 'serial-device',
@@ -32,7 +33,8 @@ export const FAULT_KINDS = {
   },
   'overlong-code': {
     target: 'lane',
-    about: 'The scanner sends a code of `bytes` (default 5,000) bytes, over the 4,096-byte cap, then its terminator.',
+    about:
+      'The scanner sends a code of `bytes` (default 5,000) bytes, over the 4,096-byte cap, then its terminator.',
   },
   'thermometer-timeout': {
     target: 'lane',
@@ -42,12 +44,14 @@ export const FAULT_KINDS = {
   'modbus-exception': {
     target: 'lane',
     defaultForMs: 20_000,
-    about: 'The thermometer answers every poll with Modbus exception `code` (default 4, server device failure).',
+    about:
+      'The thermometer answers every poll with Modbus exception `code` (default 4, server device failure).',
   },
   'bad-crc': {
     target: 'lane',
     defaultForMs: 20_000,
-    about: 'The thermometer answers with a corrupted CRC: the next `count` replies, or every reply during `for`.',
+    about:
+      'The thermometer answers with a corrupted CRC: the next `count` replies, or every reply during `for`.',
   },
   'sensor-fault': {
     target: 'lane',
@@ -62,7 +66,8 @@ export const FAULT_KINDS = {
   'arm-stuck': {
     target: 'lane',
     defaultForMs: 60_000,
-    about: "The barrier's arm stops half-way on its next travel and never reaches its limit; freed after `for`.",
+    about:
+      "The barrier's arm stops half-way on its next travel and never reaches its limit; freed after `for`.",
   },
   'stop-on-loop': {
     target: 'lane',
@@ -71,12 +76,14 @@ export const FAULT_KINDS = {
   },
   tailgate: {
     target: 'lane',
-    about: 'The next time the barrier opens, a second truck follows the first onto the loop before it closes.',
+    about:
+      'The next time the barrier opens, a second truck follows the first onto the loop before it closes.',
   },
   'bus-silent': {
     target: 'bus',
     defaultForMs: 60_000,
-    about: 'A bay sensor bus goes silent: no sensor on it hears or answers anything; its port stays plugged in.',
+    about:
+      'A bay sensor bus goes silent: no sensor on it hears or answers anything; its port stays plugged in.',
   },
   'sensor-offline': {
     target: 'bay',

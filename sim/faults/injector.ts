@@ -27,7 +27,10 @@ export interface ActiveFault {
  * the event log. A fault with a duration is cleared after `for` on the clock.
  */
 export class FaultInjector {
-  private readonly active = new Map<number, ActiveFault & { clear: () => void | Promise<void>; timer?: TimerHandle }>();
+  private readonly active = new Map<
+    number,
+    ActiveFault & { clear: () => void | Promise<void>; timer?: TimerHandle }
+  >();
   private nextId = 1;
   private stopped = false;
 
@@ -40,14 +43,16 @@ export class FaultInjector {
 
   /** Faults in force now. */
   activeFaults(): ActiveFault[] {
-    return [...this.active.values()].map(({ id, label, until }) => (until === undefined ? { id, label } : { id, label, until }));
+    return [...this.active.values()].map(({ id, label, until }) =>
+      until === undefined ? { id, label } : { id, label, until },
+    );
   }
 
   /** Applies a fault now; resolves once it is in place (an unplug takes a moment over PTYs). */
   async inject(entry: FaultEntry): Promise<void> {
     if (this.stopped) return;
     const { actions, log, stats } = this.traffic;
-    const label = describe(entry);
+    const label = faultLabel(entry);
     stats.count(stats.faults, entry.fault);
     log.emit('fault', label, 'inject');
     const forMs = entry.for ?? faultInfo(entry.fault).defaultForMs;
@@ -61,7 +66,10 @@ export class FaultInjector {
         return;
       }
       case 'noise':
-        actions.lineNoise(this.serialDevice(entry), noiseBytes(this.random, entry.bytes ?? DEFAULT_NOISE_BYTES));
+        actions.lineNoise(
+          this.serialDevice(entry),
+          noiseBytes(this.random, entry.bytes ?? DEFAULT_NOISE_BYTES),
+        );
         return;
       case 'garbage':
         actions.scanRaw(lane, garbageLine(this.random, scanner().config), 'garbage');
@@ -72,11 +80,17 @@ export class FaultInjector {
         return;
       }
       case 'overlong-code':
-        actions.scanRaw(lane, overlongCode(entry.bytes ?? DEFAULT_OVERLONG_BYTES, scanner().config), 'overlong');
+        actions.scanRaw(
+          lane,
+          overlongCode(entry.bytes ?? DEFAULT_OVERLONG_BYTES, scanner().config),
+          'overlong',
+        );
         return;
       case 'thermometer-timeout':
         actions.thermometerControl(lane, 'setNoReply', 'on', (t) => t.setNoReply(true));
-        this.hold(label, forMs, () => actions.thermometerControl(lane, 'setNoReply', 'off', (t) => t.setNoReply(false)));
+        this.hold(label, forMs, () =>
+          actions.thermometerControl(lane, 'setNoReply', 'off', (t) => t.setNoReply(false)),
+        );
         return;
       case 'modbus-exception': {
         const code = entry.code ?? DEFAULT_EXCEPTION;
@@ -93,11 +107,15 @@ export class FaultInjector {
           return;
         }
         actions.thermometerControl(lane, 'sendBadCrc', 'all', (t) => t.sendBadCrc(Number.POSITIVE_INFINITY));
-        this.hold(label, forMs, () => actions.thermometerControl(lane, 'sendBadCrc', '0', (t) => t.sendBadCrc(0)));
+        this.hold(label, forMs, () =>
+          actions.thermometerControl(lane, 'sendBadCrc', '0', (t) => t.sendBadCrc(0)),
+        );
         return;
       case 'sensor-fault':
         actions.thermometerControl(lane, 'setFault', 'on', (t) => t.setFault(true));
-        this.hold(label, forMs, () => actions.thermometerControl(lane, 'setFault', 'off', (t) => t.setFault(false)));
+        this.hold(label, forMs, () =>
+          actions.thermometerControl(lane, 'setFault', 'off', (t) => t.setFault(false)),
+        );
         return;
       case 'implausible-reading': {
         const c = entry.tempC ?? DEFAULT_IMPLAUSIBLE_C;
@@ -112,7 +130,9 @@ export class FaultInjector {
         return;
       case 'stop-on-loop': {
         const id = this.nextId;
-        const end = stopOnLoop(actions, lane, this.clock, forMs ?? 0, `vehicle-${id}`, () => this.release(id));
+        const end = stopOnLoop(actions, lane, this.clock, forMs ?? 0, `vehicle-${id}`, () =>
+          this.release(id),
+        );
         this.hold(label, undefined, end);
         return;
       }
@@ -149,7 +169,11 @@ export class FaultInjector {
 
   private hold(label: string, forMs: number | undefined, clear: () => void | Promise<void>): void {
     const id = this.nextId++;
-    const entry: ActiveFault & { clear: () => void | Promise<void>; timer?: TimerHandle } = { id, label, clear };
+    const entry: ActiveFault & { clear: () => void | Promise<void>; timer?: TimerHandle } = {
+      id,
+      label,
+      clear,
+    };
     if (forMs !== undefined) {
       entry.until = this.traffic.log.elapsed() + forMs;
       entry.timer = this.clock.setTimeout(() => void this.release(id), forMs);
@@ -196,13 +220,14 @@ const SAMPLE_HOLDER = {
 };
 
 /** `unplug east-1 scanner`, `bus-silent bus-3`, `sensor-offline P-0412`, ... */
-export function describe(entry: FaultEntry): string {
+export function faultLabel(entry: FaultEntry): string {
   const where = [
     entry.lane,
-    FAULT_KINDS[entry.fault].target === 'serial-device' ? (entry.device ?? (entry.bus ? 'bus' : 'scanner')) : undefined,
+    FAULT_KINDS[entry.fault].target === 'serial-device'
+      ? (entry.device ?? (entry.bus ? 'bus' : 'scanner'))
+      : undefined,
     entry.bus,
     entry.bay,
   ].filter((x) => x !== undefined);
   return [entry.fault, ...where].join(' ');
 }
-

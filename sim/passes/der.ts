@@ -26,7 +26,8 @@ export function set(...items: Uint8Array[]): Buffer {
 export function integer(value: number | Uint8Array): Buffer {
   let bytes: Buffer;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a small non-negative integer: ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`not a small non-negative integer: ${value}`);
     const out: number[] = [];
     for (let v = value; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
     bytes = Buffer.from(out.length ? out : [0]);

@@ -47,7 +47,10 @@ export interface DscOptions {
 export function selfSignedDsc(options: DscOptions): Buffer {
   const name = distinguishedName(options);
   const algorithm = sequence(oid(OID.ecdsaWithSha256));
-  const spki = sequence(sequence(oid(OID.ecPublicKey), oid(OID.prime256v1)), bitString(options.key.publicKey));
+  const spki = sequence(
+    sequence(oid(OID.ecPublicKey), oid(OID.prime256v1)),
+    bitString(options.key.publicKey),
+  );
   const keyId = createHash('sha1').update(options.key.publicKey).digest();
   const extensions = sequence(
     extension(OID.basicConstraints, true, sequence()),

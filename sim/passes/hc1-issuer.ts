@@ -93,7 +93,12 @@ export class Hc1Issuer {
 
   private dcc(o: Hc1Options): Record<string, unknown> {
     const c = o.content;
-    const common = { tg: COVID_19, co: this.country, is: 'Gatepost simulator', ci: `URN:UVCI:01:${this.country}:SIM${o.id}` };
+    const common = {
+      tg: COVID_19,
+      co: this.country,
+      is: 'Gatepost simulator',
+      ci: `URN:UVCI:01:${this.country}:SIM${o.id}`,
+    };
     const out: Record<string, unknown> = {
       ver: '1.3.0',
       nam: {

@@ -13,7 +13,16 @@ import { type TrustListContent, trustListContent } from './trust-list-writer.ts'
  *  - `plate`: the plate number typed as a code, unsigned (REVIEW);
  *  - `hc1`: a valid EU DCC: a negative test, a vaccination or a recovery certificate.
  */
-export const PASS_KINDS = ['green', 'greenNoTest', 'yellow', 'red', 'expired', 'forged', 'plate', 'hc1'] as const;
+export const PASS_KINDS = [
+  'green',
+  'greenNoTest',
+  'yellow',
+  'red',
+  'expired',
+  'forged',
+  'plate',
+  'hc1',
+] as const;
 export type PassKind = (typeof PASS_KINDS)[number];
 
 /** Who a pass is for. */

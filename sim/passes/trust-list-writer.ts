@@ -8,7 +8,10 @@ export interface TrustListContent {
   dsc: string[];
 }
 
-export function trustListContent(keys: readonly Gp1PublicJwk[], dscs: readonly Uint8Array[]): TrustListContent {
+export function trustListContent(
+  keys: readonly Gp1PublicJwk[],
+  dscs: readonly Uint8Array[],
+): TrustListContent {
   return { keys: [...keys], dsc: dscs.map((der) => Buffer.from(der).toString('base64')) };
 }
 

@@ -36,10 +36,12 @@ export function checkScenarioAgainstSite(scenario: Scenario, config: SiteConfig,
   const buses = new Set(config.yard.baySensorBuses.map((b) => b.id));
   const bays = new Set<string>();
   for (const bus of config.yard.baySensorBuses) {
-    for (const r of bus.sensors) for (let n = r.fromBay; n <= r.toBay; n++) bays.add(bayLabel(r.bayPrefix, n));
+    for (const r of bus.sensors)
+      for (let n = r.fromBay; n <= r.toBay; n++) bays.add(bayLabel(r.bayPrefix, n));
   }
   const problems: ConfigProblem[] = [];
-  const problem = (path: (string | number)[], message: string) => problems.push({ path: formatPath(path), message });
+  const problem = (path: (string | number)[], message: string) =>
+    problems.push({ path: formatPath(path), message });
 
   for (const id of Object.keys(scenario.traffic.lanes)) {
     if (!lanes.has(id)) problem(['traffic', 'lanes', id], `no lane ${id} in the site config`);
@@ -51,19 +53,31 @@ export function checkScenarioAgainstSite(scenario: Scenario, config: SiteConfig,
   scenario.timeline.forEach((entry, i) => {
     const at = ['timeline', i];
     const lane = entry.lane === undefined ? undefined : lanes.get(entry.lane);
-    if (entry.lane !== undefined && !lane) problem([...at, 'lane'], `no lane ${entry.lane} in the site config`);
+    if (entry.lane !== undefined && !lane)
+      problem([...at, 'lane'], `no lane ${entry.lane} in the site config`);
     if (!isFaultEntry(entry)) return;
-    if (entry.bus !== undefined && !buses.has(entry.bus)) problem([...at, 'bus'], `no bay sensor bus ${entry.bus}`);
-    if (entry.bay !== undefined && !bays.has(entry.bay)) problem([...at, 'bay'], `bay ${entry.bay} has no sensor`);
+    if (entry.bus !== undefined && !buses.has(entry.bus))
+      problem([...at, 'bus'], `no bay sensor bus ${entry.bus}`);
+    if (entry.bay !== undefined && !bays.has(entry.bay))
+      problem([...at, 'bay'], `bay ${entry.bay} has no sensor`);
     if (!lane) return;
     const target = FAULT_KINDS[entry.fault].target;
-    const thermometerFault = ['thermometer-timeout', 'modbus-exception', 'bad-crc', 'sensor-fault', 'implausible-reading'];
+    const thermometerFault = [
+      'thermometer-timeout',
+      'modbus-exception',
+      'bad-crc',
+      'sensor-fault',
+      'implausible-reading',
+    ];
     const device = target === 'serial-device' ? (entry.device ?? 'scanner') : undefined;
     if ((thermometerFault.includes(entry.fault) || device === 'thermometer') && !lane.devices.thermometer) {
       problem([...at, 'lane'], `lane ${lane.id} has no thermometer`);
     }
     if (device === 'barrier' && lane.devices.barrier.kind !== 'serial') {
-      problem([...at, 'device'], `lane ${lane.id} has a GPIO barrier: only a serial barrier can be unplugged or hear noise`);
+      problem(
+        [...at, 'device'],
+        `lane ${lane.id} has a GPIO barrier: only a serial barrier can be unplugged or hear noise`,
+      );
     }
   });
   if (problems.length > 0) throw invalid(source, problems);

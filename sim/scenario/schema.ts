@@ -14,9 +14,16 @@ const weight = z.number().min(0);
 
 /** Relative weights of the pass kinds drivers hold; kinds left out weigh 0. */
 export const PassMixSchema = z
-  .object(Object.fromEntries(PASS_KINDS.map((k) => [k, weight.optional()])) as Record<PassKind, z.ZodOptional<typeof weight>>)
+  .object(
+    Object.fromEntries(PASS_KINDS.map((k) => [k, weight.optional()])) as Record<
+      PassKind,
+      z.ZodOptional<typeof weight>
+    >,
+  )
   .strict()
-  .refine((mix) => Object.values(mix).some((w) => (w ?? 0) > 0), { message: 'at least one pass kind must weigh more than 0' });
+  .refine((mix) => Object.values(mix).some((w) => (w ?? 0) > 0), {
+    message: 'at least one pass kind must weigh more than 0',
+  });
 export type PassMix = Partial<Record<PassKind, number>>;
 
 export const DEFAULT_PASS_MIX: PassMix = {
@@ -34,17 +41,28 @@ export const BurstSchema = z
   .object({
     every: DurationSchema.describe('Time between bursts'),
     size: z.number().int().min(1).max(200).describe('Trucks arriving together'),
-    spacing: DurationRangeSchema.default({ min: 2000, max: 6000 }).describe('Gap between the trucks of a burst'),
+    spacing: DurationRangeSchema.default({ min: 2000, max: 6000 }).describe(
+      'Gap between the trucks of a burst',
+    ),
   })
   .strict();
 
 const laneTrafficFields = {
   arrivalsPerHour: z.number().min(0).max(3600).describe('Mean rate of random (Poisson) arrivals at the lane'),
-  burst: BurstSchema.optional().describe('Besides random arrivals, `size` trucks at once `every` so often'),
+  burst: BurstSchema.nullable()
+    .optional()
+    .describe('Besides random arrivals, `size` trucks at once `every` so often; null turns bursts off'),
   passes: PassMixSchema.describe('Relative weights of the pass kinds drivers hold'),
-  feverRate: z.number().min(0).max(1).describe("Share of drivers with a fever (37.5-39.5 °C)"),
-  patience: DurationSchema.describe('A truck waits this long at a closed barrier, then backs off the loop (staff take over)'),
-  queueMax: z.number().int().min(1).max(10_000).describe('Trucks queueing at a lane at most; later arrivals turn away'),
+  feverRate: z.number().min(0).max(1).describe('Share of drivers with a fever (37.5-39.5 °C)'),
+  patience: DurationSchema.describe(
+    'A truck waits this long at a closed barrier, then backs off the loop (staff take over)',
+  ),
+  queueMax: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe('Trucks queueing at a lane at most; later arrivals turn away'),
 };
 
 /** Traffic of every lane unless a lane overrides it. */
@@ -66,18 +84,39 @@ export type LaneTrafficOverride = z.infer<typeof LaneTrafficOverrideSchema>;
 
 export const YardTrafficSchema = z
   .object({
-    positiveRate: z.number().min(0).max(1).default(0.03).describe('Share of antigen results that are positive'),
-    driveToBay: DurationRangeSchema.default({ min: 60_000, max: 180_000 }).describe('From the lane to the bay sensor'),
-    sampleAfter: DurationRangeSchema.default({ min: 120_000, max: 360_000 })
-      .describe('From parking to the antigen swab (recorded by the yard staff)'),
-    resultAfter: DurationRangeSchema.default({ min: 840_000, max: 960_000 }).describe('From the swab to its result'),
-    leaveAfter: DurationRangeSchema.default({ min: 120_000, max: 600_000 })
-      .describe('From a negative result to leaving the bay'),
-    isolationStay: DurationRangeSchema.default({ min: 7_200_000, max: 14_400_000 })
-      .describe('How long a positive driver stays in isolation before staff release the truck'),
-    driveToExit: DurationRangeSchema.default({ min: 60_000, max: 120_000 }).describe('From the bay to the yard exit lane'),
-    exitLane: laneId.optional().describe('The yard exit lane trucks leave by (default: the first of the config)'),
-    staffId: z.string().min(1).max(32).default('sim-yard').describe('The yard staff id the simulator acts under'),
+    positiveRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.03)
+      .describe('Share of antigen results that are positive'),
+    driveToBay: DurationRangeSchema.default({ min: 60_000, max: 180_000 }).describe(
+      'From the lane to the bay sensor',
+    ),
+    sampleAfter: DurationRangeSchema.default({ min: 120_000, max: 360_000 }).describe(
+      'From parking to the antigen swab (recorded by the yard staff)',
+    ),
+    resultAfter: DurationRangeSchema.default({ min: 840_000, max: 960_000 }).describe(
+      'From the swab to its result',
+    ),
+    leaveAfter: DurationRangeSchema.default({ min: 120_000, max: 600_000 }).describe(
+      'From a negative result to leaving the bay',
+    ),
+    isolationStay: DurationRangeSchema.default({ min: 7_200_000, max: 14_400_000 }).describe(
+      'How long a positive driver stays in isolation before staff release the truck',
+    ),
+    driveToExit: DurationRangeSchema.default({ min: 60_000, max: 120_000 }).describe(
+      'From the bay to the yard exit lane',
+    ),
+    exitLane: laneId
+      .optional()
+      .describe('The yard exit lane trucks leave by (default: the first of the config)'),
+    staffId: z
+      .string()
+      .min(1)
+      .max(32)
+      .default('sim-yard')
+      .describe('The yard staff id the simulator acts under'),
   })
   .strict();
 export type YardTraffic = z.infer<typeof YardTrafficSchema>;
@@ -94,7 +133,10 @@ const faultFields = {
   at: DurationSchema.describe('When, from the start of the run'),
   fault: z.enum(FAULT_KIND_NAMES),
   lane: laneId.optional(),
-  device: z.enum(SERIAL_DEVICES).optional().describe('For unplug and noise: which serial device (default scanner)'),
+  device: z
+    .enum(SERIAL_DEVICES)
+    .optional()
+    .describe('For unplug and noise: which serial device (default scanner)'),
   bus: z.string().min(1).optional().describe('A bay sensor bus id'),
   bay: z.string().min(1).optional().describe('A bay label, e.g. P-0412'),
   for: DurationSchema.optional().describe('How long the fault lasts (default per kind)'),
@@ -115,13 +157,15 @@ export const FaultEntrySchema = z
   .superRefine((e, ctx) => {
     const target = FAULT_KINDS[e.fault].target;
     const need = (field: 'lane' | 'bus' | 'bay', why: string) => {
-      if (e[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${e.fault} needs ${why}` });
+      if (e[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `${e.fault} needs ${why}` });
     };
     if (target === 'lane') need('lane', 'a lane');
     if (target === 'bus') need('bus', 'a bus');
     if (target === 'bay') need('bay', 'a bay');
     if (target === 'serial-device') {
-      if (e.device === 'bus' || (e.device === undefined && e.bus !== undefined)) need('bus', 'a bus with device: bus');
+      if (e.device === 'bus' || (e.device === undefined && e.bus !== undefined))
+        need('bus', 'a bus with device: bus');
       else need('lane', 'a lane (or bus: with device: bus)');
     } else if (e.device !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['device'], message: `${e.fault} takes no device` });
@@ -160,8 +204,15 @@ export const ScenarioSchema = z
     name: z.string().min(1).max(80).optional(),
     description: z.string().max(2000).optional(),
     seed: z.number().int().optional().describe('Default: simulation.seed of the site config'),
-    timeScale: z.number().positive().max(10_000).optional().describe('Default: simulation.timeScale of the config'),
-    duration: DurationSchema.optional().describe('Stop after this much simulated time; runs until stopped when absent'),
+    timeScale: z
+      .number()
+      .positive()
+      .max(10_000)
+      .optional()
+      .describe('Default: simulation.timeScale of the config'),
+    duration: DurationSchema.optional().describe(
+      'Stop after this much simulated time; runs until stopped when absent',
+    ),
     traffic: TrafficSchema.prefault({}),
     timeline: z.array(TimelineEntrySchema).default([]),
   })

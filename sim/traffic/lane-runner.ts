@@ -14,7 +14,7 @@ export interface LaneRunnerContext extends VisitContext {
 const FOLLOW_GAP: [number, number] = [3000, 8000];
 /** A tailgater reaches the loop this soon after the truck ahead cleared it. */
 const TAILGATE_GAP: [number, number] = [400, 1000];
-/** How often a lane looks again when its loop is held by a vehicle that is not in the queue. */
+/** How often the head of the queue looks again while the loop is held or the arm is not down. */
 const LOOP_RECHECK_MS = 2000;
 
 /**
@@ -31,6 +31,8 @@ export class LaneRunner {
   private advanceTimer: TimerHandle | undefined;
   private tailgates = 0;
   private running = false;
+  /** When the truck at the head of the queue started waiting for the lane. */
+  private waitingSince: number | undefined;
 
   constructor(
     private readonly ctx: LaneRunnerContext,
@@ -81,7 +83,7 @@ export class LaneRunner {
   enqueue(truck: Truck): boolean {
     if (this.queue.length >= this.traffic.queueMax) {
       this.ctx.stats.turnedAway++;
-      this.ctx.log.emit('truck', `truck ${truck.id}`, 'turns away', `${this.id} queue full`);
+      this.ctx.log.emit('truck', truck.id, 'turns away', `${this.id} queue full`);
       return false;
     }
     this.queue.push(truck);
@@ -106,11 +108,14 @@ export class LaneRunner {
   private scheduleArrivals(): void {
     const rate = this.traffic.arrivalsPerHour;
     if (this.kind !== 'entry' || !this.running || !(rate > 0)) return;
-    this.arrivalTimer = this.ctx.clock.setTimeout(() => {
-      this.arrivalTimer = undefined;
-      this.arrive();
-      this.scheduleArrivals();
-    }, this.ctx.random.exponential(3_600_000 / rate));
+    this.arrivalTimer = this.ctx.clock.setTimeout(
+      () => {
+        this.arrivalTimer = undefined;
+        this.arrive();
+        this.scheduleArrivals();
+      },
+      this.ctx.random.exponential(3_600_000 / rate),
+    );
   }
 
   /** Bursts: `size` trucks, `spacing` apart, every `every`. */
@@ -139,25 +144,46 @@ export class LaneRunner {
     stats.arrivals++;
     stats.count(stats.passKinds, truck.passKind);
     if (truck.fever) stats.fevers++;
-    log.emit('truck', `truck ${truck.id}`, 'arrives', `${this.id} ${truck.holder.plate} ${truck.passKind} ${truck.temperatureC.toFixed(1)}`);
+    log.emit(
+      'truck',
+      truck.id,
+      'arrives',
+      `${this.id} ${truck.holder.plate} ${truck.passKind} ${truck.temperatureC.toFixed(1)}`,
+    );
     this.enqueue(truck);
   }
 
-  /** Sends the next queued truck onto the loop once it is free. */
+  /**
+   * Sends the next queued truck onto the loop once the loop is free and the arm is down again
+   * (drivers wait behind the line; only a tailgater follows through an open barrier). A barrier
+   * that stays up longer than the truck's patience is driven up to anyway.
+   */
   private pump(): void {
     if (!this.running || this.current || this.advanceTimer || this.queue.length === 0) return;
-    const { clock, random, actions } = this.ctx;
-    const wait = actions.loopOccupied(this.id) ? LOOP_RECHECK_MS : random.uniform(...FOLLOW_GAP);
-    this.advanceTimer = clock.setTimeout(() => {
-      this.advanceTimer = undefined;
-      if (this.current) return;
-      if (actions.loopOccupied(this.id)) {
-        this.pump();
-        return;
-      }
-      const truck = this.queue.shift();
-      if (truck) this.begin(truck, false);
-    }, wait);
+    const { clock, random } = this.ctx;
+    this.waitingSince ??= clock.now();
+    const ready = this.laneReady();
+    this.advanceTimer = clock.setTimeout(
+      () => {
+        this.advanceTimer = undefined;
+        if (this.current) return;
+        if (!this.laneReady()) {
+          this.pump();
+          return;
+        }
+        this.waitingSince = undefined;
+        const truck = this.queue.shift();
+        if (truck) this.begin(truck, false);
+      },
+      ready ? random.uniform(...FOLLOW_GAP) : LOOP_RECHECK_MS,
+    );
+  }
+
+  private laneReady(): boolean {
+    const { actions, clock } = this.ctx;
+    if (actions.loopOccupied(this.id)) return false;
+    const waited = clock.now() - (this.waitingSince ?? clock.now());
+    return actions.barrier(this.id).state === 'closed' || waited > this.traffic.patience;
   }
 
   private begin(truck: Truck, tailgater: boolean): void {
@@ -185,10 +211,13 @@ export class LaneRunner {
       const follower = this.ctx.population.next(this.traffic.passes, this.traffic.feverRate);
       this.ctx.stats.arrivals++;
       this.ctx.stats.count(this.ctx.stats.passKinds, follower.passKind);
-      this.advanceTimer = this.ctx.clock.setTimeout(() => {
-        this.advanceTimer = undefined;
-        this.begin(follower, true);
-      }, this.ctx.random.uniform(...TAILGATE_GAP));
+      this.advanceTimer = this.ctx.clock.setTimeout(
+        () => {
+          this.advanceTimer = undefined;
+          this.begin(follower, true);
+        },
+        this.ctx.random.uniform(...TAILGATE_GAP),
+      );
     }
     this.onVisitEnd(visit, end);
     this.pump();

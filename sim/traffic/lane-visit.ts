@@ -70,7 +70,7 @@ export class LaneVisit {
     const { actions, log, random } = this.ctx;
     const t = this.truck;
     actions.vehicleOn(this.lane, t.id);
-    log.emit('truck', `truck ${t.id}`, this.options.tailgater ? 'tailgates' : 'on loop', this.lane);
+    log.emit('truck', t.id, this.options.tailgater ? 'tailgates' : 'on loop', this.lane);
     if (!this.options.tailgater) {
       this.after(random.uniform(...SCAN_AFTER), () => {
         actions.scan(this.lane, t.code);
@@ -106,7 +106,7 @@ export class LaneVisit {
     if (state !== 'open' && this.departure) {
       // The arm moves while the truck is pulling away: it stops on the loop.
       this.cancelDeparture();
-      this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'stops', `${this.lane} arm ${state}`);
+      this.ctx.log.emit('truck', this.truck.id, 'stops', `${this.lane} arm ${state}`);
     }
     this.evaluate();
   }
@@ -123,7 +123,7 @@ export class LaneVisit {
 
   private backOff(): void {
     if (this.done) return;
-    this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'backs off', this.lane);
+    this.ctx.log.emit('truck', this.truck.id, 'backs off', this.lane);
     this.finish('backed-off');
   }
 
@@ -131,7 +131,7 @@ export class LaneVisit {
     if (this.done) return;
     if (this.options.measure) this.ctx.actions.removeTarget(this.lane);
     this.ctx.actions.vehicleOff(this.lane, this.truck.id);
-    if (end === 'through') this.ctx.log.emit('truck', `truck ${this.truck.id}`, 'through', this.lane);
+    if (end === 'through') this.ctx.log.emit('truck', this.truck.id, 'through', this.lane);
     this.done = true;
     this.clearTimers();
     this.onEnd(this, end);

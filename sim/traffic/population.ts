@@ -17,9 +17,50 @@ export interface Truck {
 
 const PROVINCES = ['晋', '冀', '豫', '陕', '蒙', '京', '鲁', '皖', '川', '鄂'];
 const PLATE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
-const FAMILY = ['Zhang', 'Wang', 'Li', 'Zhao', 'Liu', 'Chen', 'Yang', 'Huang', 'Wu', 'Zhou', 'Xu', 'Sun', 'Ma', 'Zhu'];
-const GIVEN = ['Wei', 'Fang', 'Jun', 'Lei', 'Jing', 'Qiang', 'Min', 'Yong', 'Hua', 'Tao', 'Ping', 'Gang', 'Xin', 'Bo'];
-const REGIONS = ['140100', '140400', '130100', '410100', '610100', '150100', '110000', '370100', '340100', '510100'];
+const FAMILY = [
+  'Zhang',
+  'Wang',
+  'Li',
+  'Zhao',
+  'Liu',
+  'Chen',
+  'Yang',
+  'Huang',
+  'Wu',
+  'Zhou',
+  'Xu',
+  'Sun',
+  'Ma',
+  'Zhu',
+];
+const GIVEN = [
+  'Wei',
+  'Fang',
+  'Jun',
+  'Lei',
+  'Jing',
+  'Qiang',
+  'Min',
+  'Yong',
+  'Hua',
+  'Tao',
+  'Ping',
+  'Gang',
+  'Xin',
+  'Bo',
+];
+const REGIONS = [
+  '140100',
+  '140400',
+  '130100',
+  '410100',
+  '610100',
+  '150100',
+  '110000',
+  '370100',
+  '340100',
+  '510100',
+];
 
 /**
  * Makes the trucks of a run: plates, drivers, temperatures and passes, all drawn from one

@@ -29,15 +29,27 @@ export type SimEventListener = (event: SimEvent) => void;
 export class SimEventLog {
   private readonly listeners = new Set<SimEventListener>();
   private readonly ring: SimEvent[] = [];
+  private origin: number;
 
   constructor(
     private readonly clock: Clock,
-    readonly startedAt = clock.now(),
     private readonly keep = 12,
-  ) {}
+  ) {
+    this.origin = clock.now();
+  }
+
+  /** Clock time run time 0 stands for. */
+  get startedAt(): number {
+    return this.origin;
+  }
+
+  /** Run time counts from now on (the run starts once its devices are up). */
+  markStart(): void {
+    this.origin = this.clock.now();
+  }
 
   emit(kind: SimEventKind, subject: string, action: string, detail?: string): void {
-    const event: SimEvent = { t: this.clock.now() - this.startedAt, kind, subject, action };
+    const event: SimEvent = { t: this.clock.now() - this.origin, kind, subject, action };
     if (detail !== undefined) event.detail = detail;
     this.ring.push(event);
     if (this.ring.length > this.keep) this.ring.shift();
@@ -63,7 +75,7 @@ export class SimEventLog {
 
   /** Clock ms since the run started. */
   elapsed(): number {
-    return this.clock.now() - this.startedAt;
+    return this.clock.now() - this.origin;
   }
 }
 

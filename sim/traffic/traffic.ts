@@ -62,6 +62,11 @@ export class TrafficGenerator {
     this.log = options.log ?? new SimEventLog(clock);
     this.stats = options.stats ?? new SimStats();
     this.actions = new DeviceActions(site, this.log);
+    this.log.onEvent((e) => {
+      if (e.kind !== 'device') return;
+      if (e.action === 'present') this.stats.scans++;
+      else if (e.action === 'presentTarget') this.stats.measurements++;
+    });
     this.population = new Population(random.fork('population'), options.mint);
     this.defaults = traffic.default;
     for (const [id, o] of Object.entries(traffic.lanes)) this.overrides.set(id, o);
@@ -192,7 +197,7 @@ export class TrafficGenerator {
       this.yard.admit(visit.truck, d.bay, d.outcome === 'ISOLATE');
       return;
     }
-    this.log.emit('truck', `truck ${visit.truck.id}`, 'gone', d ? d.outcome : 'no decision seen');
+    this.log.emit('truck', visit.truck.id, 'gone', d ? d.outcome : 'no decision seen');
   }
 
   private toExit(truck: Truck, onExit: (through: boolean) => void): void {

@@ -66,7 +66,7 @@ export class YardRunner {
   admit(truck: Truck, bay: string, isolated: boolean): void {
     const y: YardTruck = { truck, bay, isolated, exitTries: 0 };
     this.trucks.set(truck.id, y);
-    this.ctx.log.emit('truck', `truck ${truck.id}`, 'drives to bay', bay);
+    this.ctx.log.emit('truck', truck.id, 'drives to bay', bay);
     this.after(this.settings.driveToBay, () => this.park(y));
   }
 
@@ -75,7 +75,7 @@ export class YardRunner {
     actions.occupyBay(y.bay);
     stats.parked++;
     stats.inYard++;
-    log.emit('truck', `truck ${y.truck.id}`, 'parks', y.bay);
+    log.emit('truck', y.truck.id, 'parks', y.bay);
     this.after(this.settings.sampleAfter, () => void this.sample(y));
   }
 
@@ -103,7 +103,7 @@ export class YardRunner {
       if (!this.running) return;
       if (!ok) this.ctx.stats.staffFailures++;
     } else {
-      this.ctx.log.emit('truck', `truck ${y.truck.id}`, 'tested', result);
+      this.ctx.log.emit('truck', y.truck.id, 'tested', result);
     }
     if (!positive) {
       this.after(this.settings.leaveAfter, () => this.leave(y));
@@ -128,7 +128,7 @@ export class YardRunner {
     this.ctx.stats.movedToIsolation++;
     const from = y.bay;
     this.ctx.actions.freeBay(from);
-    this.ctx.log.emit('truck', `truck ${y.truck.id}`, 'moves', `${from} -> ${to}`);
+    this.ctx.log.emit('truck', y.truck.id, 'moves', `${from} -> ${to}`);
     y.bay = to;
     this.after(MOVE_DRIVE, () => this.ctx.actions.occupyBay(to));
   }
@@ -148,7 +148,7 @@ export class YardRunner {
     const { actions, stats, log } = this.ctx;
     actions.freeBay(y.bay);
     stats.inYard--;
-    log.emit('truck', `truck ${y.truck.id}`, 'leaves bay', y.bay);
+    log.emit('truck', y.truck.id, 'leaves bay', y.bay);
     this.after(this.settings.driveToExit, () => this.exit(y));
   }
 
@@ -163,7 +163,7 @@ export class YardRunner {
       }
       if (y.exitTries >= EXIT_TRIES) {
         this.trucks.delete(y.truck.id);
-        this.ctx.log.emit('truck', `truck ${y.truck.id}`, 'gives up', 'yard exit never opened');
+        this.ctx.log.emit('truck', y.truck.id, 'gives up', 'yard exit never opened');
         return;
       }
       this.after(EXIT_RETRY, () => this.exit(y));

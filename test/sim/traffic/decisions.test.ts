@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimGpioBarrier } from '../../../sim/devices/barrier/gpio-barrier.ts';
+import type { DecisionSeen, GatewayLink } from '../../../sim/traffic/gateway-link.ts';
+import { type FaultSite, faultSite } from '../support/fault-site.ts';
+
+const sites: FaultSite[] = [];
+afterEach(async () => {
+  for (const s of sites.splice(0)) await s.stop();
+});
+
+/** A link whose decisions the test publishes by hand. */
+class HandLink implements GatewayLink {
+  readonly connected = true;
+  readonly staff = undefined;
+  private readonly listeners = new Set<(d: DecisionSeen) => void>();
+  onDecision(l: (d: DecisionSeen) => void) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  publish(d: DecisionSeen): void {
+    for (const l of this.listeners) l(d);
+  }
+  async close(): Promise<void> {}
+}
+
+/** One truck on the GPIO lane, scanned, let through by a pulse on the open relay; resolves once it left the loop. */
+async function throughWithoutDecision(link: HandLink) {
+  const fs = await faultSite('mem', 'in-process', { default: { arrivalsPerHour: 0 } }, link);
+  sites.push(fs);
+  const { traffic } = fs.run;
+  const truck = traffic.population.next({ yellow: 1 }, 0);
+  traffic.lane('gpio').enqueue(truck);
+  for (let i = 0; i < 60 && !fs.events.some((e) => e.action === 'present'); i++) await fs.clock.advance(250);
+  const b = fs.site.lane('gpio').barrier as SimGpioBarrier;
+  b.chip.output(b.config.lines.open).write(1);
+  await fs.clock.advance(300);
+  b.chip.output(b.config.lines.open).write(0);
+  for (let i = 0; i < 40 && b.loopOccupied; i++) await fs.clock.advance(250);
+  expect(b.loopOccupied).toBe(false);
+  return { fs, truck };
+}
+
+describe('decisions seen on the broker', () => {
+  it('a decision that arrives after the truck drove off still sends it to its bay', async () => {
+    const link = new HandLink();
+    const { fs, truck } = await throughWithoutDecision(link);
+    await fs.clock.advance(5_000);
+    expect(fs.events.some((e) => e.action === 'gone')).toBe(false); // still waiting for its decision
+    link.publish({
+      lane: 'gpio',
+      outcome: 'YARD',
+      transitId: 't1',
+      plate: truck.holder.plate,
+      bay: 'P-0003',
+    });
+    expect(fs.events.find((e) => e.action === 'drives to bay')).toMatchObject({
+      subject: truck.id,
+      detail: 'P-0003',
+    });
+    expect(fs.run.traffic.stats.decisions.get('YARD')).toBe(1);
+  });
+
+  it('no decision within 15 s of driving off: the truck is taken as gone', async () => {
+    const link = new HandLink();
+    const { fs, truck } = await throughWithoutDecision(link);
+    const left = fs.events.find((e) => e.action === 'through')?.t ?? 0;
+    await fs.clock.advance(15_000);
+    expect(fs.events.find((e) => e.action === 'gone')).toMatchObject({
+      subject: truck.id,
+      detail: 'no decision seen',
+      t: left + 15_000,
+    });
+  });
+});
