@@ -4,8 +4,8 @@
  * falls below half of the current step, and the jitter keeps many clients that lost the same
  * server together (a checkpoint's uplinks after a WAN outage) from retrying in lock-step.
  *
- * The same algorithm as `devices/serial/backoff.ts`; this one is for any layer (uplink, broker
- * bridges) since `core/` is what every folder may import.
+ * Used by the serial transport (a replugged device is found again at most `maxMs` after it
+ * reappears) and the uplink to the central broker.
  */
 export interface BackoffOptions {
   initialMs: number;
