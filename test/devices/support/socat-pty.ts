@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type PtyPair as SocatPair, spawnPtyPair } from '../../../sim/attach/socat.ts';
 
 /**
  * A pair of linked pseudo-terminals made by socat, for driver tests with raw bytes: the driver
  * opens `hostPath`, the test writes and reads at `devicePath`. `unplug()` ends socat (both
  * links vanish, the open ports see a hang-up), `replug()` makes the pair again at the same
- * paths. `close()` ends socat and removes the directory.
+ * paths. `close()` ends socat and removes the directory. Built on the simulator's socat helper.
  */
 export interface PtyPair {
   readonly hostPath: string;
@@ -21,29 +21,15 @@ export async function openPtyPair(name = 'dev'): Promise<PtyPair> {
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-pty-'));
   const hostPath = join(dir, `${name}-host`);
   const devicePath = join(dir, `${name}-device`);
-  let proc: ChildProcess | undefined;
-
+  let pair: SocatPair | undefined;
   const start = async () => {
-    const child = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], {
-      stdio: 'ignore',
-    });
-    proc = child;
-    const deadline = Date.now() + 5000;
-    while (!existsSync(hostPath) || !existsSync(devicePath)) {
-      if (child.exitCode !== null) throw new Error(`socat exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('socat did not make the PTY pair in 5 s');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    pair = await spawnPtyPair(devicePath, hostPath);
   };
   const stop = async () => {
-    const child = proc;
-    proc = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
+    const p = pair;
+    pair = undefined;
+    await p?.close();
   };
-
   await start();
   return {
     hostPath,
