@@ -1,13 +1,20 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { recordId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { BarrierCommandResult, MeasurementEvent, ScanEvent } from '../../devices/events.ts';
+import type {
+  BarrierCommandResult,
+  BarrierStateEvent,
+  MeasurementEvent,
+  ScanEvent,
+} from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
 import type { LaneConfig } from '../config/schema.ts';
 import { codeKind } from '../mqtt/payloads.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
-import { decisionRecord, exitDecision, reserveBay, rulesDecision } from './lane-decisions.ts';
+import { LaneBarrierActions } from './lane-barrier.ts';
+import { LaneDecider } from './lane-decider.ts';
+import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
@@ -39,9 +46,13 @@ export interface LaneControllerOptions {
   idNumbers: IdNumberPolicy;
   /** A transit left open by the previous run, to be closed as interrupted. */
   interrupted?: { transitId: string; startedAt: number };
+  /** Maintenance set by staff before the restart: it holds until staff clear it. */
+  maintenance?: { reason: string };
 }
 
-const OPENS: ReadonlySet<Outcome> = new Set(['PASS', 'YARD']);
+type DeviceName = 'scanner' | 'thermometer' | 'barrier';
+/** A device still offline this long after start-up raises its alarm (it never reported going down). */
+export const DEVICE_START_GRACE_MS = 30_000;
 
 /**
  * One lane's logic: transits from the loop, the scanner and the thermometer, decisions by the
@@ -53,79 +64,80 @@ export class LaneController {
   private readonly queue: WorkQueue;
   private current: Transit | undefined;
   private timer: TimerHandle | undefined;
+  private graceTimer: TimerHandle | undefined;
   private readonly mode = new LaneModeKeeper();
-  private readonly offs: (() => void)[] = [];
+  private readonly barrier: LaneBarrierActions;
+  private readonly decider: LaneDecider;
+  private offs: (() => void)[] = [];
   private lastState = '';
-  /** The last code scanned (a yard exit looks an unverified code up as a plate). */
-  private lastCode: string | undefined;
+  /** A vehicle is on the loop, as the vehicle events handled so far tell. */
+  private onLoop = false;
 
   constructor(private readonly o: LaneControllerOptions) {
     this.id = o.config.id;
     this.queue = new WorkQueue(o.log);
+    if (o.maintenance) this.mode.set('maintenance', o.maintenance.reason);
+    this.barrier = new LaneBarrierActions({
+      lane: this.id,
+      barrier: o.devices.barrier,
+      queue: this.queue,
+      mode: this.mode,
+      record: (type, data) => o.record(type, data),
+      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+      publish: () => this.publish(),
+    });
+    this.decider = new LaneDecider({
+      config: o.config,
+      rules: o.rules,
+      clock: o.clock,
+      yard: o.yard,
+      exits: o.exits,
+      hasThermometer: o.devices.thermometer !== undefined,
+      mode: this.mode,
+      barrier: this.barrier,
+      vehicleOn: () => this.vehicleOn(),
+      record: (type, data) => o.record(type, data),
+      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+    });
   }
 
   async start(): Promise<void> {
-    const { devices } = this.o;
-    const q =
-      <T>(fn: (e: T) => Promise<void> | void) =>
-      (e: T) =>
-        this.queue.run(() => fn(e));
-    this.offs.push(
-      devices.scanner.on(
-        'code',
-        q((e) => this.onCode(e)),
-      ),
-      devices.barrier.on(
-        'vehicle',
-        q((e) => (e.kind === 'arrived' ? this.onArrived(e.at) : this.onCleared(e.at))),
-      ),
-      devices.barrier.on(
-        'tailgate',
-        q((e) => this.onTailgate(e.at)),
-      ),
-      devices.barrier.on(
-        'state',
-        q((e) => this.onBarrierState(e.state)),
-      ),
-      devices.scanner.on(
-        'health',
-        q((e) => this.onHealth('scanner', e.state, e.reason)),
-      ),
-      devices.barrier.on(
-        'health',
-        q((e) => this.onHealth('barrier', e.state, e.reason)),
-      ),
-    );
-    if (devices.thermometer) {
-      this.offs.push(
-        devices.thermometer.on(
-          'measurement',
-          q((e) => this.onMeasurement(e)),
-        ),
-        devices.thermometer.on(
-          'health',
-          q((e) => this.onHealth('thermometer', e.state, e.reason)),
-        ),
-      );
-    }
+    const { devices, clock } = this.o;
+    this.offs = subscribeLane(devices, this.queue, {
+      code: (e) => this.onCode(e),
+      measurement: (e) => this.onMeasurement(e),
+      arrived: (at) => this.onArrived(at),
+      cleared: (at) => this.onCleared(at),
+      tailgate: (at) => this.onTailgate(at),
+      barrierState: (e) => this.onBarrierState(e),
+      health: (device, state, reason) => this.onHealth(device, state, reason),
+    });
     if (this.o.interrupted) {
       const { transitId, startedAt } = this.o.interrupted;
       await this.o.record('transit-end', {
         lane: this.id,
         transitId,
         end: 'interrupted',
-        durationMs: Math.max(0, this.o.clock.now() - startedAt),
+        durationMs: Math.max(0, clock.now() - startedAt),
       });
     }
     devices.scanner.start();
     devices.thermometer?.start();
     devices.barrier.start();
+    // Start from the devices' health as it is: a device that never comes up is offline too.
+    for (const [name, d] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][])
+      if (d?.health !== undefined) this.mode.deviceHealth(name, d.health, true);
+    this.graceTimer = clock.setTimeout(
+      () => void this.queue.run(() => this.alarmStillOffline()),
+      DEVICE_START_GRACE_MS,
+    );
     this.publish();
   }
 
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
     this.o.clock.clearTimeout(this.timer);
+    this.o.clock.clearTimeout(this.graceTimer);
     await this.queue.idle();
     await Promise.all([
       this.o.devices.scanner.stop(),
@@ -156,9 +168,11 @@ export class LaneController {
   /** A person without a phone: registered by hand; the decision is REVIEW until staff decide. */
   register(reg: ManualRegistration): Promise<Decision | undefined> {
     return this.queue.run(async () => {
-      const t = await this.openTransit('manual', this.o.clock.now());
+      const { t, late } = await this.transitFor('manual', this.o.clock.now());
       t.manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
-      await this.maybeDecide(t);
+      t.awaitingVehicle = false; // staff vouch for the truck
+      // Joining a decided transit: the registration goes into a new decision record.
+      await this.afterInput(t, late, true);
       this.publish();
       return t.decision;
     });
@@ -170,8 +184,9 @@ export class LaneController {
       const t = this.current;
       if (!t || t.phase === 'ended') throw new Error('there is no truck on this lane to decide');
       this.clearTimer();
+      t.awaitingVehicle = false;
       const reasons: DecisionReason[] = [{ code: 'staff-override', outcome, detail: why }];
-      const decision = await this.commitDecision(t, { outcome, reasons }, 'staff', staffId);
+      const decision = await this.decider.commit(t, { outcome, reasons }, 'staff', staffId);
       this.publish();
       return decision;
     });
@@ -180,17 +195,18 @@ export class LaneController {
   /** Opens or closes the barrier by hand; the driver's safety rules still apply. */
   barrierByHand(action: 'open' | 'close', staffId: string): Promise<BarrierCommandResult> {
     return this.queue.run(async () => {
-      const b = this.o.devices.barrier;
-      const result = await (action === 'open' ? b.open() : b.close());
-      await this.recordBarrier(result, 'staff', staffId);
+      const t = this.current && this.current.phase !== 'ended' ? this.current : undefined;
+      const result = await this.barrier.byHand(action, staffId, t);
       this.publish();
       return result;
     });
   }
 
-  setMode(mode: 'auto' | 'maintenance', reason: string): Promise<void> {
-    return this.queue.run(() => {
-      this.mode.set(mode, reason);
+  /** Staff set the mode; `audit` commits the staff action's record before the new state is published. */
+  setMode(mode: 'auto' | 'maintenance', reason: string, audit?: () => Promise<unknown>): Promise<void> {
+    return this.queue.run(async () => {
+      this.mode.set(mode, reason, this.o.devices.barrier.state === 'fault');
+      await audit?.();
       this.publish();
     });
   }
@@ -198,34 +214,45 @@ export class LaneController {
   // ---- device events ------------------------------------------------------------------------
 
   private async onArrived(at: number): Promise<void> {
-    if (!this.current || this.current.phase === 'ended') await this.openTransit('loop', at);
+    this.onLoop = true;
+    const cur = this.current;
+    if (this.mode.mode === 'maintenance') {
+      // Out of service: vehicles are staff's business, no transits.
+    } else if (!cur || cur.phase === 'ended') {
+      await this.openTransit('loop', at);
+    } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
+      // The truck whose pass or temperature came first: its full timeout starts now.
+      cur.awaitingVehicle = false;
+      this.armTimer(cur);
+      await this.maybeDecide(cur);
+    }
     this.publish();
   }
 
   private async onCleared(at: number): Promise<void> {
+    this.onLoop = false;
     const t = this.current;
-    if (t && t.phase !== 'ended')
-      await this.endTransit(t, t.phase === 'leaving' ? 'cleared' : 'abandoned', at);
+    if (t && t.phase !== 'ended') await this.endTransit(t, t.opened ? 'cleared' : 'abandoned', at);
     this.publish();
   }
 
   private async onTailgate(at: number): Promise<void> {
     const prev = this.current;
     if (prev && prev.phase === 'leaving') await this.endTransit(prev, 'cleared', at);
-    const t =
-      this.current && this.current.phase !== 'ended' ? this.current : await this.openTransit('tailgate', at);
-    t.tailgate = true;
-    await this.alarm('tailgate', 'a second vehicle followed through the open barrier', t.id);
+    const cur = this.current && this.current.phase !== 'ended' ? this.current : undefined;
+    const t = cur ?? (this.mode.mode === 'maintenance' ? undefined : await this.openTransit('tailgate', at));
+    if (t) t.tailgate = true;
+    await this.alarm('tailgate', 'a second vehicle followed through the open barrier', t?.id);
     this.publish();
   }
 
-  private async onBarrierState(state: string): Promise<void> {
+  private async onBarrierState(e: BarrierStateEvent): Promise<void> {
     const t = this.current;
     // Without a loop detector the transit ends when the barrier has closed behind the truck.
-    if (!this.o.config.hasLoop && t?.phase === 'leaving' && state === 'closed') {
+    if (!this.o.config.hasLoop && t?.phase === 'leaving' && e.state === 'closed') {
       await this.endTransit(t, 'cleared', this.o.clock.now());
     }
-    if (state === 'fault') this.toManual('barrier fault');
+    await this.barrier.stateChanged(e, t?.phase === 'ended' ? undefined : t?.id);
     this.publish();
   }
 
@@ -234,7 +261,7 @@ export class LaneController {
       await this.o.record('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
       return;
     }
-    const t = await this.openTransit('scan', e.at, true);
+    const { t, late } = await this.transitFor('scan', e.at);
     await this.o.record('scan', {
       lane: this.id,
       transitId: t.id,
@@ -242,29 +269,31 @@ export class LaneController {
       code: e.code,
       bytes: e.bytes,
     });
-    this.lastCode = e.code;
     const verdict = await this.o.passes.verify(e.code, e.at);
     const earlier = this.o.replay.check(e.code, { lane: this.id, transitId: t.id, at: e.at });
     t.verdict = verdict;
     t.pass = summarizeVerdict(verdict);
-    t.replayed = earlier !== undefined;
+    t.unverifiedCode = verdict.kind === 'unverified' ? e.code : undefined;
+    // A truck leaving the yard shows the pass it showed at the entry lane: not a replay.
+    const replayed = earlier !== undefined && this.o.config.kind !== 'yard-exit';
+    t.replayed = replayed;
     await this.o.record('verification', {
       lane: this.id,
       transitId: t.id,
       pass: t.pass,
       replayed: t.replayed,
     });
-    if (earlier) {
+    if (replayed) {
       const where = earlier.lane === this.id ? 'on this lane' : `at lane ${earlier.lane}`;
       await this.alarm('pass-replayed', `this pass was shown ${where} a short while ago`, t.id);
     }
-    await this.maybeDecide(t);
+    await this.afterInput(t, late);
     this.publish();
   }
 
   private async onMeasurement(e: MeasurementEvent): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
-    const t = await this.openTransit('measurement', e.at, true);
+    const { t, late } = await this.transitFor('measurement', e.at);
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
     await this.o.record('measurement', {
@@ -274,109 +303,102 @@ export class LaneController {
       ambientC: e.ambientC,
       readings: e.readings,
     });
-    await this.maybeDecide(t);
+    await this.afterInput(t, late);
     this.publish();
   }
 
-  private async onHealth(device: string, state: HealthState, reason: string): Promise<void> {
-    if (this.mode.deviceHealth(device, state, this.o.devices.barrier.state === 'fault')) {
-      await this.alarm('device-offline', `${device} is ${state}: ${reason}`);
-    }
+  private async onHealth(device: DeviceName, state: HealthState, reason: string): Promise<void> {
+    if (this.mode.deviceHealth(device, state))
+      await this.alarm('device-offline', `${device} is offline: ${reason}`);
+    this.publish();
+  }
+
+  private async alarmStillOffline(): Promise<void> {
+    for (const device of this.mode.stillOffline())
+      await this.alarm('device-offline', `${device} has been offline since start-up`);
     this.publish();
   }
 
   // ---- transits and decisions ---------------------------------------------------------------
 
   /**
-   * The transit an input belongs to: the one collecting, or a new one. With `joinCollecting`
-   * an input joins a transit still gathering; an input after the decision starts the next one.
+   * The transit a scan, a measurement or a registration belongs to: the one still collecting;
+   * on a lane with a loop, the one decided while its vehicle is still on the loop (a late
+   * input: `late`); a registration joins a decided transit whose barrier stayed shut; else a
+   * new one.
    */
-  private async openTransit(
-    trigger: 'loop' | 'scan' | 'measurement' | 'manual' | 'tailgate',
+  private async transitFor(
+    trigger: 'scan' | 'measurement' | 'manual',
     at: number,
-    joinCollecting = true,
-  ) {
+  ): Promise<{ t: Transit; late: boolean }> {
     const cur = this.current;
-    if (cur && cur.phase === 'collecting' && joinCollecting) return cur;
-    if (cur && (cur.phase === 'deciding' || cur.phase === 'decided') && trigger === 'manual') return cur;
+    if (cur && cur.phase !== 'ended') {
+      if (cur.phase === 'collecting' || cur.phase === 'deciding') return { t: cur, late: false };
+      if (this.o.config.hasLoop && this.vehicleOn()) return { t: cur, late: true };
+      if (trigger === 'manual' && cur.phase === 'decided') return { t: cur, late: true };
+    }
+    return { t: await this.openTransit(trigger, at), late: false };
+  }
+
+  /** A new transit; one still open is ended first (its vehicle has gone, or never came). */
+  private async openTransit(trigger: 'loop' | 'scan' | 'measurement' | 'manual' | 'tailgate', at: number) {
+    const prev = this.current;
+    // The barrier was opened (or is opening) for it: it has gone through.
+    if (prev && prev.phase !== 'ended')
+      await this.endTransit(prev, prev.opened || prev.phase === 'leaving' ? 'cleared' : 'abandoned', at);
     const t = new Transit(recordId(this.o.clock), at, trigger === 'tailgate');
+    t.awaitingVehicle =
+      this.o.config.hasLoop && (trigger === 'scan' || trigger === 'measurement') && !this.vehicleOn();
     this.current = t;
     await this.o.record('transit-start', { lane: this.id, transitId: t.id, trigger, tailgate: t.tailgate });
+    this.armTimer(t);
+    return t;
+  }
+
+  /** The lane's timeout: a stalled transit goes to REVIEW; one whose vehicle never came ends. */
+  private armTimer(t: Transit): void {
     this.clearTimer();
     this.timer = this.o.clock.setTimeout(() => {
       void this.queue.run(async () => {
-        if (this.current === t && t.phase === 'collecting') {
+        if (this.current !== t || t.phase !== 'collecting') return;
+        if (t.awaitingVehicle) {
+          this.o.log.info({ transitId: t.id }, 'no vehicle came onto the loop: transit abandoned');
+          await this.endTransit(t, 'abandoned', this.o.clock.now());
+        } else {
           await this.decideTransit(t);
-          this.publish();
         }
+        this.publish();
       });
     }, this.o.config.decisionTimeoutMs);
-    return t;
+  }
+
+  private vehicleOn(): boolean {
+    return this.onLoop || this.o.devices.barrier.loop;
   }
 
   /** Decides as soon as the transit has a pass and (where there is a thermometer) a temperature. */
   private async maybeDecide(t: Transit): Promise<void> {
-    if (t.phase !== 'collecting' || !t.hasPass) return;
+    if (t.phase !== 'collecting' || !t.hasPass || t.awaitingVehicle) return;
     if (this.o.devices.thermometer !== undefined && t.temperatureC === undefined) return;
     await this.decideTransit(t);
   }
 
   private async decideTransit(t: Transit): Promise<void> {
     this.clearTimer();
-    t.phase = 'deciding';
-    if (this.o.config.kind === 'yard-exit' && this.o.exits) {
-      await this.commitDecision(t, await exitDecision(this.o.exits, t, this.id, this.lastCode), 'rules');
-      return;
-    }
-    const d = rulesDecision(t, this.o.rules, this.o.clock.now(), this.o.devices.thermometer !== undefined);
-    await this.commitDecision(t, d, 'rules');
+    await this.decider.decide(t);
   }
 
-  /** Reserves a bay if the outcome needs one, commits the decision, then acts on it. */
-  private async commitDecision(
-    t: Transit,
-    d: Decision,
-    by: 'rules' | 'staff',
-    staffId?: string,
-  ): Promise<Decision> {
-    const placed =
-      this.o.yard && this.o.config.kind === 'entry' && !t.decision?.bay
-        ? await reserveBay(this.o.yard, t, d, this.id)
-        : { ...d, bay: t.decision?.bay };
-    const { outcome, reasons, bay } = placed;
-    if ('alarm' in placed && placed.alarm) await this.alarm('yard-full', placed.alarm, t.id);
-    const record = decisionRecord(this.id, t, { outcome, reasons, bay }, by, staffId);
-    await this.o.record('decision', record); // committed before the barrier moves
-    t.decision = record;
-    t.phase = 'decided';
-    const canOpen = by === 'staff' || this.mode.mode === 'auto';
-    if (OPENS.has(outcome) && canOpen) this.openFor(t, by, staffId);
-    if (reasons.some((r) => r.code === 'fever')) await this.alarm('fever', 'fever measured', t.id);
-    if (outcome === 'ISOLATE') await this.alarm('isolate', `isolate: ${reasons[0]?.detail ?? ''}`, t.id);
-    return { outcome, reasons };
+  /** After an input: a late one reconsiders the decided transit; else the transit may be complete. */
+  private async afterInput(t: Transit, late: boolean, always = false): Promise<void> {
+    if (late && t.decision) await this.decider.reconsider(t, always);
+    else await this.maybeDecide(t);
   }
 
-  /** Issues the open command now; its result is handled when the arm arrives (or fails). */
-  private openFor(t: Transit, by: 'decision' | 'rules' | 'staff', staffId?: string): void {
-    t.phase = 'leaving';
-    void this.o.devices.barrier.open().then((result) =>
-      this.queue.run(async () => {
-        await this.recordBarrier(result, by === 'staff' ? 'staff' : 'decision', staffId, t.id);
-        if (!result.ok && result.failure !== 'superseded')
-          this.toManual(`barrier did not open: ${result.reason}`);
-        this.publish();
-      }),
-    );
-  }
-
-  private async endTransit(
-    t: Transit,
-    end: 'cleared' | 'abandoned' | 'interrupted',
-    at: number,
-  ): Promise<void> {
+  private async endTransit(t: Transit, end: 'cleared' | 'abandoned', at: number): Promise<void> {
     if (t.phase === 'ended') return;
     if (this.current === t) this.clearTimer();
     t.phase = 'ended';
+    t.unverifiedCode = undefined;
     await this.o.record('transit-end', {
       lane: this.id,
       transitId: t.id,
@@ -384,29 +406,6 @@ export class LaneController {
       durationMs: Math.max(0, at - t.startedAt),
       ...(t.decision ? { outcome: t.decision.outcome } : {}),
     });
-  }
-
-  private async recordBarrier(
-    r: BarrierCommandResult,
-    by: 'decision' | 'staff',
-    staffId?: string,
-    transitId?: string,
-  ) {
-    await this.o.record('barrier', {
-      lane: this.id,
-      action: r.action,
-      by,
-      ok: r.ok,
-      state: r.state,
-      ...(transitId ? { transitId } : {}),
-      ...(staffId ? { staffId } : {}),
-      ...(r.ok ? {} : { failure: r.failure, reason: r.reason }),
-    });
-    if (!r.ok && r.failure === 'fault') await this.alarm('barrier-fault', r.reason, transitId);
-  }
-
-  private toManual(reason: string): void {
-    this.mode.toManual(reason);
   }
 
   private alarm(kind: Alarm['kind'], message: string, transitId?: string): Promise<unknown> {

@@ -1,8 +1,52 @@
-import { type Decision, outcomeOf, sortReasons, worse } from './decision.ts';
+import type { Clock } from '../../core/clock.ts';
+import { errorMessage } from '../../core/errors.ts';
+import {
+  type Decision,
+  type DecisionReason,
+  type Outcome,
+  outcomeOf,
+  sortReasons,
+  worse,
+} from './decision.ts';
 import { type DecisionRules, decide } from './decision-rules.ts';
 import type { BayReservations, YardExits } from './lane-ports.ts';
-import type { LaneRecordData } from './lane-records.ts';
+import type { DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
+
+/**
+ * How long a lane waits for the yard (a reservation, an exit check) before deciding without it.
+ * The lane handles its events one at a time: a yard that hangs must not hold up the loop, the
+ * barrier or a staff member opening the barrier by hand.
+ */
+export const YARD_TIMEOUT_MS = 5_000;
+
+/** The outcomes that need a yard bay. */
+export function needsBay(outcome: Outcome): boolean {
+  return outcome === 'YARD' || outcome === 'ISOLATE';
+}
+
+/** A call to the yard that never throws and never hangs: its value, or why there is none. */
+async function askYard<T>(
+  call: () => Promise<T>,
+  clock: Clock,
+  ms: number,
+): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  let timer: ReturnType<Clock['setTimeout']> | undefined;
+  const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
+    timer = clock.setTimeout(() => resolve({ ok: false, error: `no answer within ${ms} ms` }), ms);
+  });
+  try {
+    return await Promise.race([
+      call().then(
+        (value) => ({ ok: true as const, value }),
+        (e: unknown) => ({ ok: false as const, error: errorMessage(e) }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
 
 export interface Placed extends Decision {
   bay: string | undefined;
@@ -20,17 +64,27 @@ export async function reserveBay(
   t: Transit,
   d: Decision,
   lane: string,
+  clock: Clock,
+  timeoutMs = YARD_TIMEOUT_MS,
 ): Promise<Placed> {
-  if (d.outcome !== 'YARD' && d.outcome !== 'ISOLATE') return { ...d, bay: undefined };
+  if (!needsBay(d.outcome)) return { ...d, bay: undefined };
   const zoneKind = d.outcome === 'YARD' ? 'parking' : 'isolation';
-  const res = await yard.reserve({
-    zoneKind,
-    lane,
-    transitId: t.id,
-    reason: d.reasons[0]?.code ?? d.outcome,
-    ...(t.plate ? { plate: t.plate } : {}),
-    ...(t.pass?.subject ? { subject: t.pass.subject } : {}),
-  });
+  const asked = await askYard(
+    () =>
+      yard.reserve({
+        zoneKind,
+        lane,
+        transitId: t.id,
+        reason: d.reasons[0]?.code ?? d.outcome,
+        ...(t.plate ? { plate: t.plate } : {}),
+        ...(t.pass?.subject ? { subject: t.pass.subject } : {}),
+      }),
+    clock,
+    timeoutMs,
+  );
+  // A yard that fails or hangs is a yard without a bay for this truck (a later retry of the same
+  // transit gets the bay if the reservation went through after all).
+  const res = asked.ok ? asked.value : { ok: false as const, reason: 'unavailable', message: asked.error };
   if (res.ok) return { ...d, bay: res.bay };
   const full = res.reason === 'zone-full';
   const detail = full ? `no free ${zoneKind} bay` : `no ${zoneKind} bay: ${res.message ?? res.reason}`;
@@ -53,9 +107,10 @@ export async function exitDecision(
   exits: YardExits | undefined,
   t: Transit,
   lane: string,
-  lastCode: string | undefined,
+  clock: Clock,
+  timeoutMs = YARD_TIMEOUT_MS,
 ): Promise<Decision> {
-  const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? lastCode : undefined);
+  const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? t.unverifiedCode : undefined);
   const subject = t.pass?.subject;
   if (!exits || (!plate && !subject)) {
     return {
@@ -63,12 +118,22 @@ export async function exitDecision(
       reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: 'no plate or pass to look up' }],
     };
   }
-  const r = await exits.exit({
-    lane,
-    transitId: t.id,
-    ...(plate ? { plate } : {}),
-    ...(subject ? { subject } : {}),
-  });
+  const asked = await askYard(
+    () =>
+      exits.exit({
+        lane,
+        transitId: t.id,
+        ...(plate ? { plate } : {}),
+        ...(subject ? { subject } : {}),
+      }),
+    clock,
+    timeoutMs,
+  );
+  if (!asked.ok) {
+    const detail = `the yard did not answer: ${asked.error}`;
+    return { outcome: 'REVIEW', reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail }] };
+  }
+  const r = asked.value;
   if (r.allowed) {
     return {
       outcome: 'PASS',
@@ -124,4 +189,25 @@ export function decisionRecord(
     ...(t.manual ? { manual: t.manual } : {}),
     ...(d.bay ? { bay: d.bay } : {}),
   };
+}
+
+/**
+ * What reasons found after a decision add to it: the decision again, worse, with every reason
+ * kept (the earlier ones and the new ones), or undefined when they change nothing. A decision
+ * is never relaxed by a late input: only staff do that.
+ */
+export function escalation(prev: DecisionRecord, news: readonly DecisionReason[]): Decision | undefined {
+  const outcome = worse(prev.outcome, outcomeOf(news));
+  if (outcome === prev.outcome) return undefined;
+  return { outcome, reasons: sortReasons([...prev.reasons, ...news]) };
+}
+
+/** At a yard exit only a fever can change a decision after it was made. */
+export function feverOnly(t: Transit, rules: DecisionRules, now: number): Decision {
+  const d = decide(
+    { now, manual: true, ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }) },
+    rules,
+  );
+  const reasons = d.reasons.filter((r) => r.code === 'fever');
+  return { outcome: outcomeOf(reasons), reasons };
 }

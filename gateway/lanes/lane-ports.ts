@@ -9,6 +9,7 @@ import type {
   TailgateEvent,
   VehicleEvent,
 } from '../../devices/events.ts';
+import type { HealthState } from '../../devices/health.ts';
 import type { Verdict } from '../passes/verdict.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface Subscribable<E extends Record<string, unknown>> {
 export interface Startable {
   start(): void;
   stop(): Promise<void>;
+  /** The device's health as the driver sees it now (the lane starts from it; events follow). */
+  readonly health?: HealthState;
 }
 
 export type LaneScanner = Subscribable<{ code: ScanEvent; error: DeviceErrorEvent; health: HealthEvent }> &
@@ -43,6 +46,8 @@ export type LaneBarrier = Subscribable<{
 }> &
   Startable & {
     readonly state: BarrierState;
+    /** The loop detector now: a vehicle is on it (the lane also follows the vehicle events). */
+    readonly loop: boolean;
     open(): Promise<BarrierCommandResult>;
     close(): Promise<BarrierCommandResult>;
   };

@@ -18,7 +18,7 @@ import type { RecordSink } from '../record-sink.ts';
 import { LaneController } from './lane-controller.ts';
 import type { BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
 import { ReplayGuard } from './replay-guard.ts';
-import { handleLaneRequest } from './staff-requests.ts';
+import { handleLaneRequest, type RefusedWhy } from './staff-requests.ts';
 
 export interface LanesOptions {
   config: SiteConfig;
@@ -27,6 +27,8 @@ export interface LanesOptions {
   client: GatewayClient;
   db: Database;
   yard: (BayReservations & YardExits) | undefined;
+  /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
+  onRefusedRequest?: (why: RefusedWhy) => void;
 }
 
 export interface Lanes {
@@ -64,6 +66,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       if (driver) reportDevice(driver, name, laneConfig.id, { site, sink, client, log: laneLog });
     }
     const interrupted = openTransitOf(o.db, stream);
+    const maintenance = maintenanceOf(o.db, stream);
     const controller = new LaneController({
       config: laneConfig,
       site,
@@ -83,6 +86,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       },
       idNumbers: config.passes.idNumbers,
       ...(interrupted ? { interrupted } : {}),
+      ...(maintenance ? { maintenance } : {}),
     });
     await controller.start();
     controllers.set(laneConfig.id, controller);
@@ -95,6 +99,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
         lanes: controllers,
         log,
         audit: (laneId, entry) => sink.record(laneStream(laneId), 'staff-action', { lane: laneId, ...entry }),
+        ...(o.onRefusedRequest ? { refused: o.onRefusedRequest } : {}),
       },
       lane,
       action,
@@ -205,4 +210,24 @@ function openTransitOf(db: Database, stream: string): { transitId: string; start
   if (row?.type !== 'transit-start') return undefined;
   const data = JSON.parse(row.data) as { transitId: string };
   return { transitId: data.transitId, startedAt: row.at };
+}
+
+/**
+ * Maintenance that staff set before the gateway stopped, from the lane's last accepted mode
+ * request: it holds across a restart until staff clear it (a lane under repair must not come
+ * back in automatic).
+ */
+export function maintenanceOf(db: Database, stream: string): { reason: string } | undefined {
+  const row = db
+    .prepare(
+      `SELECT data FROM records WHERE stream = ? AND type = 'staff-action'
+         AND json_extract(data, '$.action') = 'mode' AND json_extract(data, '$.ok') = 1
+       ORDER BY seq DESC LIMIT 1`,
+    )
+    .get(stream) as { data: string } | undefined;
+  if (!row) return undefined;
+  const { detail } = JSON.parse(row.data) as { detail: string };
+  // The audit's detail, as staff-requests.ts words it: "lane mode <mode>: <reason>".
+  const m = /^lane mode (auto|maintenance): ([\s\S]*)$/.exec(detail);
+  return m?.[1] === 'maintenance' ? { reason: m[2] ?? '' } : undefined;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { parseRequest, type Response, requestSchema } from '../mqtt/envelope.ts';
+import { MAX_REQUEST_BYTES, parseRequest, type Response, requestSchema } from '../mqtt/envelope.ts';
 import { OutcomeSchema } from './decision.ts';
 import type { LaneController } from './lane-controller.ts';
 import { ManualRegistrationSchema } from './lane-records.ts';
@@ -29,11 +29,17 @@ export interface StaffRequestContext {
     lane: string,
     entry: { action: LaneAction; staffId: string; transaction: string; ok: boolean; detail: string },
   ) => Promise<unknown>;
+  /** Counts a request refused before it reached a lane (for the metrics). */
+  refused?: (why: RefusedWhy) => void;
 }
+
+export type RefusedWhy = 'unknown-action' | 'invalid' | 'unknown-lane';
 
 /**
  * Handles one request published on `gatepost/<site>/lane/<lane>/request/<action>`; resolves with
- * the reply for `.../response/<action>`. Every request with a staff id is audited, refused or not.
+ * the reply for `.../response/<action>`. Every request with a staff id for a lane of this site is
+ * audited, refused or not (an invalid one too: the broker has checked the staff id); every
+ * refusal is logged (never the payload: it may hold personal data) and counted.
  */
 export async function handleLaneRequest(
   ctx: StaffRequestContext,
@@ -41,30 +47,64 @@ export async function handleLaneRequest(
   action: string,
   payload: Buffer,
 ): Promise<Response> {
+  const refuse = (why: RefusedWhy, transaction: string, error: string): Response => {
+    ctx.log.warn({ lane: laneId, action, transaction, why }, `lane request refused: ${error}`);
+    ctx.refused?.(why);
+    return { transaction, status: 'error', error };
+  };
   const schema = (LANE_REQUESTS as Record<string, (typeof LANE_REQUESTS)[LaneAction]>)[action];
-  if (!schema) return { transaction: '', status: 'error', error: `unknown action "${action}"` };
+  if (!schema) return refuse('unknown-action', peek(payload).transaction, `unknown action "${action}"`);
   const lane = ctx.lanes.get(laneId);
   const parsed = parseRequest(schema, payload);
-  if (!parsed.ok) return { transaction: parsed.transaction, status: 'error', error: parsed.error };
+  if (!parsed.ok) {
+    const { staffId } = peek(payload);
+    const entry = {
+      action: action as LaneAction,
+      transaction: parsed.transaction,
+      ok: false,
+      detail: parsed.error,
+    };
+    if (lane && staffId) await ctx.audit(laneId, { ...entry, staffId });
+    return refuse('invalid', parsed.transaction, parsed.error);
+  }
   const { transaction, staffId, data } = parsed.request;
-  if (!lane) return { transaction, status: 'error', error: `no lane "${laneId}" at this site` };
+  if (!lane) return refuse('unknown-lane', transaction, `no lane "${laneId}" at this site`);
 
+  let audited = false;
+  const audit = (ok: boolean, detail: string) => {
+    audited = true;
+    return ctx.audit(laneId, { action: action as LaneAction, staffId, transaction, ok, detail });
+  };
   let reply: Response;
   try {
-    const result = await run(lane, action as LaneAction, data, staffId);
+    // A mode change is audited inside the lane's job, before the new state is published.
+    const result = await run(lane, action as LaneAction, data, staffId, () =>
+      audit(true, describe(action as LaneAction, data)),
+    );
     reply = { transaction, status: 'ok', data: result };
   } catch (e) {
     reply = { transaction, status: 'error', error: errorMessage(e) };
   }
   const detail = reply.status === 'ok' ? describe(action as LaneAction, data) : (reply.error ?? 'refused');
-  await ctx.audit(laneId, {
-    action: action as LaneAction,
-    staffId,
-    transaction,
-    ok: reply.status === 'ok',
-    detail,
-  });
+  if (!audited) await audit(reply.status === 'ok', detail);
   return reply;
+}
+
+/** The transaction and staff id of a request that did not validate, if they can be read. */
+function peek(payload: Buffer): { transaction: string; staffId?: string } {
+  if (payload.length > MAX_REQUEST_BYTES) return { transaction: '' };
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { transaction: '' };
+  }
+  const o = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const transaction = typeof o.transaction === 'string' ? o.transaction.slice(0, 64) : '';
+  const s = o.staffId;
+  return typeof s === 'string' && s.length > 0 && s.length <= 32
+    ? { transaction, staffId: s }
+    : { transaction };
 }
 
 async function run(
@@ -72,6 +112,7 @@ async function run(
   action: LaneAction,
   data: unknown,
   staffId: string,
+  auditOk: () => Promise<unknown>,
 ): Promise<unknown> {
   switch (action) {
     case 'register':
@@ -87,7 +128,7 @@ async function run(
     }
     case 'mode': {
       const d = data as { mode: 'auto' | 'maintenance'; reason: string };
-      await lane.setMode(d.mode, d.reason);
+      await lane.setMode(d.mode, d.reason, auditOk);
       return lane.state();
     }
   }

@@ -14,6 +14,17 @@ export class Transit {
   decision: DecisionRecord | undefined;
   /** Verification of the scanned pass, still running. */
   verifying: Promise<void> | undefined;
+  /** The barrier was opened for this transit (by its decision or by hand): its vehicle left through it. */
+  opened = false;
+  /**
+   * Begun by a scan or a measurement on a lane with a loop while no vehicle was on it: not
+   * decided until a vehicle arrives (no phantom decisions, bays or alarms).
+   */
+  awaitingVehicle = false;
+  /** The reasons known when it was last decided (staff's too: a late input does not revive them). */
+  decidedOn: ReadonlySet<string> = new Set();
+  /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
+  unverifiedCode: string | undefined;
 
   constructor(
     readonly id: string,

@@ -1,0 +1,139 @@
+import type { Clock } from '../../core/clock.ts';
+import type { LaneConfig } from '../config/schema.ts';
+import type { Decision, DecisionReason, Outcome } from './decision.ts';
+import type { DecisionRules } from './decision-rules.ts';
+import type { LaneBarrierActions } from './lane-barrier.ts';
+import {
+  decisionRecord,
+  escalation,
+  exitDecision,
+  feverOnly,
+  needsBay,
+  reserveBay,
+  rulesDecision,
+} from './lane-decisions.ts';
+import type { LaneModeKeeper } from './lane-mode.ts';
+import type { BayReservations, YardExits } from './lane-ports.ts';
+import type { Alarm, LaneRecordData } from './lane-records.ts';
+import type { Transit } from './transit.ts';
+
+export interface LaneDeciderDeps {
+  config: LaneConfig;
+  rules: DecisionRules;
+  clock: Clock;
+  yard: BayReservations | undefined;
+  exits: YardExits | undefined;
+  hasThermometer: boolean;
+  mode: LaneModeKeeper;
+  barrier: LaneBarrierActions;
+  /** A vehicle is on the loop now. */
+  vehicleOn: () => boolean;
+  record: (type: 'decision', data: LaneRecordData<'decision'>) => Promise<unknown>;
+  alarm: (kind: Alarm['kind'], message: string, transitId?: string) => Promise<unknown>;
+}
+
+const OPENS: ReadonlySet<Outcome> = new Set(['PASS', 'YARD']);
+const hasFever = (reasons: readonly DecisionReason[] | undefined) =>
+  reasons?.some((r) => r.code === 'fever') ?? false;
+
+/**
+ * A lane's decisions and what follows them: the rules (or the yard's exit check) applied, a bay
+ * reserved for YARD and ISOLATE, the decision record committed, and only then the barrier
+ * command and the alarms.
+ */
+export class LaneDecider {
+  constructor(private readonly d: LaneDeciderDeps) {}
+
+  private get lane(): string {
+    return this.d.config.id;
+  }
+
+  /** Decides a transit by the site's rules, or at a yard exit by a fever, then the yard's exit check. */
+  async decide(t: Transit): Promise<void> {
+    t.phase = 'deciding';
+    const { clock, config, exits } = this.d;
+    if (config.kind === 'yard-exit' && exits) {
+      // A fever keeps the truck in the yard: the exit is not even asked for (its bay stays held).
+      const fever = feverOnly(t, this.d.rules, clock.now());
+      const d = fever.reasons.length > 0 ? fever : await exitDecision(exits, t, this.lane, clock);
+      await this.commit(t, d, 'rules');
+      return;
+    }
+    await this.commit(t, rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer), 'rules');
+  }
+
+  /**
+   * A scan, a measurement or a registration after the decision, while the vehicle is still
+   * there: a worse outcome is committed as a new decision (never a milder one: staff do that);
+   * `always` commits the decision again with the new facts (a registration).
+   */
+  async reconsider(t: Transit, always: boolean): Promise<void> {
+    const prev = t.decision;
+    if (!prev) return;
+    const news = this.facts(t).reasons.filter((r) => !t.decidedOn.has(r.code));
+    const worse = escalation(prev, news);
+    if (worse) await this.commit(t, worse, 'rules', undefined, true);
+    else if (always) await this.commit(t, prev, prev.by, prev.staffId, true);
+  }
+
+  /** What the rules make of a transit's facts now (at a yard exit, only a fever counts then). */
+  private facts(t: Transit): Decision {
+    const now = this.d.clock.now();
+    return this.d.config.kind === 'yard-exit'
+      ? feverOnly(t, this.d.rules, now)
+      : rulesDecision(t, this.d.rules, now, this.d.hasThermometer);
+  }
+
+  /**
+   * Reserves a bay if the outcome needs one, commits the decision, then acts on it. `late`: the
+   * decision follows an earlier one for the same vehicle, whose barrier command stands.
+   */
+  async commit(
+    t: Transit,
+    d: Decision,
+    by: 'rules' | 'staff',
+    staffId?: string,
+    late = false,
+  ): Promise<Decision> {
+    const prev = t.decision;
+    // A bay is kept only by a decision that needs one (a PASS after a YARD shows none).
+    const held = needsBay(d.outcome) ? prev?.bay : undefined;
+    const placed =
+      this.d.yard && this.d.config.kind === 'entry' && needsBay(d.outcome) && !held
+        ? await reserveBay(this.d.yard, t, d, this.lane, this.d.clock)
+        : { outcome: d.outcome, reasons: d.reasons, bay: held };
+    const { outcome, reasons, bay } = placed;
+    const record = decisionRecord(this.lane, t, { outcome, reasons, bay }, by, staffId);
+    await this.d.record('decision', record); // committed before the barrier moves or an alarm leaves
+    t.decision = record;
+    t.decidedOn = new Set([...reasons, ...this.facts(t).reasons].map((r) => r.code));
+    const commanded = t.phase === 'leaving' || t.opened;
+    t.phase = commanded ? 'leaving' : 'decided';
+    const canOpen = by === 'staff' || this.d.mode.mode === 'auto';
+    if (OPENS.has(outcome) && canOpen && !late) {
+      t.phase = 'leaving';
+      this.d.barrier.command(t, 'open', by, staffId);
+    } else if (!OPENS.has(outcome) && commanded) {
+      this.stopAfterOpening(t, by, staffId);
+    }
+    if ('alarm' in placed && placed.alarm) await this.d.alarm('yard-full', placed.alarm, t.id);
+    if (hasFever(reasons) && !hasFever(prev?.reasons)) await this.d.alarm('fever', 'fever measured', t.id);
+    if (outcome === 'ISOLATE' && prev?.outcome !== 'ISOLATE') {
+      // Staff's own words stay in the record, out of the alarm (alarms are logged).
+      const why = reasons.find((r) => r.code !== 'staff-override')?.detail ?? 'decided by staff';
+      const open = commanded ? '; the barrier is already open for it: stop the truck' : '';
+      await this.d.alarm('isolate', `isolate: ${why}${open}`, t.id);
+    }
+    return { outcome, reasons };
+  }
+
+  /**
+   * A decision that does not open, after one that did. On a lane with a loop and no vehicle on
+   * it the barrier closes (the driver's safety rules still apply); with the vehicle on the loop,
+   * or without a loop to tell, it is never closed onto the truck: the driver closes it once the
+   * vehicle has cleared, and the alarms tell staff.
+   */
+  private stopAfterOpening(t: Transit, by: 'rules' | 'staff', staffId?: string): void {
+    if (this.d.config.hasLoop && !this.d.vehicleOn()) this.d.barrier.command(t, 'close', by, staffId);
+  }
+}

@@ -1,0 +1,157 @@
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
+import type { HealthState } from '../../devices/health.ts';
+import { DecisionRulesSchema, LaneConfigSchema } from '../../gateway/config/schema.ts';
+import { LaneController } from '../../gateway/lanes/lane-controller.ts';
+import type { ExitResult, ReserveRequest, ReserveResult } from '../../gateway/lanes/lane-ports.ts';
+import type { LaneState } from '../../gateway/lanes/lane-records.ts';
+import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
+import type { Verdict } from '../../gateway/passes/verdict.ts';
+import { fakeBarrier, fakeScanner, fakeThermometer } from '../support/fake-lane-devices.ts';
+
+/** A lane controller on in-memory devices, a ManualClock, a fake yard and a record list. */
+
+const H = 3_600_000;
+
+export function verdictFor(code: string, now: number): Verdict {
+  const base = { steps: {}, reasons: [] as Verdict['reasons'] };
+  if (code === 'GREEN-TESTED')
+    return {
+      ...base,
+      kind: 'GP1',
+      valid: true,
+      facts: {
+        plate: '晋D1',
+        color: 'green',
+        tests: [{ kind: 'antigen', result: 'negative', at: now - 2 * H }],
+      },
+    };
+  if (code === 'GREEN')
+    return { ...base, kind: 'GP1', valid: true, facts: { plate: '晋D2', color: 'green', tests: [] } };
+  if (code === 'FORGED')
+    return { ...base, kind: 'GP1', valid: false, reasons: ['bad-signature'], facts: { tests: [] } };
+  return { ...base, kind: 'unverified', valid: false, reasons: ['unverified-code'], facts: { tests: [] } };
+}
+
+export interface Rec {
+  type: string;
+  data: any;
+}
+
+export interface LaneOptions {
+  id?: string;
+  kind?: 'entry' | 'yard-exit';
+  thermometer?: boolean;
+  hasLoop?: boolean;
+  yardFull?: boolean;
+  /** Replaces the fake yard's reservation (a slow or failing yard). */
+  reserve?: (req: ReserveRequest) => Promise<ReserveResult>;
+  exit?: (q: { plate?: string; subject?: string }) => Promise<ExitResult>;
+  replay?: ReplayGuard;
+  interrupted?: { transitId: string; startedAt: number };
+  maintenance?: { reason: string };
+  health?: { scanner?: HealthState; thermometer?: HealthState; barrier?: HealthState };
+}
+
+export function lane(opts: LaneOptions = {}) {
+  const clock = new ManualClock();
+  const records: Rec[] = [];
+  const states: LaneState[] = [];
+  const reservations: ReserveRequest[] = [];
+  const exits: { plate?: string; subject?: string }[] = [];
+  const scanner = fakeScanner(opts.health?.scanner);
+  const thermometer = opts.thermometer === false ? undefined : fakeThermometer(opts.health?.thermometer);
+  const b = fakeBarrier(() => clock.now(), opts.health?.barrier);
+  const config = LaneConfigSchema.parse({
+    id: opts.id ?? 'east-1',
+    name: 'East 1',
+    kind: opts.kind ?? 'entry',
+    hasLoop: opts.hasLoop ?? true,
+    decisionTimeoutMs: 20_000,
+    devices: {
+      scanner: { port: { path: '/dev/null' } },
+      barrier: { kind: 'gpio', lines: { open: 1, close: 2, limitOpen: 3, limitClosed: 4, loop: 5 } },
+    },
+  });
+  let bays = 0;
+  const controller = new LaneController({
+    config,
+    site: 'demo',
+    rules: DecisionRulesSchema.parse({}),
+    clock,
+    log: silentLogger(),
+    devices: { scanner, thermometer, barrier: b.barrier },
+    passes: { verify: async (code, at) => verdictFor(code, at) },
+    yard: {
+      async reserve(req): Promise<ReserveResult> {
+        reservations.push(req);
+        if (opts.reserve) return opts.reserve(req);
+        if (opts.yardFull) return { ok: false, reason: 'zone-full' };
+        bays++;
+        return {
+          ok: true,
+          bay: `${req.zoneKind === 'parking' ? 'P' : 'I'}-${String(bays).padStart(4, '0')}`,
+        };
+      },
+    },
+    exits: {
+      async exit(q): Promise<ExitResult> {
+        exits.push(q);
+        return opts.exit ? opts.exit(q) : { allowed: true, bay: 'P-0009' };
+      },
+    },
+    replay: opts.replay ?? new ReplayGuard(600_000),
+    record: async (type, data) => {
+      records.push({ type, data });
+    },
+    publishState: (s) => states.push(s),
+    idNumbers: 'masked',
+    ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
+    ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
+  });
+  const at = () => clock.now();
+  const drive = {
+    arrive: () => b.emit('vehicle', { kind: 'arrived', at: at() }),
+    clear: () => b.emit('vehicle', { kind: 'cleared', at: at() }),
+    scan: (code: string) => scanner.emit('code', { code, bytes: Buffer.byteLength(code), at: at() }),
+    measure: (objectC: number) =>
+      thermometer?.emit('measurement', {
+        objectC,
+        ambientC: 20,
+        readings: 8,
+        windowMs: 2000,
+        reason: 'stable-window',
+        at: at(),
+      }),
+    barrierState: (state: string, previous = 'open') =>
+      b.emit('state', { state, previous, reason: `arm ${state}`, at: at() }),
+    health: (device: 'scanner' | 'thermometer' | 'barrier', state: HealthState, previous: HealthState) => {
+      const e = { state, previous, reason: 'test', at: at() };
+      if (device === 'scanner') scanner.emit('health', e);
+      else if (device === 'thermometer') thermometer?.emit('health', e);
+      else b.emit('health', e);
+    },
+  };
+  const types = () => records.map((r) => r.type);
+  const of = (type: string) => records.filter((r) => r.type === type).map((r) => r.data);
+  const decision = () => records.find((r) => r.type === 'decision')?.data;
+  const lastDecision = () => of('decision').at(-1);
+  const alarms = () => of('alarm').map((a) => a.kind);
+  return {
+    clock,
+    records,
+    states,
+    reservations,
+    exits,
+    controller,
+    barrier: b,
+    drive,
+    types,
+    of,
+    decision,
+    lastDecision,
+    alarms,
+    scanner,
+    thermometer,
+  };
+}
