@@ -13,6 +13,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v gcc >/dev/null || need+=(gcc)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)
+# A CJK font, so that the pages' screenshots (docs/screenshots, taken by test/web) show Chinese.
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "installing system packages for the tests: ${need[*]}"
 SUDO=""

@@ -53,6 +53,14 @@ export const LOOPBACK_ROLE = 'loopback';
 
 const OWN_CLIENT_IDS = ['%u', '%u-*'] as const;
 
+/** What every staff screen shows in its status bar: the gateway's state, uplink, disk and alarms. */
+const GATEWAY_STATUS_TOPICS = [
+  'gatepost/{site}/gateway/state',
+  'gatepost/{site}/gateway/uplink',
+  'gatepost/{site}/gateway/storage',
+  'gatepost/{site}/gateway/alarm',
+];
+
 export const DEFAULT_ACL: AclTable = {
   gateway: {
     description: 'The gateway process: every record, state and reply; reads every request',
@@ -75,13 +83,9 @@ export const DEFAULT_ACL: AclTable = {
   },
   kiosk: {
     description:
-      "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway state, the yard summary",
+      "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
     publish: [{ topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' }],
-    subscribe: [
-      'gatepost/{site}/lane/{lane}/#',
-      'gatepost/{site}/gateway/state',
-      'gatepost/{site}/yard/summary',
-    ],
+    subscribe: ['gatepost/{site}/lane/{lane}/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/yard/summary'],
     retain: false,
     clientIds: OWN_CLIENT_IDS,
     persistentSession: false,
@@ -90,9 +94,10 @@ export const DEFAULT_ACL: AclTable = {
     assignable: true,
   },
   coordinator: {
-    description: 'Yard coordinators: yard requests; reads the yard, the gateway state, the lane states',
+    description:
+      "Yard coordinators: yard requests; reads the yard, the gateway's state, uplink, storage and alarms, the lane states",
     publish: [{ topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' }],
-    subscribe: ['gatepost/{site}/yard/#', 'gatepost/{site}/gateway/state', 'gatepost/{site}/lane/+/state'],
+    subscribe: ['gatepost/{site}/yard/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/lane/+/state'],
     retain: false,
     clientIds: OWN_CLIENT_IDS,
     persistentSession: false,

@@ -49,7 +49,7 @@ const TYPES: Record<string, string> = {
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** Fails the build on any Node built-in, naming the importer. */
-const browserOnly: esbuild.Plugin = {
+export const browserOnly: esbuild.Plugin = {
   name: 'browser-only',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
@@ -140,7 +140,9 @@ async function main(): Promise<number> {
     for (const [path, a] of assets.files) {
       if (path.endsWith('.map')) continue;
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-      process.stdout.write(`${path.padEnd(40)} ${kb(a.body.length).padStart(10)}  gzip ${kb(a.gzip.length)}\n`);
+      process.stdout.write(
+        `${path.padEnd(40)} ${kb(a.body.length).padStart(10)}  gzip ${kb(a.gzip.length)}\n`,
+      );
     }
     process.stdout.write(`${assets.inputs.length} source files, built in ${assets.buildMs} ms\n`);
     return 0;

@@ -5,7 +5,10 @@ import type { PageName, WebAssets } from './build.ts';
  * `/config.json` and the broker; no credential, no inline script, nothing from another host.
  */
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 export function pageHtml(assets: WebAssets, page: PageName, title: string): string {
   const { script, style } = assets.pages[page];
@@ -29,7 +32,10 @@ ${style ? `<link rel="stylesheet" href="${esc(style)}">` : ''}
 /** The start page: a link to each lane's kiosk and to the yard map. */
 export function indexHtml(siteName: string, lanes: readonly { id: string; name: string }[]): string {
   const items = lanes
-    .map((l) => `<li><a href="/kiosk/${encodeURIComponent(l.id)}">${esc(l.name)} <small>(${esc(l.id)})</small></a></li>`)
+    .map(
+      (l) =>
+        `<li><a href="/kiosk/${encodeURIComponent(l.id)}">${esc(l.name)} <small>(${esc(l.id)})</small></a></li>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN">

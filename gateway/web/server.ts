@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../core/logger.ts';
 import { closeServer, listen } from '../../broker/listen.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { type PageName, type WebAssets, webAssets } from './build.ts';
 import type { SiteInfo } from './client/shared/site-info.ts';
 import { indexHtml, pageHtml } from './pages.ts';
-import { sendJson, signInHandlers, type StaffTokens } from './sign-in.ts';
+import { type StaffTokens, sendJson, signInHandlers } from './sign-in.ts';
 import { type BrokerEndpoint, siteInfo } from './site-info.ts';
 
 /**
@@ -35,7 +35,7 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'content-security-policy':
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -70,6 +70,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (path === '/yard') return sendHtml(res, pages.yard);
     if (path === '/config.json') return sendText(res, infoJson, 'application/json; charset=utf-8');
     if (path === '/health') return sendJson(res, 200, { ok: true });
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'public, max-age=86400' }).end();
+      return;
+    }
     const kiosk = /^\/kiosk\/([a-z0-9][a-z0-9-]{0,31})$/.exec(path);
     if (kiosk?.[1] && lanes.has(kiosk[1])) return sendHtml(res, pages.kiosk.get(kiosk[1]) ?? '');
     if (path.startsWith('/assets/')) return sendAsset(req, res, assets, path);
@@ -90,10 +94,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const host = config.web.host === '0.0.0.0' || config.web.host === '::' ? '127.0.0.1' : config.web.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, lanes: info.lanes.length, bays: countBays(info) }, 'web pages served');
+  if (info.mqtt.url === undefined && info.mqtt.port === undefined) {
+    log.warn('the broker has no WebSocket listener (broker.websocket): the pages cannot show live data');
+  }
   return {
     port: (server.address() as AddressInfo | null)?.port ?? port,
     url,
-    close: () => closeServer(server),
+    close: async () => {
+      const closed = closeServer(server);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
@@ -116,7 +127,10 @@ function sendText(res: ServerResponse, body: string, type: string): void {
 
 function sendAsset(req: IncomingMessage, res: ServerResponse, assets: WebAssets, path: string): void {
   const asset = assets.files.get(path);
-  if (!asset) return notFound(res);
+  if (!asset) {
+    notFound(res);
+    return;
+  }
   const headers: Record<string, string | number> = {
     'content-type': asset.contentType,
     etag: asset.etag,

@@ -28,6 +28,8 @@ export interface StaffTokens {
 export const PAGE_ROLES = { kiosk: ['kiosk'], yard: ['coordinator', 'viewer'] } as const;
 
 const MAX_BODY_BYTES = 4096;
+/** Sign-in attempts a minute from one address (a kiosk screen); the PIN lock per staff ID is the broker's. */
+const SIGN_INS_PER_MINUTE = 20;
 
 export interface SignInHandlers {
   signIn(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -35,8 +37,20 @@ export interface SignInHandlers {
 }
 
 export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): SignInHandlers {
+  const limiter = new AddressLimiter(SIGN_INS_PER_MINUTE);
   return {
     async signIn(req, res) {
+      const address = req.socket.remoteAddress ?? '';
+      const wait = limiter.take(address, Date.now());
+      if (wait > 0) {
+        log.warn({ from: address }, 'staff sign-in: too many attempts from one address');
+        res.setHeader('retry-after', String(wait));
+        return sendError(res, 429, {
+          error: 'locked',
+          message: 'too many sign-in attempts from this screen; wait and try again',
+          retryAfterSeconds: wait,
+        });
+      }
       const body = await readJson(req, res, SignInRequestSchema);
       if (!body) return;
       if (!tokens) return unavailable(res);
@@ -160,4 +174,40 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 function sendError(res: ServerResponse, status: number, body: ApiError): void {
   sendJson(res, status, body);
+}
+
+/**
+ * A token bucket per client address: `perMinute` attempts a minute, refilled evenly; the
+ * number of addresses kept is bounded.
+ */
+export class AddressLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxAddresses = 10_000,
+  ) {}
+
+  /** Takes one attempt; 0 when allowed, else the seconds to wait. */
+  take(address: string, now: number): number {
+    const rate = this.perMinute / 60_000;
+    let b = this.buckets.get(address);
+    if (b) b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * rate);
+    else {
+      if (this.buckets.size >= this.maxAddresses) {
+        for (const [k, v] of this.buckets)
+          if (v.tokens + (now - v.at) * rate >= this.perMinute) this.buckets.delete(k);
+        if (this.buckets.size >= this.maxAddresses)
+          this.buckets.delete(this.buckets.keys().next().value ?? '');
+      }
+      b = { tokens: this.perMinute, at: now };
+      this.buckets.set(address, b);
+    }
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - b.tokens) / rate / 1000);
+  }
 }

@@ -21,7 +21,8 @@ export function siteInfo(config: SiteConfig, broker: BrokerEndpoint): SiteInfo {
   for (const cp of config.checkpoints) {
     for (const l of cp.lanes) lanes.push({ id: l.id, name: l.name, checkpoint: cp.name, kind: l.kind });
   }
-  for (const l of config.yard.exitLanes) lanes.push({ id: l.id, name: l.name, checkpoint: 'yard', kind: l.kind });
+  for (const l of config.yard.exitLanes)
+    lanes.push({ id: l.id, name: l.name, checkpoint: 'yard', kind: l.kind });
   const layout = buildLayout(config.yard);
   const external = broker.url && /^wss?:\/\//.test(broker.url) ? broker.url : undefined;
   return {

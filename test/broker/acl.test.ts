@@ -221,6 +221,9 @@ describe('filter coverage', () => {
     expect(sneaky.publish).toEqual([]);
     expect(sneaky.subscribe).toEqual([
       ['gatepost', 'demo', 'gateway', 'state'],
+      ['gatepost', 'demo', 'gateway', 'uplink'],
+      ['gatepost', 'demo', 'gateway', 'storage'],
+      ['gatepost', 'demo', 'gateway', 'alarm'],
       ['gatepost', 'demo', 'yard', 'summary'],
     ]);
   });

@@ -27,6 +27,8 @@ function testConfig() {
   const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
   raw.broker.tcp = { host: '127.0.0.1', port: 0 };
   raw.broker.websocket = { host: '127.0.0.1', port: 0 };
+  raw.web = { enabled: false };
+  raw.ops = { enabled: false };
   raw.storage = { path: join(mkdtempSync(join(tmpdir(), 'gatepost-slice-')), 'gatepost.db') };
   raw.simulation = { enabled: false };
   return parseConfig(raw);

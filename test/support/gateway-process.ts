@@ -13,6 +13,7 @@ export function demoConfigForTest(): Record<string, any> {
   raw.broker.tcp = { host: '127.0.0.1', port: 0 };
   raw.broker.websocket = { host: '127.0.0.1', port: 0 };
   raw.web = { ...raw.web, host: '127.0.0.1', port: 0 };
+  raw.ops = { host: '127.0.0.1', port: 0 };
   raw.storage = { path: join(dir, 'gatepost.db') };
   raw.passes = { ...raw.passes, trustListPath: join(dir, 'trust-list.json') };
   return raw;

@@ -37,7 +37,7 @@ export class AlarmSound {
   private beep(): void {
     this.beeps++;
     const ctx = this.ctx;
-    if (!ctx || ctx.state !== 'running') return;
+    if (ctx?.state !== 'running') return;
     this.played++;
     const at = ctx.currentTime;
     for (const [i, freq] of [880, 660].entries()) {

@@ -98,17 +98,22 @@ export class Connection {
 
     client.on('connect', () => {
       if (client !== this.client) return;
-      client.subscribe([...this.o.subscriptions], { qos: 0 }, (err, granted) => {
-        if (client !== this.client) return;
-        if (err) {
-          this.set({ error: err.message });
-          client.end(true);
-          return;
-        }
-        const denied = new Set((granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic));
+      // One SUBSCRIBE per filter: a filter this account may not read (SUBACK 0x80) is noted and
+      // shown as such, and does not take the others down with it.
+      const denied = new Set<string>();
+      let left = this.o.subscriptions.length + 1;
+      const done = () => {
+        if (--left > 0 || client !== this.client) return;
         this.backoff.reset();
         this.set({ state: 'live', since: Date.now(), attempts: 0, denied, error: undefined });
-      });
+      };
+      for (const filter of this.o.subscriptions) {
+        client.subscribe(filter, { qos: 0 }, (err) => {
+          if (err) denied.add(filter);
+          done();
+        });
+      }
+      done();
     });
     client.on('message', (topic, payload) => {
       if (client === this.client) this.o.onMessage(topic, payload);
@@ -117,6 +122,7 @@ export class Connection {
       if (client !== this.client) return;
       const code = (err as { code?: unknown }).code;
       if (code === BAD_CREDENTIALS || code === NOT_AUTHORIZED) this.refusedCode = code;
+      console.warn(`gatepost: broker connection: ${err.message}`);
       this.set({ error: err.message });
     });
     client.on('close', () => {

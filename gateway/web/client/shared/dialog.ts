@@ -64,5 +64,7 @@ export function toast(text: string, kind: 'ok' | 'error' = 'ok', ms = 5_000): vo
   }
   const el = h('div', { class: `toast toast-${kind}` }, text);
   toastBox.appendChild(el);
+  // A few at a time: the newest matter, and the page underneath must stay visible.
+  while (toastBox.childElementCount > 3) toastBox.firstElementChild?.remove();
   setTimeout(() => el.remove(), ms);
 }

@@ -54,6 +54,7 @@ export function setText(el: Element, text: string): void {
 
 /** Puts exactly one class of a family on an element, e.g. `outcome-PASS`. */
 export function setVariant(el: Element, family: string, value: string | undefined): void {
-  for (const c of [...el.classList]) if (c.startsWith(`${family}-`) && c !== `${family}-${value}`) el.classList.remove(c);
+  for (const c of [...el.classList])
+    if (c.startsWith(`${family}-`) && c !== `${family}-${value}`) el.classList.remove(c);
   if (value !== undefined) el.classList.add(`${family}-${value}`);
 }

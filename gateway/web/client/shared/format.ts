@@ -11,11 +11,11 @@ export function duration(ms: number): string {
   return hours > 0 ? `${sign}${hours}:${pad(m)}:${pad(s % 60)}` : `${sign}${m}:${pad(s % 60)}`;
 }
 
-/** A dwell or age in whole minutes or hours: `45 min`, `5 h 20`. */
+/** A dwell or age in whole minutes or hours: `45 min`, `5 h 20 min`. */
 export function dwell(ms: number, units: { min: string; h: string }): string {
   const min = Math.max(0, Math.floor(ms / 60_000));
   if (min < 60) return `${min} ${units.min}`;
-  return `${Math.floor(min / 60)} ${units.h} ${pad(min % 60)}`;
+  return `${Math.floor(min / 60)} ${units.h} ${pad(min % 60)} ${units.min}`;
 }
 
 /** Local wall-clock time of an epoch, `HH:MM:SS`. */

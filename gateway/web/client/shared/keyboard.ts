@@ -20,7 +20,9 @@ export const PROVINCES = [
 const PLATE_SUFFIXES = ['学', '警', '挂', '港', '澳', '使', '领'];
 
 const DIGITS = '1234567890'.split('');
-const LETTER_ROWS = ['QWERTYUPASDFGHJKL', 'ZXCVBNM'].map((r) => r.split(''));
+const LETTER_ROWS = ['QWERTYUIOP', 'ASDFGHJKL', 'ZXCVBNM'].map((r) => r.split(''));
+/** Plates use no I and no O (they read as 1 and 0). */
+const PLATE_LETTER_ROWS = LETTER_ROWS.map((r) => r.filter((c) => c !== 'I' && c !== 'O'));
 
 const BACK = '⌫';
 const CLEAR = 'clear';
@@ -32,7 +34,11 @@ export interface KeyboardOptions {
   enterLabel?: string;
 }
 
-export function keyboard(layout: KeyboardLayout, input: HTMLInputElement, opts: KeyboardOptions = {}): HTMLElement {
+export function keyboard(
+  layout: KeyboardLayout,
+  input: HTMLInputElement,
+  opts: KeyboardOptions = {},
+): HTMLElement {
   input.setAttribute('inputmode', 'none');
   input.autocomplete = 'off';
   const root = h('div', { class: `keyboard keyboard-${layout}`, role: 'group' });
@@ -41,27 +47,34 @@ export function keyboard(layout: KeyboardLayout, input: HTMLInputElement, opts: 
   const rows = (): string[][] => {
     switch (layout) {
       case 'pin':
-        return [['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], [BACK, '0', ENTER]];
+        return [
+          ['1', '2', '3'],
+          ['4', '5', '6'],
+          ['7', '8', '9'],
+          [BACK, '0', ENTER],
+        ];
       case 'idnumber':
         return [DIGITS.slice(0, 5), [...DIGITS.slice(5), 'X'], [BACK, CLEAR, ENTER]];
       case 'alnum':
-        return [DIGITS, ...LETTER_ROWS, [BACK, CLEAR, ENTER]];
+        return [DIGITS, ...LETTER_ROWS, ['-', '.', '_', BACK, CLEAR, ENTER]];
       case 'plate':
         return provinces
           ? [...chunk([...PROVINCES], 11), [SWITCH, BACK, CLEAR, ENTER]]
-          : [DIGITS, ...LETTER_ROWS, [...PLATE_SUFFIXES], [SWITCH, BACK, CLEAR, ENTER]];
+          : [DIGITS, ...PLATE_LETTER_ROWS, [...PLATE_SUFFIXES], [SWITCH, BACK, CLEAR, ENTER]];
     }
   };
 
   const type = (key: string) => {
     if (key === ENTER) return opts.onEnter?.();
+    const before = provinces;
     if (key === SWITCH) provinces = !provinces;
     else if (key === BACK) input.value = input.value.slice(0, -1);
     else if (key === CLEAR) input.value = '';
     else if (input.maxLength <= 0 || input.value.length < input.maxLength) input.value += key;
     if (layout === 'plate' && key !== SWITCH) provinces = input.value === '';
     input.dispatchEvent(new Event('input', { bubbles: true }));
-    draw();
+    // Keys are redrawn only when the plate keyboard turns between provinces and letters.
+    if (provinces !== before) draw();
   };
 
   const label = (key: string) =>

@@ -58,7 +58,8 @@ export class SessionManager {
 
   async signIn(staffId: string, pin: string): Promise<SignInOutcome> {
     if (!this.withPin) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(staffId)) return { ok: false, message: t('signin.badId') };
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(staffId))
+        return { ok: false, message: t('signin.badId') };
       this.set({ staffId, role: this.page === 'kiosk' ? 'kiosk' : 'coordinator', anonymous: true });
       return { ok: true };
     }
@@ -145,7 +146,10 @@ async function post(path: string, body: unknown): Promise<PostResult> {
     case 'refused':
       return { ok: false, message: t('signin.refused') };
     case 'locked':
-      return { ok: false, message: t('signin.locked', { min: Math.ceil((e.data.retryAfterSeconds ?? 900) / 60) }) };
+      return {
+        ok: false,
+        message: t('signin.locked', { min: Math.ceil((e.data.retryAfterSeconds ?? 900) / 60) }),
+      };
     case 'busy':
       return { ok: false, message: t('signin.busy') };
     case 'forbidden':

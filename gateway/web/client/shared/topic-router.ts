@@ -26,7 +26,10 @@ export class TopicRouter {
   constructor(private readonly site: string) {}
 
   /** Adds a handler of a topic; several handlers of one topic all run, in order. */
-  on<N extends TopicName>(name: N, handler: (data: PayloadOf<N>, params: Params, topic: string) => void): this {
+  on<N extends TopicName>(
+    name: N,
+    handler: (data: PayloadOf<N>, params: Params, topic: string) => void,
+  ): this {
     const existing = this.routes.get(name);
     if (existing) {
       existing.handlers.push(handler as Handler);

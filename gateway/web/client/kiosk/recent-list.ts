@@ -1,0 +1,85 @@
+import { h, mount } from '../shared/dom.ts';
+import { celsius, clockTime } from '../shared/format.ts';
+import { t, tEnum } from '../shared/i18n.ts';
+import type { KioskAlarm } from './alarms.ts';
+import type { LaneModel } from './lane-model.ts';
+
+/** The last transits of the lane (time, plate, outcome, bay, who decided) and the alarm log. */
+export class RecentList {
+  readonly el: HTMLElement;
+  private readonly transits = h('ol', { class: 'recent-list', dataset: { testid: 'recent' } });
+  private readonly alarms = h('ol', { class: 'alarm-log', dataset: { testid: 'alarm-log' } });
+  private readonly titles = {
+    transits: h('h3'),
+    alarms: h('h3'),
+    action: h('p', { class: 'last-action', dataset: { testid: 'last-action' } }),
+  };
+
+  constructor() {
+    this.el = h(
+      'section',
+      { class: 'panel recent-panel' },
+      this.titles.transits,
+      this.transits,
+      this.titles.action,
+      this.titles.alarms,
+      this.alarms,
+    );
+  }
+
+  update(model: LaneModel, alarms: readonly KioskAlarm[], feverC: number): void {
+    this.titles.transits.textContent = t('recent.title');
+    this.titles.alarms.textContent = t('alarms.log');
+    mount(
+      this.transits,
+      model.recent.length === 0
+        ? h('li', { class: 'empty' }, t('recent.none'))
+        : model.recent.map((r) =>
+            h(
+              'li',
+              { class: `recent outcome-${r.outcome ?? 'none'}` },
+              h('span', { class: 'recent-time' }, clockTime(r.at)),
+              h('span', { class: 'recent-plate' }, r.plate ?? '—'),
+              h('span', { class: 'recent-outcome' }, r.outcome ? tEnum('outcome', r.outcome) : '…'),
+              h('span', { class: 'recent-bay' }, r.bay ?? ''),
+              h(
+                'span',
+                {
+                  class: `recent-temp${r.temperatureC !== undefined && r.temperatureC >= feverC ? ' fever' : ''}`,
+                },
+                r.temperatureC === undefined ? '' : celsius(r.temperatureC),
+              ),
+              h(
+                'span',
+                { class: 'recent-by' },
+                r.by === 'staff' ? t('recent.byStaff', { id: r.staffId ?? '?' }) : '',
+              ),
+            ),
+          ),
+    );
+    const a = model.lastAction;
+    this.titles.action.textContent = a
+      ? t(a.ok ? 'action.lastOk' : 'action.lastRefused', {
+          time: clockTime(a.at),
+          id: a.staffId,
+          action: tEnum('action', a.action),
+          detail: a.detail,
+        })
+      : '';
+    mount(
+      this.alarms,
+      alarms
+        .slice(0, 5)
+        .map((x) =>
+          h(
+            'li',
+            { class: x.ackedBy ? 'acked' : 'open' },
+            `${clockTime(x.at)} ${tEnum('alarm', x.kind)}`,
+            x.ackedBy
+              ? ` — ${t('alarms.ackedBy', { id: x.ackedBy, time: clockTime(x.ackedAt ?? x.at) })}`
+              : '',
+          ),
+        ),
+    );
+  }
+}

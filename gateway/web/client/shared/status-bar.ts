@@ -1,0 +1,150 @@
+import type { GatewayState, StorageStatus, UplinkStatus } from '../../../mqtt/payloads.ts';
+import type { LinkStatus } from './connection.ts';
+import { h, setText, setVariant } from './dom.ts';
+import { currentLang, onLanguageChange, setLanguage, t } from './i18n.ts';
+
+/**
+ * The bar at the top of both pages: what the page is, whether its data is live or stale (and
+ * since when), the gateway, the uplink to the central office and the disk, the clock, the
+ * language switch and who is signed in. A stale link also shows a banner across the page and
+ * puts `is-stale` on the body.
+ */
+export interface StatusBarOptions {
+  title: () => string;
+  onSignOut: () => void;
+}
+
+export class StatusBar {
+  readonly el: HTMLElement;
+  private readonly titleEl = h('div', { class: 'bar-title' });
+  private readonly linkEl = h('span', { class: 'pill', dataset: { testid: 'link' } });
+  private readonly gatewayEl = h('span', { class: 'pill', dataset: { testid: 'gateway' } });
+  private readonly uplinkEl = h('span', { class: 'pill', dataset: { testid: 'uplink' } });
+  private readonly storageEl = h('span', { class: 'pill', dataset: { testid: 'storage' } });
+  private readonly clockEl = h('span', { class: 'bar-clock' });
+  private readonly userEl = h('span', { class: 'bar-user' });
+  private readonly langBtn = h('button', {
+    type: 'button',
+    class: 'btn btn-small',
+    dataset: { testid: 'lang' },
+  });
+  private readonly signOutBtn = h('button', {
+    type: 'button',
+    class: 'btn btn-small',
+    dataset: { testid: 'sign-out' },
+  });
+  readonly staleBanner = h('div', { class: 'stale-banner', role: 'status', hidden: true });
+
+  private link: LinkStatus | undefined;
+  private gateway: GatewayState | undefined;
+  private uplink: UplinkStatus | undefined;
+  private storage: StorageStatus | undefined;
+  private uplinkDenied = false;
+  private user: string | undefined;
+
+  constructor(private readonly o: StatusBarOptions) {
+    this.langBtn.addEventListener('click', () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'));
+    this.signOutBtn.addEventListener('click', () => o.onSignOut());
+    this.el = h(
+      'header',
+      { class: 'status-bar' },
+      this.titleEl,
+      h('div', { class: 'bar-pills' }, this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl),
+      h('div', { class: 'bar-right' }, this.clockEl, this.userEl, this.signOutBtn, this.langBtn),
+    );
+    onLanguageChange(() => this.render());
+    setInterval(() => this.render(), 1_000);
+    this.render();
+  }
+
+  setLink(s: LinkStatus, uplinkFilter?: string): void {
+    this.link = s;
+    if (uplinkFilter) this.uplinkDenied = s.denied.has(uplinkFilter);
+    this.render();
+  }
+  setGateway(s: GatewayState): void {
+    this.gateway = s;
+    this.render();
+  }
+  setUplink(s: UplinkStatus): void {
+    this.uplink = s;
+    this.render();
+  }
+  setStorage(s: StorageStatus): void {
+    this.storage = s;
+    this.render();
+  }
+  setUser(staffId: string | undefined): void {
+    this.user = staffId;
+    this.render();
+  }
+
+  /** Data on the page is not live: the link is down or the gateway is gone. */
+  get stale(): boolean {
+    return (this.link !== undefined && this.link.state !== 'live') || this.gateway?.state === 'offline';
+  }
+
+  private render(): void {
+    setText(this.titleEl, this.o.title());
+    setText(this.langBtn, currentLang() === 'zh' ? 'English' : '中文');
+    setText(this.signOutBtn, t('bar.signOut'));
+    this.signOutBtn.hidden = this.user === undefined;
+    setText(this.userEl, this.user ? t('bar.user', { id: this.user }) : '');
+    const now = new Date();
+    setText(
+      this.clockEl,
+      `${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}`,
+    );
+
+    const link = this.link;
+    const ago = link ? Math.max(0, Math.round((Date.now() - link.since) / 1000)) : 0;
+    if (!link) pill(this.linkEl, 'off', t('link.off'));
+    else if (link.state === 'live') pill(this.linkEl, 'ok', t('link.live'));
+    else if (link.state === 'refused') pill(this.linkEl, 'bad', t('link.refused'));
+    else if (link.state === 'connecting') pill(this.linkEl, 'warn', t('link.connecting'));
+    else pill(this.linkEl, 'bad', t('link.stale', { s: ago }));
+
+    const g = this.gateway;
+    if (!g) pill(this.gatewayEl, 'off', t('gateway.unknown'));
+    else if (g.state === 'online') pill(this.gatewayEl, 'ok', t('gateway.online'));
+    else pill(this.gatewayEl, 'bad', t(g.reason === 'lost' ? 'gateway.lost' : 'gateway.offline'));
+
+    const u = this.uplink;
+    if (this.uplinkDenied) pill(this.uplinkEl, 'off', t('uplink.denied'));
+    else if (!u) pill(this.uplinkEl, 'off', t('uplink.unknown'));
+    else if (u.connected) pill(this.uplinkEl, 'ok', t('uplink.up', { n: u.backlog.count }));
+    else pill(this.uplinkEl, 'warn', t('uplink.down', { n: u.backlog.count }));
+
+    const s = this.storage;
+    this.storageEl.hidden = !s || s.level === 'ok';
+    if (s && s.level !== 'ok') {
+      pill(
+        this.storageEl,
+        s.level === 'warning' ? 'warn' : 'bad',
+        t('storage.level', {
+          level: t(`storage.${s.level}`),
+          pct: Math.round(s.ratio * 100),
+        }),
+      );
+    }
+
+    const stale = this.stale && link !== undefined;
+    document.body.classList.toggle('is-stale', stale);
+    this.staleBanner.hidden = !stale;
+    if (stale) {
+      setText(
+        this.staleBanner,
+        g?.state === 'offline' && link?.state === 'live'
+          ? t('stale.gateway')
+          : link?.state === 'refused'
+            ? t('stale.refused')
+            : t('stale.link', { s: ago }),
+      );
+    }
+  }
+}
+
+function pill(el: HTMLElement, level: 'ok' | 'warn' | 'bad' | 'off', text: string): void {
+  setVariant(el, 'pill', level);
+  setText(el, text);
+}

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../gateway/config/load.ts';
+import { AlarmList, UplinkWatch } from '../../gateway/web/client/kiosk/alarms.ts';
+import { LaneModel } from '../../gateway/web/client/kiosk/lane-model.ts';
+import { EN } from '../../gateway/web/client/shared/strings-en.ts';
+import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
+import { bayAt, cellRect, layoutMap } from '../../gateway/web/client/yard/map-layout.ts';
+import { YardModel } from '../../gateway/web/client/yard/yard-model.ts';
+import { siteInfo } from '../../gateway/web/site-info.ts';
+import type { BayView } from '../../gateway/yard/payloads.ts';
+
+/** The pages' logic that needs no browser: words, map geometry, the kiosk's and the map's models. */
+const config = parseConfig(parseYaml(readFileSync('config/demo.yaml', 'utf8')));
+const info = siteInfo(config, { wsPort: 9001, signIn: true });
+const TRANSIT = '01a20000-0000-7000-8000-000000000001';
+
+describe('words', () => {
+  it('has every key in both languages, none empty, with the same placeholders', () => {
+    expect(Object.keys(EN).sort()).toEqual(Object.keys(ZH).sort());
+    const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [key, zh] of Object.entries(ZH)) {
+      const en = EN[key as keyof typeof ZH];
+      expect(zh.trim(), key).not.toBe('');
+      expect(en.trim(), key).not.toBe('');
+      expect(params(en), key).toEqual(params(zh));
+    }
+  });
+});
+
+describe('yard map layout', () => {
+  const zones = info.zones;
+  for (const [w, h] of [
+    [1480, 1010],
+    [1024, 560],
+  ] as const) {
+    it(`puts all 1,200 bays on a ${w}×${h} map, each in its own cell, inside the map`, () => {
+      const layout = layoutMap(zones, w, h);
+      const cells = layout.zones.flatMap((b) => b.bays.map((bay, i) => ({ bay, r: cellRect(layout, b, i) })));
+      expect(cells).toHaveLength(1200);
+      for (const { bay, r } of cells) {
+        expect(r.x).toBeGreaterThanOrEqual(0);
+        expect(r.y).toBeGreaterThanOrEqual(0);
+        expect(r.x + r.w).toBeLessThanOrEqual(w);
+        expect(r.y + r.h).toBeLessThanOrEqual(h);
+        // A tap in the cell finds its bay.
+        expect(bayAt(layout, r.x + r.w / 2, r.y + r.h / 2)).toBe(bay);
+      }
+      expect(new Set(cells.map(({ r }) => `${r.x},${r.y}`)).size).toBe(1200);
+      expect(layout.strip.zones.map((z) => z.kind)).toEqual(['work', 'living']);
+    });
+  }
+  it('uses cells big enough to read and to touch on a full-HD screen', () => {
+    expect(layoutMap(zones, 1480, 1010).cell).toBeGreaterThanOrEqual(26);
+  });
+});
+
+describe('kiosk lane model', () => {
+  it('completes the lane state with the decision record: the plate of a hand registration, who decided', () => {
+    const m = new LaneModel();
+    m.applyState({
+      lane: 'east-1',
+      mode: 'auto',
+      barrier: 'closed',
+      devices: { scanner: 'online' },
+      transit: {
+        transitId: TRANSIT,
+        startedAt: 1,
+        tailgate: false,
+        manual: true,
+        decision: {
+          outcome: 'PASS',
+          reasons: [{ code: 'staff-override', outcome: 'PASS', detail: 'checked' }],
+        },
+      },
+      at: 2,
+    });
+    expect(m.current()?.plate).toBeUndefined();
+    m.applyDecision(
+      {
+        lane: 'east-1',
+        transitId: TRANSIT,
+        outcome: 'PASS',
+        reasons: [{ code: 'staff-override', outcome: 'PASS', detail: 'checked' }],
+        by: 'staff',
+        staffId: '200101',
+        manual: { plate: '冀A12345', name: 'x', idNumber: '1234' },
+      },
+      3,
+    );
+    expect(m.current()).toMatchObject({
+      plate: '冀A12345',
+      decision: { outcome: 'PASS', by: 'staff', staffId: '200101' },
+    });
+    m.applyTransitEnd({ transitId: TRANSIT, end: 'cleared' }, 4);
+    expect(m.recent).toEqual([
+      expect.objectContaining({ plate: '冀A12345', outcome: 'PASS', end: 'cleared', by: 'staff' }),
+    ]);
+    expect(m.deviceState('scanner')).toBe('online');
+  });
+});
+
+describe('kiosk alarms', () => {
+  it('keeps an alarm until it is acknowledged, once per record, and says who acknowledged it', () => {
+    const alarms = new AlarmList();
+    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', at: 1 });
+    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', at: 1 });
+    alarms.raise({ id: 'r2', kind: 'isolate', message: 'I-0001', at: 2 });
+    expect(alarms.open().map((a) => a.id)).toEqual(['r2', 'r1']);
+    expect(alarms.ack('200301')).toBe(2);
+    expect(alarms.open()).toEqual([]);
+    expect(alarms.all().map((a) => a.ackedBy)).toEqual(['200301', '200301']);
+  });
+
+  it('raises one uplink alarm per outage that lasts long enough', () => {
+    const raised: number[] = [];
+    const w = new UplinkWatch(300_000, (since) => raised.push(since));
+    w.update(false, 1_000, 100_000);
+    w.update(false, 1_000, 301_000);
+    w.update(false, 1_000, 400_000);
+    expect(raised).toEqual([1_000]);
+    w.update(true, 500_000, 500_000);
+    w.update(false, 600_000, 1_000_000);
+    expect(raised).toEqual([1_000, 600_000]);
+  });
+});
+
+describe('yard map model', () => {
+  const view = (bay: string, state: BayView['state'], extra: Partial<BayView> = {}): BayView => ({
+    bay,
+    zone: bay.startsWith('P') ? 'parking' : 'isolation',
+    zoneKind: bay.startsWith('P') ? 'parking' : 'isolation',
+    state,
+    since: 0,
+    sensor: { state: 'none' },
+    ...extra,
+  });
+
+  it('counts bays per zone and state as they change; unknown until each bay is heard of', () => {
+    const m = new YardModel(info);
+    expect(m.total.unknown).toBe(1200);
+    m.apply(view('P-0001', 'free'));
+    m.apply(view('P-0001', 'reserved'));
+    m.apply(view('I-0001', 'isolation'));
+    expect(m.counts.get('parking')).toMatchObject({ unknown: 899, reserved: 1, free: 0 });
+    expect(m.counts.get('isolation')).toMatchObject({ unknown: 99, isolation: 1 });
+    expect(m.total).toMatchObject({ unknown: 1198, reserved: 1, isolation: 1 });
+    expect(m.apply(view('X-0001', 'free'))).toBe(false);
+  });
+
+  it('lists results due soonest first, overdue ones flagged; finds plates however they are typed', () => {
+    const m = new YardModel(info);
+    const truck = (plate: string, dueAt: number, overdue = false) => ({
+      visitId: plate,
+      plate,
+      intent: 'yard' as const,
+      reservedAt: 0,
+      arrivedAt: 0,
+      isolated: false,
+      samples: [{ id: `s-${plate}`, kind: 'antigen' as const, at: 0, dueAt, overdue }],
+    });
+    m.apply(view('P-0001', 'sampled', { truck: truck('晋A11111', 5_000) }));
+    m.apply(view('P-0002', 'overdue', { truck: truck('晋A22222', 1_000, true) }));
+    m.apply(view('P-0003', 'sampled', { truck: truck('冀B33333', 3_000) }));
+    expect(m.due(4_000).map((d) => [d.bay, d.overdue])).toEqual([
+      ['P-0002', true],
+      ['P-0003', true],
+      ['P-0001', false],
+    ]);
+    expect(m.search('晋a 222')).toEqual(['P-0002']);
+    m.filters = { states: new Set(['sampled']), zone: undefined, plate: '' };
+    expect(['P-0001', 'P-0002', 'P-0003'].map((b) => m.matches(b))).toEqual([true, false, true]);
+  });
+});
