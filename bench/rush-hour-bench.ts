@@ -1,0 +1,187 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { prepareBenchSite } from './support/bench-site.ts';
+import { type BenchChild, spawnBenchChild } from './support/child.ts';
+import type { LatencySample } from './support/latency-probe.ts';
+import { rssMb } from './support/proc.ts';
+import { type Samples, scrape, sumOf } from './support/prom.ts';
+import { rushHourScenario } from './support/rush-scenario.ts';
+import { max, median, percentile } from './support/stats.ts';
+import { unitNodeFlags } from './support/unit-flags.ts';
+
+/**
+ * The full demo site under rush-hour traffic, each part in its own process as on a box: the
+ * gateway (embedded broker, store, lanes, yard, ops), the simulated devices and their traffic
+ * over PTYs and the remote GPIO protocol, and in phase B the extra MQTT load of issue 9.
+ *
+ *   warm-up → phase A: rush hour (memory at steady state, latency without extra load)
+ *           → phase B: rush hour + 50 clients subscribed to `#` + one publishing as fast as it can
+ *
+ * Measured from outside the gateway: its RSS from /proc every second, its /metrics every 5 s
+ * (event-loop lag, decisions, bay sweeps), and the scan-to-barrier latency on the simulator's
+ * side of the wires (support/latency-probe.ts), beside the 300-byte code's wire time.
+ */
+export interface RushHourSeries {
+  /** [seconds since the start of phase A, RSS MB]; negative during the warm-up. */
+  rss: [number, number][];
+  /** Seconds (from the start of phase A) at which phase B began. */
+  phaseBAt: number;
+  latencyA: number[];
+  latencyB: number[];
+}
+
+export interface RushHourResult {
+  figures: Record<string, number>;
+  conditions: Record<string, string>;
+  series: RushHourSeries;
+  /** The bench site's directory (its store is reused for the cold start on an existing store). */
+  dir: string;
+}
+
+/** The 300-byte pass code at 9600 baud 8N1: 300 × 10 bits. */
+export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
+
+const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+export async function rushHourBench(): Promise<RushHourResult> {
+  const warmupS = seconds('BENCH_RUSH_WARMUP_S', 15);
+  const phaseAS = seconds('BENCH_RUSH_A_S', 60);
+  const phaseBS = seconds('BENCH_RUSH_B_S', 90);
+  const rush = rushHourScenario();
+  const site = await prepareBenchSite(undefined, rush.timeScale);
+  const scenarioFile = join(site.dir, 'scenario.json');
+  writeFileSync(scenarioFile, JSON.stringify(rush.raw));
+  const epoch = String(Date.now());
+  const scale = String(rush.timeScale);
+  const children: BenchChild[] = [];
+  const spawn = (file: string, args: string[], nodeArgs: string[] = []) => {
+    const c = spawnBenchChild(file, args, { nodeArgs });
+    children.push(c);
+    return c;
+  };
+  const rss: [number, number][] = [];
+  const scrapes: { t: number; phase: string; m: Samples }[] = [];
+  let phaseStart = 0;
+  let phase = 'warm-up';
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const sim = spawn('bench/children/site-process.ts', [
+      site.configFile,
+      scenarioFile,
+      site.brokerUrl,
+      epoch,
+      scale,
+    ]);
+    await sim.next('ready', 60_000);
+    const gw = spawn('bench/children/gateway-process.ts', [site.configFile, epoch, scale], unitNodeFlags());
+    await gw.next('ready', 60_000);
+    sim.send({ type: 'traffic' });
+    await sim.next('traffic-started', 30_000);
+
+    const t0 = performance.now() + warmupS * 1000;
+    let ticks = 0;
+    sampler = setInterval(() => {
+      const t = (performance.now() - t0) / 1000;
+      const mb = rssMb(gw.pid);
+      if (mb !== undefined) rss.push([Math.round(t * 10) / 10, Math.round(mb * 10) / 10]);
+      if (ticks++ % 5 === 0) void scrape(site.opsUrl).then((m) => m && scrapes.push({ t, phase, m }));
+    }, 1000);
+    const enter = (name: string) => {
+      phase = name;
+      phaseStart = performance.now();
+      sim.send({ type: 'phase', name });
+    };
+    await sleep(warmupS * 1000);
+    enter('A');
+    await sleep(phaseAS * 1000);
+
+    const subs = spawn('bench/children/mqtt-load.ts', ['subs', site.brokerUrl, '50']);
+    const pub = spawn('bench/children/mqtt-load.ts', ['pub', site.brokerUrl, '200']);
+    await subs.next('ready', 60_000);
+    await pub.next('ready', 60_000);
+    enter('B');
+    const phaseBAt = (phaseStart - t0) / 1000;
+    pub.send({ type: 'go' });
+    await sleep(phaseBS * 1000);
+    pub.send({ type: 'stop' });
+    subs.send({ type: 'stop' });
+    const flood = await pub.next('done', 30_000);
+    const fanout = await subs.next('done', 30_000);
+    sim.send({ type: 'report' });
+    const report = await sim.next('report', 30_000);
+    clearInterval(sampler);
+    sampler = undefined;
+    const final = await scrape(site.opsUrl);
+
+    const samples = report.samples as LatencySample[];
+    const latencyA = samples.filter((s) => s.phase === 'A').map((s) => s.ms);
+    const latencyB = samples.filter((s) => s.phase === 'B').map((s) => s.ms);
+    const rssA = rss.filter(([t]) => t >= 0 && t < phaseBAt).map(([, mb]) => mb);
+    const rssB = rss.filter(([t]) => t >= phaseBAt).map(([, mb]) => mb);
+    const lag = (p: string) =>
+      max(
+        scrapes
+          .filter((s) => s.phase === p)
+          .map((s) => (s.m.get('gatepost_event_loop_lag_seconds{stat="p99"}') ?? 0) * 1000),
+      );
+    const decisions = final ? sumOf(final, 'gatepost_decisions_total') : Number.NaN;
+    const sweeps = final
+      ? [...final].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')).map(([, v]) => v)
+      : [];
+    const r1 = (n: number) => Math.round(n * 10) / 10;
+    const p99B = percentile(latencyB, 99);
+    const figures: Record<string, number> = {
+      scan_to_barrier_p50_ms: r1(percentile(latencyB, 50)),
+      scan_to_barrier_p99_ms: r1(p99B),
+      scan_to_barrier_max_ms: r1(max(latencyB)),
+      scan_to_barrier_samples: latencyB.length,
+      scan_wire_ms: r1(SCAN_WIRE_MS),
+      scan_to_barrier_p99_vs_wire_ratio: Math.round((p99B / SCAN_WIRE_MS) * 1000) / 1000,
+      scan_to_barrier_p50_ms_no_extra_load: r1(percentile(latencyA, 50)),
+      scan_to_barrier_p99_ms_no_extra_load: r1(percentile(latencyA, 99)),
+      scan_to_barrier_samples_no_extra_load: latencyA.length,
+      rss_mb_rush_hour: r1(max(rssA)),
+      rss_mb_rush_hour_median: r1(median(rssA)),
+      rss_mb_rush_hour_extra_load: r1(max(rssB)),
+      event_loop_lag_p99_ms_rush_hour: r1(lag('A')),
+      event_loop_lag_p99_ms_extra_load: r1(lag('B')),
+      rush_hour_decisions: decisions,
+      rush_hour_decisions_per_min: r1(decisions / ((warmupS + phaseAS + phaseBS) / 60)),
+      bay_sweep_s_rush_hour: Math.round(max(sweeps) * 1000) / 1000,
+      flood_msgs_per_s: Math.round(Number(flood.perSecond)),
+      fanout_msgs_per_s: Math.round(Number(fanout.perSecond)),
+      fanout_clients_connected_at_end: Number(fanout.connected),
+    };
+    for (const [k, v] of Object.entries(figures)) if (!Number.isFinite(v)) delete figures[k];
+    const traffic = report.traffic as Record<string, unknown>;
+    return {
+      figures,
+      conditions: {
+        scenario: `${rush.source}; time scale ${rush.timeScale} (device and traffic time; wire timing real)`,
+        phases: `warm-up ${warmupS} s, A ${phaseAS} s (rush hour), B ${phaseBS} s (rush hour + 50 subscribers to # + 1 QoS 0 flood publisher of 200-byte messages, each set in its own process)`,
+        latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line at the simulated barrier; only decisions the scan completed (measurement record seen first); ${report.excluded} opens excluded`,
+        traffic: JSON.stringify(traffic),
+      },
+      series: { rss, phaseBAt, latencyA, latencyB },
+      dir: site.dir,
+    };
+  } finally {
+    if (sampler) clearInterval(sampler);
+    for (const c of children.reverse()) {
+      c.send({ type: 'stop' });
+      await c.stop(20_000);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export default rushHourBench;
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const r = await rushHourBench();
+  process.stdout.write(`${JSON.stringify({ figures: r.figures, conditions: r.conditions }, null, 2)}\n`);
+  process.exit(0);
+}

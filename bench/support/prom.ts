@@ -1,0 +1,34 @@
+/** Samples of a Prometheus text exposition: `name{a="1",b="2"}` (labels sorted) → value. */
+export type Samples = Map<string, number>;
+
+export function parsePrometheus(text: string): Samples {
+  const out: Samples = new Map();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = (m[2] ?? '').slice(1, -1).split(',').filter(Boolean).sort().join(',');
+    out.set(labels ? `${m[1]}{${labels}}` : (m[1] ?? ''), Number(m[3]));
+  }
+  return out;
+}
+
+/** The sum of every series of a metric whose labels include `match`. */
+export function sumOf(samples: Samples, name: string, match: Record<string, string> = {}): number {
+  let sum = 0;
+  const want = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+  for (const [key, value] of samples) {
+    if (key !== name && !key.startsWith(`${name}{`)) continue;
+    if (want.every((w) => key.includes(w))) sum += value;
+  }
+  return sum;
+}
+
+export async function scrape(opsUrl: string): Promise<Samples | undefined> {
+  try {
+    const res = await fetch(`${opsUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? parsePrometheus(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
