@@ -1,8 +1,8 @@
+import { Backoff } from '../../core/backoff.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
-import { Backoff } from '../../core/backoff.ts';
 import type { SerialLink, SerialOpener } from './link.ts';
 import type { SerialPortSettings } from './port-settings.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Backoff, backoffDelay } from '../../../core/backoff.ts';
 import { ManualClock, systemClock } from '../../../core/clock.ts';
 import { ErrorCode, isGatepostError } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
-import { Backoff, backoffDelay } from '../../../core/backoff.ts';
 import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 import type { SerialLink } from '../../../devices/serial/link.ts';
 import { SerialPortSettingsSchema } from '../../../devices/serial/port-settings.ts';
