@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,16 +8,35 @@ import { ROOT } from './support/child.ts';
 import { parsePrometheus, sumOf } from './support/prom.ts';
 import { startSoakSite } from './support/soak-site.ts';
 import { max, median } from './support/stats.ts';
+import { unitNodeFlags } from './support/unit-flags.ts';
 
 /**
- * `npm run soak` (separate from the bench): the gateway and the simulated demo site in this
- * process, with the normal-day traffic, on a clock running a simulated week in a few real
- * minutes. Every few seconds (after a forced GC when run with --expose-gc, as `npm run soak`
- * does): RSS, heap, event-loop lag and the error counters of /metrics. Writes docs/soak.json
- * (the benchmark report takes soak_rss_growth_pct from it) and docs/charts/soak.svg.
+ * `npm run soak` (separate from the bench): the gateway and the simulated demo site in one
+ * process (this script starts itself again with the systemd unit's node flags and
+ * --expose-gc), with the normal-day traffic, on a clock running a simulated week in a few real
+ * minutes. Every few seconds, after a forced GC: RSS, heap, event-loop lag and the error
+ * counters of /metrics. Writes docs/soak.json (the benchmark report takes soak_rss_growth_pct
+ * from it) and docs/charts/soak.svg.
  *
  *   npm run soak [-- --days 7 --minutes 6 --every 5]
  */
+// Run as the box runs the gateway: with the systemd unit's node flags (and --expose-gc).
+if (!process.env.GATEPOST_SOAK_CHILD) {
+  const args = [
+    ...unitNodeFlags(),
+    '--expose-gc',
+    '--import',
+    'tsx',
+    import.meta.filename,
+    ...process.argv.slice(2),
+  ];
+  const child = spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    env: { ...process.env, GATEPOST_SOAK_CHILD: '1' },
+  });
+  process.exit(child.status ?? 1);
+}
+
 const { values } = parseArgs({
   options: {
     days: { type: 'string', default: '7' },
@@ -94,7 +114,7 @@ const pct = (a: number, b: number) => Math.round(((b - a) / a) * 1000) / 10;
 const result: SoakResult = {
   finishedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   conditions: [
-    `${last?.day ?? 0} simulated days in ${Math.round((last?.t ?? 0) / 6) / 10} real minutes (clock × ${scale}), gateway and simulated demo site in one process`,
+    `${last?.day ?? 0} simulated days in ${Math.round((last?.t ?? 0) / 6) / 10} real minutes (clock × ${scale}), gateway and simulated demo site in one process (node ${process.execArgv.filter((a) => a.startsWith('--') && a !== '--import').join(' ')})`,
     `growth: median RSS of the first tenth of the samples after a warm-up of ${warmUp * 100} % of the run against the last tenth${gc ? ', each after a forced GC' : ''}`,
     `adapted to the time scale: ${soak.adaptations.join('; ')}`,
     `traffic: ${stats.arrivals} arrivals (${stats.turnedAway} turned away at full queues), ${stats.through} trucks through, ${stats.parked} parked in the yard, ${stats.leftYard} left it; decisions ${outcomes}; lanes not in auto mode at the end: ${manual.join(', ') || 'none'}`,

@@ -51,6 +51,12 @@ tellParent({
   opsUrl: gateway.ops.server?.url,
   brokerUrl: gateway.brokerUrl,
 });
+// `memory`: the process's memory now, after a full GC when node runs with --expose-gc.
+process.on('message', (m: { type?: string }) => {
+  if (m?.type !== 'memory') return;
+  (globalThis as { gc?: () => void }).gc?.();
+  tellParent({ type: 'memory', ...process.memoryUsage() });
+});
 await untilParentSays('stop');
 await gateway.stop();
 for (const chip of chips.values()) await chip.close();

@@ -38,6 +38,11 @@ export const HEADLINE: readonly Headline[] = [
     target: { max: 10 },
   },
   {
+    name: 'scan_to_barrier_p99_ms_no_extra_load',
+    label: 'Scan to barrier command, p99, rush hour without the extra MQTT load',
+    unit: 'ms',
+  },
+  {
     name: 'broker_msgs_per_s',
     label: 'Embedded broker (Aedes), QoS 0, 200 B',
     unit: 'msgs/s',

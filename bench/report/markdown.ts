@@ -59,7 +59,7 @@ export function renderMarkdown(
     const r = h.ratio ? all[h.ratio.name] : undefined;
     const beside = h.ratio && r !== undefined ? `${formatFigure(r)}× ${h.ratio.of}` : '';
     const verdict = targetVerdict(h.target, v);
-    const target = h.target ? `${targetText(h.target)}${verdict ? ` (${verdict})` : ''}` : '';
+    const target = h.target ? `${targetText(h.target)} ${h.unit}${verdict ? ` (${verdict})` : ''}` : '';
     out.push(
       `| ${h.label} | \`${h.name}\` | ${v === undefined ? '**missing**' : `${formatFigure(v)} ${h.unit}`} | ${beside} | ${target} |`,
     );

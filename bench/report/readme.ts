@@ -20,7 +20,7 @@ export function readmeBlock(
       h.ratio && figures[h.ratio.name] !== undefined
         ? `${formatFigure(figures[h.ratio.name] ?? 0)}× ${h.ratio.of}`
         : '';
-    return `| ${h.label} | \`${h.name}\` | ${value} | ${[ratio, targetText(h.target) && `target ${targetText(h.target)}`].filter(Boolean).join('; ')} |`;
+    return `| ${h.label} | \`${h.name}\` | ${value} | ${[ratio, targetText(h.target) && `target ${targetText(h.target)} ${h.unit}`].filter(Boolean).join('; ')} |`;
   });
   return [
     README_START,

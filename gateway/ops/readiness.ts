@@ -23,7 +23,7 @@ export interface ReadinessReport {
  * latches: a scanner unplugged later makes its device unhealthy (see `/metrics`), not the
  * gateway unready, so an orchestrator does not restart a working checkpoint for one cable.
  *
- * Devices are polled (every `pollMs` for 30 s, then 50 times less often, until all were seen)
+ * Devices are polled (every `pollMs` for 30 s after start, then every 500 ms, until all were seen)
  * through the `devices` sources the gateway adds as it starts its parts.
  */
 export class Readiness {
@@ -49,16 +49,7 @@ export class Readiness {
   addDevices(source: () => DeviceHealthEntry[]): void {
     this.sources.push(source);
     this.evaluate();
-    if (!this.timer && this.readyAt === undefined) {
-      // Often while starting (the cold-start figure depends on it), then seldom: a device that
-      // is not there at all may stay missing for days.
-      let polls = 0;
-      const slowAfter = Math.ceil(30_000 / this.pollMs);
-      this.timer = setInterval(() => {
-        if (++polls % (polls > slowAfter ? 50 : 1) === 0) this.evaluate();
-      }, this.pollMs);
-      this.timer.unref();
-    }
+    if (!this.timer && this.readyAt === undefined) this.poll(false);
   }
 
   /** Every part with devices has been added: from now on, no pending device means `devices`. */
@@ -97,6 +88,20 @@ export class Readiness {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.waiters.clear();
+  }
+
+  /** Often while starting (the cold-start figure depends on it), then seldom after 30 s: a
+   * device that is not there at all may stay missing for days. */
+  private poll(slow: boolean): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(
+      () => {
+        this.evaluate();
+        if (!slow && this.timer && performance.now() - this.startedAt > 30_000) this.poll(true);
+      },
+      slow ? 500 : this.pollMs,
+    );
+    this.timer.unref();
   }
 
   private pending(): string[] {
