@@ -201,6 +201,11 @@ describe('Uplink', () => {
     expect(g.published.some((p) => !p.connected && p.backlog.count === 300)).toBe(true);
     await b.restart();
     await until(() => central.arrivals.length >= 400 && u.status().backlog.count === 0);
+    // PUBACKed by the central broker is not yet delivered to its subscriber: wait for the
+    // collector to see every id (or the timeout), then check.
+    await until(() => checkDelivery(allRecords(g.db), central.arrivals).missing.length === 0).catch(
+      () => undefined,
+    );
     expect(checkDelivery(allRecords(g.db), central.arrivals)).toMatchObject({
       missing: [],
       outOfOrder: 0,
