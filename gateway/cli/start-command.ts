@@ -1,6 +1,8 @@
 import { ScaledClock } from '../../core/clock.ts';
 import { isGatepostError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
+import type { GpioChip } from '../../devices/gpio/gpio.ts';
+import { createOnoffChip } from '../../devices/gpio/onoff-chip.ts';
 import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { startGateway } from '../app.ts';
@@ -38,7 +40,15 @@ export async function startCommand(argv: string[], _out: NodeJS.WritableStream, 
   }
 }
 
-function gpioFor(chip: string) {
+const realChips = new Map<string, GpioChip>();
+
+/** Virtual chips for the simulator; anything else is a real chip driven with onoff (sysfs). */
+function gpioFor(chip: string): GpioChip {
   if (chip === 'virtual' || chip.startsWith('virtual-')) return virtualGpioChip(chip);
-  throw new Error(`GPIO chip ${chip}: only virtual chips are wired yet`);
+  let real = realChips.get(chip);
+  if (!real) {
+    real = createOnoffChip(chip);
+    realChips.set(chip, real);
+  }
+  return real;
 }
