@@ -45,20 +45,26 @@ function nextMessage(client: MqttClient, filter: string): Promise<{ topic: strin
   });
 }
 
+/** The gateway in-process on the test config, one simulated scanner plugged in, and a client. */
+async function startWithScanner(scannerPath: string) {
+  const config = testConfig();
+  const hub = new InProcessSerialHub();
+  const device = hub.plug(scannerPath);
+  const gateway = await startGateway({
+    config,
+    clock: new ScaledClock(1),
+    log: silentLogger(),
+    serial: hub,
+    gpio: virtualGpioChip,
+  });
+  const client = await mqtt.connectAsync(gateway.brokerUrl);
+  running.push({ gateway, client });
+  return { config, device, client };
+}
+
 describe('thin slice: a scanned code becomes a stored record and an MQTT event', () => {
   it('scanner bytes → driver → SQLite → local broker', async () => {
-    const config = testConfig();
-    const hub = new InProcessSerialHub();
-    const device = hub.plug('var/dev/east-1-scanner');
-    const gateway = await startGateway({
-      config,
-      clock: new ScaledClock(1),
-      log: silentLogger(),
-      serial: hub,
-      gpio: virtualGpioChip,
-    });
-    const client = await mqtt.connectAsync(gateway.brokerUrl);
-    running.push({ gateway, client });
+    const { config, device, client } = await startWithScanner('var/dev/east-1-scanner');
     await client.subscribeAsync('gatepost/demo/#', { qos: 1 });
 
     const state = await nextMessage(client, 'gatepost/demo/gateway/state');
@@ -89,18 +95,7 @@ describe('thin slice: a scanned code becomes a stored record and an MQTT event',
   });
 
   it('bad input from the scanner is recorded as a device error and the lane keeps reading', async () => {
-    const config = testConfig();
-    const hub = new InProcessSerialHub();
-    const device = hub.plug('var/dev/west-1-scanner');
-    const gateway = await startGateway({
-      config,
-      clock: new ScaledClock(1),
-      log: silentLogger(),
-      serial: hub,
-      gpio: virtualGpioChip,
-    });
-    const client = await mqtt.connectAsync(gateway.brokerUrl);
-    running.push({ gateway, client });
+    const { client, device } = await startWithScanner('var/dev/west-1-scanner');
     await client.subscribeAsync('gatepost/demo/lane/west-1/#', { qos: 1 });
     await new Promise((r) => setTimeout(r, 200));
 
