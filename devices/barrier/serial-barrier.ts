@@ -24,14 +24,20 @@ interface Outstanding {
   command: Command;
   timer: TimerHandle | undefined;
   resolve: (reply: Reply) => void;
+  answered: boolean;
 }
 
 /**
  * The serial boom barrier (datasheet section 4). The same safety machine as the GPIO barrier
  * runs here: "energise open" becomes `OPEN`, "energise close" becomes `CLOSE`, and the `ST`
- * lines stand in for the limit switches and the loop. One command is outstanding at a time;
+ * lines stand in for the limit switches and the loop.
+ *
  * `OK`/`ERR` answer OPEN and CLOSE in order, an `ST` line answers STATUS, and `ST` lines also
- * come unsolicited on every change.
+ * come unsolicited on every change: the two kinds of reply cannot be confused, so an OPEN or a
+ * CLOSE goes on the wire at once, never behind a STATUS awaiting its `ST` line (a status line
+ * is 17 bytes, 18 ms at 9600 baud, that a truck would otherwise wait). Replies to OPEN and
+ * CLOSE are matched in order; at most one STATUS is outstanding (a periodic STATUS due while
+ * one is unanswered is skipped), and any `ST` line answers it.
  */
 export function createSerialBarrierDriver(options: SerialBarrierOptions): SerialBarrier {
   return new SerialBarrier(options);
@@ -40,8 +46,10 @@ export function createSerialBarrierDriver(options: SerialBarrierOptions): Serial
 export class SerialBarrier extends BarrierBase {
   private readonly transport: SerialTransport;
   private readonly framer = new LineFramer(64);
-  private queue: Promise<unknown> = Promise.resolve();
-  private outstanding: Outstanding | undefined;
+  /** OPEN and CLOSE sent and not yet answered, oldest first. */
+  private readonly actions: Outstanding[] = [];
+  /** The STATUS sent and not yet answered. */
+  private statusAsk: Outstanding | undefined;
   private statusTimer: TimerHandle | undefined;
   private running = false;
   private offs: (() => void)[] = [];
@@ -79,7 +87,7 @@ export class SerialBarrier extends BarrierBase {
       }),
       this.transport.on('down', ({ reason }) => {
         this.framer.reset();
-        this.settle({ kind: 'port', reason });
+        this.settleAll({ kind: 'port', reason });
         this.runner.feed({ type: 'offline', reason: `port down: ${reason}` });
         this.healthCell.set('offline', `port down: ${reason}`);
       }),
@@ -132,50 +140,53 @@ export class SerialBarrier extends BarrierBase {
   }
 
   private async status(): Promise<void> {
+    if (this.statusAsk) return; // one STATUS at a time: its answer is still due
     const reply = await this.send('STATUS');
     if (reply.kind === 'timeout') {
       this.healthCell.set('offline', `no reply to STATUS in ${this.options.config.replyTimeoutMs} ms`);
     }
   }
 
-  /** Sends one command once the previous one is answered; resolves with its reply. */
-  private send(command: Command): Promise<Reply> {
-    const run = this.queue.then(() => this.transact(command));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async transact(command: Command): Promise<Reply> {
+  /** Writes a command now; resolves with its reply, a timeout, or the port's failure. */
+  private async send(command: Command): Promise<Reply> {
     if (!this.transport.isUp) return { kind: 'port', reason: 'port not open' };
+    let outstanding!: Outstanding;
     const reply = new Promise<Reply>((resolve) => {
-      this.outstanding = { command, timer: undefined, resolve };
+      outstanding = { command, timer: undefined, resolve, answered: false };
     });
-    const outstanding = this.outstanding!;
+    if (command === 'STATUS') this.statusAsk = outstanding;
+    else this.actions.push(outstanding);
     outstanding.timer = this.clock.setTimeout(() => {
       outstanding.timer = undefined;
-      if (this.outstanding !== outstanding) return;
       this.transport.countError();
       this.error(
         ErrorCode.BarrierNoReply,
         'no-reply',
         `no reply to ${command} in ${this.options.config.replyTimeoutMs} ms`,
       );
-      this.settle({ kind: 'timeout' });
+      this.settle(outstanding, { kind: 'timeout' });
     }, this.options.config.replyTimeoutMs);
     try {
       await this.transport.write(commandBytes(command));
     } catch (err) {
-      this.settle({ kind: 'port', reason: errorMessage(err) });
+      this.settle(outstanding, { kind: 'port', reason: errorMessage(err) });
     }
     return reply;
   }
 
-  private settle(reply: Reply): void {
-    const o = this.outstanding;
-    if (!o) return;
-    this.outstanding = undefined;
+  /** Answers one outstanding command (once: a late reply after its timeout finds it gone). */
+  private settle(o: Outstanding, reply: Reply): void {
+    if (o.answered) return;
+    o.answered = true;
+    if (this.statusAsk === o) this.statusAsk = undefined;
+    const i = this.actions.indexOf(o);
+    if (i >= 0) this.actions.splice(i, 1);
     this.clock.clearTimeout(o.timer);
     o.resolve(reply);
+  }
+
+  private settleAll(reply: Reply): void {
+    for (const o of [...this.actions, ...(this.statusAsk ? [this.statusAsk] : [])]) this.settle(o, reply);
   }
 
   /** The read loop's body: nothing thrown here may escape. */
@@ -199,18 +210,19 @@ export class SerialBarrier extends BarrierBase {
   }
 
   private line(line: BarrierLine): void {
-    const o = this.outstanding;
     switch (line.kind) {
       case 'ok':
-      case 'err':
-        if (o && o.command !== 'STATUS') this.settle(line);
+      case 'err': {
+        const o = this.actions[0];
+        if (o) this.settle(o, line);
         else this.log.warn({ reply: line.kind }, 'reply from the barrier with no command outstanding');
         return;
+      }
       case 'status':
         // Lines before the OK of an OPEN/CLOSE tell the state from before that command: their
         // limits would look like "the arm went the other way". Their loop and FAULT still count.
-        this.applyStatus(line, o !== undefined && o.command !== 'STATUS');
-        if (o?.command === 'STATUS') this.settle(line);
+        this.applyStatus(line, this.actions.length > 0);
+        if (this.statusAsk) this.settle(this.statusAsk, line);
         return;
       case 'unknown':
         this.transport.countError();

@@ -19,6 +19,7 @@ import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
+import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { summarizeVerdict, Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -68,6 +69,8 @@ export class LaneController {
   private readonly mode = new LaneModeKeeper();
   private readonly barrier: LaneBarrierActions;
   private readonly decider: LaneDecider;
+  /** This lane's records: the transit's facts appended without waiting, what it acts on awaited. */
+  private readonly trail: RecordTrail;
   private offs: (() => void)[] = [];
   private lastState = '';
   /** A vehicle is on the loop, as the vehicle events handled so far tell. */
@@ -76,13 +79,14 @@ export class LaneController {
   constructor(private readonly o: LaneControllerOptions) {
     this.id = o.config.id;
     this.queue = new WorkQueue(o.log);
+    this.trail = new RecordTrail((type, data) => o.record(type as LaneRecordType, data as never));
     if (o.maintenance) this.mode.set('maintenance', o.maintenance.reason);
     this.barrier = new LaneBarrierActions({
       lane: this.id,
       barrier: o.devices.barrier,
       queue: this.queue,
       mode: this.mode,
-      record: (type, data) => o.record(type, data),
+      record: (type, data) => this.trail.now(type, data),
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
       publish: () => this.publish(),
     });
@@ -96,7 +100,7 @@ export class LaneController {
       mode: this.mode,
       barrier: this.barrier,
       vehicleOn: () => this.vehicleOn(),
-      record: (type, data) => o.record(type, data),
+      record: (type, data) => this.trail.now(type, data),
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
     });
   }
@@ -114,7 +118,7 @@ export class LaneController {
     });
     if (this.o.interrupted) {
       const { transitId, startedAt } = this.o.interrupted;
-      await this.o.record('transit-end', {
+      await this.trail.now('transit-end', {
         lane: this.id,
         transitId,
         end: 'interrupted',
@@ -173,6 +177,7 @@ export class LaneController {
       t.awaitingVehicle = false; // staff vouch for the truck
       // Joining a decided transit: the registration goes into a new decision record.
       await this.afterInput(t, late, true);
+      await this.trail.settled();
       this.publish();
       return t.decision;
     });
@@ -226,6 +231,7 @@ export class LaneController {
       this.armTimer(cur);
       await this.maybeDecide(cur);
     }
+    await this.trail.settled();
     this.publish();
   }
 
@@ -258,11 +264,13 @@ export class LaneController {
 
   private async onCode(e: ScanEvent): Promise<void> {
     if (this.mode.mode === 'maintenance') {
-      await this.o.record('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
+      this.trail.later('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
+      await this.trail.settled();
       return;
     }
     const { t, late } = await this.transitFor('scan', e.at);
-    await this.o.record('scan', {
+    // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
+    this.trail.later('scan', {
       lane: this.id,
       transitId: t.id,
       kind: codeKind(e.code),
@@ -277,7 +285,7 @@ export class LaneController {
     // A truck leaving the yard shows the pass it showed at the entry lane: not a replay.
     const replayed = earlier !== undefined && this.o.config.kind !== 'yard-exit';
     t.replayed = replayed;
-    await this.o.record('verification', {
+    this.trail.later('verification', {
       lane: this.id,
       transitId: t.id,
       pass: t.pass,
@@ -288,6 +296,7 @@ export class LaneController {
       await this.alarm('pass-replayed', `this pass was shown ${where} a short while ago`, t.id);
     }
     await this.afterInput(t, late);
+    await this.trail.settled(); // nothing is published before the records it shows are committed
     this.publish();
   }
 
@@ -296,7 +305,7 @@ export class LaneController {
     const { t, late } = await this.transitFor('measurement', e.at);
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
-    await this.o.record('measurement', {
+    this.trail.later('measurement', {
       lane: this.id,
       transitId: t.id,
       objectC: e.objectC,
@@ -304,6 +313,7 @@ export class LaneController {
       readings: e.readings,
     });
     await this.afterInput(t, late);
+    await this.trail.settled();
     this.publish();
   }
 
@@ -350,7 +360,7 @@ export class LaneController {
     t.awaitingVehicle =
       this.o.config.hasLoop && (trigger === 'scan' || trigger === 'measurement') && !this.vehicleOn();
     this.current = t;
-    await this.o.record('transit-start', { lane: this.id, transitId: t.id, trigger, tailgate: t.tailgate });
+    this.trail.later('transit-start', { lane: this.id, transitId: t.id, trigger, tailgate: t.tailgate });
     this.armTimer(t);
     return t;
   }
@@ -399,7 +409,7 @@ export class LaneController {
     if (this.current === t) this.clearTimer();
     t.phase = 'ended';
     t.unverifiedCode = undefined;
-    await this.o.record('transit-end', {
+    await this.trail.now('transit-end', {
       lane: this.id,
       transitId: t.id,
       end,
@@ -410,7 +420,7 @@ export class LaneController {
 
   private alarm(kind: Alarm['kind'], message: string, transitId?: string): Promise<unknown> {
     this.o.log.warn({ kind, transitId }, `lane alarm: ${message}`);
-    return this.o.record('alarm', { lane: this.id, kind, message, ...(transitId ? { transitId } : {}) });
+    return this.trail.now('alarm', { lane: this.id, kind, message, ...(transitId ? { transitId } : {}) });
   }
 
   private clearTimer(): void {

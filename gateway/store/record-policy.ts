@@ -54,6 +54,13 @@ export function protectedConflict(pattern: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Types a lane's barrier waits on: a decision, and the yard's answer to a lane (a reserved bay,
+ * a truck let out). Their commit does not wait for the group-commit window: it runs at the end
+ * of the event loop's current turn, taking every record queued by then into the same fsync.
+ */
+export const URGENT_TYPES: ReadonlySet<string> = new Set(['decision', 'bay-reserved', 'truck-exited']);
+
 export class RecordPolicy {
   private readonly exact = new Set<string>();
   private readonly prefixes: string[] = [];
@@ -66,6 +73,11 @@ export class RecordPolicy {
       if (t.endsWith('*')) this.prefixes.push(t.slice(0, -1));
       else this.exact.add(t);
     }
+  }
+
+  /** True for a record something waits on at once (URGENT_TYPES): committed without the group-commit wait. */
+  isUrgent(type: string): boolean {
+    return URGENT_TYPES.has(type);
   }
 
   /** True for bulky telemetry that may give way at the disk limit. */

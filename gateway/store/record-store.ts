@@ -50,7 +50,9 @@ export interface RecordStoreOptions {
  * resolves only once the transaction holding it is committed (fsynced, `synchronous=FULL`).
  * Records appended close together share one transaction (group commit): the first record of a
  * group schedules the commit at most `groupCommitMs` later (or at once when `maxBatchRows` are
- * waiting), so many rows pay for one fsync.
+ * waiting), so many rows pay for one fsync. An urgent record (a decision a barrier waits on,
+ * RecordPolicy.isUrgent) moves the commit to the end of the event loop's current turn
+ * (setImmediate): whatever was queued before it shares its fsync, nothing waits for the timer.
  *
  * Nothing may be acknowledged outside the process (published, replied to, acted on) before its
  * `append` has resolved. Listeners of `onCommit` (the uplink, the disk guard) hear of each batch
@@ -70,6 +72,7 @@ export class RecordStore {
   private readonly maxBatchRows: number;
   private queue: Pending[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private closed = false;
   private refuseSheddable = false;
 
@@ -135,6 +138,7 @@ export class RecordStore {
         reject,
       });
       if (this.queue.length >= this.maxBatchRows) this.flush();
+      else if (this.policy.isUrgent(type)) this.flushImmediate ??= setImmediate(() => this.flush());
       else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.opts.groupCommitMs);
     });
   }
@@ -142,7 +146,9 @@ export class RecordStore {
   /** Commits everything queued now. */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
     this.flushTimer = undefined;
+    this.flushImmediate = undefined;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];

@@ -131,6 +131,38 @@ describe('RecordStore', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
+
+  it('commits an urgent record (a decision) without the group-commit wait, with the rows queued before it', async () => {
+    const db = openDatabase(':memory:');
+    const store = new RecordStore({
+      db,
+      site: 'demo',
+      clock: new ManualClock(),
+      log: silentLogger(),
+      groupCommitMs: 60_000,
+    });
+    closers.push(() => {
+      store.close();
+      db.close();
+    });
+    const batches: string[][] = [];
+    store.onCommit((b) => batches.push(b.records.map((r) => r.type)));
+    const scan = store.append('lane/east-1', 'scan', { code: 'x' });
+    const waiting = store.append('lane/east-2', 'measurement', { objectC: 36.6 });
+    const decision = store.append('lane/east-1', 'decision', { outcome: 'PASS' });
+    const t0 = performance.now();
+    await Promise.all([scan, waiting, decision]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(batches).toEqual([['scan', 'measurement', 'decision']]);
+    // A record that is not urgent waits for the window (here a minute): still queued.
+    let done = false;
+    void store.append('lane/east-1', 'transit-end', { end: 'cleared' }).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    expect(batches).toHaveLength(1);
+  });
   it('refuses sheddable telemetry while told to (store full), never essential records', async () => {
     const { store } = open();
     store.setSheddableRefused(true);

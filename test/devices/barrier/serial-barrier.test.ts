@@ -156,4 +156,55 @@ describe('serial barrier driver with a hand-written peer (in-process line, Manua
     expect(driver.health).toBe('offline');
     await driver.stop();
   });
+
+  it('sends OPEN at once while a STATUS awaits its answer, and never queues STATUS behind STATUS', async () => {
+    const clock = new ManualClock();
+    const hub = new InProcessSerialHub();
+    const device = hub.plug('/dev/b');
+    const got: string[] = [];
+    let answerStatus = true;
+    device.on('data', (c: Buffer) => {
+      for (const cmd of c.toString().split('\r').filter(Boolean)) {
+        got.push(cmd);
+        if (cmd === 'STATUS' && answerStatus) void device.write(Buffer.from('ST CLOSED LOOP=0\r'));
+        if (cmd === 'OPEN') void device.write(Buffer.from('OK\rST OPENING LOOP=0\r'));
+      }
+    });
+    const driver = createSerialBarrierDriver({
+      config: SerialBarrierConfigSchema.parse({
+        kind: 'serial',
+        port: { path: '/dev/b' },
+        statusIntervalMs: 100,
+        replyTimeoutMs: 500,
+      }),
+      opener: hub,
+      clock,
+      log,
+    });
+    driver.start();
+    for (let i = 0; i < 5; i++) await clock.advance(1);
+    expect(driver.state).toBe('closed');
+    // The barrier goes quiet on STATUS: one is outstanding when the truck's OPEN comes.
+    answerStatus = false;
+    got.length = 0;
+    await clock.advance(100);
+    expect(got).toEqual(['STATUS']);
+    void driver.open();
+    await clock.advance(1);
+    expect(got).toEqual(['STATUS', 'OPEN']);
+    expect(driver.state).toBe('opening');
+    // An ST line answers the STATUS too; while one is unanswered no other is sent or queued.
+    answerStatus = false;
+    got.length = 0;
+    for (let i = 0; i < 20; i++) await clock.advance(100);
+    const asked = got.filter((c) => c === 'STATUS').length;
+    expect(asked).toBeGreaterThan(0);
+    expect(asked).toBeLessThanOrEqual(5); // one per reply timeout (500 ms), not one per interval
+    answerStatus = true;
+    got.length = 0;
+    await clock.advance(1);
+    await clock.advance(1);
+    expect(got.filter((c) => c === 'STATUS').length).toBeLessThanOrEqual(1); // no backlog flushed
+    await driver.stop();
+  });
 });
