@@ -131,7 +131,6 @@ describe('RecordStore', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
-
   it('commits an urgent record (a decision) without the group-commit wait, with the rows queued before it', async () => {
     const db = openDatabase(':memory:');
     const store = new RecordStore({
