@@ -25,6 +25,8 @@ export interface AuthenticatorOptions {
   counters: SecurityCounters;
   /** Called for each client let in, before its CONNACK. */
   onIdentified: (client: Client, identity: Identity, acl: CompiledAcl) => void;
+  /** The gateway process's password here (default: random, this broker's life only). */
+  gatewayPassword?: string;
 }
 
 /** The user name the gateway process uses on its own embedded broker; no users-file name can look like it. */
@@ -50,14 +52,16 @@ type Outcome = { ok: true; identity: Identity } | { ok: false; code: number; rea
 
 export class Authenticator {
   /** Credentials for the gateway process on this broker; they exist only in this process's memory. */
-  readonly gatewayCredentials = {
-    username: INTERNAL_GATEWAY_USER,
-    password: randomBytes(32).toString('base64url'),
-  };
+  readonly gatewayCredentials: { username: string; password: string };
   private readonly facts = new WeakMap<Client, ConnectFacts>();
   private readonly failures = new Map<string, { count: number; since: number }>();
 
-  constructor(private readonly o: AuthenticatorOptions) {}
+  constructor(private readonly o: AuthenticatorOptions) {
+    this.gatewayCredentials = {
+      username: INTERNAL_GATEWAY_USER,
+      password: o.gatewayPassword ?? randomBytes(32).toString('base64url'),
+    };
+  }
 
   readonly preConnect: NonNullable<AedesOptions['preConnect']> = (client, packet, callback) => {
     // [MQTT-3.1.2-22]: a password without a user name is a protocol violation: close, no CONNACK.

@@ -15,7 +15,7 @@ import type { RefusalKind } from './counters.ts';
 import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
 import { aedesLimitOptions, type BrokerLimits, DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './limits.ts';
 import { closeServer, listen } from './listen.ts';
-import { BrokerSecurity } from './security.ts';
+import { BrokerSecurity, type RunSecrets } from './security.ts';
 import type { TokenIssuer } from './staff-sign-in.ts';
 import { TlsFiles, type TlsOptions } from './tls.ts';
 import { DEFAULT_TOKEN_OPTIONS, type TokenOptions } from './tokens.ts';
@@ -56,6 +56,8 @@ export interface EmbeddedBrokerOptions {
   aedes?: AedesOptions;
   /** Config field names for error messages, e.g. `broker.tcp.port`. */
   fieldPrefix?: string;
+  /** This run's secrets (security.ts), when a restart must accept the clients of before. */
+  secrets?: RunSecrets;
 }
 
 export interface EmbeddedBroker {
@@ -92,6 +94,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     log,
     metrics: opts.metrics,
     filePollMs: opts.filePollMs,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
   });
   let tlsFiles: TlsFiles | undefined;
   let cluster: ClusterBackend | undefined;

@@ -11,7 +11,7 @@ import { GuardedConnection } from './guarded-connection.ts';
 import type { BrokerLimits } from './limits.ts';
 import { HashCheckQueue } from './password-hash.ts';
 import { TokenIssuer } from './staff-sign-in.ts';
-import { ephemeralKeyring, loadKeyring, type TokenOptions } from './tokens.ts';
+import { ephemeralKeyring, keyringFrom, loadKeyring, type TokenOptions } from './tokens.ts';
 import { UserStore } from './users-file.ts';
 
 export interface SecurityOptions {
@@ -26,6 +26,19 @@ export interface SecurityOptions {
   metrics?: Registry;
   /** How often the users file and the token secrets file are checked for changes. */
   filePollMs?: number;
+  /** Secrets of this run (see RunSecrets), so that a restarted broker accepts who was connected. */
+  secrets?: RunSecrets;
+}
+
+/**
+ * What a broker makes up when it starts unless given: the gateway process's password, and the
+ * token secret when there is no `tokens.secretFile`. A broker restarted within one run of the
+ * gateway (its thread died) is given the same, so the gateway's client and the pages' tokens
+ * are let in again.
+ */
+export interface RunSecrets {
+  gatewayPassword: string;
+  tokenSecret: string;
 }
 
 interface ClientState {
@@ -56,7 +69,11 @@ export class BrokerSecurity {
     this.users = o.usersFile ? UserStore.load(o.usersFile, this.table, o.log) : undefined;
     const hashChecks = new HashCheckQueue();
     this.issuer = new TokenIssuer({
-      keyring: o.tokens.secretFile ? loadKeyring(o.tokens.secretFile) : ephemeralKeyring(),
+      keyring: o.tokens.secretFile
+        ? loadKeyring(o.tokens.secretFile)
+        : o.secrets
+          ? keyringFrom([o.secrets.tokenSecret])
+          : ephemeralKeyring(),
       users: this.users,
       table: this.table,
       ttlSeconds: o.tokens.ttlSeconds,
@@ -72,6 +89,7 @@ export class BrokerSecurity {
       hashChecks,
       counters: this.counters,
       onIdentified: (client, identity, acl) => this.admit(client, identity, acl),
+      ...(o.secrets ? { gatewayPassword: o.secrets.gatewayPassword } : {}),
     });
     this.users?.watch(o.filePollMs ?? 2000, (changed) => this.revoke(changed));
     const secretFile = o.tokens.secretFile;

@@ -32,6 +32,7 @@ export enum ErrorCode {
   UplinkFailed = 510,
   // 600-699 broker and MQTT
   ListenFailed = 600,
+  BrokerUnavailable = 601,
   PayloadInvalid = 610,
   NotAuthorized = 620,
   // 700-799 passes

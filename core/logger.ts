@@ -23,8 +23,8 @@ export const REDACT_PATHS = [...SENSITIVE_KEYS, ...SENSITIVE_PATHS].flatMap((k) 
 
 export interface LoggerOptions {
   level?: string;
-  /** Where to write; stdout by default. */
-  destination?: NodeJS.WritableStream;
+  /** Where to write; stdout by default. Anything with `write(line)` will do. */
+  destination?: NodeJS.WritableStream | { write(line: string): unknown };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -1,4 +1,4 @@
-import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.ts';
+import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
@@ -34,7 +34,8 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  readonly broker: EmbeddedBroker | undefined;
+  /** The embedded broker (on its own thread unless broker.thread.enabled is false), unless external. */
+  readonly broker: LocalBroker | undefined;
   readonly brokerUrl: string;
   readonly store: RecordStore;
   readonly lanes: ReadonlyMap<string, LaneController>;
@@ -61,6 +62,13 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     }
   };
 
+  // The embedded broker's thread boots while the store opens (a cold start waits for neither alone).
+  const externalUrl = deps.brokerUrl ?? config.broker.url;
+  const brokerStarting = externalUrl
+    ? undefined
+    : startLocalBroker({ ...config.broker, site: config.site.id, log: log.child({ part: 'broker' }) });
+  brokerStarting?.catch(() => {}); // its failure is thrown where it is awaited
+  let broker: LocalBroker | undefined;
   try {
     const ops = await startOps({ config: config.ops, site: config.site.id, version: VERSION, clock, log });
     started.push(() => ops.stop());
@@ -80,15 +88,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     started.push(() => store.close());
     ops.attachStore(db, store);
 
-    let broker: EmbeddedBroker | undefined;
-    const externalUrl = deps.brokerUrl ?? config.broker.url;
-    if (!externalUrl) {
-      broker = await startEmbeddedBroker({
-        ...config.broker,
-        site: config.site.id,
-        log: log.child({ part: 'broker' }),
-        metrics: ops.registry,
-      });
+    if (brokerStarting) {
+      broker = await brokerStarting;
       started.push(() => broker?.close());
       ops.attachBroker(broker);
     }
@@ -193,6 +194,12 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     return { broker, brokerUrl, store, lanes: lanes.controllers, yard, web, ops, stop: stopAll };
   } catch (e) {
     await stopAll();
+    // Something failed before the broker was awaited: it is closed once it has started.
+    if (!broker)
+      await brokerStarting?.then(
+        (b) => b.close(),
+        () => {},
+      );
     throw e;
   }
 }

@@ -59,7 +59,7 @@ process.on('message', (raw) => {
     const stats = run.traffic.stats;
     tellParent({
       type: 'report',
-      samples: probe.samples,
+      samples: probe.samples(),
       excluded: probe.excluded,
       traffic: {
         arrivals: stats.arrivals,

@@ -10,25 +10,51 @@ export interface LatencySample {
   phase: string;
 }
 
+/** An open command seen at a simulated barrier, with the scan before it. */
+interface Candidate {
+  lane: string;
+  code: string;
+  scanEnd: number;
+  open: number;
+  phase: string;
+}
+
+/** What the probe keeps of a lane record seen on the broker. */
+interface Seen {
+  seq: number;
+  type: string;
+  transitId?: string;
+  code?: string;
+  outcome?: string;
+  by?: string;
+}
+
+const OPENING = new Set(['PASS', 'YARD']);
+
 /**
  * Scan-to-barrier latency from the simulator's side (issue 9): from the moment the last byte of
  * a scanned code has crossed the simulated scanner's paced line (its `present()` resolves), to
  * the moment the simulated barrier sees its open command: the GPIO `open` relay going active, or
  * the serial barrier's `OPEN` line having crossed its wire.
  *
- * A sample counts only when the scan was the input that completed the decision: at a lane with
- * a thermometer, the transit's `measurement` record must have arrived on the broker before the
- * scan's last byte (a decision completed by the measurement would be timed from the wrong
- * input). Decisions that keep the barrier shut (REVIEW, ISOLATE) give no sample.
+ * A sample counts only when the scan was the input that completed the decision. Which input that
+ * was is read afterwards from the lane's records (`samples()`), which the gateway numbers in the
+ * order it handled them: the scan record with the code scanned gives the transit; the transit's
+ * first decision must follow the scan, open the barrier and be the rules'; and no measurement of
+ * the transit may come between the scan and the decision (then the measurement completed it).
+ * The records' arrival times do not matter, so a broker slowed by a flood cannot mislead it.
+ * Opens with no scan since the previous open, and decisions that keep the barrier shut (REVIEW,
+ * ISOLATE), give no sample.
  */
 export class LatencyProbe {
-  readonly samples: LatencySample[] = [];
-  /** Opens that could not be timed from the scan (measurement last, or no scan seen). */
+  /** Opens that could not be timed from the scan (measurement last, no scan, no records). */
   excluded = 0;
   phase = 'warm-up';
-  private readonly scanEnd = new Map<string, number>();
-  private readonly lastMeasurement = new Map<string, number>();
-  private readonly lastOpen = new Map<string, number>();
+  /** Opens with no scan since the one before. */
+  private unscanned = 0;
+  private readonly candidates: Candidate[] = [];
+  private readonly scanEnd = new Map<string, { at: number; code: string }>();
+  private readonly records = new Map<string, Seen[]>();
   private readonly offs: (() => void)[] = [];
   private client: MqttClient | undefined;
 
@@ -38,7 +64,8 @@ export class LatencyProbe {
       const present = scanner.present.bind(scanner);
       scanner.present = (code) =>
         present(code).then(() => {
-          this.scanEnd.set(id, performance.now());
+          const text = typeof code === 'string' ? code : Buffer.from(code).toString('utf8');
+          this.scanEnd.set(id, { at: performance.now(), code: text });
         });
       this.offs.push(() => {
         scanner.present = present;
@@ -63,14 +90,58 @@ export class LatencyProbe {
     }
   }
 
-  /** Watches the measurement records on the gateway's broker. */
+  /** Collects the lanes' scan, measurement and decision records from the gateway's broker. */
   async connect(url: string, site: string): Promise<void> {
     this.client = await mqtt.connectAsync(url, { reconnectPeriod: 1000, clean: true });
-    this.client.on('message', (topic) => {
+    this.client.on('message', (topic, payload) => {
       const lane = topic.split('/')[3];
-      if (lane) this.lastMeasurement.set(lane, performance.now());
+      if (!lane) return;
+      try {
+        const r = JSON.parse(payload.toString()) as {
+          seq: number;
+          type: string;
+          data: Record<string, unknown>;
+        };
+        const d = r.data;
+        const seen: Seen = { seq: r.seq, type: r.type };
+        if (typeof d.transitId === 'string') seen.transitId = d.transitId;
+        if (typeof d.code === 'string') seen.code = d.code;
+        if (typeof d.outcome === 'string') seen.outcome = d.outcome;
+        if (typeof d.by === 'string') seen.by = d.by;
+        const list = this.records.get(lane) ?? [];
+        list.push(seen);
+        this.records.set(lane, list);
+      } catch {
+        // not a record: nothing to learn from it
+      }
     });
-    await this.client.subscribeAsync(`gatepost/${site}/lane/+/measurement`, { qos: 0 });
+    const topics = ['scan', 'measurement', 'decision'].map((t) => `gatepost/${site}/lane/+/${t}`);
+    await this.client.subscribeAsync(topics, { qos: 1 });
+  }
+
+  /** The samples so far (counts `excluded` afresh). */
+  samples(): LatencySample[] {
+    this.excluded = this.unscanned;
+    const out: LatencySample[] = [];
+    // Candidates and scan records are matched in order, lane by lane: the n-th open after a
+    // scan of code X goes with the first scan record of X after the one matched before it.
+    const cursor = new Map<string, number>();
+    const sorted = new Map(
+      [...this.records].map(([lane, l]) => [lane, [...l].sort((a, b) => a.seq - b.seq)]),
+    );
+    for (const c of this.candidates) {
+      const list = sorted.get(c.lane) ?? [];
+      const from = cursor.get(c.lane) ?? 0;
+      const i = list.findIndex((r, k) => k >= from && r.type === 'scan' && r.code === c.code);
+      if (i < 0) {
+        this.excluded++;
+        continue;
+      }
+      cursor.set(c.lane, i + 1);
+      if (completedByScan(list, i)) out.push({ lane: c.lane, ms: c.open - c.scanEnd, phase: c.phase });
+      else this.excluded++;
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -79,22 +150,34 @@ export class LatencyProbe {
   }
 
   private opened(lane: string): void {
-    const now = performance.now();
     const scan = this.scanEnd.get(lane);
-    const previousOpen = this.lastOpen.get(lane) ?? 0;
-    this.lastOpen.set(lane, now);
     this.scanEnd.delete(lane);
-    if (scan === undefined || scan < previousOpen) {
-      this.excluded++;
+    if (!scan) {
+      this.unscanned++;
       return;
     }
-    if (this.site.lane(lane).thermometer) {
-      const measured = this.lastMeasurement.get(lane);
-      if (measured === undefined || measured < previousOpen || measured > scan) {
-        this.excluded++;
-        return;
-      }
-    }
-    this.samples.push({ lane, ms: now - scan, phase: this.phase });
+    this.candidates.push({
+      lane,
+      code: scan.code,
+      scanEnd: scan.at,
+      open: performance.now(),
+      phase: this.phase,
+    });
   }
+}
+
+/**
+ * Did the scan record at `i` complete its transit's decision? The transit's first decision
+ * follows it, opens the barrier and is the rules', and no measurement of the transit comes
+ * between the scan and that decision.
+ */
+function completedByScan(list: readonly Seen[], i: number): boolean {
+  const scan = list[i] as Seen;
+  if (!scan.transitId) return false;
+  const before = list.slice(0, i).filter((r) => r.transitId === scan.transitId);
+  if (before.some((r) => r.type === 'decision')) return false;
+  const after = list.slice(i + 1).filter((r) => r.transitId === scan.transitId);
+  const decision = after.find((r) => r.type === 'decision');
+  if (!decision || !OPENING.has(decision.outcome ?? '') || decision.by !== 'rules') return false;
+  return !after.some((r) => r.type === 'measurement' && r.seq < decision.seq);
 }

@@ -133,6 +133,25 @@ export const BrokerConfigSchema = z
       .strict()
       .prefault({})
       .describe('Several broker nodes sharing subscriptions, retained messages and sessions through Redis'),
+    thread: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Run the embedded broker on a thread of its own, off the lanes’ event loop'),
+        nice: z
+          .number()
+          .int()
+          .min(0)
+          .max(19)
+          .default(10)
+          .describe(
+            'Scheduling niceness of the broker thread (Linux): a busy broker yields the CPU to the lanes, never the other way round',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Where the embedded broker runs (docs/operations.md: latency under broker load)'),
   })
   .strict()
   .refine((b) => !b.cluster.enabled || b.tokens.secretFile !== undefined, {

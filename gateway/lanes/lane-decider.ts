@@ -9,8 +9,10 @@ import {
   exitDecision,
   feverOnly,
   needsBay,
+  type Placed,
   reserveBay,
   rulesDecision,
+  unreserved,
 } from './lane-decisions.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, YardExits } from './lane-ports.ts';
@@ -98,13 +100,22 @@ export class LaneDecider {
     const prev = t.decision;
     // A bay is kept only by a decision that needs one (a PASS after a YARD shows none).
     const held = needsBay(d.outcome) ? prev?.bay : undefined;
-    const placed =
+    let placed: Placed =
       this.d.yard && this.d.config.kind === 'entry' && needsBay(d.outcome) && !held
         ? await reserveBay(this.d.yard, t, d, this.lane, this.d.clock)
         : { outcome: d.outcome, reasons: d.reasons, bay: held };
-    const { outcome, reasons, bay } = placed;
-    const record = decisionRecord(this.lane, t, { outcome, reasons, bay }, by, staffId);
-    await this.d.record('decision', record); // committed before the barrier moves or an alarm leaves
+    let record = decisionRecord(this.lane, t, placed, by, staffId);
+    // Committed before the barrier moves or an alarm leaves; a held bay's reservation shares
+    // its commit (both were queued by now) and must have been stored too.
+    const deciding = this.d.record('decision', record);
+    const [, reserved] = await Promise.all([deciding, placed.committed]);
+    if (reserved && !reserved.ok) {
+      t.decision = record;
+      placed = unreserved(placed, reserved.message);
+      record = decisionRecord(this.lane, t, placed, by, staffId);
+      await this.d.record('decision', record);
+    }
+    const { outcome, reasons } = placed;
     t.decision = record;
     t.decidedOn = new Set([...reasons, ...this.facts(t).reasons].map((r) => r.code));
     const commanded = t.phase === 'leaving' || t.opened;

@@ -52,6 +52,23 @@ export interface Placed extends Decision {
   bay: string | undefined;
   /** Set when no bay could be had: the alarm to raise. */
   alarm?: string;
+  /** The bay is held, its reservation still to be committed (with the decision naming it). */
+  committed?: Promise<{ ok: true } | { ok: false; message?: string }>;
+}
+
+/**
+ * The decision after all when a held bay's reservation was not stored (the store failed between
+ * the two records): no bay, REVIEW at least, and an alarm. The decision naming the bay was
+ * committed; this one follows it.
+ */
+export function unreserved(d: Decision, why: string | undefined): Placed {
+  const detail = `the bay's reservation was not stored: ${why ?? 'store failed'}`;
+  return {
+    outcome: worse(d.outcome, 'REVIEW'),
+    reasons: sortReasons([...d.reasons, { code: 'yard-unavailable', outcome: 'REVIEW', detail }]),
+    bay: undefined,
+    alarm: `no bay for this truck: ${detail}`,
+  };
 }
 
 /**
@@ -85,7 +102,7 @@ export async function reserveBay(
   // A yard that fails or hangs is a yard without a bay for this truck (a later retry of the same
   // transit gets the bay if the reservation went through after all).
   const res = asked.ok ? asked.value : { ok: false as const, reason: 'unavailable', message: asked.error };
-  if (res.ok) return { ...d, bay: res.bay };
+  if (res.ok) return { ...d, bay: res.bay, ...(res.committed ? { committed: res.committed } : {}) };
   const full = res.reason === 'zone-full';
   const detail = full ? `no free ${zoneKind} bay` : `no ${zoneKind} bay: ${res.message ?? res.reason}`;
   return {

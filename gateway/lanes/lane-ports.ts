@@ -65,11 +65,26 @@ export interface ReserveRequest {
   reason: string;
 }
 
-export type ReserveResult = { ok: true; bay: string } | { ok: false; reason: string; message?: string };
+export type ReserveResult =
+  | {
+      ok: true;
+      bay: string;
+      /**
+       * Present when the bay is held but its reservation not yet committed: resolves once it
+       * is, or is not (`ok: false`). A record appended meanwhile shares its commit.
+       */
+      committed?: Promise<{ ok: true } | { ok: false; message?: string }>;
+    }
+  | { ok: false; reason: string; message?: string };
 
 /** The yard, as the lanes see it: a bay for a truck, or why not. */
 export interface BayReservations {
   reserve(req: ReserveRequest): Promise<ReserveResult>;
+}
+
+/** What the gateway's yard offers the lanes (Yard.hold): a reservation that shares the decision's commit. */
+export interface BayHolder {
+  hold(req: ReserveRequest): Promise<ReserveResult>;
 }
 
 export type ExitResult = { allowed: true; bay: string } | { allowed: false; reason: string; message: string };

@@ -16,7 +16,7 @@ import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
 import { LaneController } from './lane-controller.ts';
-import type { BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
+import type { BayHolder, BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
 import { ReplayGuard } from './replay-guard.ts';
 import { handleLaneRequest, type RefusedWhy } from './staff-requests.ts';
 
@@ -26,7 +26,7 @@ export interface LanesOptions {
   sink: RecordSink;
   client: GatewayClient;
   db: Database;
-  yard: (BayReservations & YardExits) | undefined;
+  yard: (BayHolder & YardExits) | undefined;
   /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
   onRefusedRequest?: (why: RefusedWhy) => void;
 }
@@ -75,8 +75,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       log: laneLog,
       devices,
       passes: verifier,
-      yard: o.yard,
-      ...(o.yard ? { exits: o.yard } : {}),
+      ...(o.yard ? { yard: reservationsOf(o.yard), exits: o.yard } : { yard: undefined }),
       replay,
       record: (type, data) => sink.record(stream, type, data),
       publishState: (state) => {
@@ -230,4 +229,9 @@ export function maintenanceOf(db: Database, stream: string): { reason: string } 
   // The audit's detail, as staff-requests.ts words it: "lane mode <mode>: <reason>".
   const m = /^lane mode (auto|maintenance): ([\s\S]*)$/.exec(detail);
   return m?.[1] === 'maintenance' ? { reason: m[2] ?? '' } : undefined;
+}
+
+/** The lanes reserve with `hold`: the bay's record and the decision naming it share one commit. */
+function reservationsOf(yard: BayHolder): BayReservations {
+  return { reserve: (req) => yard.hold(req) };
 }

@@ -1,5 +1,4 @@
 import { Registry } from 'prom-client';
-import { BrokerMetrics } from './broker-metrics.ts';
 import { DeviceMetrics } from './device-metrics.ts';
 import type { EventLoopMonitor } from './event-loop.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
@@ -16,7 +15,9 @@ export interface GatewayMetricsOptions {
 /**
  * The gateway's Prometheus registry (served at `/metrics` by http.ts) and its collectors, one
  * file each: records committed (decisions by outcome, barrier operations and faults, alarms,
- * device errors, scans), device health and the bay buses, the embedded broker, and the process.
+ * device errors, scans), device health and the bay buses, and the process; the embedded
+ * broker's series come from its own registry (broker/broker-metrics.ts, on the broker's thread)
+ * through `addSource`.
  * The storage guard (store size, alarm level) and the uplink (backlog count and age, drain
  * rate) register their own series on `registry`; backlog-metrics.ts stands in for the uplink's
  * when it is disabled. docs/operations.md lists every series.
@@ -25,18 +26,27 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly records: RecordMetrics;
   readonly devices: DeviceMetrics;
-  readonly broker: BrokerMetrics;
+  /** Series kept elsewhere (the broker's, on its thread), appended to this registry's text. */
+  private readonly sources: (() => Promise<string>)[] = [];
 
   constructor(o: GatewayMetricsOptions) {
     this.records = new RecordMetrics(this.registry);
     this.devices = new DeviceMetrics(this.registry);
-    this.broker = new BrokerMetrics(this.registry);
     registerProcessMetrics({ registry: this.registry, ...o });
   }
 
-  /** The exposition text (Prometheus text format 0.0.4). */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** Adds series from another registry (their names must not clash with this one's). */
+  addSource(text: () => Promise<string>): void {
+    this.sources.push(text);
+  }
+
+  /** The exposition text (Prometheus text format 0.0.4); a source that fails is left out. */
+  async text(): Promise<string> {
+    const parts = await Promise.all([
+      this.registry.metrics(),
+      ...this.sources.map((s) => s().catch(() => '')),
+    ]);
+    return parts.map((p) => (p === '' || p.endsWith('\n') ? p : `${p}\n`)).join('');
   }
 
   get contentType(): string {

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
-import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import type { LocalBroker } from '../../broker/local-broker.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isGatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -72,8 +72,8 @@ export class Ops {
     this.offs.push(store.onCommit(this.metrics.records.onCommit));
   }
 
-  attachBroker(broker: EmbeddedBroker): void {
-    this.offs.push(this.metrics.broker.watch(broker.aedes));
+  attachBroker(broker: LocalBroker): void {
+    this.metrics.addSource(() => broker.metricsText());
   }
 
   /** The gateway client is connected (so the broker listens) and has published `online`. */

@@ -1,5 +1,5 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { importJWK } from 'jose';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { formatPath } from '../config/load.ts';
@@ -38,8 +38,8 @@ export type TrustListFile = z.infer<typeof TrustListFileSchema>;
  */
 export interface TrustStore {
   readonly available: boolean;
-  /** GP1 keys by `kid`. */
-  readonly gp1Keys: ReadonlyMap<string, readonly CryptoKey[]>;
+  /** GP1 keys by `kid` (Node KeyObjects, verified synchronously: see gp1.ts). */
+  readonly gp1Keys: ReadonlyMap<string, readonly KeyObject[]>;
   /** Document signers by key id (hex of the first 8 bytes of the SHA-256 of the DER). */
   readonly dscByKid: ReadonlyMap<string, readonly Dsc[]>;
 }
@@ -59,11 +59,11 @@ export function parseTrustList(raw: unknown, source = 'trust list'): TrustListFi
 
 /** Imports every key and certificate of a validated trust list into lookup maps. */
 export async function buildTrustStore(list: TrustListFile, source = 'trust list'): Promise<TrustStore> {
-  const gp1Keys = new Map<string, CryptoKey[]>();
+  const gp1Keys = new Map<string, KeyObject[]>();
   for (const [i, jwk] of (list.keys ?? []).entries()) {
-    let key: CryptoKey;
+    let key: KeyObject;
     try {
-      key = await importGp1Key(jwk);
+      key = importGp1Key(jwk);
     } catch (e) {
       throw trustListError(`${source}: keys[${i}] is not a usable Ed25519 key`, { cause: errorMessage(e) });
     }
@@ -115,10 +115,9 @@ export function trustStoreSize(store: TrustStore): { keys: number; dsc: number }
   return { keys, dsc };
 }
 
-async function importGp1Key(jwk: z.infer<typeof Gp1JwkSchema>): Promise<CryptoKey> {
-  const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
-  // importJWK returns raw bytes only for symmetric keys, which the schema does not let through.
-  if (key instanceof Uint8Array) throw new Error('not an asymmetric key');
+function importGp1Key(jwk: z.infer<typeof Gp1JwkSchema>): KeyObject {
+  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${key.asymmetricKeyType})`);
   return key;
 }
 

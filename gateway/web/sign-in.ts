@@ -21,7 +21,7 @@ import {
 /** What the sign-in needs of the broker: TokenIssuer of broker/staff-sign-in.ts fits. */
 export interface StaffTokens {
   signIn(staffId: string, pin: string): Promise<IssueResult>;
-  refresh(token: string): IssueResult;
+  refresh(token: string): IssueResult | Promise<IssueResult>;
 }
 
 /** Roles that may use each page. */
@@ -71,7 +71,7 @@ export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): Si
       const body = await readJson(req, res, RefreshRequestSchema);
       if (!body) return;
       if (!tokens) return unavailable(res);
-      const result = tokens.refresh(body.token);
+      const result = await tokens.refresh(body.token);
       if (!result.ok) return refusal(res, result);
       sendJson(res, 200, session(result));
     },

@@ -15,6 +15,11 @@ export interface Placement {
   by: Actor;
   /** The truck is already in the bay. */
   arrived: boolean;
+  /**
+   * Hears the bay chosen as soon as its reservation is queued for the store (not yet
+   * committed; the bay stays held until it is): see Yard.hold. Not called when `arrived`.
+   */
+  onQueued?: (bay: string, visitId: string) => void;
 }
 
 export type Placed = { ok: true; bay: string; visitId: string } | Refusal;
@@ -73,7 +78,9 @@ export function place(engine: YardEngine, p: Placement): Promise<Placed> {
         const visit = Object.fromEntries(
           Object.entries({ ...s, id: visitId }).filter(([, v]) => v !== undefined),
         ) as VisitSeed;
-        const done = await engine.commit('bay-reserved', { bay, visit, expiresAt, by: p.by });
+        const chosen = bay;
+        const queued = p.onQueued && !p.arrived ? () => p.onQueued?.(chosen, visitId) : undefined;
+        const done = await engine.commit('bay-reserved', { bay, visit, expiresAt, by: p.by }, queued);
         if (!done.ok) return done;
         if (p.arrived) await engine.commit('truck-arrived', { bay, visitId, by: p.by });
         return { ok: true, bay, visitId };

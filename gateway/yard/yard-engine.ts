@@ -129,9 +129,14 @@ export class YardEngine {
   /**
    * Commits one record of a change decided now, then applies it through the same code a
    * rebuild runs. The caller holds the keys of what the change touches. Nothing changes
-   * unless the record is committed.
+   * unless the record is committed. `onQueued` hears the moment the record is in the store's
+   * queue (valid, planned, not yet committed): a record appended after that shares its commit.
    */
-  async commit<T extends YardRecordType>(type: T, data: YardRecordData<T>): Promise<Committed> {
+  async commit<T extends YardRecordType>(
+    type: T,
+    data: YardRecordData<T>,
+    onQueued?: () => void,
+  ): Promise<Committed> {
     if (this.stopped) return refuse(ErrorCode.LaneUnavailable, 'stopped', 'The yard is shutting down');
     const valid = YARD_RECORDS[type].safeParse(data);
     if (!valid.success)
@@ -140,7 +145,9 @@ export class YardEngine {
     if (!plan.ok) return plan;
     let rec: { at: number; seq: number };
     try {
-      rec = await this.opts.writer.record(YARD_STREAM, type, data);
+      const writing = this.opts.writer.record(YARD_STREAM, type, data);
+      onQueued?.();
+      rec = await writing;
     } catch (e) {
       this.log.error({ err: e, type }, 'yard record not stored; nothing changed');
       return refuse(ErrorCode.StoreFailed, 'store-failed', `Not stored, nothing changed: ${errorMessage(e)}`);

@@ -47,6 +47,10 @@ export type ReserveFailure = (typeof RESERVE_FAILURES)[number];
 export type ReserveResult =
   | { ok: true; bay: string; visitId: string }
   | { ok: false; reason: ReserveFailure; message: string };
+/** A bay held for a truck, its reservation `committed` (or not) later: Yard.hold. */
+export type HeldBay =
+  | { ok: true; bay: string; visitId: string; committed: Promise<ReserveResult> }
+  | { ok: false; reason: ReserveFailure; message: string };
 
 /** What the yard needs of the bay sensor driver: its events (devices/events.ts), nothing else. */
 export interface BaySensorSource {
@@ -82,7 +86,14 @@ export class Yard {
    * full zone is `{ok: false, reason: 'zone-full'}` plus an alert; a retry of the same transit
    * gets the same bay.
    */
-  async reserve(input: ReserveInput): Promise<ReserveResult> {
+  reserve(input: ReserveInput): Promise<ReserveResult> {
+    return this.reserveWith(input, undefined);
+  }
+
+  private async reserveWith(
+    input: ReserveInput,
+    onQueued: ((bay: string, visitId: string) => void) | undefined,
+  ): Promise<ReserveResult> {
     const parsed = ReserveInputSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -94,10 +105,31 @@ export class Yard {
       seed: { ...seed, intent: zoneKind === 'isolation' ? 'isolate' : 'yard' },
       by: { kind: 'lane', id: seed.lane },
       arrived: false,
+      ...(onQueued ? { onQueued } : {}),
     });
     if (placed.ok) return placed;
     const reason = RESERVE_FAILURES.find((k) => k === placed.reason) ?? 'invalid-request';
     return { ok: false, reason, message: placed.message };
+  }
+
+  /**
+   * `reserve` for a lane that commits its decision in the same transaction: resolves as soon as
+   * the bay is chosen and its reservation is queued for the store (the bay is held meanwhile,
+   * so no other truck can get it), with `committed` resolving once it is durable. A record the
+   * lane appends before that (its decision, naming the bay) shares the reservation's fsync,
+   * rather than waiting for a commit of its own after it. Refusals come as from `reserve`.
+   */
+  hold(input: ReserveInput): Promise<HeldBay> {
+    return new Promise<HeldBay>((resolve) => {
+      let early = false;
+      const final = this.reserveWith(input, (bay, visitId) => {
+        early = true;
+        resolve({ ok: true, bay, visitId, committed: final });
+      });
+      void final.then((r) => {
+        if (!early) resolve(r.ok ? { ...r, committed: Promise.resolve(r) } : r);
+      });
+    });
   }
 
   /**

@@ -204,6 +204,42 @@ describe('the yard as a lane sees it', () => {
     expect(l.controller.state().transit?.decision?.outcome).toBe('REVIEW');
   });
 
+  it('a held bay whose reservation was not stored: the decision after it is REVIEW, no bay, an alarm, the barrier shut', async () => {
+    const l = lane({
+      reserve: async () => ({
+        ok: true,
+        bay: 'P-0001',
+        committed: Promise.resolve({ ok: false as const, message: 'disk I/O error' }),
+      }),
+    });
+    await l.controller.start();
+    await pass(l, 'GREEN');
+    const [first, after] = l.of('decision');
+    expect(first).toMatchObject({ outcome: 'YARD', bay: 'P-0001' });
+    expect(after).toMatchObject({ outcome: 'REVIEW' });
+    expect(after).not.toHaveProperty('bay');
+    expect(after?.reasons.map((r: any) => r.code)).toContain('yard-unavailable');
+    expect(l.alarms()).toEqual(['yard-full']);
+    expect(l.barrier.commands).toEqual([]);
+  });
+
+  it('a held bay is committed with the decision: the barrier opens only once both are', async () => {
+    let stored: (v: { ok: true }) => void = () => {};
+    const l = lane({
+      reserve: async () => ({ ok: true, bay: 'P-0007', committed: new Promise((r) => (stored = r)) }),
+    });
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN');
+    l.drive.measure(36.5);
+    await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(l.barrier.commands).toEqual([]);
+    stored({ ok: true });
+    await vi.waitFor(() => expect(l.barrier.commands).toEqual(['open']));
+    expect(l.decision()).toMatchObject({ outcome: 'YARD', bay: 'P-0007' });
+  });
+
   it('a full yard: the alarm follows the committed decision', async () => {
     const l = lane({ yardFull: true });
     await l.controller.start();

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign as signNode } from 'node:crypto';
 import { CompactSign, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { verifyGp1 } from '../../gateway/passes/gp1.ts';
@@ -178,6 +179,27 @@ describe('GP1 pass', () => {
       `GP1:${(await issuer.sign(gp1Claims(AT))).slice(4).split('.')[0]}.${b64url('7')}.AAAA`,
     );
     expect(v.reasons).toEqual(expect.arrayContaining(['bad-claims', 'no-expiry']));
+  });
+
+  test('a header with critical extensions or an unencoded payload is refused, even when signed', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const kid = 'hand-signed';
+    const store = await buildTrustStore({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid } as never] });
+    const signed = (header: Record<string, unknown>) => {
+      const input = `${b64url(JSON.stringify({ alg: 'EdDSA', kid, ...header }))}.${b64url(JSON.stringify(gp1Claims(AT)))}`;
+      return `GP1:${input}.${signNode(null, Buffer.from(input), privateKey).toString('base64url')}`;
+    };
+    expect((await verify(signed({}), AT, store)).valid).toBe(true);
+    for (const header of [{ crit: ['exp'], exp: 1 }, { b64: false, crit: ['b64'] }, { b64: true }]) {
+      const v = await verify(signed(header), AT, store);
+      expect(v, JSON.stringify(header)).toMatchObject({ valid: false, reasons: ['bad-jws'] });
+    }
+  });
+
+  test('a signature of the wrong length is a bad signature', async () => {
+    const [head, body] = (await issuer.sign(gp1Claims(AT))).slice(4).split('.');
+    const v = await verify(`GP1:${head}.${body}.${Buffer.alloc(63, 1).toString('base64url')}`);
+    expect(v).toMatchObject({ valid: false, steps: { signature: false }, reasons: ['bad-signature'] });
   });
 
   test('an algorithm other than EdDSA', async () => {

@@ -1,0 +1,272 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Backoff } from '../core/backoff.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { RefusalKind } from './counters.ts';
+import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
+import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
+import type { RunSecrets } from './security.ts';
+import type { IssueResult } from './staff-sign-in.ts';
+
+/** What the broker thread is started with (structured-cloned to it). */
+export interface BrokerWorkerData {
+  options: Omit<EmbeddedBrokerOptions, 'log' | 'metrics' | 'aedes' | 'acl' | 'secrets'>;
+  logLevel: string;
+  nice: number;
+  secrets: RunSecrets;
+}
+
+export type BrokerCall = {
+  id: number;
+  method: 'signIn' | 'refresh' | 'refusals' | 'metrics' | 'close';
+  args: string[];
+};
+
+interface Ready {
+  type: 'ready';
+  tcpPort: number | undefined;
+  wsPort: number | undefined;
+  tlsPort: number | undefined;
+  wssPort: number | undefined;
+  url: string | undefined;
+  gatewayCredentials: { username: string; password: string };
+  priority: string;
+}
+
+export type WorkerMessage =
+  | Ready
+  | { type: 'failed'; error: { message: string; code?: ErrorCode } }
+  | { type: 'log'; line: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string };
+
+export interface BrokerThreadOptions
+  extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'acl' | 'secrets'> {
+  /** Niceness of the broker's thread (0-19). */
+  nice: number;
+  secrets: RunSecrets;
+  /** Waits between restarts of a broker thread that died (default 1 s doubling to 30 s). */
+  restart?: { initialMs: number; maxMs: number };
+}
+
+// The thread runs the TypeScript sources as the gateway does: through tsx, registered in it first.
+const TSX_API = tsxEsmApi();
+const ENTRY = new URL('./broker-worker.ts', import.meta.url).href;
+const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); })`;
+
+/** The file URL of tsx's ESM API (its CommonJS build cannot register hooks from a worker). */
+function tsxEsmApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(pkg.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
+}
+
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** Starts the embedded broker on a worker thread; resolves once it listens, rejects if it cannot. */
+export async function startBrokerThread(o: BrokerThreadOptions): Promise<LocalBroker> {
+  const t = new BrokerThread(o);
+  await t.start();
+  return t;
+}
+
+/**
+ * The embedded broker on a worker thread of its own: the MQTT traffic (a page, a subscriber to
+ * everything, a client publishing as fast as it can) is parsed, authorised and fanned out on
+ * that thread's event loop, at a lower scheduling priority, while the lanes keep the gateway's
+ * event loop to themselves. The gateway talks to it over MQTT like any client.
+ *
+ * If the thread dies, the broker is started again on the same ports with the same secrets
+ * (clients reconnect, and the gateway's own client and the pages' tokens are let in again),
+ * after a backoff; calls made while it is down fail with BrokerUnavailable.
+ */
+class BrokerThread implements LocalBroker {
+  readonly runs = 'thread';
+  readonly tokens: StaffTokenIssuer;
+  private ready: Ready | undefined;
+  private worker: Worker | undefined;
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+
+  constructor(private readonly o: BrokerThreadOptions) {
+    this.log = o.log;
+    this.backoff = new Backoff(o.restart ?? { initialMs: 1000, maxMs: 30_000 });
+    this.tokens = {
+      signIn: (staffId, pin) => this.call('signIn', [staffId, pin]) as Promise<IssueResult>,
+      refresh: (token) => this.call('refresh', [token]) as Promise<IssueResult>,
+    };
+  }
+
+  get tcpPort() {
+    return this.ready?.tcpPort;
+  }
+  get wsPort() {
+    return this.ready?.wsPort;
+  }
+  get tlsPort() {
+    return this.ready?.tlsPort;
+  }
+  get wssPort() {
+    return this.ready?.wssPort;
+  }
+  get url() {
+    return this.ready?.url;
+  }
+  get gatewayCredentials() {
+    if (!this.ready) throw new GatepostError(ErrorCode.BrokerUnavailable, 'the broker has not started');
+    return this.ready.gatewayCredentials;
+  }
+
+  async start(): Promise<void> {
+    this.ready = await this.spawn(this.o);
+    this.log.info({ tcpPort: this.ready.tcpPort, priority: this.ready.priority }, 'broker thread ready');
+  }
+
+  refusals(): Promise<Record<RefusalKind, number>> {
+    return this.call('refusals', []) as Promise<Record<RefusalKind, number>>;
+  }
+
+  metricsText(): Promise<string> {
+    return this.call('metrics', []) as Promise<string>;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.restartTimer);
+      const w = this.worker;
+      if (!w) return;
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      try {
+        await this.call('close', []);
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err) }, 'broker thread did not close cleanly; ending it');
+      }
+      // Closed: the thread ends by itself; end it if it lingers (a socket Aedes did not let go).
+      const linger = setTimeout(() => void w.terminate(), 2000);
+      await exited;
+      clearTimeout(linger);
+    })();
+    return this.closing;
+  }
+
+  private call(method: BrokerCall['method'], args: string[]): Promise<unknown> {
+    const w = this.worker;
+    if (!w || (this.closing && method !== 'close'))
+      return Promise.reject(new GatepostError(ErrorCode.BrokerUnavailable, 'the broker is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      w.postMessage({ id, method, args } satisfies BrokerCall);
+    });
+  }
+
+  /** Starts one worker; resolves on its `ready`, rejects on its failure to start. */
+  private spawn(o: BrokerThreadOptions): Promise<Ready> {
+    const { log, nice, secrets, restart: _restart, ...options } = o;
+    const data: BrokerWorkerData = { options, logLevel: log.level, nice, secrets };
+    const worker = new Worker(BOOT, { eval: true, workerData: data, name: 'gatepost-broker' });
+    this.worker = worker;
+    return new Promise<Ready>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (m: WorkerMessage) => {
+        switch (m.type) {
+          case 'ready':
+            started = true;
+            resolve(m);
+            return;
+          case 'failed':
+            reject(new GatepostError(m.error.code ?? ErrorCode.ListenFailed, m.error.message));
+            return;
+          case 'log':
+            this.relayLog(m.line);
+            return;
+          case 'reply': {
+            const c = this.calls.get(m.id);
+            this.calls.delete(m.id);
+            if (m.ok) c?.resolve(m.value);
+            else c?.reject(new GatepostError(ErrorCode.BrokerUnavailable, m.error));
+          }
+        }
+      });
+      worker.on('error', (err) => {
+        this.log.error({ err: errorMessage(err) }, 'broker thread failed');
+        if (!started)
+          reject(new GatepostError(ErrorCode.ListenFailed, `broker thread: ${errorMessage(err)}`));
+      });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        for (const c of this.calls.values())
+          c.reject(new GatepostError(ErrorCode.BrokerUnavailable, 'the broker thread ended'));
+        this.calls.clear();
+        if (!started) {
+          reject(new GatepostError(ErrorCode.ListenFailed, `broker thread ended (exit code ${code})`));
+        } else if (!this.closing) {
+          this.scheduleRestart(`exit code ${code}`);
+        }
+      });
+    });
+  }
+
+  /** The broker died while the gateway runs: start it again on the ports it had. */
+  private scheduleRestart(why: string): void {
+    const wait = this.backoff.next();
+    this.log.error({ why, restartInMs: wait }, 'broker thread ended unexpectedly; restarting it');
+    this.restartTimer = setTimeout(() => {
+      const r = this.ready;
+      const pin = (l: { enabled: boolean; host: string; port: number }, port: number | undefined) => ({
+        ...l,
+        port: port ?? l.port,
+      });
+      const o: BrokerThreadOptions = {
+        ...this.o,
+        tcp: pin(this.o.tcp, r?.tcpPort),
+        websocket: { ...this.o.websocket, port: r?.wsPort ?? this.o.websocket.port },
+        ...(this.o.tls
+          ? {
+              tls: {
+                ...this.o.tls,
+                tcp: pin(this.o.tls.tcp, r?.tlsPort),
+                websocket: pin(this.o.tls.websocket, r?.wssPort),
+              },
+            }
+          : {}),
+      };
+      this.spawn(o).then(
+        (ready) => {
+          if (this.closing) return;
+          this.ready = ready;
+          this.backoff.reset();
+          this.log.warn({ tcpPort: ready.tcpPort }, 'broker thread restarted');
+        },
+        (err: unknown) => {
+          if (this.closing) return;
+          this.log.error({ err: errorMessage(err) }, 'broker thread could not restart');
+          this.scheduleRestart('restart failed');
+        },
+      );
+    }, wait);
+  }
+
+  /** A log line of the broker thread (pino JSON) through the gateway's logger. */
+  private relayLog(line: string): void {
+    try {
+      const { level, msg, time: _t, pid: _p, hostname: _h, app: _a, ...fields } = JSON.parse(line);
+      this.log[LEVELS[level as number] ?? 'info'](fields, String(msg ?? ''));
+    } catch {
+      this.log.warn({ line: line.slice(0, 200) }, 'unreadable log line from the broker thread');
+    }
+  }
+}

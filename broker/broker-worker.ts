@@ -1,0 +1,90 @@
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { errorMessage, isGatepostError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { BrokerMetrics } from './broker-metrics.ts';
+import type { BrokerCall, BrokerWorkerData, WorkerMessage } from './broker-thread.ts';
+import { startEmbeddedBroker } from './embedded-broker.ts';
+
+/**
+ * The embedded broker's thread (started by broker-thread.ts): its own event loop, so that a
+ * flood of MQTT traffic is handled here and never delays a lane. First the thread lowers its
+ * own scheduling priority (on Linux a nice value set by a thread applies to that thread only),
+ * then it starts the broker, tells `ready` with the ports bound, and answers calls (sign-in,
+ * token refresh, refusals, metrics, close). Its log lines go to the gateway's logger.
+ */
+const port = parentPort;
+if (!port) throw new Error('broker-worker.ts runs as a worker thread (broker-thread.ts starts it)');
+const data = workerData as BrokerWorkerData;
+const send = (m: WorkerMessage) => port.postMessage(m);
+
+let priority = 'unchanged';
+try {
+  setPriority(data.nice);
+  priority = `nice ${data.nice}`;
+} catch (e) {
+  priority = `unchanged (${errorMessage(e)})`;
+}
+const log = createLogger({
+  level: data.logLevel,
+  destination: {
+    write: (line: string) => {
+      send({ type: 'log', line });
+      return true;
+    },
+  },
+});
+const registry = new Registry();
+const metrics = new BrokerMetrics(registry);
+
+try {
+  const broker = await startEmbeddedBroker({
+    ...data.options,
+    log,
+    metrics: registry,
+    secrets: data.secrets,
+  });
+  metrics.watch(broker.aedes);
+  log.debug({ priority }, 'broker thread started');
+  const answer = async (call: BrokerCall): Promise<unknown> => {
+    switch (call.method) {
+      case 'signIn':
+        return broker.tokens.signIn(String(call.args[0]), String(call.args[1]));
+      case 'refresh':
+        return broker.tokens.refresh(String(call.args[0]));
+      case 'refusals':
+        return broker.refusals();
+      case 'metrics':
+        return registry.metrics();
+      case 'close':
+        await broker.close();
+        return undefined;
+    }
+  };
+  port.on('message', (call: BrokerCall) => {
+    answer(call).then(
+      (value) => {
+        send({ type: 'reply', id: call.id, ok: true, value });
+        if (call.method === 'close') port.close();
+      },
+      (e: unknown) => send({ type: 'reply', id: call.id, ok: false, error: errorMessage(e) }),
+    );
+  });
+  send({
+    type: 'ready',
+    tcpPort: broker.tcpPort,
+    wsPort: broker.wsPort,
+    tlsPort: broker.tlsPort,
+    wssPort: broker.wssPort,
+    url: broker.url,
+    gatewayCredentials: broker.gatewayCredentials,
+    priority,
+  });
+} catch (e) {
+  send({
+    type: 'failed',
+    error: { message: errorMessage(e), ...(isGatepostError(e) ? { code: e.code } : {}) },
+  });
+  port.close();
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { BrokerMetrics } from './broker-metrics.ts';
+import { startBrokerThread } from './broker-thread.ts';
+import type { RefusalKind } from './counters.ts';
+import { type EmbeddedBrokerOptions, startEmbeddedBroker } from './embedded-broker.ts';
+import type { RunSecrets } from './security.ts';
+import type { IssueResult } from './staff-sign-in.ts';
+
+/** Staff sign-in and token refresh for the web pages (staff-sign-in.ts), wherever the broker runs. */
+export interface StaffTokenIssuer {
+  signIn(staffId: string, pin: string): Promise<IssueResult>;
+  refresh(token: string): Promise<IssueResult>;
+}
+
+/**
+ * The gateway's embedded broker, on a thread of its own (the default) or on the caller's event
+ * loop: the same listeners, security and limits either way (embedded-broker.ts), and the same
+ * handle.
+ */
+export interface LocalBroker {
+  /** `thread`: its own worker thread and event loop; `loop`: the gateway's event loop. */
+  readonly runs: 'thread' | 'loop';
+  /** The ports actually bound (they differ from the config where it asked for 0). */
+  readonly tcpPort: number | undefined;
+  readonly wsPort: number | undefined;
+  readonly tlsPort: number | undefined;
+  readonly wssPort: number | undefined;
+  /** mqtt://host:port of the TCP listener, for local clients. */
+  readonly url: string | undefined;
+  /** The gateway process's own credentials here (role gateway, from this box only, this run only). */
+  readonly gatewayCredentials: { username: string; password: string };
+  readonly tokens: StaffTokenIssuer;
+  /** Refusals so far, by kind (since the broker last started). */
+  refusals(): Promise<Record<RefusalKind, number>>;
+  /** The broker's Prometheus series (clients, messages, refusals), exposition text. */
+  metricsText(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface LocalBrokerOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
+  thread: { enabled: boolean; nice: number };
+}
+
+/** Secrets for one run of the gateway, kept by whoever restarts the broker. */
+export function newRunSecrets(): RunSecrets {
+  return {
+    gatewayPassword: randomBytes(32).toString('base64url'),
+    tokenSecret: randomBytes(32).toString('base64url'),
+  };
+}
+
+/** Starts the embedded broker where `thread.enabled` says; rejects (a GatepostError) if it cannot listen. */
+export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBroker> {
+  const { thread, ...options } = o;
+  if (thread.enabled) return startBrokerThread({ ...options, nice: thread.nice, secrets: newRunSecrets() });
+  const registry = new Registry();
+  const metrics = new BrokerMetrics(registry);
+  const broker = await startEmbeddedBroker({ ...options, metrics: registry });
+  const unwatch = metrics.watch(broker.aedes);
+  return {
+    runs: 'loop',
+    tcpPort: broker.tcpPort,
+    wsPort: broker.wsPort,
+    tlsPort: broker.tlsPort,
+    wssPort: broker.wssPort,
+    url: broker.url,
+    gatewayCredentials: broker.gatewayCredentials,
+    tokens: {
+      signIn: (staffId, pin) => broker.tokens.signIn(staffId, pin),
+      refresh: async (token) => broker.tokens.refresh(token),
+    },
+    refusals: async () => broker.refusals(),
+    metricsText: () => registry.metrics(),
+    close: async () => {
+      unwatch();
+      await broker.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startYardStack, type YardStack } from './stack.ts';
+import { laneRequest } from './support.ts';
+
+let stack: YardStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+describe('Yard.hold: a lane reservation that shares the decision’s commit (real store)', () => {
+  it('answers with the bay before its record is committed; a record appended then shares the fsync', async () => {
+    stack = await startYardStack();
+    const s = stack;
+    const batches: string[][] = [];
+    s.store.onCommit((b) => batches.push(b.records.map((r) => r.type)));
+    const held = await s.yard.hold(laneRequest('晋D30001'));
+    if (!held.ok) throw new Error(`no bay: ${held.message}`);
+    // Held, not yet committed: the model shows it only once it is.
+    expect(held.bay).toBe('P-0001');
+    expect(batches).toEqual([]);
+    expect(s.yard.view('P-0001')?.state).toBe('free');
+    const decision = s.store.append('lane/east-1', 'decision', { outcome: 'YARD', bay: held.bay });
+    await expect(held.committed).resolves.toMatchObject({ ok: true, bay: 'P-0001' });
+    await decision;
+    expect(batches).toEqual([['bay-reserved', 'decision']]);
+    expect(s.yard.view('P-0001')?.state).toBe('reserved');
+    // Held meanwhile: the next truck gets the next bay.
+    const next = await s.yard.hold(laneRequest('晋D30002'));
+    expect(next).toMatchObject({ ok: true, bay: 'P-0002' });
+    if (next.ok) await next.committed;
+  });
+
+  it('refuses at once what reserve refuses, with nothing queued', async () => {
+    stack = await startYardStack();
+    const s = stack;
+    const first = await s.yard.hold(laneRequest('晋D30003'));
+    if (first.ok) await first.committed;
+    const before = s.store.count();
+    const again = await s.yard.hold(laneRequest('晋D30003'));
+    expect(again).toMatchObject({ ok: false, reason: 'already-in-yard' });
+    expect(s.store.count()).toBe(before);
+    const invalid = await s.yard.hold({ ...laneRequest('晋D30004'), lane: '' });
+    expect(invalid).toMatchObject({ ok: false, reason: 'invalid-request' });
+  });
+});
