@@ -44,6 +44,7 @@ async function startOnce(site: BenchSite): Promise<Start> {
     await sim.next('ready', 60_000);
     const gw = spawnBenchChild('bench/children/gateway-process.ts', [site.configFile, epoch, '1'], {
       nodeArgs: unitNodeFlags(),
+      bundled: true,
     });
     try {
       const ready = await gw.next('ready', 60_000);

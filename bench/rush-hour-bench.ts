@@ -54,8 +54,8 @@ export async function rushHourBench(): Promise<RushHourResult> {
   const epoch = String(Date.now());
   const scale = String(rush.timeScale);
   const children: BenchChild[] = [];
-  const spawn = (file: string, args: string[], nodeArgs: string[] = []) => {
-    const c = spawnBenchChild(file, args, { nodeArgs });
+  const spawn = (file: string, args: string[], nodeArgs: string[] = [], bundled = false) => {
+    const c = spawnBenchChild(file, args, { nodeArgs, bundled });
     children.push(c);
     return c;
   };
@@ -73,7 +73,12 @@ export async function rushHourBench(): Promise<RushHourResult> {
       scale,
     ]);
     const simReady = await sim.next('ready', 60_000);
-    const gw = spawn('bench/children/gateway-process.ts', [site.configFile, epoch, scale], unitNodeFlags());
+    const gw = spawn(
+      'bench/children/gateway-process.ts',
+      [site.configFile, epoch, scale],
+      unitNodeFlags(),
+      true,
+    );
     await gw.next('ready', 60_000);
     sim.send({ type: 'traffic' });
     await sim.next('traffic-started', 30_000);

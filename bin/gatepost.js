@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `gatepost` command: runs the TypeScript sources through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// Entry point of the `gatepost` command: the TypeScript sources, built into one plain module at
+// start (bin/bundle.js; GATEPOST_TSX=1 runs them through tsx instead).
+import { fileURLToPath } from 'node:url';
+import { importBundled } from './bundle.js';
 
-register();
-const { main } = await import('../gateway/cli/main.ts');
+const { main } = await importBundled(fileURLToPath(new URL('../gateway/cli/main.ts', import.meta.url)));
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Backoff } from '../core/backoff.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
@@ -9,6 +7,7 @@ import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';
+import { brokerWorkerCode } from './worker-code.ts';
 
 /** What the broker thread is started with (structured-cloned to it). */
 export interface BrokerWorkerData {
@@ -49,18 +48,6 @@ export interface BrokerThreadOptions
   secrets: RunSecrets;
   /** Waits between restarts of a broker thread that died (default 1 s doubling to 30 s). */
   restart?: { initialMs: number; maxMs: number };
-}
-
-// The thread runs the TypeScript sources as the gateway does: through tsx, registered in it first.
-const TSX_API = tsxEsmApi();
-const ENTRY = new URL('./broker-worker.ts', import.meta.url).href;
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); })`;
-
-/** The file URL of tsx's ESM API (its CommonJS build cannot register hooks from a worker). */
-function tsxEsmApi(): string {
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  return pathToFileURL(pkg.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
 }
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
@@ -174,10 +161,14 @@ class BrokerThread implements LocalBroker {
   }
 
   /** Starts one worker; resolves on its `ready`, rejects on its failure to start. */
-  private spawn(o: BrokerThreadOptions): Promise<Ready> {
+  private async spawn(o: BrokerThreadOptions): Promise<Ready> {
     const { log, nice, secrets, restart: _restart, ...options } = o;
     const data: BrokerWorkerData = { options, logLevel: log.level, nice, secrets };
-    const worker = new Worker(BOOT, { eval: true, workerData: data, name: 'gatepost-broker' });
+    const code = await brokerWorkerCode(log);
+    const worker =
+      code.kind === 'module'
+        ? new Worker(code.url, { workerData: data, name: 'gatepost-broker' })
+        : new Worker(code.code, { eval: true, workerData: data, name: 'gatepost-broker' });
     this.worker = worker;
     return new Promise<Ready>((resolve, reject) => {
       let started = false;

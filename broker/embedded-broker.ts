@@ -10,7 +10,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
 import { hex, type Logger } from '../core/logger.ts';
 import type { AclTable } from './acl-table.ts';
-import { type ClusterBackend, type ClusterOptions, createClusterBackend } from './cluster.ts';
+import type { ClusterBackend, ClusterOptions } from './cluster.ts';
 import type { RefusalKind } from './counters.ts';
 import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
 import { aedesLimitOptions, type BrokerLimits, DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './limits.ts';
@@ -101,7 +101,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   try {
     if (opts.tls && (opts.tls.tcp.enabled || opts.tls.websocket.enabled))
       tlsFiles = new TlsFiles(opts.tls, log);
-    if (opts.cluster?.enabled) cluster = createClusterBackend(opts.cluster, log);
+    // Loaded only in cluster mode: the Redis clients are big, and most sites run one node.
+    if (opts.cluster?.enabled)
+      cluster = (await import('./cluster.ts')).createClusterBackend(opts.cluster, log);
   } catch (e) {
     security.close();
     throw e;

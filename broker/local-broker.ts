@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { BrokerMetrics } from './broker-metrics.ts';
 import { startBrokerThread } from './broker-thread.ts';
 import type { RefusalKind } from './counters.ts';
-import { type EmbeddedBrokerOptions, startEmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';
 
@@ -54,6 +54,8 @@ export function newRunSecrets(): RunSecrets {
 export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBroker> {
   const { thread, ...options } = o;
   if (thread.enabled) return startBrokerThread({ ...options, nice: thread.nice, secrets: newRunSecrets() });
+  // Loaded only here: with the broker on its thread, Aedes is never loaded on the lanes' thread.
+  const { startEmbeddedBroker } = await import('./embedded-broker.ts');
   const registry = new Registry();
   const metrics = new BrokerMetrics(registry);
   const broker = await startEmbeddedBroker({ ...options, metrics: registry });

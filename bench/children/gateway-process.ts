@@ -11,7 +11,8 @@ import { tellParent, untilParentSays } from '../support/child.ts';
 /**
  * The gateway alone in its process, as on a box: serial ports opened by path (the simulator's
  * PTYs), GPIO barriers on the simulator's chips over the remote GPIO protocol.
- *   node --import tsx bench/children/gateway-process.ts <config> <epoch> <scale>
+ *   node bin/run-bundled.js bench/children/gateway-process.ts <config> <epoch> <scale>
+ * (built as the `gatepost` command is, so that its memory and start-up are a box's)
  * Tells `ready` once its readiness says so (broker listening, every device opened, state
  * published), with the time since this process started; stops cleanly on `stop` or SIGTERM.
  */

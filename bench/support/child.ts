@@ -30,17 +30,19 @@ const live = new Set<BenchChild>();
 /**
  * Runs a TypeScript file as a child process (`node --import tsx file args`), with an IPC channel
  * for its messages. Every child is tracked, so `stopAllChildren()` can end them by PID if the
- * harness fails halfway.
+ * harness fails halfway. `bundled`: built into one module first, as the `gatepost` command runs
+ * (bin/run-bundled.js), for the gateway's own process.
  */
 export function spawnBenchChild(
   file: string,
   args: string[] = [],
-  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; bundled?: boolean } = {},
 ): BenchChild {
   const spawnedAt = performance.now();
+  const loader = options.bundled ? [resolve(ROOT, 'bin/run-bundled.js')] : ['--import', 'tsx'];
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(ROOT, file), ...args],
+    [...(options.nodeArgs ?? []), ...loader, resolve(ROOT, file), ...args],
     {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -1,4 +1,3 @@
-import { brokerCommand } from './broker-command.ts';
 import { checkConfigCommand } from './check-config-command.ts';
 import { startCommand } from './start-command.ts';
 
@@ -22,7 +21,7 @@ type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.Writable
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => startCommand,
-  broker: async () => brokerCommand,
+  broker: async () => (await import('./broker-command.ts')).brokerCommand,
   'check-config': async () => checkConfigCommand,
   verify: async () => (await import('./verify-command.ts')).verifyCommand,
   sim: async () => (await import('./sim-command.ts')).simCommand,
