@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
@@ -7,7 +7,7 @@ import { rssMb } from './support/proc.ts';
 import { type Samples, scrape, sumOf } from './support/prom.ts';
 import { rushHourScenario } from './support/rush-scenario.ts';
 import { max, median, percentile } from './support/stats.ts';
-import { unitNodeFlags } from './support/unit-flags.ts';
+import { unitNice, unitNodeFlags } from './support/unit-flags.ts';
 
 /**
  * The full demo site under rush-hour traffic, each part in its own process as on a box: the
@@ -40,6 +40,18 @@ export interface RushHourResult {
 
 /** The 300-byte pass code at 9600 baud 8N1: 300 × 10 bits. */
 export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
+/** The serial barrier's `OPEN` + CR at 9600 baud 8N1. */
+export const OPEN_LINE_WIRE_MS = (5 * 10 * 1000) / 9600;
+
+/** Lanes whose barrier is the serial one, from the bench site's config. */
+function serialBarrierLanes(configFile: string): Set<string> {
+  const raw = JSON.parse(readFileSync(configFile, 'utf8')) as {
+    checkpoints: { lanes: { id: string; devices: { barrier: { kind: string } } }[] }[];
+    yard: { exitLanes: { id: string; devices: { barrier: { kind: string } } }[] };
+  };
+  const lanes = [...raw.checkpoints.flatMap((c) => c.lanes), ...raw.yard.exitLanes];
+  return new Set(lanes.filter((l) => l.devices.barrier.kind === 'serial').map((l) => l.id));
+}
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -54,8 +66,8 @@ export async function rushHourBench(): Promise<RushHourResult> {
   const epoch = String(Date.now());
   const scale = String(rush.timeScale);
   const children: BenchChild[] = [];
-  const spawn = (file: string, args: string[], nodeArgs: string[] = [], bundled = false) => {
-    const c = spawnBenchChild(file, args, { nodeArgs, bundled });
+  const spawn = (file: string, args: string[], nodeArgs: string[] = [], bundled = false, nice = 0) => {
+    const c = spawnBenchChild(file, args, { nodeArgs, bundled, nice });
     children.push(c);
     return c;
   };
@@ -78,6 +90,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
       [site.configFile, epoch, scale],
       unitNodeFlags(),
       true,
+      unitNice(),
     );
     await gw.next('ready', 60_000);
     sim.send({ type: 'traffic' });
@@ -121,6 +134,10 @@ export async function rushHourBench(): Promise<RushHourResult> {
     const samples = report.samples as LatencySample[];
     const latencyA = samples.filter((s) => s.phase === 'A').map((s) => s.ms);
     const latencyB = samples.filter((s) => s.phase === 'B').map((s) => s.ms);
+    // The serial barrier's OPEN line takes its own wire time: its lanes are reported apart too.
+    const serialLanes = serialBarrierLanes(site.configFile);
+    const ofLanes = (serial: boolean) =>
+      samples.filter((s) => s.phase === 'B' && serialLanes.has(s.lane) === serial).map((s) => s.ms);
     const rssA = rss.filter(([t]) => t >= 0 && t < phaseBAt).map(([, mb]) => mb);
     const rssB = rss.filter(([t]) => t >= phaseBAt).map(([, mb]) => mb);
     const lag = (p: string) =>
@@ -142,6 +159,10 @@ export async function rushHourBench(): Promise<RushHourResult> {
       scan_to_barrier_samples: latencyB.length,
       scan_wire_ms: r1(SCAN_WIRE_MS),
       scan_to_barrier_p99_vs_wire_ratio: Math.round((p99B / SCAN_WIRE_MS) * 1000) / 1000,
+      scan_to_barrier_p99_ms_gpio_lanes: r1(percentile(ofLanes(false), 99)),
+      scan_to_barrier_p99_ms_serial_lanes: r1(percentile(ofLanes(true), 99)),
+      scan_to_barrier_p50_ms_serial_lanes: r1(percentile(ofLanes(true), 50)),
+      barrier_open_line_wire_ms: r1(OPEN_LINE_WIRE_MS),
       scan_to_barrier_p50_ms_no_extra_load: r1(percentile(latencyA, 50)),
       scan_to_barrier_p99_ms_no_extra_load: r1(percentile(latencyA, 99)),
       scan_to_barrier_samples_no_extra_load: latencyA.length,

@@ -36,13 +36,15 @@ const live = new Set<BenchChild>();
 export function spawnBenchChild(
   file: string,
   args: string[] = [],
-  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; bundled?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; bundled?: boolean; nice?: number } = {},
 ): BenchChild {
   const spawnedAt = performance.now();
   const loader = options.bundled ? [resolve(ROOT, 'bin/run-bundled.js')] : ['--import', 'tsx'];
+  const argv = [...(options.nodeArgs ?? []), ...loader, resolve(ROOT, file), ...args];
+  // `nice` execs node in place: the child's PID is node's.
   const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), ...loader, resolve(ROOT, file), ...args],
+    options.nice ? 'nice' : process.execPath,
+    options.nice ? ['-n', String(options.nice), process.execPath, ...argv] : argv,
     {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

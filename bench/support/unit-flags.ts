@@ -7,6 +7,17 @@ import { ROOT } from './child.ts';
  * <flags> .../gatepost.js`), so that the benches run the gateway process as a box does.
  * BENCH_NODE_FLAGS overrides them (the report states which were used).
  */
+/**
+ * The unit's `Nice=` (ops/gatepost.service), applied to the benches' gateway process as systemd
+ * applies it on a box; BENCH_NICE overrides it (0 for none).
+ */
+export function unitNice(): number {
+  const override = process.env.BENCH_NICE;
+  if (override !== undefined) return Number(override);
+  const unit = readFileSync(resolve(ROOT, 'ops/gatepost.service'), 'utf8');
+  return Number(/^Nice=(-?\d+)\s*$/m.exec(unit)?.[1] ?? 0);
+}
+
 export function unitNodeFlags(): string[] {
   // To try other flags without editing the unit: BENCH_NODE_FLAGS='--max-semi-space-size=2'.
   const override = process.env.BENCH_NODE_FLAGS;
