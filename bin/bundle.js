@@ -15,6 +15,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'gatepost');
 
+/** Builds running now: esbuild's service is stopped only when the last one ends. */
+let active = 0;
+
 /** Each module's own import.meta paths, as literals, inside the one bundle. */
 const importMetaPlugin = {
   name: 'gatepost-import-meta',
@@ -39,6 +42,7 @@ const importMetaPlugin = {
 export async function buildBundle(entry) {
   const esbuild = await import('esbuild');
   let out;
+  active++;
   try {
     out = await esbuild.build({
       entryPoints: { entry },
@@ -54,8 +58,8 @@ export async function buildBundle(entry) {
       plugins: [importMetaPlugin],
     });
   } finally {
-    // No esbuild service left running beside the gateway.
-    await esbuild.stop();
+    // No esbuild service left running beside the gateway, once no other build needs it.
+    if (--active === 0) await esbuild.stop();
   }
   const files = out.outputFiles ?? [];
   if (!files.some((f) => f.path === '/entry.js')) throw new Error('esbuild produced no entry module');

@@ -1,13 +1,13 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Backoff } from '../core/backoff.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { startWorker } from '../core/worker-code.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';
-import { brokerWorkerCode } from './worker-code.ts';
 
 /** What the broker thread is started with (structured-cloned to it). */
 export interface BrokerWorkerData {
@@ -49,6 +49,8 @@ export interface BrokerThreadOptions
   /** Waits between restarts of a broker thread that died (default 1 s doubling to 30 s). */
   restart?: { initialMs: number; maxMs: number };
 }
+
+const ENTRY = new URL('./broker-worker.ts', import.meta.url);
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',
@@ -164,11 +166,7 @@ class BrokerThread implements LocalBroker {
   private async spawn(o: BrokerThreadOptions): Promise<Ready> {
     const { log, nice, secrets, restart: _restart, ...options } = o;
     const data: BrokerWorkerData = { options, logLevel: log.level, nice, secrets };
-    const code = await brokerWorkerCode(log);
-    const worker =
-      code.kind === 'module'
-        ? new Worker(code.url, { workerData: data, name: 'gatepost-broker' })
-        : new Worker(code.code, { eval: true, workerData: data, name: 'gatepost-broker' });
+    const worker = await startWorker(ENTRY, log, { workerData: data, name: 'gatepost-broker' });
     this.worker = worker;
     return new Promise<Ready>((resolve, reject) => {
       let started = false;

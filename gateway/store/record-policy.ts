@@ -55,11 +55,19 @@ export function protectedConflict(pattern: string): string | undefined {
 }
 
 /**
- * Types a lane's barrier waits on: a decision, and the yard's answer to a lane (a reserved bay,
- * a truck let out). Their commit does not wait for the group-commit window: it runs at the end
- * of the event loop's current turn, taking every record queued by then into the same fsync.
+ * How soon a record is committed. `now`: a decision, which a barrier waits on: committed at
+ * once, in the call that appends it, with every record queued before it (the transit's scan and
+ * verification, the bay the yard holds for it) in the same fsync. `soon`: the yard's answers to
+ * a lane (a reserved bay, a truck let out): at the end of the event loop's current turn, so that
+ * a decision appended in the same turn still shares their fsync. Everything else waits for the
+ * group-commit window (storage.groupCommitMs).
  */
-export const URGENT_TYPES: ReadonlySet<string> = new Set(['decision', 'bay-reserved', 'truck-exited']);
+export type Urgency = 'now' | 'soon' | 'window';
+export const URGENCY: ReadonlyMap<string, Urgency> = new Map([
+  ['decision', 'now'],
+  ['bay-reserved', 'soon'],
+  ['truck-exited', 'soon'],
+]);
 
 export class RecordPolicy {
   private readonly exact = new Set<string>();
@@ -75,9 +83,9 @@ export class RecordPolicy {
     }
   }
 
-  /** True for a record something waits on at once (URGENT_TYPES): committed without the group-commit wait. */
-  isUrgent(type: string): boolean {
-    return URGENT_TYPES.has(type);
+  /** How soon a record of this type is committed (URGENCY). */
+  urgency(type: string): Urgency {
+    return URGENCY.get(type) ?? 'window';
   }
 
   /** True for bulky telemetry that may give way at the disk limit. */

@@ -50,9 +50,9 @@ export interface RecordStoreOptions {
  * resolves only once the transaction holding it is committed (fsynced, `synchronous=FULL`).
  * Records appended close together share one transaction (group commit): the first record of a
  * group schedules the commit at most `groupCommitMs` later (or at once when `maxBatchRows` are
- * waiting), so many rows pay for one fsync. An urgent record (a decision a barrier waits on,
- * RecordPolicy.isUrgent) moves the commit to the end of the event loop's current turn
- * (setImmediate): whatever was queued before it shares its fsync, nothing waits for the timer.
+ * waiting), so many rows pay for one fsync. A decision, which a barrier waits on, is committed
+ * at once with whatever was queued before it; the yard's answers to a lane at the end of the
+ * event loop's turn (record-policy.ts, URGENCY): neither waits for the timer.
  *
  * Nothing may be acknowledged outside the process (published, replied to, acted on) before its
  * `append` has resolved. Listeners of `onCommit` (the uplink, the disk guard) hear of each batch
@@ -137,8 +137,9 @@ export class RecordStore {
         resolve: resolve as (r: GatepostRecord) => void,
         reject,
       });
-      if (this.queue.length >= this.maxBatchRows) this.flush();
-      else if (this.policy.isUrgent(type)) this.flushImmediate ??= setImmediate(() => this.flush());
+      const urgency = this.policy.urgency(type);
+      if (this.queue.length >= this.maxBatchRows || urgency === 'now') this.flush();
+      else if (urgency === 'soon') this.flushImmediate ??= setImmediate(() => this.flush());
       else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.opts.groupCommitMs);
     });
   }
