@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { errorMessage, isGatepostError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { addressesOf } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import type { BrokerCall, BrokerWorkerData, WorkerMessage } from './broker-thread.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
@@ -73,12 +74,7 @@ try {
   });
   send({
     type: 'ready',
-    tcpPort: broker.tcpPort,
-    wsPort: broker.wsPort,
-    tlsPort: broker.tlsPort,
-    wssPort: broker.wssPort,
-    url: broker.url,
-    gatewayCredentials: broker.gatewayCredentials,
+    ...addressesOf(broker),
     priority,
   });
 } catch (e) {

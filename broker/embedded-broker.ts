@@ -10,6 +10,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
 import { hex, type Logger } from '../core/logger.ts';
 import type { AclTable } from './acl-table.ts';
+import type { BrokerAddresses } from './broker-addresses.ts';
 import type { ClusterBackend, ClusterOptions } from './cluster.ts';
 import type { RefusalKind } from './counters.ts';
 import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
@@ -60,17 +61,8 @@ export interface EmbeddedBrokerOptions {
   secrets?: RunSecrets;
 }
 
-export interface EmbeddedBroker {
+export interface EmbeddedBroker extends BrokerAddresses {
   readonly aedes: Aedes;
-  /** The TCP port actually bound (differs from the config when it asked for 0). */
-  readonly tcpPort: number | undefined;
-  readonly wsPort: number | undefined;
-  readonly tlsPort: number | undefined;
-  readonly wssPort: number | undefined;
-  /** mqtt://host:port of the TCP listener, for local clients. */
-  readonly url: string | undefined;
-  /** The gateway process's own credentials here (role gateway, from this box only, this run only). */
-  readonly gatewayCredentials: { username: string; password: string };
   /** Staff sign-in and token minting for the web pages (docs/security.md). */
   readonly tokens: TokenIssuer;
   /** Refusals so far, by kind. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { addressesOf, type BrokerAddresses } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import { startBrokerThread } from './broker-thread.ts';
 import type { RefusalKind } from './counters.ts';
@@ -18,18 +19,9 @@ export interface StaffTokenIssuer {
  * loop: the same listeners, security and limits either way (embedded-broker.ts), and the same
  * handle.
  */
-export interface LocalBroker {
+export interface LocalBroker extends BrokerAddresses {
   /** `thread`: its own worker thread and event loop; `loop`: the gateway's event loop. */
   readonly runs: 'thread' | 'loop';
-  /** The ports actually bound (they differ from the config where it asked for 0). */
-  readonly tcpPort: number | undefined;
-  readonly wsPort: number | undefined;
-  readonly tlsPort: number | undefined;
-  readonly wssPort: number | undefined;
-  /** mqtt://host:port of the TCP listener, for local clients. */
-  readonly url: string | undefined;
-  /** The gateway process's own credentials here (role gateway, from this box only, this run only). */
-  readonly gatewayCredentials: { username: string; password: string };
   readonly tokens: StaffTokenIssuer;
   /** Refusals so far, by kind (since the broker last started). */
   refusals(): Promise<Record<RefusalKind, number>>;
@@ -62,12 +54,7 @@ export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBrok
   const unwatch = metrics.watch(broker.aedes);
   return {
     runs: 'loop',
-    tcpPort: broker.tcpPort,
-    wsPort: broker.wsPort,
-    tlsPort: broker.tlsPort,
-    wssPort: broker.wssPort,
-    url: broker.url,
-    gatewayCredentials: broker.gatewayCredentials,
+    ...addressesOf(broker),
     tokens: {
       signIn: (staffId, pin) => broker.tokens.signIn(staffId, pin),
       refresh: async (token) => broker.tokens.refresh(token),
