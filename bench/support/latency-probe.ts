@@ -60,7 +60,7 @@ export class LatencyProbe {
   private readonly offs: (() => void)[] = [];
   private client: MqttClient | undefined;
 
-  constructor(private readonly site: SimulatedSite) {
+  constructor(site: SimulatedSite) {
     for (const [id, lane] of site.lanes) {
       const scanner = lane.scanner;
       const present = scanner.present.bind(scanner);
