@@ -116,7 +116,12 @@ describe('cluster mode (two nodes, one Redis)', () => {
   it('keeps a QoS 1 session when its client moves to the other node', async () => {
     const onA = await connect(a.url ?? '', { ...central, clean: false });
     await onA.subscribeAsync('gatepost/demo/lane/+/scan', { qos: 1 });
+    // Away once node A has let go of the connection (its session stays in Redis).
+    const left = new Promise<void>((resolve) =>
+      a.aedes.on('clientDisconnect', (c) => c.id === central.clientId && resolve()),
+    );
     await onA.endAsync();
+    await left;
 
     // Published on B while the client is away: queued in Redis for its session.
     const gateway = await connect(b.url ?? '', {
@@ -129,9 +134,11 @@ describe('cluster mode (two nodes, one Redis)', () => {
     const onB = mqtt.connect(b.url ?? '', { ...central, clean: false, reconnectPeriod: 0 });
     onCleanup(() => onB.end(true));
     onB.on('message', (t, p) => got.push(`${t} ${p}`));
-    const sessionPresent = await new Promise<boolean>((resolve) =>
-      onB.once('connect', (ack) => resolve(ack.sessionPresent)),
-    );
+    const sessionPresent = await new Promise<boolean>((resolve, reject) => {
+      onB.once('connect', (ack) => resolve(ack.sessionPresent));
+      onB.once('error', reject);
+      setTimeout(() => reject(new Error('no CONNACK from node B within 10 s')), 10_000).unref();
+    });
     expect(sessionPresent).toBe(true);
     await waitFor(() => got.length === 1, 5000, 'the queued message');
     expect(got).toEqual(['gatepost/demo/lane/east-2/scan {"seq":41}']);
