@@ -5,15 +5,18 @@
 // The build takes our sources only (packages stay imports, resolved from node_modules), keeps
 // every `import.meta.url` / `dirname` / `filename` pointing at the source file it was written in
 // (data files are found beside the sources as before), and lands in a folder of
-// node_modules/.cache/gatepost/ named by the hash of its content. Should it fail (no esbuild, a
-// read-only install), or with GATEPOST_TSX=1, the sources run through tsx as they always could.
+// node_modules/.cache/gatepost/ named by the hash of its content. A build lists the files it was
+// made of with their sizes and times (<entry>.current); while none of them changed, the next
+// start uses it without running esbuild at all. Should it fail (no esbuild, a read-only
+// install), or with GATEPOST_TSX=1, the sources run through tsx as they always could.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'gatepost');
+const SELF = fileURLToPath(import.meta.url);
 
 /** Builds running now: esbuild's service is stopped only when the last one ends. */
 let active = 0;
@@ -23,7 +26,7 @@ const importMetaPlugin = {
   name: 'gatepost-import-meta',
   setup(build) {
     build.onLoad({ filter: /\.[jt]s$/ }, (args) => {
-      if (args.path.includes(`${join('node_modules', '')}`)) return undefined;
+      if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
       const source = readFileSync(args.path, 'utf8');
       const contents = source
         .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
@@ -40,12 +43,21 @@ const importMetaPlugin = {
  * clients, the simulator, the broker when it runs on its own thread).
  */
 export async function buildBundle(entry) {
+  const name = entry
+    .slice(ROOT.length + 1)
+    .replace(/\.ts$/, '')
+    .replaceAll(/[/\\]/g, '.');
+  const pointer = join(CACHE, `${name}.current`);
+  const current = upToDate(pointer);
+  if (current) return current;
   const esbuild = await import('esbuild');
   let out;
   active++;
   try {
     out = await esbuild.build({
       entryPoints: { entry },
+      absWorkingDir: ROOT,
+      metafile: true,
       bundle: true,
       splitting: true,
       outdir: '/',
@@ -65,10 +77,6 @@ export async function buildBundle(entry) {
   if (!files.some((f) => f.path === '/entry.js')) throw new Error('esbuild produced no entry module');
   const hash = createHash('sha256');
   for (const f of files) hash.update(f.path).update(f.text);
-  const name = entry
-    .slice(ROOT.length + 1)
-    .replace(/\.ts$/, '')
-    .replaceAll(/[/\\]/g, '.');
   const dir = join(CACHE, `${name}.${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(dir, 'entry.js'))) {
     // Written aside and renamed: a process starting at the same moment never loads half of it.
@@ -85,7 +93,30 @@ export async function buildBundle(entry) {
       if (!existsSync(join(dir, 'entry.js'))) throw err; // else another process won the race
     }
   }
+  // What it was made of (this file too: its options), for the next start's up-to-date check.
+  const inputs = [...Object.keys(out.metafile?.inputs ?? {}).map((f) => join(ROOT, f)), SELF].map((f) => {
+    const st = statSync(f);
+    return [f, st.size, st.mtimeMs];
+  });
+  const tmp = `${pointer}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ dir, inputs }));
+  renameSync(tmp, pointer);
   return pathToFileURL(join(dir, 'entry.js'));
+}
+
+/** The last build's entry, if every file it was made of is as it was then; else undefined. */
+function upToDate(pointer) {
+  try {
+    const { dir, inputs } = JSON.parse(readFileSync(pointer, 'utf8'));
+    if (!existsSync(join(dir, 'entry.js')) || !Array.isArray(inputs) || inputs.length === 0) return undefined;
+    for (const [f, size, mtimeMs] of inputs) {
+      const st = statSync(f);
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+    }
+    return pathToFileURL(join(dir, 'entry.js'));
+  } catch {
+    return undefined; // no build yet, or a file it was made of is gone
+  }
 }
 
 /** Imports `entry` built, or through tsx if it cannot be built (the reason goes to stderr). */
