@@ -3,6 +3,7 @@ import { Backoff } from '../core/backoff.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startWorker } from '../core/worker-code.ts';
+import type { BrokerAddresses } from './broker-addresses.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
@@ -23,14 +24,8 @@ export type BrokerCall = {
   args: string[];
 };
 
-interface Ready {
+interface Ready extends BrokerAddresses {
   type: 'ready';
-  tcpPort: number | undefined;
-  wsPort: number | undefined;
-  tlsPort: number | undefined;
-  wssPort: number | undefined;
-  url: string | undefined;
-  gatewayCredentials: { username: string; password: string };
   priority: string;
 }
 
@@ -215,14 +210,14 @@ class BrokerThread implements LocalBroker {
     this.log.error({ why, restartInMs: wait }, 'broker thread ended unexpectedly; restarting it');
     this.restartTimer = setTimeout(() => {
       const r = this.ready;
-      const pin = (l: { enabled: boolean; host: string; port: number }, port: number | undefined) => ({
+      const pin = <L extends { port: number }>(l: L, port: number | undefined): L => ({
         ...l,
         port: port ?? l.port,
       });
       const o: BrokerThreadOptions = {
         ...this.o,
         tcp: pin(this.o.tcp, r?.tcpPort),
-        websocket: { ...this.o.websocket, port: r?.wsPort ?? this.o.websocket.port },
+        websocket: pin(this.o.websocket, r?.wsPort),
         ...(this.o.tls
           ? {
               tls: {

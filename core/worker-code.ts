@@ -5,7 +5,7 @@ import { errorMessage } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
- * How a worker thread of the gateway (the broker's, the store's checkpointer) loads its code.
+ * How a worker thread of the gateway (the broker's) loads its code.
  * The gateway's TypeScript sources run as modules built by esbuild (bin/bundle.js); a thread
  * given the .ts file would need tsx registered again, which costs it a loader thread of its own
  * (~25 MB of RSS on this box) and half a second of start-up. So each thread's entry is built
@@ -18,7 +18,7 @@ export type WorkerCode = { kind: 'module'; url: URL } | { kind: 'eval'; code: st
 const built = new Map<string, Promise<WorkerCode>>();
 
 /** The code of a thread whose entry is `entry` (a .ts file URL), built on the first call. */
-export function workerCode(entry: URL, log: Logger): Promise<WorkerCode> {
+function workerCode(entry: URL, log: Logger): Promise<WorkerCode> {
   const path = fileURLToPath(entry);
   let code = built.get(path);
   if (!code) {

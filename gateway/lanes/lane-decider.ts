@@ -110,7 +110,7 @@ export class LaneDecider {
     const deciding = this.d.record('decision', record);
     const [, reserved] = await Promise.all([deciding, placed.committed]);
     if (reserved && !reserved.ok) {
-      t.decision = record;
+      t.decision = record; // what is on record, should the corrected decision fail to commit too
       placed = unreserved(placed, reserved.message);
       record = decisionRecord(this.lane, t, placed, by, staffId);
       await this.d.record('decision', record);

@@ -26,10 +26,9 @@ export class RecordTrail {
   /** Appends and resolves once it and every record appended before it are committed. */
   async now(type: string, data: unknown): Promise<unknown> {
     const p = this.append(type, data);
-    const before = this.pending;
-    this.pending = [];
-    const [committed] = await Promise.all([p, ...before]);
-    return committed;
+    this.pending.push(p);
+    await this.settled();
+    return p;
   }
 
   /** Resolves once every record appended with `later` so far is committed; throws the first failure. */

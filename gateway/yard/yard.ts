@@ -120,15 +120,12 @@ export class Yard {
    * rather than waiting for a commit of its own after it. Refusals come as from `reserve`.
    */
   hold(input: ReserveInput): Promise<HeldBay> {
-    return new Promise<HeldBay>((resolve) => {
-      let early = false;
-      const final = this.reserveWith(input, (bay, visitId) => {
-        early = true;
-        resolve({ ok: true, bay, visitId, committed: final });
-      });
-      void final.then((r) => {
-        if (!early) resolve(r.ok ? { ...r, committed: Promise.resolve(r) } : r);
-      });
+    return new Promise<HeldBay>((resolve, reject) => {
+      const final = this.reserveWith(input, (bay, visitId) =>
+        resolve({ ok: true, bay, visitId, committed: final }),
+      );
+      // Answered already if the bay was held early (a second resolve or reject is ignored).
+      final.then((r) => resolve(r.ok ? { ...r, committed: final } : r), reject);
     });
   }
 
