@@ -30,6 +30,24 @@ function open(path = join(mkdtempSync(join(tmpdir(), 'gatepost-store-')), 'g.db'
   return { db, store, path };
 }
 
+/** An in-memory store whose group-commit window is a minute: what commits sooner did not wait for it. */
+function slowWindowStore(opts: { maxBatchRows?: number } = {}) {
+  const db = openDatabase(':memory:');
+  const store = new RecordStore({
+    db,
+    site: 'demo',
+    clock: new ManualClock(),
+    log: silentLogger(),
+    groupCommitMs: 60_000,
+    ...opts,
+  });
+  closers.push(() => {
+    store.close();
+    db.close();
+  });
+  return store;
+}
+
 describe('RecordStore', () => {
   it('opens in WAL mode with synchronous=FULL and the latest schema version', () => {
     const { db } = open();
@@ -113,37 +131,14 @@ describe('RecordStore', () => {
   });
 
   it('commits at once when maxBatchRows are waiting, without waiting for the timer', async () => {
-    const db = openDatabase(':memory:');
-    const store = new RecordStore({
-      db,
-      site: 'demo',
-      clock: new ManualClock(),
-      log: silentLogger(),
-      groupCommitMs: 60_000,
-      maxBatchRows: 10,
-    });
-    closers.push(() => {
-      store.close();
-      db.close();
-    });
+    const store = slowWindowStore({ maxBatchRows: 10 });
     const t0 = performance.now();
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.append('yard', 'a', { i })));
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('commits an urgent record (a decision) without the group-commit wait, with the rows queued before it', async () => {
-    const db = openDatabase(':memory:');
-    const store = new RecordStore({
-      db,
-      site: 'demo',
-      clock: new ManualClock(),
-      log: silentLogger(),
-      groupCommitMs: 60_000,
-    });
-    closers.push(() => {
-      store.close();
-      db.close();
-    });
+    const store = slowWindowStore();
     const batches: string[][] = [];
     store.onCommit((b) => batches.push(b.records.map((r) => r.type)));
     const scan = store.append('lane/east-1', 'scan', { code: 'x' });

@@ -116,23 +116,33 @@ describe('serial barrier driver against the simulated barrier over a real PTY', 
 });
 
 describe('serial barrier driver with a hand-written peer (in-process line, ManualClock)', () => {
-  it('a command with no reply in 500 ms has failed; unknown and garbled lines are counted', async () => {
+  /** The driver on an in-memory line whose far end answers each command line with `answer`. */
+  function peer(config: Record<string, unknown>, answer: (cmd: string) => string | undefined) {
     const clock = new ManualClock();
     const hub = new InProcessSerialHub();
     const device = hub.plug('/dev/b');
     const got: string[] = [];
-    let answer = true;
     device.on('data', (c: Buffer) => {
-      const cmd = c.toString().trim();
-      got.push(cmd);
-      if (cmd === 'STATUS' && answer) void device.write(Buffer.from('ST CLOSED LOOP=0\r'));
+      for (const cmd of c.toString().split('\r').filter(Boolean)) {
+        got.push(cmd.trim());
+        const reply = answer(cmd.trim());
+        if (reply) void device.write(Buffer.from(reply));
+      }
     });
     const driver = createSerialBarrierDriver({
-      config: SerialBarrierConfigSchema.parse({ kind: 'serial', port: { path: '/dev/b' } }),
+      config: SerialBarrierConfigSchema.parse({ kind: 'serial', port: { path: '/dev/b' }, ...config }),
       opener: hub,
       clock,
       log,
     });
+    return { clock, device, got, driver };
+  }
+
+  it('a command with no reply in 500 ms has failed; unknown and garbled lines are counted', async () => {
+    let answer = true;
+    const { clock, device, got, driver } = peer({}, (cmd) =>
+      cmd === 'STATUS' && answer ? 'ST CLOSED LOOP=0\r' : undefined,
+    );
     const errors: DeviceErrorEvent[] = [];
     driver.on('error', (e) => errors.push(e));
     driver.start();
@@ -158,28 +168,10 @@ describe('serial barrier driver with a hand-written peer (in-process line, Manua
   });
 
   it('sends OPEN at once while a STATUS awaits its answer, and never queues STATUS behind STATUS', async () => {
-    const clock = new ManualClock();
-    const hub = new InProcessSerialHub();
-    const device = hub.plug('/dev/b');
-    const got: string[] = [];
     let answerStatus = true;
-    device.on('data', (c: Buffer) => {
-      for (const cmd of c.toString().split('\r').filter(Boolean)) {
-        got.push(cmd);
-        if (cmd === 'STATUS' && answerStatus) void device.write(Buffer.from('ST CLOSED LOOP=0\r'));
-        if (cmd === 'OPEN') void device.write(Buffer.from('OK\rST OPENING LOOP=0\r'));
-      }
-    });
-    const driver = createSerialBarrierDriver({
-      config: SerialBarrierConfigSchema.parse({
-        kind: 'serial',
-        port: { path: '/dev/b' },
-        statusIntervalMs: 100,
-        replyTimeoutMs: 500,
-      }),
-      opener: hub,
-      clock,
-      log,
+    const { clock, got, driver } = peer({ statusIntervalMs: 100, replyTimeoutMs: 500 }, (cmd) => {
+      if (cmd === 'STATUS') return answerStatus ? 'ST CLOSED LOOP=0\r' : undefined;
+      return cmd === 'OPEN' ? 'OK\rST OPENING LOOP=0\r' : undefined;
     });
     driver.start();
     for (let i = 0; i < 5; i++) await clock.advance(1);
