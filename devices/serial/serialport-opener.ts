@@ -1,17 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import { EventLoopBinding } from './event-loop-binding.ts';
 import type { SerialLink, SerialOpener } from './link.ts';
 import type { SerialPortSettings } from './port-settings.ts';
 
 /**
- * The real SerialOpener, over the `serialport` package (v13). Works for UARTs, USB adapters
- * and pseudo-terminals alike. Open ports by `/dev/serial/by-id/...` on a real box: that name
+ * The real SerialOpener, over the `serialport` package's stream (v13) with a binding that reads
+ * and writes on the event loop (event-loop-binding.ts). Works for UARTs, USB adapters and
+ * pseudo-terminals alike. Open ports by `/dev/serial/by-id/...` on a real box: that name
  * survives a replug, `/dev/ttyUSB0` may come back as `ttyUSB1`.
  */
 export class SerialPortOpener implements SerialOpener {
   async open(settings: SerialPortSettings): Promise<SerialLink> {
-    const port = new SerialPort({
+    const port = new SerialPortStream({
+      binding: EventLoopBinding,
       path: settings.path,
       baudRate: settings.baudRate,
       dataBits: settings.dataBits,
@@ -47,7 +50,7 @@ class SerialPortLink extends EventEmitter implements SerialLink {
 
   constructor(
     readonly path: string,
-    private readonly port: SerialPort,
+    private readonly port: SerialPortStream,
   ) {
     super();
     port.on('data', (chunk: Buffer) => this.emit('data', chunk));

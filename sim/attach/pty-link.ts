@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import { EventLoopBinding } from '../../devices/serial/event-loop-binding.ts';
 import type { SerialLink } from '../../devices/serial/link.ts';
 import type { LineFormat } from '../pacing.ts';
 
@@ -16,7 +17,7 @@ export class PtyDeviceLink extends EventEmitter implements SerialLink {
 
   private constructor(
     readonly path: string,
-    private readonly port: SerialPort,
+    private readonly port: SerialPortStream,
   ) {
     super();
     port.on('data', (chunk: Buffer) => this.emit('data', chunk));
@@ -31,7 +32,9 @@ export class PtyDeviceLink extends EventEmitter implements SerialLink {
 
   static open(path: string, format: LineFormat): Promise<PtyDeviceLink> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({
+      // Read and written on the event loop, like the gateway's ports: a device answers on time.
+      const port = new SerialPortStream({
+        binding: EventLoopBinding,
         path,
         baudRate: format.baudRate,
         dataBits: format.dataBits,
