@@ -92,7 +92,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
       true,
       unitNice(),
     );
-    await gw.next('ready', 60_000);
+    const gwReady = await gw.next('ready', 60_000);
     sim.send({ type: 'traffic' });
     await sim.next('traffic-started', 30_000);
 
@@ -188,7 +188,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
         phases: `warm-up ${warmupS} s, A ${phaseAS} s (rush hour), B ${phaseBS} s (rush hour + 50 subscribers to # + 1 QoS 0 flood publisher of 200-byte messages, each set in its own process)`,
         devices: `the simulator process (and its socat relays) at ${String(simReady.priority)}, standing in for hardware that does not share the CPU`,
         latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(OPEN_LINE_WIRE_MS)} ms on the wire included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, no measurement between the scan and it); ${report.excluded} opens excluded`,
-        gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()} (ops/gatepost.service), the embedded broker on its own thread at nice 10`,
+        gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),
       },
       series: { rss, phaseBAt, latencyA, latencyB },

@@ -6,6 +6,7 @@ import { RemoteGpioChip } from '../../devices/gpio/remote-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { startGateway } from '../../gateway/app.ts';
 import { loadConfigFile } from '../../gateway/config/load.ts';
+import { raiseToRealtime } from '../../gateway/ops/realtime.ts';
 import { tellParent, untilParentSays } from '../support/child.ts';
 
 /**
@@ -33,10 +34,11 @@ for (const lane of [...config.checkpoints.flatMap((c) => c.lanes), ...config.yar
 const chips = new Map<string, RemoteGpioChip>();
 for (const [chip, lines] of inputs) chips.set(chip, await RemoteGpioChip.connect({ address, chip, lines }));
 
+const log = createLogger({ level: process.env.GATEPOST_LOG_LEVEL ?? 'warn' });
 const gateway = await startGateway({
   config,
   clock,
-  log: createLogger({ level: process.env.GATEPOST_LOG_LEVEL ?? 'warn' }),
+  log,
   serial: new SerialPortOpener(),
   gpio: (name): GpioChip => {
     const chip = chips.get(name);
@@ -44,6 +46,8 @@ const gateway = await startGateway({
     return chip;
   },
 });
+// As `gatepost start` does once started (ops.realtime).
+const realtime = await raiseToRealtime(config.ops.realtime, log);
 await gateway.ops.readiness.whenReady();
 tellParent({
   type: 'ready',
@@ -51,6 +55,7 @@ tellParent({
   readyAfterMs: gateway.ops.readiness.report().readyAfterMs,
   opsUrl: gateway.ops.server?.url,
   brokerUrl: gateway.brokerUrl,
+  realtime: realtime.priority,
 });
 // `memory`: the process's memory now, after a full GC when node runs with --expose-gc.
 process.on('message', (m: { type?: string }) => {

@@ -6,6 +6,7 @@ import { createOnoffChip } from '../../devices/gpio/onoff-chip.ts';
 import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { startGateway } from '../app.ts';
+import { raiseToRealtime } from '../ops/realtime.ts';
 import { configFromArgs, untilSignal } from './options.ts';
 
 /**
@@ -27,6 +28,7 @@ export async function startCommand(argv: string[], _out: NodeJS.WritableStream, 
       if (sim.opener) serial = sim.opener;
     }
     const gateway = await startGateway({ config, clock, log, serial, gpio: gpioFor });
+    await raiseToRealtime(config.ops.realtime, log);
     const sig = await untilSignal();
     log.info({ signal: sig }, 'shutting down');
     await gateway.stop();

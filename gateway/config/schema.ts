@@ -400,6 +400,25 @@ export const OpsConfigSchema = z
       .strict()
       .prefault({})
       .describe('Alarm when the clock is not synchronised (no RTC and no NTP after a power cut)'),
+    realtime: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Once started, run the lanes’ event loop (the main thread) under SCHED_RR (Linux; needs CAP_SYS_NICE or LimitRTPRIO, see ops/gatepost.service; without, a warning is logged and it runs at normal priority)',
+          ),
+        priority: z
+          .number()
+          .int()
+          .min(1)
+          .max(99)
+          .default(10)
+          .describe('Real-time priority of the lanes’ event loop (LimitRTPRIO in the unit must allow it)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Real-time scheduling of the gateway process (docs/operations.md: latency under load)'),
   })
   .strict();
 
