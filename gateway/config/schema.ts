@@ -228,6 +228,20 @@ export const StorageConfigSchema = z
       .default(0.7)
       .describe('Under disk pressure, delivered records are reclaimed until usage is below this'),
     groupCommitMs: z.number().nonnegative().default(2).describe('Longest wait to batch rows into one fsync'),
+    checkpointIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5000)
+      .describe(
+        'WAL checkpoint at least this often while records come in, between commits (never inside one)',
+      ),
+    checkpointRows: z
+      .number()
+      .int()
+      .positive()
+      .default(5000)
+      .describe('... and as soon as this many rows were committed since the last one'),
     maxBatchRows: z
       .number()
       .int()

@@ -29,9 +29,11 @@ export function openDatabase(path: string): Database {
     // Deleted and overwritten content (pseudonymised names, reclaimed records) is zeroed in its
     // page where that costs no extra I/O, rather than lingering in free space.
     db.pragma('secure_delete = FAST');
-    // Keep the WAL small: checkpoint every ~4 MB (the default) and truncate the file back to
-    // 16 MB after a checkpoint, so a burst does not leave a large WAL behind on the SD card.
-    db.pragma('wal_autocheckpoint = 1000');
+    // Checkpoints run between commits (wal-checkpointer.ts), every few seconds or thousand rows;
+    // SQLite's own, which would run inside the commit that crosses its threshold (a lane's
+    // decision, say), is only a backstop at ~40 MB. The file is truncated back to 16 MB after a
+    // checkpoint, so a burst does not leave a large WAL behind on the SD card.
+    db.pragma('wal_autocheckpoint = 10000');
     db.pragma('journal_size_limit = 16777216');
     if (db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL && path !== ':memory:') {
       db.exec('VACUUM');

@@ -187,6 +187,11 @@ export class RecordStore {
     }
   }
 
+  /** Records appended and not yet committed. */
+  queued(): number {
+    return this.queue.length;
+  }
+
   /** Hears of every committed batch; returns the unsubscribe function. */
   onCommit(listener: (batch: CommittedBatch) => void): () => void {
     this.listeners.add(listener);

@@ -11,6 +11,7 @@ import { Reclaimer } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
 import { Retention } from './retention.ts';
 import { type StatusPublisher, StorageGuard } from './storage-guard.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface StorageOptions {
   db: Database;
@@ -37,7 +38,7 @@ export interface Storage {
 
 /**
  * Attaches the ledger to the record store (call before anything is appended) and starts the
- * disk guard and the age retention.
+ * disk guard, the age retention and the WAL checkpoints.
  */
 export function startStorage(o: StorageOptions): Storage {
   const log = o.log.child({ part: 'storage' });
@@ -57,6 +58,13 @@ export function startStorage(o: StorageOptions): Storage {
   });
   const retention = new Retention(o.db, reclaimer, new Pseudonymiser(o.db), o.config, log);
   guard.start();
+  const checkpointer = new WalCheckpointer({
+    db: o.db,
+    store: o.store,
+    log,
+    intervalMs: o.config.checkpointIntervalMs,
+    rows: o.config.checkpointRows,
+  });
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -87,6 +95,7 @@ export function startStorage(o: StorageOptions): Storage {
       stopped = true;
       if (timer) clearTimeout(timer);
       guard.stop();
+      checkpointer.stop();
     },
   };
 }
