@@ -58,7 +58,7 @@ const seconds = (name: string, fallback: number) => Number(process.env[name] ?? 
 export async function rushHourBench(): Promise<RushHourResult> {
   const warmupS = seconds('BENCH_RUSH_WARMUP_S', 15);
   const phaseAS = seconds('BENCH_RUSH_A_S', 60);
-  const phaseBS = seconds('BENCH_RUSH_B_S', 90);
+  const phaseBS = seconds('BENCH_RUSH_B_S', 240);
   const rush = rushHourScenario();
   const site = await prepareBenchSite(undefined, rush.timeScale);
   const scenarioFile = join(site.dir, 'scenario.json');
