@@ -170,7 +170,15 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       });
     }
 
-    const lanes = await startLanes({ config, deps, sink, client, db, yard });
+    const lanes = await startLanes({
+      config,
+      deps,
+      sink,
+      client,
+      db,
+      yard,
+      commandLatency: ops.metrics.laneLatency.observe,
+    });
     started.push(() => lanes.stop());
     ops.attachLanes(lanes.controllers);
     ops.startClockCheck(sink, client);

@@ -13,6 +13,8 @@ export interface LaneBarrierDeps {
   record: (type: 'barrier', data: LaneRecordData<'barrier'>) => Promise<unknown>;
   alarm: (kind: Alarm['kind'], message: string, transitId?: string) => Promise<unknown>;
   publish: () => void;
+  /** Hears, for each open the rules command, how long since the input that completed the decision. */
+  commandLatency?: (seconds: number) => void;
 }
 
 /**
@@ -29,6 +31,8 @@ export class LaneBarrierActions {
    */
   command(t: Transit, action: 'open' | 'close', by: 'rules' | 'staff', staffId?: string): void {
     const b = this.d.barrier;
+    if (action === 'open' && by === 'rules' && t.inputAt !== undefined)
+      this.d.commandLatency?.((performance.now() - t.inputAt) / 1000);
     void (action === 'open' ? b.open() : b.close()).then((result) =>
       this.d.queue.run(async () => {
         if (action === 'open' && result.ok) t.opened = true;

@@ -49,6 +49,8 @@ export interface LaneControllerOptions {
   interrupted?: { transitId: string; startedAt: number };
   /** Maintenance set by staff before the restart: it holds until staff clear it. */
   maintenance?: { reason: string };
+  /** Hears the input-to-command latency of each open by the rules (the ops metric). */
+  commandLatency?: (seconds: number) => void;
 }
 
 type DeviceName = 'scanner' | 'thermometer' | 'barrier';
@@ -89,6 +91,7 @@ export class LaneController {
       record: (type, data) => this.trail.now(type, data),
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
       publish: () => this.publish(),
+      ...(o.commandLatency ? { commandLatency: o.commandLatency } : {}),
     });
     this.decider = new LaneDecider({
       config: o.config,
@@ -108,9 +111,9 @@ export class LaneController {
   async start(): Promise<void> {
     const { devices, clock } = this.o;
     this.offs = subscribeLane(devices, this.queue, {
-      code: (e) => this.onCode(e),
-      measurement: (e) => this.onMeasurement(e),
-      arrived: (at) => this.onArrived(at),
+      code: (e, at) => this.onCode(e, at),
+      measurement: (e, at) => this.onMeasurement(e, at),
+      arrived: (at, receivedAt) => this.onArrived(at, receivedAt),
       cleared: (at) => this.onCleared(at),
       tailgate: (at) => this.onTailgate(at),
       barrierState: (e) => this.onBarrierState(e),
@@ -218,7 +221,7 @@ export class LaneController {
 
   // ---- device events ------------------------------------------------------------------------
 
-  private async onArrived(at: number): Promise<void> {
+  private async onArrived(at: number, receivedAt: number): Promise<void> {
     this.onLoop = true;
     const cur = this.current;
     if (this.mode.mode === 'maintenance') {
@@ -228,6 +231,7 @@ export class LaneController {
     } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
       // The truck whose pass or temperature came first: its full timeout starts now.
       cur.awaitingVehicle = false;
+      cur.inputAt = receivedAt; // the vehicle is what completes its decision now
       this.armTimer(cur);
       await this.maybeDecide(cur);
     }
@@ -262,13 +266,14 @@ export class LaneController {
     this.publish();
   }
 
-  private async onCode(e: ScanEvent): Promise<void> {
+  private async onCode(e: ScanEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') {
       this.trail.later('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
       await this.trail.settled();
       return;
     }
     const { t, late } = await this.transitFor('scan', e.at);
+    t.inputAt = receivedAt;
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.trail.later('scan', {
       lane: this.id,
@@ -300,9 +305,10 @@ export class LaneController {
     this.publish();
   }
 
-  private async onMeasurement(e: MeasurementEvent): Promise<void> {
+  private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transitFor('measurement', e.at);
+    t.inputAt = receivedAt;
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
     this.trail.later('measurement', {

@@ -5,9 +5,10 @@ import type { WorkQueue } from './work-queue.ts';
 
 /** What a lane does with each device event. */
 export interface LaneEventHandlers {
-  code(e: ScanEvent): Promise<void>;
-  measurement(e: MeasurementEvent): Promise<void>;
-  arrived(at: number): Promise<void>;
+  /** `receivedAt`: performance.now() when the driver raised it, before it waited in the queue. */
+  code(e: ScanEvent, receivedAt: number): Promise<void>;
+  measurement(e: MeasurementEvent, receivedAt: number): Promise<void>;
+  arrived(at: number, receivedAt: number): Promise<void>;
   cleared(at: number): Promise<void>;
   tailgate(at: number): Promise<void>;
   barrierState(e: BarrierStateEvent): Promise<void>;
@@ -20,17 +21,19 @@ export interface LaneEventHandlers {
  */
 export function subscribeLane(devices: LaneDevices, queue: WorkQueue, h: LaneEventHandlers): (() => void)[] {
   const q =
-    <T>(fn: (e: T) => Promise<void>) =>
-    (e: T) =>
-      queue.run(() => fn(e));
+    <T>(fn: (e: T, receivedAt: number) => Promise<void>) =>
+    (e: T) => {
+      const receivedAt = performance.now();
+      return queue.run(() => fn(e, receivedAt));
+    };
   const offs = [
     devices.scanner.on(
       'code',
-      q((e) => h.code(e)),
+      q((e, at) => h.code(e, at)),
     ),
     devices.barrier.on(
       'vehicle',
-      q((e) => (e.kind === 'arrived' ? h.arrived(e.at) : h.cleared(e.at))),
+      q((e, receivedAt) => (e.kind === 'arrived' ? h.arrived(e.at, receivedAt) : h.cleared(e.at))),
     ),
     devices.barrier.on(
       'tailgate',
@@ -53,7 +56,7 @@ export function subscribeLane(devices: LaneDevices, queue: WorkQueue, h: LaneEve
     offs.push(
       devices.thermometer.on(
         'measurement',
-        q((e) => h.measurement(e)),
+        q((e, at) => h.measurement(e, at)),
       ),
       devices.thermometer.on(
         'health',

@@ -29,6 +29,8 @@ export interface LanesOptions {
   yard: (BayHolder & YardExits) | undefined;
   /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
   onRefusedRequest?: (why: RefusedWhy) => void;
+  /** Hears each lane's input-to-command latency (the ops metric). */
+  commandLatency?: (lane: string, seconds: number) => void;
 }
 
 export interface Lanes {
@@ -86,6 +88,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       idNumbers: config.passes.idNumbers,
       ...(interrupted ? { interrupted } : {}),
       ...(maintenance ? { maintenance } : {}),
+      ...(o.commandLatency ? { commandLatency: (s: number) => o.commandLatency?.(laneConfig.id, s) } : {}),
     });
     await controller.start();
     controllers.set(laneConfig.id, controller);

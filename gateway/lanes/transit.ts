@@ -23,6 +23,11 @@ export class Transit {
   awaitingVehicle = false;
   /** The reasons known when it was last decided (staff's too: a late input does not revive them). */
   decidedOn: ReadonlySet<string> = new Set();
+  /**
+   * When its last scan or measurement reached the lane (performance.now(), before the lane's
+   * queue): what the input-to-command latency is measured from.
+   */
+  inputAt: number | undefined;
   /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
   unverifiedCode: string | undefined;
 

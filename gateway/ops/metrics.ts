@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { DeviceMetrics } from './device-metrics.ts';
 import type { EventLoopMonitor } from './event-loop.ts';
+import { LaneLatencyMetrics } from './lane-latency-metrics.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { RecordMetrics } from './record-metrics.ts';
 
@@ -15,7 +16,8 @@ export interface GatewayMetricsOptions {
 /**
  * The gateway's Prometheus registry (served at `/metrics` by http.ts) and its collectors, one
  * file each: records committed (decisions by outcome, barrier operations and faults, alarms,
- * device errors, scans), device health and the bay buses, and the process; the embedded
+ * device errors, scans), device health and the bay buses, the lanes' input-to-command latency
+ * (lane-latency-metrics.ts), and the process; the embedded
  * broker's series come from its own registry (broker/broker-metrics.ts, on the broker's thread)
  * through `addSource`.
  * The storage guard (store size, alarm level) and the uplink (backlog count and age, drain
@@ -26,12 +28,14 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly records: RecordMetrics;
   readonly devices: DeviceMetrics;
+  readonly laneLatency: LaneLatencyMetrics;
   /** Series kept elsewhere (the broker's, on its thread), appended to this registry's text. */
   private readonly sources: (() => Promise<string>)[] = [];
 
   constructor(o: GatewayMetricsOptions) {
     this.records = new RecordMetrics(this.registry);
     this.devices = new DeviceMetrics(this.registry);
+    this.laneLatency = new LaneLatencyMetrics(this.registry);
     registerProcessMetrics({ registry: this.registry, ...o });
   }
 

@@ -92,6 +92,14 @@ describe('/metrics after a scripted scenario', () => {
       m.get(series('gatepost_device_state', { lane: 'east-2', device: 'barrier', state: 'offline' })),
     ).toBe(0);
     expect(m.get(series('gatepost_lane_mode', { lane: 'east-1', mode: 'auto' }))).toBe(1);
+    // One open by the rules on each lane, timed from the input that completed its decision.
+    for (const lane of ['east-1', 'east-2']) {
+      expect(m.get(series('gatepost_lane_input_to_command_seconds_count', { lane })), lane).toBe(1);
+      const took = m.get(series('gatepost_lane_input_to_command_seconds_sum', { lane })) ?? -1;
+      expect(took, lane).toBeGreaterThan(0);
+      expect(took, lane).toBeLessThan(1);
+    }
+    expect(m.get(series('gatepost_lane_input_to_command_seconds_count', { lane: 'west-1' }))).toBeUndefined();
     expect(m.get(series('gatepost_bay_bus_state', { bus: 'bus-1', state: 'online' }))).toBe(1);
     expect(m.get(series('gatepost_bay_sweep_wire_seconds', { bus: 'bus-1' }))).toBeCloseTo(2.5, 1);
     expect(

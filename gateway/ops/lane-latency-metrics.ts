@@ -1,0 +1,29 @@
+import { Histogram, type Registry } from 'prom-client';
+
+/** Bucket bounds in seconds: the lanes' target is 10 ms from the last input to the command. */
+const BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1];
+
+/**
+ * `gatepost_lane_input_to_command_seconds{lane}`: inside the gateway, from the moment the input
+ * that completed a decision reached the lane (the scanner driver's code, the thermometer's
+ * measurement) to the moment the barrier command that the decision opened was issued to the
+ * driver; so the decision, its verification and its commit (fsync) included, the wires not. The
+ * benchmark measures the same from outside, wires included (docs/benchmarks.md, rush hour).
+ */
+export class LaneLatencyMetrics {
+  private readonly histogram: Histogram<'lane'>;
+
+  constructor(registry: Registry) {
+    this.histogram = new Histogram({
+      name: 'gatepost_lane_input_to_command_seconds',
+      help: 'From the input that completed a decision reaching the lane to the barrier command it opened',
+      labelNames: ['lane'],
+      buckets: BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  readonly observe = (lane: string, seconds: number): void => {
+    this.histogram.observe({ lane }, seconds);
+  };
+}
