@@ -63,7 +63,10 @@ export class WalCheckpointer {
 
   private run(): void {
     if (this.stopped) return;
-    if (this.o.store.queued() > 0) return this.schedule(BUSY_RETRY_MS);
+    if (this.o.store.queued() > 0) {
+      this.schedule(BUSY_RETRY_MS);
+      return;
+    }
     this.rows = 0;
     try {
       this.o.db.pragma('wal_checkpoint(PASSIVE)');
