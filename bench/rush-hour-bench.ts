@@ -4,7 +4,7 @@ import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
 import type { LatencySample } from './support/latency-probe.ts';
 import { rssMb } from './support/proc.ts';
-import { type Samples, scrape, sumOf } from './support/prom.ts';
+import { histogramQuantile, type Samples, scrape, sumOf } from './support/prom.ts';
 import { rushHourScenario } from './support/rush-scenario.ts';
 import { max, median, percentile } from './support/stats.ts';
 import { unitNice, unitNodeFlags } from './support/unit-flags.ts';
@@ -42,6 +42,9 @@ export interface RushHourResult {
 export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
 /** The serial barrier's `OPEN` + CR at 9600 baud 8N1. */
 export const OPEN_LINE_WIRE_MS = (5 * 10 * 1000) / 9600;
+
+/** The gateway's own histogram of it (gateway/ops/lane-latency-metrics.ts). */
+const LATENCY_METRIC = 'gatepost_lane_input_to_command_seconds';
 
 /** Lanes whose barrier is the serial one, from the bench site's config. */
 function serialBarrierLanes(configFile: string): Set<string> {
@@ -173,6 +176,12 @@ export async function rushHourBench(): Promise<RushHourResult> {
       event_loop_lag_p99_ms_extra_load: r1(lag('B')),
       rush_hour_decisions: decisions,
       rush_hour_decisions_per_min: r1(decisions / ((warmupS + phaseAS + phaseBS) / 60)),
+      // The same latency as the gateway itself sees it (its histogram, phase B): from the input
+      // reaching the lane to the command issued; no wires, no PTY relays, no simulator.
+      lane_input_to_command_p99_ms_le:
+        (histogramQuantile(final ?? new Map(), lastA, LATENCY_METRIC, 0.99) ?? Number.NaN) * 1000,
+      lane_input_to_command_p50_ms_le:
+        (histogramQuantile(final ?? new Map(), lastA, LATENCY_METRIC, 0.5) ?? Number.NaN) * 1000,
       bay_sweep_s_rush_hour: Math.round(max(sweepsOf(lastA)) * 1000) / 1000,
       bay_sweep_s_extra_load: Math.round(max(sweepsOf(final)) * 1000) / 1000,
       flood_msgs_per_s: Math.round(Number(flood.perSecond)),
@@ -187,6 +196,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
         scenario: `${rush.source}; time scale ${rush.timeScale} (device and traffic time; wire timing real)`,
         phases: `warm-up ${warmupS} s, A ${phaseAS} s (rush hour), B ${phaseBS} s (rush hour + 50 subscribers to # + 1 QoS 0 flood publisher of 200-byte messages, each set in its own process)`,
         devices: `the simulator process (and its socat relays) at ${String(simReady.priority)}, standing in for hardware that does not share the CPU`,
+        inside: `lane_input_to_command_*_ms_le: the gateway's ${LATENCY_METRIC} over phase B (every open by the rules, whatever input completed it), the upper bound of the bucket holding the quantile`,
         latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(OPEN_LINE_WIRE_MS)} ms on the wire included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, no measurement between the scan and it); ${report.excluded} opens excluded`,
         gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),

@@ -32,3 +32,27 @@ export async function scrape(opsUrl: string): Promise<Samples | undefined> {
     return undefined;
   }
 }
+
+/**
+ * The upper bound of the bucket holding quantile `q` of a histogram, all its label sets added
+ * up, over what was observed between two scrapes (`since` the earlier, undefined for all).
+ */
+export function histogramQuantile(
+  now: Samples,
+  since: Samples | undefined,
+  name: string,
+  q: number,
+): number | undefined {
+  const counts = new Map<number, number>();
+  for (const [key, value] of now) {
+    if (!key.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(key)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    counts.set(bound, (counts.get(bound) ?? 0) + value - (since?.get(key) ?? 0));
+  }
+  const bounds = [...counts.keys()].sort((a, b) => a - b);
+  const total = counts.get(Number.POSITIVE_INFINITY) ?? 0;
+  if (total <= 0) return undefined;
+  return bounds.find((b) => (counts.get(b) ?? 0) >= q * total);
+}
