@@ -111,8 +111,12 @@ export class EventLoopPort implements BindingPortInterface {
     return fd;
   }
 
-  /** Waits for the poll handle; a port closed meanwhile fails with `canceled`. */
+  /**
+   * Waits for the poll handle; a port closed meanwhile fails with `canceled`. A closed port's
+   * poll handle is destroyed and must not be touched again (it is native memory): checked first.
+   */
   private ready(event: 'readable' | 'writable'): Promise<void> {
+    this.openFd();
     return new Promise((resolve, reject) => {
       this.port.poller.once(event, (err) => (err ? reject(err) : resolve()));
     });
