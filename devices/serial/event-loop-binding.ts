@@ -74,8 +74,10 @@ export class EventLoopPort implements BindingPortInterface {
     while (offset < buffer.length) {
       const fd = this.openFd();
       try {
-        offset += writeSync(fd, buffer, offset, buffer.length - offset);
-        continue;
+        const written = writeSync(fd, buffer, offset, buffer.length - offset);
+        offset += written;
+        // Nothing taken without an error: wait for room rather than spin.
+        if (written > 0) continue;
       } catch (err) {
         if (!RETRY.has(code(err))) throw classified(err);
       }
