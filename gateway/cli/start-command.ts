@@ -28,7 +28,10 @@ export async function startCommand(argv: string[], _out: NodeJS.WritableStream, 
       if (sim.opener) serial = sim.opener;
     }
     const gateway = await startGateway({ config, clock, log, serial, gpio: gpioFor });
-    await raiseToRealtime(config.ops.realtime, log);
+    // Not with the simulator in this process (the demo): its devices and traffic would run on the
+    // real-time thread too and could hold a core; they stand in for hardware, not for the lanes.
+    if (!config.simulation.enabled) await raiseToRealtime(config.ops.realtime, log);
+    else log.info('simulation in this process: the lanes stay under normal scheduling');
     const sig = await untilSignal();
     log.info({ signal: sig }, 'shutting down');
     await gateway.stop();

@@ -420,7 +420,7 @@ export const OpsConfigSchema = z
           .boolean()
           .default(true)
           .describe(
-            'Once started, run the lanes’ event loop (the main thread) under SCHED_RR (Linux; needs CAP_SYS_NICE or LimitRTPRIO, see ops/gatepost.service; without, a warning is logged and it runs at normal priority)',
+            'Once started, run the lanes’ event loop (the main thread) under SCHED_RR (Linux; needs CAP_SYS_NICE or LimitRTPRIO, see ops/gatepost.service; without, a warning is logged and it runs at normal priority). Not while the simulation runs in the process',
           ),
         priority: z
           .number()
