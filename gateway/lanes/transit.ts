@@ -24,8 +24,9 @@ export class Transit {
   /** The reasons known when it was last decided (staff's too: a late input does not revive them). */
   decidedOn: ReadonlySet<string> = new Set();
   /**
-   * When its last scan or measurement reached the lane (performance.now(), before the lane's
-   * queue): what the input-to-command latency is measured from.
+   * When the input that last moved it on reached the lane (performance.now(), before the lane's
+   * queue): a scan, a measurement, or the vehicle a decided pass waited for. What the
+   * input-to-command latency is measured from.
    */
   inputAt: number | undefined;
   /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */

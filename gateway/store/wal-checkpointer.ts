@@ -31,7 +31,7 @@ export class WalCheckpointer {
   private soon: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly offCommit: () => void;
-  /** Checkpoints run so far (for tests and the logs). */
+  /** Checkpoints run so far (read by the tests). */
   runs = 0;
 
   constructor(private readonly o: WalCheckpointerOptions) {

@@ -27,6 +27,18 @@ async function scannerHost(fs: FaultSite, lane = 'ser') {
   return { host, rec: new ByteRecorder(host) };
 }
 
+/**
+ * Tries `attempt` until it gets bytes back, for up to 5 s, and returns the last answer (empty if
+ * none came). After a replug the path is back a moment before the simulator's end is open, and
+ * what is sent into that gap is lost, as on a cable being plugged in.
+ */
+async function untilAnswered<T extends Uint8Array>(attempt: () => Promise<T>): Promise<T> {
+  const until = performance.now() + 5000;
+  let got = await attempt();
+  while (got.length === 0 && performance.now() < until) got = await attempt();
+  return got;
+}
+
 /** The hex bytes the event log says a fault sent (`sendRaw <what> <hex>` or `noise <hex>`). */
 function sentBytes(fs: FaultSite, action: string): Buffer {
   const e = fs.events.find((x) => x.kind === 'device' && x.action === action);
@@ -53,14 +65,11 @@ describe('serial faults on the wire (over PTYs)', () => {
     await fs.clock.advance(1_000);
     await eventually(() => existsSync(path), 5000, 'the scanner path to come back');
     const again = await scannerHost(fs);
-    // The path is back a moment before the simulator has its end open again (bytes presented
-    // meanwhile go nowhere, as on a cable being plugged in): present until the first arrive.
-    const until = performance.now() + 5000;
-    let got: Buffer = Buffer.alloc(0);
-    while (got.length === 0 && performance.now() < until) {
+    // Present until the first bytes arrive (untilAnswered).
+    const got = await untilAnswered(async () => {
       await fs.site.lane('ser').scanner.present('GP1:back');
-      got = await again.rec.waitForBytes(9, 500).catch(() => Buffer.alloc(0));
-    }
+      return again.rec.waitForBytes(9, 500).catch(() => Buffer.alloc(0));
+    });
     expect(got.subarray(0, 9).toString('latin1')).toBe('GP1:back\r');
     expect(fs.run.faults.activeFaults()).toEqual([]);
   });
@@ -76,14 +85,11 @@ describe('serial faults on the wire (over PTYs)', () => {
     await eventually(() => existsSync(path), 5000, 'the bus path to come back');
     const host = await openHostEnd(path, format8N1(19200));
     closers.push(() => host.close());
-    // The link is back before the simulator has opened its end again: like a master after a
-    // replug, ask again until the sensor answers (a request sent meanwhile is lost).
+    // Like a master after a replug, ask again until the sensor answers (untilAnswered).
     const master = new RawModbusMaster(host);
-    const until = performance.now() + 5000;
-    let reply: Uint8Array = new Uint8Array();
-    while (reply.length === 0 && performance.now() < until) {
-      ({ reply } = await master.request(withCrc(Buffer.from([2, 4, 0, 0, 0, 2])), 300));
-    }
+    const reply = await untilAnswered(
+      async () => (await master.request(withCrc(Buffer.from([2, 4, 0, 0, 0, 2])), 300)).reply,
+    );
     expect(reply.length).toBe(9);
   });
 
