@@ -21,13 +21,15 @@ interface Candidate {
 }
 
 /** What the probe keeps of a lane record seen on the broker. */
-interface Seen {
+export interface Seen {
   seq: number;
   type: string;
   transitId?: string;
   code?: string;
   outcome?: string;
   by?: string;
+  /** A decision's trigger: what completed it. */
+  trigger?: string;
 }
 
 const OPENING = new Set(['PASS', 'YARD']);
@@ -42,9 +44,10 @@ const OPENING = new Set(['PASS', 'YARD']);
  * A sample counts only when the scan was the input that completed the decision. Which input that
  * was is read afterwards from the lane's records (`samples()`), which the gateway numbers in the
  * order it handled them: the scan record with the code scanned gives the transit; the transit's
- * first decision must follow the scan, open the barrier and be the rules'; and no measurement of
- * the transit may come between the scan and the decision (then the measurement completed it).
- * The records' arrival times do not matter, so a broker slowed by a flood cannot mislead it.
+ * first decision must follow the scan, open the barrier, be the rules' and name the scan as its
+ * trigger (not a measurement after it, nor the vehicle a scan made before it reached the loop
+ * waited for). The records' arrival times do not matter, so a broker slowed by a flood cannot
+ * mislead it.
  * Opens with no scan since the previous open, and decisions that keep the barrier shut (REVIEW,
  * ISOLATE), give no sample.
  */
@@ -116,6 +119,7 @@ export class LatencyProbe {
         if (typeof d.code === 'string') seen.code = d.code;
         if (typeof d.outcome === 'string') seen.outcome = d.outcome;
         if (typeof d.by === 'string') seen.by = d.by;
+        if (typeof d.trigger === 'string') seen.trigger = d.trigger;
         const list = this.records.get(lane) ?? [];
         list.push(seen);
         this.records.set(lane, list);
@@ -176,16 +180,18 @@ export class LatencyProbe {
 
 /**
  * Did the scan record at `i` complete its transit's decision? The transit's first decision
- * follows it, opens the barrier and is the rules', and no measurement of the transit comes
- * between the scan and that decision.
+ * follows it, opens the barrier, is the rules' and was triggered by a scan.
  */
-function completedByScan(list: readonly Seen[], i: number): boolean {
+export function completedByScan(list: readonly Seen[], i: number): boolean {
   const scan = list[i] as Seen;
   if (!scan.transitId) return false;
   const before = list.slice(0, i).filter((r) => r.transitId === scan.transitId);
   if (before.some((r) => r.type === 'decision')) return false;
-  const after = list.slice(i + 1).filter((r) => r.transitId === scan.transitId);
-  const decision = after.find((r) => r.type === 'decision');
-  if (!decision || !OPENING.has(decision.outcome ?? '') || decision.by !== 'rules') return false;
-  return !after.some((r) => r.type === 'measurement' && r.seq < decision.seq);
+  const decision = list.slice(i + 1).find((r) => r.transitId === scan.transitId && r.type === 'decision');
+  return (
+    decision !== undefined &&
+    OPENING.has(decision.outcome ?? '') &&
+    decision.by === 'rules' &&
+    decision.trigger === 'scan'
+  );
 }

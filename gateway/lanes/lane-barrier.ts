@@ -1,7 +1,7 @@
 import type { BarrierCommandResult, BarrierStateEvent } from '../../devices/events.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { LaneBarrier } from './lane-ports.ts';
-import type { Alarm, LaneRecordData } from './lane-records.ts';
+import type { Alarm, DecisionTrigger, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -17,6 +17,9 @@ export interface LaneBarrierDeps {
   commandLatency?: (seconds: number) => void;
 }
 
+/** The triggers a device's input sets off: what the input-to-command latency is measured from. */
+const DEVICE_INPUTS: ReadonlySet<DecisionTrigger> = new Set(['scan', 'measurement', 'vehicle']);
+
 /**
  * A lane's commands to its barrier and what follows from them: every command and its result is
  * a record; a fault, or a barrier that does not open, turns the lane manual with one alarm per
@@ -31,8 +34,9 @@ export class LaneBarrierActions {
    */
   command(t: Transit, action: 'open' | 'close', by: 'rules' | 'staff', staffId?: string): void {
     const b = this.d.barrier;
-    if (action === 'open' && by === 'rules' && t.inputAt !== undefined)
-      this.d.commandLatency?.((performance.now() - t.inputAt) / 1000);
+    const input = t.lastInput;
+    if (action === 'open' && by === 'rules' && input && DEVICE_INPUTS.has(input.kind))
+      this.d.commandLatency?.((performance.now() - input.at) / 1000);
     void (action === 'open' ? b.open() : b.close()).then((result) =>
       this.d.queue.run(async () => {
         if (action === 'open' && result.ok) t.opened = true;

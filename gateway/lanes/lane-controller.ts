@@ -177,6 +177,7 @@ export class LaneController {
     return this.queue.run(async () => {
       const { t, late } = await this.transitFor('manual', this.o.clock.now());
       t.manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
+      t.lastInput = { kind: 'registration', at: performance.now() };
       t.awaitingVehicle = false; // staff vouch for the truck
       // Joining a decided transit: the registration goes into a new decision record.
       await this.afterInput(t, late, true);
@@ -193,6 +194,7 @@ export class LaneController {
       if (!t || t.phase === 'ended') throw new Error('there is no truck on this lane to decide');
       this.clearTimer();
       t.awaitingVehicle = false;
+      t.lastInput = { kind: 'staff', at: performance.now() };
       const reasons: DecisionReason[] = [{ code: 'staff-override', outcome, detail: why }];
       const decision = await this.decider.commit(t, { outcome, reasons }, 'staff', staffId);
       this.publish();
@@ -231,7 +233,7 @@ export class LaneController {
     } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
       // The truck whose pass or temperature came first: its full timeout starts now.
       cur.awaitingVehicle = false;
-      cur.inputAt = receivedAt; // the vehicle is what completes its decision now
+      cur.lastInput = { kind: 'vehicle', at: receivedAt }; // the vehicle completes its decision now
       this.armTimer(cur);
       await this.maybeDecide(cur);
     }
@@ -273,7 +275,7 @@ export class LaneController {
       return;
     }
     const { t, late } = await this.transitFor('scan', e.at);
-    t.inputAt = receivedAt;
+    t.lastInput = { kind: 'scan', at: receivedAt };
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.trail.later('scan', {
       lane: this.id,
@@ -308,7 +310,7 @@ export class LaneController {
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transitFor('measurement', e.at);
-    t.inputAt = receivedAt;
+    t.lastInput = { kind: 'measurement', at: receivedAt };
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
     this.trail.later('measurement', {
@@ -381,6 +383,7 @@ export class LaneController {
           this.o.log.info({ transitId: t.id }, 'no vehicle came onto the loop: transit abandoned');
           await this.endTransit(t, 'abandoned', this.o.clock.now());
         } else {
+          t.lastInput = { kind: 'timeout', at: performance.now() };
           await this.decideTransit(t);
         }
         this.publish();

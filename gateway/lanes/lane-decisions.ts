@@ -200,6 +200,7 @@ export function decisionRecord(
     reasons: d.reasons,
     by,
     ...(staffId ? { staffId } : {}),
+    ...(t.lastInput ? { trigger: t.lastInput.kind } : {}),
     ...(t.plate ? { plate: t.plate } : {}),
     ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
     ...(t.pass ? { pass: t.pass } : {}),

@@ -19,6 +19,20 @@ export const TransitStartSchema = z
   })
   .strict();
 
+/**
+ * What set a decision off: the input the lane waited for last (a scan, a measurement, the
+ * vehicle onto the loop a decided pass waited for, a registration), the lane's timeout, or staff.
+ */
+export const DecisionTriggerSchema = z.enum([
+  'scan',
+  'measurement',
+  'vehicle',
+  'registration',
+  'timeout',
+  'staff',
+]);
+export type DecisionTrigger = z.infer<typeof DecisionTriggerSchema>;
+
 export const TransitEndSchema = z
   .object({
     lane,
@@ -82,6 +96,9 @@ export const DecisionRecordSchema = z
     reasons: z.array(DecisionReasonSchema),
     by: z.enum(['rules', 'staff']),
     staffId: z.string().optional(),
+    trigger: DecisionTriggerSchema.optional().describe(
+      'What set this decision off (absent in records written before the field was)',
+    ),
     plate: z.string().optional(),
     temperatureC: z.number().optional(),
     pass: PassSummarySchema.optional(),

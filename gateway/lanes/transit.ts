@@ -1,5 +1,11 @@
 import type { Verdict } from '../passes/verdict.ts';
-import type { DecisionRecord, LaneState, ManualRegistration, PassSummary } from './lane-records.ts';
+import type {
+  DecisionRecord,
+  DecisionTrigger,
+  LaneState,
+  ManualRegistration,
+  PassSummary,
+} from './lane-records.ts';
 
 export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
 
@@ -24,11 +30,12 @@ export class Transit {
   /** The reasons known when it was last decided (staff's too: a late input does not revive them). */
   decidedOn: ReadonlySet<string> = new Set();
   /**
-   * When the input that last moved it on reached the lane (performance.now(), before the lane's
-   * queue): a scan, a measurement, or the vehicle a decided pass waited for. What the
-   * input-to-command latency is measured from.
+   * What last moved it on, and when that reached the lane (performance.now(), before the lane's
+   * queue): a scan, a measurement, the vehicle a decided pass waited for, a registration, the
+   * lane's timeout or staff. The next decision records it as its trigger; the input-to-command
+   * latency is measured from it when it was a device's input.
    */
-  inputAt: number | undefined;
+  lastInput: { kind: DecisionTrigger; at: number } | undefined;
   /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
   unverifiedCode: string | undefined;
 

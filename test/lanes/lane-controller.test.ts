@@ -11,8 +11,17 @@ describe('lane transits and decisions', () => {
     l.drive.scan('GREEN-TESTED');
     l.drive.measure(36.5);
     await l.controller.idle();
-    expect(l.decision()).toMatchObject({ outcome: 'PASS', by: 'rules', plate: '晋D1', temperatureC: 36.5 });
+    expect(l.decision()).toMatchObject({
+      outcome: 'PASS',
+      by: 'rules',
+      trigger: 'measurement',
+      plate: '晋D1',
+      temperatureC: 36.5,
+    });
     expect(l.barrier.commands).toEqual(['open']);
+    expect(l.latencies).toHaveLength(1);
+    expect(l.latencies[0]).toBeGreaterThanOrEqual(0);
+    expect(l.latencies[0]).toBeLessThan(1);
     l.drive.clear();
     await l.controller.idle();
     expect(l.types()).toEqual([
@@ -36,7 +45,7 @@ describe('lane transits and decisions', () => {
     l.drive.measure(36.4);
     l.drive.scan('GREEN-TESTED');
     await l.controller.idle();
-    expect(l.decision()?.outcome).toBe('PASS');
+    expect(l.decision()).toMatchObject({ outcome: 'PASS', trigger: 'scan' });
     expect(l.types().slice(0, 5)).toEqual([
       'transit-start',
       'measurement',
@@ -91,7 +100,7 @@ describe('lane transits and decisions', () => {
     expect(l.decision()).toBeUndefined();
     await l.clock.advance(20_000);
     await l.controller.idle();
-    expect(l.decision()?.outcome).toBe('REVIEW');
+    expect(l.decision()).toMatchObject({ outcome: 'REVIEW', trigger: 'timeout' });
     expect(l.decision()?.reasons[0]).toMatchObject({ code: 'no-temperature', outcome: 'REVIEW' });
     expect(l.barrier.commands).toEqual([]);
   });
@@ -151,7 +160,9 @@ describe('lane transits and decisions', () => {
     expect(l.records.filter((r) => r.type === 'decision').at(-1)?.data).toMatchObject({
       by: 'staff',
       staffId: 'staff-007',
+      trigger: 'staff',
     });
+    expect(l.latencies).toEqual([]); // staff's open is not the rules' answer to an input
   });
 
   it('a barrier that does not open is a fault alarm and turns the lane to manual', async () => {
@@ -207,6 +218,7 @@ describe('lane transits and decisions', () => {
     await l.controller.idle();
     expect(l.decision()).toMatchObject({
       outcome: 'REVIEW',
+      trigger: 'registration',
       plate: '冀A55555',
       manual: { idNumber: '**************1234' },
     });

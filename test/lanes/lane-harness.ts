@@ -58,6 +58,8 @@ export function lane(opts: LaneOptions = {}) {
   const records: Rec[] = [];
   const states: LaneState[] = [];
   const reservations: ReserveRequest[] = [];
+  /** Input-to-command latencies (s) the lane reported, one per open the rules commanded. */
+  const latencies: number[] = [];
   const exits: { plate?: string; subject?: string }[] = [];
   const scanner = fakeScanner(opts.health?.scanner);
   const thermometer = opts.thermometer === false ? undefined : fakeThermometer(opts.health?.thermometer);
@@ -108,6 +110,7 @@ export function lane(opts: LaneOptions = {}) {
     idNumbers: 'masked',
     ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
     ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
+    commandLatency: (s) => latencies.push(s),
   });
   const at = () => clock.now();
   const drive = {
@@ -142,6 +145,7 @@ export function lane(opts: LaneOptions = {}) {
     records,
     states,
     reservations,
+    latencies,
     exits,
     controller,
     barrier: b,

@@ -83,11 +83,15 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
     expect(l.decision()).toBeUndefined();
     expect(l.barrier.commands).toEqual([]);
     await l.clock.advance(15_000);
+    await new Promise((r) => setTimeout(r, 200)); // real time too: the latency is timed on it
     l.drive.arrive();
     await l.controller.idle();
     expect(l.of('transit-start')).toHaveLength(1);
-    expect(l.decision()?.outcome).toBe('PASS');
+    // The vehicle completed the decision: the latency runs from its arrival, not from the scan.
+    expect(l.decision()).toMatchObject({ outcome: 'PASS', trigger: 'vehicle' });
     expect(l.barrier.commands).toEqual(['open']);
+    expect(l.latencies).toHaveLength(1);
+    expect(l.latencies[0]).toBeLessThan(0.15);
   });
 
   it('a measurement with no vehicle that never comes: no decision, no bay, no alarm; the transit ends at the timeout', async () => {
