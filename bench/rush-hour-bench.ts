@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadConfigFile } from '../gateway/config/load.ts';
+import { type LineFormat, wireTimeMs } from '../sim/pacing.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
 import type { LatencySample } from './support/latency-probe.ts';
@@ -40,20 +42,22 @@ export interface RushHourResult {
 
 /** The 300-byte pass code at 9600 baud 8N1: 300 × 10 bits. */
 export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
-/** The serial barrier's `OPEN` + CR at 9600 baud 8N1. */
-export const OPEN_LINE_WIRE_MS = (5 * 10 * 1000) / 9600;
 
 /** The gateway's own histogram of it (gateway/ops/lane-latency-metrics.ts). */
 const LATENCY_METRIC = 'gatepost_lane_input_to_command_seconds';
 
-/** Lanes whose barrier is the serial one, from the bench site's config. */
-function serialBarrierLanes(configFile: string): Set<string> {
-  const raw = JSON.parse(readFileSync(configFile, 'utf8')) as {
-    checkpoints: { lanes: { id: string; devices: { barrier: { kind: string } } }[] }[];
-    yard: { exitLanes: { id: string; devices: { barrier: { kind: string } } }[] };
-  };
-  const lanes = [...raw.checkpoints.flatMap((c) => c.lanes), ...raw.yard.exitLanes];
-  return new Set(lanes.filter((l) => l.devices.barrier.kind === 'serial').map((l) => l.id));
+/** Lanes whose barrier is the serial one, from the bench site's config, with its line settings. */
+function serialBarrierLanes(configFile: string): Map<string, LineFormat> {
+  const config = loadConfigFile(configFile);
+  const lanes = [...config.checkpoints.flatMap((c) => c.lanes), ...config.yard.exitLanes];
+  const serial = new Map<string, LineFormat>();
+  for (const l of lanes) if (l.devices.barrier.kind === 'serial') serial.set(l.id, l.devices.barrier.port);
+  return serial;
+}
+
+/** The serial barrier's `OPEN` + CR on the slowest of those lines. */
+function openLineWireMs(lanes: Map<string, LineFormat>): number {
+  return Math.max(0, ...[...lanes.values()].map((f) => wireTimeMs(f, 'OPEN\r'.length)));
 }
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -139,6 +143,8 @@ export async function rushHourBench(): Promise<RushHourResult> {
     const latencyB = samples.filter((s) => s.phase === 'B').map((s) => s.ms);
     // The serial barrier's OPEN line takes its own wire time: its lanes are reported apart too.
     const serialLanes = serialBarrierLanes(site.configFile);
+    const openLineMs = openLineWireMs(serialLanes);
+    const serialBauds = [...new Set([...serialLanes.values()].map((f) => f.baudRate))].join('/');
     const ofLanes = (serial: boolean) =>
       samples.filter((s) => s.phase === 'B' && serialLanes.has(s.lane) === serial).map((s) => s.ms);
     const rssA = rss.filter(([t]) => t >= 0 && t < phaseBAt).map(([, mb]) => mb);
@@ -154,6 +160,8 @@ export async function rushHourBench(): Promise<RushHourResult> {
       m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')).map(([, v]) => v) : [];
     const lastA = scrapes.filter((s) => s.phase === 'A').at(-1)?.m;
     const r1 = (n: number) => Math.round(n * 10) / 10;
+    const r2 = (n: number) => Math.round(n * 100) / 100;
+    const loopDelay = report.loopDelayMs as { p99: number; max: number };
     const p99B = percentile(latencyB, 99);
     /** Quantile `q` of the gateway's own histogram over phase B (since the last scrape of A), in ms. */
     const insideMs = (q: number) =>
@@ -168,7 +176,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
       scan_to_barrier_p99_ms_gpio_lanes: r1(percentile(ofLanes(false), 99)),
       scan_to_barrier_p99_ms_serial_lanes: r1(percentile(ofLanes(true), 99)),
       scan_to_barrier_p50_ms_serial_lanes: r1(percentile(ofLanes(true), 50)),
-      barrier_open_line_wire_ms: r1(OPEN_LINE_WIRE_MS),
+      barrier_open_line_wire_ms: r1(openLineMs),
       scan_to_barrier_p50_ms_no_extra_load: r1(percentile(latencyA, 50)),
       scan_to_barrier_p99_ms_no_extra_load: r1(percentile(latencyA, 99)),
       scan_to_barrier_samples_no_extra_load: latencyA.length,
@@ -183,6 +191,10 @@ export async function rushHourBench(): Promise<RushHourResult> {
       // reaching the lane to the command issued; no wires, no PTY relays, no simulator.
       lane_input_to_command_p99_ms_le: insideMs(0.99),
       lane_input_to_command_p50_ms_le: insideMs(0.5),
+      // How late the simulated devices' own event loop ran in phase B: the probe sees an open
+      // that much late.
+      sim_loop_delay_p99_ms_extra_load: r2(loopDelay.p99),
+      sim_loop_delay_max_ms_extra_load: r2(loopDelay.max),
       bay_sweep_s_rush_hour: Math.round(max(sweepsOf(lastA)) * 1000) / 1000,
       bay_sweep_s_extra_load: Math.round(max(sweepsOf(final)) * 1000) / 1000,
       flood_msgs_per_s: Math.round(Number(flood.perSecond)),
@@ -198,7 +210,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
         phases: `warm-up ${warmupS} s, A ${phaseAS} s (rush hour), B ${phaseBS} s (rush hour + 50 subscribers to # + 1 QoS 0 flood publisher of 200-byte messages, each set in its own process)`,
         devices: `the simulator process (and its socat relays) at ${String(simReady.priority)}, standing in for hardware that does not share the CPU`,
         inside: `lane_input_to_command_*_ms_le: the gateway's ${LATENCY_METRIC} over phase B (every open by the rules, whatever input completed it), the upper bound of the bucket holding the quantile`,
-        latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(OPEN_LINE_WIRE_MS)} ms on the wire included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, its trigger the scan); ${report.excluded} opens excluded`,
+        latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(openLineMs)} ms on the wire at ${serialBauds} baud included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, its trigger the scan); ${report.excluded} opens excluded`,
         gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),
       },

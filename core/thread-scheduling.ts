@@ -46,15 +46,21 @@ export function schedulingOf(tid: number): ThreadScheduling | undefined {
 }
 
 /**
- * Puts one thread under SCHED_RR at `priority` (1-99) with the reset-on-fork flag: threads and
- * processes it starts later (a restarted worker, say) begin under the normal policy. Resolves
- * with why it could not (no CAP_SYS_NICE or RLIMIT_RTPRIO, no `chrt`), or undefined.
+ * Puts one thread under SCHED_RR at `priority` (1-99), by default with the reset-on-fork flag:
+ * threads and processes it starts later (a restarted worker, say) begin under the normal policy;
+ * `inherit` lets them keep it. Resolves with why it could not (no CAP_SYS_NICE or RLIMIT_RTPRIO,
+ * no `chrt`), or undefined.
  */
-export function setRoundRobin(tid: number, priority: number): Promise<string | undefined> {
+export function setRoundRobin(
+  tid: number,
+  priority: number,
+  options: { inherit?: boolean } = {},
+): Promise<string | undefined> {
+  const flags = options.inherit ? ['--rr'] : ['--rr', '--reset-on-fork'];
   return new Promise((resolve) => {
     execFile(
       'chrt',
-      ['--rr', '--reset-on-fork', '--pid', String(priority), String(tid)],
+      [...flags, '--pid', String(priority), String(tid)],
       { timeout: 5000 },
       (err, _out, stderr) => resolve(err ? stderr.trim() || err.message : undefined),
     );

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ScaledClock } from '../../core/clock.ts';
+import { setRoundRobin } from '../../core/thread-scheduling.ts';
 import { loadConfigFile } from '../../gateway/config/load.ts';
 import { checkScenarioAgainstSite, parseScenario } from '../../sim/scenario/load.ts';
 import { SimulationRun } from '../../sim/scenario/run.ts';
@@ -21,7 +23,9 @@ import { LatencyProbe } from '../support/latency-probe.ts';
  * the traffic's counts; `stop` (or SIGTERM) ends it.
  */
 // The simulated devices stand in for hardware, which does not wait for the CPU: a higher
-// priority (inherited by the socat PTY relays started below) where the OS allows it.
+// priority (inherited by the socat PTY relays started below) where the OS allows it, real-time
+// above the gateway's lanes (SCHED_RR 10) so that what a device sees is seen when it happens.
+const SIM_RT_PRIORITY = 20;
 let priority = 'normal priority';
 try {
   setPriority(-10);
@@ -29,6 +33,8 @@ try {
 } catch {
   // not allowed (not root): the devices compete for the CPU like everything else
 }
+if ((await setRoundRobin(process.pid, SIM_RT_PRIORITY, { inherit: true })) === undefined)
+  priority = `SCHED_RR ${SIM_RT_PRIORITY}`;
 const [configFile = '', scenarioFile = '', url = '', epochArg = '0', scaleArg = '1'] = process.argv.slice(2);
 const epoch = Number(epochArg);
 const scale = Number(scaleArg);
@@ -40,6 +46,10 @@ const gpio = `unix:${join(dirname(configFile), 'gpio.sock')}`;
 const site = new SimulatedSite(config, { attach: 'pty', clock, gpioServer: gpio });
 await site.start();
 const probe = new LatencyProbe(site);
+// How late the devices' own event loop runs, from the last phase change (the probe's timing of
+// an open is as late as this loop).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 // The link connects in the background and keeps retrying until the gateway's broker is up.
 const link = new MqttGatewayLink({ url, site: config.site.id, staffId: scenario.traffic.yard.staffId });
 const run = new SimulationRun({ site, scenario, seed: scenario.seed ?? config.simulation.seed, clock, link });
@@ -54,6 +64,7 @@ process.on('message', (raw) => {
       tellParent({ type: 'traffic-started' });
     });
   } else if (m.type === 'phase' && m.name) {
+    loopDelay.reset();
     probe.phase = m.name;
   } else if (m.type === 'report') {
     const stats = run.traffic.stats;
@@ -61,6 +72,8 @@ process.on('message', (raw) => {
       type: 'report',
       samples: probe.samples(),
       excluded: probe.excluded,
+      // Over the last phase: how late a 1 ms timer ran (the histogram holds its whole intervals).
+      loopDelayMs: { p99: loopDelay.percentile(99) / 1e6 - 1, max: loopDelay.max / 1e6 - 1 },
       traffic: {
         arrivals: stats.arrivals,
         scans: stats.scans,

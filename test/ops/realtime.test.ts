@@ -5,6 +5,7 @@ import type { ThreadScheduling } from '../../core/thread-scheduling.ts';
 import type { RealtimeOutcome } from '../../gateway/ops/realtime.ts';
 
 const CHILD = fileURLToPath(new URL('./support/realtime-child.ts', import.meta.url));
+const INHERIT_CHILD = fileURLToPath(new URL('./support/inherit-child.ts', import.meta.url));
 
 interface Report {
   outcome: RealtimeOutcome;
@@ -46,6 +47,25 @@ describe('real-time scheduling of the lanes’ event loop (ops.realtime)', () =>
       const others = Object.entries(r.threads).filter(([tid]) => Number(tid) !== r.main);
       expect(others.length).toBeGreaterThan(2);
       for (const [, s] of others) expect(s.policy).toBe('other');
+    },
+  );
+
+  it.runIf(realtimeAllowed())(
+    'setRoundRobin with `inherit` lets the processes the thread starts keep the policy (the bench simulator and its socat relays); by default they begin normal',
+    () => {
+      const child = (mode: string) =>
+        JSON.parse(
+          execFileSync(process.execPath, ['--import', 'tsx', INHERIT_CHILD, '7', mode], {
+            encoding: 'utf8',
+          }).trim(),
+        ) as { failure: string | undefined; child: string };
+      const inherited = child('inherit');
+      expect(inherited.failure).toBeUndefined();
+      expect(inherited.child).toMatch(/policy: SCHED_RR\b/);
+      expect(inherited.child).toMatch(/priority: 7\b/);
+      const reset = child('reset');
+      expect(reset.failure).toBeUndefined();
+      expect(reset.child).toMatch(/policy: SCHED_OTHER\b/);
     },
   );
 
