@@ -1,5 +1,4 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import { recordId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type {
   BarrierCommandResult,
@@ -18,10 +17,11 @@ import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
+import { LaneTransits } from './lane-transits.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
 import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
-import { summarizeVerdict, Transit } from './transit.ts';
+import { summarizeVerdict, type Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
 
 /** Commits a lane record (then publishes it); resolves once it is committed. */
@@ -65,8 +65,7 @@ export const DEVICE_START_GRACE_MS = 30_000;
 export class LaneController {
   readonly id: string;
   private readonly queue: WorkQueue;
-  private current: Transit | undefined;
-  private timer: TimerHandle | undefined;
+  private readonly transits: LaneTransits;
   private graceTimer: TimerHandle | undefined;
   private readonly mode = new LaneModeKeeper();
   private readonly barrier: LaneBarrierActions;
@@ -92,6 +91,16 @@ export class LaneController {
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
       publish: () => this.publish(),
       ...(o.commandLatency ? { commandLatency: o.commandLatency } : {}),
+    });
+    this.transits = new LaneTransits({
+      config: o.config,
+      clock: o.clock,
+      log: o.log,
+      queue: this.queue,
+      trail: this.trail,
+      vehicleOn: () => this.vehicleOn(),
+      decideStalled: (t) => this.decideTransit(t),
+      publish: () => this.publish(),
     });
     this.decider = new LaneDecider({
       config: o.config,
@@ -143,7 +152,7 @@ export class LaneController {
 
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
-    this.o.clock.clearTimeout(this.timer);
+    this.transits.disarm();
     this.o.clock.clearTimeout(this.graceTimer);
     await this.queue.idle();
     await Promise.all([
@@ -165,7 +174,7 @@ export class LaneController {
       ...(this.mode.reason ? { modeReason: this.mode.reason } : {}),
       barrier: this.o.devices.barrier.state,
       devices: this.mode.devices(),
-      ...(this.current && this.current.phase !== 'ended' ? { transit: this.current.summary() } : {}),
+      ...(this.transits.open ? { transit: this.transits.open.summary() } : {}),
       at: this.o.clock.now(),
     };
   }
@@ -175,7 +184,7 @@ export class LaneController {
   /** A person without a phone: registered by hand; the decision is REVIEW until staff decide. */
   register(reg: ManualRegistration): Promise<Decision | undefined> {
     return this.queue.run(async () => {
-      const { t, late } = await this.transitFor('manual', this.o.clock.now());
+      const { t, late } = await this.transits.for('manual', this.o.clock.now());
       t.manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
       t.lastInput = { kind: 'registration', at: performance.now() };
       t.awaitingVehicle = false; // staff vouch for the truck
@@ -190,9 +199,9 @@ export class LaneController {
   /** Staff decide the current transit; refused without a transit. */
   override(outcome: Outcome, staffId: string, why: string): Promise<Decision> {
     return this.queue.run(async () => {
-      const t = this.current;
-      if (!t || t.phase === 'ended') throw new Error('there is no truck on this lane to decide');
-      this.clearTimer();
+      const t = this.transits.open;
+      if (!t) throw new Error('there is no truck on this lane to decide');
+      this.transits.disarm();
       t.awaitingVehicle = false;
       t.lastInput = { kind: 'staff', at: performance.now() };
       const reasons: DecisionReason[] = [{ code: 'staff-override', outcome, detail: why }];
@@ -205,7 +214,7 @@ export class LaneController {
   /** Opens or closes the barrier by hand; the driver's safety rules still apply. */
   barrierByHand(action: 'open' | 'close', staffId: string): Promise<BarrierCommandResult> {
     return this.queue.run(async () => {
-      const t = this.current && this.current.phase !== 'ended' ? this.current : undefined;
+      const t = this.transits.open;
       const result = await this.barrier.byHand(action, staffId, t);
       this.publish();
       return result;
@@ -225,16 +234,16 @@ export class LaneController {
 
   private async onArrived(at: number, receivedAt: number): Promise<void> {
     this.onLoop = true;
-    const cur = this.current;
+    const cur = this.transits.open;
     if (this.mode.mode === 'maintenance') {
       // Out of service: vehicles are staff's business, no transits.
-    } else if (!cur || cur.phase === 'ended') {
-      await this.openTransit('loop', at);
+    } else if (!cur) {
+      await this.transits.begin('loop', at);
     } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
       // The truck whose pass or temperature came first: its full timeout starts now.
       cur.awaitingVehicle = false;
       cur.lastInput = { kind: 'vehicle', at: receivedAt }; // the vehicle completes its decision now
-      this.armTimer(cur);
+      this.transits.arm(cur);
       await this.maybeDecide(cur);
     }
     await this.trail.settled();
@@ -243,26 +252,27 @@ export class LaneController {
 
   private async onCleared(at: number): Promise<void> {
     this.onLoop = false;
-    const t = this.current;
-    if (t && t.phase !== 'ended') await this.endTransit(t, t.opened ? 'cleared' : 'abandoned', at);
+    const t = this.transits.open;
+    if (t) await this.transits.end(t, t.opened ? 'cleared' : 'abandoned', at);
     this.publish();
   }
 
   private async onTailgate(at: number): Promise<void> {
-    const prev = this.current;
-    if (prev && prev.phase === 'leaving') await this.endTransit(prev, 'cleared', at);
-    const cur = this.current && this.current.phase !== 'ended' ? this.current : undefined;
-    const t = cur ?? (this.mode.mode === 'maintenance' ? undefined : await this.openTransit('tailgate', at));
+    const prev = this.transits.current;
+    if (prev && prev.phase === 'leaving') await this.transits.end(prev, 'cleared', at);
+    const cur = this.transits.open;
+    const t =
+      cur ?? (this.mode.mode === 'maintenance' ? undefined : await this.transits.begin('tailgate', at));
     if (t) t.tailgate = true;
     await this.alarm('tailgate', 'a second vehicle followed through the open barrier', t?.id);
     this.publish();
   }
 
   private async onBarrierState(e: BarrierStateEvent): Promise<void> {
-    const t = this.current;
+    const t = this.transits.current;
     // Without a loop detector the transit ends when the barrier has closed behind the truck.
     if (!this.o.config.hasLoop && t?.phase === 'leaving' && e.state === 'closed') {
-      await this.endTransit(t, 'cleared', this.o.clock.now());
+      await this.transits.end(t, 'cleared', this.o.clock.now());
     }
     await this.barrier.stateChanged(e, t?.phase === 'ended' ? undefined : t?.id);
     this.publish();
@@ -274,7 +284,7 @@ export class LaneController {
       await this.trail.settled();
       return;
     }
-    const { t, late } = await this.transitFor('scan', e.at);
+    const { t, late } = await this.transits.for('scan', e.at);
     t.lastInput = { kind: 'scan', at: receivedAt };
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.trail.later('scan', {
@@ -309,7 +319,7 @@ export class LaneController {
 
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
-    const { t, late } = await this.transitFor('measurement', e.at);
+    const { t, late } = await this.transits.for('measurement', e.at);
     t.lastInput = { kind: 'measurement', at: receivedAt };
     // Two measurements in one transit: the higher one counts.
     t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
@@ -339,58 +349,6 @@ export class LaneController {
 
   // ---- transits and decisions ---------------------------------------------------------------
 
-  /**
-   * The transit a scan, a measurement or a registration belongs to: the one still collecting;
-   * on a lane with a loop, the one decided while its vehicle is still on the loop (a late
-   * input: `late`); a registration joins a decided transit whose barrier stayed shut; else a
-   * new one.
-   */
-  private async transitFor(
-    trigger: 'scan' | 'measurement' | 'manual',
-    at: number,
-  ): Promise<{ t: Transit; late: boolean }> {
-    const cur = this.current;
-    if (cur && cur.phase !== 'ended') {
-      if (cur.phase === 'collecting' || cur.phase === 'deciding') return { t: cur, late: false };
-      if (this.o.config.hasLoop && this.vehicleOn()) return { t: cur, late: true };
-      if (trigger === 'manual' && cur.phase === 'decided') return { t: cur, late: true };
-    }
-    return { t: await this.openTransit(trigger, at), late: false };
-  }
-
-  /** A new transit; one still open is ended first (its vehicle has gone, or never came). */
-  private async openTransit(trigger: 'loop' | 'scan' | 'measurement' | 'manual' | 'tailgate', at: number) {
-    const prev = this.current;
-    // The barrier was opened (or is opening) for it: it has gone through.
-    if (prev && prev.phase !== 'ended')
-      await this.endTransit(prev, prev.opened || prev.phase === 'leaving' ? 'cleared' : 'abandoned', at);
-    const t = new Transit(recordId(this.o.clock), at, trigger === 'tailgate');
-    t.awaitingVehicle =
-      this.o.config.hasLoop && (trigger === 'scan' || trigger === 'measurement') && !this.vehicleOn();
-    this.current = t;
-    this.trail.later('transit-start', { lane: this.id, transitId: t.id, trigger, tailgate: t.tailgate });
-    this.armTimer(t);
-    return t;
-  }
-
-  /** The lane's timeout: a stalled transit goes to REVIEW; one whose vehicle never came ends. */
-  private armTimer(t: Transit): void {
-    this.clearTimer();
-    this.timer = this.o.clock.setTimeout(() => {
-      void this.queue.run(async () => {
-        if (this.current !== t || t.phase !== 'collecting') return;
-        if (t.awaitingVehicle) {
-          this.o.log.info({ transitId: t.id }, 'no vehicle came onto the loop: transit abandoned');
-          await this.endTransit(t, 'abandoned', this.o.clock.now());
-        } else {
-          t.lastInput = { kind: 'timeout', at: performance.now() };
-          await this.decideTransit(t);
-        }
-        this.publish();
-      });
-    }, this.o.config.decisionTimeoutMs);
-  }
-
   private vehicleOn(): boolean {
     return this.onLoop || this.o.devices.barrier.loop;
   }
@@ -403,7 +361,7 @@ export class LaneController {
   }
 
   private async decideTransit(t: Transit): Promise<void> {
-    this.clearTimer();
+    this.transits.disarm();
     await this.decider.decide(t);
   }
 
@@ -413,28 +371,9 @@ export class LaneController {
     else await this.maybeDecide(t);
   }
 
-  private async endTransit(t: Transit, end: 'cleared' | 'abandoned', at: number): Promise<void> {
-    if (t.phase === 'ended') return;
-    if (this.current === t) this.clearTimer();
-    t.phase = 'ended';
-    t.unverifiedCode = undefined;
-    await this.trail.now('transit-end', {
-      lane: this.id,
-      transitId: t.id,
-      end,
-      durationMs: Math.max(0, at - t.startedAt),
-      ...(t.decision ? { outcome: t.decision.outcome } : {}),
-    });
-  }
-
   private alarm(kind: Alarm['kind'], message: string, transitId?: string): Promise<unknown> {
     this.o.log.warn({ kind, transitId }, `lane alarm: ${message}`);
     return this.trail.now('alarm', { lane: this.id, kind, message, ...(transitId ? { transitId } : {}) });
-  }
-
-  private clearTimer(): void {
-    this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   private publish(): void {
