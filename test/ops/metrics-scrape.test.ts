@@ -53,24 +53,26 @@ describe('/metrics after a scripted scenario', () => {
     const rnd = new Random(3);
     await truck(s, 'east-1', s.mint.issue('green', holder(1), rnd), 36.5);
     await truck(s, 'east-2', s.mint.issue('greenNoTest', holder(2), rnd), 36.6);
-    const has = (m: Scrape, name: string, labels: Record<string, string>, value: number) =>
-      m.get(series(name, labels)) === value;
+    // The series still short of what they should be, with the value they have (the poll says
+    // which, should it time out).
+    const expected: [string, Record<string, string>, number][] = [
+      ['gatepost_decisions_total', { lane: 'east-1', outcome: 'PASS', by: 'rules' }, 1],
+      ['gatepost_decisions_total', { lane: 'east-2', outcome: 'YARD', by: 'rules' }, 1],
+      ['gatepost_barrier_operations_total', { lane: 'east-1', action: 'open', ok: 'true' }, 1],
+      ['gatepost_barrier_operations_total', { lane: 'east-2', action: 'open', ok: 'true' }, 1],
+      // A bus is online after its first whole sweep (2.5 s on the wire).
+      ['gatepost_bay_bus_state', { bus: 'bus-1', state: 'online' }, 1],
+    ];
+    const missing = (m: Scrape) =>
+      expected
+        .filter(([name, labels, value]) => m.get(series(name, labels)) !== value)
+        .map(([name, labels]) => {
+          const others = [...m].filter(([k]) => k.startsWith(`${name}{`)).map(([k, v]) => `${k} ${v}`);
+          return `${series(name, labels)} is ${m.get(series(name, labels))}; ${name} has: ${others.join(', ') || 'nothing'}`;
+        });
     await expect
-      .poll(
-        async () => {
-          const m = await scrape(s.opsUrl);
-          return (
-            has(m, 'gatepost_decisions_total', { lane: 'east-1', outcome: 'PASS', by: 'rules' }, 1) &&
-            has(m, 'gatepost_decisions_total', { lane: 'east-2', outcome: 'YARD', by: 'rules' }, 1) &&
-            has(m, 'gatepost_barrier_operations_total', { lane: 'east-1', action: 'open', ok: 'true' }, 1) &&
-            has(m, 'gatepost_barrier_operations_total', { lane: 'east-2', action: 'open', ok: 'true' }, 1) &&
-            // A bus is online after its first whole sweep (2.5 s on the wire).
-            has(m, 'gatepost_bay_bus_state', { bus: 'bus-1', state: 'online' }, 1)
-          );
-        },
-        { timeout: 20_000, interval: 200 },
-      )
-      .toBe(true);
+      .poll(async () => missing(await scrape(s.opsUrl)), { timeout: 20_000, interval: 200 })
+      .toEqual([]);
     s.site.lane('east-1').thermometer?.removeTarget();
     s.site.lane('east-2').thermometer?.removeTarget();
 
