@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every temp dir a test makes lands under one per run, removed at its end.
+    globalSetup: ['test/support/temp-root.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Wire-timing tests share two cores; keep parallelism modest so pacing figures stay honest.
