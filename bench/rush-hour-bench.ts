@@ -145,6 +145,9 @@ export async function rushHourBench(): Promise<RushHourResult> {
     const serialLanes = serialBarrierLanes(site.configFile);
     const openLineMs = openLineWireMs(serialLanes);
     const serialBauds = [...new Set([...serialLanes.values()].map((f) => f.baudRate))].join('/');
+    // The yard's exit lanes ask the yard and commit the truck's exit before their decision.
+    const exitLanes = new Set(loadConfigFile(site.configFile).yard.exitLanes.map((l) => l.id));
+    const ofExits = samples.filter((s) => s.phase === 'B' && exitLanes.has(s.lane)).map((s) => s.ms);
     const ofLanes = (serial: boolean) =>
       samples.filter((s) => s.phase === 'B' && serialLanes.has(s.lane) === serial).map((s) => s.ms);
     const rssA = rss.filter(([t]) => t >= 0 && t < phaseBAt).map(([, mb]) => mb);
@@ -176,6 +179,8 @@ export async function rushHourBench(): Promise<RushHourResult> {
       scan_to_barrier_p99_ms_gpio_lanes: r1(percentile(ofLanes(false), 99)),
       scan_to_barrier_p99_ms_serial_lanes: r1(percentile(ofLanes(true), 99)),
       scan_to_barrier_p50_ms_serial_lanes: r1(percentile(ofLanes(true), 50)),
+      scan_to_barrier_max_ms_yard_exit: r1(max(ofExits)),
+      scan_to_barrier_samples_yard_exit: ofExits.length,
       barrier_open_line_wire_ms: r1(openLineMs),
       scan_to_barrier_p50_ms_no_extra_load: r1(percentile(latencyA, 50)),
       scan_to_barrier_p99_ms_no_extra_load: r1(percentile(latencyA, 99)),
