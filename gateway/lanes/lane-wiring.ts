@@ -16,6 +16,7 @@ import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
 import { LaneController } from './lane-controller.ts';
+import { maintenanceOf, openTransitOf, recentScansOf } from './lane-history.ts';
 import type { BayHolder, BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
 import { ReplayGuard } from './replay-guard.ts';
 import { handleLaneRequest, type RefusedWhy } from './staff-requests.ts';
@@ -56,10 +57,22 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
     trust: () => trust?.current() ?? emptyTrustStore(),
     clockSkewSeconds: config.passes.clockSkewSeconds,
   });
-  const replay = new ReplayGuard(config.passes.replayWindowSeconds * 1000);
+  const replayWindowMs = config.passes.replayWindowSeconds * 1000;
+  const replay = new ReplayGuard(replayWindowMs);
+  const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
+  // The passes shown within the window before a restart are still a replay when shown again.
+  const since = deps.clock.now() - replayWindowMs;
+  const remembered = replay.restore(
+    recentScansOf(
+      o.db,
+      laneConfigs.map((l) => laneStream(l.id)),
+      since,
+    ),
+  );
+  if (remembered > 0)
+    log.info({ passes: remembered }, 'replay guard: passes shown before the restart remembered');
 
   const controllers = new Map<string, LaneController>();
-  const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
   for (const laneConfig of laneConfigs) {
     const laneLog = log.child({ lane: laneConfig.id });
     const devices = createLaneDevices(laneConfig, deps, laneLog);
@@ -199,39 +212,6 @@ async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger)
   });
   await watcher.start();
   return watcher;
-}
-
-/** The transit a lane had open when the gateway last stopped (none if it ended cleanly). */
-function openTransitOf(db: Database, stream: string): { transitId: string; startedAt: number } | undefined {
-  const row = db
-    .prepare(
-      `SELECT type, at, data FROM records WHERE stream = ? AND type IN ('transit-start', 'transit-end')
-       ORDER BY seq DESC LIMIT 1`,
-    )
-    .get(stream) as { type: string; at: number; data: string } | undefined;
-  if (row?.type !== 'transit-start') return undefined;
-  const data = JSON.parse(row.data) as { transitId: string };
-  return { transitId: data.transitId, startedAt: row.at };
-}
-
-/**
- * Maintenance that staff set before the gateway stopped, from the lane's last accepted mode
- * request: it holds across a restart until staff clear it (a lane under repair must not come
- * back in automatic).
- */
-export function maintenanceOf(db: Database, stream: string): { reason: string } | undefined {
-  const row = db
-    .prepare(
-      `SELECT data FROM records WHERE stream = ? AND type = 'staff-action'
-         AND json_extract(data, '$.action') = 'mode' AND json_extract(data, '$.ok') = 1
-       ORDER BY seq DESC LIMIT 1`,
-    )
-    .get(stream) as { data: string } | undefined;
-  if (!row) return undefined;
-  const { detail } = JSON.parse(row.data) as { detail: string };
-  // The audit's detail, as staff-requests.ts words it: "lane mode <mode>: <reason>".
-  const m = /^lane mode (auto|maintenance): ([\s\S]*)$/.exec(detail);
-  return m?.[1] === 'maintenance' ? { reason: m[2] ?? '' } : undefined;
 }
 
 /** The lanes reserve with `hold`: the bay's record and the decision naming it share one commit. */

@@ -27,6 +27,15 @@ export class ReplayGuard {
     return sighting.at - earlier.at <= this.windowMs ? earlier : undefined;
   }
 
+  /**
+   * Remembers earlier sightings (oldest first) without flagging them: the passes shown before a
+   * restart. Returns how many passes it holds then.
+   */
+  restore(sightings: Iterable<ReplaySighting & { code: string }>): number {
+    for (const { code, ...s } of sightings) this.check(code, s);
+    return this.seen.size;
+  }
+
   get size(): number {
     return this.seen.size;
   }

@@ -46,8 +46,7 @@ function nextMessage(client: MqttClient, filter: string): Promise<{ topic: strin
 }
 
 /** The gateway in-process on the test config, one simulated scanner plugged in, and a client. */
-async function startWithScanner(scannerPath: string) {
-  const config = testConfig();
+async function startWithScanner(scannerPath: string, config = testConfig()) {
   const hub = new InProcessSerialHub();
   const device = hub.plug(scannerPath);
   const gateway = await startGateway({
@@ -112,5 +111,31 @@ describe('thin slice: a scanned code becomes a stored record and an MQTT event',
     const scanRecord = AnyRecordSchema.parse((await scan).payload);
     expect(scanRecord).toMatchObject({ data: { code: 'PLATE-1', kind: 'unverified' } });
     expect(scanRecord.seq).toBeGreaterThan(errorRecord.seq);
+  });
+
+  it('after a restart, a pass shown before it is still a replay when shown at another lane', async () => {
+    const first = await startWithScanner('var/dev/east-1-scanner');
+    await first.client.subscribeAsync('gatepost/demo/lane/+/verification', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = nextMessage(first.client, '/verification$');
+    await first.device.write(Buffer.from('晋D12345\r', 'utf8'));
+    expect(AnyRecordSchema.parse((await seen).payload)).toMatchObject({ data: { replayed: false } });
+    const r = running.pop();
+    await r?.client?.endAsync();
+    await r?.gateway?.stop();
+
+    const second = await startWithScanner('var/dev/west-1-scanner', first.config);
+    await second.client.subscribeAsync('gatepost/demo/lane/west-1/#', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    const verification = nextMessage(second.client, '/verification$');
+    const alarm = nextMessage(second.client, '/alarm$');
+    await second.device.write(Buffer.from('晋D12345\r', 'utf8'));
+    expect(AnyRecordSchema.parse((await verification).payload)).toMatchObject({
+      stream: 'lane/west-1',
+      data: { replayed: true },
+    });
+    expect(AnyRecordSchema.parse((await alarm).payload)).toMatchObject({
+      data: { kind: 'pass-replayed', message: 'this pass was shown at lane east-1 a short while ago' },
+    });
   });
 });
