@@ -51,14 +51,13 @@ export function recentScansOf(
   streams: readonly string[],
   since: number,
 ): (ReplaySighting & { code: string })[] {
-  const stmt = db.prepare(
-    `SELECT at, data FROM records WHERE stream = ? AND type = 'scan' ORDER BY seq DESC`,
-  );
+  const stmt = db.prepare('SELECT type, at, data FROM records WHERE stream = ? ORDER BY seq DESC');
   const out: (ReplaySighting & { code: string })[] = [];
   for (const stream of streams) {
-    // Newest first, stopping at the first scan older than the window.
-    for (const row of stmt.iterate(stream) as Iterable<{ at: number; data: string }>) {
+    // Newest first, stopping at the first record older than the window: reads only the window.
+    for (const row of stmt.iterate(stream) as Iterable<{ type: string; at: number; data: string }>) {
       if (row.at < since) break;
+      if (row.type !== 'scan') continue;
       const d = JSON.parse(row.data) as { lane?: unknown; transitId?: unknown; code?: unknown };
       if (typeof d.code !== 'string' || typeof d.lane !== 'string' || typeof d.transitId !== 'string')
         continue;
