@@ -19,12 +19,23 @@ export interface GatewayClientOptions {
  * The gateway's own connection to the local broker (embedded or external). It announces the
  * gateway `online` (retained) and leaves a last will of `offline`/`lost`, so any client sees the
  * gateway disappear. A clean `stop` replaces the will with `offline`/`shutdown`.
+ *
+ * After a reconnect it says `online`/`reconnected` and publishes the last payload of every other
+ * retained topic again: the broker may have sent the will meanwhile, or be a restarted one that
+ * holds nothing (the embedded broker keeps retained messages in memory), and a kiosk that
+ * connects must still find each lane's state.
  */
 export class GatewayClient {
+  /** The last payload published to each retained topic (lane and device states, the yard's bays). */
+  private readonly retained = new Map<string, string>();
+
   private constructor(
     private readonly client: MqttClient,
     private readonly opts: GatewayClientOptions,
-  ) {}
+  ) {
+    // The first connect came before this; every one after it is a reconnect.
+    client.on('connect', () => void this.republish());
+  }
 
   static async connect(opts: GatewayClientOptions): Promise<GatewayClient> {
     const stateTopic = topicFor('gatewayState', { site: opts.site });
@@ -69,11 +80,36 @@ export class GatewayClient {
 
   /** Publishes a JSON payload at QoS 1; resolves when the broker has it (PUBACK). */
   publish(topic: string, payload: unknown, retain = false): Promise<void> {
+    const text = JSON.stringify(payload);
+    if (retain) this.retained.set(topic, text);
+    return this.send(topic, text, retain);
+  }
+
+  /** How many retained topics would be published again after a reconnect. */
+  get retainedTopics(): number {
+    return this.retained.size;
+  }
+
+  private send(topic: string, text: string, retain: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.publish(topic, JSON.stringify(payload), { qos: 1, retain }, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      this.client.publish(topic, text, { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  private async republish(): Promise<void> {
+    const stateTopic = topicFor('gatewayState', { site: this.opts.site });
+    const again = [...this.retained].filter(([topic]) => topic !== stateTopic);
+    this.opts.log.info({ topics: again.length }, 'local broker reconnected: retained state published again');
+    try {
+      // All handed to the client in this turn, so that a payload published after them (newer)
+      // also goes out after them.
+      await Promise.all([
+        this.publishState('online', 'reconnected'),
+        ...again.map(([topic, text]) => this.send(topic, text, true)),
+      ]);
+    } catch (err) {
+      this.opts.log.warn({ err: errorMessage(err) }, 'retained state not published again');
+    }
   }
 
   /** Subscribes and hands each message's topic and raw payload to `onMessage`. */

@@ -5,7 +5,11 @@ export const GatewayStateSchema = z
   .object({
     state: z.enum(['online', 'offline']),
     at: z.number().int().describe('Epoch ms'),
-    reason: z.enum(['started', 'shutdown', 'lost']).describe('`lost` is the last will, sent by the broker'),
+    reason: z
+      .enum(['started', 'reconnected', 'shutdown', 'lost'])
+      .describe(
+        '`lost` is the last will, sent by the broker; `reconnected`: back on the broker after losing it',
+      ),
     version: z.string(),
   })
   .strict();

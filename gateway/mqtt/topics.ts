@@ -31,7 +31,7 @@ export const TOPICS = {
     retained: true,
     publisher: 'gateway',
     description:
-      'The gateway is online or offline. Retained; the broker publishes `offline` with reason `lost` as the last will if the gateway disappears.',
+      'The gateway is online or offline. Retained; the broker publishes `offline` with reason `lost` as the last will if the gateway disappears. Back on the broker after losing it, the gateway says `online`/`reconnected` and publishes every retained topic of its own again (a restarted embedded broker holds none).',
   }),
   gatewayUplink: def({
     pattern: 'gatepost/{site}/gateway/uplink',

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBrokerThread } from '../../broker/broker-thread.ts';
 import type { LocalBroker } from '../../broker/local-broker.ts';
 import { newRunSecrets } from '../../broker/local-broker.ts';
+import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 
 let broker: LocalBroker | undefined;
 afterEach(async () => {
@@ -47,6 +49,48 @@ describe('the embedded broker on its own thread', () => {
     await gateway.publishAsync('gatepost/demo/gateway/state', 'online', { qos: 1 });
     expect(await got).toBe('online');
     await gateway.endAsync(true);
+  });
+
+  it("after the thread's restart (an empty broker), the gateway's client says online again and publishes its retained state again", async () => {
+    broker = await start();
+    const b = broker;
+    const client = await GatewayClient.connect({
+      url: b.url ?? '',
+      site: 'demo',
+      version: 'test',
+      clock: new ScaledClock(),
+      log: silentLogger(),
+      ...b.gatewayCredentials,
+    });
+    await client.publish('gatepost/demo/lane/east-1/state', { lane: 'east-1', mode: 'auto' }, true);
+    await client.publish('gatepost/demo/lane/east-1/scan', { not: 'retained' });
+    expect(client.retainedTopics).toBe(2); // the gateway's state and the lane's
+
+    const worker = (b as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    // A page connecting afterwards finds both retained messages on the new broker.
+    const seen = new Map<string, unknown>();
+    await expect
+      .poll(
+        async () => {
+          const page = await mqtt
+            .connectAsync(b.url ?? '', { connectTimeout: 1000, reconnectPeriod: 0 })
+            .catch(() => undefined);
+          if (!page) return 0;
+          page.on('message', (topic, payload, packet) => {
+            if (packet.retain) seen.set(topic, JSON.parse(payload.toString()));
+          });
+          await page.subscribeAsync('gatepost/demo/#', { qos: 1 });
+          await new Promise((r) => setTimeout(r, 200));
+          await page.endAsync(true);
+          return seen.size;
+        },
+        { timeout: 10_000, interval: 300 },
+      )
+      .toBe(2);
+    expect(seen.get('gatepost/demo/gateway/state')).toMatchObject({ state: 'online', reason: 'reconnected' });
+    expect(seen.get('gatepost/demo/lane/east-1/state')).toEqual({ lane: 'east-1', mode: 'auto' });
+    await client.stop();
   });
 
   it('refuses to start on a taken port, naming the config field', async () => {
