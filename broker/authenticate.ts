@@ -119,6 +119,15 @@ export class Authenticator {
       lane: identity.lane,
     });
     if (!acl) return { ok: false, code: NOT_AUTHORIZED, reason: `unknown role ${identity.role}` };
+    // The gateway's own id is the gateway's alone, whatever a role's patterns allow (anonymous
+    // loopback clients may take any other): taking it over would cut the gateway off the broker.
+    if (
+      identity.role !== GATEWAY_ROLE &&
+      this.o.site !== undefined &&
+      facts.clientId === `gatepost-${this.o.site}-gateway`
+    ) {
+      return { ok: false, code: IDENTIFIER_REJECTED, reason: "the gateway's own client id" };
+    }
     // An id the broker assigned (empty client id) is unique, so it cannot take anyone's session.
     if (facts.clientId !== '' && !clientIdAllowed(acl, facts.clientId)) {
       return {

@@ -72,6 +72,13 @@ describe('authentication', () => {
     const address = externalAddress();
     const open = await startBroker({ tcp: { enabled: true, host: '0.0.0.0', port: 0 } });
     expect(await refusal(`mqtt://127.0.0.1:${open.tcpPort}`)).toBe('accepted');
+    // Any client id but the gateway's own, which would cut the gateway off.
+    expect(await refusal(`mqtt://127.0.0.1:${open.tcpPort}`, { clientId: 'mosquitto_sub-1' })).toBe(
+      'accepted',
+    );
+    expect(await refusal(`mqtt://127.0.0.1:${open.tcpPort}`, { clientId: 'gatepost-demo-gateway' })).toBe(
+      IDENTIFIER_REJECTED,
+    );
     if (address) expect(await refusal(`mqtt://${address}:${open.tcpPort}`)).toBe(NOT_AUTHORIZED);
 
     const closedBox = await startBroker({ allowAnonymousLoopback: false });
