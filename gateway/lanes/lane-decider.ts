@@ -7,6 +7,7 @@ import {
   decisionRecord,
   escalation,
   exitDecision,
+  exitNotStored,
   feverOnly,
   needsBay,
   type Placed,
@@ -15,7 +16,7 @@ import {
   unreserved,
 } from './lane-decisions.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
-import type { BayReservations, YardExits } from './lane-ports.ts';
+import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 
@@ -92,7 +93,7 @@ export class LaneDecider {
    */
   async commit(
     t: Transit,
-    d: Decision,
+    d: Decision & { committed?: YardCommit },
     by: 'rules' | 'staff',
     staffId?: string,
     late = false,
@@ -103,15 +104,20 @@ export class LaneDecider {
     let placed: Placed =
       this.d.yard && this.d.config.kind === 'entry' && needsBay(d.outcome) && !held
         ? await reserveBay(this.d.yard, t, d, this.lane, this.d.clock)
-        : { outcome: d.outcome, reasons: d.reasons, bay: held };
+        : {
+            outcome: d.outcome,
+            reasons: d.reasons,
+            bay: held,
+            ...(d.committed ? { committed: d.committed } : {}),
+          };
     let record = decisionRecord(this.lane, t, placed, by, staffId);
-    // Committed before the barrier moves or an alarm leaves; a held bay's reservation shares
-    // its commit (both were queued by now) and must have been stored too.
+    // Committed before the barrier moves or an alarm leaves; a held bay's reservation or a
+    // truck's exit shares its commit (both were queued by now) and must have been stored too.
     const deciding = this.d.record('decision', record);
-    const [, reserved] = await Promise.all([deciding, placed.committed]);
-    if (reserved && !reserved.ok) {
+    const [, stored] = await Promise.all([deciding, placed.committed]);
+    if (stored && !stored.ok) {
       t.decision = record; // what is on record, should the corrected decision fail to commit too
-      placed = unreserved(placed, reserved.message);
+      placed = (this.d.config.kind === 'yard-exit' ? exitNotStored : unreserved)(placed, stored.message);
       record = decisionRecord(this.lane, t, placed, by, staffId);
       await this.d.record('decision', record);
     }

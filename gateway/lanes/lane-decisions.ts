@@ -9,7 +9,7 @@ import {
   worse,
 } from './decision.ts';
 import { type DecisionRules, decide } from './decision-rules.ts';
-import type { BayReservations, YardExits } from './lane-ports.ts';
+import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
 import type { DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 
@@ -52,8 +52,11 @@ export interface Placed extends Decision {
   bay: string | undefined;
   /** Set when no bay could be had: the alarm to raise. */
   alarm?: string;
-  /** The bay is held, its reservation still to be committed (with the decision naming it). */
-  committed?: Promise<{ ok: true } | { ok: false; message?: string }>;
+  /**
+   * The yard record the decision depends on (a held bay's reservation, a truck's exit), still
+   * to be committed with it.
+   */
+  committed?: YardCommit;
 }
 
 /**
@@ -68,6 +71,19 @@ export function unreserved(d: Decision, why: string | undefined): Placed {
     reasons: sortReasons([...d.reasons, { code: 'yard-unavailable', outcome: 'REVIEW', detail }]),
     bay: undefined,
     alarm: `no bay for this truck: ${detail}`,
+  };
+}
+
+/**
+ * The decision after all when the truck's exit was not stored (the store failed between the two
+ * records): REVIEW, the truck still in the yard's books. The PASS was committed; this follows it.
+ */
+export function exitNotStored(d: Decision, why: string | undefined): Placed {
+  const detail = `the truck's exit was not stored: ${why ?? 'store failed'}`;
+  return {
+    outcome: worse(d.outcome, 'REVIEW'),
+    reasons: sortReasons([...d.reasons, { code: 'yard-not-cleared', outcome: 'REVIEW', detail }]),
+    bay: undefined,
   };
 }
 
@@ -126,7 +142,7 @@ export async function exitDecision(
   lane: string,
   clock: Clock,
   timeoutMs = YARD_TIMEOUT_MS,
-): Promise<Decision> {
+): Promise<Decision & { committed?: YardCommit }> {
   const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? t.unverifiedCode : undefined);
   const subject = t.pass?.subject;
   if (!exits || (!plate && !subject)) {
@@ -155,6 +171,7 @@ export async function exitDecision(
     return {
       outcome: 'PASS',
       reasons: [{ code: 'yard-cleared', outcome: 'PASS', detail: `cleared to leave; bay ${r.bay} freed` }],
+      ...(r.committed ? { committed: r.committed } : {}),
     };
   }
   return { outcome: 'REVIEW', reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: r.message }] };

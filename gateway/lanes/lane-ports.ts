@@ -73,7 +73,7 @@ export type ReserveResult =
        * Present when the bay is held but its reservation not yet committed: resolves once it
        * is, or is not (`ok: false`). A record appended meanwhile shares its commit.
        */
-      committed?: Promise<{ ok: true } | { ok: false; message?: string }>;
+      committed?: YardCommit;
     }
   | { ok: false; reason: string; message?: string };
 
@@ -87,11 +87,31 @@ export interface BayHolder {
   hold(req: ReserveRequest): Promise<ReserveResult>;
 }
 
-export type ExitResult = { allowed: true; bay: string } | { allowed: false; reason: string; message: string };
+/** A yard record the lane's decision depends on, still to be committed with it: done, or not stored. */
+export type YardCommit = Promise<{ ok: true } | { ok: false; message?: string }>;
+
+export type ExitResult =
+  | {
+      allowed: true;
+      bay: string;
+      /**
+       * Present when the truck's exit is queued but not yet committed: resolves once it is, or
+       * is not (`ok: false`). A record appended meanwhile shares its commit.
+       */
+      committed?: YardCommit;
+    }
+  | { allowed: false; reason: string; message: string };
+
+export type ExitQuery = { plate?: string; subject?: string; lane: string; transitId?: string };
 
 /** The yard, as its exit lane sees it: may this truck leave? (`exit` frees its bay when it may.) */
 export interface YardExits {
-  exit(q: { plate?: string; subject?: string; lane: string; transitId?: string }): Promise<ExitResult>;
+  exit(q: ExitQuery): Promise<ExitResult>;
+}
+
+/** What the gateway's yard offers the exit lanes (Yard.holdExit): an exit that shares the decision's commit. */
+export interface ExitHolder {
+  holdExit(q: ExitQuery): Promise<ExitResult>;
 }
 
 export interface LaneDevices {

@@ -17,7 +17,14 @@ import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
 import { LaneController } from './lane-controller.ts';
 import { maintenanceOf, openTransitOf, recentScansOf } from './lane-history.ts';
-import type { BayHolder, BayReservations, LaneDevices, Subscribable, YardExits } from './lane-ports.ts';
+import type {
+  BayHolder,
+  BayReservations,
+  ExitHolder,
+  LaneDevices,
+  Subscribable,
+  YardExits,
+} from './lane-ports.ts';
 import { ReplayGuard } from './replay-guard.ts';
 import { handleLaneRequest, type RefusedWhy } from './staff-requests.ts';
 
@@ -27,7 +34,7 @@ export interface LanesOptions {
   sink: RecordSink;
   client: GatewayClient;
   db: Database;
-  yard: (BayHolder & YardExits) | undefined;
+  yard: (BayHolder & ExitHolder) | undefined;
   /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
   onRefusedRequest?: (why: RefusedWhy) => void;
   /** Hears each lane's input-to-command latency (the ops metric). */
@@ -90,7 +97,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       log: laneLog,
       devices,
       passes: verifier,
-      ...(o.yard ? { yard: reservationsOf(o.yard), exits: o.yard } : { yard: undefined }),
+      ...(o.yard ? { yard: reservationsOf(o.yard), exits: exitsOf(o.yard) } : { yard: undefined }),
       replay,
       record: (type, data) => sink.record(stream, type, data),
       publishState: (state) => {
@@ -217,4 +224,9 @@ async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger)
 /** The lanes reserve with `hold`: the bay's record and the decision naming it share one commit. */
 function reservationsOf(yard: BayHolder): BayReservations {
   return { reserve: (req) => yard.hold(req) };
+}
+
+/** The exit lanes check out with `holdExit`: the truck's exit and the decision share one commit. */
+function exitsOf(yard: ExitHolder): YardExits {
+  return { exit: (q) => yard.holdExit(q) };
 }

@@ -61,6 +61,14 @@ export interface BaySensorSource {
 export type ExitCheck =
   | { allowed: true; bay: string; visitId: string; plate?: string }
   | { allowed: false; reason: string; message: string; bay?: string; visitId?: string; dueAt?: number };
+/** A truck's exit, its record `committed` (or not) later: Yard.holdExit. */
+export type HeldExit =
+  | (Extract<ExitCheck, { allowed: true }> & {
+      committed: Promise<{ ok: true } | { ok: false; message: string }>;
+    })
+  | Extract<ExitCheck, { allowed: false }>;
+
+export type ExitQuery = { plate?: string; subject?: string; lane: string; transitId?: string };
 
 /**
  * The yard: its bays, trucks and tests, kept on the `yard` stream of the store. Every decision
@@ -163,20 +171,47 @@ export class Yard {
   }
 
   /** The exit lane lets a cleared truck out: checked again under its bay's lock, committed, bay freed. */
-  async exit(q: { plate?: string; subject?: string; lane: string; transitId?: string }): Promise<ExitCheck> {
+  exit(q: ExitQuery): Promise<ExitCheck> {
+    return this.exitWith(q, undefined);
+  }
+
+  /**
+   * `exit` for a lane that commits its decision in the same transaction: answers as soon as the
+   * truck's exit is queued for the store, with `committed` resolving once it is durable (or not:
+   * `ok: false`). A record the lane appends before that (its decision) shares the exit's fsync.
+   * Refusals come as from `exit`.
+   */
+  holdExit(q: ExitQuery): Promise<HeldExit> {
+    return new Promise<HeldExit>((resolve, reject) => {
+      const committed = (final: Promise<ExitCheck>) =>
+        final.then((r) => (r.allowed ? { ok: true as const } : { ok: false as const, message: r.message }));
+      const final = this.exitWith(q, (check) => resolve({ ...check, committed: committed(final) }));
+      // Answered already if the exit was queued (a second resolve or reject is ignored).
+      final.then((r) => resolve(r.allowed ? { ...r, committed: committed(final) } : r), reject);
+    });
+  }
+
+  private async exitWith(
+    q: ExitQuery,
+    onQueued: ((check: Extract<ExitCheck, { allowed: true }>) => void) | undefined,
+  ): Promise<ExitCheck> {
     const first = this.checkExit(q);
     if (!first.allowed) return first;
     const { bay, visitId } = first;
     return this.engine.withKeys([bayKey(bay)], async (): Promise<ExitCheck> => {
       const check = this.checkExit(q);
       if (!check.allowed || check.visitId !== visitId) return check;
-      const done = await this.engine.commit('truck-exited', {
-        bay,
-        visitId,
-        lane: q.lane,
-        ...(q.transitId === undefined ? {} : { transitId: q.transitId }),
-        by: { kind: 'lane', id: q.lane },
-      });
+      const done = await this.engine.commit(
+        'truck-exited',
+        {
+          bay,
+          visitId,
+          lane: q.lane,
+          ...(q.transitId === undefined ? {} : { transitId: q.transitId }),
+          by: { kind: 'lane', id: q.lane },
+        },
+        onQueued && (() => onQueued(check)),
+      );
       return done.ok ? check : { allowed: false, reason: done.reason, message: done.message, bay, visitId };
     });
   }

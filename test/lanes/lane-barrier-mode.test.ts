@@ -267,6 +267,52 @@ describe('the yard as a lane sees it', () => {
     expect(exit.exits.at(-1)).toMatchObject({ plate: '晋D77777' });
   });
 
+  it("at the yard exit the truck's exit is committed with the decision: the barrier opens only once both are", async () => {
+    let stored: (v: { ok: true }) => void = () => {};
+    const l = lane({
+      id: 'yard-exit-1',
+      kind: 'yard-exit',
+      exit: async () => ({ allowed: true, bay: 'P-0009', committed: new Promise((r) => (stored = r)) }),
+    });
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN');
+    l.drive.measure(36.5);
+    await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(l.barrier.commands).toEqual([]);
+    stored({ ok: true });
+    await vi.waitFor(() => expect(l.barrier.commands).toEqual(['open']));
+    expect(l.decision()).toMatchObject({
+      outcome: 'PASS',
+      reasons: [expect.objectContaining({ code: 'yard-cleared' })],
+    });
+  });
+
+  it("at the yard exit, a truck's exit that was not stored: the decision after it is REVIEW and the barrier stays shut", async () => {
+    const l = lane({
+      id: 'yard-exit-1',
+      kind: 'yard-exit',
+      exit: async () => ({
+        allowed: true,
+        bay: 'P-0009',
+        committed: Promise.resolve({ ok: false as const, message: 'disk I/O error' }),
+      }),
+    });
+    await l.controller.start();
+    await pass(l, 'GREEN');
+    const [first, after] = l.of('decision');
+    expect(first).toMatchObject({ outcome: 'PASS' });
+    expect(after).toMatchObject({ outcome: 'REVIEW' });
+    expect(after?.reasons).toContainEqual(
+      expect.objectContaining({
+        code: 'yard-not-cleared',
+        detail: "the truck's exit was not stored: disk I/O error",
+      }),
+    );
+    expect(l.barrier.commands).toEqual([]);
+  });
+
   it('a fever at the yard exit isolates: the yard is not asked to let the truck out', async () => {
     const l = lane({ id: 'yard-exit-1', kind: 'yard-exit' });
     await l.controller.start();

@@ -44,3 +44,36 @@ describe('Yard.hold: a lane reservation that shares the decision’s commit (rea
     expect(invalid).toMatchObject({ ok: false, reason: 'invalid-request' });
   });
 });
+
+describe('Yard.holdExit: a truck leaving through the exit lane, its exit sharing the decision’s commit (real store)', () => {
+  it('answers before the exit is committed; the decision appended then shares the fsync; the bay frees once both are stored', async () => {
+    stack = await startYardStack();
+    const s = stack;
+    const held = await s.yard.hold(laneRequest('晋D30005'));
+    if (!held.ok) throw new Error(`no bay: ${held.message}`);
+    await held.committed;
+    const staff = { kind: 'staff' as const, id: 'c1' };
+    await s.yard.arrive(held.bay, staff);
+    await s.yard.sample(held.bay, 'antigen', staff);
+    await s.yard.result(held.bay, { result: 'negative' }, staff);
+    const batches: string[][] = [];
+    s.store.onCommit((b) => batches.push(b.records.map((r) => r.type)));
+
+    const exit = await s.yard.holdExit({ plate: '晋D30005', lane: 'yard-exit' });
+    if (!exit.allowed) throw new Error(`not let out: ${exit.message}`);
+    expect(exit.bay).toBe(held.bay);
+    expect(batches).toEqual([]);
+    const decision = s.store.append('lane/yard-exit', 'decision', { outcome: 'PASS' });
+    await expect(exit.committed).resolves.toEqual({ ok: true });
+    await decision;
+    expect(batches).toEqual([['truck-exited', 'decision']]);
+    expect(s.yard.view(held.bay)?.state).toBe('free');
+    // Gone from the yard: a second exit is refused at once, with nothing queued.
+    const before = s.store.count();
+    await expect(s.yard.holdExit({ plate: '晋D30005', lane: 'yard-exit' })).resolves.toMatchObject({
+      allowed: false,
+      reason: 'not-in-yard',
+    });
+    expect(s.store.count()).toBe(before);
+  });
+});
