@@ -102,7 +102,8 @@ export function spawnBenchChild(
       });
     },
     send(message) {
-      if (child.connected) child.send(message);
+      // A child that has just died (EPIPE) has nothing more to be told; its exit says why.
+      if (child.connected) child.send(message, () => undefined);
     },
     stderr: () => errTail,
     exited,
