@@ -121,11 +121,7 @@ export class Authenticator {
     if (!acl) return { ok: false, code: NOT_AUTHORIZED, reason: `unknown role ${identity.role}` };
     // The gateway's own id is the gateway's alone, whatever a role's patterns allow (anonymous
     // loopback clients may take any other): taking it over would cut the gateway off the broker.
-    if (
-      identity.role !== GATEWAY_ROLE &&
-      this.o.site !== undefined &&
-      facts.clientId === `gatepost-${this.o.site}-gateway`
-    ) {
+    if (identity.role !== GATEWAY_ROLE && isGatewayClientId(facts.clientId, this.o.site)) {
       return { ok: false, code: IDENTIFIER_REJECTED, reason: "the gateway's own client id" };
     }
     // An id the broker assigned (empty client id) is unique, so it cannot take anyone's session.
@@ -245,4 +241,12 @@ function localOrigin(info: ConnectionInfo): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The gateway's own client id, `gatepost-<site>-gateway`. A broker serving no one site (a test
+ * rig's) reserves none: its gateway may connect anonymously.
+ */
+function isGatewayClientId(clientId: string, site: string | undefined): boolean {
+  return site !== undefined && clientId === `gatepost-${site}-gateway`;
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { LaneConfig } from '../config/schema.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
@@ -114,7 +115,12 @@ export class LaneDecider {
     // Committed before the barrier moves or an alarm leaves; a held bay's reservation or a
     // truck's exit shares its commit (both were queued by now) and must have been stored too.
     const deciding = this.d.record('decision', record);
-    const [, stored] = await Promise.all([deciding, placed.committed]);
+    const stored = (
+      await Promise.all([
+        deciding,
+        placed.committed?.catch((e: unknown) => ({ ok: false as const, message: errorMessage(e) })),
+      ])
+    )[1];
     if (stored && !stored.ok) {
       t.decision = record; // what is on record, should the corrected decision fail to commit too
       placed = (this.d.config.kind === 'yard-exit' ? exitNotStored : unreserved)(placed, stored.message);

@@ -68,14 +68,15 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
   const replay = new ReplayGuard(replayWindowMs);
   const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
   // The passes shown within the window before a restart are still a replay when shown again.
+  // A transit the restart cut short: its truck may scan again on its lane, in a new transit.
+  const interruptedOf = new Map(laneConfigs.map((l) => [l.id, openTransitOf(o.db, laneStream(l.id))]));
   const since = deps.clock.now() - replayWindowMs;
-  const remembered = replay.restore(
-    recentScansOf(
-      o.db,
-      laneConfigs.map((l) => laneStream(l.id)),
-      since,
-    ),
-  );
+  const scans = recentScansOf(
+    o.db,
+    laneConfigs.map((l) => laneStream(l.id)),
+    since,
+  ).map((s) => (s.transitId === interruptedOf.get(s.lane)?.transitId ? { ...s, cutShort: true } : s));
+  const remembered = replay.restore(scans);
   if (remembered > 0)
     log.info({ passes: remembered }, 'replay guard: passes shown before the restart remembered');
 
@@ -87,7 +88,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
     for (const [name, driver] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][]) {
       if (driver) reportDevice(driver, name, laneConfig.id, { site, sink, client, log: laneLog });
     }
-    const interrupted = openTransitOf(o.db, stream);
+    const interrupted = interruptedOf.get(laneConfig.id);
     const maintenance = maintenanceOf(o.db, stream);
     const controller = new LaneController({
       config: laneConfig,

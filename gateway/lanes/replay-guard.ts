@@ -4,6 +4,11 @@ export interface ReplaySighting {
   lane: string;
   transitId: string;
   at: number;
+  /**
+   * Its transit was cut short by a restart: the same truck scans again on that lane in a new
+   * transit, which is no replay (at another lane it still is).
+   */
+  cutShort?: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export class ReplayGuard {
     this.seen.delete(key); // re-insert at the end: the map stays in time order
     this.seen.set(key, sighting);
     if (!earlier || earlier.transitId === sighting.transitId) return undefined;
+    if (earlier.cutShort && earlier.lane === sighting.lane) return undefined;
     return sighting.at - earlier.at <= this.windowMs ? earlier : undefined;
   }
 

@@ -80,7 +80,12 @@ export class GatewayClient {
 
   /** Publishes a JSON payload at QoS 1; resolves when the broker has it (PUBACK). */
   publish(topic: string, payload: unknown, retain = false): Promise<void> {
-    const text = JSON.stringify(payload);
+    let text: string;
+    try {
+      text = JSON.stringify(payload);
+    } catch (e) {
+      return Promise.reject(e); // not JSON (a cycle, a BigInt): the caller's catch hears it
+    }
     if (retain) this.retained.set(topic, text);
     return this.send(topic, text, retain);
   }

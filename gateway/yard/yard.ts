@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode } from '../../core/errors.ts';
+import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { recordId } from '../../core/ids.ts';
 import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
 import { transition } from './bay-state.ts';
@@ -183,8 +183,12 @@ export class Yard {
    */
   holdExit(q: ExitQuery): Promise<HeldExit> {
     return new Promise<HeldExit>((resolve, reject) => {
+      // Never rejects: a failure after the exit was queued is an exit not stored.
       const committed = (final: Promise<ExitCheck>) =>
-        final.then((r) => (r.allowed ? { ok: true as const } : { ok: false as const, message: r.message }));
+        final.then(
+          (r) => (r.allowed ? { ok: true as const } : { ok: false as const, message: r.message }),
+          (e: unknown) => ({ ok: false as const, message: errorMessage(e) }),
+        );
       const final = this.exitWith(q, (check) => resolve({ ...check, committed: committed(final) }));
       // Answered already if the exit was queued (a second resolve or reject is ignored).
       final.then((r) => resolve(r.allowed ? { ...r, committed: committed(final) } : r), reject);
@@ -200,7 +204,17 @@ export class Yard {
     const { bay, visitId } = first;
     return this.engine.withKeys([bayKey(bay)], async (): Promise<ExitCheck> => {
       const check = this.checkExit(q);
-      if (!check.allowed || check.visitId !== visitId) return check;
+      if (!check.allowed) return check;
+      if (check.visitId !== visitId) {
+        // The truck's visit changed before the bay's lock was had: nothing recorded, ask again.
+        return {
+          allowed: false,
+          reason: 'changed',
+          message: 'The yard changed meanwhile: scan again',
+          bay,
+          visitId,
+        };
+      }
       const done = await this.engine.commit(
         'truck-exited',
         {

@@ -65,6 +65,11 @@ describe('the embedded broker on its own thread', () => {
     await client.publish('gatepost/demo/lane/east-1/state', { lane: 'east-1', mode: 'auto' }, true);
     await client.publish('gatepost/demo/lane/east-1/scan', { not: 'retained' });
     expect(client.retainedTopics).toBe(2); // the gateway's state and the lane's
+    // A payload that is not JSON is refused through the promise, never thrown at the caller.
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(client.publish('gatepost/demo/lane/east-1/state', cyclic, true)).rejects.toThrow(/circular/);
+    expect(client.retainedTopics).toBe(2);
 
     const worker = (b as unknown as { worker: Worker }).worker;
     await worker.terminate();

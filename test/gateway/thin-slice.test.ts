@@ -46,9 +46,10 @@ function nextMessage(client: MqttClient, filter: string): Promise<{ topic: strin
 }
 
 /** The gateway in-process on the test config, one simulated scanner plugged in, and a client. */
-async function startWithScanner(scannerPath: string, config = testConfig()) {
+async function startWithScanner(scannerPath: string, config = testConfig(), otherScanner?: string) {
   const hub = new InProcessSerialHub();
   const device = hub.plug(scannerPath);
+  const other = otherScanner === undefined ? undefined : hub.plug(otherScanner);
   const gateway = await startGateway({
     config,
     clock: new ScaledClock(1),
@@ -58,7 +59,7 @@ async function startWithScanner(scannerPath: string, config = testConfig()) {
   });
   const client = await mqtt.connectAsync(gateway.brokerUrl);
   running.push({ gateway, client });
-  return { config, device, client };
+  return { config, device, other, client };
 }
 
 describe('thin slice: a scanned code becomes a stored record and an MQTT event', () => {
@@ -113,7 +114,7 @@ describe('thin slice: a scanned code becomes a stored record and an MQTT event',
     expect(scanRecord.seq).toBeGreaterThan(errorRecord.seq);
   });
 
-  it('after a restart, a pass shown before it is still a replay when shown at another lane', async () => {
+  it('after a restart, a pass shown before it is still a replay at another lane; rescanned on its lane, whose transit the restart cut short, it is not', async () => {
     const first = await startWithScanner('var/dev/east-1-scanner');
     await first.client.subscribeAsync('gatepost/demo/lane/+/verification', { qos: 1 });
     await new Promise((r) => setTimeout(r, 200));
@@ -124,11 +125,15 @@ describe('thin slice: a scanned code becomes a stored record and an MQTT event',
     await r?.client?.endAsync();
     await r?.gateway?.stop();
 
-    const second = await startWithScanner('var/dev/west-1-scanner', first.config);
-    await second.client.subscribeAsync('gatepost/demo/lane/west-1/#', { qos: 1 });
+    const second = await startWithScanner('var/dev/west-1-scanner', first.config, 'var/dev/east-1-scanner');
+    await second.client.subscribeAsync('gatepost/demo/lane/+/#', { qos: 1 });
     await new Promise((r) => setTimeout(r, 200));
-    const verification = nextMessage(second.client, '/verification$');
-    const alarm = nextMessage(second.client, '/alarm$');
+    // The same truck, its transit at east-1 closed as interrupted, scans again there.
+    const rescan = nextMessage(second.client, 'east-1/verification$');
+    await second.other?.write(Buffer.from('晋D12345\r', 'utf8'));
+    expect(AnyRecordSchema.parse((await rescan).payload)).toMatchObject({ data: { replayed: false } });
+    const verification = nextMessage(second.client, 'west-1/verification$');
+    const alarm = nextMessage(second.client, 'west-1/alarm$');
     await second.device.write(Buffer.from('晋D12345\r', 'utf8'));
     expect(AnyRecordSchema.parse((await verification).payload)).toMatchObject({
       stream: 'lane/west-1',

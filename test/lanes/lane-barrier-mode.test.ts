@@ -313,6 +313,25 @@ describe('the yard as a lane sees it', () => {
     expect(l.barrier.commands).toEqual([]);
   });
 
+  it("at the yard exit, a truck's exit whose commit failed outright (rejected) is taken as not stored: REVIEW, the barrier shut", async () => {
+    const l = lane({
+      id: 'yard-exit-1',
+      kind: 'yard-exit',
+      exit: async () => ({
+        allowed: true,
+        bay: 'P-0009',
+        committed: Promise.reject(new Error('apply failed')),
+      }),
+    });
+    await l.controller.start();
+    await pass(l, 'GREEN');
+    expect(l.of('decision').map((d) => d.outcome)).toEqual(['PASS', 'REVIEW']);
+    expect(l.lastDecision()?.reasons).toContainEqual(
+      expect.objectContaining({ detail: "the truck's exit was not stored: apply failed" }),
+    );
+    expect(l.barrier.commands).toEqual([]);
+  });
+
   it('a fever at the yard exit isolates: the yard is not asked to let the truck out', async () => {
     const l = lane({ id: 'yard-exit-1', kind: 'yard-exit' });
     await l.controller.start();

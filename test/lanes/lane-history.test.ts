@@ -85,4 +85,23 @@ describe('a lane after a restart', () => {
     expect(guard.check('OLD-PASS', { lane: 'west-2', transitId: T9, at: now })).toBeUndefined();
     db.close();
   });
+
+  it('a pass of a transit the restart cut short is no replay on its own lane, in a new transit; elsewhere it is', () => {
+    const T1 = '0190a0b0-0000-7000-8000-000000000001';
+    const T2 = '0190a0b0-0000-7000-8000-000000000002';
+    const T3 = '0190a0b0-0000-7000-8000-000000000003';
+    const cut = () => {
+      const g = new ReplayGuard(600_000);
+      g.restore([{ code: 'PASS-C', lane: 'east-1', transitId: T1, at: 1_000, cutShort: true }]);
+      return g;
+    };
+    expect(cut().check('PASS-C', { lane: 'east-1', transitId: T2, at: 5_000 })).toBeUndefined();
+    expect(cut().check('PASS-C', { lane: 'west-1', transitId: T2, at: 5_000 })).toMatchObject({
+      lane: 'east-1',
+    });
+    // Once scanned again, the new sighting is an ordinary one: a third transit is a replay.
+    const g = cut();
+    g.check('PASS-C', { lane: 'east-1', transitId: T2, at: 5_000 });
+    expect(g.check('PASS-C', { lane: 'east-1', transitId: T3, at: 9_000 })).toMatchObject({ transitId: T2 });
+  });
 });
