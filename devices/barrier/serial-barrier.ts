@@ -43,6 +43,9 @@ export function createSerialBarrierDriver(options: SerialBarrierOptions): Serial
   return new SerialBarrier(options);
 }
 
+/** How soon a barrier that did not answer STATUS is asked again. */
+export const SILENT_STATUS_RETRY_MS = 1000;
+
 export class SerialBarrier extends BarrierBase {
   private readonly transport: SerialTransport;
   private readonly framer = new LineFramer(64);
@@ -130,13 +133,15 @@ export class SerialBarrier extends BarrierBase {
     });
   }
 
-  private scheduleStatus(): void {
+  /** The next STATUS in `delayMs` (the status interval by default), replacing one already due. */
+  private scheduleStatus(delayMs = this.options.config.statusIntervalMs): void {
     if (!this.running) return;
+    this.clock.clearTimeout(this.statusTimer);
     this.statusTimer = this.clock.setTimeout(() => {
       this.statusTimer = undefined;
       if (this.transport.isUp) void this.status();
       this.scheduleStatus();
-    }, this.options.config.statusIntervalMs);
+    }, delayMs);
   }
 
   private async status(): Promise<void> {
@@ -144,6 +149,10 @@ export class SerialBarrier extends BarrierBase {
     const reply = await this.send('STATUS');
     if (reply.kind === 'timeout') {
       this.healthCell.set('offline', `no reply to STATUS in ${this.options.config.replyTimeoutMs} ms`);
+      // A silent barrier (powering up, say) is asked again soon, not at the next interval: the
+      // lane is back in automatic within about a second of its first answer.
+      if (this.running)
+        this.scheduleStatus(Math.min(this.options.config.statusIntervalMs, SILENT_STATUS_RETRY_MS));
     }
   }
 

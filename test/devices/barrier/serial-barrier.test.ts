@@ -167,6 +167,30 @@ describe('serial barrier driver with a hand-written peer (in-process line, Manua
     await driver.stop();
   });
 
+  it('a barrier silent at connect is asked again every second, not at the 5 s interval: online within a second of its first answer', async () => {
+    let answer = false;
+    const { clock, got, driver } = peer({}, (cmd) =>
+      cmd === 'STATUS' && answer ? 'ST CLOSED LOOP=0\r' : undefined,
+    );
+    driver.start();
+    for (let i = 0; i < 5; i++) await clock.advance(1);
+    expect(got).toEqual(['STATUS']);
+    await clock.advance(500); // the reply timeout
+    expect(driver.health).toBe('offline');
+    answer = true; // the barrier has booted
+    for (let i = 0; i < 10; i++) await clock.advance(100);
+    expect(got.filter((c) => c === 'STATUS')).toHaveLength(2);
+    expect(driver.health).toBe('online');
+    expect(driver.state).toBe('closed');
+    // Answered: back to one STATUS every interval.
+    got.length = 0;
+    for (let i = 0; i < 40; i++) await clock.advance(100);
+    expect(got.filter((c) => c === 'STATUS')).toHaveLength(0);
+    await clock.advance(1100);
+    expect(got.filter((c) => c === 'STATUS')).toHaveLength(1);
+    await driver.stop();
+  });
+
   it('sends OPEN at once while a STATUS awaits its answer, and never queues STATUS behind STATUS', async () => {
     let answerStatus = true;
     const { clock, got, driver } = peer({ statusIntervalMs: 100, replyTimeoutMs: 500 }, (cmd) => {
