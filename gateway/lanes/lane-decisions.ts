@@ -25,19 +25,27 @@ export function needsBay(outcome: Outcome): boolean {
   return outcome === 'YARD' || outcome === 'ISOLATE';
 }
 
-/** A call to the yard that never throws and never hangs: its value, or why there is none. */
+/**
+ * A call to the yard that never throws and never hangs: its value, or why there is none. The
+ * signal aborts when the lane stops waiting, so that the yard can leave undone what nobody will
+ * act on.
+ */
 async function askYard<T>(
-  call: () => Promise<T>,
+  call: (signal: AbortSignal) => Promise<T>,
   clock: Clock,
   ms: number,
 ): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   let timer: ReturnType<Clock['setTimeout']> | undefined;
+  const gaveUp = new AbortController();
   const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
-    timer = clock.setTimeout(() => resolve({ ok: false, error: `no answer within ${ms} ms` }), ms);
+    timer = clock.setTimeout(() => {
+      gaveUp.abort();
+      resolve({ ok: false, error: `no answer within ${ms} ms` });
+    }, ms);
   });
   try {
     return await Promise.race([
-      call().then(
+      call(gaveUp.signal).then(
         (value) => ({ ok: true as const, value }),
         (e: unknown) => ({ ok: false as const, error: errorMessage(e) }),
       ),
@@ -152,13 +160,16 @@ export async function exitDecision(
     };
   }
   const asked = await askYard(
-    () =>
-      exits.exit({
-        lane,
-        transitId: t.id,
-        ...(plate ? { plate } : {}),
-        ...(subject ? { subject } : {}),
-      }),
+    (signal) =>
+      exits.exit(
+        {
+          lane,
+          transitId: t.id,
+          ...(plate ? { plate } : {}),
+          ...(subject ? { subject } : {}),
+        },
+        signal,
+      ),
     clock,
     timeoutMs,
   );

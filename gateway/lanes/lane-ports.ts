@@ -104,14 +104,17 @@ export type ExitResult =
 
 export type ExitQuery = { plate?: string; subject?: string; lane: string; transitId?: string };
 
-/** The yard, as its exit lane sees it: may this truck leave? (`exit` frees its bay when it may.) */
+/**
+ * The yard, as its exit lane sees it: may this truck leave? (`exit` frees its bay when it may.)
+ * `gaveUp` aborts when the lane stopped waiting (it decided without the yard): not let out then.
+ */
 export interface YardExits {
-  exit(q: ExitQuery): Promise<ExitResult>;
+  exit(q: ExitQuery, gaveUp?: AbortSignal): Promise<ExitResult>;
 }
 
 /** What the gateway's yard offers the exit lanes (Yard.holdExit): an exit that shares the decision's commit. */
 export interface ExitHolder {
-  holdExit(q: ExitQuery): Promise<ExitResult>;
+  holdExit(q: ExitQuery, gaveUp?: AbortSignal): Promise<ExitResult>;
 }
 
 export interface LaneDevices {

@@ -229,5 +229,5 @@ function reservationsOf(yard: BayHolder): BayReservations {
 
 /** The exit lanes check out with `holdExit`: the truck's exit and the decision share one commit. */
 function exitsOf(yard: ExitHolder): YardExits {
-  return { exit: (q) => yard.holdExit(q) };
+  return { exit: (q, gaveUp) => yard.holdExit(q, gaveUp) };
 }

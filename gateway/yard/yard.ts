@@ -172,7 +172,7 @@ export class Yard {
 
   /** The exit lane lets a cleared truck out: checked again under its bay's lock, committed, bay freed. */
   exit(q: ExitQuery): Promise<ExitCheck> {
-    return this.exitWith(q, undefined);
+    return this.exitWith(q, undefined, undefined);
   }
 
   /**
@@ -181,7 +181,7 @@ export class Yard {
    * `ok: false`). A record the lane appends before that (its decision) shares the exit's fsync.
    * Refusals come as from `exit`.
    */
-  holdExit(q: ExitQuery): Promise<HeldExit> {
+  holdExit(q: ExitQuery, gaveUp?: AbortSignal): Promise<HeldExit> {
     return new Promise<HeldExit>((resolve, reject) => {
       // Never rejects: a failure after the exit was queued is an exit not stored.
       const committed = (final: Promise<ExitCheck>) =>
@@ -189,7 +189,7 @@ export class Yard {
           (r) => (r.allowed ? { ok: true as const } : { ok: false as const, message: r.message }),
           (e: unknown) => ({ ok: false as const, message: errorMessage(e) }),
         );
-      const final = this.exitWith(q, (check) => resolve({ ...check, committed: committed(final) }));
+      const final = this.exitWith(q, (check) => resolve({ ...check, committed: committed(final) }), gaveUp);
       // Answered already if the exit was queued (a second resolve or reject is ignored).
       final.then((r) => resolve(r.allowed ? { ...r, committed: committed(final) } : r), reject);
     });
@@ -198,6 +198,7 @@ export class Yard {
   private async exitWith(
     q: ExitQuery,
     onQueued: ((check: Extract<ExitCheck, { allowed: true }>) => void) | undefined,
+    gaveUp: AbortSignal | undefined,
   ): Promise<ExitCheck> {
     const first = this.checkExit(q);
     if (!first.allowed) return first;
@@ -205,6 +206,16 @@ export class Yard {
     return this.engine.withKeys([bayKey(bay)], async (): Promise<ExitCheck> => {
       const check = this.checkExit(q);
       if (!check.allowed) return check;
+      if (gaveUp?.aborted) {
+        // The lane decided without us (the bay's lock came too late): the truck is still here.
+        return {
+          allowed: false,
+          reason: 'abandoned',
+          message: 'The lane stopped waiting: scan again',
+          bay,
+          visitId,
+        };
+      }
       if (check.visitId !== visitId) {
         // The truck's visit changed before the bay's lock was had: nothing recorded, ask again.
         return {

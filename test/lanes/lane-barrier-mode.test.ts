@@ -332,6 +332,29 @@ describe('the yard as a lane sees it', () => {
     expect(l.barrier.commands).toEqual([]);
   });
 
+  it('a yard that does not answer the exit lane within 5 s: REVIEW, and the yard is told the lane gave up', async () => {
+    let gaveUp: AbortSignal | undefined;
+    const l = lane({
+      id: 'yard-exit-1',
+      kind: 'yard-exit',
+      exit: (_q, signal) => {
+        gaveUp = signal;
+        return new Promise(() => {}); // the bay's lock is held elsewhere
+      },
+    });
+    await l.controller.start();
+    l.drive.arrive();
+    l.drive.scan('GREEN');
+    l.drive.measure(36.5);
+    await vi.waitFor(() => expect(gaveUp).toBeDefined());
+    expect(gaveUp?.aborted).toBe(false);
+    await l.clock.advance(5_000);
+    await l.controller.idle();
+    expect(gaveUp?.aborted).toBe(true);
+    expect(l.decision()).toMatchObject({ outcome: 'REVIEW' });
+    expect(l.barrier.commands).toEqual([]);
+  });
+
   it('a fever at the yard exit isolates: the yard is not asked to let the truck out', async () => {
     const l = lane({ id: 'yard-exit-1', kind: 'yard-exit' });
     await l.controller.start();

@@ -46,7 +46,7 @@ export interface LaneOptions {
   yardFull?: boolean;
   /** Replaces the fake yard's reservation (a slow or failing yard). */
   reserve?: (req: ReserveRequest) => Promise<ReserveResult>;
-  exit?: (q: { plate?: string; subject?: string }) => Promise<ExitResult>;
+  exit?: (q: { plate?: string; subject?: string }, gaveUp?: AbortSignal) => Promise<ExitResult>;
   replay?: ReplayGuard;
   interrupted?: { transitId: string; startedAt: number };
   maintenance?: { reason: string };
@@ -97,9 +97,9 @@ export function lane(opts: LaneOptions = {}) {
       },
     },
     exits: {
-      async exit(q): Promise<ExitResult> {
+      async exit(q, gaveUp): Promise<ExitResult> {
         exits.push(q);
-        return opts.exit ? opts.exit(q) : { allowed: true, bay: 'P-0009' };
+        return opts.exit ? opts.exit(q, gaveUp) : { allowed: true, bay: 'P-0009' };
       },
     },
     replay: opts.replay ?? new ReplayGuard(600_000),

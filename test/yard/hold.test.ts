@@ -76,4 +76,31 @@ describe('Yard.holdExit: a truck leaving through the exit lane, its exit sharing
     });
     expect(s.store.count()).toBe(before);
   });
+
+  it('lets nobody out for a lane that stopped waiting: nothing recorded, the truck still in its bay', async () => {
+    stack = await startYardStack();
+    const s = stack;
+    const held = await s.yard.hold(laneRequest('晋D30006'));
+    if (!held.ok) throw new Error(`no bay: ${held.message}`);
+    await held.committed;
+    const staff = { kind: 'staff' as const, id: 'c1' };
+    await s.yard.arrive(held.bay, staff);
+    await s.yard.sample(held.bay, 'antigen', staff);
+    await s.yard.result(held.bay, { result: 'negative' }, staff);
+    const before = s.store.count();
+    const gaveUp = new AbortController();
+    gaveUp.abort();
+    await expect(
+      s.yard.holdExit({ plate: '晋D30006', lane: 'yard-exit' }, gaveUp.signal),
+    ).resolves.toMatchObject({
+      allowed: false,
+      reason: 'abandoned',
+    });
+    expect(s.store.count()).toBe(before);
+    expect(s.yard.view(held.bay)?.state).toBe('cleared');
+    // Asked again by a lane that waits, the truck leaves.
+    const again = await s.yard.holdExit({ plate: '晋D30006', lane: 'yard-exit' });
+    expect(again).toMatchObject({ allowed: true, bay: held.bay });
+    if (again.allowed) await expect(again.committed).resolves.toEqual({ ok: true });
+  });
 });
