@@ -28,6 +28,7 @@ export interface GatewayClientOptions {
 export class GatewayClient {
   /** The last payload published to each retained topic (lane and device states, the yard's bays). */
   private readonly retained = new Map<string, string>();
+  private stopping = false;
 
   private constructor(
     private readonly client: MqttClient,
@@ -71,6 +72,11 @@ export class GatewayClient {
     client.on('offline', () => opts.log.warn('local broker connection lost; reconnecting'));
     const gc = new GatewayClient(client, opts);
     await gc.publishState('online', 'started');
+    // A broker may publish this gateway's will late (in a cluster, a surviving node sends the
+    // dead node's will some 30 s on): while connected, an `offline` that is not ours is answered.
+    await gc
+      .subscribe(stateTopic, (_topic, payload) => gc.onOwnState(payload))
+      .catch((err: unknown) => opts.log.warn({ err: errorMessage(err) }, 'own state topic not watched'));
     return gc;
   }
 
@@ -99,6 +105,21 @@ export class GatewayClient {
     return new Promise((resolve, reject) => {
       this.client.publish(topic, text, { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  private onOwnState(payload: Buffer): void {
+    if (this.stopping || !this.client.connected) return;
+    let state: unknown;
+    try {
+      state = JSON.parse(payload.toString());
+    } catch {
+      return;
+    }
+    if ((state as Partial<GatewayState>).state !== 'offline') return;
+    this.opts.log.warn('the broker says this gateway is offline while it is connected: online again');
+    this.publishState('online', 'reconnected').catch((err: unknown) =>
+      this.opts.log.warn({ err: errorMessage(err) }, 'online state not published'),
+    );
   }
 
   private async republish(): Promise<void> {
@@ -132,6 +153,7 @@ export class GatewayClient {
 
   /** Publishes the clean `offline` state and disconnects (the will is not sent). */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.client.connected) {
       await this.publishState('offline', 'shutdown').catch(() => undefined);
     }

@@ -95,7 +95,26 @@ describe('the embedded broker on its own thread', () => {
       .toBe(2);
     expect(seen.get('gatepost/demo/gateway/state')).toMatchObject({ state: 'online', reason: 'reconnected' });
     expect(seen.get('gatepost/demo/lane/east-1/state')).toEqual({ lane: 'east-1', mode: 'auto' });
+
+    // A will of this gateway published late (a cluster's surviving node sends a dead node's): the
+    // gateway, still connected, says online again.
+    const node = await mqtt.connectAsync(b.url ?? '', { reconnectPeriod: 0 });
+    const states: { state: string; reason: string }[] = [];
+    node.on('message', (_t, p) => states.push(JSON.parse(p.toString())));
+    await node.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    const will = { state: 'offline', at: Date.now(), reason: 'lost', version: 'test' };
+    await node.publishAsync('gatepost/demo/gateway/state', JSON.stringify(will), { qos: 1, retain: true });
+    await expect
+      .poll(() => states.at(-1), { timeout: 5_000 })
+      .toMatchObject({ state: 'online', reason: 'reconnected' });
+    // Its own clean offline at stop is not answered.
     await client.stop();
+    await expect
+      .poll(() => states.at(-1), { timeout: 5_000 })
+      .toMatchObject({ state: 'offline', reason: 'shutdown' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(states.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+    await node.endAsync(true);
   });
 
   it('refuses to start on a taken port, naming the config field', async () => {
