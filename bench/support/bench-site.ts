@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { keepWireTimesReal } from '../../sim/wire-times-at-scale.ts';
 import { freePort } from '../../test/support/mosquitto.ts';
 import { ROOT } from './child.ts';
-import { keepWireTimesReal } from './time-scale.ts';
 
 export interface BenchSite {
   dir: string;

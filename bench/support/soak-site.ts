@@ -11,9 +11,9 @@ import { checkScenarioAgainstSite, parseScenario } from '../../sim/scenario/load
 import { SimulationRun } from '../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
+import { keepWireTimesReal } from '../../sim/wire-times-at-scale.ts';
 import { freePort } from '../../test/support/mosquitto.ts';
 import { ROOT } from './child.ts';
-import { keepWireTimesReal } from './time-scale.ts';
 
 export interface SoakSite {
   gateway: Gateway;

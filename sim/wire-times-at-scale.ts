@@ -1,3 +1,15 @@
+/** The parts of a site config (as read, before defaults) that hold wire timings. */
+interface RawLane {
+  devices: {
+    scanner: { interByteGapMs?: number };
+    barrier: { kind: string; replyTimeoutMs?: number; statusIntervalMs?: number };
+  };
+}
+interface RawSite {
+  checkpoints: { lanes: RawLane[] }[];
+  yard: { exitLanes?: RawLane[] };
+}
+
 /**
  * Config changes for a site run on a sped-up clock, so that what means real time on the wire
  * keeps its meaning. The Modbus master and the bay poller already time the wire in real time;
@@ -7,8 +19,9 @@
  * shorter than one STATUS exchange on the wire, and the driver's queue of STATUS requests grows
  * without bound.
  */
-export function keepWireTimesReal(raw: Record<string, any>, scale: number): void {
-  for (const lane of [...raw.checkpoints.flatMap((c: any) => c.lanes), ...(raw.yard.exitLanes ?? [])]) {
+export function keepWireTimesReal(raw: object, scale: number): void {
+  const site = raw as RawSite; // a config as read: the schema's defaults are not applied yet
+  for (const lane of [...site.checkpoints.flatMap((c) => c.lanes), ...(site.yard.exitLanes ?? [])]) {
     const { scanner, barrier } = lane.devices;
     scanner.interByteGapMs = (scanner.interByteGapMs ?? 100) * scale;
     if (barrier.kind === 'serial') {
