@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfigFile } from '../gateway/config/load.ts';
+import type { SiteConfig } from '../gateway/config/schema.ts';
 import { type LineFormat, wireTimeMs } from '../sim/pacing.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
@@ -47,8 +48,7 @@ export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
 const LATENCY_METRIC = 'gatepost_lane_input_to_command_seconds';
 
 /** Lanes whose barrier is the serial one, from the bench site's config, with its line settings. */
-function serialBarrierLanes(configFile: string): Map<string, LineFormat> {
-  const config = loadConfigFile(configFile);
+function serialBarrierLanes(config: SiteConfig): Map<string, LineFormat> {
   const lanes = [...config.checkpoints.flatMap((c) => c.lanes), ...config.yard.exitLanes];
   const serial = new Map<string, LineFormat>();
   for (const l of lanes) if (l.devices.barrier.kind === 'serial') serial.set(l.id, l.devices.barrier.port);
@@ -142,11 +142,12 @@ export async function rushHourBench(): Promise<RushHourResult> {
     const latencyA = samples.filter((s) => s.phase === 'A').map((s) => s.ms);
     const latencyB = samples.filter((s) => s.phase === 'B').map((s) => s.ms);
     // The serial barrier's OPEN line takes its own wire time: its lanes are reported apart too.
-    const serialLanes = serialBarrierLanes(site.configFile);
+    const siteConfig = loadConfigFile(site.configFile);
+    const serialLanes = serialBarrierLanes(siteConfig);
     const openLineMs = openLineWireMs(serialLanes);
     const serialBauds = [...new Set([...serialLanes.values()].map((f) => f.baudRate))].join('/');
     // The yard's exit lanes ask the yard and commit the truck's exit before their decision.
-    const exitLanes = new Set(loadConfigFile(site.configFile).yard.exitLanes.map((l) => l.id));
+    const exitLanes = new Set(siteConfig.yard.exitLanes.map((l) => l.id));
     const ofExits = samples.filter((s) => s.phase === 'B' && exitLanes.has(s.lane)).map((s) => s.ms);
     const ofLanes = (serial: boolean) =>
       samples.filter((s) => s.phase === 'B' && serialLanes.has(s.lane) === serial).map((s) => s.ms);

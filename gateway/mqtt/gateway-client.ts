@@ -28,12 +28,14 @@ export interface GatewayClientOptions {
 export class GatewayClient {
   /** The last payload published to each retained topic (lane and device states, the yard's bays). */
   private readonly retained = new Map<string, string>();
+  private readonly stateTopic: string;
   private stopping = false;
 
   private constructor(
     private readonly client: MqttClient,
     private readonly opts: GatewayClientOptions,
   ) {
+    this.stateTopic = topicFor('gatewayState', { site: opts.site });
     // The first connect came before this; every one after it is a reconnect.
     client.on('connect', () => void this.republish());
   }
@@ -75,7 +77,7 @@ export class GatewayClient {
     // A broker may publish this gateway's will late (in a cluster, a surviving node sends the
     // dead node's will some 30 s on): while connected, an `offline` that is not ours is answered.
     await gc
-      .subscribe(stateTopic, (_topic, payload) => gc.onOwnState(payload))
+      .subscribe(gc.stateTopic, (_topic, payload) => gc.onOwnState(payload))
       .catch((err: unknown) => opts.log.warn({ err: errorMessage(err) }, 'own state topic not watched'));
     return gc;
   }
@@ -123,8 +125,7 @@ export class GatewayClient {
   }
 
   private async republish(): Promise<void> {
-    const stateTopic = topicFor('gatewayState', { site: this.opts.site });
-    const again = [...this.retained].filter(([topic]) => topic !== stateTopic);
+    const again = [...this.retained].filter(([topic]) => topic !== this.stateTopic);
     this.opts.log.info({ topics: again.length }, 'local broker reconnected: retained state published again');
     try {
       // All handed to the client in this turn, so that a payload published after them (newer)
@@ -148,7 +149,7 @@ export class GatewayClient {
 
   private publishState(state: GatewayState['state'], reason: GatewayState['reason']): Promise<void> {
     const payload: GatewayState = { state, at: this.opts.clock.now(), reason, version: this.opts.version };
-    return this.publish(topicFor('gatewayState', { site: this.opts.site }), payload, true);
+    return this.publish(this.stateTopic, payload, true);
   }
 
   /** Publishes the clean `offline` state and disconnects (the will is not sent). */

@@ -4,6 +4,22 @@ import { YARD_TIMEOUT_MS } from '../../gateway/lanes/lane-decisions.ts';
 import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
 import { lane } from './lane-harness.ts';
 
+/**
+ * A truck through lane `l`, whose yard record (`release` settles it) is committed with the
+ * decision: the barrier stays shut while it is not, and opens once it is.
+ */
+async function opensOnlyOnceStored(l: ReturnType<typeof lane>, release: () => void): Promise<void> {
+  await l.controller.start();
+  l.drive.arrive();
+  l.drive.scan('GREEN');
+  l.drive.measure(36.5);
+  await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
+  await new Promise((r) => setTimeout(r, 10));
+  expect(l.barrier.commands).toEqual([]);
+  release();
+  await vi.waitFor(() => expect(l.barrier.commands).toEqual(['open']));
+}
+
 const pass = async (l: ReturnType<typeof lane>, code = 'GREEN-TESTED') => {
   l.drive.arrive();
   l.drive.scan(code);
@@ -228,15 +244,7 @@ describe('the yard as a lane sees it', () => {
     const l = lane({
       reserve: async () => ({ ok: true, bay: 'P-0007', committed: new Promise((r) => (stored = r)) }),
     });
-    await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN');
-    l.drive.measure(36.5);
-    await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(l.barrier.commands).toEqual([]);
-    stored({ ok: true });
-    await vi.waitFor(() => expect(l.barrier.commands).toEqual(['open']));
+    await opensOnlyOnceStored(l, () => stored({ ok: true }));
     expect(l.decision()).toMatchObject({ outcome: 'YARD', bay: 'P-0007' });
   });
 
@@ -274,15 +282,7 @@ describe('the yard as a lane sees it', () => {
       kind: 'yard-exit',
       exit: async () => ({ allowed: true, bay: 'P-0009', committed: new Promise((r) => (stored = r)) }),
     });
-    await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN');
-    l.drive.measure(36.5);
-    await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(l.barrier.commands).toEqual([]);
-    stored({ ok: true });
-    await vi.waitFor(() => expect(l.barrier.commands).toEqual(['open']));
+    await opensOnlyOnceStored(l, () => stored({ ok: true }));
     expect(l.decision()).toMatchObject({
       outcome: 'PASS',
       reasons: [expect.objectContaining({ code: 'yard-cleared' })],

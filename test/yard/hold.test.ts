@@ -45,17 +45,23 @@ describe('Yard.hold: a lane reservation that shares the decision’s commit (rea
   });
 });
 
+/** A truck in its bay, swabbed and tested negative: cleared to leave. Returns its bay. */
+async function clearedTruck(s: YardStack, plate: string): Promise<{ bay: string }> {
+  const held = await s.yard.hold(laneRequest(plate));
+  if (!held.ok) throw new Error(`no bay: ${held.message}`);
+  await held.committed;
+  const staff = { kind: 'staff' as const, id: 'c1' };
+  await s.yard.arrive(held.bay, staff);
+  await s.yard.sample(held.bay, 'antigen', staff);
+  await s.yard.result(held.bay, { result: 'negative' }, staff);
+  return { bay: held.bay };
+}
+
 describe('Yard.holdExit: a truck leaving through the exit lane, its exit sharing the decision’s commit (real store)', () => {
   it('answers before the exit is committed; the decision appended then shares the fsync; the bay frees once both are stored', async () => {
     stack = await startYardStack();
     const s = stack;
-    const held = await s.yard.hold(laneRequest('晋D30005'));
-    if (!held.ok) throw new Error(`no bay: ${held.message}`);
-    await held.committed;
-    const staff = { kind: 'staff' as const, id: 'c1' };
-    await s.yard.arrive(held.bay, staff);
-    await s.yard.sample(held.bay, 'antigen', staff);
-    await s.yard.result(held.bay, { result: 'negative' }, staff);
+    const held = await clearedTruck(s, '晋D30005');
     const batches: string[][] = [];
     s.store.onCommit((b) => batches.push(b.records.map((r) => r.type)));
 
@@ -80,13 +86,7 @@ describe('Yard.holdExit: a truck leaving through the exit lane, its exit sharing
   it('lets nobody out for a lane that stopped waiting: nothing recorded, the truck still in its bay', async () => {
     stack = await startYardStack();
     const s = stack;
-    const held = await s.yard.hold(laneRequest('晋D30006'));
-    if (!held.ok) throw new Error(`no bay: ${held.message}`);
-    await held.committed;
-    const staff = { kind: 'staff' as const, id: 'c1' };
-    await s.yard.arrive(held.bay, staff);
-    await s.yard.sample(held.bay, 'antigen', staff);
-    await s.yard.result(held.bay, { result: 'negative' }, staff);
+    const held = await clearedTruck(s, '晋D30006');
     const before = s.store.count();
     const gaveUp = new AbortController();
     gaveUp.abort();
