@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { TimerHandle } from '../core/clock.ts';
+import type { WireClock } from './serial/wire-clock.ts';
 
 /**
  * A timeout for "nothing arrived in time" that does not mistake a stalled event loop for a
@@ -6,6 +7,9 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
  * expired timers before it reads the bytes that arrived meanwhile. A timer that fires more than
  * `lateMs` late therefore waits `graceMs` more, up to `retries` times, so that those bytes are
  * read first; only a firing on time (or the last retry) runs `fn`.
+ *
+ * Give it the driver's wire clock (devices/serial/wire-clock.ts; a Clock fits too): wire
+ * timeouts are real milliseconds at any clock scale.
  */
 export interface PatientTimerOptions {
   lateMs?: number;
@@ -20,7 +24,7 @@ export class PatientTimer {
   private readonly retries: number;
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: WireClock,
     options: PatientTimerOptions = {},
   ) {
     this.lateMs = options.lateMs ?? 30;
