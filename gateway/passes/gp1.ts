@@ -30,7 +30,7 @@ export const Gp1ClaimsSchema = z.object({
 });
 export type Gp1Claims = z.infer<typeof Gp1ClaimsSchema>;
 
-interface ParsedJws {
+export interface ParsedJws {
   /** The JWS signing input: the protected header and the payload, base64url, joined by a dot. */
   readonly signingInput: Buffer;
   readonly signature: Uint8Array;
@@ -41,25 +41,58 @@ interface ParsedJws {
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A GP1 header and payload nest 2 levels; JSON deeper than this is refused before parsing. */
+const MAX_JSON_DEPTH = 16;
+
+/**
+ * The one base64url spelling of the bytes: no padding, and no bits set in the unused low bits of
+ * the last character (RFC 4648 §3.5, RFC 7515 §2). Another spelling of the same bytes is refused,
+ * so one signed pass has one code.
+ */
+function decodeCanonicalBase64url(segment: string): Uint8Array | undefined {
+  const bytes = base64url.decode(segment);
+  return base64url.encode(bytes) === segment ? bytes : undefined;
+}
+
+/** Parses JSON text whose arrays and objects nest at most MAX_JSON_DEPTH deep; else undefined. */
+function parseShallowJson(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return undefined;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return JSON.parse(text);
+}
 
 /**
  * Splits and decodes the JWS: a JSON header with `alg` and `kid`, and a JSON payload. A header
  * that names critical extensions (`crit`) or an unencoded payload (`b64`, RFC 7797) is refused:
  * a GP1 pass uses neither, and a verifier must not pass what it does not understand.
  */
-function parseJws(compact: string): ParsedJws | undefined {
+export function parseJws(compact: string): ParsedJws | undefined {
   const parts = compact.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return undefined;
   const [h, p, s] = parts as [string, string, string];
   try {
-    const header: unknown = JSON.parse(utf8.decode(base64url.decode(h)));
-    const payload: unknown = JSON.parse(utf8.decode(base64url.decode(p)));
+    const [hb, pb, signature] = [h, p, s].map(decodeCanonicalBase64url);
+    if (!hb || !pb || !signature) return undefined;
+    const header: unknown = parseShallowJson(utf8.decode(hb));
+    const payload: unknown = parseShallowJson(utf8.decode(pb));
+    if (header === undefined || payload === undefined) return undefined;
     if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
     const { alg, kid } = header as Record<string, unknown>;
     if (typeof alg !== 'string' || typeof kid !== 'string' || kid === '') return undefined;
     if ('crit' in header || 'b64' in header) return undefined;
     const signingInput = Buffer.from(`${h}.${p}`, 'ascii');
-    return { signingInput, signature: base64url.decode(s), alg, kid, payload };
+    return { signingInput, signature, alg, kid, payload };
   } catch {
     return undefined;
   }

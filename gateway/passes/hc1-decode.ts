@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import base45 from 'base45';
 import { Decoder, Tag } from 'cbor-x';
+import { scanCbor } from './cbor-budget.ts';
 import type { ReasonCode } from './verdict.ts';
 
 /**
@@ -13,8 +14,28 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: ReasonCod
 const ok = <T>(value: T): Decoded<T> => ({ ok: true, value });
 const fail = (reason: ReasonCode): Decoded<never> => ({ ok: false, reason });
 
-/** Maps decode as `Map`s so integer keys (COSE, CWT) stay integers. */
-const cbor = new Decoder({ mapsAsObjects: false, useRecords: false });
+/**
+ * Maps decode as `Map`s so integer keys (COSE, CWT) stay integers. Every input is checked by
+ * scanCbor (cbor-budget.ts) first: the extensions cbor-x would otherwise honour (shared
+ * references, packing, records) never reach it.
+ */
+const cbor = new Decoder({
+  mapsAsObjects: false,
+  useRecords: false,
+  structuredClone: false,
+  bundleStrings: false,
+  sequential: false,
+});
+
+/** Decodes one CBOR item that has passed the budget scan; the reason when it fails either. */
+function decodeBounded(data: Uint8Array, reason: ReasonCode): Decoded<unknown> {
+  if (!scanCbor(data).ok) return fail('cbor-budget');
+  try {
+    return ok(cbor.decode(data));
+  } catch {
+    return fail(reason);
+  }
+}
 
 const BASE45 = /^[0-9A-Z $%*+\-./:]*$/;
 
@@ -29,10 +50,17 @@ export function decodeBase45(text: string): Decoded<Buffer> {
   return base45.encode(bytes) === text ? ok(bytes) : fail('bad-base45');
 }
 
-/** zlib inflate, refusing to produce more than `maxBytes`. */
+/**
+ * zlib inflate, refusing to produce more than `maxBytes` (zlib stops there, it does not inflate
+ * the rest first), and refusing bytes after the end of the zlib stream: a pass is one stream.
+ */
 export function inflate(data: Buffer, maxBytes: number): Decoded<Buffer> {
   try {
-    return ok(inflateSync(data, { maxOutputLength: maxBytes }));
+    const { buffer, engine } = inflateSync(data, { maxOutputLength: maxBytes, info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    return engine.bytesWritten === data.length ? ok(buffer) : fail('bad-compression');
   } catch (e) {
     return fail(
       (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'bad-compression',
@@ -56,12 +84,9 @@ const CWT_TAG = 61;
 
 /** COSE_Sign1, tagged 18 or untagged, optionally wrapped in the CWT tag 61. */
 export function decodeCoseSign1(data: Uint8Array): Decoded<CoseSign1> {
-  let value: unknown;
-  try {
-    value = cbor.decode(data);
-  } catch {
-    return fail('bad-cose');
-  }
+  const decoded = decodeBounded(data, 'bad-cose');
+  if (!decoded.ok) return decoded;
+  let value = decoded.value;
   if (value instanceof Tag && value.tag === CWT_TAG) value = value.value;
   if (value instanceof Tag && value.tag === COSE_SIGN1_TAG) value = value.value;
   if (!Array.isArray(value) || value.length !== 4) return fail('bad-cose');
@@ -76,11 +101,9 @@ export function decodeCoseSign1(data: Uint8Array): Decoded<CoseSign1> {
   }
   let protectedHeader: unknown = new Map();
   if (protectedBytes.length > 0) {
-    try {
-      protectedHeader = cbor.decode(protectedBytes);
-    } catch {
-      return fail('bad-cose');
-    }
+    const header = decodeBounded(protectedBytes, 'bad-cose');
+    if (!header.ok) return header;
+    protectedHeader = header.value;
   }
   if (!(protectedHeader instanceof Map)) return fail('bad-cose');
   return ok({ protectedBytes, protectedHeader, unprotectedHeader, payload, signature });
@@ -103,12 +126,9 @@ const HCERT_EU_DCC = 1;
 
 /** The CWT claims of the payload: a map with the hcert claim holding the DCC. */
 export function decodeCwt(payload: Uint8Array): Decoded<Cwt> {
-  let claims: unknown;
-  try {
-    claims = cbor.decode(payload);
-  } catch {
-    return fail('bad-cwt');
-  }
+  const decoded = decodeBounded(payload, 'bad-cwt');
+  if (!decoded.ok) return decoded;
+  const claims = decoded.value;
   if (!(claims instanceof Map)) return fail('bad-cwt');
   const hcert = claims.get(CLAIM_HCERT);
   const dcc = hcert instanceof Map ? toJson(hcert.get(HCERT_EU_DCC)) : undefined;
@@ -133,8 +153,8 @@ const MAX_JSON_DEPTH = 16;
 /**
  * CBOR to the JSON data model, for schema validation: maps with text keys become objects,
  * tagged dates (tags 0 and 1) become RFC 3339 text. Anything JSON cannot hold (byte strings,
- * other tags, non-text keys, nesting beyond MAX_JSON_DEPTH, such as the cycles CBOR's shared
- * references can build) is kept as is and fails the schema.
+ * other tags, non-text keys, nesting beyond MAX_JSON_DEPTH) is kept as is and fails the schema.
+ * The input is a tree (scanCbor lets no shared reference through), so this is linear in it.
  */
 function toJson(v: unknown, depth = 0): unknown {
   if (depth > MAX_JSON_DEPTH) return v;

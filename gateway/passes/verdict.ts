@@ -35,6 +35,7 @@ export const REASON_CODES = [
   'too-large',
   'bad-cose',
   'bad-cwt',
+  'cbor-budget',
   'bad-jws',
   'untrusted',
   'unknown-kid',
@@ -47,6 +48,8 @@ export const REASON_CODES = [
   'dsc-not-yet-valid',
   'bad-claims',
   'schema-invalid',
+  'value-set',
+  'not-one-entry',
   'key-usage',
   'internal-error',
 ] as const;
