@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../core/errors.ts';
+import { readFileCapped } from './read-capped.ts';
 import {
   buildTrustStore,
   MAX_TRUST_LIST_BYTES,
@@ -22,12 +22,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export async function readTrustSource(file: string): Promise<TrustListFile> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readFileCapped(file, MAX_TRUST_LIST_BYTES);
   } catch (e) {
     throw unreadable(`cannot read ${file}: ${errorMessage(e)}`);
   }
-  if (bytes.length > MAX_TRUST_LIST_BYTES)
-    throw unreadable(`${file} is larger than ${MAX_TRUST_LIST_BYTES} bytes`);
   // DER: an ASN.1 SEQUENCE.
   if (bytes[0] === 0x30) return { dsc: [certificateBase64(bytes, file)] };
   const text = bytes.toString('utf8').trim();
