@@ -27,6 +27,16 @@ export interface AuthenticatorOptions {
   onIdentified: (client: Client, identity: Identity, acl: CompiledAcl) => void;
   /** The gateway process's password here (default: random, this broker's life only). */
   gatewayPassword?: string;
+  /**
+   * The broker runs inside the gateway process (the embedded broker): the gateway's own client id
+   * is then the in-process client's alone, refused even to users of the `gateway` role.
+   */
+  gatewayInProcess?: boolean;
+  /**
+   * Last word before a client is let in (connection slots): a reason to refuse it with CONNACK 3
+   * (server unavailable), or undefined.
+   */
+  mayAdmit?: (client: Client, identity: Identity) => string | undefined;
 }
 
 /** The user name the gateway process uses on its own embedded broker; no users-file name can look like it. */
@@ -102,6 +112,13 @@ export class Authenticator {
     if (facts.clientId === '' && !facts.clean) {
       return { ok: false, code: IDENTIFIER_REJECTED, reason: 'empty client id with clean session off' };
     }
+    // [MQTT-1.5.3-2]: no U+0000 in a UTF-8 string; an id holding one could not be told apart in logs.
+    if (facts.clientId.includes('\u0000')) {
+      return { ok: false, code: IDENTIFIER_REJECTED, reason: 'client id holds U+0000' };
+    }
+    if (username?.includes('\u0000')) {
+      return { ok: false, code: BAD_CREDENTIALS, reason: 'user name holds U+0000' };
+    }
     if (facts.clientId.length > MAX_CLIENT_ID_LENGTH) {
       return {
         ok: false,
@@ -121,8 +138,16 @@ export class Authenticator {
     if (!acl) return { ok: false, code: NOT_AUTHORIZED, reason: `unknown role ${identity.role}` };
     // The gateway's own id is the gateway's alone, whatever a role's patterns allow (anonymous
     // loopback clients may take any other): taking it over would cut the gateway off the broker.
-    if (identity.role !== GATEWAY_ROLE && isGatewayClientId(facts.clientId, this.o.site)) {
-      return { ok: false, code: IDENTIFIER_REJECTED, reason: "the gateway's own client id" };
+    // With the gateway in this process, it is the in-process client's alone: a network user of
+    // the gateway role (e.g. a cluster's remote gateway account) must not take its session over.
+    if (isGatewayClientId(facts.clientId, this.o.site)) {
+      const owner = this.o.gatewayInProcess ? identity.via === 'internal' : identity.role === GATEWAY_ROLE;
+      if (!owner) {
+        const whose = this.o.gatewayInProcess
+          ? "the in-process gateway's own client id"
+          : "the gateway's own client id";
+        return { ok: false, code: IDENTIFIER_REJECTED, reason: whose };
+      }
     }
     // An id the broker assigned (empty client id) is unique, so it cannot take anyone's session.
     if (facts.clientId !== '' && !clientIdAllowed(acl, facts.clientId)) {
@@ -145,6 +170,8 @@ export class Authenticator {
       );
       if (!v.ok) return { ok: false, code: NOT_AUTHORIZED, reason: `will refused: ${v.reason}` };
     }
+    const full = this.o.mayAdmit?.(client, identity);
+    if (full !== undefined) return { ok: false, code: SERVER_UNAVAILABLE, reason: full };
     this.o.onIdentified(client, identity, acl);
     return who;
   }

@@ -9,6 +9,8 @@ import type { Logger } from '../core/logger.ts';
 export type RefusalKind =
   /** CONNECT refused: no or wrong credentials, bad token, client id or session not allowed. */
   | 'connect'
+  /** A socket refused or closed before its CONNECT for want of a slot, or idle past its CONNECT window. */
+  | 'connection'
   /** PUBLISH (or a will) on a topic the role may not use; the connection is closed. */
   | 'publish'
   /** SUBSCRIBE to a filter the role may not read, or over the subscription limit; SUBACK 0x80. */
@@ -24,6 +26,7 @@ export type RefusalKind =
 
 const KINDS: readonly RefusalKind[] = [
   'connect',
+  'connection',
   'publish',
   'subscribe',
   'packet',

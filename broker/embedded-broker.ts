@@ -12,6 +12,7 @@ import { hex, type Logger } from '../core/logger.ts';
 import type { AclTable } from './acl-table.ts';
 import type { BrokerAddresses } from './broker-addresses.ts';
 import type { ClusterBackend, ClusterOptions } from './cluster.ts';
+import { ConnectionSlots } from './connection-slots.ts';
 import type { RefusalKind } from './counters.ts';
 import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
 import { aedesLimitOptions, type BrokerLimits, DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './limits.ts';
@@ -59,6 +60,11 @@ export interface EmbeddedBrokerOptions {
   fieldPrefix?: string;
   /** This run's secrets (security.ts), when a restart must accept the clients of before. */
   secrets?: RunSecrets;
+  /**
+   * The broker runs in the gateway process (`startLocalBroker`): the gateway's client id is then
+   * the in-process client's alone, refused even to network users of the `gateway` role.
+   */
+  gatewayInProcess?: boolean;
 }
 
 export interface EmbeddedBroker extends BrokerAddresses {
@@ -76,6 +82,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const log = opts.log;
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  // The socket under each client's connection, for its connection slot.
+  const socketOf = new WeakMap<Duplex, Socket>();
+  const slotSocket = (client: Client) => (client.conn ? socketOf.get(client.conn) : undefined);
   const security = new BrokerSecurity({
     site: opts.site,
     table: opts.acl,
@@ -87,7 +96,20 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     metrics: opts.metrics,
     filePollMs: opts.filePollMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    gatewayInProcess: opts.gatewayInProcess === true,
+    mayAdmit: (client, identity) => {
+      const socket = slotSocket(client);
+      return socket ? slots.admit(socket, identity.via === 'internal') : undefined;
+    },
   });
+  // Declared after the security layer (whose counters it uses); mayAdmit above runs later.
+  const slots = new ConnectionSlots(limits, (why, address) =>
+    security.counters.refuse(
+      'connection',
+      { from: address, reason: why },
+      'connection closed before CONNECT',
+    ),
+  );
   let tlsFiles: TlsFiles | undefined;
   let cluster: ClusterBackend | undefined;
   try {
@@ -101,9 +123,18 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     throw e;
   }
 
+  const hooks = security.hooks();
+  const preConnect = hooks.preConnect;
   const aedes = new Aedes({
     ...aedesLimitOptions(limits),
-    ...security.hooks(),
+    ...hooks,
+    // A client whose CONNECT has arrived no longer holds an idle slot.
+    preConnect: (client, packet, callback) => {
+      const socket = slotSocket(client);
+      if (socket) slots.connecting(socket);
+      if (preConnect) preConnect(client, packet, callback);
+      else callback(null, true);
+    },
     ...cluster?.aedes,
     ...opts.aedes,
   });
@@ -115,12 +146,16 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   let closing: Promise<void> | undefined;
 
   // Errors Aedes reports: counted as protocol errors unless they are our own refusals (already
-  // counted), socket errors, or the echo of a connection the guard closed.
+  // counted), socket errors, the echo of a connection the guard closed, or a delivery that found
+  // its client gone (a client that disconnects while its retained messages are being sent: one
+  // "connection closed" per message not sent, and nothing the client did wrong).
   const onClientError = (client: Client | null, err: Error, what: string) => {
     const ours =
       isGatepostError(err) ||
       (err as NodeJS.ErrnoException).code !== undefined ||
-      (client?.conn instanceof GuardedConnection && client.conn.closedByGuard);
+      (client?.conn instanceof GuardedConnection && client.conn.closedByGuard) ||
+      client?.closed === true ||
+      err.message === 'connection closed';
     if (ours) log.debug({ client: client?.id, err: err.message }, what);
     else security.counters.refuse('protocol', { clientId: client?.id, err: err.message }, what);
   };
@@ -133,13 +168,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     log.debug({ client: client.id, user: identity?.username, role: identity?.role }, 'mqtt client connected');
   });
 
-  const accept = (stream: Duplex, info: ConnectionInfo, req?: IncomingMessage) => {
+  const accept = (stream: Duplex, socket: Socket, info: ConnectionInfo, req?: IncomingMessage) => {
     const conn = new GuardedConnection(stream, info, {
       maxPacketBytes,
       slowClientTimeoutMs: limits.slowClientTimeoutMs,
       onRefused: (reason, detail, head) =>
         security.counters.refuse(
-          'packet',
+          // A CONNECT of a level not served is answered (CONNACK 1): a refused connection.
+          reason === 'protocol-level' ? 'connect' : 'packet',
           { from: info.remoteAddress, transport: info.transport, reason, detail, head: hex(head) },
           'packet refused; connection closed',
         ),
@@ -148,20 +184,22 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       onThrottled: () =>
         security.counters.refuse('throttle', { from: info.remoteAddress }, 'client over its packet rate'),
     });
+    socketOf.set(conn, socket);
     aedes.handle(conn, req);
   };
 
   const socketServer = (server: Server, transport: 'tcp' | 'tls') => {
-    server.maxConnections = limits.maxConnections;
     // Every socket is tracked from its first byte (a TLS socket still in its handshake too), so
-    // that closing the broker never waits for one.
+    // that closing the broker never waits for one, and holds a connection slot (or is refused).
     server.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.setKeepAlive(true, 60_000);
+      slots.open(socket);
     });
     server.on(transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
-      accept(socket, { remoteAddress: socket.remoteAddress ?? '', transport });
+      if (socket.destroyed) return;
+      accept(socket, socket, { remoteAddress: socket.remoteAddress ?? '', transport });
     });
     if (transport === 'tls') {
       server.on('tlsClientError', (err: Error, socket: Socket) =>
@@ -173,7 +211,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   };
 
   const webServer = (server: HttpServer | HttpsServer, transport: 'ws' | 'wss') => {
-    server.maxConnections = limits.maxConnections;
+    server.on('connection', (socket: Socket) => slots.open(socket));
     // The WebSocket library would buffer a frame of up to 100 MiB before our guard saw it.
     const wss = new WebSocketServer({ server, path: opts.websocket.path, maxPayload: maxPacketBytes + 16 });
     // ws re-emits the HTTP server's errors; listen() below reports them, so only log here.
@@ -184,6 +222,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       const origin = req.headers.origin;
       accept(
         stream,
+        req.socket,
         { remoteAddress: req.socket.remoteAddress ?? '', transport, ...(origin ? { origin } : {}) },
         req,
       );

@@ -1,6 +1,9 @@
 import { Duplex } from 'node:stream';
 import { type GuardRefusal, PacketGuard } from './packet-guard.ts';
 
+/** CONNACK, no session, return code 1. */
+const UNACCEPTABLE_PROTOCOL_LEVEL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
+
 /** Where a connection comes from, for authentication (loopback, transport, browser origin). */
 export interface ConnectionInfo {
   remoteAddress: string;
@@ -96,6 +99,15 @@ export class GuardedConnection extends Duplex {
       this.o.onRefused(verdict.reason, verdict.detail, chunk.subarray(0, 32));
       this.closedByGuard = true;
       this.inner.pause();
+      if (verdict.reason === 'protocol-level') {
+        // [MQTT-3.1.2-2]: CONNACK 0x01 (unacceptable protocol level), then the connection ends.
+        const bye = setTimeout(() => this.destroy(), 1000);
+        this.inner.end(UNACCEPTABLE_PROTOCOL_LEVEL, () => {
+          clearTimeout(bye);
+          this.destroy();
+        });
+        return;
+      }
       this.destroy();
       return;
     }

@@ -13,9 +13,11 @@ export interface BrokerLimits {
   maxInflightPerClient: number;
   /** Average requests (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) a second from one client of a throttled role; more are read later. */
   maxPacketsPerSecond: number;
-  /** Open connections per listener; more are refused by the listener. */
+  /** Open connections of the broker, all listeners together (connection-slots.ts). */
   maxConnections: number;
-  /** A connection that sends no CONNECT within this is closed. */
+  /** Open connections from one address. */
+  maxConnectionsPerAddress: number;
+  /** A connection that sends no CONNECT within this is closed (sooner as the slots fill up). */
   connectTimeoutMs: number;
   /** A client that does not read what it is sent for this long is disconnected. */
   slowClientTimeoutMs: number;
@@ -29,6 +31,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxInflightPerClient: 100,
   maxPacketsPerSecond: 50,
   maxConnections: 500,
+  maxConnectionsPerAddress: 64,
   connectTimeoutMs: 10_000,
   slowClientTimeoutMs: 10_000,
 };

@@ -44,7 +44,9 @@ export function newRunSecrets(): RunSecrets {
 
 /** Starts the embedded broker where `thread.enabled` says; rejects (a GatepostError) if it cannot listen. */
 export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBroker> {
-  const { thread, ...options } = o;
+  // The gateway process connects to its own embedded broker with the in-process credentials.
+  const { thread, ...rest } = o;
+  const options = { ...rest, gatewayInProcess: true };
   if (thread.enabled) return startBrokerThread({ ...options, nice: thread.nice, secrets: newRunSecrets() });
   // Loaded only here: with the broker on its thread, Aedes is never loaded on the lanes' thread.
   const { startEmbeddedBroker } = await import('./embedded-broker.ts');

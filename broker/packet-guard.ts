@@ -1,10 +1,17 @@
 /**
  * Reads only the fixed headers of the MQTT byte stream of one connection, ahead of the MQTT
  * parser: it learns each packet's size from its header and refuses one over the cap before its
- * body has arrived, so an oversized or broken packet is never buffered, parsed or acted on. It
- * keeps a few numbers of state whatever the input, and never throws.
+ * body has arrived, so an oversized or broken packet is never buffered, parsed or acted on. Of
+ * the first packet (CONNECT) it also reads the protocol level. It keeps a few numbers (and at most
+ * nine bytes) of state whatever the input, and never throws.
  */
-export type GuardRefusal = 'oversized' | 'malformed-length' | 'reserved-type' | 'not-connect-first';
+export type GuardRefusal =
+  | 'oversized'
+  | 'malformed-length'
+  | 'reserved-type'
+  | 'not-connect-first'
+  /** A CONNECT of a protocol level other than 3 or 4: answered with CONNACK 0x01 [MQTT-3.1.2-2]. */
+  | 'protocol-level';
 
 export interface GuardPass {
   ok: true;
@@ -24,6 +31,15 @@ const REQUEST_TYPES = new Set([3, 8, 10, 12]);
 /** Packet types 0 and 15 are reserved in MQTT 3.1.1; 1 is CONNECT. */
 const CONNECT = 1;
 
+/**
+ * Protocol levels served: 3 (MQTT 3.1, name `MQIsdp`) and 4 (3.1.1, name `MQTT`), with or without
+ * the bridge bit 0x80 that Mosquitto bridges set. The MQTT parser closes the connection on any
+ * other level without a CONNACK; the standard wants CONNACK 0x01 first [MQTT-3.1.2-2].
+ */
+const SERVED_LEVELS = new Set([3, 4, 0x83, 0x84]);
+/** The CONNECT bytes read to find its level: name length (2), `MQIsdp` (6 at most), level (1). */
+const CONNECT_HEAD_BYTES = 9;
+
 export class PacketGuard {
   private state: 'type' | 'length' | 'body' = 'type';
   private first = true;
@@ -32,6 +48,9 @@ export class PacketGuard {
   private lengthBytes = 0;
   private remaining = 0;
   private failed: GuardResult | undefined;
+  /** The first bytes of the CONNECT body, until its protocol level has been read (then undefined). */
+  private connectHead: number[] | undefined = [];
+  private inFirstPacket = false;
 
   constructor(private readonly maxPacketBytes: number) {}
 
@@ -41,10 +60,17 @@ export class PacketGuard {
     let i = 0;
     while (i < chunk.length) {
       if (this.state === 'body') {
+        if (this.inFirstPacket && this.connectHead) {
+          const refused = this.readConnectHead(chunk, i);
+          if (refused) return refused;
+        }
         const skip = Math.min(this.remaining, chunk.length - i);
         i += skip;
         this.remaining -= skip;
-        if (this.remaining === 0) this.state = 'type';
+        if (this.remaining === 0) {
+          this.state = 'type';
+          this.inFirstPacket = false;
+        }
         continue;
       }
       const at = i;
@@ -54,6 +80,7 @@ export class PacketGuard {
         if (this.first && type !== CONNECT)
           return this.fail('not-connect-first', `first packet is type ${type}`);
         if (type === 0 || type === 15) return this.fail('reserved-type', `packet type ${type} is reserved`);
+        this.inFirstPacket = this.first;
         this.first = false;
         this.state = 'length';
         this.length = 0;
@@ -77,8 +104,38 @@ export class PacketGuard {
       }
       this.remaining = this.length;
       this.state = this.remaining > 0 ? 'body' : 'type';
+      if (this.state === 'type') this.inFirstPacket = false;
     }
     return { ok: true, requests };
+  }
+
+  /**
+   * Collects the CONNECT's first bytes (at most CONNECT_HEAD_BYTES, whatever the chunking) and,
+   * once its protocol name and level are in, refuses a level not served. A name other than
+   * `MQTT` / `MQIsdp` is left to the parser (it closes the connection, as MQTT-3.1.2-1 allows).
+   */
+  private readConnectHead(chunk: Uint8Array, from: number): GuardResult | undefined {
+    const head = this.connectHead;
+    if (!head) return undefined;
+    const take = Math.min(CONNECT_HEAD_BYTES - head.length, this.remaining, chunk.length - from);
+    for (let k = 0; k < take; k++) head.push(chunk[from + k] ?? 0);
+    if (head.length < 2) return undefined;
+    const nameLength = ((head[0] ?? 0) << 8) | (head[1] ?? 0);
+    if (nameLength !== 4 && nameLength !== 6) {
+      this.connectHead = undefined;
+      return undefined;
+    }
+    if (head.length < 2 + nameLength + 1) {
+      if (take === this.remaining) this.connectHead = undefined; // the packet ends short: the parser's to refuse
+      return undefined;
+    }
+    const name = String.fromCharCode(...head.slice(2, 2 + nameLength));
+    const level = head[2 + nameLength] ?? 0;
+    this.connectHead = undefined;
+    if ((name === 'MQTT' || name === 'MQIsdp') && !SERVED_LEVELS.has(level)) {
+      return this.fail('protocol-level', `CONNECT of protocol level ${level}`);
+    }
+    return undefined;
   }
 
   private fail(reason: GuardRefusal, detail: string): GuardResult {

@@ -28,6 +28,10 @@ export interface SecurityOptions {
   filePollMs?: number;
   /** Secrets of this run (see RunSecrets), so that a restarted broker accepts who was connected. */
   secrets?: RunSecrets;
+  /** The broker runs in the gateway process (see AuthenticatorOptions.gatewayInProcess). */
+  gatewayInProcess?: boolean;
+  /** Last word before a client is let in (see AuthenticatorOptions.mayAdmit). */
+  mayAdmit?: (client: Client, identity: Identity) => string | undefined;
 }
 
 /**
@@ -90,6 +94,8 @@ export class BrokerSecurity {
       counters: this.counters,
       onIdentified: (client, identity, acl) => this.admit(client, identity, acl),
       ...(o.secrets ? { gatewayPassword: o.secrets.gatewayPassword } : {}),
+      gatewayInProcess: o.gatewayInProcess === true,
+      ...(o.mayAdmit ? { mayAdmit: o.mayAdmit } : {}),
     });
     this.users?.watch(o.filePollMs ?? 2000, (changed) => this.revoke(changed));
     const secretFile = o.tokens.secretFile;

@@ -111,7 +111,15 @@ export const BrokerConfigSchema = z
           .int()
           .positive()
           .default(DEFAULT_LIMITS.maxConnections)
-          .describe('Per listener'),
+          .describe('All listeners together; 2 more from loopback are kept for the gateway process'),
+        maxConnectionsPerAddress: z
+          .number()
+          .int()
+          .positive()
+          .default(DEFAULT_LIMITS.maxConnectionsPerAddress)
+          .describe(
+            'Open connections from one address; an idle one (no CONNECT yet) makes way for a new one',
+          ),
         connectTimeoutMs: z.number().int().positive().default(DEFAULT_LIMITS.connectTimeoutMs),
         slowClientTimeoutMs: z
           .number()
@@ -212,6 +220,12 @@ export const StorageConfigSchema = z
       .positive()
       .default(2 * 1024 ** 3)
       .describe('Disk the store may use (database + WAL); see docs/storage.md for what gives way'),
+    reserveBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(32 * 1024 ** 2)
+      .describe('Slack file kept next to the store, released to reclaim on a full disk (0: none)'),
     maxAgeDays: z
       .number()
       .positive()

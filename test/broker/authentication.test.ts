@@ -24,6 +24,7 @@ const USERS: TestUser[] = [
   { name: 'S1002', role: 'kiosk', lane: 'east-2', secret: 'pin', password: '482913' },
   { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
   { name: 'central', role: 'uplink', secret: 'password', password: 'central-password1' },
+  { name: 'gw-remote', role: 'gateway', secret: 'password', password: 'gateway-password1' },
 ];
 /** CONNACK return codes of MQTT 3.1.1. */
 const IDENTIFIER_REJECTED = 2;
@@ -66,6 +67,29 @@ describe('authentication', () => {
     expect(await refusal(url, { ...kiosk, clientId: 'V3001-screen' })).toBe(IDENTIFIER_REJECTED);
     expect(await refusal(url, { ...kiosk, clientId: 'gatepost-demo-gateway' })).toBe(IDENTIFIER_REJECTED);
     expect(await refusal(url, { ...kiosk, clientId: 'S1001' })).toBe('accepted');
+  });
+
+  it("keeps the in-process gateway's client id from every network user, gateway role included", async () => {
+    const broker = await startBroker({ usersFile, gatewayInProcess: true });
+    const url = broker.url ?? '';
+    const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
+    let takenOver = 0;
+    gateway.on('close', () => takenOver++);
+    const remote = {
+      username: 'gw-remote',
+      password: 'gateway-password1',
+      clientId: 'gatepost-demo-gateway',
+    };
+    for (let i = 0; i < 12; i++) expect(await refusal(url, remote)).toBe(IDENTIFIER_REJECTED);
+    expect(takenOver).toBe(0);
+    expect(gateway.connected).toBe(true);
+    // The same user under another id of its own is let in.
+    expect(await refusal(url, { ...remote, clientId: 'gw-remote-1' })).toBe('accepted');
+
+    // A broker run apart (`gatepost broker`, a cluster node) has no gateway in its process: the
+    // site's gateway connects to it as a user of role gateway, with this id.
+    const node = await startBroker({ usersFile });
+    expect(await refusal(node.url ?? '', remote)).toBe('accepted');
   });
 
   it('takes anonymous clients on loopback only, and only when the config allows it', async () => {
