@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import { decodeUtf8Strict, readFileCapped } from '../../core/read-file-capped.ts';
+import { CONFIG_YAML_BUDGET, parseBoundedYaml } from './bounded-yaml.ts';
 import { migrateConfig } from './migrate.ts';
 import { type SiteConfig, SiteConfigSchema } from './schema.ts';
 
@@ -22,11 +23,24 @@ export function parseConfig(raw: unknown, source = 'config'): SiteConfig {
   });
 }
 
-/** Reads a YAML or JSON config file. */
+/**
+ * The budget of a config file: a site's config is a few KiB (the demo's 5 KiB, a large site's
+ * some tens); a larger file is refused before it is parsed. YAML costs some 250 bytes of memory
+ * per byte of text while parsed, so this bounds loading to about a second and 64 MB
+ * (test/hostile/config-file.test.ts).
+ */
+export const CONFIG_MAX_BYTES = 128 * 1024;
+
+/**
+ * Reads a YAML or JSON config file within its budget: a regular file of at most
+ * CONFIG_MAX_BYTES (capped while reading: `/dev/zero` or a FIFO is refused at once), UTF-8, and
+ * parsed with bounded nesting and alias expansion (bounded-yaml.ts). Every problem is a
+ * ConfigUnreadable error that names the file.
+ */
 export function loadConfigFile(file: string): SiteConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = decodeUtf8Strict(readFileCapped(file, CONFIG_MAX_BYTES));
   } catch (e) {
     throw new GatepostError(
       ErrorCode.ConfigUnreadable,
@@ -35,7 +49,7 @@ export function loadConfigFile(file: string): SiteConfig {
   }
   let raw: unknown;
   try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = file.endsWith('.json') ? parseJsonConfig(text) : parseBoundedYaml(text, CONFIG_YAML_BUDGET);
   } catch (e) {
     throw new GatepostError(
       ErrorCode.ConfigUnreadable,
@@ -43,6 +57,15 @@ export function loadConfigFile(file: string): SiteConfig {
     );
   }
   return parseConfig(raw, file);
+}
+
+function parseJsonConfig(text: string): unknown {
+  const parsed = parseBoundedJson(Buffer.from(text, 'utf8'), {
+    maxBytes: CONFIG_MAX_BYTES,
+    maxDepth: CONFIG_YAML_BUDGET.maxDepth,
+  });
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -83,7 +106,10 @@ function plainMessage(issue: z.core.$ZodIssue): string {
         ? `is required (${issue.expected})`
         : `must be a ${issue.expected}, not ${describeValue(issue.input)}`;
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+        .slice(0, 10)
+        .map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k))
+        .join(', ')}${issue.keys.length > 10 ? ` and ${issue.keys.length - 10} more` : ''}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

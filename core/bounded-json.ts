@@ -1,0 +1,62 @@
+import { decodeUtf8Strict } from './read-file-capped.ts';
+
+/** What one JSON input may cost: its size in bytes and how deep its arrays and objects nest. */
+export interface JsonBudget {
+  maxBytes: number;
+  maxDepth: number;
+}
+
+export type BoundedJson = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * Parses untrusted JSON within a budget, checking, in this order and each before any work that
+ * grows with what follows: the byte size, strict UTF-8 (never U+FFFD in place of bad bytes), the
+ * nesting depth (one linear scan, no recursion), then JSON.parse. The error is plain words for a
+ * log line or a reply; it never quotes the input.
+ */
+export function parseBoundedJson(bytes: Uint8Array, budget: JsonBudget): BoundedJson {
+  if (bytes.length > budget.maxBytes) {
+    return { ok: false, error: `too large (${bytes.length} bytes, at most ${budget.maxBytes})` };
+  }
+  let text: string;
+  try {
+    text = decodeUtf8Strict(bytes);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  const depth = jsonDepth(text, budget.maxDepth);
+  if (depth > budget.maxDepth) {
+    return { ok: false, error: `nested deeper than ${budget.maxDepth} levels` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'not valid JSON' };
+  }
+}
+
+/**
+ * The deepest nesting of `[` and `{` outside strings, counting no further than `limit + 1`.
+ * Malformed text gets some number; JSON.parse rejects it afterwards.
+ */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}

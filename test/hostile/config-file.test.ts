@@ -1,0 +1,148 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_MAX_BYTES } from '../../gateway/config/load.ts';
+import { type ChildRun, runMeasured } from '../support/measure.ts';
+
+/**
+ * The config file's input budget, measured on the real command (`gatepost check-config`, the same
+ * loader `gatepost start` uses) in a child process, so that a hang or an abort is seen as such:
+ * any hostile file is refused with the file's name and the reason, in at most BUDGET_MS more than
+ * checking the demo config and at most BUDGET_RSS_MB more peak RSS.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const BUDGET_MS = 2000;
+const BUDGET_RSS_MB = 64;
+/** A run that exceeds this is killed: the "hangs" of today. */
+const KILL_MS = 20_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'gatepost-hostile-config-'));
+let baseline: ChildRun;
+
+function checkConfig(file: string): Promise<ChildRun> {
+  return runMeasured(process.execPath, [join(ROOT, 'bin/gatepost.js'), 'check-config', file], {
+    cwd: ROOT,
+    timeoutMs: KILL_MS,
+  });
+}
+
+function write(name: string, content: string | Buffer): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+/** Refused, with the file named and the reason given, within the budget. */
+function expectRefusedWithinBudget(run: ChildRun, file: string, reason: RegExp): void {
+  expect(run.timedOut, `still running after ${KILL_MS} ms`).toBe(false);
+  expect(run.signal).toBeNull();
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(file);
+  expect(run.stderr).toMatch(reason);
+  // The message is for a person: it never echoes the hostile input back.
+  expect(run.stderr.length).toBeLessThan(4096);
+  expect(run.elapsedMs).toBeLessThanOrEqual(baseline.elapsedMs + BUDGET_MS);
+  expect(run.peakRssMB).toBeLessThanOrEqual(baseline.peakRssMB + BUDGET_RSS_MB);
+}
+
+/** Pads YAML with a comment to just under the byte cap. */
+function nearCap(build: (i: number) => string, open = '', close = ''): string {
+  let s = open;
+  for (let i = 0; s.length < CONFIG_MAX_BYTES - 64; i++) s += build(i);
+  return s + close;
+}
+
+beforeAll(async () => {
+  baseline = await checkConfig(join(ROOT, 'config/demo.yaml'));
+  expect(baseline.code, baseline.stderr).toBe(0);
+}, KILL_MS + 5000);
+
+describe('config file: every hostile file is refused within the budget, naming the file', () => {
+  it('/dev/zero is refused at once, not read forever', async () => {
+    expectRefusedWithinBudget(await checkConfig('/dev/zero'), '/dev/zero', /not a regular file/);
+  }, 30_000);
+
+  it('a FIFO with no writer is refused at once, not waited on', async () => {
+    const fifo = join(dir, 'site.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expectRefusedWithinBudget(await checkConfig(fifo), fifo, /not a regular file \(it is a FIFO\)/);
+  }, 30_000);
+
+  it('a 100 MB file is refused before it is read', async () => {
+    const big = join(dir, 'big.yaml');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, 100 * 1024 * 1024);
+    closeSync(fd);
+    expectRefusedWithinBudget(await checkConfig(big), big, /larger than the 131072 bytes allowed/);
+  }, 30_000);
+
+  it('a YAML billion laughs (anchors of anchors) is refused before it expands', async () => {
+    let lol = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 10; i++)
+      lol += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]\n`;
+    const file = write('laughs.yaml', lol);
+    expectRefusedWithinBudget(await checkConfig(file), file, /aliases|alias/);
+  }, 30_000);
+
+  it('100,000 nested flow sequences are refused at the 33rd level (today: heap exhausted, abort)', async () => {
+    const file = write('deep-flow.yaml', '['.repeat(100_000));
+    expectRefusedWithinBudget(
+      await checkConfig(file),
+      file,
+      /nested deeper than 32 levels at line 1, column/,
+    );
+  }, 30_000);
+
+  it('10,000 nested block sequences on one line are refused', async () => {
+    const file = write('deep-block.yaml', `${'- '.repeat(10_000)}x\n`);
+    expectRefusedWithinBudget(await checkConfig(file), file, /nested deeper than 32 levels/);
+  }, 30_000);
+
+  it('nested maps by indentation, as deep as the byte cap allows, are refused', async () => {
+    // Indentation makes the size grow as the square of the depth: some 450 levels fit the cap.
+    const lines: string[] = [];
+    for (let i = 0; i < 450; i++) lines.push(`${' '.repeat(i)}k:`);
+    const file = write('deep-map.yaml', `${lines.join('\n')} 1\n`);
+    expectRefusedWithinBudget(await checkConfig(file), file, /nested deeper than 32 levels/);
+  }, 30_000);
+
+  it('a JSON config of 60,000 nested arrays is refused', async () => {
+    const file = write('deep.json', `${'['.repeat(60_000)}${']'.repeat(60_000)}`);
+    expectRefusedWithinBudget(
+      await checkConfig(file),
+      file,
+      /is not valid YAML\/JSON: nested deeper than 32 levels/,
+    );
+  }, 30_000);
+
+  it("a map of ~15,000 keys just under the cap is checked in linear time (the package's own check is quadratic)", async () => {
+    const file = write(
+      'keys.yaml',
+      nearCap((i) => `k${i.toString(36)}: 1\n`),
+    );
+    expectRefusedWithinBudget(await checkConfig(file), file, /unknown fields "k0", .* and \d+ more/);
+  }, 30_000);
+
+  it('duplicate keys are still refused, with their line', async () => {
+    const file = write('dup.yaml', 'version: 1\nsite:\n  id: a\n  id: b\n');
+    expectRefusedWithinBudget(await checkConfig(file), file, /duplicate key "id" at line 4, column 3/);
+  }, 30_000);
+
+  it('a huge string and a huge unknown key are refused without being printed back', async () => {
+    const demo = readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8');
+    const file = write('huge.yaml', `${demo}\n? ${'k'.repeat(CONFIG_MAX_BYTES - demo.length - 100)}\n: 1\n`);
+    expectRefusedWithinBudget(await checkConfig(file), file, /unknown field "k{40}…"/);
+    const str = write('huge-str.yaml', `site: "${'x'.repeat(CONFIG_MAX_BYTES - 100)}"\n`);
+    expectRefusedWithinBudget(await checkConfig(str), str, /site: must be a object, not the text "x{40}…"/);
+  }, 30_000);
+
+  it('bytes that are not UTF-8 are refused, never read as U+FFFD', async () => {
+    const demo = readFileSync(join(ROOT, 'config/demo.yaml'));
+    const file = write('latin1.yaml', Buffer.concat([demo, Buffer.from('\n# caf\xe9\n', 'latin1')]));
+    expectRefusedWithinBudget(await checkConfig(file), file, /not valid UTF-8/);
+  }, 30_000);
+});
