@@ -2,7 +2,6 @@ import {
   closeSync,
   fsyncSync,
   openSync,
-  readFileSync,
   renameSync,
   type Stats,
   statSync,
@@ -14,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
 import { type AclTable, DEFAULT_ACL } from './acl-table.ts';
 import { hashSecret, parseHash } from './password-hash.ts';
 
@@ -68,8 +68,8 @@ export function checkUsers(file: UsersFile, table: AclTable = DEFAULT_ACL): stri
 export function readUsersFile(path: string, table: AclTable = DEFAULT_ACL): UsersFile {
   let text: string;
   try {
-    if (statSync(path).size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES} bytes`);
-    text = readFileSync(path, 'utf8');
+    // Capped while reading, regular files only: /dev/zero or a FIFO is refused, never read forever.
+    text = decodeUtf8Strict(readFileCapped(path, MAX_FILE_BYTES));
   } catch (e) {
     throw new GatepostError(ErrorCode.ConfigUnreadable, `cannot read users file ${path}: ${errorMessage(e)}`);
   }
