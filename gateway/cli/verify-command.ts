@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../core/errors.ts';
+import { parseIsoTime } from '../passes/iso-time.ts';
 import { emptyTrustStore, type TrustStore } from '../passes/trust-list.ts';
 import { loadTrustSources } from '../passes/trust-source.ts';
 import { verifyPass } from '../passes/verifier.ts';
@@ -7,14 +8,12 @@ import { verifyPass } from '../passes/verifier.ts';
 const USAGE = `usage: gatepost verify CODE [--at ISO-TIME] [--trust FILE ...]
 
 Verifies a scanned pass (GP1: or HC1:) offline and prints the verdict as JSON.
-  --at ISO-TIME   verify as of this time (default: now), e.g. 2021-06-01T18:00:00Z
+  --at ISO-TIME   verify as of this time (default: now), e.g. 2021-06-01T18:00:00Z or
+                  2021-06-02T02:00:00+08:00; a time without a zone is UTC, not local time
   --trust FILE    trust this trust list, JWKS, JWK, or PEM/DER certificate; repeatable.
                   Without --trust nothing is trusted and every pass verifies as untrusted.
 Exit status: 0 valid, 1 invalid or unverified, 2 bad usage.
 `;
-
-/** An ISO 8601 date, optionally with a time and a zone. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** `gatepost verify`; `argv` is what follows "verify". Resolves to the exit status. */
 export async function verifyCommand(
@@ -50,11 +49,14 @@ export async function verifyCommand(
   }
   let at = Date.now();
   if (values.at !== undefined) {
-    at = ISO_TIME.test(values.at) ? Date.parse(values.at) : Number.NaN;
-    if (!Number.isFinite(at)) {
-      err.write(`gatepost verify: --at must be an ISO 8601 time, got ${JSON.stringify(values.at)}\n`);
+    const parsed = parseIsoTime(values.at);
+    if (parsed === undefined) {
+      err.write(
+        `gatepost verify: --at must be an ISO 8601 time of a real date (UTC unless it names a zone), got ${JSON.stringify(values.at)}\n`,
+      );
       return 2;
     }
+    at = parsed;
   }
   let trust: TrustStore = emptyTrustStore();
   if (values.trust && values.trust.length > 0) {

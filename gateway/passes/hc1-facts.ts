@@ -1,5 +1,6 @@
 import type { DccType } from './dsc.ts';
 import type { Cwt } from './hc1-decode.ts';
+import { parseIsoTime } from './iso-time.ts';
 import type { PassFacts, PassTest } from './verdict.ts';
 
 /** What the decision rules need from a decoded EU DCC. */
@@ -36,8 +37,9 @@ function dccTests(entries: unknown): PassTest[] {
     const { tt, tr, sc } = entry as Record<string, unknown>;
     const kind = typeof tt === 'string' ? TEST_KINDS.get(tt) : undefined;
     const result = typeof tr === 'string' ? TEST_RESULTS.get(tr) : undefined;
-    const at = typeof sc === 'string' ? Date.parse(sc) : Number.NaN;
-    if (kind && result && Number.isFinite(at)) tests.push({ kind, result, at });
+    // A sample time without a zone is UTC, as everywhere in the verifier (iso-time.ts).
+    const at = typeof sc === 'string' ? parseIsoTime(sc) : undefined;
+    if (kind && result && at !== undefined) tests.push({ kind, result, at });
   }
   return tests;
 }

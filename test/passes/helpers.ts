@@ -5,6 +5,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import base45 from 'base45';
 import { Decoder, Encoder, Tag } from 'cbor-x';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { parseIsoTime } from '../../gateway/passes/iso-time.ts';
 import { buildTrustStore, type TrustStore } from '../../gateway/passes/trust-list.ts';
 import type { ResolvedVerifyContext } from '../../gateway/passes/verifier.ts';
 
@@ -48,7 +49,9 @@ export async function dccCaseContext(
   const cert = c.TESTCTX?.CERTIFICATE;
   const clock = c.TESTCTX?.VALIDATIONCLOCK;
   if (!c.PREFIX || !cert || !clock) throw new Error(`${rel} lacks PREFIX, CERTIFICATE or VALIDATIONCLOCK`);
-  return { code: c.PREFIX, trust: await buildTrustStore({ dsc: [cert] }), at: Date.parse(clock), cert };
+  const at = parseIsoTime(clock);
+  if (at === undefined) throw new Error(`${rel}: VALIDATIONCLOCK ${clock} is not an ISO time`);
+  return { code: c.PREFIX, trust: await buildTrustStore({ dsc: [cert] }), at, cert };
 }
 
 export function context(trust: TrustStore, at: number): ResolvedVerifyContext {
