@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { passReplayKey } from '../passes/replay-key.ts';
 
 export interface ReplaySighting {
   lane: string;
@@ -12,8 +12,10 @@ export interface ReplaySighting {
 }
 
 /**
- * Remembers which pass was shown where, by a hash of the code (never the code itself), for
- * `windowMs`. A pass shown again within the window, at another lane or in another transit of the
+ * Remembers which pass was shown where, by its replay key (a hash of what its issuer signed,
+ * gateway/passes/replay-key.ts; never the code itself), for `windowMs`. Another spelling of
+ * the same signed pass (recompressed, the ECDSA twin signature, a CR LF after it) is the same
+ * pass. A pass shown again within the window, at another lane or in another transit of the
  * same lane, is a replay. Shared by all lanes of the gateway; memory is bounded by the window.
  */
 export class ReplayGuard {
@@ -24,7 +26,7 @@ export class ReplayGuard {
   /** Records a sighting; returns the earlier one if this is a replay. */
   check(code: string, sighting: ReplaySighting): ReplaySighting | undefined {
     this.prune(sighting.at);
-    const key = createHash('sha256').update(code).digest('base64url');
+    const key = passReplayKey(code);
     const earlier = this.seen.get(key);
     this.seen.delete(key); // re-insert at the end: the map stays in time order
     this.seen.set(key, sighting);

@@ -22,6 +22,24 @@ export interface VerifyContext {
 export type ResolvedVerifyContext = Required<VerifyContext>;
 
 /**
+ * The code as verified: control characters at either end removed (a scanner configured to end
+ * its codes with CR LF, a tab suffix). Spaces are kept: a space is one of base45's characters.
+ * The verifier trims here, whatever the scanner driver has done already.
+ */
+export function trimScannedCode(code: string): string {
+  // A loop, not a regex: /[\x00-\x1f]+$/ backtracks quadratically on a long run of them.
+  const isControl = (i: number) => {
+    const c = code.charCodeAt(i);
+    return c < 0x20 || c === 0x7f;
+  };
+  let start = 0;
+  let end = code.length;
+  while (start < end && isControl(start)) start++;
+  while (end > start && isControl(end - 1)) end--;
+  return start === 0 && end === code.length ? code : code.slice(start, end);
+}
+
+/**
  * Verifies a scanned code offline. Never throws and never waits on anything but the signature
  * check: every failure, expected or not, ends up in the verdict's reasons.
  */
@@ -35,6 +53,7 @@ export async function verifyPass(code: string, ctx: VerifyContext): Promise<Verd
   };
   // verifyGp1 and verifyHc1 catch everything themselves; anything else is not a pass we know.
   if (typeof code !== 'string') return unverifiedVerdict();
+  code = trimScannedCode(code);
   if (code.startsWith(GP1_PREFIX)) return verifyGp1(code, resolved);
   if (code.startsWith(HC1_PREFIX)) return verifyHc1(code, resolved);
   return unverifiedVerdict();
