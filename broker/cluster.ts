@@ -4,6 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { ClusterBus } from './cluster-bus.ts';
 
 /**
  * Cluster mode: several broker nodes share one Redis. mqemitter-redis carries every publish to
@@ -29,6 +30,8 @@ export interface ClusterBackend {
   readonly startTimeoutMs: number;
   /** Where Redis is, without the password, for messages. */
   readonly where: string;
+  /** Whether the Redis connections are all up (cluster-bus.ts). */
+  readonly bus: ClusterBus;
   /** Ends everything once `brokerClosed` settles (or after a bounded wait). */
   close(brokerClosed: Promise<void>): Promise<void>;
 }
@@ -104,11 +107,19 @@ export function createClusterBackend(opts: ClusterOptions, log: Logger): Cluster
   // Without a listener these would be thrown; the connections above log them once.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
   const persistence: RedisPersistence = aedesPersistenceRedis({ conn: dbConn });
+  const bus = new ClusterBus([pubConn, subConn, dbConn], where, log);
+  if (redis.password === undefined) {
+    log.warn(
+      { redis: where },
+      'cluster: Redis without a password: anyone who reaches it can read and forge every message and session; set one in broker.cluster.redisUrl (redis://:password@host)',
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     aedes: { mq, persistence, heartbeatInterval: HEARTBEAT_MS },
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
     where,
+    bus,
     close(brokerClosed) {
       closing ??= (async () => {
         const conns = [pubConn, subConn, dbConn];

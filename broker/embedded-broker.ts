@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
 import { hex, type Logger } from '../core/logger.ts';
@@ -76,6 +76,9 @@ export interface EmbeddedBroker extends BrokerAddresses {
   close(): Promise<void>;
 }
 
+/** How long a publish made while a cluster's bus is down waits for it before its client is disconnected. */
+export const PUBLISH_HOLD_MS = 5000;
+
 /** Aedes on TCP and on WebSocket (for the web pages), optionally over TLS and clustered through Redis. */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const prefix = opts.fieldPrefix ?? 'broker';
@@ -98,6 +101,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     gatewayInProcess: opts.gatewayInProcess === true,
     mayAdmit: (client, identity) => {
+      // A session lives in Redis: without it the CONNECT would wait forever for its CONNACK.
+      if (cluster && !cluster.bus.up) return 'the cluster bus (Redis) is down';
       const socket = slotSocket(client);
       return socket ? slots.admit(socket, identity.via === 'internal') : undefined;
     },
@@ -123,8 +128,20 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     throw e;
   }
 
+  if (cluster && opts.metrics) {
+    const bus = cluster.bus;
+    new Gauge({
+      name: 'gatepost_broker_cluster_bus_up',
+      help: "1 while this cluster node's Redis connections are all up; 0 while publishes are held and CONNECTs refused",
+      registers: [opts.metrics],
+      collect() {
+        this.set(bus.up ? 1 : 0);
+      },
+    });
+  }
   const hooks = security.hooks();
   const preConnect = hooks.preConnect;
+  const authorizePublish = hooks.authorizePublish;
   const aedes = new Aedes({
     ...aedesLimitOptions(limits),
     ...hooks,
@@ -134,6 +151,21 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       if (socket) slots.connecting(socket);
       if (preConnect) preConnect(client, packet, callback);
       else callback(null, true);
+    },
+    // Aedes sends a QoS 1 PUBACK before it publishes: in cluster mode, a publish made while the
+    // bus is down is held until it is back, and past PUBLISH_HOLD_MS its client is disconnected
+    // without an acknowledgement (it sends the message again on reconnecting).
+    authorizePublish: (client, packet, callback) => {
+      const check = () => (authorizePublish ? authorizePublish(client, packet, callback) : callback(null));
+      if (!cluster || cluster.bus.up) return check();
+      cluster.bus.whenUp(PUBLISH_HOLD_MS).then((up) => {
+        if (up) return check();
+        log.debug(
+          { client: client?.id, topic: packet.topic },
+          'publish not accepted: the cluster bus is down',
+        );
+        callback(new GatepostError(ErrorCode.BrokerUnavailable, 'the cluster bus (Redis) is down'));
+      });
     },
     ...cluster?.aedes,
     ...opts.aedes,
