@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../core/logger.ts';
+import { budgetedServer, OPS_HTTP_BUDGET } from '../web/http-budget.ts';
 import type { EventLoopMonitor } from './event-loop.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
@@ -35,15 +36,15 @@ export interface OpsServer {
  */
 export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
   const stallMs = o.stallMs ?? 2000;
-  const server = createServer((req, res) => {
+  // Timeouts, header size and connection caps (web/http-budget.ts); scrapers keep connections
+  // open, the keep-alive timeout keeps them from holding the process at shutdown.
+  const server = budgetedServer(OPS_HTTP_BUDGET, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       o.log.warn({ err }, 'ops request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
     });
   });
-  // Scrapers keep connections open; do not let them hold the process at shutdown.
-  server.keepAliveTimeout = 5000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];

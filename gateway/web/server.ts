@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from '../../broker/listen.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { type PageName, type WebAssets, webAssets } from './build.ts';
 import type { SiteInfo } from './client/shared/site-info.ts';
+import { budgetedServer, WEB_HTTP_BUDGET } from './http-budget.ts';
 import { indexHtml, pageHtml } from './pages.ts';
 import { type StaffTokens, sendJson, signInHandlers } from './sign-in.ts';
 import { type BrokerEndpoint, siteInfo } from './site-info.ts';
@@ -80,16 +81,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return notFound(res);
   };
 
-  const server: Server = createServer((req, res) => {
+  // Timeouts, header size and connection caps: http-budget.ts; bodies: sign-in.ts.
+  const server: Server = budgetedServer(WEB_HTTP_BUDGET, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'web request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error\n');
     });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
-  server.keepAliveTimeout = 5_000;
   const port = await listen(server, config.web.host, config.web.port, 'web.port');
   const host = config.web.host === '0.0.0.0' || config.web.host === '::' ? '127.0.0.1' : config.web.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { IssueResult } from '../../broker/staff-sign-in.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import type { Logger } from '../../core/logger.ts';
 import {
   type ApiError,
@@ -28,6 +29,8 @@ export interface StaffTokens {
 export const PAGE_ROLES = { kiosk: ['kiosk'], yard: ['coordinator', 'viewer'] } as const;
 
 const MAX_BODY_BYTES = 4096;
+/** The requests are flat objects: deeper JSON is refused before it is parsed. */
+const MAX_BODY_DEPTH = 8;
 /** Sign-in attempts a minute from one address (a kiosk screen); the PIN lock per staff ID is the broker's. */
 const SIGN_INS_PER_MINUTE = 20;
 
@@ -143,14 +146,15 @@ async function readJson<S extends z.ZodType>(
   } catch {
     return undefined;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    sendError(res, 400, { error: 'bad-request', message: 'not JSON' });
+  const body = parseBoundedJson(Buffer.concat(chunks), {
+    maxBytes: MAX_BODY_BYTES,
+    maxDepth: MAX_BODY_DEPTH,
+  });
+  if (!body.ok) {
+    sendError(res, 400, { error: 'bad-request', message: `request body ${body.error}` });
     return undefined;
   }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(body.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     sendError(res, 400, {
