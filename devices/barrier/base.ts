@@ -19,7 +19,8 @@ import {
   type VehicleEvent,
   VehicleEventSchema,
 } from '../events.ts';
-import { HealthCell, type HealthState } from '../health.ts';
+import { HealthCell, type HealthRule, type HealthState } from '../health.ts';
+import type { WireClock } from '../serial/wire-clock.ts';
 import { BarrierRunner } from './runner.ts';
 import type { BarrierTimings, Relay } from './safety-machine.ts';
 
@@ -59,11 +60,16 @@ export abstract class BarrierBase implements BarrierDriver {
     protected readonly clock: Clock,
     protected readonly log: Logger,
     timings: BarrierTimings,
+    health: { rule: HealthRule; wire: WireClock },
   ) {
     this.bus = new EventBus(log);
-    this.healthCell = new HealthCell((change) =>
-      emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, log),
-    );
+    this.healthCell = new HealthCell({
+      ...health,
+      onChange: (change) => {
+        this.log.info(change, 'barrier health');
+        emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, log);
+      },
+    });
     this.runner = new BarrierRunner(timings, clock, log, {
       relay: (relay, on) => this.relay(relay, on),
       state: (state, previous, reason) => {
@@ -134,9 +140,8 @@ export abstract class BarrierBase implements BarrierDriver {
 
   /** Health follows the arm: a fault makes the barrier degraded until it reaches a limit again. */
   protected stateChanged(state: BarrierState, reason: string): void {
-    if (this.healthCell.state === 'offline') return;
-    if (state === 'fault') this.healthCell.set('degraded', reason);
-    else if (state === 'open' || state === 'closed') this.healthCell.set('online', reason);
+    if (state === 'fault') this.healthCell.fault(reason);
+    else if (state === 'open' || state === 'closed') this.healthCell.fault(undefined);
   }
 
   protected error(code: ErrorCode, kind: string, message: string): void {

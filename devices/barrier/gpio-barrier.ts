@@ -1,6 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { GpioChip, GpioOutput, Level } from '../gpio/gpio.ts';
+import { HEALTH_RULES } from '../health.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import { BarrierBase } from './base.ts';
 import type { GpioBarrierConfig } from './config.ts';
 import { DebouncedInput } from './debounce.ts';
@@ -11,6 +13,8 @@ export interface GpioBarrierOptions {
   chip: GpioChip;
   clock: Clock;
   log: Logger;
+  /** Real time for the health rule (default: wireClockFor(clock)). */
+  wire?: WireClock;
 }
 
 /** The GPIO boom barrier (datasheet section 3): relays pulsed, limits and loop debounced. */
@@ -27,12 +31,17 @@ export class GpioBarrier extends BarrierBase {
 
   constructor(private readonly options: GpioBarrierOptions) {
     const { config, chip, clock } = options;
-    super(clock, options.log.child({ device: 'barrier', kind: 'gpio', chip: chip.name }), {
-      pulseMs: config.pulseMs,
-      travelTimeoutMs: config.travelTimeoutMs,
-      autoCloseAfterClearMs: config.autoCloseAfterClearMs,
-      closeIfNoVehicleMs: config.closeIfNoVehicleMs,
-    });
+    super(
+      clock,
+      options.log.child({ device: 'barrier', kind: 'gpio', chip: chip.name }),
+      {
+        pulseMs: config.pulseMs,
+        travelTimeoutMs: config.travelTimeoutMs,
+        autoCloseAfterClearMs: config.autoCloseAfterClearMs,
+        closeIfNoVehicleMs: config.closeIfNoVehicleMs,
+      },
+      { rule: HEALTH_RULES.gpioBarrier, wire: options.wire ?? wireClockFor(clock) },
+    );
     const { lines, debounceMs } = config;
     this.outputs = { open: chip.output(lines.open), close: chip.output(lines.close) };
     const limits = () =>
@@ -61,7 +70,9 @@ export class GpioBarrier extends BarrierBase {
       limitClosed: this.limitClosed.level === 1,
       loop: this.loopInput.level === 1,
     });
-    this.healthCell.set(this.state === 'fault' ? 'degraded' : 'online', 'GPIO lines ready');
+    // The lines answer nothing: ready is online (degraded while the arm is in fault).
+    if (this.state === 'fault') this.healthCell.fault('arm in fault at start');
+    this.healthCell.sample('good', 'GPIO lines ready');
   }
 
   async stop(): Promise<void> {
@@ -72,7 +83,8 @@ export class GpioBarrier extends BarrierBase {
     this.runner.dispose();
     this.write('open', false);
     this.write('close', false);
-    this.healthCell.set('offline', 'driver stopped');
+    this.healthCell.lost('driver stopped');
+    this.healthCell.dispose();
   }
 
   protected relay(relay: Relay, on: boolean): void {

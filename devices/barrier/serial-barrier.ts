@@ -1,12 +1,15 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { hex, type Logger } from '../../core/logger.ts';
+import { HEALTH_RULES, type HealthSample } from '../health.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import { BarrierBase } from './base.ts';
 import type { SerialBarrierConfig } from './config.ts';
 import { LineFramer } from './line-framer.ts';
 import type { Relay } from './safety-machine.ts';
+import { type Drive, type SentDrive, SerialLedger, type StatusLine, shows } from './serial-ledger.ts';
 import { type BarrierLine, commandBytes, parseBarrierLine } from './serial-protocol.ts';
 
 export interface SerialBarrierOptions {
@@ -14,17 +17,9 @@ export interface SerialBarrierOptions {
   opener: SerialOpener;
   clock: Clock;
   log: Logger;
+  /** Real time for the reply timeout and the STATUS interval (default: wireClockFor(clock)). */
+  wire?: WireClock;
   reconnect?: { initialMs: number; maxMs: number };
-}
-
-type Command = 'OPEN' | 'CLOSE' | 'STATUS';
-type Reply = BarrierLine | { kind: 'timeout' } | { kind: 'port'; reason: string };
-
-interface Outstanding {
-  command: Command;
-  timer: TimerHandle | undefined;
-  resolve: (reply: Reply) => void;
-  answered: boolean;
 }
 
 /**
@@ -32,12 +27,19 @@ interface Outstanding {
  * runs here: "energise open" becomes `OPEN`, "energise close" becomes `CLOSE`, and the `ST`
  * lines stand in for the limit switches and the loop.
  *
- * `OK`/`ERR` answer OPEN and CLOSE in order, an `ST` line answers STATUS, and `ST` lines also
- * come unsolicited on every change: the two kinds of reply cannot be confused, so an OPEN or a
- * CLOSE goes on the wire at once, never behind a STATUS awaiting its `ST` line (a status line
- * is 17 bytes, 18 ms at 9600 baud, that a truck would otherwise wait). Replies to OPEN and
- * CLOSE are matched in order; at most one STATUS is outstanding (a periodic STATUS due while
- * one is unanswered is skipped), and any `ST` line answers it.
+ * The barrier's `ST` lines are the truth about its arm whenever they come; `OK`/`ERR` only say
+ * whether a command was accepted (docs/devices.md, "Serial barrier: state rules"):
+ * - an `ST` line showing what a command asked for (OPENING/OPEN after OPEN, CLOSING/CLOSED after
+ *   CLOSE) means it took effect, even if its `OK` is lost or late;
+ * - an `ST` line that shows the state from before a command not yet answered is held back for
+ *   the arm (it crossed the command on the wire) but its loop and FAULT count at once;
+ * - `ERR` means refused: the arm is what the barrier last reported;
+ * - a command with no reply in `replyTimeoutMs` is decided by the answer to a STATUS sent after
+ *   it; if that does not come either, the command failed and the arm's state is unknown (so a
+ *   close asked then is always sent).
+ * An OPEN or a CLOSE goes on the wire at once, never behind a STATUS. At most one STATUS is
+ * outstanding. Wire timings (reply timeout, STATUS interval) run on the wire clock: real time
+ * at any clock scale.
  */
 export function createSerialBarrierDriver(options: SerialBarrierOptions): SerialBarrier {
   return new SerialBarrier(options);
@@ -45,27 +47,34 @@ export function createSerialBarrierDriver(options: SerialBarrierOptions): Serial
 
 /** How soon a barrier that did not answer STATUS is asked again. */
 export const SILENT_STATUS_RETRY_MS = 1000;
+/** How soon a barrier that answered while offline is asked again (it needs 2 answers in a row to be back). */
+export const RECOVERY_STATUS_MS = 250;
 
 export class SerialBarrier extends BarrierBase {
   private readonly transport: SerialTransport;
   private readonly framer = new LineFramer(64);
-  /** OPEN and CLOSE sent and not yet answered, oldest first. */
-  private readonly actions: Outstanding[] = [];
-  /** The STATUS sent and not yet answered. */
-  private statusAsk: Outstanding | undefined;
+  private readonly wire: WireClock;
+  private readonly ledger = new SerialLedger();
   private statusTimer: TimerHandle | undefined;
   private running = false;
   private offs: (() => void)[] = [];
 
   constructor(private readonly options: SerialBarrierOptions) {
     const { config, clock } = options;
-    super(clock, options.log.child({ device: 'barrier', kind: 'serial', path: config.port.path }), {
-      // A serial barrier takes commands, not pulses: the "pulse" only bounds the relay state.
-      pulseMs: 1,
-      travelTimeoutMs: config.travelTimeoutMs,
-      autoCloseAfterClearMs: config.autoCloseAfterClearMs,
-      closeIfNoVehicleMs: config.closeIfNoVehicleMs,
-    });
+    const wire = options.wire ?? wireClockFor(clock);
+    super(
+      clock,
+      options.log.child({ device: 'barrier', kind: 'serial', path: config.port.path }),
+      {
+        // A serial barrier takes commands, not pulses: the "pulse" only bounds the relay state.
+        pulseMs: 1,
+        travelTimeoutMs: config.travelTimeoutMs,
+        autoCloseAfterClearMs: config.autoCloseAfterClearMs,
+        closeIfNoVehicleMs: config.closeIfNoVehicleMs,
+      },
+      { rule: HEALTH_RULES.serialBarrier, wire },
+    );
+    this.wire = wire;
     this.transport = new SerialTransport({
       settings: config.port,
       opener: options.opener,
@@ -86,13 +95,13 @@ export class SerialBarrier extends BarrierBase {
       this.transport.on('data', ({ chunk }) => this.receive(chunk)),
       this.transport.on('up', () => {
         this.framer.reset();
-        void this.status();
+        this.status();
       }),
       this.transport.on('down', ({ reason }) => {
         this.framer.reset();
-        this.settleAll({ kind: 'port', reason });
+        for (const t of this.ledger.clear()) this.wire.clearTimeout(t);
         this.runner.feed({ type: 'offline', reason: `port down: ${reason}` });
-        this.healthCell.set('offline', `port down: ${reason}`);
+        this.healthCell.lost(`port down: ${reason}`);
       }),
     ];
     this.transport.start();
@@ -102,100 +111,136 @@ export class SerialBarrier extends BarrierBase {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.clock.clearTimeout(this.statusTimer);
+    this.wire.clearTimeout(this.statusTimer);
+    for (const t of this.ledger.clear()) this.wire.clearTimeout(t);
     this.runner.feed({ type: 'stop' });
     this.runner.dispose();
     await this.transport.stop();
+    this.healthCell.dispose();
     for (const off of this.offs) off();
     this.offs = [];
   }
 
   protected relay(relay: Relay, on: boolean): void {
-    if (!on) return; // commands, not relays: nothing to release
-    const command = relay === 'open' ? 'OPEN' : 'CLOSE';
-    void this.send(command).then((reply) => {
-      if (reply.kind === 'ok') return;
-      const { failure, reason } =
-        reply.kind === 'err'
-          ? {
-              failure: reply.reason === 'LOOP' ? ('unsafe' as const) : ('refused' as const),
-              reason: `ERR ${reply.reason}`,
-            }
-          : reply.kind === 'timeout'
-            ? {
-                failure: 'no-reply' as const,
-                reason: `no reply to ${command} in ${this.options.config.replyTimeoutMs} ms`,
-              }
-            : reply.kind === 'port'
-              ? { failure: 'offline' as const, reason: reply.reason }
-              : { failure: 'refused' as const, reason: `unexpected reply to ${command}` };
-      this.runner.feed({ type: 'actuator-failed', relay, failure, reason });
+    if (on) this.drive(relay === 'open' ? 'OPEN' : 'CLOSE');
+  }
+
+  private get replyTimeoutMs(): number {
+    return this.options.config.replyTimeoutMs;
+  }
+
+  /** Writes OPEN or CLOSE now; its reply, its ST lines or a STATUS after it decide the outcome. */
+  private drive(command: Drive): void {
+    if (!this.transport.isUp) {
+      this.failDrive(command, 'offline', 'port not open');
+      return;
+    }
+    const sent = this.ledger.sent(command);
+    sent.timer = this.wire.setTimeout(() => this.driveTimedOut(sent), this.replyTimeoutMs);
+    this.transport.write(commandBytes(command)).catch((err: unknown) => {
+      this.wire.clearTimeout(sent.timer);
+      this.ledger.drop(sent);
+      this.failDrive(command, 'offline', errorMessage(err));
     });
   }
 
-  /** The next STATUS in `delayMs` (the status interval by default), replacing one already due. */
+  private driveTimedOut(sent: SentDrive): void {
+    sent.timer = undefined;
+    sent.overdue = true;
+    this.transport.countError();
+    if (sent.effected) {
+      // Its ST lines came, its OK did not: it took effect; a reply still to come matches nothing.
+      this.ledger.drop(sent);
+      this.log.warn(
+        { command: sent.command },
+        `no reply to ${sent.command}; the barrier reports it took effect`,
+      );
+      this.note('poor', `no reply to ${sent.command}, but its ST lines came`);
+      return;
+    }
+    this.note('silent', `no reply to ${sent.command} in ${this.replyTimeoutMs} ms`);
+    this.status(); // the answer to a STATUS sent after it decides
+  }
+
+  private failDrive(
+    command: Drive,
+    failure: 'offline' | 'no-reply' | 'refused' | 'unsafe',
+    reason: string,
+  ): void {
+    this.runner.feed({
+      type: 'actuator-failed',
+      relay: command === 'OPEN' ? 'open' : 'close',
+      failure,
+      reason,
+    });
+  }
+
+  /** The next periodic STATUS in `delayMs` (the status interval by default), replacing one already due. */
   private scheduleStatus(delayMs = this.options.config.statusIntervalMs): void {
     if (!this.running) return;
-    this.clock.clearTimeout(this.statusTimer);
-    this.statusTimer = this.clock.setTimeout(() => {
+    this.wire.clearTimeout(this.statusTimer);
+    this.statusTimer = this.wire.setTimeout(() => {
       this.statusTimer = undefined;
-      if (this.transport.isUp) void this.status();
+      this.status();
       this.scheduleStatus();
     }, delayMs);
   }
 
-  private async status(): Promise<void> {
-    if (this.statusAsk) return; // one STATUS at a time: its answer is still due
-    const reply = await this.send('STATUS');
-    if (reply.kind === 'timeout') {
-      this.healthCell.set('offline', `no reply to STATUS in ${this.options.config.replyTimeoutMs} ms`);
-      // A silent barrier (powering up, say) is asked again soon, not at the next interval: the
-      // lane is back in automatic within about a second of its first answer.
-      if (this.running)
-        this.scheduleStatus(Math.min(this.options.config.statusIntervalMs, SILENT_STATUS_RETRY_MS));
+  /** Asks STATUS now, unless one is outstanding (then asks again once it is answered, if needed). */
+  private status(): void {
+    if (!this.transport.isUp) return;
+    if (this.ledger.statusAsk) {
+      this.ledger.statusAgain = true;
+      return;
     }
-  }
-
-  /** Writes a command now; resolves with its reply, a timeout, or the port's failure. */
-  private async send(command: Command): Promise<Reply> {
-    if (!this.transport.isUp) return { kind: 'port', reason: 'port not open' };
-    let outstanding!: Outstanding;
-    const reply = new Promise<Reply>((resolve) => {
-      outstanding = { command, timer: undefined, resolve, answered: false };
+    const ask = this.ledger.askStatus();
+    ask.timer = this.wire.setTimeout(() => this.statusTimedOut(ask.seq), this.replyTimeoutMs);
+    this.transport.write(commandBytes('STATUS')).catch((err: unknown) => {
+      this.log.debug({ err: errorMessage(err) }, 'STATUS not written');
     });
-    if (command === 'STATUS') this.statusAsk = outstanding;
-    else this.actions.push(outstanding);
-    outstanding.timer = this.clock.setTimeout(() => {
-      outstanding.timer = undefined;
-      this.transport.countError();
-      this.error(
-        ErrorCode.BarrierNoReply,
-        'no-reply',
-        `no reply to ${command} in ${this.options.config.replyTimeoutMs} ms`,
-      );
-      this.settle(outstanding, { kind: 'timeout' });
-    }, this.options.config.replyTimeoutMs);
-    try {
-      await this.transport.write(commandBytes(command));
-    } catch (err) {
-      this.settle(outstanding, { kind: 'port', reason: errorMessage(err) });
+  }
+
+  private statusTimedOut(seq: number): void {
+    const ask = this.ledger.statusAsk;
+    if (!ask || ask.seq !== seq) return;
+    this.ledger.statusAsk = undefined;
+    this.ledger.overdueStatusSeq = seq;
+    this.transport.countError();
+    const message = `no reply to STATUS in ${this.replyTimeoutMs} ms`;
+    // Reported while the barrier is thought well; after that only counted (no record per retry).
+    if (this.healthCell.state === 'online') this.error(ErrorCode.BarrierNoReply, 'no-reply', message);
+    this.note('silent', message);
+    this.decideDoubts(undefined, seq);
+    if (!this.running) return;
+    if (this.ledger.statusAgain && this.ledger.doubtful().length > 0) this.status();
+    // A silent barrier (powering up, say) is asked again soon, not at the next interval.
+    else this.scheduleStatus(Math.min(this.options.config.statusIntervalMs, SILENT_STATUS_RETRY_MS));
+    this.ledger.statusAgain = false;
+  }
+
+  /**
+   * Commands that got no reply in time, sent before the STATUS (`seq`) now answered by `st`, or
+   * not answered (`undefined`): the barrier answers in order, so their outcome is now known.
+   */
+  private decideDoubts(st: StatusLine | undefined, seq: number): void {
+    for (const sent of this.ledger.doubtful().filter((s) => s.seq < seq)) {
+      this.ledger.drop(sent);
+      if (st && shows(st, sent.command)) {
+        this.log.warn(
+          { command: sent.command },
+          `no reply to ${sent.command}; the barrier's status shows it took effect`,
+        );
+        continue;
+      }
+      const reason = st
+        ? `no reply to ${sent.command}, and the barrier reports ${st.state.toUpperCase()}`
+        : `no reply to ${sent.command} nor to STATUS`;
+      this.error(ErrorCode.BarrierNoReply, 'no-reply', reason);
+      this.failDrive(sent.command, 'no-reply', reason);
+      if (st) this.applyLimits(st); // held back while the command was in doubt
+      // Not known where the arm is: unknown until the barrier reports (a close is then always sent).
+      if (!st) this.runner.feed({ type: 'offline', reason: `${reason}: the arm's state is unknown` });
     }
-    return reply;
-  }
-
-  /** Answers one outstanding command (once: a late reply after its timeout finds it gone). */
-  private settle(o: Outstanding, reply: Reply): void {
-    if (o.answered) return;
-    o.answered = true;
-    if (this.statusAsk === o) this.statusAsk = undefined;
-    const i = this.actions.indexOf(o);
-    if (i >= 0) this.actions.splice(i, 1);
-    this.clock.clearTimeout(o.timer);
-    o.resolve(reply);
-  }
-
-  private settleAll(reply: Reply): void {
-    for (const o of [...this.actions, ...(this.statusAsk ? [this.statusAsk] : [])]) this.settle(o, reply);
   }
 
   /** The read loop's body: nothing thrown here may escape. */
@@ -206,6 +251,7 @@ export class SerialBarrier extends BarrierBase {
           this.transport.countDiscarded(out.bytes);
           this.transport.countError();
           this.log.warn({ bytes: out.bytes, head: hex(out.head) }, 'bad line from the barrier');
+          this.note('noise', 'bad line from the barrier');
           continue;
         }
         this.transport.countFrame();
@@ -221,26 +267,72 @@ export class SerialBarrier extends BarrierBase {
   private line(line: BarrierLine): void {
     switch (line.kind) {
       case 'ok':
-      case 'err': {
-        const o = this.actions[0];
-        if (o) this.settle(o, line);
-        else this.log.warn({ reply: line.kind }, 'reply from the barrier with no command outstanding');
+      case 'err':
+        this.reply(line);
         return;
-      }
       case 'status':
-        // Lines before the OK of an OPEN/CLOSE tell the state from before that command: their
-        // limits would look like "the arm went the other way". Their loop and FAULT still count.
-        this.applyStatus(line, this.actions.length > 0);
-        if (this.statusAsk) this.settle(this.statusAsk, line);
+        this.statusLine(line);
         return;
       case 'unknown':
         this.transport.countError();
         this.log.warn({ line: line.text.slice(0, 32) }, 'unknown line from the barrier');
+        this.note('noise', 'unknown line from the barrier');
         return;
     }
   }
 
-  private applyStatus(st: BarrierLine & { kind: 'status' }, beforeReply: boolean): void {
+  private reply(line: BarrierLine & { kind: 'ok' | 'err' }): void {
+    const sent = this.ledger.answeredBy(line);
+    if (!sent) {
+      this.transport.countError();
+      this.log.warn({ reply: line.kind }, 'reply from the barrier with no command outstanding');
+      return;
+    }
+    this.wire.clearTimeout(sent.timer);
+    this.ledger.drop(sent);
+    this.note(sent.overdue ? 'poor' : 'good', `${line.kind.toUpperCase()} to ${sent.command}`);
+    const last = this.ledger.lastReport;
+    if (line.kind === 'ok') {
+      // Accepted: the ST lines follow. A report that already shows it (OPEN to an open arm) is the answer.
+      if (last && shows(last, sent.command)) this.applyLimits(last);
+      return;
+    }
+    if (sent.effected) {
+      this.log.warn(
+        { command: sent.command, reason: line.reason },
+        'ERR to a command its ST lines showed done',
+      );
+      return;
+    }
+    this.failDrive(sent.command, line.reason === 'LOOP' ? 'unsafe' : 'refused', `ERR ${line.reason}`);
+    // Refused: the arm is where the barrier last said it was.
+    if (last) this.applyLimits(last);
+  }
+
+  private statusLine(st: StatusLine): void {
+    const ask = this.ledger.statusAsk;
+    let answered: number | undefined;
+    if (ask) {
+      this.wire.clearTimeout(ask.timer);
+      this.ledger.statusAsk = undefined;
+      answered = ask.seq;
+      this.note('good', 'barrier answering');
+      if (this.healthCell.state === 'offline') this.scheduleStatus(RECOVERY_STATUS_MS);
+    } else if (this.ledger.overdueStatusSeq !== undefined) {
+      answered = this.ledger.overdueStatusSeq;
+      this.note('poor', 'late answer to STATUS');
+    }
+    this.ledger.overdueStatusSeq = undefined;
+    this.applyStatus(st);
+    if (answered !== undefined) {
+      this.decideDoubts(st, answered);
+      if (this.ledger.statusAgain && this.ledger.doubtful().length > 0) this.status();
+      this.ledger.statusAgain = false;
+    }
+  }
+
+  private applyStatus(st: StatusLine): void {
+    this.ledger.lastReport = st;
     const limitOpen = st.state === 'open';
     const limitClosed = st.state === 'closed';
     if (!this.runner.state.started) {
@@ -248,14 +340,24 @@ export class SerialBarrier extends BarrierBase {
     } else {
       // The loop first: a vehicle under a closing arm must re-open it before anything else.
       this.runner.feed({ type: 'loop', high: st.loop });
-      if (st.state !== 'fault' && !beforeReply) {
-        const moving = st.state === 'opening' || st.state === 'closing' ? st.state : undefined;
-        this.runner.feed({ type: 'limits', limitOpen, limitClosed, ...(moving ? { moving } : {}) });
-      }
+      this.applyLimits(st);
     }
     if (st.state === 'fault') this.runner.feed({ type: 'device-fault', reason: 'ST FAULT' });
-    if (this.healthCell.state === 'offline' || st.state !== 'fault') {
-      this.healthCell.set(this.state === 'fault' ? 'degraded' : 'online', 'barrier answering');
-    }
+  }
+
+  /** The arm as the barrier reports it, unless the report is from before a command still unanswered. */
+  private applyLimits(st: StatusLine): void {
+    if (st.state === 'fault' || !this.ledger.mayApply(st)) return;
+    const moving = st.state === 'opening' || st.state === 'closing' ? st.state : undefined;
+    this.runner.feed({
+      type: 'limits',
+      limitOpen: st.state === 'open',
+      limitClosed: st.state === 'closed',
+      ...(moving ? { moving } : {}),
+    });
+  }
+
+  private note(sample: HealthSample, reason: string): void {
+    this.healthCell.sample(sample, reason);
   }
 }

@@ -1,10 +1,11 @@
 import type { Clock } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { HealthState } from '../health.ts';
+import { HEALTH_RULES, HealthCell, type HealthState } from '../health.ts';
 import { type ModbusReadResult, ModbusRtuMaster, type ModbusStats } from '../modbus/master.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import type { BaySensorBusConfig } from './config.ts';
 import { BAY_SENSOR_QUANTITY } from './wire-time.ts';
 
@@ -51,13 +52,26 @@ export class BusPoller {
   private offs: (() => void)[] = [];
   lastSweepMs: number | undefined;
   sweeps = 0;
+  /** The bus's health: one sample per sweep, under the shared rule (devices/health.ts). */
+  private readonly healthCell: HealthCell;
 
   constructor(
     readonly config: BaySensorBusConfig,
     readonly slots: readonly BaySensorSlot[],
-    private readonly deps: { opener: SerialOpener; clock: Clock; log: Logger; sink: BusPollerSink },
+    private readonly deps: {
+      opener: SerialOpener;
+      clock: Clock;
+      log: Logger;
+      sink: BusPollerSink;
+      wire?: WireClock;
+    },
     reconnect?: { initialMs: number; maxMs: number },
   ) {
+    this.healthCell = new HealthCell({
+      rule: HEALTH_RULES.bayBus,
+      wire: deps.wire ?? wireClockFor(deps.clock),
+      onChange: (change) => deps.sink.health(change.state, change.reason),
+    });
     this.transport = new SerialTransport({
       settings: config.port,
       opener: deps.opener,
@@ -85,7 +99,7 @@ export class BusPoller {
     this.running = true;
     this.offs = [
       this.transport.on('up', () => this.wake?.()),
-      this.transport.on('down', ({ reason }) => this.deps.sink.health('offline', `port down: ${reason}`)),
+      this.transport.on('down', ({ reason }) => this.healthCell.lost(`port down: ${reason}`)),
     ];
     this.transport.start();
     this.loop = this.run().catch((err: unknown) =>
@@ -99,6 +113,7 @@ export class BusPoller {
     await this.transport.stop();
     this.master.detach();
     await this.loop;
+    this.healthCell.dispose();
     for (const off of this.offs) off();
     this.offs = [];
   }
@@ -140,11 +155,17 @@ export class BusPoller {
       this.lastSweepMs = now - started;
       this.sweeps++;
       this.deps.sink.sweep(this.lastSweepMs, answered, now);
+      // Sensors offline (each after its own failed polls in a row) degrade the bus while they last.
       const offline = this.offlineCount();
-      if (answered === 0) this.deps.sink.health('offline', 'no sensor answered a whole sweep');
-      else if (offline > 0)
-        this.deps.sink.health('degraded', `${offline} of ${this.slots.length} sensors offline`);
-      else this.deps.sink.health('online', 'all sensors answering');
+      this.healthCell.fault(
+        offline > 0 && answered > 0 ? `${offline} of ${this.slots.length} sensors offline` : undefined,
+      );
+      if (answered === 0) this.healthCell.sample('silent', 'no sensor answered a whole sweep');
+      else
+        this.healthCell.sample(
+          'good',
+          offline > 0 ? `${answered} sensors answering` : 'all sensors answering',
+        );
       // A bus with nothing to poll, or with a clock that does not move, must not spin.
       if (this.slots.length === 0 || now === started) await this.pause(1);
     }

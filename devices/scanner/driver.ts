@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import { hex, type Logger } from '../../core/logger.ts';
@@ -11,11 +11,12 @@ import {
   type ScanEvent,
   ScanEventSchema,
 } from '../events.ts';
-import { HealthCell, type HealthState } from '../health.ts';
+import { HEALTH_RULES, HealthCell, type HealthState } from '../health.ts';
 import { PatientTimer } from '../patient-timer.ts';
 import { charTimeMs } from '../serial/line-timing.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import type { ScannerConfig } from './config.ts';
 import { type BadInputReason, ScannerFramer, type ScannerFramerOutput } from './framer.ts';
 
@@ -37,6 +38,8 @@ export interface ScannerDriverOptions {
   /** Bad reads within `degradedWindowMs` that make the scanner `degraded` (default 3 in 60 s). */
   degradedAfterErrors?: number;
   degradedWindowMs?: number;
+  /** Real time for wire timings and the health rule (default: wireClockFor(clock)). */
+  wire?: WireClock;
 }
 
 export interface ScannerDriver {
@@ -85,8 +88,6 @@ class Scanner implements ScannerDriver {
   /** A chunk that came after a long gap, waiting to see whether the gap was ours (see receive). */
   private held: { chunk: Buffer; at: number } | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
-  private recoverTimer: TimerHandle | undefined;
-  private recentErrors: number[] = [];
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: ScannerDriverOptions) {
@@ -105,9 +106,17 @@ class Scanner implements ScannerDriver {
       log: this.log,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     });
-    this.healthCell = new HealthCell((change) =>
-      emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, this.log),
-    );
+    // Offline only when its port is gone (a scanner speaks only when it reads); bad reads degrade it.
+    this.healthCell = new HealthCell({
+      rule: {
+        ...HEALTH_RULES.scanner,
+        degradedAt: options.degradedAfterErrors ?? HEALTH_RULES.scanner.degradedAt,
+        windowMs: options.degradedWindowMs ?? HEALTH_RULES.scanner.windowMs,
+      },
+      wire: options.wire ?? wireClockFor(clock),
+      onChange: (change) =>
+        emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, this.log),
+    });
   }
 
   get health(): HealthState {
@@ -128,7 +137,7 @@ class Scanner implements ScannerDriver {
       this.transport.on('up', () => {
         this.framer.reset();
         this.lastAt = Number.NEGATIVE_INFINITY;
-        this.healthCell.set(this.isNoisy() ? 'degraded' : 'online', 'port open');
+        this.healthCell.sample('good', 'port open');
       }),
       this.transport.on('down', ({ reason }) => {
         this.settleTimer.cancel();
@@ -136,7 +145,7 @@ class Scanner implements ScannerDriver {
         this.handle(this.framer.idle(Number.POSITIVE_INFINITY));
         this.framer.reset();
         this.gapTimer.cancel();
-        this.healthCell.set('offline', `port down: ${reason}`);
+        this.healthCell.lost(`port down: ${reason}`);
       }),
       this.transport.on('data', ({ chunk, at }) => this.receive(chunk, at)),
     ];
@@ -147,8 +156,8 @@ class Scanner implements ScannerDriver {
     this.gapTimer.cancel();
     this.settleTimer.cancel();
     this.held = undefined;
-    this.options.clock.clearTimeout(this.recoverTimer);
     await this.transport.stop();
+    this.healthCell.dispose();
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
   }
@@ -231,6 +240,7 @@ class Scanner implements ScannerDriver {
           { code: out.text, bytes: out.bytes, at: now },
           this.log,
         );
+        this.healthCell.sample('good', 'code read');
         continue;
       }
       this.transport.countDiscarded(out.bytes);
@@ -250,29 +260,8 @@ class Scanner implements ScannerDriver {
         },
         this.log,
       );
-      this.noteError(now);
+      // 3 bad reads within 60 s (by default) make the scanner degraded (devices/health.ts).
+      this.healthCell.sample('noise', `bad read: ${out.reason}`);
     }
-  }
-
-  private isNoisy(): boolean {
-    const window = this.options.degradedWindowMs ?? 60_000;
-    const now = this.options.clock.now();
-    this.recentErrors = this.recentErrors.filter((t) => now - t < window);
-    return this.recentErrors.length >= (this.options.degradedAfterErrors ?? 3);
-  }
-
-  /** Several bad reads in a short time mark the scanner degraded (a noisy line, a bad setting). */
-  private noteError(now: number): void {
-    const limit = this.options.degradedAfterErrors ?? 3;
-    const window = this.options.degradedWindowMs ?? 60_000;
-    this.recentErrors.push(now);
-    if (this.recentErrors.length > limit) this.recentErrors.shift();
-    if (!this.isNoisy() || !this.transport.isUp) return;
-    this.healthCell.set('degraded', `${limit} bad reads within ${window} ms`);
-    this.options.clock.clearTimeout(this.recoverTimer);
-    this.recoverTimer = this.options.clock.setTimeout(() => {
-      this.recoverTimer = undefined;
-      if (this.transport.isUp && !this.isNoisy()) this.healthCell.set('online', 'no bad reads lately');
-    }, window);
   }
 }

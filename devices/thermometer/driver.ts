@@ -15,10 +15,11 @@ import {
   type ThermometerReading,
   ThermometerReadingSchema,
 } from '../events.ts';
-import { HealthCell, type HealthState } from '../health.ts';
+import { HEALTH_RULES, HealthCell, type HealthSample, type HealthState } from '../health.ts';
 import { type ModbusReadResult, ModbusRtuMaster, type ModbusStats } from '../modbus/master.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import type { ThermometerConfig } from './config.ts';
 import { type EpisodeOutput, MeasurementEpisode } from './episode.ts';
 import { decodeThermometerRegisters, THERMOMETER_QUANTITY, THERMOMETER_START } from './registers.ts';
@@ -39,7 +40,18 @@ export interface ThermometerDriverOptions {
   clock: Clock;
   log: Logger;
   reconnect?: { initialMs: number; maxMs: number };
+  /** Real time for wire timings and the health rule (default: wireClockFor(clock)). */
+  wire?: WireClock;
 }
+
+/** How each failed poll counts for health: a timeout is silence, garbage is noise, an exception an answer. */
+const SAMPLE_OF: Record<Exclude<ModbusReadResult, { ok: true }>['kind'], HealthSample> = {
+  timeout: 'silent',
+  crc: 'noise',
+  'bad-frame': 'noise',
+  exception: 'poor',
+  port: 'silent',
+};
 
 export interface ThermometerDriver {
   start(): void;
@@ -88,9 +100,19 @@ class Thermometer implements ThermometerDriver {
     });
     this.master = new ModbusRtuMaster({ transport: this.transport, clock, log: this.log });
     this.episode = new MeasurementEpisode(config);
-    this.healthCell = new HealthCell((change) =>
-      emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, this.log),
-    );
+    // Offline after `offlineAfterFailures` failed polls in a row and 3 s without an answer;
+    // degraded while a share of the polls fail or the sensor reports a fault (devices/health.ts).
+    this.healthCell = new HealthCell({
+      rule: { ...HEALTH_RULES.thermometer, offlineAfterFailures: config.offlineAfterFailures },
+      wire: options.wire ?? wireClockFor(clock),
+      onChange: (change) => {
+        if (change.state === 'offline') {
+          this.faulted = false;
+          this.apply(this.episode.lost(), this.options.clock.now());
+        }
+        emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, this.log);
+      },
+    });
   }
 
   get health(): HealthState {
@@ -127,6 +149,7 @@ class Thermometer implements ThermometerDriver {
     this.timer = undefined;
     await this.transport.stop();
     await this.inFlight;
+    this.healthCell.dispose();
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
   }
@@ -175,7 +198,8 @@ class Thermometer implements ThermometerDriver {
       );
     }
     this.faulted = sample.fault;
-    this.healthCell.set(sample.fault ? 'degraded' : 'online', sample.fault ? 'sensor fault' : 'answering');
+    this.healthCell.fault(sample.fault ? 'sensor fault' : undefined);
+    this.healthCell.sample('good', 'answering');
     this.apply(this.episode.sample(sample, at), at);
   }
 
@@ -188,13 +212,11 @@ class Thermometer implements ThermometerDriver {
     if (this.failures <= limit) {
       this.error(result.error.code, result.kind, result.error.message, result.at, result.exceptionCode);
     }
-    if (this.failures >= limit) this.goOffline(`${this.failures} consecutive failed polls`);
+    this.healthCell.sample(SAMPLE_OF[result.kind], `${result.kind}: ${result.error.message}`);
   }
 
   private goOffline(reason: string): void {
-    this.faulted = false;
-    this.apply(this.episode.lost(), this.options.clock.now());
-    this.healthCell.set('offline', reason);
+    this.healthCell.lost(reason);
   }
 
   private apply(outputs: EpisodeOutput[], at: number): void {

@@ -20,15 +20,22 @@ async function setup() {
   const clock = new ManualClock();
   const hub = new InProcessSerialHub();
   const device = hub.plug('/dev/thermo');
-  const state: { regs: number[]; mode: 'ok' | 'silent' | 'exception' | 'crc' } = {
+  const state: { regs: number[]; mode: 'ok' | 'silent' | 'exception' | 'crc' | 'half-garbled' } = {
     regs: [250, 250, 0],
     mode: 'ok',
+  };
+  let seed = 0x2545f491; // xorshift32: the same "50 % garbled" every run
+  const coin = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32 < 0.5;
   };
   const slave = rawModbusSlave(device, (address, fn, start, quantity): SlaveAnswer => {
     if (address !== 1 || fn !== 4) return 'silent';
     if (state.mode === 'silent') return 'silent';
     if (state.mode === 'exception') return { exception: 4 };
-    if (state.mode === 'crc') {
+    if (state.mode === 'crc' || (state.mode === 'half-garbled' && coin())) {
       const good = withCrc(Buffer.from([1, 4, 6, 0, 0, 0, 0, 0, 0]));
       good[9] = (good[9] ?? 0) ^ 0xff;
       return { raw: good };
@@ -108,7 +115,7 @@ describe('thermometer driver (in-process line, hand-written slave, ManualClock)'
     expect(t.driver.health).toBe('online');
   });
 
-  it('goes offline after 5 consecutive failures and back online on the next good answer', async () => {
+  it('goes offline after 5 failures in a row and 3 s without an answer; back after 3 answers (devices/health.ts)', async () => {
     const t = await setup();
     driver = t.driver;
     await t.run(400);
@@ -116,17 +123,35 @@ describe('thermometer driver (in-process line, hand-written slave, ManualClock)'
     t.state.mode = 'silent';
     await t.run(200 * 4 + 100);
     expect(t.driver.health).toBe('online'); // 4 failures so far
-    await t.run(400);
+    await t.run(1500);
+    expect(t.driver.health).toBe('online'); // more than 5, but not yet 3 s without an answer
+    await t.run(1000);
     expect(t.driver.health).toBe('offline');
     const errorsWhileOffline = t.seen.errors.length;
     await t.run(2000);
     expect(t.seen.errors.length).toBe(errorsWhileOffline); // counted, not re-reported
     expect(t.driver.counters().timeouts).toBeGreaterThan(10);
     t.state.mode = 'ok';
-    await t.run(400);
+    await t.run(250);
+    expect(t.driver.health).toBe('offline'); // at most 2 answers: not yet
+    await t.run(750);
     expect(t.driver.health).toBe('online');
     expect(t.seen.health.map((h) => h.state)).toEqual(['online', 'offline', 'online']);
   });
+
+  it('at 50 % garbled replies for 90 s it shows degraded and does not flap (was 57 changes, 30 offline)', async () => {
+    const t = await setup();
+    driver = t.driver;
+    await t.run(400);
+    t.state.mode = 'half-garbled';
+    await t.run(90_000);
+    expect(t.driver.counters().crcErrors).toBeGreaterThan(150);
+    expect(t.seen.health.map((h) => h.state)).toEqual(['online', 'degraded']);
+    expect(t.driver.health).toBe('degraded');
+    t.state.mode = 'ok';
+    await t.run(15_000);
+    expect(t.seen.health.map((h) => h.state)).toEqual(['online', 'degraded', 'online']);
+  }, 60_000);
 
   it('counts and reports exceptions and CRC errors', async () => {
     const t = await setup();
