@@ -1,4 +1,5 @@
-import { type Dsc, dscMaySign } from './dsc.ts';
+import { dccValueSetProblems } from './dcc-value-sets.ts';
+import { type DccType, type Dsc, dscMaySign } from './dsc.ts';
 import { checkCoseSignature } from './hc1-cose.ts';
 import { type Cwt, decodeBase45, decodeCoseSign1, decodeCwt, inflate } from './hc1-decode.ts';
 import { hc1Facts } from './hc1-facts.ts';
@@ -49,16 +50,36 @@ function runHc1(code: string, ctx: ResolvedVerifyContext): Verdict {
   const expiry = hc1ExpiryReasons(cwt.value, dsc, ctx.at);
   v.check('expiry', expiry.length === 0, ...expiry);
 
-  v.check('schema', dccSchemaValid(cwt.value.dcc), 'schema-invalid');
+  const schemaReasons = hc1SchemaReasons(cwt.value.dcc, type);
+
+  v.check('schema', schemaReasons.length === 0, ...schemaReasons);
 
   // Key usage is judged on the signer's certificate. When no trusted DSC has the pass's key id
   // (the signature has failed already), it is judged on the trusted signers of the issuing
-  // country: may any of them sign this type? Not applicable when there are none.
+  // country: may any of them sign this type? Not applicable when there are none, nor when the
+  // DCC is not one statement of one type (not-one-entry says why it is invalid).
   const signers = dsc ? [dsc] : countrySigners(ctx.trust, cwt.value.issuer);
-  if (signers.length > 0) {
-    v.check('keyUsage', type !== undefined && signers.some((d) => dscMaySign(d, type)), 'key-usage');
+  if (signers.length > 0 && type !== undefined) {
+    v.check(
+      'keyUsage',
+      signers.some((d) => dscMaySign(d, type)),
+      'key-usage',
+    );
   }
   return v.finish();
+}
+
+/**
+ * Why the DCC fails the schema step: not valid against the official schema of its `ver`; not
+ * exactly one of v, t, r with exactly one entry (its type is then undefined); a coded field
+ * outside its published value set (never valid, though the schema alone allows any string).
+ */
+function hc1SchemaReasons(dcc: Record<string, unknown>, type: DccType | undefined): ReasonCode[] {
+  const reasons: ReasonCode[] = [];
+  if (!dccSchemaValid(dcc)) reasons.push('schema-invalid');
+  if (type === undefined) reasons.push('not-one-entry');
+  else if (dccValueSetProblems(dcc, type).length > 0) reasons.push('value-set');
+  return reasons;
 }
 
 /**

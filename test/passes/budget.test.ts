@@ -29,6 +29,21 @@ afterAll(removeTempDirs);
 // As the gateway does at start (lane-wiring.ts): the schemas are compiled before the first scan.
 preloadDccSchemas();
 
+/**
+ * How long `run` takes, in ms: the fastest of up to three runs, the next one only when the last
+ * was over the limit. Two cores shared by the whole suite can preempt any single run for tens of
+ * ms; an input that is expensive in itself is slow every time.
+ */
+async function intrinsicMs(run: () => Promise<unknown>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3 && best >= TIME_LIMIT_MS; i++) {
+    const t0 = performance.now();
+    await run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
 interface Measured {
   slowestMs: number;
   slowestIndex: number;
@@ -103,9 +118,10 @@ describe('verification budget', () => {
   test('the shared-reference DAG code (depth 14, fan-out 4) is refused at once, before the signature', async () => {
     const code = dagCode(14, 4);
     expect(code.length).toBeLessThan(220);
-    const t0 = performance.now();
+    expect(await intrinsicMs(() => verifyPass(code, { at: CASE_AT, trust: caseTrust }))).toBeLessThan(
+      TIME_LIMIT_MS,
+    );
     const v = await verifyPass(code, { at: CASE_AT, trust: caseTrust });
-    expect(performance.now() - t0).toBeLessThan(TIME_LIMIT_MS);
     expect(v).toMatchObject({ valid: false, reasons: ['cbor-budget'], steps: { decode: false } });
   });
 
@@ -121,11 +137,12 @@ describe('verification budget', () => {
     let slowest = 0;
     await fc.assert(
       fc.asyncProperty(hostileHc1(), async ({ code }) => {
-        const t0 = performance.now();
         // No code-length cap: the CBOR budget must hold on its own.
-        const v = await verifyPass(code, { at: CASE_AT, trust: caseTrust, maxCodeLength: 64 * 1024 });
-        const ms = performance.now() - t0;
+        const ms = await intrinsicMs(() =>
+          verifyPass(code, { at: CASE_AT, trust: caseTrust, maxCodeLength: 64 * 1024 }),
+        );
         slowest = Math.max(slowest, ms);
+        const v = await verifyPass(code, { at: CASE_AT, trust: caseTrust, maxCodeLength: 64 * 1024 });
         VerdictSchema.parse(v);
         expect(v.valid).toBe(false);
         expect(ms).toBeLessThan(TIME_LIMIT_MS);
@@ -155,9 +172,10 @@ describe('other budgets of a pass', () => {
     // 5 MiB of zeros: about 5 KB deflated, a code within the 8 KiB cap.
     const bomb = `HC1:${base45.encode(deflateSync(Buffer.alloc(5 * 1024 * 1024), { level: 9 }))}`;
     expect(bomb.length).toBeLessThan(8 * 1024);
-    const t0 = performance.now();
+    expect(await intrinsicMs(() => verifyPass(bomb, { at: CASE_AT, trust: caseTrust }))).toBeLessThan(
+      TIME_LIMIT_MS,
+    );
     const v = await verifyPass(bomb, { at: CASE_AT, trust: caseTrust });
-    expect(performance.now() - t0).toBeLessThan(TIME_LIMIT_MS);
     expect(v.reasons).toEqual(['too-large']);
   });
 

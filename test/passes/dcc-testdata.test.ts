@@ -38,14 +38,6 @@ const KNOWN_WRONG: ReadonlyArray<{ file: string; flag: string; reason: string }>
       '(EU DCC trust framework; what the CWA, CovPass and DGCA verifiers do). Upstream expects false ' +
       'because its harness treats any EKU as a restriction; IS/4 and IS/5, same description, expect true',
   },
-  {
-    file: 'PL/1.3.0/2DCode/raw/7.json',
-    flag: 'EXPECTEDSCHEMAVALIDATION',
-    reason:
-      'ma "9999" is valid under the official 1.3.0 schema (a string with a value-set annotation); only ' +
-      'a value-set check rejects it, which would also reject CH/2 (ma "") and LT/3 (ma 1618, a real ' +
-      'device missing from the bundled example list)',
-  },
 ];
 
 /** Upstream's own known issues (tests/known_issues.csv): its test names mapped to our flags. */
