@@ -1,5 +1,3 @@
-import { decodeUtf8Strict } from './read-file-capped.ts';
-
 /** What one JSON input may cost: its size in bytes and how deep its arrays and objects nest. */
 export interface JsonBudget {
   maxBytes: number;
@@ -11,12 +9,12 @@ export type BoundedJson = { ok: true; value: unknown } | { ok: false; error: str
 /**
  * Parses untrusted JSON within a budget, checking, in this order and each before any work that
  * grows with what follows: the byte size, strict UTF-8 (never U+FFFD in place of bad bytes), the
- * nesting depth (one linear scan, no recursion), then JSON.parse. The error is plain words for a
- * log line or a reply; it never quotes the input.
+ * nesting depth (one linear scan, no recursion), then JSON.parse. The error is plain words to
+ * follow the input's name ("request is too large (...)"); it never quotes the input.
  */
 export function parseBoundedJson(bytes: Uint8Array, budget: JsonBudget): BoundedJson {
   if (bytes.length > budget.maxBytes) {
-    return { ok: false, error: `too large (${bytes.length} bytes, at most ${budget.maxBytes})` };
+    return { ok: false, error: `is too large (${bytes.length} bytes, at most ${budget.maxBytes})` };
   }
   let text: string;
   try {
@@ -26,12 +24,23 @@ export function parseBoundedJson(bytes: Uint8Array, budget: JsonBudget): Bounded
   }
   const depth = jsonDepth(text, budget.maxDepth);
   if (depth > budget.maxDepth) {
-    return { ok: false, error: `nested deeper than ${budget.maxDepth} levels` };
+    return { ok: false, error: `is nested deeper than ${budget.maxDepth} levels` };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, error: 'not valid JSON' };
+    return { ok: false, error: 'is not valid JSON' };
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 strictly: bytes that are not UTF-8 are an error, never U+FFFD. Browser-safe. */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new Error('is not valid UTF-8 text');
   }
 }
 

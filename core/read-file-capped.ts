@@ -1,5 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
+export { decodeUtf8Strict } from './bounded-json.ts';
+
 /**
  * Reads a whole file of the operator's (a site config, the users file, a trust list) within a
  * byte budget that is enforced while reading, never after: at most `maxBytes + 1` bytes are ever
@@ -28,17 +30,6 @@ export function readFileCapped(path: string, maxBytes: number): Buffer {
     return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Decodes UTF-8 strictly: bytes that are not UTF-8 are an error, never U+FFFD. */
-export function decodeUtf8Strict(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new Error('is not valid UTF-8 text');
   }
 }
 

@@ -64,7 +64,7 @@ function parseJsonConfig(text: string): unknown {
     maxBytes: CONFIG_MAX_BYTES,
     maxDepth: CONFIG_YAML_BUDGET.maxDepth,
   });
-  if (!parsed.ok) throw new Error(parsed.error);
+  if (!parsed.ok) throw new Error(`it ${parsed.error}`);
   return parsed.value;
 }
 

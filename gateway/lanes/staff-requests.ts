@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { MAX_REQUEST_BYTES, parseRequest, type Response, requestSchema } from '../mqtt/envelope.ts';
+import { parseRequest, type Response, requestJson, requestSchema } from '../mqtt/envelope.ts';
 import { OutcomeSchema } from './decision.ts';
 import type { LaneController } from './lane-controller.ts';
 import { ManualRegistrationSchema } from './lane-records.ts';
@@ -92,13 +92,9 @@ export async function handleLaneRequest(
 
 /** The transaction and staff id of a request that did not validate, if they can be read. */
 function peek(payload: Buffer): { transaction: string; staffId?: string } {
-  if (payload.length > MAX_REQUEST_BYTES) return { transaction: '' };
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { transaction: '' };
-  }
+  const read = requestJson(payload);
+  if (!read.ok) return { transaction: '' };
+  const json = read.json;
   const o = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   const transaction = typeof o.transaction === 'string' ? o.transaction.slice(0, 64) : '';
   const s = o.staffId;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 
 /**
  * Requests and replies over MQTT share one envelope. A client publishes a request on
@@ -27,24 +28,25 @@ export type Response = z.infer<typeof ResponseSchema>;
 
 /** Largest request payload accepted; anything bigger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
+/** Deepest nesting of a request's JSON (the envelope and its data are two levels of it). */
+export const MAX_REQUEST_DEPTH = 8;
 
 export type ParsedRequest<T> = { ok: true; request: T } | { ok: false; transaction: string; error: string };
 
-/** Size cap, JSON, then the schema; the error names the field and the problem. */
+/**
+ * The JSON of a request payload, within its budget: size, strict UTF-8 (bytes that are not UTF-8
+ * are refused, never read as U+FFFD), nesting, each checked before the work that follows.
+ */
+export function requestJson(payload: Buffer): { ok: true; json: unknown } | { ok: false; error: string } {
+  const parsed = parseBoundedJson(payload, { maxBytes: MAX_REQUEST_BYTES, maxDepth: MAX_REQUEST_DEPTH });
+  return parsed.ok ? { ok: true, json: parsed.value } : { ok: false, error: `request ${parsed.error}` };
+}
+
+/** Size cap, UTF-8, nesting, JSON, then the schema; the error names the field and the problem. */
 export function parseRequest<S extends z.ZodType>(schema: S, payload: Buffer): ParsedRequest<z.infer<S>> {
-  if (payload.length > MAX_REQUEST_BYTES) {
-    return {
-      ok: false,
-      transaction: '',
-      error: `request too large (${payload.length} bytes, at most ${MAX_REQUEST_BYTES})`,
-    };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, transaction: '', error: 'request is not valid JSON' };
-  }
+  const read = requestJson(payload);
+  if (!read.ok) return { ok: false, transaction: '', error: read.error };
+  const json = read.json;
   const transaction =
     typeof json === 'object' &&
     json !== null &&

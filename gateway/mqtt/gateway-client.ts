@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -111,13 +112,9 @@ export class GatewayClient {
 
   private onOwnState(payload: Buffer): void {
     if (this.stopping || !this.client.connected) return;
-    let state: unknown;
-    try {
-      state = JSON.parse(payload.toString());
-    } catch {
-      return;
-    }
-    if ((state as Partial<GatewayState>).state !== 'offline') return;
+    // Anyone allowed to publish here could send anything: a state is a small flat object.
+    const parsed = parseBoundedJson(payload, { maxBytes: 4096, maxDepth: 2 });
+    if (!parsed.ok || (parsed.value as Partial<GatewayState> | null)?.state !== 'offline') return;
     this.opts.log.warn('the broker says this gateway is offline while it is connected: online again');
     this.publishState('online', 'reconnected').catch((err: unknown) =>
       this.opts.log.warn({ err: errorMessage(err) }, 'online state not published'),

@@ -151,7 +151,7 @@ async function readJson<S extends z.ZodType>(
     maxDepth: MAX_BODY_DEPTH,
   });
   if (!body.ok) {
-    sendError(res, 400, { error: 'bad-request', message: `request body ${body.error}` });
+    sendError(res, 400, { error: 'bad-request', message: `the request ${body.error}` });
     return undefined;
   }
   const parsed = schema.safeParse(body.value);

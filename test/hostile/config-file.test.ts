@@ -115,7 +115,7 @@ describe('config file: every hostile file is refused within the budget, naming t
     expectRefusedWithinBudget(
       await checkConfig(file),
       file,
-      /is not valid YAML\/JSON: nested deeper than 32 levels/,
+      /is not valid YAML\/JSON: it is nested deeper than 32 levels/,
     );
   }, 30_000);
 
