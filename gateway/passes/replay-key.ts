@@ -8,7 +8,7 @@ import { DEFAULT_MAX_CODE_LENGTH, DEFAULT_MAX_DECOMPRESSED_BYTES, trimScannedCod
 /**
  * The key a pass is remembered by for replays: a hash of what its issuer signed, never of the
  * characters scanned. One signed pass has many spellings that verify (another zlib level, the
- * ECDSA twin signature (r, n-s), a kid moved to the unprotected header, a CR LF after it), and
+ * ECDSA twin signature (r, n-s), other unprotected header fields, a CR LF after it), and
  * some that do not (bytes after the zlib stream, a base64url character with stray low bits);
  * they all get the one key, so showing any of them again is a replay.
  *

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Encoder } from 'cbor-x';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { HC1_CBOR_BUDGET, scanCbor } from '../../gateway/passes/cbor-budget.ts';
@@ -9,8 +10,8 @@ import { buildTrustStore } from '../../gateway/passes/trust-list.ts';
 import { VerdictSchema } from '../../gateway/passes/verdict.ts';
 import { verifyPass } from '../../gateway/passes/verifier.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
-import { dccCaseContext, loadDccCase } from './helpers.ts';
-import { dagCode, head, hostileHc1, sharedReferenceDag } from './hostile-cbor.ts';
+import { dccCaseContext, hc1FromCose, loadDccCase } from './helpers.ts';
+import { coseAround, dagCode, head, hostileHc1, sharedReferenceDag } from './hostile-cbor.ts';
 
 /**
  * Issue 18 item 1: one scanned code must not be able to hold the lanes' thread. Every CBOR the
@@ -166,6 +167,42 @@ describe('verification budget', () => {
 });
 
 describe('other budgets of a pass', () => {
+  test('the largest DCCs the budgets let through (2,000 items; 60 KB of text) verify within 50 ms', async () => {
+    const enc = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: false });
+    const entry = {
+      tg: '840539006',
+      vp: '1119349007',
+      mp: 'EU/1/20/1528',
+      ma: 'ORG-100030215',
+      dn: 2,
+      sd: 2,
+    };
+    const dccs = [
+      {
+        ver: '1.3.0',
+        nam: { fnt: 'A' },
+        dob: '1980',
+        v: Array.from({ length: 95 }, () => ({ ...entry, co: 'PL', is: 'X', ci: 'U' })),
+      },
+      { ver: '1.3.0', nam: { fnt: 'A'.repeat(30_000), gn: 'B'.repeat(30_000) }, dob: '1980', v: [entry] },
+    ];
+    for (const dcc of dccs) {
+      const payload = enc.encode(
+        new Map<number, unknown>([
+          [1, 'PL'],
+          [4, 2e9],
+          [6, 1e9],
+          [-260, new Map([[1, dcc]])],
+        ]),
+      );
+      expect(scanCbor(payload).ok).toBe(true);
+      const code = hc1FromCose(coseAround(payload));
+      const verify = () => verifyPass(code, { at: CASE_AT, trust: caseTrust, maxCodeLength: 64 * 1024 });
+      expect((await verify()).steps.decode).toBe(true);
+      expect(await intrinsicMs(verify)).toBeLessThan(TIME_LIMIT_MS);
+    }
+  });
+
   test('an HC1 code inflating past 64 KiB is refused when zlib reaches the limit, not after', async () => {
     const { deflateSync } = await import('node:zlib');
     const { default: base45 } = await import('base45');
