@@ -11,6 +11,7 @@ import { GatewayClient } from './mqtt/gateway-client.ts';
 import { type Ops, startOps } from './ops/ops.ts';
 import { RecordSink } from './record-sink.ts';
 import { openDatabase } from './store/database.ts';
+import { DiskReserve } from './store/disk-reserve.ts';
 import { RecordPolicy } from './store/record-policy.ts';
 import { RecordStore } from './store/record-store.ts';
 import { startStorage } from './store/storage.ts';
@@ -72,7 +73,10 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   try {
     const ops = await startOps({ config: config.ops, site: config.site.id, version: VERSION, clock, log });
     started.push(() => ops.stop());
-    const db = openDatabase(config.storage.path);
+    const db = openDatabase(config.storage.path, {
+      reserve: new DiskReserve(config.storage.path, config.storage.reserveBytes),
+      log,
+    });
     started.push(() => {
       db.close();
     });
@@ -118,6 +122,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       site: config.site.id,
       clock,
       log,
+      sink,
       status: client,
       registry: ops.registry,
     });

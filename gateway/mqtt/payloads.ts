@@ -56,7 +56,22 @@ export const DeviceErrorDataSchema = z
       .describe('Short cause: too-long, truncated, invalid-utf8, nul, noise, timeout, crc, exception, ...'),
     errorCode: z.number().int().describe('GatepostError code (200-499 for devices)'),
     message: z.string(),
-    bytes: z.number().int().nonnegative().optional().describe('Bytes discarded with this error'),
+    bytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Bytes discarded with this error (with `count`: by all of them)'),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'A summary of repeats: this many more errors of the same lane, device, kind and code, between firstAt and lastAt, not recorded one by one',
+      ),
+    firstAt: z.number().int().optional().describe('With `count`: clock time of the first repeat, epoch ms'),
+    lastAt: z.number().int().optional().describe('With `count`: clock time of the last repeat, epoch ms'),
   })
   .strict();
 export type DeviceErrorData = z.infer<typeof DeviceErrorDataSchema>;
@@ -98,18 +113,34 @@ export const StorageStatusSchema = z
   .object({
     level: StorageLevelSchema,
     ratio: z.number().nonnegative().describe('usedBytes / limitBytes'),
-    usedBytes: z.number().int().nonnegative().describe('Database pages in use plus the WAL'),
+    usedBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Database pages in use plus a fixed WAL allowance (not the WAL file, which swings)'),
     limitBytes: z
       .number()
       .int()
       .nonnegative()
-      .describe('storage.maxBytes, or less if the file system has less room'),
+      .describe(
+        "storage.maxBytes, or less if the file system has less room (the store's files + available − margin − reserve not held)",
+      ),
     fileBytes: z.number().int().nonnegative(),
-    walBytes: z.number().int().nonnegative(),
+    walBytes: z.number().int().nonnegative().describe('The WAL file now (for information; not in usedBytes)'),
     diskAvailableBytes: z.number().int().nonnegative().nullable(),
+    reserveBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Slack file held next to the store for reclaiming on a full disk (storage.reserveBytes)'),
     refusingTelemetry: z
       .boolean()
-      .describe('At the limit new telemetry is refused; essential records never are'),
+      .describe('At the limit new telemetry is refused; essential records are not, while the disk has room'),
+    refusingRecords: z
+      .boolean()
+      .describe(
+        'The disk filled and the reserve was released to reclaim: every new record is refused until it is taken back',
+      ),
     reclaimedTotal: z.number().int().nonnegative().describe('Delivered records reclaimed since start'),
     shedTotal: z.number().int().nonnegative().describe('Undelivered telemetry records shed since start'),
     at: z.number().int(),
@@ -125,6 +156,10 @@ export const StorageAlarmDataSchema = z
     ratio: z.number().nonnegative(),
     usedBytes: z.number().int().nonnegative(),
     limitBytes: z.number().int().nonnegative(),
+    reason: z
+      .enum(['measured', 'disk-full'])
+      .optional()
+      .describe('disk-full: a write found the disk full before the measure reached the limit'),
   })
   .strict();
 export type StorageAlarmData = z.infer<typeof StorageAlarmDataSchema>;

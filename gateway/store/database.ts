@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
 import { migrate } from './migrations.ts';
 
 /** `PRAGMA auto_vacuum` value of INCREMENTAL. */
@@ -15,14 +17,49 @@ const AUTO_VACUUM_INCREMENTAL = 2;
  * `auto_vacuum` only takes effect on a database without tables and before the first write, so it
  * is set before `journal_mode=WAL` (which writes the header). A database made without it is
  * converted once with VACUUM.
+ *
+ * On a full disk, opening a store whose WAL is still there needs to write; then the store's
+ * `reserve` (disk-reserve.ts) is deleted to make room and the open tried again, so that the
+ * gateway starts, reclaims and says so (the disk guard takes the reserve back once there is room).
  */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, opts: { reserve?: DiskReserve; log?: Logger } = {}): Database {
+  try {
+    return openOnce(path);
+  } catch (e) {
+    const freed = isNoSpace(e) || diskLooksFull(path) ? (opts.reserve?.release() ?? 0) : 0;
+    if (freed === 0) throw e;
+    opts.log?.error(
+      { path, reserveBytes: freed },
+      'disk full: the store could not be opened; its reserve was released to open it',
+    );
+    return openOnce(path);
+  }
+}
+
+/**
+ * SQLite does not always say SQLITE_FULL: a missing `-shm` that cannot be made on a full disk
+ * is SQLITE_IOERR_SHMSIZE. Less than a page or two left is a full disk whatever the code.
+ */
+function diskLooksFull(path: string): boolean {
+  if (path === ':memory:') return false;
+  try {
+    const fs = statfsSync(dirname(path));
+    return fs.bavail * fs.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+function openOnce(path: string): Database {
   let db: Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new BetterSqlite3(path);
     db.pragma('busy_timeout = 5000');
-    db.pragma('auto_vacuum = INCREMENTAL');
+    // Set only when it is not set yet: the statement writes, which a full disk refuses.
+    if (db.pragma('auto_vacuum', { simple: true }) !== AUTO_VACUUM_INCREMENTAL) {
+      db.pragma('auto_vacuum = INCREMENTAL');
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

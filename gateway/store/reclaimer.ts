@@ -131,10 +131,14 @@ export class Reclaimer {
   /**
    * Hands free pages back to the file system (incremental vacuum), at most `maxPages` at a
    * time, then checkpoints so that the file and the WAL actually shrink. Returns true if free
-   * pages remain (call again).
+   * pages remain (call again). With `checkpointAnyway` (a full disk) the WAL is checkpointed and
+   * cut even when there is nothing to vacuum.
    */
-  vacuum(maxPages = 8192): boolean {
-    if (this.freePages() === 0) return false;
+  vacuum(maxPages = 8192, checkpointAnyway = false): boolean {
+    if (this.freePages() === 0) {
+      if (checkpointAnyway) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return false;
+    }
     this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return this.freePages() > 0;

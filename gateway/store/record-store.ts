@@ -68,6 +68,7 @@ export class RecordStore {
   private readonly nextSeq = new Map<string, number>();
   private readonly projections: RecordProjection[] = [];
   private readonly listeners = new Set<(batch: CommittedBatch) => void>();
+  private readonly failureListeners = new Set<(err: GatepostError) => void>();
   private readonly policy: RecordPolicy;
   private readonly maxBatchRows: number;
   private queue: Pending[] = [];
@@ -75,6 +76,7 @@ export class RecordStore {
   private flushImmediate: NodeJS.Immediate | undefined;
   private closed = false;
   private refuseSheddable = false;
+  private refuseAll = false;
 
   constructor(private readonly opts: RecordStoreOptions) {
     const { db } = opts;
@@ -112,6 +114,15 @@ export class RecordStore {
 
   append<D>(stream: Stream, type: string, data: D): Promise<GatepostRecord<D>> {
     if (this.closed) return Promise.reject(new GatepostError(ErrorCode.StoreFailed, 'the store is closed'));
+    if (this.refuseAll) {
+      return Promise.reject(
+        new GatepostError(
+          ErrorCode.StoreFull,
+          'the disk is full: records are refused until reclaiming has made room',
+          { stream, type },
+        ),
+      );
+    }
     const sheddable = this.policy.isSheddable(type);
     if (sheddable && this.refuseSheddable) {
       return Promise.reject(
@@ -169,6 +180,13 @@ export class RecordStore {
       );
       this.opts.log.error({ err, rows: batch.length }, 'store commit failed');
       for (const p of batch) p.reject(err);
+      for (const listener of this.failureListeners) {
+        try {
+          listener(err);
+        } catch (e) {
+          this.opts.log.error({ err: e }, 'commit failure listener failed');
+        }
+      }
       return;
     }
     let dataBytes = 0;
@@ -198,6 +216,12 @@ export class RecordStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Hears of every failed commit (the disk guard, for a full disk); returns the unsubscribe function. */
+  onCommitFailed(listener: (err: GatepostError) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   /** Adds a projection, run for each record inside its commit transaction. */
   addProjection(projection: RecordProjection): void {
     this.projections.push(projection);
@@ -206,6 +230,14 @@ export class RecordStore {
   /** While true, appends of sheddable telemetry fail with StoreFull (the disk guard sets it). */
   setSheddableRefused(refused: boolean): void {
     this.refuseSheddable = refused;
+  }
+
+  /**
+   * While true, every append fails with StoreFull: the disk guard sets it when the disk filled
+   * and the reserve had to be released, so that reclaiming gets the room and not new records.
+   */
+  setAllRefused(refused: boolean): void {
+    this.refuseAll = refused;
   }
 
   isSheddable(type: string): boolean {

@@ -1,10 +1,14 @@
+import { statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { StorageAlarmData, StorageLevel, StorageShedData, StorageStatus } from '../mqtt/payloads.ts';
 import { topicFor } from '../mqtt/topics.ts';
-import { measureDisk } from './disk-usage.ts';
+import { LEVEL_MARGIN, LEVELS, type LevelChange, nextLevel } from './disk-levels.ts';
+import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
+import { type DiskUsage, measureDisk } from './disk-usage.ts';
+import { PendingRecords, type RecordWriter } from './pending-records.ts';
 import type { Reclaimer, ShedRange } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
 
@@ -23,20 +27,21 @@ export interface StorageGuardOptions {
   site: string;
   now: () => number;
   log: Logger;
+  /** Where its `storage-alarm` and `storage-shed` records go: the sink that stores, then publishes. */
+  records: RecordWriter;
+  /** The slack file released to reclaim on a full disk (none for `:memory:`). */
+  reserve?: DiskReserve;
   status?: StatusPublisher;
   registry?: Registry;
 }
 
-const LEVELS: readonly StorageLevel[] = ['ok', 'warning', 'critical', 'full'];
-/** A level is left only this far below its threshold, so that it does not flap. */
-const HYSTERESIS = 0.02;
 /** Rows deleted per step before measuring again, and at most per check. */
 const CHUNK = 2000;
 const ROWS_PER_CHECK = 20000;
 /** Pages handed back to the file system per check (32 MB of 4 KB pages). */
 const VACUUM_PAGES_PER_CHECK = 8192;
-/** Room kept free on the file system for everything else on the box. */
-const DISK_RESERVE_BYTES = 64 * 1024 * 1024;
+/** How soon a check follows one that found the disk full. */
+const FULL_RETRY_MS = 1000;
 
 /**
  * Keeps the store within `storage.maxBytes` (or the file system's room, if less) and raises the
@@ -49,11 +54,17 @@ const DISK_RESERVE_BYTES = 64 * 1024 * 1024;
  *    back under the middle of warning and critical; each gap is explained by a `storage-shed`
  *    record on the gateway stream.
  * 3. At the limit: new telemetry is refused (StoreFull). Transit, decision, test and audit
- *    records are never deleted before delivery and never refused: the limit is set below the
- *    disk's real size, and losing them is worse than using that margin.
+ *    records are never deleted before delivery and never refused while the disk has room.
+ * 4. When the disk itself fills (a write fails with SQLITE_FULL/ENOSPC): the reserve file is
+ *    released, every new record is refused until it is taken back, and the room goes to
+ *    reclaiming (the deletes, the vacuum and the checkpoint all need free space first).
  *
- * Every level change is logged, written as a `storage-alarm` record and published retained on
- * `gatepost/<site>/gateway/storage` (for the kiosk banner).
+ * Levels have hysteresis (disk-levels.ts) on a measure that does not swing with the WAL
+ * (disk-usage.ts). Every level passed is logged and written as a `storage-alarm` record through
+ * the sink (stored, then published on the local broker), and the status is published retained
+ * on `gatepost/<site>/gateway/storage` (for the kiosk banner).
+ *
+ * Nothing it does on its timers throws: a failure is logged, and a full disk handled as above.
  */
 export class StorageGuard {
   private level: StorageLevel = 'ok';
@@ -62,94 +73,81 @@ export class StorageGuard {
   private shedTotal = 0;
   private bytesSinceCheck = 0;
   private checking = false;
+  /** A write found the disk full since the last check. */
+  private diskFull = false;
+  /** The reserve was released and is not back yet: every append is refused meanwhile. */
+  private recovering = false;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private earlyCheck: NodeJS.Immediate | undefined;
-  private readonly unsubscribe: () => void;
+  private readonly records: PendingRecords;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly o: StorageGuardOptions) {
-    this.unsubscribe = o.store.onCommit((b) => {
-      this.bytesSinceCheck += b.dataBytes;
-      // A burst may not wait for the next timer: check again after ~0.5 % of the limit.
-      if (this.bytesSinceCheck > o.config.maxBytes * 0.005 && !this.earlyCheck && !this.checking) {
-        this.earlyCheck = setImmediate(() => {
-          this.earlyCheck = undefined;
-          this.check();
-        });
-      }
-    });
+    this.records = new PendingRecords(o.records, o.log);
+    this.unsubscribe = [
+      o.store.onCommit((b) => {
+        this.bytesSinceCheck += b.dataBytes;
+        // A burst may not wait for the next timer: check again after ~0.5 % of the limit.
+        const limit = Math.min(o.config.maxBytes, this.last?.limitBytes ?? o.config.maxBytes);
+        if (this.bytesSinceCheck > limit * 0.005) this.checkSoon(0);
+      }),
+      o.store.onCommitFailed((err) => {
+        if (!isNoSpace(err)) return;
+        this.diskFull = true;
+        this.checkSoon(0);
+      }),
+    ];
     if (o.registry) this.registerMetrics(o.registry);
   }
 
   start(): void {
-    this.check();
-    this.timer = setInterval(() => this.check(), this.o.config.checkIntervalMs);
+    if (this.o.reserve && this.o.reserve.missing() > 0) {
+      // Released before the restart, or by openDatabase to open the store on a full disk.
+      this.recovering = true;
+      this.o.store.setAllRefused(true);
+      this.o.log.error(
+        { reserveBytes: this.o.reserve.held(), wanted: this.o.reserve.bytes },
+        'storage: starting without the full reserve; records are refused until reclaiming makes room for it',
+      );
+    }
+    this.safeCheck();
+    this.timer = setInterval(() => this.safeCheck(), this.o.config.checkIntervalMs);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     if (this.earlyCheck) clearImmediate(this.earlyCheck);
     this.timer = undefined;
+    this.soon = undefined;
     this.earlyCheck = undefined;
-    this.unsubscribe();
+    for (const off of this.unsubscribe) off();
   }
 
   /**
    * Measures, applies the policy, updates the level; returns the status after all that. Work is
    * bounded per call (the event loop also drives the barriers): when more is left to free, a
-   * follow-up check runs shortly after.
+   * follow-up check runs shortly after. Never throws for a full disk: it releases the reserve
+   * and tries again shortly.
    */
   check(): StorageStatus {
     if (this.checking && this.last) return this.last;
     this.checking = true;
     try {
-      this.bytesSinceCheck = 0;
-      const { config } = this.o;
-      const [warn, critical] = config.alarmRatios;
-      let budget = ROWS_PER_CHECK;
-      // The alarm goes up on what was found, before the policy frees anything: reaching the
-      // critical level is recorded even when shedding brings usage straight back down.
-      const found = this.status();
-      this.setLevel(this.levelFor(found.ratio), found);
-      let ratio = found.ratio;
-      let freed = false;
-      if (ratio >= warn) {
-        for (const sheddableOnly of [true, false]) {
-          while (ratio > config.reclaimTargetRatio && budget > 0) {
-            const n = this.o.reclaimer.reclaimDelivered({ limit: Math.min(CHUNK, budget), sheddableOnly });
-            if (n === 0) break;
-            budget -= n;
-            this.reclaimedTotal += n;
-            freed = true;
-            ratio = this.ratio();
-          }
-        }
+      return this.runCheck();
+    } catch (err) {
+      if (isNoSpace(err)) {
+        this.diskFull = true;
+        this.o.log.error({ err }, 'storage: the disk is full while reclaiming; trying again');
+        this.releaseReserve();
+        this.checkSoon(FULL_RETRY_MS);
+      } else {
+        this.o.log.error({ err }, 'storage check failed');
+        this.checkSoon(this.o.config.checkIntervalMs);
       }
-      if (ratio >= critical) {
-        const target = (warn + critical) / 2;
-        while (ratio > target && budget > 0) {
-          const ranges = this.o.reclaimer.shedUndelivered(Math.min(CHUNK, budget));
-          if (ranges.length === 0) break;
-          budget -= ranges.reduce((n, r) => n + r.count, 0);
-          this.recordShed(ranges);
-          freed = true;
-          ratio = this.ratio();
-        }
-      }
-      let more = budget <= 0;
-      if (freed || this.o.reclaimer.freePages() > 0)
-        more = this.o.reclaimer.vacuum(VACUUM_PAGES_PER_CHECK) || more;
-      if (freed || more) {
-        const after = this.status();
-        this.setLevel(this.levelFor(after.ratio), after);
-      }
-      if (more && this.timer && !this.earlyCheck) {
-        this.earlyCheck = setImmediate(() => {
-          this.earlyCheck = undefined;
-          this.check();
-        });
-      }
-      return this.current();
+      return this.last ?? this.status();
     } finally {
       this.checking = false;
     }
@@ -160,28 +158,172 @@ export class StorageGuard {
     return this.last ?? this.status();
   }
 
+  private safeCheck(): void {
+    try {
+      this.check();
+    } catch (err) {
+      // Even measuring failed (the database closed under it): logged, never thrown from a timer.
+      this.o.log.error({ err }, 'storage check failed');
+    }
+  }
+
+  private checkSoon(ms: number): void {
+    if (!this.timer) return; // not started, or stopped
+    if (ms === 0) {
+      if (this.earlyCheck || this.checking) return;
+      this.earlyCheck = setImmediate(() => {
+        this.earlyCheck = undefined;
+        this.safeCheck();
+      });
+      return;
+    }
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.safeCheck();
+    }, ms);
+    this.soon.unref();
+  }
+
+  private runCheck(): StorageStatus {
+    this.bytesSinceCheck = 0;
+    const { config } = this.o;
+    const [warn, critical] = config.alarmRatios;
+    const foundFull = this.diskFull;
+    this.diskFull = false;
+    if (foundFull) {
+      this.o.log.error('storage: a write found the disk full');
+      this.releaseReserve();
+    }
+    let budget = ROWS_PER_CHECK;
+    // The alarm goes up on what was found, before the policy frees anything: reaching the
+    // critical level is recorded even when shedding brings usage straight back down.
+    const found = this.measure();
+    this.changeLevel(found, foundFull);
+    let ratio = found.usedBytes / found.limitBytes;
+    let freed = false;
+    if (ratio >= warn || this.recovering) {
+      const target = this.recovering
+        ? Math.min(config.reclaimTargetRatio, ratio - 0.05)
+        : config.reclaimTargetRatio;
+      for (const sheddableOnly of [true, false]) {
+        while (ratio > target && budget > 0) {
+          const n = this.o.reclaimer.reclaimDelivered({ limit: Math.min(CHUNK, budget), sheddableOnly });
+          if (n === 0) break;
+          budget -= n;
+          this.reclaimedTotal += n;
+          freed = true;
+          ratio = this.ratio();
+        }
+      }
+    }
+    if (ratio >= critical || this.recovering) {
+      const target = (warn + critical) / 2;
+      while ((ratio > target || (this.recovering && !freed)) && budget > 0) {
+        const ranges = this.o.reclaimer.shedUndelivered(Math.min(CHUNK, budget));
+        if (ranges.length === 0) break;
+        budget -= ranges.reduce((n, r) => n + r.count, 0);
+        this.recordShed(ranges);
+        freed = true;
+        ratio = this.ratio();
+      }
+    }
+    let more = budget <= 0;
+    // On a full disk the WAL is copied back and cut in smaller steps: each step needs its room.
+    const vacuumPages = this.recovering
+      ? Math.max(64, Math.floor((this.o.reserve?.bytes ?? 0) / 2 / 4096))
+      : VACUUM_PAGES_PER_CHECK;
+    if (freed || this.o.reclaimer.freePages() > 0 || this.recovering)
+      more = this.o.reclaimer.vacuum(vacuumPages, this.recovering) || more;
+    const after = freed || more || this.recovering ? this.measure() : found;
+    if (after !== found) this.changeLevel(after, false);
+    if (this.recovering) this.takeBackReserve();
+    void this.records.retry();
+    if (more) this.checkSoon(0);
+    else if (this.recovering) this.checkSoon(FULL_RETRY_MS);
+    return this.current();
+  }
+
   private ratio(): number {
-    const u = measureDisk(this.o.db, this.o.config.path);
-    return u.usedBytes / this.limitFor(u.usedBytes, u.diskAvailableBytes);
+    const u = this.measure();
+    return u.usedBytes / u.limitBytes;
   }
 
-  private limitFor(used: number, available: number | undefined): number {
-    if (available === undefined) return this.o.config.maxBytes;
-    return Math.max(1, Math.min(this.o.config.maxBytes, used + Math.max(0, available - DISK_RESERVE_BYTES)));
+  private measure(): DiskUsage {
+    const u = measureDisk(this.o.db, this.o.config.path, {
+      maxBytes: this.o.config.maxBytes,
+      reserve: this.o.reserve,
+    });
+    this.capPages(u);
+    return u;
   }
 
-  private status(): StorageStatus {
-    const u = measureDisk(this.o.db, this.o.config.path);
-    const limitBytes = this.limitFor(u.usedBytes, u.diskAvailableBytes);
+  /**
+   * Lets the database grow only so far that a checkpoint can always copy the WAL back
+   * (`max_page_count`, set at each measurement). A page the database gains is written twice
+   * before that (a WAL frame, then its place in the file), so of the space the file system has
+   * beyond the reserve and beyond what the file still has to grow by, half may become new pages.
+   * The database then meets its own limit (SQLITE_FULL on commit) before the file system is
+   * full, and the reserve stays for the deletes of reclaiming.
+   */
+  private capPages(u: DiskUsage): void {
+    if (u.diskAvailableBytes === undefined) return;
+    const pageSize = this.o.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.o.db.pragma('page_count', { simple: true }) as number;
+    const spare = u.diskAvailableBytes - (this.o.reserve?.missing() ?? 0);
+    let owed = Math.max(0, pages * pageSize - u.fileBytes);
+    if (owed > 0 && owed * 2 > spare) {
+      // The WAL owes the file more than half the room left: copy it back now (the checkpointer
+      // would within seconds), rather than stop the database from growing.
+      try {
+        this.o.db.pragma('wal_checkpoint(PASSIVE)');
+        owed = Math.max(0, pages * pageSize - statSize(this.o.config.path));
+      } catch (err) {
+        if (!isNoSpace(err)) throw err;
+      }
+    }
+    const growth = Math.max(0, spare - owed) / 2;
+    this.o.db.pragma(`max_page_count = ${pages + Math.floor(growth / pageSize)}`);
+  }
+
+  /** Deletes the reserve file to give its room to reclaiming; refuses new records meanwhile. */
+  private releaseReserve(): void {
+    this.recovering = true;
+    this.o.store.setAllRefused(true);
+    const freed = this.o.reserve?.release() ?? 0;
+    if (freed > 0)
+      this.o.log.error(
+        { reserveBytes: freed },
+        'disk full: the store reserve was released to reclaim; new records are refused until it is back',
+      );
+  }
+
+  /** Once there is room for the reserve again (and the margin), makes it and accepts records. */
+  private takeBackReserve(): void {
+    const reserve = this.o.reserve;
+    if (this.level === 'full') return;
+    if (reserve && !reserve.ensureIfRoom()) return;
+    this.recovering = false;
+    this.o.store.setAllRefused(false);
+    this.o.log.warn(
+      { reserveBytes: reserve?.held() ?? 0, reclaimedTotal: this.reclaimedTotal },
+      'storage: room made on the full disk, the reserve is back; records are accepted again',
+    );
+    this.changeLevel(this.measure(), false);
+  }
+
+  private status(u: DiskUsage = this.measure()): StorageStatus {
     this.last = {
       level: this.level,
-      ratio: u.usedBytes / limitBytes,
+      ratio: u.usedBytes / u.limitBytes,
       usedBytes: u.usedBytes,
-      limitBytes,
+      limitBytes: u.limitBytes,
       fileBytes: u.fileBytes,
       walBytes: u.walBytes,
       diskAvailableBytes: u.diskAvailableBytes ?? null,
-      refusingTelemetry: this.level === 'full',
+      reserveBytes: u.reserveBytes,
+      refusingTelemetry: this.level === 'full' || this.recovering,
+      refusingRecords: this.recovering,
       reclaimedTotal: this.reclaimedTotal,
       shedTotal: this.shedTotal,
       at: this.o.now(),
@@ -189,28 +331,32 @@ export class StorageGuard {
     return this.last;
   }
 
-  private levelFor(ratio: number): StorageLevel {
-    const [warn, critical] = this.o.config.alarmRatios;
-    const thresholds = [0, warn, critical, 1];
-    const target = thresholds.findLastIndex((t) => ratio >= t);
-    const current = LEVELS.indexOf(this.level);
-    if (target >= current) return LEVELS[target] ?? 'ok';
-    // Going down: leave a level only once clearly below its threshold.
-    let idx = current;
-    while (idx > target && ratio < (thresholds[idx] ?? 0) - HYSTERESIS) idx--;
-    return LEVELS[idx] ?? 'ok';
+  /**
+   * Moves the level for a measurement (hysteresis: disk-levels.ts); `diskFull` takes it to full
+   * whatever the measure says. Each level passed is its own alarm, so none is skipped.
+   */
+  private changeLevel(u: DiskUsage, diskFull: boolean): void {
+    const [warning, critical] = this.o.config.alarmRatios;
+    const ratio = u.usedBytes / u.limitBytes;
+    const change: LevelChange = diskFull
+      ? { level: 'full', steps: LEVELS.slice(LEVELS.indexOf(this.level) + 1) }
+      : nextLevel(this.level, ratio, { warning, critical, margin: LEVEL_MARGIN });
+    const previous = this.level;
+    this.level = change.level;
+    this.o.store.setSheddableRefused(change.level === 'full');
+    const status = this.status(u);
+    const downward = LEVELS.indexOf(change.level) < LEVELS.indexOf(previous);
+    // Going up, every level passed is raised in turn; going down, one record says where it is.
+    const steps = downward ? [change.level] : change.steps;
+    let from = previous;
+    for (const level of steps) {
+      this.alarm(level, from, status, diskFull);
+      from = level;
+    }
+    this.publish(status);
   }
 
-  private setLevel(level: StorageLevel, s: StorageStatus): void {
-    const previous = this.level;
-    this.level = level;
-    this.o.store.setSheddableRefused(level === 'full');
-    const status = { ...s, level, refusingTelemetry: level === 'full' };
-    this.last = status;
-    if (level === previous) {
-      this.publish(status);
-      return;
-    }
+  private alarm(level: StorageLevel, previous: StorageLevel, status: StorageStatus, diskFull: boolean): void {
     // (not `level`: that key is pino's own)
     const fields = { alarm: level, previous, ratio: round(status.ratio), usedBytes: status.usedBytes };
     if (level === 'ok') this.o.log.info(fields, 'storage back to normal');
@@ -222,11 +368,9 @@ export class StorageGuard {
       ratio: round(status.ratio),
       usedBytes: status.usedBytes,
       limitBytes: status.limitBytes,
+      reason: diskFull ? 'disk-full' : 'measured',
     };
-    this.o.store
-      .append('gateway', 'storage-alarm', data)
-      .catch((err: unknown) => this.o.log.error({ err }, 'cannot record the storage alarm'));
-    this.publish(status);
+    this.records.write('storage-alarm', data);
   }
 
   private recordShed(ranges: readonly ShedRange[]): void {
@@ -234,9 +378,7 @@ export class StorageGuard {
       this.shedTotal += r.count;
       this.o.log.error({ ...r }, 'disk critical: undelivered telemetry shed');
       const data: StorageShedData = { ...r, reason: 'disk-critical' };
-      this.o.store
-        .append('gateway', 'storage-shed', data)
-        .catch((err: unknown) => this.o.log.error({ err }, 'cannot record the shed telemetry'));
+      this.records.write('storage-shed', data);
     }
   }
 
@@ -257,7 +399,11 @@ export class StorageGuard {
           this.set(value());
         },
       });
-    gauge('gatepost_storage_used_bytes', 'Record store: pages in use plus WAL', () => cur().usedBytes);
+    gauge(
+      'gatepost_storage_used_bytes',
+      'Record store: pages in use plus the WAL allowance',
+      () => cur().usedBytes,
+    );
     gauge('gatepost_storage_limit_bytes', 'Record store size limit', () => cur().limitBytes);
     gauge('gatepost_storage_usage_ratio', 'Used / limit', () => cur().ratio);
     gauge('gatepost_storage_alarm_level', '0 ok, 1 warning, 2 critical, 3 full', () =>
@@ -269,6 +415,14 @@ export class StorageGuard {
       () => this.reclaimedTotal,
     );
     gauge('gatepost_storage_shed_records', 'Undelivered telemetry shed since start', () => this.shedTotal);
+  }
+}
+
+function statSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -3,9 +3,11 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
+import { DiskReserve } from './disk-reserve.ts';
 import { Ledger } from './ledger.ts';
 import { LedgerProjection } from './ledger-projection.ts';
 import { Outbox } from './outbox.ts';
+import type { RecordWriter } from './pending-records.ts';
 import { Pseudonymiser } from './personal-data.ts';
 import { Reclaimer } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
@@ -20,6 +22,11 @@ export interface StorageOptions {
   site: string;
   clock: Clock;
   log: Logger;
+  /**
+   * Where the storage guard's records go: the RecordSink, which stores and then publishes them
+   * on the local broker. Without one (tests of the store alone) they are only stored.
+   */
+  sink?: RecordWriter;
   /** Where the retained storage status goes (the local broker client). */
   status?: StatusPublisher;
   registry?: Registry;
@@ -45,6 +52,18 @@ export function startStorage(o: StorageOptions): Storage {
   const ledgerProjection = new LedgerProjection(o.db, log);
   o.store.addProjection(ledgerProjection);
   const reclaimer = new Reclaimer(o.db, log);
+  const path = o.config.path;
+  const reserve =
+    path !== ':memory:' && o.config.reserveBytes > 0
+      ? new DiskReserve(path, o.config.reserveBytes)
+      : undefined;
+  // Made at the first start; a reserve that cannot be made means the disk is full: the guard
+  // starts by reclaiming (docs/storage.md, _Full disk_).
+  try {
+    reserve?.ensureIfRoom();
+  } catch (err) {
+    log.error({ err }, 'the store reserve could not be made');
+  }
   const guard = new StorageGuard({
     db: o.db,
     store: o.store,
@@ -53,6 +72,8 @@ export function startStorage(o: StorageOptions): Storage {
     site: o.site,
     now: () => o.clock.now(),
     log,
+    records: o.sink ?? { record: (stream, type, data) => o.store.append(stream, type, data) },
+    ...(reserve ? { reserve } : {}),
     ...(o.status ? { status: o.status } : {}),
     ...(o.registry ? { registry: o.registry } : {}),
   });
