@@ -286,6 +286,8 @@ export class SerialBarrier extends BarrierBase {
     if (!sent) {
       this.transport.countError();
       this.log.warn({ reply: line.kind }, 'reply from the barrier with no command outstanding');
+      // Its CLOSE's reply slot was taken by a late reply: the refusal still stands.
+      if (line.kind === 'err' && line.reason === 'LOOP') this.failDrive('CLOSE', 'unsafe', 'ERR LOOP');
       return;
     }
     this.wire.clearTimeout(sent.timer);

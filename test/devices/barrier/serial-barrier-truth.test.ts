@@ -4,7 +4,12 @@ import { ErrorCode } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import { SerialBarrierConfigSchema } from '../../../devices/barrier/config.ts';
 import { createSerialBarrierDriver, type SerialBarrier } from '../../../devices/barrier/serial-barrier.ts';
-import type { BarrierStateEvent, DeviceErrorEvent, HealthEvent } from '../../../devices/events.ts';
+import type {
+  BarrierCommandResult,
+  BarrierStateEvent,
+  DeviceErrorEvent,
+  HealthEvent,
+} from '../../../devices/events.ts';
 import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
 import { closeAllPtys, openPtyPair } from '../../support/pty.ts';
@@ -147,6 +152,83 @@ describe('serial barrier: a silent barrier (hand-written peer on an in-process l
     answer = true;
     for (let i = 0; i < 3; i++) await clock.advance(1000);
     expect(driver.health).toBe('online');
+    await driver.stop();
+  });
+
+  /** The driver on an in-memory line whose far end answers each command with `answer(cmd)`. */
+  function peer(answer: (cmd: string) => string | undefined) {
+    const clock = new ManualClock();
+    const hub = new InProcessSerialHub();
+    const device = hub.plug('/dev/b');
+    const got: string[] = [];
+    device.on('data', (c: Buffer) => {
+      for (const cmd of c.toString().split('\r').filter(Boolean)) {
+        got.push(cmd);
+        const reply = answer(cmd);
+        if (reply) void device.write(Buffer.from(reply));
+      }
+    });
+    const driver = createSerialBarrierDriver({
+      config: SerialBarrierConfigSchema.parse({ kind: 'serial', port: { path: '/dev/b' } }),
+      opener: hub,
+      clock,
+      log,
+    });
+    return { clock, device, got, driver };
+  }
+
+  it('no reply to OPEN nor to the STATUS after it: the open fails, the arm is unknown, and a close is sent', async () => {
+    let silent = false;
+    const { clock, got, driver } = peer((cmd) =>
+      !silent && cmd === 'STATUS' ? 'ST CLOSED LOOP=0\r' : undefined,
+    );
+    driver.start();
+    for (let i = 0; i < 5; i++) await clock.advance(1);
+    expect(driver.state).toBe('closed');
+    silent = true;
+    let opened: BarrierCommandResult | undefined;
+    void driver.open().then((r) => {
+      opened = r;
+    });
+    await clock.advance(1);
+    expect(driver.state).toBe('opening');
+    await clock.advance(500); // OPEN's reply timeout: in doubt, STATUS asked
+    expect(got.slice(-2)).toEqual(['OPEN', 'STATUS']);
+    expect(opened).toBeUndefined();
+    expect(driver.state).toBe('opening'); // it may be moving
+    await clock.advance(500); // STATUS silent too
+    expect(opened).toMatchObject({ ok: false, failure: 'no-reply' });
+    expect(driver.state).toBe('unknown');
+    got.length = 0;
+    void driver.close();
+    await clock.advance(1);
+    expect(got).toContain('CLOSE'); // never "ok, closed" while the arm may be opening
+    await driver.stop();
+  });
+
+  it('no reply to OPEN (nor its ST lines), but the STATUS after it says OPENING: the open goes on and succeeds', async () => {
+    let st = 'CLOSED';
+    const { clock, driver } = peer((cmd) => {
+      if (cmd === 'OPEN') {
+        st = 'OPENING'; // it moves; its OK and ST OPENING are lost on the line
+        return undefined;
+      }
+      return cmd === 'STATUS' ? `ST ${st} LOOP=0\r` : undefined;
+    });
+    driver.start();
+    for (let i = 0; i < 5; i++) await clock.advance(1);
+    let opened: BarrierCommandResult | undefined;
+    void driver.open().then((r) => {
+      opened = r;
+    });
+    await clock.advance(501);
+    await clock.advance(1);
+    expect(opened).toBeUndefined();
+    expect(driver.state).toBe('opening');
+    st = 'OPEN';
+    await clock.advance(1000); // the next STATUS (asked again soon after a silence) finds it open
+    await clock.advance(5000);
+    expect(opened).toMatchObject({ ok: true, state: 'open' });
     await driver.stop();
   });
 
