@@ -1,11 +1,14 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import { readFileCapped } from '../../core/read-file-capped.ts';
 import { formatPath } from '../config/load.ts';
 import { type Dsc, parseDsc } from './dsc.ts';
-import { readFileCapped } from './read-capped.ts';
 
-/** A trust list file is at most this big; reading stops one byte past it and refuses the file. */
+/**
+ * A trust list file is at most this big; reading stops one byte past it and refuses the file, and
+ * only regular files are read (core/read-file-capped.ts): /dev/zero or a FIFO is refused at once.
+ */
 export const MAX_TRUST_LIST_BYTES = 16 * 1024 * 1024;
 
 /** A GP1 verification key: an Ed25519 public JWK with its key id. */
@@ -86,7 +89,7 @@ export async function buildTrustStore(list: TrustListFile, source = 'trust list'
 export async function loadTrustListFile(file: string): Promise<TrustStore> {
   let text: string;
   try {
-    text = (await readFileCapped(file, MAX_TRUST_LIST_BYTES)).toString('utf8');
+    text = readFileCapped(file, MAX_TRUST_LIST_BYTES).toString('utf8');
   } catch (e) {
     throw trustListError(`cannot read trust list ${file}: ${errorMessage(e)}`, { path: file });
   }

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { errorMessage } from '../../core/errors.ts';
-import { readFileCapped } from './read-capped.ts';
+import { readFileCapped } from '../../core/read-file-capped.ts';
 import {
   buildTrustStore,
   MAX_TRUST_LIST_BYTES,
@@ -22,7 +22,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export async function readTrustSource(file: string): Promise<TrustListFile> {
   let bytes: Buffer;
   try {
-    bytes = await readFileCapped(file, MAX_TRUST_LIST_BYTES);
+    bytes = readFileCapped(file, MAX_TRUST_LIST_BYTES);
   } catch (e) {
     throw unreadable(`cannot read ${file}: ${errorMessage(e)}`);
   }

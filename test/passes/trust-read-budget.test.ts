@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -8,12 +8,13 @@ import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 /**
  * Issue 18 item 2: `--trust /dev/zero` read forever (14 GB after 60 s), because the 16 MiB cap
- * was checked after reading. Both readers now stop one byte past the cap: measured here in a
- * child process, time and peak RSS, on a device that never ends and a file just over the cap.
+ * was checked after reading. Both readers now read with core/read-file-capped.ts: regular files
+ * only (a device or a FIFO is refused at once), and never more than the cap plus one byte of a
+ * file that grows while it is read: measured here in a child process, time and peak RSS.
  */
 
 const FIXTURE = path.resolve(import.meta.dirname, 'fixtures/read-trust.ts');
-/** The cap plus the chunk being read, plus slack for the process's own allocations. */
+/** The cap, plus slack for the process's own allocations. */
 const MEMORY_LIMIT = MAX_TRUST_LIST_BYTES + 48 * 1024 * 1024;
 const TIME_LIMIT_MS = 3000;
 
@@ -51,13 +52,19 @@ async function readInChild(kind: 'list' | 'source', file: string) {
 
 describe('trust files are read with the cap enforced while reading', () => {
   test.each(['list', 'source'] as const)(
-    '%s: /dev/zero is refused after 16 MiB, in bounded time and memory',
+    '%s: /dev/zero and a FIFO are refused at once, in bounded time and memory',
     async (kind) => {
       const r = await readInChild(kind, '/dev/zero');
       expect(r.error?.code).toBe(ErrorCode.TrustListUnreadable);
-      expect(r.error?.message).toMatch(/larger than 16777216 bytes/);
+      expect(r.error?.message).toMatch(/not a regular file \(it is a character device\)/);
       expect(r.ms).toBeLessThan(TIME_LIMIT_MS);
       expect(r.peakGrowth).toBeLessThan(MEMORY_LIMIT);
+      // A FIFO with no writer: opened non-blocking, so it cannot hang the reader either.
+      const fifo = path.join(await makeTempDir('gatepost-trust-fifo-'), 'trust.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const f = await readInChild(kind, fifo);
+      expect(f.error?.message).toMatch(/not a regular file \(it is a FIFO\)/);
+      expect(f.ms).toBeLessThan(TIME_LIMIT_MS);
     },
   );
 
@@ -68,7 +75,7 @@ describe('trust files are read with the cap enforced while reading', () => {
       const over = path.join(dir, 'over.json');
       writeFileSync(over, `{"keys":[]}${' '.repeat(MAX_TRUST_LIST_BYTES + 1 - 11)}`);
       const r = await readInChild(kind, over);
-      expect(r.error?.message).toMatch(/larger than 16777216 bytes/);
+      expect(r.error?.message).toMatch(/larger than the 16777216 bytes allowed/);
       const at = path.join(dir, 'at.json');
       writeFileSync(at, `{"keys":[]}${' '.repeat(MAX_TRUST_LIST_BYTES - 11)}`);
       expect((await readInChild(kind, at)).error).toBeUndefined();
