@@ -1,5 +1,7 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Budget measurements for the hostile-input tests (test/hostile/): how long an action took and
@@ -74,28 +76,38 @@ export interface ChildRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Wall-clock time, spawn to exit: on a shared box, mostly waiting for a core. */
   elapsedMs: number;
-  /** Highest VmHWM seen while it ran (polled every 10 ms), in MB. */
+  /** CPU time (user + system) the process used, as it reported at exit; NaN if it was killed. */
+  cpuMs: number;
+  /** Peak RSS as the process reported at exit (the kernel's maxrss), else the highest VmHWM polled. */
   peakRssMB: number;
   /** It was still running at `timeoutMs` and was killed. */
   timedOut: boolean;
 }
 
+const REPORT_USAGE = fileURLToPath(new URL('./report-usage.mjs', import.meta.url));
+
 /**
- * Runs a command as a child process, killing it (SIGKILL) if it runs past `timeoutMs`, and
- * reports its exit, output, elapsed time and peak RSS. Output is kept to its last 64 KiB.
+ * Runs a Node script as a child process, killing it (SIGKILL) if it runs past `timeoutMs`, and
+ * reports its exit, output, elapsed and CPU time and peak RSS (the child reports the last two
+ * itself at exit, through report-usage.mjs on fd 3). Output is kept to its last 64 KiB.
  */
 export function runMeasured(
-  command: string,
+  script: string,
   args: readonly string[],
   o: { timeoutMs: number } & SpawnOptions,
 ): Promise<ChildRun> {
   const { timeoutMs, ...spawnOpts } = o;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts });
+    const child: ChildProcess = spawn(process.execPath, ['--import', REPORT_USAGE, script, ...args], {
+      ...spawnOpts,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
+    let usage = '';
     const keep = (s: string) => (s.length > 65536 ? s.slice(-65536) : s);
     child.stdout?.on('data', (c: Buffer) => {
       stdout = keep(stdout + c.toString());
@@ -103,11 +115,14 @@ export function runMeasured(
     child.stderr?.on('data', (c: Buffer) => {
       stderr = keep(stderr + c.toString());
     });
-    let peak = 0;
+    (child.stdio[3] as Readable | null)?.on('data', (c: Buffer) => {
+      usage += c.toString();
+    });
+    let polled = 0;
     let timedOut = false;
     const poll = setInterval(() => {
       const p = child.pid === undefined ? undefined : peakRssOf(child.pid);
-      if (p !== undefined && p > peak) peak = p;
+      if (p !== undefined && p > polled) polled = p;
     }, 10);
     const killer = setTimeout(() => {
       timedOut = true;
@@ -118,21 +133,25 @@ export function runMeasured(
       clearTimeout(killer);
       reject(err);
     });
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(killer);
-      // stdout/stderr may still hold data: let them drain first.
-      setImmediate(() =>
-        resolve({
-          code,
-          signal,
-          stdout,
-          stderr,
-          elapsedMs: performance.now() - t0,
-          peakRssMB: peak,
-          timedOut,
-        }),
-      );
+      let reported: { cpuMs: number; maxRssMB: number } | undefined;
+      try {
+        reported = usage ? (JSON.parse(usage) as { cpuMs: number; maxRssMB: number }) : undefined;
+      } catch {
+        reported = undefined;
+      }
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        elapsedMs: performance.now() - t0,
+        cpuMs: reported?.cpuMs ?? Number.NaN,
+        peakRssMB: reported?.maxRssMB ?? polled,
+        timedOut,
+      });
     });
   });
 }
