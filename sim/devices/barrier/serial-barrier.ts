@@ -33,6 +33,8 @@ export interface SimSerialBarrierOptions {
  * Replies are sent at once, paced to the baud rate, in order.
  *
  * Control API: putVehicle(), removeVehicle(), jam(on), unplug(), replug(); state, violations.
+ * Unlucky-line knobs: slowReplies(ms) (every reply, and the command's effect, comes `ms` of real
+ * time late) and dropOks(n) (the next `n` OKs are lost on the line; their commands still act).
  */
 export class SimSerialBarrier implements SimSerialDevice {
   readonly kind = 'serial-barrier' as const;
@@ -42,6 +44,9 @@ export class SimSerialBarrier implements SimSerialDevice {
   private readonly splitter = new CrLineSplitter();
   private lastSent: string | undefined;
   private started = false;
+  private replyDelayMs = 0;
+  private oksToDrop = 0;
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly config: SerialBarrierConfig,
@@ -94,6 +99,8 @@ export class SimSerialBarrier implements SimSerialDevice {
 
   async stop(): Promise<void> {
     this.started = false;
+    for (const t of this.delayed) clearTimeout(t);
+    this.delayed.clear();
     this.core.dispose();
     await this.port.unplug();
   }
@@ -118,7 +125,34 @@ export class SimSerialBarrier implements SimSerialDevice {
     this.core.jam(on);
   }
 
+  /** Every reply comes `ms` of real time late (wire time: whatever the clock's scale); 0 ends it. */
+  slowReplies(ms: number): void {
+    this.replyDelayMs = Math.max(0, ms);
+  }
+
+  /** The next `n` OKs are lost on the line; the commands they answer still take effect. */
+  dropOks(n: number): void {
+    this.oksToDrop = Math.max(0, n);
+  }
+
   private onLine(text: string | undefined): void {
+    if (this.replyDelayMs <= 0) {
+      this.answer(text);
+      return;
+    }
+    const t = setTimeout(() => {
+      this.delayed.delete(t);
+      if (this.started) this.answer(text);
+    }, this.replyDelayMs);
+    this.delayed.add(t);
+  }
+
+  private ok(): void {
+    if (this.oksToDrop > 0) this.oksToDrop--;
+    else this.send('OK\r');
+  }
+
+  private answer(text: string | undefined): void {
     const cmd = text === undefined ? undefined : parseCommand(text);
     switch (cmd) {
       case 'STATUS':
@@ -130,7 +164,7 @@ export class SimSerialBarrier implements SimSerialDevice {
           this.send('ERR FAULT\r');
           return;
         }
-        this.send('OK\r');
+        this.ok();
         this.core.open();
         return;
       case 'CLOSE':
@@ -143,7 +177,7 @@ export class SimSerialBarrier implements SimSerialDevice {
           this.send('ERR FAULT\r');
           return;
         }
-        this.send('OK\r');
+        this.ok();
         this.core.close();
         return;
       default:
