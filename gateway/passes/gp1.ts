@@ -1,6 +1,7 @@
 import { verify } from 'node:crypto';
 import { base64url } from 'jose';
 import { z } from 'zod';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { type PassFacts, type ReasonCode, type Verdict, VerdictBuilder } from './verdict.ts';
 import type { ResolvedVerifyContext } from './verifier.ts';
 
@@ -30,7 +31,7 @@ export const Gp1ClaimsSchema = z.object({
 });
 export type Gp1Claims = z.infer<typeof Gp1ClaimsSchema>;
 
-export interface ParsedJws {
+interface ParsedJws {
   /** The JWS signing input: the protected header and the payload, base64url, joined by a dot. */
   readonly signingInput: Buffer;
   readonly signature: Uint8Array;
@@ -40,9 +41,11 @@ export interface ParsedJws {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** A GP1 header and payload nest 2 levels; JSON deeper than this is refused before parsing. */
-const MAX_JSON_DEPTH = 16;
+/**
+ * A GP1 header and payload nest 2 levels; JSON deeper than 16 is refused before it is parsed
+ * (core/bounded-json.ts: size, strict UTF-8, depth, then JSON.parse). The size is the code's.
+ */
+const JSON_BUDGET = { maxBytes: 8 * 1024, maxDepth: 16 };
 
 /**
  * The one base64url spelling of the bytes: no padding, and no bits set in the unused low bits of
@@ -54,39 +57,23 @@ function decodeCanonicalBase64url(segment: string): Uint8Array | undefined {
   return base64url.encode(bytes) === segment ? bytes : undefined;
 }
 
-/** Parses JSON text whose arrays and objects nest at most MAX_JSON_DEPTH deep; else undefined. */
-function parseShallowJson(text: string): unknown {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) return undefined;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return JSON.parse(text);
-}
-
 /**
  * Splits and decodes the JWS: a JSON header with `alg` and `kid`, and a JSON payload. A header
  * that names critical extensions (`crit`) or an unencoded payload (`b64`, RFC 7797) is refused:
  * a GP1 pass uses neither, and a verifier must not pass what it does not understand.
  */
-export function parseJws(compact: string): ParsedJws | undefined {
+function parseJws(compact: string): ParsedJws | undefined {
   const parts = compact.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return undefined;
   const [h, p, s] = parts as [string, string, string];
   try {
     const [hb, pb, signature] = [h, p, s].map(decodeCanonicalBase64url);
     if (!hb || !pb || !signature) return undefined;
-    const header: unknown = parseShallowJson(utf8.decode(hb));
-    const payload: unknown = parseShallowJson(utf8.decode(pb));
-    if (header === undefined || payload === undefined) return undefined;
+    const headerJson = parseBoundedJson(hb, JSON_BUDGET);
+    const payloadJson = parseBoundedJson(pb, JSON_BUDGET);
+    if (!headerJson.ok || !payloadJson.ok) return undefined;
+    const header = headerJson.value;
+    const payload = payloadJson.value;
     if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
     const { alg, kid } = header as Record<string, unknown>;
     if (typeof alg !== 'string' || typeof kid !== 'string' || kid === '') return undefined;
