@@ -14,6 +14,7 @@ export enum ErrorCode {
   CodeTruncated = 212,
   CodeInvalidUtf8 = 213,
   CodeHasNul = 214,
+  CodeImplausible = 215,
   // 300-399 Modbus
   ModbusTimeout = 300,
   ModbusCrc = 301,

@@ -38,6 +38,8 @@ export const DeviceErrorEventSchema = z
     exceptionCode: z.number().int().min(0).max(255).optional(),
     /** The bay, for bay sensor errors. */
     bayId: z.string().optional(),
+    /** A summary of this many errors of the kind held back by the driver's rate limit. */
+    suppressed: z.number().int().positive().optional(),
   })
   .strict();
 export type DeviceErrorEvent = z.infer<typeof DeviceErrorEventSchema>;

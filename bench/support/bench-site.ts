@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { keepWireTimesReal } from '../../sim/wire-times-at-scale.ts';
 import { freePort } from '../../test/support/mosquitto.ts';
 import { ROOT } from './child.ts';
 
@@ -20,7 +19,7 @@ export interface BenchSite {
  * broker and the ops listener get free loopback ports, the web pages are off, the store and the
  * trust list live there too. `dir` may be given to start again on an existing store.
  *
- * `timeScale`: the clock's speed-up; see keepWireTimesReal.
+ * `timeScale`: the clock's speed-up; wire timings stay real time at any scale (devices/serial/wire-clock.ts).
  */
 export async function prepareBenchSite(
   dir = mkdtempSync(join(tmpdir(), 'gatepost-bench-')),
@@ -40,7 +39,6 @@ export async function prepareBenchSite(
   for (const lane of [...raw.checkpoints.flatMap((c: any) => c.lanes), ...raw.yard.exitLanes]) {
     for (const d of Object.values(lane.devices) as any[]) if (d.port) d.port.path = devPath(d.port.path);
   }
-  keepWireTimesReal(raw, timeScale);
   for (const bus of raw.yard.baySensorBuses) bus.port.path = devPath(bus.port.path);
   const configFile = join(dir, 'site.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));

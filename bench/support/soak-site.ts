@@ -11,7 +11,6 @@ import { checkScenarioAgainstSite, parseScenario } from '../../sim/scenario/load
 import { SimulationRun } from '../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
-import { keepWireTimesReal } from '../../sim/wire-times-at-scale.ts';
 import { freePort } from '../../test/support/mosquitto.ts';
 import { ROOT } from './child.ts';
 
@@ -45,7 +44,6 @@ export async function startSoakSite(scale: number, seed = 1): Promise<SoakSite> 
   raw.simulation = { enabled: true, attach: 'in-process', timeScale: scale, seed };
   // Clock ms (or clock s) that last the given real ms (or real s).
   const clock = (real: number) => Math.ceil(real * scale);
-  keepWireTimesReal(raw, scale);
   for (const cp of raw.checkpoints) {
     for (const lane of cp.lanes) {
       lane.decisionTimeoutMs = Math.max(20_000, clock(2_000));

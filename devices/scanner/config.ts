@@ -13,7 +13,15 @@ export const ScannerConfigSchema = z
       .int()
       .positive()
       .default(100)
-      .describe('A longer gap inside a code truncates it'),
+      .describe('A longer gap inside a code cuts it off (real time, at any clock scale)'),
+    resyncSilenceMs: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe(
+        'After a code is cut off, what follows is its tail, discarded up to the terminator, until the line has been silent this long',
+      ),
   })
   .strict();
 export type ScannerConfig = z.infer<typeof ScannerConfigSchema>;

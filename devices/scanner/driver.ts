@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import { hex, type Logger } from '../../core/logger.ts';
+import { ErrorRateLimit } from '../error-rate-limit.ts';
 import {
   type DeviceErrorEvent,
   DeviceErrorEventSchema,
@@ -47,7 +48,8 @@ export interface ScannerDriver {
   stop(): Promise<void>;
   on<K extends keyof ScannerEvents>(event: K, listener: (payload: ScannerEvents[K]) => unknown): () => void;
   readonly health: HealthState;
-  counters(): SerialCounters;
+  /** The line's counters, and the error events the rate limit summarised instead of sending. */
+  counters(): SerialCounters & { suppressedErrors: number };
 }
 
 /** How long a chunk that came after a long gap waits for the bytes that may follow it. */
@@ -58,17 +60,22 @@ const ERROR_CODES: Record<BadInputReason, ErrorCode> = {
   truncated: ErrorCode.CodeTruncated,
   'invalid-utf8': ErrorCode.CodeInvalidUtf8,
   nul: ErrorCode.CodeHasNul,
+  implausible: ErrorCode.CodeImplausible,
   noise: ErrorCode.FrameDiscarded,
   unframed: ErrorCode.FrameDiscarded,
+  babble: ErrorCode.FrameDiscarded,
 };
 
 const MESSAGES: Record<BadInputReason, string> = {
   'too-long': 'code longer than the cap, discarded up to the next terminator',
-  truncated: 'code cut off by a gap inside it, discarded',
+  truncated: 'code cut off by a gap inside it, discarded with its tail up to the terminator',
   'invalid-utf8': 'code is not valid UTF-8, discarded',
   nul: 'code contains NUL bytes, discarded',
+  implausible:
+    'not a plausible code (control characters, or a pass prefix with bytes outside its alphabet), discarded',
   noise: 'line noise between codes, discarded',
   unframed: 'code not framed by STX ... ETX and the terminator, discarded',
+  babble: 'frames right behind bad input, with no quiet between (a babbling scanner or line), discarded',
 };
 
 /** The QR scanner driver (datasheet section 1): serial bytes in, `code` events out. */
@@ -85,6 +92,9 @@ class Scanner implements ScannerDriver {
   private readonly gapTimer: PatientTimer;
   private readonly settleTimer: PatientTimer;
   private readonly charMs: number;
+  /** Wire time (real ms at any clock scale): the inter-byte gap is physical. */
+  private readonly wire: WireClock;
+  private readonly errors: ErrorRateLimit;
   /** A chunk that came after a long gap, waiting to see whether the gap was ours (see receive). */
   private held: { chunk: Buffer; at: number } | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
@@ -94,9 +104,14 @@ class Scanner implements ScannerDriver {
     const { config, clock } = options;
     this.log = options.log.child({ device: 'scanner', path: config.port.path });
     this.bus = new EventBus(this.log);
+    this.wire = options.wire ?? wireClockFor(clock);
     // A late gap timer waits a whole gap again (up to 3 times): a starved process must not cut codes.
-    this.gapTimer = new PatientTimer(clock, { graceMs: config.interByteGapMs, retries: 3 });
-    this.settleTimer = new PatientTimer(clock);
+    this.gapTimer = new PatientTimer(this.wire, { graceMs: config.interByteGapMs, retries: 3 });
+    this.settleTimer = new PatientTimer(this.wire);
+    this.errors = new ErrorRateLimit({
+      wire: this.wire,
+      emit: (e) => emitChecked(this.bus, 'error', DeviceErrorEventSchema, e, this.log),
+    });
     this.charMs = charTimeMs(config.port);
     this.framer = new ScannerFramer({ ...config, charTimeMs: this.charMs });
     this.transport = new SerialTransport({
@@ -127,8 +142,8 @@ class Scanner implements ScannerDriver {
     return this.bus.on(event, listener);
   }
 
-  counters(): SerialCounters {
-    return { ...this.transport.counters };
+  counters(): SerialCounters & { suppressedErrors: number } {
+    return { ...this.transport.counters, suppressedErrors: this.errors.suppressed };
   }
 
   start(): void {
@@ -147,7 +162,8 @@ class Scanner implements ScannerDriver {
         this.gapTimer.cancel();
         this.healthCell.lost(`port down: ${reason}`);
       }),
-      this.transport.on('data', ({ chunk, at }) => this.receive(chunk, at)),
+      // Arrival on the wire clock: the transport's `at` is the (possibly sped-up) domain clock.
+      this.transport.on('data', ({ chunk }) => this.receive(chunk, this.wire.now())),
     ];
     this.transport.start();
   }
@@ -157,6 +173,7 @@ class Scanner implements ScannerDriver {
     this.settleTimer.cancel();
     this.held = undefined;
     await this.transport.stop();
+    this.errors.dispose();
     this.healthCell.dispose();
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
@@ -215,17 +232,17 @@ class Scanner implements ScannerDriver {
   }
 
   private armGapTimer(): void {
-    const { clock, config } = this.options;
     this.gapTimer.cancel();
     if (!this.framer.busy) return;
     this.gapTimer.start(() => {
       try {
-        this.handle(this.framer.idle(clock.now()));
+        this.handle(this.framer.idle(this.wire.now()));
       } catch (err) {
         this.framer.reset();
         this.log.error({ err: errorMessage(err) }, 'scanner framing failed');
       }
-    }, config.interByteGapMs + 1);
+      if (this.framer.busy) this.armGapTimer(); // a cut code's tail or a babble: wait on
+    }, this.framer.quietDeadlineMs + 1);
   }
 
   private handle(outputs: ScannerFramerOutput[]): void {
@@ -246,20 +263,17 @@ class Scanner implements ScannerDriver {
       this.transport.countDiscarded(out.bytes);
       this.transport.countError();
       // Only the first bytes, in hex: enough to see noise or a prefix, never a whole pass.
-      this.log.warn({ reason: out.reason, bytes: out.bytes, head: hex(out.head, 16) }, 'bad scanner input');
-      emitChecked(
-        this.bus,
-        'error',
-        DeviceErrorEventSchema,
-        {
-          errorCode: ERROR_CODES[out.reason],
-          kind: out.reason,
-          message: MESSAGES[out.reason],
-          bytes: out.bytes,
-          at: now,
-        },
-        this.log,
-      );
+      const { reason, bytes, frames, why } = out;
+      this.log.warn({ reason, why, bytes, frames, head: hex(out.head, 16) }, 'bad scanner input');
+      const detail = why ? ` (${why})` : frames ? ` (${frames} frames)` : '';
+      // At most 10 error events a second go out one by one; the rest are summarised.
+      this.errors.report({
+        errorCode: ERROR_CODES[reason],
+        kind: reason,
+        message: `${MESSAGES[reason]}${detail}`,
+        bytes,
+        at: now,
+      });
       // 3 bad reads within 60 s (by default) make the scanner degraded (devices/health.ts).
       this.healthCell.sample('noise', `bad read: ${out.reason}`);
     }

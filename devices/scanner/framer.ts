@@ -1,18 +1,29 @@
 import { isUtf8 } from 'node:buffer';
+import { type ImplausibleWhy, implausibility } from './plausible-code.ts';
 
 /**
  * The QR scanner's framing, datasheet section 1, as a pure parser: bytes and their arrival time
- * in, codes and counted discards out. It never throws and never holds more than
- * `maxCodeBytes` bytes, whatever it is fed.
+ * (wire time, real ms) in, codes and counted discards out. It never throws and never holds more
+ * than `maxCodeBytes` bytes, whatever it is fed.
  *
- * - A code ends at the terminator (CR, LF or CRLF). With CR, an LF right after it is ignored.
+ * - A code ends at the terminator (CR, LF or CRLF). With CR, an LF right after it is ignored;
+ *   with LF, a CR right before it is part of the terminator (a scanner left on CRLF).
  * - With `stxEtx`, a code is STX code ETX terminator; bytes outside a frame are noise; an STX
  *   inside a frame restarts it; a terminator before ETX, or anything but the terminator after
  *   it, spoils the frame.
- * - A gap of more than `interByteGapMs` inside a code truncates it (the bytes so far are
- *   discarded); `idle(at)` reports that without waiting for the next byte.
- * - Over `maxCodeBytes`, the code is discarded up to the next terminator (or gap).
- * - A finished code must be UTF-8 without NUL bytes. An empty code is ignored.
+ * - A gap of more than `interByteGapMs` inside a code cuts it off. The bytes that follow the
+ *   gap are its tail, not a new code: they are discarded up to the terminator (or an STX in
+ *   STX/ETX mode), and one `truncated` output counts the bytes on both sides of the gap. Only a
+ *   silence of `resyncSilenceMs` ends the discard without a terminator (a cut whose tail never
+ *   came). `idle(at)` reports that without waiting for the next byte.
+ * - Over `maxCodeBytes`, the code is discarded up to the next terminator.
+ * - A finished code must be plausible text (plausible-code.ts): UTF-8, no NUL, no control
+ *   characters, a pass prefix followed by its own alphabet. An empty code is ignored.
+ * - Babble: after a bad frame, every frame that follows in the same burst (no silence of
+ *   `interByteGapMs`), code-like or not, is part of the bad input: none is a scan, and they are
+ *   reported as one `babble` output (with the number of frames and bytes) when the burst ends,
+ *   or once a second while it goes on. A scanner sends one code per burst; a line that has just
+ *   sent garbage is not believed until it has been quiet.
  */
 export type Terminator = 'CR' | 'LF' | 'CRLF';
 
@@ -21,6 +32,8 @@ export interface ScannerFramerOptions {
   stxEtx: boolean;
   maxCodeBytes: number;
   interByteGapMs: number;
+  /** Silence that ends the discard of a cut code's tail without a terminator (default 1000). */
+  resyncSilenceMs?: number;
   /**
    * Wire time of one character (9600 8N1: 1.04 ms). A chunk of n bytes that arrives at `at`
    * began on the wire at least (n - 1) characters earlier; the gap is measured to that, so a
@@ -29,18 +42,39 @@ export interface ScannerFramerOptions {
   charTimeMs?: number;
 }
 
-export type BadInputReason = 'too-long' | 'truncated' | 'invalid-utf8' | 'nul' | 'noise' | 'unframed';
+export type BadInputReason =
+  | 'too-long'
+  | 'truncated'
+  | 'invalid-utf8'
+  | 'nul'
+  | 'implausible'
+  | 'noise'
+  | 'unframed'
+  | 'babble';
 
 export type ScannerFramerOutput =
   | { kind: 'code'; text: string; bytes: number }
-  /** `bytes` counts what was thrown away; `head` is at most its first 16 bytes, for a hex log. */
-  | { kind: 'bad'; reason: BadInputReason; bytes: number; head: Buffer };
+  /**
+   * `bytes` counts what was thrown away; `head` is at most its first 16 bytes, for a hex log;
+   * `frames`, for babble, the number of frames in it; `why`, for implausible codes.
+   */
+  | {
+      kind: 'bad';
+      reason: BadInputReason;
+      bytes: number;
+      head: Buffer;
+      frames?: number;
+      why?: ImplausibleWhy;
+    };
 
 const CR = 0x0d;
 const LF = 0x0a;
 const STX = 0x02;
 const ETX = 0x03;
 const HEAD_BYTES = 16;
+export const DEFAULT_RESYNC_SILENCE_MS = 1000;
+/** A babble that goes on is reported this often (wire ms), so that it is seen while it lasts. */
+const BABBLE_REPORT_MS = 1000;
 
 type State =
   /** Between codes (plain mode: nothing buffered yet; STX mode: waiting for STX). */
@@ -51,14 +85,25 @@ type State =
   | 'after-etx'
   /** Code over the cap: dropping bytes up to the next terminator. */
   | 'overflow'
+  /** A code cut off by a gap: dropping its tail up to the next terminator. */
+  | 'cut'
   /** STX mode: bytes outside a frame. */
   | 'noise';
+
+/** The frames of a babble burst, after its first bad frame. */
+interface Babble {
+  bytes: number;
+  frames: number;
+  head: Buffer;
+  headLen: number;
+  since: number;
+}
 
 export class ScannerFramer {
   private readonly buf: Buffer;
   private len = 0;
   private state: State = 'idle';
-  /** Bytes counted in the current overflow or noise run. */
+  /** Bytes counted in the current overflow, cut or noise run. */
   private dropped = 0;
   private readonly head = Buffer.alloc(HEAD_BYTES);
   private headLen = 0;
@@ -67,11 +112,16 @@ export class ScannerFramer {
   /** CR mode: the last byte was a terminating CR, so an LF now is ignored. */
   private lastWasCr = false;
   private lastAt = Number.NEGATIVE_INFINITY;
+  /** A bad frame ended at a terminator and the line has not been quiet since. */
+  private tainted = false;
+  private babble: Babble | undefined;
+  private readonly resyncMs: number;
   private out: ScannerFramerOutput[] = [];
 
   constructor(private readonly options: ScannerFramerOptions) {
     if (!(options.maxCodeBytes >= 1)) throw new RangeError('maxCodeBytes must be at least 1');
     this.buf = Buffer.alloc(options.maxCodeBytes);
+    this.resyncMs = Math.max(options.resyncSilenceMs ?? DEFAULT_RESYNC_SILENCE_MS, options.interByteGapMs);
   }
 
   /** Bytes held for the code in progress (never more than maxCodeBytes). */
@@ -79,21 +129,33 @@ export class ScannerFramer {
     return this.len;
   }
 
-  /** True while a code (or a run of discarded bytes) is in progress. */
+  /** True while a code, a run of discarded bytes or a babble is in progress. */
   get busy(): boolean {
-    return this.state !== 'idle' || this.pendingCr;
+    return this.state !== 'idle' || this.pendingCr || this.tainted;
+  }
+
+  /**
+   * The silence (ms after the last byte) at which `idle()` next has something to decide: the
+   * inter-byte gap, or the resync silence while a cut code's tail is being discarded.
+   */
+  get quietDeadlineMs(): number {
+    return this.state === 'cut' || this.state === 'overflow' ? this.resyncMs : this.options.interByteGapMs;
   }
 
   push(chunk: Uint8Array, at: number): ScannerFramerOutput[] {
     this.out = [];
     if (chunk.length === 0) return this.out;
-    this.checkGap(at - (chunk.length - 1) * (this.options.charTimeMs ?? 0));
-    this.lastAt = at;
+    const firstAt = at - (chunk.length - 1) * (this.options.charTimeMs ?? 0);
+    this.checkGap(firstAt);
+    this.lastAt = Math.max(at, this.lastAt);
     for (let i = 0; i < chunk.length; i++) this.byte(chunk[i] as number);
+    if (this.babble && this.babble.frames > 0 && at - this.babble.since >= BABBLE_REPORT_MS) {
+      this.reportBabble(at);
+    }
     return this.out;
   }
 
-  /** Reports a code cut off by a gap, without waiting for the next byte. */
+  /** Reports a code cut off by a gap (or the end of a babble), without waiting for the next byte. */
   idle(at: number): ScannerFramerOutput[] {
     this.out = [];
     this.checkGap(at);
@@ -109,33 +171,34 @@ export class ScannerFramer {
     this.pendingCr = false;
     this.lastWasCr = false;
     this.lastAt = Number.NEGATIVE_INFINITY;
+    this.tainted = false;
+    this.babble = undefined;
   }
 
   private checkGap(at: number): void {
-    if (!this.busy || at - this.lastAt <= this.options.interByteGapMs) return;
+    const silence = at - this.lastAt;
+    if (!this.busy || silence <= this.options.interByteGapMs) return;
     if (this.pendingCr) {
       // CRLF mode: a CR that no LF followed is an ordinary byte of what was in progress.
       this.pendingCr = false;
       if (this.state === 'code') this.append(CR);
-      else if (this.state === 'noise' || this.state === 'overflow') this.drop(CR);
+      // A lone CR in CRLF mode between codes: noise of one byte.
+      else if (this.state === 'idle') this.reject('noise', 1, Buffer.from([CR]), true);
+      else if (this.state !== 'after-etx') this.drop(CR);
     }
-    switch (this.state) {
-      case 'code':
-      case 'after-etx':
-        this.bad('truncated', this.len, this.buf);
-        break;
-      case 'overflow':
-        this.bad('too-long', this.dropped, this.head.subarray(0, this.headLen));
-        break;
-      case 'noise':
-        this.bad('noise', this.dropped, this.head.subarray(0, this.headLen));
-        break;
-      case 'idle':
-        // A lone CR in CRLF mode between codes: noise of one byte.
-        this.bad('noise', 1, Buffer.from([CR]));
-        break;
+    if (this.state === 'code' || this.state === 'after-etx') {
+      // Cut off: what follows the gap is the code's tail, discarded up to the terminator.
+      this.startDiscard('cut');
+    } else if (this.state === 'noise') {
+      this.reject('noise', this.dropped, this.head.subarray(0, this.headLen), true);
+      this.toIdle();
     }
-    this.toIdle();
+    // A cut or over-long code's tail is discarded up to the terminator, or a long silence.
+    if ((this.state === 'cut' || this.state === 'overflow') && silence > this.resyncMs)
+      this.endDiscard(false);
+    // The line was quiet: a babble burst is over, and the next code is believed again.
+    this.tainted = false;
+    this.reportBabble(at);
   }
 
   private byte(b: number): void {
@@ -171,17 +234,18 @@ export class ScannerFramer {
       case 'idle':
         return; // empty line
       case 'code':
-        if (this.options.stxEtx) this.bad('unframed', this.len, this.buf);
+        if (this.options.stxEtx) this.reject('unframed', this.len, this.buf, true);
         else this.finishCode();
         break;
       case 'after-etx':
         this.finishCode();
         break;
       case 'overflow':
-        this.bad('too-long', this.dropped, this.head.subarray(0, this.headLen));
-        break;
+      case 'cut':
+        this.endDiscard(true);
+        return;
       case 'noise':
-        this.bad('noise', this.dropped, this.head.subarray(0, this.headLen));
+        this.reject('noise', this.dropped, this.head.subarray(0, this.headLen), true);
         break;
     }
     this.toIdle();
@@ -203,7 +267,7 @@ export class ScannerFramer {
         return;
       case 'noise':
         if (b === STX) {
-          this.bad('noise', this.dropped, this.head.subarray(0, this.headLen));
+          this.reject('noise', this.dropped, this.head.subarray(0, this.headLen), false);
           this.toIdle();
           this.state = 'code';
         } else {
@@ -212,8 +276,8 @@ export class ScannerFramer {
         return;
       case 'code':
         if (stx && b === STX) {
-          // A new frame starts: what we had is a truncated code.
-          if (this.len > 0) this.bad('truncated', this.len, this.buf);
+          // A new frame starts (the datasheet's restart): what we had is a truncated code.
+          if (this.len > 0) this.reject('truncated', this.len, this.buf, false);
           this.toIdle();
           this.state = 'code';
         } else if (stx && b === ETX) {
@@ -223,10 +287,20 @@ export class ScannerFramer {
         }
         return;
       case 'after-etx':
+        if (b === CR && this.options.terminator === 'LF') return; // CR LF on an LF setting
         // Anything but the terminator after ETX spoils the frame; an STX starts the next one.
-        this.bad('unframed', this.len, this.buf);
+        this.reject('unframed', this.len, this.buf, false);
         this.toIdle();
         this.ordinary(b);
+        return;
+      case 'cut':
+        if (stx && b === STX) {
+          // In STX/ETX mode a frame's start is unambiguous: the tail ends here.
+          this.endDiscard(false);
+          this.state = 'code';
+        } else {
+          this.drop(b);
+        }
         return;
       case 'overflow':
         this.drop(b);
@@ -240,11 +314,27 @@ export class ScannerFramer {
       return;
     }
     // Over the cap: keep only the head for the log and count the rest.
-    this.state = 'overflow';
+    this.startDiscard('overflow');
+    this.dropped++;
+  }
+
+  /** Moves the code in progress into a discard run (its head kept for the log). */
+  private startDiscard(state: 'overflow' | 'cut'): void {
+    this.state = state;
     this.headLen = Math.min(HEAD_BYTES, this.len);
     this.buf.copy(this.head, 0, 0, this.headLen);
-    this.dropped = this.len + 1;
+    this.dropped = this.len;
     this.len = 0;
+  }
+
+  /**
+   * The discard of a cut (or over-long) code ends: one output counts all its bytes, both sides
+   * of the gap. `atTerminator`: the frames that follow in the same burst are babble.
+   */
+  private endDiscard(atTerminator: boolean): void {
+    const reason = this.state === 'cut' ? 'truncated' : 'too-long';
+    this.reject(reason, this.dropped, this.head.subarray(0, this.headLen), atTerminator);
+    this.toIdle();
   }
 
   private drop(b: number): void {
@@ -253,22 +343,75 @@ export class ScannerFramer {
   }
 
   private finishCode(): void {
-    const n = this.len;
+    let n = this.len;
+    // LF mode: a CR right before the LF belongs to the terminator (a scanner set to CRLF).
+    if (!this.options.stxEtx && this.options.terminator === 'LF' && n > 0 && this.buf[n - 1] === CR) n--;
     if (n === 0) return; // empty code: ignored
     const bytes = this.buf.subarray(0, n);
-    if (bytes.includes(0)) this.bad('nul', n, bytes);
-    else if (!isUtf8(bytes)) this.bad('invalid-utf8', n, bytes);
-    else this.out.push({ kind: 'code', text: bytes.toString('utf8'), bytes: n });
+    if (bytes.includes(0)) this.reject('nul', n, bytes, true);
+    else if (!isUtf8(bytes)) this.reject('invalid-utf8', n, bytes, true);
+    else {
+      const text = bytes.toString('utf8');
+      const why = implausibility(text);
+      if (why) this.reject('implausible', n, bytes, true, why);
+      else if (this.tainted) this.addToBabble(n, bytes);
+      else this.out.push({ kind: 'code', text, bytes: n });
+    }
   }
 
-  private bad(reason: BadInputReason, bytes: number, from: Uint8Array): void {
+  /**
+   * Bad input. The first bad frame of a burst is reported at once; with `taint`, the frames
+   * that follow it in the same burst are babble (see the top of the file).
+   */
+  private reject(
+    reason: BadInputReason,
+    bytes: number,
+    from: Uint8Array,
+    taint: boolean,
+    why?: ImplausibleWhy,
+  ): void {
     if (bytes === 0 && reason !== 'unframed') return;
+    if (this.tainted) {
+      this.addToBabble(bytes, from);
+      return;
+    }
     this.out.push({
       kind: 'bad',
       reason,
       bytes,
       head: Buffer.from(from.subarray(0, Math.min(HEAD_BYTES, bytes))),
+      ...(why ? { why } : {}),
     });
+    if (taint) this.tainted = true;
+  }
+
+  private addToBabble(bytes: number, from: Uint8Array): void {
+    if (!this.babble) {
+      this.babble = { bytes: 0, frames: 0, head: Buffer.alloc(HEAD_BYTES), headLen: 0, since: this.lastAt };
+    }
+    const b = this.babble;
+    if (b.frames === 0) {
+      b.headLen = Math.min(HEAD_BYTES, bytes, from.length);
+      b.head.set(from.subarray(0, b.headLen));
+    }
+    b.bytes += bytes;
+    b.frames++;
+  }
+
+  private reportBabble(at: number): void {
+    const b = this.babble;
+    if (!b) return;
+    if (b.frames > 0) {
+      this.out.push({
+        kind: 'bad',
+        reason: 'babble',
+        bytes: b.bytes,
+        frames: b.frames,
+        head: Buffer.from(b.head.subarray(0, b.headLen)),
+      });
+    }
+    this.babble = undefined;
+    if (this.tainted) this.babble = { bytes: 0, frames: 0, head: b.head, headLen: 0, since: at };
   }
 
   private toIdle(): void {

@@ -72,7 +72,7 @@ export class FaultInjector {
         );
         return;
       case 'garbage':
-        actions.scanRaw(lane, garbageLine(this.random, scanner().config), 'garbage');
+        actions.scanRaw(lane, garbageLine(this.random, scanner().config), 'garbage', true);
         return;
       case 'truncated-code': {
         const code = this.mint.issue('green', SAMPLE_HOLDER, this.random);

@@ -1,6 +1,7 @@
 import type { SimGpioBarrier } from '../devices/barrier/gpio-barrier.ts';
 import type { SimSerialBarrier } from '../devices/barrier/serial-barrier.ts';
 import type { SimSerialDevice } from '../devices/device.ts';
+import { quietAfterBadInputMs } from '../devices/scanner/encode.ts';
 import type { SimScanner } from '../devices/scanner/scanner.ts';
 import type { SimThermometer } from '../devices/thermometer/thermometer.ts';
 import { wireNow } from '../pacing.ts';
@@ -74,7 +75,8 @@ export class DeviceActions {
 
   /**
    * Raw bytes from the scanner (noise, garbage, an over-long code); `cutOff` keeps the line
-   * quiet afterwards for longer than the inter-byte gap, so the bytes end as a truncated code.
+   * quiet afterwards for longer than the resync silence, so the bytes end as a truncated code
+   * (or a garbage line as one bad frame) and the next code is not taken as their tail.
    */
   scanRaw(lane: string, bytes: Buffer, what: string, cutOff = false): void {
     this.log.emit('device', `${lane} scanner`, 'sendRaw', `${what} ${bytes.toString('hex')}`);
@@ -200,7 +202,7 @@ export class DeviceActions {
         if (wait > 0) await this.realDelay(wait);
         if (this.stopped) return;
         await send(scanner);
-        if (cutOff) l.quietUntil = wireNow() + scanner.config.interByteGapMs + QUIET_MARGIN_MS;
+        if (cutOff) l.quietUntil = wireNow() + quietAfterBadInputMs(scanner.config) + QUIET_MARGIN_MS;
       })
       .catch(() => undefined);
   }

@@ -14,6 +14,17 @@ const TERMINATORS: Record<ScannerConfig['terminator'], readonly number[]> = {
   CRLF: [CR, LF],
 };
 
+/**
+ * How long the line must stay quiet after bad input (a cut-off code, a garbage line) before the
+ * gateway believes the next code: the bytes that follow a cut-off code within the resync
+ * silence are its tail, and a code right behind a garbage line is babble (devices/scanner/framer.ts).
+ */
+export function quietAfterBadInputMs(
+  format: Pick<ScannerConfig, 'interByteGapMs' | 'resyncSilenceMs'>,
+): number {
+  return Math.max(format.interByteGapMs, format.resyncSilenceMs);
+}
+
 /** A code as the scanner puts it on the wire: [STX] code [ETX] terminator. */
 export function scannerFrame(code: Uint8Array, format: Pick<ScannerConfig, 'terminator' | 'stxEtx'>): Buffer {
   const term = TERMINATORS[format.terminator];

@@ -74,10 +74,14 @@ describe('scanner driver against the simulated scanner over a PTY', () => {
 
   it('survives noise, an overlong code and a cut-off code, and reads the next good code', async () => {
     const t = await setup();
+    // Each bad input is a burst of its own (a frame right behind a bad one is babble, one error).
     await t.sim.sendRaw(Buffer.from([0x00, 0xff, 0xfe, 0x0d])); // noise with NUL, then CR
+    await sleep(400);
     await t.sim.sendRaw(Buffer.from(`GP1:${'z'.repeat(5000)}\r`)); // over the cap
+    await sleep(400);
     await t.sim.sendRaw(Buffer.from('HC1:cut-off-'));
-    await sleep(450); // longer than the inter-byte gap
+    // Longer than the resync silence (1 s): the next code is not taken as the cut code's tail.
+    await sleep(1200);
     await t.sim.present('GP1:good');
     await until(() => t.codes.length === 1, 10_000, 'the good code');
     expect(t.codes[0]?.code).toBe('GP1:good');

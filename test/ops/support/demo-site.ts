@@ -10,7 +10,6 @@ import { parseConfig } from '../../../gateway/config/load.ts';
 import { PassMint } from '../../../sim/passes/pass-mint.ts';
 import { writeTrustList } from '../../../sim/passes/trust-list-writer.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
-import { keepWireTimesReal } from '../../../sim/wire-times-at-scale.ts';
 
 /** Device state 4× faster (arm travel, thermometer settling); wire timing stays real. */
 export const SCALE = 4;
@@ -44,9 +43,6 @@ export async function startDemoSite(tweak: (raw: Record<string, any>) => void = 
     ...cp,
     lanes: cp.lanes.map((lane: any) => ({ ...lane, decisionTimeoutMs: 8_000 * SCALE })),
   }));
-  // The scanner's inter-byte gap is timed on the scaled clock: 100 ms would be 25 ms of real
-  // time, and a code paced in-process on a loaded box could be cut in two (then REVIEW).
-  keepWireTimesReal(raw, SCALE);
   tweak(raw);
   const config = parseConfig(raw);
 

@@ -149,7 +149,8 @@ describe('serial faults on the wire (over PTYs)', () => {
       else if (!nextStart) nextStart = c.at;
       seen += c.bytes.length;
     }
-    expect(nextStart - cutEnd).toBeGreaterThan(scanner.config.interByteGapMs);
+    // Longer than the resync silence: the next code is not taken as the cut code's tail.
+    expect(nextStart - cutEnd).toBeGreaterThan(scanner.config.resyncSilenceMs);
   });
 
   it('overlong-code: `bytes` bytes of code then the terminator, over the 4,096-byte cap', async () => {
