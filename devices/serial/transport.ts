@@ -5,6 +5,7 @@ import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SerialLink, SerialOpener } from './link.ts';
 import type { SerialPortSettings } from './port-settings.ts';
+import { type WireClock, wireClockFor } from './wire-clock.ts';
 
 /** What a device's serial line has seen since the driver started. */
 export interface SerialCounters {
@@ -36,8 +37,10 @@ export interface SerialTransportOptions {
   opener: SerialOpener;
   clock: Clock;
   log: Logger;
-  /** Capped exponential backoff with jitter between open attempts. */
+  /** Capped exponential backoff with jitter between open attempts (wire time: real ms at any clock scale). */
   reconnect?: { initialMs: number; maxMs: number };
+  /** The wire clock for the retry timer (default: wireClockFor(clock)). */
+  wire?: WireClock;
   random?: () => number;
 }
 
@@ -67,9 +70,11 @@ export class SerialTransport {
   private opening = false;
   private retryTimer: TimerHandle | undefined;
   private failuresLogged = 0;
+  private readonly wire: WireClock;
 
   constructor(private readonly options: SerialTransportOptions) {
     this.bus = new EventBus(options.log);
+    this.wire = options.wire ?? wireClockFor(options.clock);
     const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     this.backoff = new Backoff({ ...reconnect, ...(options.random ? { random: options.random } : {}) });
   }
@@ -102,7 +107,7 @@ export class SerialTransport {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.options.clock.clearTimeout(this.retryTimer);
+    this.wire.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const link = this.link;
     this.link = undefined;
@@ -210,8 +215,8 @@ export class SerialTransport {
         );
       }
     }
-    this.options.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.options.clock.setTimeout(() => {
+    this.wire.clearTimeout(this.retryTimer);
+    this.retryTimer = this.wire.setTimeout(() => {
       this.retryTimer = undefined;
       void this.connect();
     }, delay);

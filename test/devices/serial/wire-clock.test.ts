@@ -44,3 +44,30 @@ describe('wire clock', () => {
     expect(fired).toBe(false);
   });
 });
+
+describe('serial transport on a scaled clock', () => {
+  it('retries a missing port at the real backoff (100 ms doubling to 1 s), not 60 times faster', async () => {
+    const { SerialTransport } = await import('../../../devices/serial/transport.ts');
+    const { silentLogger } = await import('../../../core/logger.ts');
+    const { GatepostError, ErrorCode } = await import('../../../core/errors.ts');
+    let attempts = 0;
+    const transport = new SerialTransport({
+      settings: { path: '/dev/none', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+      opener: {
+        open: async () => {
+          attempts++;
+          throw new GatepostError(ErrorCode.PortOpenFailed, 'no such port');
+        },
+      },
+      clock: new ScaledClock(60),
+      log: silentLogger(),
+      random: () => 1,
+    });
+    transport.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    await transport.stop();
+    // 0, +100, +200, +400 ms: 4 attempts in a second (on the clock it would be hundreds).
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeLessThanOrEqual(5);
+  });
+});
