@@ -100,7 +100,9 @@ describe('one statement per DCC', () => {
     const restricted = await buildTrustStore({ dsc: [testsOnly.dsc] });
     const v = await verifyPass(testsOnly.issue(dccOf.vaccination()), { at: Date.now(), trust: restricted });
     expect(v).toMatchObject({ valid: false, reasons: ['key-usage'], steps: { keyUsage: false } });
-    expect((await verifyPass(testsOnly.issue(dccOf.test()), { at: Date.now(), trust: restricted })).valid).toBe(true);
+    expect(
+      (await verifyPass(testsOnly.issue(dccOf.test()), { at: Date.now(), trust: restricted })).valid,
+    ).toBe(true);
   });
 });
 
