@@ -6,6 +6,7 @@ import { createScannerDriver } from '../../devices/scanner/driver.ts';
 import { createThermometerDriver } from '../../devices/thermometer/driver.ts';
 import type { GatewayDeps } from '../app.ts';
 import type { LaneConfig, SiteConfig } from '../config/schema.ts';
+import { DeviceErrorCollapser } from '../device-error-collapser.ts';
 import type { GatewayClient } from '../mqtt/gateway-client.ts';
 import type { DeviceErrorData, DeviceHealth } from '../mqtt/payloads.ts';
 import { laneStream } from '../mqtt/record.ts';
@@ -80,13 +81,19 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
   if (remembered > 0)
     log.info({ passes: remembered }, 'replay guard: passes shown before the restart remembered');
 
+  // Repeated device errors become one record with a count (device-error-collapser.ts).
+  const errors = new DeviceErrorCollapser({
+    write: (stream, data) => sink.record(stream, 'device-error', data),
+    clock: deps.clock,
+    log,
+  });
   const controllers = new Map<string, LaneController>();
   for (const laneConfig of laneConfigs) {
     const laneLog = log.child({ lane: laneConfig.id });
     const devices = createLaneDevices(laneConfig, deps, laneLog);
     const stream = laneStream(laneConfig.id);
     for (const [name, driver] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][]) {
-      if (driver) reportDevice(driver, name, laneConfig.id, { site, sink, client, log: laneLog });
+      if (driver) reportDevice(driver, name, laneConfig.id, { site, errors, client, log: laneLog });
     }
     const interrupted = interruptedOf.get(laneConfig.id);
     const maintenance = maintenanceOf(o.db, stream);
@@ -136,6 +143,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
     controllers,
     async stop() {
       for (const c of controllers.values()) await c.stop();
+      errors.stop();
       await trust?.stop();
     },
   };
@@ -169,12 +177,15 @@ function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): La
   };
 }
 
-/** Device health as a retained topic; bad input from a device as a `device-error` record. */
+/**
+ * Device health as a retained topic; bad input from a device as a `device-error` record, its
+ * repeats collapsed into one record with a count.
+ */
 function reportDevice(
   driver: Subscribable<{ health: HealthEvent; error: DeviceErrorEvent }>,
   device: DeviceName,
   lane: string,
-  ctx: { site: string; sink: RecordSink; client: GatewayClient; log: Logger },
+  ctx: { site: string; errors: DeviceErrorCollapser; client: GatewayClient; log: Logger },
 ): void {
   driver.on('health', (e) => {
     const payload: DeviceHealth = { device, state: e.state, at: e.at, reason: e.reason };
@@ -191,7 +202,7 @@ function reportDevice(
       message: e.message,
       ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
     };
-    return ctx.sink.record(laneStream(lane), 'device-error', data);
+    ctx.errors.report(laneStream(lane), data, e.at);
   });
 }
 
