@@ -1,7 +1,8 @@
-import { readFileSync, type Stats, unwatchFile, watchFile } from 'node:fs';
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { TlsOptions as NodeTlsOptions, SecureContextOptions, Server as TlsServer } from 'node:tls';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { readFileCapped } from '../core/read-file-capped.ts';
 
 export interface TlsListenerOptions {
   enabled: boolean;
@@ -52,7 +53,8 @@ export class TlsFiles {
   private context(): SecureContextOptions {
     const read = (file: string, what: string) => {
       try {
-        return readFileSync(file);
+        // Capped while reading, regular files only (a CA bundle is some 200 KiB).
+        return readFileCapped(file, 1024 * 1024);
       } catch (e) {
         throw new GatepostError(
           ErrorCode.ConfigUnreadable,

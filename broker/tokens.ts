@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
+import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
 
 /**
  * Short-lived MQTT tokens for the web pages: `gpt1.<kid>.<claims>.<mac>`, where claims is
@@ -74,7 +74,8 @@ export function ephemeralKeyring(): TokenKeyring {
 export function loadKeyring(file: string): TokenKeyring {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Capped while reading, regular files only: a few lines of secrets, never /dev/zero.
+    text = decodeUtf8Strict(readFileCapped(file, 64 * 1024));
   } catch (e) {
     throw new GatepostError(
       ErrorCode.ConfigUnreadable,

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { errorMessage } from '../../core/errors.ts';
+import { readFileCapped } from '../../core/read-file-capped.ts';
 import type { SiteConfig } from '../config/schema.ts';
 
 export type UplinkConfig = SiteConfig['uplink'];
@@ -23,10 +24,25 @@ export function uplinkClientOptions(cfg: UplinkConfig, site: string): IClientOpt
   };
   if (cfg.username !== undefined) o.username = cfg.username;
   if (cfg.password !== undefined) o.password = cfg.password;
-  if (cfg.caFile) o.ca = readFileSync(cfg.caFile);
-  if (cfg.certFile) o.cert = readFileSync(cfg.certFile);
-  if (cfg.keyFile) o.key = readFileSync(cfg.keyFile);
+  if (cfg.caFile) o.ca = readPem(cfg.caFile, 'CA');
+  if (cfg.certFile) o.cert = readPem(cfg.certFile, 'certificate');
+  if (cfg.keyFile) o.key = readPem(cfg.keyFile, 'key');
   return o;
+}
+
+/** A CA bundle of every public CA is some 200 KiB. */
+const MAX_PEM_BYTES = 1024 * 1024;
+
+/**
+ * Read on the event loop at each attempt: capped while reading and regular files only, so a
+ * mistaken path (`/dev/zero`, a FIFO) is an error to retry on, never a read that holds the lanes.
+ */
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileCapped(file, MAX_PEM_BYTES);
+  } catch (e) {
+    throw new Error(`cannot read the uplink TLS ${what} ${file}: ${errorMessage(e)}`);
+  }
 }
 
 /** The URL without user and password, for logs and the status topic. */
