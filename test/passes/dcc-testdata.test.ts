@@ -8,7 +8,7 @@ import { type StepName, type Verdict, VerdictSchema } from '../../gateway/passes
 import { context, type DccCase, DGC_DIR, listJsonFiles, loadDccCase } from './helpers.ts';
 
 /**
- * The EU DCC test data (shared/testdata/dgc, upstream dgc-testdata), every case file found:
+ * The EU DCC test data (test/fixtures/dgc-testdata, upstream dgc-testdata), every case file found:
  * each code is verified at its TESTCTX.VALIDATIONCLOCK with its TESTCTX.CERTIFICATE as the only
  * trusted signer, and every expected flag it has must match the step of the verdict.
  */

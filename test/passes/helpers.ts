@@ -9,10 +9,13 @@ import { parseIsoTime } from '../../gateway/passes/iso-time.ts';
 import { buildTrustStore, type TrustStore } from '../../gateway/passes/trust-list.ts';
 import type { ResolvedVerifyContext } from '../../gateway/passes/verifier.ts';
 
-/** The shared test data lives beside the repository: `<repo>/../shared`. */
-export const SHARED = path.resolve(import.meta.dirname, '../../../shared');
-export const DGC_DIR = path.join(SHARED, 'testdata/dgc');
-export const DCC_SCHEMA_DIR = path.join(SHARED, 'testdata/dcc-schema');
+/**
+ * The public EU DCC test data and schemas, copied verbatim into the repository with their
+ * licences (test/fixtures/README.md says where each came from).
+ */
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+export const DGC_DIR = path.join(FIXTURES, 'dgc-testdata');
+export const DCC_SCHEMA_DIR = path.join(FIXTURES, 'dcc-schema');
 
 /** Every `*.json` file under `dir`, recursively, as paths relative to `dir`, sorted. */
 export function listJsonFiles(dir: string): string[] {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Parser for test/fixtures/modbus/rtu-vectors.txt (a copy of shared/testdata/modbus). The file
+ * Parser for test/fixtures/modbus/rtu-vectors.txt (collected for this project). The file
  * is written for people; this reads what a test needs from it:
  *  - section A: input bytes -> CRC register value -> wire bytes;
  *  - every frame written as hex on the other lines, with the CRC verdict the file gives it:

@@ -10,7 +10,7 @@ const frames = (outs: RtuFramerOutput[]) =>
   outs.flatMap((o) => (o.kind === 'frame' ? [o.frame.toString('hex')] : []));
 const line9600 = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 } as const;
 
-describe('CRC and PDUs against the shared vectors (shared/testdata/modbus/rtu-vectors.txt)', () => {
+describe('CRC and PDUs against the vectors (test/fixtures/modbus/rtu-vectors.txt)', () => {
   it('computes the check value and the listed wire CRCs', () => {
     expect(crc16Modbus(Buffer.from('123456789'))).toBe(0x4b37);
     expect(withCrc(hexBytes('11 01 00 13 00 25')).toString('hex')).toBe('110100130025' + '0e84');
