@@ -1,10 +1,11 @@
-import type { AedesOptions } from 'aedes';
+import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';
 import aedesPersistenceRedis, { type RedisPersistence } from 'aedes-persistence-redis';
 import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { ClusterBus } from './cluster-bus.ts';
+import { StaleWills, type WillStore } from './stale-wills.ts';
 
 /**
  * Cluster mode: several broker nodes share one Redis. mqemitter-redis carries every publish to
@@ -22,6 +23,8 @@ export interface ClusterOptions {
   redisUrl: string;
   /** How long the broker waits for Redis at start before it gives up (default 10 s). */
   startTimeoutMs?: number;
+  /** How often the nodes beat (default 5 s; tests only). */
+  heartbeatMs?: number;
 }
 
 export interface ClusterBackend {
@@ -32,9 +35,16 @@ export interface ClusterBackend {
   readonly where: string;
   /** Whether the Redis connections are all up (cluster-bus.ts). */
   readonly bus: ClusterBus;
+  /** Follows the broker (before it listens) to drop stale wills (stale-wills.ts). */
+  attach(aedes: Aedes): void;
+  /** For a publish about to be authorised: why it is a stale will not to publish, or undefined. */
+  staleWill(client: Client | null, packet: PublishPacket): string | undefined;
   /** Ends everything once `brokerClosed` settles (or after a bounded wait). */
   close(brokerClosed: Promise<void>): Promise<void>;
 }
+
+/** aedes-persistence-redis's key of a stored will (its `willKey`). */
+const willKey = (nodeId: string, clientId: string) => `will:${nodeId}:${encodeURIComponent(clientId)}`;
 
 /**
  * How often the nodes tell each other they are alive. A node silent for three beats is taken
@@ -115,11 +125,25 @@ export function createClusterBackend(opts: ClusterOptions, log: Logger): Cluster
     );
   }
   let closing: Promise<void> | undefined;
+  let wills: StaleWills | undefined;
+  const store = persistence as unknown as WillStore;
+  store.hasWillUnder = async (clientId, nodeIds) =>
+    (await dbConn.exists(...nodeIds.map((n) => willKey(n, clientId)))) > 0;
   return {
-    aedes: { mq, persistence, heartbeatInterval: HEARTBEAT_MS },
+    aedes: { mq, persistence, heartbeatInterval: opts.heartbeatMs ?? HEARTBEAT_MS },
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
     where,
     bus,
+    attach(aedes) {
+      wills = new StaleWills(aedes, opts.heartbeatMs ?? HEARTBEAT_MS, log);
+      // Aedes asks its persistence for the wills of silent nodes: the stale ones are left out.
+      store.streamWill = wills.filter(store);
+    },
+    staleWill(client, packet) {
+      // A will a client of this node leaves is its `will` itself (Aedes authorises it on close).
+      if (!wills || !client || packet !== (client as Client & { will?: unknown }).will) return undefined;
+      return wills.staleOnClose(client);
+    },
     close(brokerClosed) {
       closing ??= (async () => {
         const conns = [pubConn, subConn, dbConn];
@@ -135,6 +159,10 @@ export function createClusterBackend(opts: ClusterOptions, log: Logger): Cluster
             .destroy()
             .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'persistence teardown')),
         );
+        // QUIT lets the replies still due arrive first: aedes-persistence-redis leaves some of its
+        // commands (the will list's LREM on a client's close) unawaited, and a plain disconnect
+        // would reject them unhandled.
+        await bounded(Promise.all(conns.map((c) => c.quit().catch(() => undefined))));
         for (const c of conns) c.disconnect();
       })();
       return closing;

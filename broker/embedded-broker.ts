@@ -157,7 +157,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     // without an acknowledgement (it sends the message again on reconnecting).
     authorizePublish: (client, packet, callback) => {
       const check = () => (authorizePublish ? authorizePublish(client, packet, callback) : callback(null));
-      if (!cluster || cluster.bus.up) return check();
+      if (!cluster) return check();
+      // A will whose client has connected again since must not overwrite what it said then.
+      const stale = cluster.staleWill(client, packet);
+      if (stale) {
+        log.info({ clientId: client?.id, topic: packet.topic, why: stale }, 'cluster: stale will dropped');
+        return callback(new GatepostError(ErrorCode.BrokerUnavailable, `stale will: ${stale}`));
+      }
+      if (cluster.bus.up) return check();
       cluster.bus.whenUp(PUBLISH_HOLD_MS).then((up) => {
         if (up) return check();
         log.debug(
@@ -171,6 +178,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     ...opts.aedes,
   });
   security.attach(aedes);
+  cluster?.attach(aedes);
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const wsServers: WebSocketServer[] = [];
