@@ -67,6 +67,7 @@ export abstract class BarrierBase implements BarrierDriver {
       ...health,
       onChange: (change) => {
         this.log.info(change, 'barrier health');
+        this.healthChanged(change.state, change.reason);
         emitChecked(this.bus, 'health', HealthEventSchema, { ...change, at: clock.now() }, log);
       },
     });
@@ -137,6 +138,9 @@ export abstract class BarrierBase implements BarrierDriver {
     }
     return result;
   }
+
+  /** Called on every health change, before it is published. */
+  protected healthChanged(_state: HealthState, _reason: string): void {}
 
   /** Health follows the arm: a fault makes the barrier degraded until it reaches a limit again. */
   protected stateChanged(state: BarrierState, reason: string): void {

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { hex, type Logger } from '../../core/logger.ts';
-import { HEALTH_RULES, type HealthSample } from '../health.ts';
+import { HEALTH_RULES, type HealthSample, type HealthState } from '../health.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
 import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
@@ -119,6 +119,12 @@ export class SerialBarrier extends BarrierBase {
     this.healthCell.dispose();
     for (const off of this.offs) off();
     this.offs = [];
+  }
+
+  /** A barrier gone silent: where its arm is is not known until it reports again. */
+  protected override healthChanged(state: HealthState, reason: string): void {
+    if (state === 'offline' && this.runner.state.started && this.running)
+      this.runner.feed({ type: 'offline', reason: `barrier offline: ${reason}` });
   }
 
   protected relay(relay: Relay, on: boolean): void {

@@ -146,12 +146,14 @@ describe('serial barrier: a silent barrier (hand-written peer on an in-process l
     const before = driver.counters().errors;
     for (let i = 0; i < 60; i++) await clock.advance(1000);
     expect(driver.health).toBe('offline');
+    expect(driver.state).toBe('unknown'); // silent: where the arm is is not known
     expect(health).toEqual(['online', 'offline']);
     expect(errors.length).toBeLessThanOrEqual(3);
     expect(driver.counters().errors - before).toBeGreaterThanOrEqual(30); // still counted
     answer = true;
     for (let i = 0; i < 3; i++) await clock.advance(1000);
     expect(driver.health).toBe('online');
+    expect(driver.state).toBe('closed');
     await driver.stop();
   });
 
