@@ -3,6 +3,7 @@ import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { hex, type Logger } from '../../core/logger.ts';
 import { PatientTimer } from '../patient-timer.ts';
 import type { SerialTransport } from '../serial/transport.ts';
+import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import {
   decodeReadResponse,
   exceptionName,
@@ -10,7 +11,7 @@ import {
   readRequest,
   readResponseLength,
 } from './pdu.ts';
-import { RtuFramer, type RtuFramerOutput } from './rtu-framer.ts';
+import { findAnyFrame, MAX_RTU_FRAME, RtuFramer, type RtuFramerOutput } from './rtu-framer.ts';
 import { t35Ms, wireTimeMs } from './timing.ts';
 
 export type ModbusFailureKind = 'timeout' | 'crc' | 'exception' | 'bad-frame' | 'port';
@@ -29,6 +30,10 @@ export interface ModbusStats {
   portErrors: number;
   /** CRC-valid frames that answered no pending request (late answers, another master). */
   unexpectedFrames: number;
+  /** Runs of discarded bytes (noise, bad CRC, partial frames), each counted, whatever was reported. */
+  discardedRuns: number;
+  /** Requests held back after a timeout until the line had been quiet for the guard time. */
+  guardWaits: number;
 }
 
 export interface ModbusMasterOptions {
@@ -41,6 +46,8 @@ export interface ModbusMasterOptions {
    * 16 ms) and the scheduler blur, so a split frame must not be cut at t3.5 as measured here.
    */
   minSilenceMs?: number;
+  /** Real time for the wire: silences, response timeouts, guard periods (default: wireClockFor(clock)). */
+  wire?: WireClock;
 }
 
 interface Pending {
@@ -48,13 +55,28 @@ interface Pending {
   functionCode: number;
   quantity: number;
   sawCrcError: boolean;
+  /** The first bytes that came after the request, to tell a wrong answer from none at all. */
+  capture: Buffer;
+  captured: number;
   resolve: (r: ModbusReadResult) => void;
 }
+
+/** The longest the master waits for a quiet line before a request (a line that never goes quiet). */
+const MAX_QUIET_WAIT_MS = 1000;
 
 /**
  * A Modbus RTU master over a SerialTransport (hence over any SerialOpener, PTYs and the
  * in-process hub included). One transaction at a time, as the half-duplex bus demands; a t3.5
  * silence before every request; every failure comes back as a result, never as a throw.
+ *
+ * Answers are matched to their request: only a frame with the request's address, function (or
+ * its exception) and byte count is its answer. After a timeout, the next request to the same
+ * slave waits until the line has been quiet for the timeout (the guard): an answer that comes
+ * late is drained and counted, never taken as the next poll's answer. A transaction that ends
+ * without its answer is a bad frame (303) when a well-formed frame of another address, function
+ * or byte count came, or any bytes that are no frame; a CRC error (301) when a candidate failed
+ * its CRC; a timeout (300) only when nothing came at all. All wire times are real time
+ * (devices/serial/wire-clock.ts), whatever the clock's scale.
  */
 export class ModbusRtuMaster {
   readonly stats: ModbusStats = {
@@ -66,12 +88,17 @@ export class ModbusRtuMaster {
     badFrames: 0,
     portErrors: 0,
     unexpectedFrames: 0,
+    discardedRuns: 0,
+    guardWaits: 0,
   };
   private readonly framer: RtuFramer;
+  private readonly wire: WireClock;
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  /** performance.now() of the last byte sent or received: wire silences are physical time. */
+  /** Wire time of the last byte sent or received: wire silences are physical time. */
   private lastWireAt = Number.NEGATIVE_INFINITY;
+  /** After a timeout: the next request to `address` waits for `quietMs` of silence from `since`. */
+  private guard: { address: number; quietMs: number; since: number } | undefined;
   private wakeIdle: (() => void) | undefined;
   private readonly timeout: PatientTimer;
   private detached = false;
@@ -79,12 +106,13 @@ export class ModbusRtuMaster {
 
   constructor(private readonly options: ModbusMasterOptions) {
     const { transport } = options;
-    this.timeout = new PatientTimer(options.clock, { graceMs: 30, retries: 2 });
+    this.wire = options.wire ?? wireClockFor(options.clock);
+    this.timeout = new PatientTimer(this.wire, { graceMs: 30, retries: 2 });
     this.framer = new RtuFramer({
       silenceMs: Math.max(t35Ms(transport.settings), options.minSilenceMs ?? 20),
     });
     this.unsubscribe = [
-      transport.on('data', ({ chunk, at }) => this.receive(chunk, at)),
+      transport.on('data', ({ chunk }) => this.receive(chunk, this.wire.now())),
       transport.on('down', ({ reason }) => {
         this.wakeIdle?.();
         this.handle(this.framer.flush());
@@ -133,9 +161,7 @@ export class ModbusRtuMaster {
     const { transport } = this.options;
     const settings = transport.settings;
     const request = readRequest(address, functionCode, start, quantity);
-    // Frames on the bus are separated by at least t3.5 of silence.
-    const wait = this.lastWireAt + t35Ms(settings) - performance.now();
-    if (wait > 0.1 && transport.isUp && !this.detached) await this.idle(wait);
+    await this.quietLine(address, t35Ms(settings));
     if (!transport.isUp || this.detached) {
       this.stats.portErrors++;
       return this.failure('port', ErrorCode.PortClosed, `serial port ${transport.path} is not open`, address);
@@ -145,7 +171,15 @@ export class ModbusRtuMaster {
     const expectedLength = readResponseLength(quantity);
     this.framer.expect({ address, functionCode, length: expectedLength });
     const result = new Promise<ModbusReadResult>((resolve) => {
-      this.pending = { address, functionCode, quantity, sawCrcError: false, resolve };
+      this.pending = {
+        address,
+        functionCode,
+        quantity,
+        sawCrcError: false,
+        capture: Buffer.alloc(MAX_RTU_FRAME),
+        captured: 0,
+        resolve,
+      };
     });
     try {
       await transport.write(request);
@@ -153,7 +187,7 @@ export class ModbusRtuMaster {
       this.finish(this.failure('port', ErrorCode.PortClosed, `request not sent: ${errorMessage(err)}`));
       return result;
     }
-    this.lastWireAt = performance.now();
+    this.lastWireAt = this.wire.now();
     const pending = this.pending;
     if (pending) {
       // The timeout runs from the end of the request on the wire and allows for the answer's own length.
@@ -162,41 +196,85 @@ export class ModbusRtuMaster {
       this.timeout.start(() => {
         if (this.pending !== pending) return;
         this.handle(this.framer.flush());
-        if (pending.sawCrcError) {
-          this.finish(this.failure('crc', ErrorCode.ModbusCrc, `bad CRC in the answer of slave ${address}`));
-        } else {
-          this.finish(
-            this.failure(
-              'timeout',
-              ErrorCode.ModbusTimeout,
-              `slave ${address} did not answer in ${timeoutMs} ms`,
-            ),
-          );
-        }
-      }, this.physical(deadline));
+        if (this.pending !== pending) return; // the flush found the answer
+        this.finish(this.noAnswer(pending, timeoutMs));
+      }, Math.ceil(deadline));
     }
     return result;
   }
 
   /**
-   * Wire timings (silences, response timeouts) are physical: on a sped-up clock (the demo's
-   * timeScale) a timer of `ms * scale` clock ms lasts `ms` real ms.
+   * What a transaction that ended without its answer was: a bad frame when a well-formed
+   * frame that is no answer to it came (another address, function or byte count) or bytes
+   * that are no frame at all, a CRC error when a candidate failed its CRC, a timeout only
+   * when the line stayed silent. A timeout arms the guard for the next request to the slave.
    */
-  private physical(ms: number): number {
-    // Whole clock ms: timers cannot do better, and a manual clock must stay on whole ms.
-    return Math.ceil(ms * this.options.clock.scale);
+  private noAnswer(pending: Pending, timeoutMs: number): ModbusReadResult & { ok: false } {
+    const { address, functionCode, quantity } = pending;
+    const captured = pending.capture.subarray(0, pending.captured);
+    const foreign = findAnyFrame(captured);
+    if (foreign) {
+      const decoded = decodeReadResponse(foreign, address, functionCode, quantity);
+      const why = decoded.kind === 'malformed' ? decoded.why : `frame ${hex(foreign)}`;
+      return this.failure('bad-frame', ErrorCode.ModbusBadFrame, `bad answer from slave ${address}: ${why}`);
+    }
+    if (pending.sawCrcError) {
+      return this.failure('crc', ErrorCode.ModbusCrc, `bad CRC in the answer of slave ${address}`);
+    }
+    if (captured.length > 0) {
+      return this.failure(
+        'bad-frame',
+        ErrorCode.ModbusBadFrame,
+        `no answer from slave ${address}, only ${captured.length} bytes that are no frame`,
+      );
+    }
+    const settings = this.options.transport.settings;
+    this.guard = { address, quietMs: Math.max(timeoutMs, t35Ms(settings)), since: this.wire.now() };
+    return this.failure(
+      'timeout',
+      ErrorCode.ModbusTimeout,
+      `slave ${address} did not answer in ${timeoutMs} ms`,
+    );
   }
 
-  /** Waits out the inter-frame silence; cut short when the port goes down or the master is detached. */
+  /**
+   * Waits until the line has been quiet for t3.5 (frames on the bus are separated by at least
+   * that), or, after a timeout of this slave, for the guard time: bytes that arrive meanwhile (a
+   * late answer) are drained and counted, and the wait starts again, up to MAX_QUIET_WAIT_MS.
+   */
+  private async quietLine(address: number, t35: number): Promise<void> {
+    const guard = this.guard?.address === address ? this.guard : undefined;
+    this.guard = undefined;
+    const need = guard ? guard.quietMs : t35;
+    const started = this.wire.now();
+    let waited = false;
+    for (;;) {
+      const { transport } = this.options;
+      if (!transport.isUp || this.detached) return;
+      const now = this.wire.now();
+      // After a timeout the quiet counts from the timeout: a slave still busy answering late
+      // ignores requests, and its late answer must not meet the next one.
+      const wait = Math.max(this.lastWireAt, guard?.since ?? Number.NEGATIVE_INFINITY) + need - now;
+      if (wait <= 0.1 || now - started >= Math.max(MAX_QUIET_WAIT_MS, need)) break;
+      waited = true;
+      await this.idle(Math.min(wait, started + Math.max(MAX_QUIET_WAIT_MS, need) - now));
+    }
+    if (guard && waited) this.stats.guardWaits++;
+  }
+
+  /** Waits on the wire clock; cut short when the port goes down or the master is detached. */
   private idle(ms: number): Promise<void> {
-    const { clock } = this.options;
+    const { wire } = this;
     return new Promise((resolve) => {
-      const timer = clock.setTimeout(() => {
-        this.wakeIdle = undefined;
-        resolve();
-      }, this.physical(ms));
+      const timer = wire.setTimeout(
+        () => {
+          this.wakeIdle = undefined;
+          resolve();
+        },
+        Math.max(1, Math.ceil(ms)),
+      );
       this.wakeIdle = () => {
-        clock.clearTimeout(timer);
+        wire.clearTimeout(timer);
         this.wakeIdle = undefined;
         resolve();
       };
@@ -204,7 +282,13 @@ export class ModbusRtuMaster {
   }
 
   private receive(chunk: Buffer, at: number): void {
-    this.lastWireAt = performance.now();
+    this.lastWireAt = at;
+    const p = this.pending;
+    if (p && p.captured < p.capture.length) {
+      const n = Math.min(chunk.length, p.capture.length - p.captured);
+      chunk.copy(p.capture, p.captured, 0, n);
+      p.captured += n;
+    }
     try {
       this.handle(this.framer.push(chunk, at));
     } catch (err) {
@@ -221,6 +305,7 @@ export class ModbusRtuMaster {
     for (const out of outputs) {
       if (out.kind === 'discard') {
         transport.countDiscarded(out.count);
+        this.stats.discardedRuns++;
         if (out.reason === 'crc' && this.pending) this.pending.sawCrcError = true;
         log.debug({ reason: out.reason, bytes: out.count, head: hex(out.head) }, 'Modbus bytes discarded');
         continue;

@@ -60,6 +60,23 @@ export function predictResponseLength(buf: Uint8Array, len: number): number | 'n
   }
 }
 
+/**
+ * The first CRC-valid response frame anywhere in `bytes` (any address, any function), or
+ * undefined. For telling a wrong answer (another address, function or byte count) from noise;
+ * at most 256 offsets, each a CRC over at most 256 bytes.
+ */
+export function findAnyFrame(bytes: Uint8Array): Buffer | undefined {
+  for (let i = 0; i + 4 < bytes.length; i++) {
+    const rest = bytes.subarray(i);
+    const want = predictResponseLength(rest, rest.length);
+    if (typeof want !== 'number' || want > rest.length) continue;
+    if (crc16Modbus(rest, 0, want - 2) === ((rest[want - 2] as number) | ((rest[want - 1] as number) << 8))) {
+      return Buffer.from(rest.subarray(0, want));
+    }
+  }
+  return undefined;
+}
+
 export class RtuFramer {
   private readonly buf = Buffer.alloc(MAX_RTU_FRAME);
   private len = 0;

@@ -98,7 +98,12 @@ class Thermometer implements ThermometerDriver {
       log: this.log,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     });
-    this.master = new ModbusRtuMaster({ transport: this.transport, clock, log: this.log });
+    this.master = new ModbusRtuMaster({
+      transport: this.transport,
+      clock,
+      log: this.log,
+      wire: options.wire ?? wireClockFor(clock),
+    });
     this.episode = new MeasurementEpisode(config);
     // Offline after `offlineAfterFailures` failed polls in a row and 3 s without an answer;
     // degraded while a share of the polls fail or the sensor reports a fault (devices/health.ts).

@@ -131,9 +131,12 @@ describe('ModbusRtuMaster (in-process line, hand-written slave)', () => {
     await s.clock.advance(1);
     const second = s.master.readInputRegisters(1, 0, 1, 50);
     await s.clock.advance(0);
+    // After a timeout, the next request to the slave waits for 50 ms of quiet (the guard).
     await s.clock.advance(10);
+    expect(s.requests).toHaveLength(1);
+    await s.clock.advance(50);
     expect(await second).toMatchObject({ ok: true, registers: [2] });
-    expect(s.master.stats.unexpectedFrames).toBe(1);
+    expect(s.master.stats).toMatchObject({ unexpectedFrames: 1, guardWaits: 1 });
   });
 
   it('fails the transaction at once when the port goes down, and queues requests one at a time', async () => {
