@@ -56,7 +56,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A target that is no URL (`http://[`, a port over 65535) is the client's error, not ours.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('bad request target\n');
+      return;
+    }
     const path = url.pathname;
     if (req.method === 'POST') {
       if (path === '/api/sign-in') return api.signIn(req, res);

@@ -198,6 +198,17 @@ describe('HTTP bodies: capped while streaming, never read on after the answer', 
   }, 30_000);
 });
 
+describe('HTTP request targets', () => {
+  it('a target that is no URL gets 400, not 500 and an error log line with its stack', async () => {
+    for (const target of ['http://[', 'http://user:secret@[::1', 'http://x:99999/']) {
+      const c = await open(port);
+      c.socket.write(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      await c.closed;
+      expect(status(c.received()), target).toBe(400);
+    }
+  });
+});
+
 describe('HTTP headers and URL: capped', () => {
   for (const [name, p] of [
     ['web', () => port],
