@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
-import { type ConfigProblem, formatPath, formatProblems } from '../../gateway/config/load.ts';
+import { decodeUtf8Strict, readFileCapped } from '../../core/read-file-capped.ts';
+import { parseBoundedYaml } from '../../gateway/config/bounded-yaml.ts';
+import {
+  CONFIG_MAX_BYTES,
+  type ConfigProblem,
+  formatPath,
+  formatProblems,
+} from '../../gateway/config/load.ts';
 import { bayLabel, type SiteConfig } from '../../gateway/config/schema.ts';
 import { FAULT_KINDS } from '../faults/fault-kinds.ts';
 import { isFaultEntry, type Scenario, ScenarioSchema } from './schema.ts';
@@ -18,7 +23,8 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
 export function loadScenarioFile(file: string): Scenario {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    // The site config's budget: a regular file, capped while read, bounded nesting and aliases.
+    raw = parseBoundedYaml(decodeUtf8Strict(readFileCapped(file, CONFIG_MAX_BYTES)));
   } catch (e) {
     throw new GatepostError(ErrorCode.ConfigUnreadable, `cannot read scenario ${file}: ${errorMessage(e)}`);
   }
