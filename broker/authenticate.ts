@@ -28,10 +28,12 @@ export interface AuthenticatorOptions {
   /** The gateway process's password here (default: random, this broker's life only). */
   gatewayPassword?: string;
   /**
-   * The broker runs inside the gateway process (the embedded broker): the gateway's own client id
-   * is then the in-process client's alone, refused even to users of the `gateway` role.
+   * The broker runs inside the gateway process (the embedded broker), whose client connects as
+   * this user (INTERNAL_GATEWAY_USER with the in-process secret, or the configured
+   * `broker.username`): the gateway's own client id is then that user's alone, refused even to
+   * other users of the `gateway` role.
    */
-  gatewayInProcess?: boolean;
+  gatewayUser?: string;
   /**
    * Last word before a client is let in (connection slots): a reason to refuse it with CONNACK 3
    * (server unavailable), or undefined.
@@ -138,14 +140,18 @@ export class Authenticator {
     if (!acl) return { ok: false, code: NOT_AUTHORIZED, reason: `unknown role ${identity.role}` };
     // The gateway's own id is the gateway's alone, whatever a role's patterns allow (anonymous
     // loopback clients may take any other): taking it over would cut the gateway off the broker.
-    // With the gateway in this process, it is the in-process client's alone: a network user of
-    // the gateway role (e.g. a cluster's remote gateway account) must not take its session over.
+    // With the gateway in this process, it is the user that gateway connects as alone: another
+    // user of the gateway role (e.g. a cluster's remote gateway account) must not take its
+    // session over (each takeover cut the gateway off and made it publish its state again).
     if (isGatewayClientId(facts.clientId, this.o.site)) {
-      const owner = this.o.gatewayInProcess ? identity.via === 'internal' : identity.role === GATEWAY_ROLE;
+      const owner =
+        identity.role === GATEWAY_ROLE &&
+        (this.o.gatewayUser === undefined || identity.username === this.o.gatewayUser);
       if (!owner) {
-        const whose = this.o.gatewayInProcess
-          ? "the in-process gateway's own client id"
-          : "the gateway's own client id";
+        const whose =
+          this.o.gatewayUser === undefined
+            ? "the gateway's own client id"
+            : "the embedded gateway's own client id";
         return { ok: false, code: IDENTIFIER_REJECTED, reason: whose };
       }
     }

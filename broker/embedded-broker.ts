@@ -61,10 +61,11 @@ export interface EmbeddedBrokerOptions {
   /** This run's secrets (security.ts), when a restart must accept the clients of before. */
   secrets?: RunSecrets;
   /**
-   * The broker runs in the gateway process (`startLocalBroker`): the gateway's client id is then
-   * the in-process client's alone, refused even to network users of the `gateway` role.
+   * The broker runs in the gateway process (`startLocalBroker`), whose client connects as this
+   * user (`_gateway` with the in-process secret, or `broker.username`): the gateway's client id
+   * is then that user's alone, refused even to other users of the `gateway` role.
    */
-  gatewayInProcess?: boolean;
+  gatewayUser?: string;
 }
 
 export interface EmbeddedBroker extends BrokerAddresses {
@@ -99,7 +100,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     metrics: opts.metrics,
     filePollMs: opts.filePollMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
-    gatewayInProcess: opts.gatewayInProcess === true,
+    ...(opts.gatewayUser !== undefined ? { gatewayUser: opts.gatewayUser } : {}),
     mayAdmit: (client, identity) => {
       // A session lives in Redis: without it the CONNECT would wait forever for its CONNACK.
       if (cluster && !cluster.bus.up) return 'the cluster bus (Redis) is down';

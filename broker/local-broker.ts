@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { INTERNAL_GATEWAY_USER } from './authenticate.ts';
 import { addressesOf, type BrokerAddresses } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import { startBrokerThread } from './broker-thread.ts';
@@ -32,6 +33,8 @@ export interface LocalBroker extends BrokerAddresses {
 
 export interface LocalBrokerOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
   thread: { enabled: boolean; nice: number };
+  /** `broker.username`: the users-file account the gateway connects as, instead of the in-process secret. */
+  username?: string;
 }
 
 /** Secrets for one run of the gateway, kept by whoever restarts the broker. */
@@ -44,9 +47,10 @@ export function newRunSecrets(): RunSecrets {
 
 /** Starts the embedded broker where `thread.enabled` says; rejects (a GatepostError) if it cannot listen. */
 export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBroker> {
-  // The gateway process connects to its own embedded broker with the in-process credentials.
+  // The gateway process connects to its own embedded broker as `broker.username`, or with the
+  // in-process credentials: the gateway's client id is that user's alone.
   const { thread, ...rest } = o;
-  const options = { ...rest, gatewayInProcess: true };
+  const options = { ...rest, gatewayUser: o.username ?? INTERNAL_GATEWAY_USER };
   if (thread.enabled) return startBrokerThread({ ...options, nice: thread.nice, secrets: newRunSecrets() });
   // Loaded only here: with the broker on its thread, Aedes is never loaded on the lanes' thread.
   const { startEmbeddedBroker } = await import('./embedded-broker.ts');

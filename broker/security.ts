@@ -28,8 +28,8 @@ export interface SecurityOptions {
   filePollMs?: number;
   /** Secrets of this run (see RunSecrets), so that a restarted broker accepts who was connected. */
   secrets?: RunSecrets;
-  /** The broker runs in the gateway process (see AuthenticatorOptions.gatewayInProcess). */
-  gatewayInProcess?: boolean;
+  /** The user the gateway in this process connects as (see AuthenticatorOptions.gatewayUser). */
+  gatewayUser?: string;
   /** Last word before a client is let in (see AuthenticatorOptions.mayAdmit). */
   mayAdmit?: (client: Client, identity: Identity) => string | undefined;
 }
@@ -94,7 +94,7 @@ export class BrokerSecurity {
       counters: this.counters,
       onIdentified: (client, identity, acl) => this.admit(client, identity, acl),
       ...(o.secrets ? { gatewayPassword: o.secrets.gatewayPassword } : {}),
-      gatewayInProcess: o.gatewayInProcess === true,
+      ...(o.gatewayUser !== undefined ? { gatewayUser: o.gatewayUser } : {}),
       ...(o.mayAdmit ? { mayAdmit: o.mayAdmit } : {}),
     });
     this.users?.watch(o.filePollMs ?? 2000, (changed) => this.revoke(changed));

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { type PageName, type WebAssets, webAssets } from './build.ts';
 import type { SiteInfo } from './client/shared/site-info.ts';
+import { contentSecurityPolicy } from './csp.ts';
 import { budgetedServer, WEB_HTTP_BUDGET } from './http-budget.ts';
 import { indexHtml, pageHtml } from './pages.ts';
 import { type StaffTokens, sendJson, signInHandlers } from './sign-in.ts';
@@ -35,8 +36,6 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -56,6 +55,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    // Names the broker's WebSocket at the host the browser asked for (csp.ts).
+    res.setHeader('content-security-policy', contentSecurityPolicy(info.mqtt, req));
     // A target that is no URL (`http://[`, a port over 65535) is the client's error, not ours.
     let url: URL;
     try {

@@ -43,6 +43,7 @@ export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): Si
   const limiter = new AddressLimiter(SIGN_INS_PER_MINUTE);
   return {
     async signIn(req, res) {
+      if (!fromThisOrigin(req, res, log)) return;
       const address = req.socket.remoteAddress ?? '';
       const wait = limiter.take(address, Date.now());
       if (wait > 0) {
@@ -71,6 +72,7 @@ export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): Si
       sendJson(res, 200, session(result));
     },
     async refresh(req, res) {
+      if (!fromThisOrigin(req, res, log)) return;
       const body = await readJson(req, res, RefreshRequestSchema);
       if (!body) return;
       if (!tokens) return unavailable(res);
@@ -79,6 +81,36 @@ export function signInHandlers(tokens: StaffTokens | undefined, log: Logger): Si
       sendJson(res, 200, session(result));
     },
   };
+}
+
+/**
+ * Same origin only: a browser names the page a POST comes from (`Origin`, and `Sec-Fetch-Site`
+ * in current browsers), and another site's page must not sign anyone in or trade a token here
+ * (a PIN guessed from any web page a kiosk's browser opens, or a token refreshed for it). A
+ * request with neither header is not from a browser's page (a script, a test) and is let through;
+ * the per-address limit holds for it. Answers 403 itself and returns false when refused.
+ */
+export function fromThisOrigin(req: IncomingMessage, res: ServerResponse, log: Logger): boolean {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  let same = site === undefined || site === 'same-origin' || site === 'none';
+  if (origin !== undefined) {
+    let host: string | undefined;
+    try {
+      host = origin === 'null' ? undefined : new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    same = same && host !== undefined && host === req.headers.host;
+  }
+  if (same) return true;
+  log.warn(
+    { from: req.socket.remoteAddress, origin, site, host: req.headers.host },
+    'staff sign-in: request from another origin refused',
+  );
+  req.resume();
+  sendError(res, 403, { error: 'forbidden', message: "sign in from this server's own pages" });
+  return false;
 }
 
 function roleMisfit(req: SignInRequest, s: { role: string; lane?: string }): string | undefined {

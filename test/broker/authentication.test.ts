@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { INTERNAL_GATEWAY_USER } from '../../broker/authenticate.ts';
 import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
@@ -70,7 +71,7 @@ describe('authentication', () => {
   });
 
   it("keeps the in-process gateway's client id from every network user, gateway role included", async () => {
-    const broker = await startBroker({ usersFile, gatewayInProcess: true });
+    const broker = await startBroker({ usersFile, gatewayUser: INTERNAL_GATEWAY_USER });
     const url = broker.url ?? '';
     const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
     let takenOver = 0;
