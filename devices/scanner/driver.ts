@@ -48,8 +48,11 @@ export interface ScannerDriver {
   stop(): Promise<void>;
   on<K extends keyof ScannerEvents>(event: K, listener: (payload: ScannerEvents[K]) => unknown): () => void;
   readonly health: HealthState;
-  /** The line's counters, and the error events the rate limit summarised instead of sending. */
-  counters(): SerialCounters & { suppressedErrors: number };
+  /**
+   * The line's counters; `discardedFrames`, every bad frame (a babble burst counts each of its
+   * frames); `suppressedErrors`, the error events the rate limit summarised instead of sending.
+   */
+  counters(): SerialCounters & { discardedFrames: number; suppressedErrors: number };
 }
 
 /** How long a chunk that came after a long gap waits for the bytes that may follow it. */
@@ -95,6 +98,7 @@ class Scanner implements ScannerDriver {
   /** Wire time (real ms at any clock scale): the inter-byte gap is physical. */
   private readonly wire: WireClock;
   private readonly errors: ErrorRateLimit;
+  private discardedFrames = 0;
   /** A chunk that came after a long gap, waiting to see whether the gap was ours (see receive). */
   private held: { chunk: Buffer; at: number } | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
@@ -142,8 +146,12 @@ class Scanner implements ScannerDriver {
     return this.bus.on(event, listener);
   }
 
-  counters(): SerialCounters & { suppressedErrors: number } {
-    return { ...this.transport.counters, suppressedErrors: this.errors.suppressed };
+  counters(): SerialCounters & { discardedFrames: number; suppressedErrors: number } {
+    return {
+      ...this.transport.counters,
+      discardedFrames: this.discardedFrames,
+      suppressedErrors: this.errors.suppressed,
+    };
   }
 
   start(): void {
@@ -262,6 +270,7 @@ class Scanner implements ScannerDriver {
       }
       this.transport.countDiscarded(out.bytes);
       this.transport.countError();
+      this.discardedFrames += out.frames ?? 1;
       // Only the first bytes, in hex: enough to see noise or a prefix, never a whole pass.
       const { reason, bytes, frames, why } = out;
       this.log.warn({ reason, why, bytes, frames, head: hex(out.head, 16) }, 'bad scanner input');
