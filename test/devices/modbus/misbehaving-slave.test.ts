@@ -2,68 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
-import { hasValidCrc, withCrc } from '../../../devices/modbus/crc.ts';
 import { ModbusRtuMaster } from '../../../devices/modbus/master.ts';
 import type { SerialLink } from '../../../devices/serial/link.ts';
 import { SerialPortSettingsSchema } from '../../../devices/serial/port-settings.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
 import { SerialTransport } from '../../../devices/serial/transport.ts';
+import { handWrittenSlave, registersAnswer, type Script } from '../support/misbehaving-modbus-slave.ts';
 import { openPtyPair, type PtyPair } from '../support/socat-pty.ts';
 import { sleep, until } from '../support/wait.ts';
 
 /**
  * Issue 18, item 12, against an independent peer on a real PTY: a slave written here from the
  * datasheet (none of the master's code but the CRC) that answers late, from the wrong address,
- * with the wrong function or a short byte count. Like a real slave, it ignores requests while
- * it is still busy with one (composing a late answer).
+ * with the wrong function or a short byte count.
  */
 const log = silentLogger();
-
-interface Request {
-  n: number;
-  address: number;
-  fn: number;
-  quantity: number;
-}
-type Script = (r: Request) => { afterMs: number; bytes: Buffer } | 'silent';
-
-function registersAnswer(address: number, fn: number, regs: number[], byteCount = 2 * regs.length): Buffer {
-  const b = Buffer.alloc(3 + 2 * regs.length);
-  b[0] = address;
-  b[1] = fn;
-  b[2] = byteCount;
-  for (const [i, r] of regs.entries()) b.writeUInt16BE(r, 3 + 2 * i);
-  return withCrc(b);
-}
-
-function handWrittenSlave(link: SerialLink, script: Script) {
-  let pending = Buffer.alloc(0);
-  let busyUntil = 0;
-  const seen = { requests: 0, ignored: 0 };
-  link.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 8) {
-      const frame = pending.subarray(0, 8);
-      pending = pending.subarray(8);
-      if (!hasValidCrc(frame)) continue;
-      if (performance.now() < busyUntil) {
-        seen.ignored++;
-        continue;
-      }
-      seen.requests++;
-      const action = script({
-        n: seen.requests,
-        address: frame[0]!,
-        fn: frame[1]!,
-        quantity: frame.readUInt16BE(4),
-      });
-      if (action === 'silent') continue;
-      busyUntil = performance.now() + action.afterMs;
-      setTimeout(() => void link.write(action.bytes).catch(() => undefined), action.afterMs);
-    }
-  });
-  return seen;
-}
 
 describe('Modbus master against a misbehaving hand-written slave (real PTY)', () => {
   let pty: PtyPair | undefined;
