@@ -1,10 +1,12 @@
 import {
   closeSync,
+  existsSync,
   fstatSync,
   fsyncSync,
   openSync,
   statfsSync,
   statSync,
+  truncateSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -68,8 +70,10 @@ export class DiskReserve {
         closeSync(fd);
         fd = undefined;
       }
-      // What was written this time goes again: the store needs it more than the reserve does.
+      // What was written this time goes again: the store needs it more than the reserve does
+      // (a reserve made before is left empty, as released; one never made leaves no file).
       if (start === 0) this.removeFile();
+      else truncateSync(this.path, start);
       if (isNoSpace(e)) return false;
       throw e;
     } finally {
@@ -94,11 +98,19 @@ export class DiskReserve {
     return available >= missing * 2 && this.ensure();
   }
 
-  /** Deletes the reserve; returns the bytes it gave back to the file system. */
+  /**
+   * Gives the reserve's blocks back to the file system; returns how many bytes. The file stays,
+   * empty, as the mark that the reserve was released (and not never made): see `wasReleased`.
+   */
   release(): number {
     const held = this.held();
-    if (held > 0) this.removeFile();
+    if (held > 0) truncateSync(this.path, 0);
     return held;
+  }
+
+  /** Whether the reserve was made once and is not whole now (released, or cut short by a crash). */
+  wasReleased(): boolean {
+    return this.bytes > 0 && existsSync(this.path) && this.missing() > 0;
   }
 
   private removeFile(): void {

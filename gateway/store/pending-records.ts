@@ -12,22 +12,29 @@ const MAX_PENDING = 64;
 
 /**
  * The disk guard's own records (`storage-alarm`, `storage-shed`), written through the sink. A
- * full disk refuses them exactly when they matter; those are kept (bounded) and written again
- * by `retry`, which the guard calls once reclaiming has made room, in their order.
+ * full disk refuses them exactly when they matter; while it does (`blocked`) they are kept
+ * (bounded) and written by `retry`, which the guard calls once reclaiming has made room, in
+ * their order and before any later one.
  */
 export class PendingRecords {
   private pending: { type: string; data: unknown }[] = [];
-  private retrying = false;
+  private pumping = false;
   /** Records given up because more than MAX_PENDING waited. */
   dropped = 0;
 
   constructor(
     private readonly writer: RecordWriter,
     private readonly log: Logger,
+    /** True while the store refuses records (the disk filled): they wait for `retry`. */
+    private readonly blocked: () => boolean,
   ) {}
 
+  /**
+   * Writes a record now, behind whatever waits, or keeps it while the store refuses records. A
+   * write that fails all the same (a commit on a full disk) is kept too, to be written again.
+   */
   write(type: string, data: unknown): void {
-    if (this.pending.length > 0 || this.retrying) {
+    if (this.pending.length > 0 || this.pumping || this.blocked()) {
       this.keep(type, data);
       return;
     }
@@ -37,30 +44,6 @@ export class PendingRecords {
     });
   }
 
-  /** Writes what is waiting, in order; stops at the first failure (the rest waits on). */
-  async retry(): Promise<void> {
-    if (this.retrying || this.pending.length === 0) return;
-    this.retrying = true;
-    try {
-      while (this.pending.length > 0) {
-        const next = this.pending[0];
-        if (!next) break;
-        try {
-          await this.writer.record('gateway', next.type, next.data);
-        } catch {
-          return;
-        }
-        this.pending.shift();
-      }
-    } finally {
-      this.retrying = false;
-    }
-  }
-
-  waiting(): number {
-    return this.pending.length;
-  }
-
   private keep(type: string, data: unknown): void {
     this.pending.push({ type, data });
     if (this.pending.length > MAX_PENDING) {
@@ -68,5 +51,31 @@ export class PendingRecords {
       this.dropped++;
       this.log.error({ dropped: this.dropped }, 'storage records waiting for room: the oldest given up');
     }
+  }
+
+  /** Writes what is waiting, in order; stops at the first failure (the rest waits for the next call). */
+  async retry(): Promise<void> {
+    if (this.pumping || this.pending.length === 0 || this.blocked()) return;
+    this.pumping = true;
+    try {
+      for (let next = this.pending[0]; next; next = this.pending[0]) {
+        try {
+          await this.writer.record('gateway', next.type, next.data);
+        } catch (err) {
+          this.log.warn(
+            { type: next.type, waiting: this.pending.length, reason: errorMessage(err) },
+            'storage record not written yet; kept to write again',
+          );
+          return;
+        }
+        if (this.pending[0] === next) this.pending.shift();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  waiting(): number {
+    return this.pending.length;
   }
 }

@@ -84,7 +84,7 @@ export class StorageGuard {
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly o: StorageGuardOptions) {
-    this.records = new PendingRecords(o.records, o.log);
+    this.records = new PendingRecords(o.records, o.log, () => this.recovering);
     this.unsubscribe = [
       o.store.onCommit((b) => {
         this.bytesSinceCheck += b.dataBytes;
@@ -102,14 +102,24 @@ export class StorageGuard {
   }
 
   start(): void {
-    if (this.o.reserve && this.o.reserve.missing() > 0) {
-      // Released before the restart, or by openDatabase to open the store on a full disk.
-      this.recovering = true;
-      this.o.store.setAllRefused(true);
-      this.o.log.error(
-        { reserveBytes: this.o.reserve.held(), wanted: this.o.reserve.bytes },
-        'storage: starting without the full reserve; records are refused until reclaiming makes room for it',
-      );
+    const reserve = this.o.reserve;
+    if (reserve && reserve.missing() > 0 && !reserve.ensureIfRoom()) {
+      if (reserve.wasReleased()) {
+        // Released before the restart, or by openDatabase to open the store on a full disk.
+        this.recovering = true;
+        this.o.store.setAllRefused(true);
+        this.o.log.error(
+          { reserveBytes: reserve.held(), wanted: reserve.bytes },
+          'storage: starting on a full disk without the reserve; records are refused until reclaiming makes room for it',
+        );
+      } else {
+        // Never made: a disk with little room from the start. The store runs without it and
+        // takes it when there is room; a full disk is still met by max_page_count.
+        this.o.log.warn(
+          { wanted: reserve.bytes },
+          'storage: the disk has no room for the store reserve; running without it',
+        );
+      }
     }
     this.safeCheck();
     this.timer = setInterval(() => this.safeCheck(), this.o.config.checkIntervalMs);
@@ -199,7 +209,7 @@ export class StorageGuard {
     // The alarm goes up on what was found, before the policy frees anything: reaching the
     // critical level is recorded even when shedding brings usage straight back down.
     const found = this.measure();
-    this.changeLevel(found, foundFull);
+    this.changeLevel(found, foundFull || this.recovering);
     let ratio = found.usedBytes / found.limitBytes;
     let freed = false;
     if (ratio >= warn || this.recovering) {
@@ -238,6 +248,8 @@ export class StorageGuard {
     const after = freed || more || this.recovering ? this.measure() : found;
     if (after !== found) this.changeLevel(after, false);
     if (this.recovering) this.takeBackReserve();
+    else if (this.o.reserve && this.o.reserve.missing() > 0 && this.o.reserve.ensureIfRoom())
+      this.o.log.info({ reserveBytes: this.o.reserve.held() }, 'storage: the store reserve is made');
     void this.records.retry();
     if (more) this.checkSoon(0);
     else if (this.recovering) this.checkSoon(FULL_RETRY_MS);
@@ -298,10 +310,12 @@ export class StorageGuard {
       );
   }
 
-  /** Once there is room for the reserve again (and the margin), makes it and accepts records. */
+  /**
+   * Once the file system has twice the reserve free, makes it again, accepts records and lets
+   * the level come down from full.
+   */
   private takeBackReserve(): void {
     const reserve = this.o.reserve;
-    if (this.level === 'full') return;
     if (reserve && !reserve.ensureIfRoom()) return;
     this.recovering = false;
     this.o.store.setAllRefused(false);
@@ -338,9 +352,11 @@ export class StorageGuard {
   private changeLevel(u: DiskUsage, diskFull: boolean): void {
     const [warning, critical] = this.o.config.alarmRatios;
     const ratio = u.usedBytes / u.limitBytes;
-    const change: LevelChange = diskFull
-      ? { level: 'full', steps: LEVELS.slice(LEVELS.indexOf(this.level) + 1) }
-      : nextLevel(this.level, ratio, { warning, critical, margin: LEVEL_MARGIN });
+    // While the reserve is out (the disk filled), the level stays full whatever the measure.
+    const change: LevelChange =
+      diskFull || this.recovering
+        ? { level: 'full', steps: LEVELS.slice(LEVELS.indexOf(this.level) + 1) }
+        : nextLevel(this.level, ratio, { warning, critical, margin: LEVEL_MARGIN });
     const previous = this.level;
     this.level = change.level;
     this.o.store.setSheddableRefused(change.level === 'full');
