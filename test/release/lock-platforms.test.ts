@@ -28,11 +28,7 @@ function readLock(): Record<string, LockEntry> {
 }
 
 /** The lock key npm would install `name` at for the package at `from` (a lock key), or undefined. */
-function resolveInLock(
-  packages: Record<string, LockEntry>,
-  from: string,
-  name: string,
-): string | undefined {
+function resolveInLock(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
   let dir = from;
   for (;;) {
     const key = dir === '' ? `node_modules/${name}` : `${dir}/node_modules/${name}`;
