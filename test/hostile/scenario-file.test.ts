@@ -34,11 +34,23 @@ function expectRefused(run: ChildRun, file: string, reason: RegExp): void {
 }
 
 describe('scenario file: hostile files are refused before the simulation starts', () => {
-  it('/dev/zero, a FIFO, 100,000 nested [ and a billion laughs', async () => {
+  it('/dev/zero', async () => {
+    expectRefused(await sim('/dev/zero'), '/dev/zero', /not a regular file/);
+  }, 30_000);
+
+  it('a FIFO with no writer', async () => {
     const fifo = join(dir, 'scenario.fifo');
     execFileSync('mkfifo', [fifo]);
+    expectRefused(await sim(fifo), fifo, /it is a FIFO/);
+  }, 30_000);
+
+  it('100,000 nested [', async () => {
     const deep = join(dir, 'deep.yaml');
     writeFileSync(deep, '['.repeat(100_000));
+    expectRefused(await sim(deep), deep, /nested deeper than 32 levels/);
+  }, 30_000);
+
+  it('a billion laughs', async () => {
     let lol = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     for (let i = 1; i < 10; i++)
       lol += `a${i}: &a${i} [${Array(9)
@@ -46,15 +58,6 @@ describe('scenario file: hostile files are refused before the simulation starts'
         .join(',')}]\n`;
     const laughs = join(dir, 'laughs.yaml');
     writeFileSync(laughs, lol);
-    const [zero, pipe, nested, aliases] = await Promise.all([
-      sim('/dev/zero'),
-      sim(fifo),
-      sim(deep),
-      sim(laughs),
-    ]);
-    expectRefused(zero, '/dev/zero', /not a regular file/);
-    expectRefused(pipe, fifo, /it is a FIFO/);
-    expectRefused(nested, deep, /nested deeper than 32 levels/);
-    expectRefused(aliases, laughs, /aliases/);
-  }, 60_000);
+    expectRefused(await sim(laughs), laughs, /aliases/);
+  }, 30_000);
 });
