@@ -1,3 +1,15 @@
 /** bin/bundle.js: a TypeScript entry of the project built into plain modules (see there). */
 export function buildBundle(entry: string): Promise<URL>;
 export function importBundled(entry: string): Promise<Record<string, unknown>>;
+export const DIST_ENTRIES: Record<string, string>;
+export interface DistManifest {
+  version: string;
+  builtAt: string;
+  node: string;
+  entries: Record<string, string>;
+  inputs: [string, number, number][];
+}
+export function buildDist(
+  outdir?: string,
+  options?: { extra?: (dir: string, inputs: [string, number, number][]) => Promise<void> },
+): Promise<DistManifest>;

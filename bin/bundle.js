@@ -11,7 +11,7 @@
 // install), or with GATEPOST_TSX=1, the sources run through tsx as they always could.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +21,10 @@ const SELF = fileURLToPath(import.meta.url);
 /** Builds running now: esbuild's service is stopped only when the last one ends. */
 let active = 0;
 
+// Spelt so that this file, which the builds take in too (core/worker-code.ts imports it), keeps
+// its search strings when its own import.meta paths are rewritten.
+const META = ['import', 'meta'].join('.');
+
 /** Each module's own import.meta paths, as literals, inside the one bundle. */
 const importMetaPlugin = {
   name: 'gatepost-import-meta',
@@ -29,9 +33,9 @@ const importMetaPlugin = {
       if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
       const source = readFileSync(args.path, 'utf8');
       const contents = source
-        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-        .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
-        .replaceAll('import.meta.filename', JSON.stringify(args.path));
+        .replaceAll(`${META}.url`, JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll(`${META}.dirname`, JSON.stringify(dirname(args.path)))
+        .replaceAll(`${META}.filename`, JSON.stringify(args.path));
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
@@ -43,6 +47,9 @@ const importMetaPlugin = {
  * clients, the simulator, the broker when it runs on its own thread).
  */
 export async function buildBundle(entry) {
+  // Running from a release build (dist/, bin/dist.js): its prebuilt module, no esbuild at all.
+  const prebuilt = distEntry(entry);
+  if (prebuilt) return prebuilt;
   const name = entry
     .slice(ROOT.length + 1)
     .replace(/\.ts$/, '')
@@ -102,6 +109,108 @@ export async function buildBundle(entry) {
   writeFileSync(tmp, JSON.stringify({ dir, inputs }));
   renameSync(tmp, pointer);
   return pathToFileURL(join(dir, 'entry.js'));
+}
+
+/** `entry` as built into the dist/ this process runs from (GATEPOST_DIST), if it is there. */
+function distEntry(entry) {
+  const dist = process.env.GATEPOST_DIST;
+  if (!dist) return undefined;
+  try {
+    const { entries } = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
+    const file = entries?.[relative(ROOT, entry).replaceAll('\\', '/')];
+    return file && existsSync(join(dist, file)) ? pathToFileURL(join(dist, file)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entries of the release build: source (relative to the root) to its module in dist/. */
+export const DIST_ENTRIES = {
+  'gateway/cli/main.ts': 'main.js',
+  'broker/broker-worker.ts': 'broker-worker.js',
+};
+
+/**
+ * Each module's own import.meta paths, as paths relative to the dist/ module that holds it: every
+ * module of dist/ sits directly in it, so `../gateway/passes/x.ts` from there is where the source
+ * file sat beside its data files, wherever the release is installed.
+ */
+const distImportMetaPlugin = {
+  name: 'gatepost-dist-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /\.[jt]s$/ }, (args) => {
+      if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
+      const rel = `../${relative(ROOT, args.path).replaceAll('\\', '/')}`;
+      const relDir = `${dirname(rel)}/`;
+      const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source
+        .replaceAll(`${META}.url`, url)
+        .replaceAll(
+          `${META}.dirname`,
+          `__gatepostFileURLToPath(new URL(${JSON.stringify(relDir)}, import.meta.url)).replace(/[\\\\/]$/, '')`,
+        )
+        .replaceAll(`${META}.filename`, `__gatepostFileURLToPath(${url})`);
+      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+    });
+  },
+};
+
+/**
+ * The release build (`npm run build`): DIST_ENTRIES and everything they import (dynamic imports
+ * in chunks of their own) as plain ES modules in `outdir` (default dist/), packages and so native
+ * modules left as imports from node_modules. Written aside and swapped in whole. Its manifest.json
+ * lists the entries and the files it was made of (sizes and times: bin/dist.js decides from them
+ * whether a dev checkout's dist/ is current). Resolves with the manifest.
+ */
+export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
+  const esbuild = await import('esbuild');
+  const tmp = `${outdir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  let out;
+  active++;
+  try {
+    out = await esbuild.build({
+      entryPoints: Object.fromEntries(
+        Object.entries(DIST_ENTRIES).map(([src, file]) => [file.replace(/\.js$/, ''), join(ROOT, src)]),
+      ),
+      absWorkingDir: ROOT,
+      metafile: true,
+      bundle: true,
+      splitting: true,
+      outdir: tmp,
+      chunkNames: '[name]-[hash]',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      write: true,
+      logLevel: 'silent',
+      banner: { js: "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" },
+      plugins: [distImportMetaPlugin],
+    });
+  } finally {
+    if (--active === 0) await esbuild.stop();
+  }
+  const inputs = [...Object.keys(out.metafile?.inputs ?? {}).map((f) => join(ROOT, f)), SELF].map((f) => {
+    const st = statSync(f);
+    return [relative(ROOT, f).replaceAll('\\', '/'), st.size, st.mtimeMs];
+  });
+  if (extra) await extra(tmp, inputs);
+  const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  const manifest = {
+    version,
+    builtAt: new Date().toISOString(),
+    node: process.version,
+    entries: DIST_ENTRIES,
+    inputs,
+  };
+  writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  const old = `${outdir}.${process.pid}.old`;
+  if (existsSync(outdir)) renameSync(outdir, old);
+  renameSync(tmp, outdir);
+  rmSync(old, { recursive: true, force: true });
+  return manifest;
 }
 
 /** The last build's entry, if every file it was made of is as it was then; else undefined. */

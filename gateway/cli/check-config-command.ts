@@ -1,5 +1,13 @@
 import { isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { wantsHelp } from './options.ts';
+
+const USAGE = `usage: gatepost check-config FILE
+
+Validates a site config (migrating an older version in memory, writing nothing) and prints a
+summary, or every problem with its field path. Exit status: 0 valid, 1 invalid, 2 bad usage.
+(A file named like an option: gatepost check-config -- FILE.)
+`;
 
 /** `gatepost check-config FILE`: exit 0 and a summary if valid, 1 and every problem if not. */
 export async function checkConfigCommand(
@@ -7,9 +15,14 @@ export async function checkConfigCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const file = argv[0];
-  if (!file || argv.length > 1) {
-    err.write('usage: gatepost check-config FILE\n');
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const file = args[0];
+  if (!file || args.length > 1) {
+    err.write(USAGE);
     return 2;
   }
   try {

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { entryFromRow, type LedgerEntry, type LedgerRow } from '../store/ledger.ts';
-import { DEFAULT_CONFIG } from './options.ts';
+import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
 
@@ -23,6 +23,10 @@ export async function exportCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
   let values: { from?: string; to?: string; format?: string; out?: string; config?: string; db?: string };
   try {
     values = parseArgs({

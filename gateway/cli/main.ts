@@ -1,7 +1,8 @@
+import { VERSION } from '../version.ts';
 import { checkConfigCommand } from './check-config-command.ts';
 import { startCommand } from './start-command.ts';
 
-const USAGE = `usage: gatepost <command> [options]
+const USAGE = `usage: gatepost <command> [options]      (gatepost <command> --help for one; gatepost --version)
 
 commands:
   start [--config FILE]            run the gateway (default: config/demo.yaml, simulated devices)
@@ -15,6 +16,10 @@ commands:
                                    manage the broker's users file (docs/security.md)
   export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
                                    write the ledger of trucks and drivers of a period (docs/yard.md)
+  backup [--to DIR] [--config FILE]
+                                   online copy of the store, the config and the files it names
+  restore FROM [--config FILE] [--prefix DIR]
+                                   put a backup back on a stopped box (docs/install.md)
 `;
 
 type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -27,13 +32,24 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./sim-command.ts')).simCommand,
   user: async () => (await import('./user-command.ts')).userCommand,
   export: async () => (await import('./export-command.ts')).exportCommand,
+  backup: async () => (await import('./backup-command.ts')).backupCommand,
+  restore: async () => (await import('./restore-command.ts')).restoreCommand,
 };
 
 /** Runs one `gatepost` command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    // Which code runs: a release build (dist/, bin/gatepost.js) or the sources built at start.
+    process.stdout.write(
+      `gatepost ${VERSION} (${process.env.GATEPOST_DIST ? 'release build' : 'sources'}, node ${process.version})\n`,
+    );
+    return 0;
+  }
+  // `gatepost help CMD` is `gatepost CMD --help`.
+  if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return main([rest[0], '--help']);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
+    (name ? process.stdout : process.stderr).write(USAGE);
     return name ? 0 : 2;
   }
   const load = COMMANDS[name];

@@ -1,17 +1,36 @@
 import { parseArgs } from 'node:util';
-import { isGatepostError } from '../../core/errors.ts';
+import { errorMessage, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 
 export const DEFAULT_CONFIG = 'config/demo.yaml';
 
-/** Parses `--config FILE` and loads it; prints the problems and returns undefined if invalid. */
-export function configFromArgs(argv: string[], err: NodeJS.WritableStream): SiteConfig | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', short: 'c' } },
-    strict: true,
-  });
+/** Whether `argv` asks for the usage (`--help` or `-h` before any `--`). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/**
+ * Parses `--config FILE` and loads it; prints the problems and returns undefined if invalid
+ * (with `usage`, after a bad option).
+ */
+export function configFromArgs(
+  argv: string[],
+  err: NodeJS.WritableStream,
+  usage = '',
+): SiteConfig | undefined {
+  let values: { config?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' } },
+      strict: true,
+    }));
+  } catch (e) {
+    err.write(`gatepost: ${errorMessage(e)}\n${usage ? `\n${usage}` : ''}`);
+    return undefined;
+  }
   const file = values.config ?? DEFAULT_CONFIG;
   try {
     return loadConfigFile(file);

@@ -12,7 +12,7 @@ import { SimulatedSite } from '../../sim/site.ts';
 import { brokerUrlOf, MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
 import { formatEvent } from '../../sim/traffic/sim-events.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { DEFAULT_CONFIG } from './options.ts';
+import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]
                     [--duration D] [--fault SPEC ...] [--broker URL | --no-broker]
@@ -45,6 +45,10 @@ export async function simCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
   let values: ReturnType<typeof parseOptions>;
   try {
     values = parseOptions(argv);

@@ -7,14 +7,26 @@ import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { startGateway } from '../app.ts';
 import { raiseToRealtime } from '../ops/realtime.ts';
-import { configFromArgs, untilSignal } from './options.ts';
+import { configFromArgs, untilSignal, wantsHelp } from './options.ts';
+
+const USAGE = `usage: gatepost start [--config FILE]
+
+Runs the gateway until SIGINT or SIGTERM: the embedded broker (unless broker.url names another),
+the lanes' devices, the yard, the store, the uplink, the web pages and /metrics of the config
+(default config/demo.yaml). With simulation.enabled (the demo) the simulated devices and their
+traffic run in this process too. Exit status: 0 after a clean stop, 1 on a bad config or a failed start.
+`;
 
 /**
  * `gatepost start [--config FILE]`: the gateway until Ctrl-C. With `simulation.enabled` in the
  * config (the demo), the simulated devices and their traffic run in this process too.
  */
-export async function startCommand(argv: string[], _out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
-  const config = configFromArgs(argv, err);
+export async function startCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
+  const config = configFromArgs(argv, err, USAGE);
   if (!config) return 1;
   const log = createLogger();
   const clock = new ScaledClock(config.simulation.enabled ? config.simulation.timeScale : 1);

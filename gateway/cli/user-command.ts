@@ -17,7 +17,7 @@ import {
 } from '../../broker/users-file.ts';
 import { errorMessage, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { DEFAULT_CONFIG } from './options.ts';
+import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 import { readSecretFromStream, readSecretFromTty } from './read-secret.ts';
 
 const USAGE = `usage:
@@ -41,6 +41,10 @@ export async function userCommand(
   err: NodeJS.WritableStream,
   input: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

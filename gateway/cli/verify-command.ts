@@ -4,6 +4,7 @@ import { parseIsoTime } from '../passes/iso-time.ts';
 import { emptyTrustStore, type TrustStore } from '../passes/trust-list.ts';
 import { loadTrustSources } from '../passes/trust-source.ts';
 import { verifyPass } from '../passes/verifier.ts';
+import { wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost verify CODE [--at ISO-TIME] [--trust FILE ...]
 
@@ -21,6 +22,10 @@ export async function verifyCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    out.write(USAGE);
+    return 0;
+  }
   let values: { at?: string; trust?: string[]; help?: boolean };
   let positionals: string[];
   try {

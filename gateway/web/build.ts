@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 
 /**
  * Bundles the pages' TypeScript and CSS (gateway/web/client) for the browser with esbuild: one
@@ -15,6 +16,10 @@ import * as esbuild from 'esbuild';
  * Browser code may import only browser-safe modules: a plugin refuses every Node built-in
  * (`node:*`, `fs`, ...), naming the file that imported it, so a stray import fails the build.
  * `npm run build:web` runs the same build and prints what it made.
+ *
+ * A release build (`npm run build`, bin/build.js) writes the bundles to dist/web/ with a
+ * manifest (writeWebAssets); a gateway running from dist/ (GATEPOST_DIST, bin/gatepost.js)
+ * serves those and never loads esbuild, which a release does not install.
  */
 export const PAGES = ['kiosk', 'yard'] as const;
 export type PageName = (typeof PAGES)[number];
@@ -68,6 +73,7 @@ export const browserOnly: esbuild.Plugin = {
 /** Builds every page's bundle in memory. Throws with esbuild's messages on any error. */
 export async function buildWebAssets(options: { minify?: boolean } = {}): Promise<WebAssets> {
   const t0 = performance.now();
+  const esbuild = await import('esbuild');
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(PAGES.map((p) => [p, join(CLIENT, p, 'main.ts')])),
@@ -122,14 +128,69 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
   };
 }
 
+/** What writeWebAssets writes beside the bundles: `manifest.json` of dist/web/. */
+interface PrebuiltManifest {
+  pages: WebAssets['pages'];
+  files: Record<string, string>;
+}
+
+/**
+ * Builds the bundles and writes them into `dir` (dist/web/ of a release build) with their
+ * manifest; resolves with the sources they were made of (relative path, size, mtime).
+ */
+export async function writeWebAssets(dir: string): Promise<{ inputs: [string, number, number][] }> {
+  const assets = await buildWebAssets();
+  const manifest: PrebuiltManifest = { pages: assets.pages, files: {} };
+  for (const [path, a] of assets.files) {
+    const file = join(dir, path.slice(ASSET_PREFIX.length));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, a.body);
+    manifest.files[path] = a.contentType;
+  }
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  return {
+    inputs: assets.inputs.map((f) => {
+      const st = statSync(join(ROOT, f));
+      return [f, st.size, st.mtimeMs];
+    }),
+  };
+}
+
+/** The bundles a release build wrote in `dir`, read back (and gzipped) as the server keeps them. */
+export function readWebAssets(dir: string): WebAssets {
+  const t0 = performance.now();
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as PrebuiltManifest;
+  const files = new Map<string, Asset>();
+  for (const [path, contentType] of Object.entries(manifest.files)) {
+    const body = readFileSync(join(dir, path.slice(ASSET_PREFIX.length)));
+    files.set(path, {
+      body,
+      gzip: gzipSync(body, { level: 9 }),
+      contentType,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    });
+  }
+  return { files, pages: manifest.pages, inputs: [], buildMs: Math.round(performance.now() - t0) };
+}
+
+/** dist/web/ of the release build this process runs from, if any (bin/gatepost.js sets GATEPOST_DIST). */
+function prebuiltDir(): string | undefined {
+  const dist = process.env.GATEPOST_DIST;
+  const dir = dist ? join(dist, 'web') : undefined;
+  return dir && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
+}
+
 let cached: Promise<WebAssets> | undefined;
 
-/** The bundles of this process: built on the first call, kept in memory after. */
+/** The bundles of this process: built (or read from a release build) on the first call, kept after. */
 export function webAssets(): Promise<WebAssets> {
-  cached ??= buildWebAssets().catch((e: unknown) => {
-    cached = undefined;
-    throw e;
-  });
+  const dir = prebuiltDir();
+  cached ??= (dir ? Promise.resolve().then(() => readWebAssets(dir)) : buildWebAssets()).catch(
+    (e: unknown) => {
+      cached = undefined;
+      throw e;
+    },
+  );
   return cached;
 }
 
