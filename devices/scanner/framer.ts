@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { BabbleRun } from './babble.ts';
 import { type ImplausibleWhy, implausibility } from './plausible-code.ts';
 
 /**
@@ -90,15 +91,6 @@ type State =
   /** STX mode: bytes outside a frame. */
   | 'noise';
 
-/** The frames of a babble burst, after its first bad frame. */
-interface Babble {
-  bytes: number;
-  frames: number;
-  head: Buffer;
-  headLen: number;
-  since: number;
-}
-
 export class ScannerFramer {
   private readonly buf: Buffer;
   private len = 0;
@@ -114,7 +106,7 @@ export class ScannerFramer {
   private lastAt = Number.NEGATIVE_INFINITY;
   /** A bad frame ended at a terminator and the line has not been quiet since. */
   private tainted = false;
-  private babble: Babble | undefined;
+  private babble: BabbleRun | undefined;
   private readonly resyncMs: number;
   private out: ScannerFramerOutput[] = [];
 
@@ -149,7 +141,7 @@ export class ScannerFramer {
     this.checkGap(firstAt);
     this.lastAt = Math.max(at, this.lastAt);
     for (let i = 0; i < chunk.length; i++) this.byte(chunk[i] as number);
-    if (this.babble && this.babble.frames > 0 && at - this.babble.since >= BABBLE_REPORT_MS) {
+    if (this.babble && !this.babble.empty && at - this.babble.since >= BABBLE_REPORT_MS) {
       this.reportBabble(at);
     }
     return this.out;
@@ -386,32 +378,15 @@ export class ScannerFramer {
   }
 
   private addToBabble(bytes: number, from: Uint8Array): void {
-    if (!this.babble) {
-      this.babble = { bytes: 0, frames: 0, head: Buffer.alloc(HEAD_BYTES), headLen: 0, since: this.lastAt };
-    }
-    const b = this.babble;
-    if (b.frames === 0) {
-      b.headLen = Math.min(HEAD_BYTES, bytes, from.length);
-      b.head.set(from.subarray(0, b.headLen));
-    }
-    b.bytes += bytes;
-    b.frames++;
+    this.babble ??= new BabbleRun(this.lastAt);
+    this.babble.add(bytes, from);
   }
 
+  /** Reports the babble so far; it goes on (from `at`) only while the line is still tainted. */
   private reportBabble(at: number): void {
-    const b = this.babble;
-    if (!b) return;
-    if (b.frames > 0) {
-      this.out.push({
-        kind: 'bad',
-        reason: 'babble',
-        bytes: b.bytes,
-        frames: b.frames,
-        head: Buffer.from(b.head.subarray(0, b.headLen)),
-      });
-    }
-    this.babble = undefined;
-    if (this.tainted) this.babble = { bytes: 0, frames: 0, head: b.head, headLen: 0, since: at };
+    const report = this.babble?.take(at);
+    if (report) this.out.push({ kind: 'bad', reason: 'babble', ...report });
+    if (!this.tainted) this.babble = undefined;
   }
 
   private toIdle(): void {
