@@ -37,6 +37,13 @@ const CONNECT = 1;
  * other level without a CONNACK; the standard wants CONNACK 0x01 first [MQTT-3.1.2-2].
  */
 const SERVED_LEVELS = new Set([3, 4, 0x83, 0x84]);
+/**
+ * The largest CONNECT taken, whatever maxPacketBytes: a client id, user name, token and a small
+ * will fit many times over, and a connection that has not logged in yet cannot make the broker
+ * hold more than this of its first packet (500 half-sent CONNECTs: 8 MiB, not 128).
+ */
+export const MAX_CONNECT_BYTES = 16 * 1024;
+
 /** The CONNECT bytes read to find its level: name length (2), `MQIsdp` (6 at most), level (1). */
 const CONNECT_HEAD_BYTES = 9;
 
@@ -99,8 +106,10 @@ export class PacketGuard {
         continue;
       }
       const total = 1 + this.lengthBytes + this.length;
-      if (total > this.maxPacketBytes) {
-        return this.fail('oversized', `packet of ${total} bytes, at most ${this.maxPacketBytes}`);
+      const max = this.inFirstPacket ? Math.min(this.maxPacketBytes, MAX_CONNECT_BYTES) : this.maxPacketBytes;
+      if (total > max) {
+        const what = this.inFirstPacket ? 'CONNECT' : 'packet';
+        return this.fail('oversized', `${what} of ${total} bytes, at most ${max}`);
       }
       this.remaining = this.length;
       this.state = this.remaining > 0 ? 'body' : 'type';

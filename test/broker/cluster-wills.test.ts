@@ -36,7 +36,7 @@ async function childNode(redisUrl: string): Promise<{ url: string; kill: () => P
     [
       '--import',
       'tsx',
-      new URL('./cluster-node-child.ts', import.meta.url).pathname,
+      new URL('./broker-child.ts', import.meta.url).pathname,
       redisUrl,
       String(HEARTBEAT_MS),
     ],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PacketGuard } from '../../broker/packet-guard.ts';
+import { MAX_CONNECT_BYTES, PacketGuard } from '../../broker/packet-guard.ts';
 import { remainingLength } from '../support/broker-harness.ts';
 
 /**
@@ -115,5 +115,37 @@ describe('PacketGuard', () => {
     });
     const g3 = new PacketGuard(MAX);
     expect(g3.feed(Buffer.from([0x00, 0x00]))).toMatchObject({ ok: false, reason: 'not-connect-first' });
+  });
+
+  it('holds a CONNECT to MAX_CONNECT_BYTES (before the client is known), later packets to maxPacketBytes', () => {
+    const big = 64 * 1024;
+    const tooBigConnect = new PacketGuard(big);
+    expect(
+      tooBigConnect.feed(Buffer.concat([Buffer.from([0x10]), remainingLength(MAX_CONNECT_BYTES)])),
+    ).toMatchObject({
+      ok: false,
+      reason: 'oversized',
+    });
+    const later = new PacketGuard(big);
+    expect(later.feed(packet(1, 100))).toMatchObject({ ok: true });
+    expect(later.feed(packet(3, MAX_CONNECT_BYTES * 2))).toMatchObject({ ok: true });
+  });
+
+  it('refuses a CONNECT of a protocol level other than 3 or 4, however the bytes are cut', () => {
+    const name = (n: string) => Buffer.concat([Buffer.from([0, n.length]), Buffer.from(n)]);
+    const connect = (n: string, level: number) => {
+      const body = Buffer.concat([name(n), Buffer.from([level, 2, 0, 30, 0, 1, 0x61])]);
+      return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.boolean(), cutPoints, (level, v3, cuts) => {
+        const guard = new PacketGuard(MAX);
+        let last: ReturnType<PacketGuard['feed']> = { ok: true, requests: [] };
+        for (const c of chunks(connect(v3 ? 'MQIsdp' : 'MQTT', level), cuts)) last = guard.feed(c);
+        const served = [3, 4, 0x83, 0x84].includes(level);
+        expect(last.ok ? 'ok' : last.reason).toBe(served ? 'ok' : 'protocol-level');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
