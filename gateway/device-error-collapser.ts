@@ -63,9 +63,6 @@ export class DeviceErrorCollapser {
   private readonly maxKeys: number;
   private readonly perMinute: number;
   private stopped = false;
-  /** Errors heard, and records written (first errors + summaries), since start. */
-  heard = 0;
-  written = 0;
 
   constructor(private readonly o: DeviceErrorCollapserOptions) {
     this.windowMs = o.windowMs ?? DEFAULT_WINDOW_MS;
@@ -76,7 +73,6 @@ export class DeviceErrorCollapser {
   /** One error of a device, at `at` (clock ms). */
   report(stream: Stream, data: DeviceErrorData, at: number): void {
     if (this.stopped) return;
-    this.heard++;
     const key = `${stream}\u0000${data.device}\u0000${data.kind}\u0000${data.errorCode}`;
     const bytes = data.bytes ?? 0;
     const known = this.open.get(key);
@@ -201,7 +197,6 @@ export class DeviceErrorCollapser {
   }
 
   private write(stream: Stream, data: DeviceErrorData): void {
-    this.written++;
     this.o
       .write(stream, data)
       .catch((err: unknown) =>
