@@ -3,7 +3,8 @@ import type { DeviceErrorEvent } from './events.ts';
 import type { WireClock } from './serial/wire-clock.ts';
 
 /**
- * A driver's budget of error events: at most `perWindow` in any `windowMs` (real time) go out
+ * A driver's budget of error events: at most `perWindow` in a window of `windowMs` (real time,
+ * from the first error after the last window; so at most twice that in any `windowMs`) go out
  * one by one; the rest of the window are counted, and when the window ends each kind that was
  * held back goes out once, as a summary with `suppressed` (how many) and the bytes they threw
  * away. A device that babbles thousands of bad frames a second therefore costs at most
