@@ -1,22 +1,15 @@
 #!/usr/bin/env node
-// `npm run build`: the release build in dist/ (bin/bundle.js buildDist): the gateway's entries as
-// plain ES modules (bin/gatepost.js runs them, with no TypeScript loader and no esbuild at start)
-// and the web pages' bundles prebuilt in dist/web/ (the server serves those instead of building
-// them). Packages, native modules among them, stay imports from node_modules.
-import { join } from 'node:path';
+// `npm run build`: the release build in dist/ (bin/bundle.js buildRelease): the gateway's entries
+// as plain ES modules (bin/gatepost.js runs them, with no TypeScript loader and no esbuild at
+// start) and the web pages' bundles prebuilt in dist/web/ (the server serves those instead of
+// building them). Packages, native modules among them, stay imports from node_modules.
 import { fileURLToPath } from 'node:url';
-import { buildBundle, buildDist, importBundled } from './bundle.js';
+import { buildBundle, buildRelease } from './bundle.js';
 
 const t0 = performance.now();
-const manifest = await buildDist(undefined, {
-  // The pages, built as the server would and written out; their sources join dist's inputs.
-  extra: async (dir, inputs) => {
-    const web = await importBundled(fileURLToPath(new URL('../gateway/web/build.ts', import.meta.url)));
-    const written = await web.writeWebAssets(join(dir, 'web'));
-    inputs.push(...written.inputs);
-  },
-});
-// The cache build of the dev checkout's start stays warm too (the demo, bin/run-bundled.js).
+const manifest = await buildRelease();
+// The cache build of a dev checkout's start stays warm too (once a source changes, dist/ is not
+// current and the start builds into node_modules/.cache/gatepost/ again).
 for (const entry of ['../gateway/cli/main.ts', '../broker/broker-worker.ts']) {
   await buildBundle(fileURLToPath(new URL(entry, import.meta.url)));
 }

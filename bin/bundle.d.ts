@@ -13,3 +13,4 @@ export function buildDist(
   outdir?: string,
   options?: { extra?: (dir: string, inputs: [string, number, number][]) => Promise<void> },
 ): Promise<DistManifest>;
+export function buildRelease(outdir?: string): Promise<DistManifest>;

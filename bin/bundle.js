@@ -213,6 +213,17 @@ export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
   return manifest;
 }
 
+/** buildDist with the web pages prebuilt into `<outdir>/web/` (gateway/web/build.ts): `npm run build`. */
+export function buildRelease(outdir = join(ROOT, 'dist')) {
+  return buildDist(outdir, {
+    extra: async (dir, inputs) => {
+      const web = await importBundled(join(ROOT, 'gateway', 'web', 'build.ts'));
+      const written = await web.writeWebAssets(join(dir, 'web'));
+      inputs.push(...written.inputs);
+    },
+  });
+}
+
 /** The last build's entry, if every file it was made of is as it was then; else undefined. */
 function upToDate(pointer) {
   try {

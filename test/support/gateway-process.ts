@@ -21,6 +21,8 @@ export function demoConfigForTest(): Record<string, any> {
 
 export interface GatewayProcess {
   child: ChildProcess;
+  /** The config file it was started with. */
+  configFile: string;
   /** Every JSON log line so far. */
   logs: Record<string, unknown>[];
   /** Resolves with the first log line that matches. */
@@ -32,13 +34,16 @@ export interface GatewayProcess {
   stderr(): string;
 }
 
-/** Runs `gatepost start --config <file>` as a real child process. */
-export function spawnGateway(config: Record<string, unknown>): GatewayProcess {
+/**
+ * Runs `gatepost start --config <file>` as a real child process; `root` is the install it runs
+ * (default: this checkout; an installed release in test/release/).
+ */
+export function spawnGateway(config: Record<string, unknown>, root = ROOT): GatewayProcess {
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-cfg-'));
   const file = join(dir, 'site.yaml');
   writeFileSync(file, toYaml(config));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/gatepost.js'), 'start', '--config', file], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [join(root, 'bin/gatepost.js'), 'start', '--config', file], {
+    cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GATEPOST_LOG_LEVEL: 'info' },
   });
@@ -79,6 +84,7 @@ export function spawnGateway(config: Record<string, unknown>): GatewayProcess {
   );
   return {
     child,
+    configFile: file,
     logs,
     exited,
     stderr: () => errText,
