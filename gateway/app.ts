@@ -5,6 +5,7 @@ import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import type { GpioChip } from '../devices/gpio/gpio.ts';
 import type { SerialOpener } from '../devices/serial/link.ts';
 import type { SiteConfig } from './config/schema.ts';
+import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
@@ -167,11 +168,22 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         log,
       });
       const unlisten = yard.listenTo(baySensors);
+      // Bay sensor errors as device-error records on the gateway stream, repeats collapsed.
+      const sensorErrors = new DeviceErrorCollapser({
+        write: (stream, data) => sink.record(stream, 'device-error', data),
+        clock,
+        log,
+      });
+      const unlistenErrors = baySensors.on('error', (e) =>
+        sensorErrors.report('gateway', baySensorErrorData(e), e.at),
+      );
       ops.attachBaySensors(baySensors);
       baySensors.start();
       started.push(async () => {
         unlisten();
+        unlistenErrors();
         await baySensors.stop();
+        sensorErrors.stop();
       });
     }
 

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { DeviceErrorEvent } from '../devices/events.ts';
 import type { DeviceErrorData } from './mqtt/payloads.ts';
 import type { Stream } from './mqtt/record.ts';
 
@@ -206,4 +207,16 @@ export class DeviceErrorCollapser {
         ),
       );
   }
+}
+
+/** A bay sensor's error as the data of a `device-error` record (gateway stream). */
+export function baySensorErrorData(e: DeviceErrorEvent): DeviceErrorData {
+  return {
+    device: 'bay-sensor',
+    kind: e.kind,
+    errorCode: e.errorCode,
+    message: e.message,
+    ...(e.bayId === undefined ? {} : { bayId: e.bayId }),
+    ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
+  };
 }

@@ -49,8 +49,9 @@ export type DeviceHealth = z.infer<typeof DeviceHealthSchema>;
 /** The data of a `device-error` record: bad input from a device, reported and survived. */
 export const DeviceErrorDataSchema = z
   .object({
-    lane: z.string(),
-    device: z.enum(['scanner', 'thermometer', 'barrier']),
+    lane: z.string().optional().describe('The lane, for a lane device (its records are on the lane stream)'),
+    device: z.enum(['scanner', 'thermometer', 'barrier', 'bay-sensor']),
+    bayId: z.string().optional().describe('For a bay sensor (gateway stream): the bay of the last error'),
     kind: z
       .string()
       .describe('Short cause: too-long, truncated, invalid-utf8, nul, noise, timeout, crc, exception, ...'),

@@ -64,6 +64,14 @@ export const TOPICS = {
     description:
       'A record of the gateway stream: undelivered telemetry of a stream was deleted at the disk limit, explaining the gap in its seqs.',
   }),
+  gatewayDeviceError: def({
+    pattern: 'gatepost/{site}/gateway/device-error',
+    schema: recordSchema(DeviceErrorDataSchema),
+    retained: false,
+    publisher: 'gateway',
+    description:
+      'A record of the gateway stream: bad input from a bay sensor, its repeats collapsed into one record with a count (docs/storage.md).',
+  }),
   laneScan: def({
     pattern: 'gatepost/{site}/lane/{lane}/scan',
     schema: recordSchema(ScanDataSchema),

@@ -79,4 +79,44 @@ describe('a babbling scanner on a running gateway', () => {
     }
     expect(errors.length).toBeLessThan(heard);
   });
+
+  it('a bay sensor bus that never answers: its timeouts are device-error records on the gateway stream, collapsed', async () => {
+    const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
+    raw.broker.tcp = { host: '127.0.0.1', port: 0 };
+    raw.broker.websocket = { host: '127.0.0.1', port: 0 };
+    raw.web = { enabled: false };
+    raw.ops = { enabled: false };
+    const path = join(mkdtempSync(join(tmpdir(), 'gatepost-flood-')), 'gatepost.db');
+    raw.storage = { path, reserveBytes: 0 };
+    raw.simulation = { enabled: false };
+    const hub = new InProcessSerialHub();
+    hub.plug('var/dev/yard-bus-1'); // plugged, and silent: every poll times out (50 ms)
+    let gateway: Gateway | undefined = await startGateway({
+      config: parseConfig(raw),
+      clock: new ScaledClock(1),
+      log: silentLogger(),
+      serial: hub,
+      gpio: virtualGpioChip,
+    });
+    stops.push(async () => gateway?.stop());
+    await new Promise((r) => setTimeout(r, 3000)); // ~60 timeouts
+    await gateway.stop();
+    gateway = undefined;
+
+    const db = new BetterSqlite3(path, { readonly: true });
+    const errors = (
+      db.prepare("SELECT data FROM records WHERE stream = 'gateway' AND type = 'device-error'").all() as {
+        data: string;
+      }[]
+    )
+      .map((r) => DeviceErrorDataSchema.parse(JSON.parse(r.data)))
+      .filter((d) => d.device === 'bay-sensor');
+    db.close();
+    // Today: none at all (bay sensor errors were only counted in the bus metrics).
+    const heard = errors.reduce((n, e) => n + (e.count ?? 1), 0);
+    expect(heard).toBeGreaterThanOrEqual(20);
+    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(errors[0]).toMatchObject({ device: 'bay-sensor', kind: expect.any(String) });
+    expect(errors[0]?.bayId).toMatch(/^P-\d+$/);
+  });
 });
