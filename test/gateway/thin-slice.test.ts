@@ -108,6 +108,8 @@ describe('thin slice: a scanned code becomes a stored record and an MQTT event',
     });
 
     const scan = nextMessage(client, '/scan$');
+    // After a quiet line: a code right behind bad input is babble, not a scan (issue 18, item 15).
+    await new Promise((r) => setTimeout(r, 300));
     await device.write(Buffer.from('PLATE-1\r'));
     const scanRecord = AnyRecordSchema.parse((await scan).payload);
     expect(scanRecord).toMatchObject({ data: { code: 'PLATE-1', kind: 'unverified' } });
