@@ -16,7 +16,7 @@ import { ConnectionSlots } from './connection-slots.ts';
 import type { RefusalKind } from './counters.ts';
 import { type ConnectionInfo, GuardedConnection } from './guarded-connection.ts';
 import { aedesLimitOptions, type BrokerLimits, DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from './limits.ts';
-import { closeServer, listen } from './listen.ts';
+import { closeServer, listen, listenAedes } from './listen.ts';
 import { BrokerSecurity, type RunSecrets } from './security.ts';
 import type { TokenIssuer } from './staff-sign-in.ts';
 import { TlsFiles, type TlsOptions } from './tls.ts';
@@ -166,14 +166,17 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         return callback(new GatepostError(ErrorCode.BrokerUnavailable, `stale will: ${stale}`));
       }
       if (cluster.bus.up) return check();
-      cluster.bus.whenUp(PUBLISH_HOLD_MS).then((up) => {
-        if (up) return check();
-        log.debug(
-          { client: client?.id, topic: packet.topic },
-          'publish not accepted: the cluster bus is down',
-        );
-        callback(new GatepostError(ErrorCode.BrokerUnavailable, 'the cluster bus (Redis) is down'));
-      });
+      cluster.bus
+        .whenUp(PUBLISH_HOLD_MS)
+        .then((up) => {
+          if (up) return check();
+          log.debug(
+            { client: client?.id, topic: packet.topic },
+            'publish not accepted: the cluster bus is down',
+          );
+          callback(new GatepostError(ErrorCode.BrokerUnavailable, 'the cluster bus (Redis) is down'));
+        })
+        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'held publish failed'));
     },
     ...cluster?.aedes,
     ...opts.aedes,
@@ -363,33 +366,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     refusals: () => security.counters.snapshot(),
     close: shutdown,
   };
-}
-
-/** Starts Aedes (its persistence first); in cluster mode, gives up if Redis does not answer in time. */
-async function listenAedes(aedes: Aedes, cluster: ClusterBackend | undefined): Promise<void> {
-  if (!cluster) return aedes.listen();
-  let gaveUp = false;
-  const started = aedes.listen().then(() => {
-    // Redis answered after all: stop the broker's timers, the caller is tearing everything down.
-    if (gaveUp) aedes.close();
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      gaveUp = true;
-      reject(
-        new GatepostError(
-          ErrorCode.ListenFailed,
-          `cannot reach Redis at ${cluster.where} within ${cluster.startTimeoutMs / 1000} s; check broker.cluster.redisUrl`,
-        ),
-      );
-    }, cluster.startTimeoutMs);
-  });
-  try {
-    await Promise.race([started, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function warnAboutClearPasswords(opts: EmbeddedBrokerOptions, log: Logger): void {

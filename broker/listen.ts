@@ -1,5 +1,7 @@
 import type { Server } from 'node:net';
+import type { Aedes } from 'aedes';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
+import type { ClusterBackend } from './cluster.ts';
 
 /**
  * Starts a server listening and resolves with the port it got. A port that is taken or not
@@ -39,4 +41,31 @@ export function closeServer(server: Server): Promise<void> {
     if (!server.listening) return resolve();
     server.close(() => resolve());
   });
+}
+
+/** Starts Aedes (its persistence first); in cluster mode, gives up if Redis does not answer in time. */
+export async function listenAedes(aedes: Aedes, cluster: ClusterBackend | undefined): Promise<void> {
+  if (!cluster) return aedes.listen();
+  let gaveUp = false;
+  const started = aedes.listen().then(() => {
+    // Redis answered after all: stop the broker's timers, the caller is tearing everything down.
+    if (gaveUp) aedes.close();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      reject(
+        new GatepostError(
+          ErrorCode.ListenFailed,
+          `cannot reach Redis at ${cluster.where} within ${cluster.startTimeoutMs / 1000} s; check broker.cluster.redisUrl`,
+        ),
+      );
+    }, cluster.startTimeoutMs);
+  });
+  try {
+    await Promise.race([started, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
