@@ -1,7 +1,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { DiskReserve } from './disk-reserve.ts';
+import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
 
 const MB = 1024 * 1024;
 /** The WAL is truncated back to this after a checkpoint (`journal_size_limit`, database.ts). */
@@ -84,4 +84,37 @@ function sizeOf(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Lets the database grow only so far that a checkpoint can always copy the WAL back
+ * (`max_page_count`, set at each measurement). A page the database gains is written twice
+ * before that (a WAL frame, then its place in the file), so of the space the file system has
+ * beyond the reserve and beyond what the file still has to grow by, half may become new pages.
+ * The database then meets its own limit (SQLITE_FULL on commit) before the file system is
+ * full, and the reserve stays for the deletes of reclaiming. When the WAL owes the file more
+ * than half the room left, it is copied back first (a PASSIVE checkpoint; the checkpointer would
+ * within seconds) rather than stop the database from growing.
+ */
+export function capDatabaseGrowth(
+  db: Database,
+  path: string,
+  u: DiskUsage,
+  reserve: DiskReserve | undefined,
+): void {
+  if (u.diskAvailableBytes === undefined) return;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const spare = u.diskAvailableBytes - (reserve?.missing() ?? 0);
+  let owed = Math.max(0, pages * pageSize - u.fileBytes);
+  if (owed > 0 && owed * 2 > spare) {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+      owed = Math.max(0, pages * pageSize - sizeOf(path));
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+    }
+  }
+  const growth = Math.max(0, spare - owed) / 2;
+  db.pragma(`max_page_count = ${pages + Math.floor(growth / pageSize)}`);
 }

@@ -1,16 +1,16 @@
-import { statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { StorageAlarmData, StorageLevel, StorageShedData, StorageStatus } from '../mqtt/payloads.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { LEVEL_MARGIN, LEVELS, type LevelChange, nextLevel } from './disk-levels.ts';
 import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
-import { type DiskUsage, measureDisk } from './disk-usage.ts';
+import { capDatabaseGrowth, type DiskUsage, measureDisk } from './disk-usage.ts';
 import { PendingRecords, type RecordWriter } from './pending-records.ts';
 import type { Reclaimer, ShedRange } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
+import { registerStorageMetrics } from './storage-metrics.ts';
 
 /** Where retained status goes (the gateway's local broker client). */
 export interface StatusPublisher {
@@ -98,7 +98,12 @@ export class StorageGuard {
         this.checkSoon(0);
       }),
     ];
-    if (o.registry) this.registerMetrics(o.registry);
+    if (o.registry)
+      registerStorageMetrics(o.registry, {
+        status: () => this.current(),
+        reclaimed: () => this.reclaimedTotal,
+        shed: () => this.shedTotal,
+      });
   }
 
   start(): void {
@@ -266,36 +271,8 @@ export class StorageGuard {
       maxBytes: this.o.config.maxBytes,
       reserve: this.o.reserve,
     });
-    this.capPages(u);
+    capDatabaseGrowth(this.o.db, this.o.config.path, u, this.o.reserve);
     return u;
-  }
-
-  /**
-   * Lets the database grow only so far that a checkpoint can always copy the WAL back
-   * (`max_page_count`, set at each measurement). A page the database gains is written twice
-   * before that (a WAL frame, then its place in the file), so of the space the file system has
-   * beyond the reserve and beyond what the file still has to grow by, half may become new pages.
-   * The database then meets its own limit (SQLITE_FULL on commit) before the file system is
-   * full, and the reserve stays for the deletes of reclaiming.
-   */
-  private capPages(u: DiskUsage): void {
-    if (u.diskAvailableBytes === undefined) return;
-    const pageSize = this.o.db.pragma('page_size', { simple: true }) as number;
-    const pages = this.o.db.pragma('page_count', { simple: true }) as number;
-    const spare = u.diskAvailableBytes - (this.o.reserve?.missing() ?? 0);
-    let owed = Math.max(0, pages * pageSize - u.fileBytes);
-    if (owed > 0 && owed * 2 > spare) {
-      // The WAL owes the file more than half the room left: copy it back now (the checkpointer
-      // would within seconds), rather than stop the database from growing.
-      try {
-        this.o.db.pragma('wal_checkpoint(PASSIVE)');
-        owed = Math.max(0, pages * pageSize - statSize(this.o.config.path));
-      } catch (err) {
-        if (!isNoSpace(err)) throw err;
-      }
-    }
-    const growth = Math.max(0, spare - owed) / 2;
-    this.o.db.pragma(`max_page_count = ${pages + Math.floor(growth / pageSize)}`);
   }
 
   /** Deletes the reserve file to give its room to reclaiming; refuses new records meanwhile. */
@@ -402,43 +379,6 @@ export class StorageGuard {
     this.o.status
       ?.publish(topicFor('gatewayStorage', { site: this.o.site }), status, true)
       .catch((err: unknown) => this.o.log.debug({ err }, 'storage status not published'));
-  }
-
-  private registerMetrics(registry: Registry): void {
-    const cur = () => this.current();
-    const gauge = (name: string, help: string, value: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        collect() {
-          this.set(value());
-        },
-      });
-    gauge(
-      'gatepost_storage_used_bytes',
-      'Record store: pages in use plus the WAL allowance',
-      () => cur().usedBytes,
-    );
-    gauge('gatepost_storage_limit_bytes', 'Record store size limit', () => cur().limitBytes);
-    gauge('gatepost_storage_usage_ratio', 'Used / limit', () => cur().ratio);
-    gauge('gatepost_storage_alarm_level', '0 ok, 1 warning, 2 critical, 3 full', () =>
-      LEVELS.indexOf(cur().level),
-    );
-    gauge(
-      'gatepost_storage_reclaimed_records',
-      'Delivered records reclaimed since start',
-      () => this.reclaimedTotal,
-    );
-    gauge('gatepost_storage_shed_records', 'Undelivered telemetry shed since start', () => this.shedTotal);
-  }
-}
-
-function statSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 
