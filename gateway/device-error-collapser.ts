@@ -71,14 +71,17 @@ export class DeviceErrorCollapser {
     this.perMinute = Math.max(1, o.perStreamPerMinute ?? DEFAULT_PER_STREAM_PER_MINUTE);
   }
 
-  /** One error of a device, at `at` (clock ms). */
-  report(stream: Stream, data: DeviceErrorData, at: number): void {
+  /**
+   * An error of a device, at `at` (clock ms). `weight` is how many errors the event stands for: a
+   * driver's rate-limited summary (`DeviceErrorEvent.suppressed`) carries the count it held back.
+   */
+  report(stream: Stream, data: DeviceErrorData, at: number, weight = 1): void {
     if (this.stopped) return;
     const key = `${stream}\u0000${data.device}\u0000${data.kind}\u0000${data.errorCode}`;
     const bytes = data.bytes ?? 0;
     const known = this.open.get(key);
     if (known) {
-      this.count(known, data, bytes, at);
+      this.count(known, data, bytes, at, weight);
       return;
     }
     if (this.open.size >= this.maxKeys) this.closeOldest();
@@ -92,8 +95,16 @@ export class DeviceErrorCollapser {
       timer: undefined,
     };
     this.open.set(key, entry);
-    if (this.spend(stream)) this.write(stream, data);
-    else this.count(entry, data, bytes, at);
+    if (weight > 1) {
+      // Already a summary of many: recorded as one with its count, at once if the budget allows.
+      this.count(entry, data, bytes, at, weight);
+      if (this.spend(stream)) {
+        this.write(stream, this.summary(entry));
+        entry.count = 0;
+        entry.bytes = 0;
+      }
+    } else if (this.spend(stream)) this.write(stream, data);
+    else this.count(entry, data, bytes, at, 1);
     entry.timer = this.o.clock.setTimeout(() => this.windowClosed(key), this.windowMs);
   }
 
@@ -113,9 +124,9 @@ export class DeviceErrorCollapser {
     this.stopped = true;
   }
 
-  private count(entry: OpenKey, data: DeviceErrorData, bytes: number, at: number): void {
+  private count(entry: OpenKey, data: DeviceErrorData, bytes: number, at: number, weight: number): void {
     if (entry.count === 0) entry.firstAt = at;
-    entry.count++;
+    entry.count += weight;
     entry.bytes += bytes;
     entry.lastAt = at;
     entry.last = data;

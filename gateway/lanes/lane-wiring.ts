@@ -202,7 +202,7 @@ function reportDevice(
       message: e.message,
       ...(e.bytes === undefined ? {} : { bytes: e.bytes }),
     };
-    ctx.errors.report(laneStream(lane), data, e.at);
+    ctx.errors.report(laneStream(lane), data, e.at, e.suppressed ?? 1);
   });
 }
 

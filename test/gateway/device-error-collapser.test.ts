@@ -189,4 +189,28 @@ describe('repeated device errors become one record with a count', () => {
       { numRuns: 200 },
     );
   });
+  it("a driver's rate-limited summary (suppressed: N) counts as the N errors it stands for", async () => {
+    const { clock, collapser, records, errorsIn } = await setup();
+    const babble: DeviceErrorData = {
+      lane: 'east-1',
+      device: 'scanner',
+      kind: 'babble',
+      errorCode: ErrorCode.FrameDiscarded,
+      message: 'frames discarded in a burst',
+    };
+    // First event of its key is already a summary of 40 held-back errors; then 3 single ones and
+    // another summary of 25 in the same window.
+    collapser.report('lane/east-1', babble, clock.now(), 40);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(100);
+      collapser.report('lane/east-1', babble, clock.now());
+    }
+    clock.advance(100);
+    collapser.report('lane/east-1', babble, clock.now(), 25);
+    clock.advance(61_000);
+    const rs = records();
+    expect(errorsIn(rs)).toBe(40 + 3 + 25);
+    expect(rs[0]?.count).toBe(40);
+    expect(rs).toHaveLength(2);
+  });
 });
