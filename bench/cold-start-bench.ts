@@ -29,7 +29,10 @@ interface Start {
   inProcessMs: number;
 }
 
-async function startOnce(site: BenchSite): Promise<Start> {
+/** How the gateway's process is started: as the `gatepost` command (default), or from a release build. */
+export type GatewaySpawn = Pick<Parameters<typeof spawnBenchChild>[2] & object, 'release'>;
+
+export async function startOnce(site: BenchSite, how: GatewaySpawn = {}): Promise<Start> {
   const scenarioFile = join(site.dir, 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(rushHourScenario().raw));
   const epoch = String(Date.now());
@@ -45,6 +48,7 @@ async function startOnce(site: BenchSite): Promise<Start> {
     const gw = spawnBenchChild('bench/children/gateway-process.ts', [site.configFile, epoch, '1'], {
       nodeArgs: unitNodeFlags(),
       bundled: true,
+      ...how,
     });
     try {
       const ready = await gw.next('ready', 60_000);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BAY_SWEEP_CONDITIONS } from './bay-sweep-bench.ts';
 import { BROKER_BENCH_CONDITIONS, brokerBench } from './broker-bench.ts';
 import { COLD_START_CONDITIONS, coldStartBench } from './cold-start-bench.ts';
+import { RELEASE_START_CONDITIONS, releaseStartBench } from './release-start-bench.ts';
 import { latencyChart, memoryChart } from './report/charts.ts';
 import { type ReportMeta, renderMarkdown, type SectionResult } from './report/markdown.ts';
 import { readmeBlock, rewriteReadme } from './report/readme.ts';
@@ -137,6 +138,14 @@ try {
   await section('cold', 'Cold start to ready', [COLD_START_CONDITIONS], async () => ({
     ...(await coldStartBench(rush?.dir)),
   }));
+  await section(
+    'cold-release',
+    'Cold start to ready, from the release build',
+    [RELEASE_START_CONDITIONS],
+    async () => ({
+      ...(await releaseStartBench(rush?.dir)),
+    }),
+  );
   await section(
     'yard-map',
     'Yard map: 1,200 bay updates (issue 10)',

@@ -11,6 +11,12 @@ export interface DistManifest {
 }
 export function buildDist(
   outdir?: string,
-  options?: { extra?: (dir: string, inputs: [string, number, number][]) => Promise<void> },
+  options?: DistOptions & { extra?: (dir: string, inputs: [string, number, number][]) => Promise<void> },
 ): Promise<DistManifest>;
-export function buildRelease(outdir?: string): Promise<DistManifest>;
+export interface DistOptions {
+  /** Source (relative to the root) to module file name; default DIST_ENTRIES. */
+  entries?: Record<string, string>;
+  /** Where the folder will sit, relative to the root; default 'dist'. */
+  at?: string;
+}
+export function buildRelease(outdir?: string, options?: DistOptions): Promise<DistManifest>;

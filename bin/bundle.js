@@ -135,12 +135,12 @@ export const DIST_ENTRIES = {
  * module of dist/ sits directly in it, so `../gateway/passes/x.ts` from there is where the source
  * file sat beside its data files, wherever the release is installed.
  */
-const distImportMetaPlugin = {
+const distImportMetaPlugin = (at) => ({
   name: 'gatepost-dist-import-meta',
   setup(build) {
     build.onLoad({ filter: /\.[jt]s$/ }, (args) => {
       if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
-      const rel = `../${relative(ROOT, args.path).replaceAll('\\', '/')}`;
+      const rel = relative(join(ROOT, at), args.path).replaceAll('\\', '/');
       const relDir = `${dirname(rel)}/`;
       const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
       const source = readFileSync(args.path, 'utf8');
@@ -154,16 +154,21 @@ const distImportMetaPlugin = {
       return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
-};
+});
 
 /**
  * The release build (`npm run build`): DIST_ENTRIES and everything they import (dynamic imports
  * in chunks of their own) as plain ES modules in `outdir` (default dist/), packages and so native
  * modules left as imports from node_modules. Written aside and swapped in whole. Its manifest.json
  * lists the entries and the files it was made of (sizes and times: bin/dist.js decides from them
- * whether a dev checkout's dist/ is current). Resolves with the manifest.
+ * whether a dev checkout's dist/ is current). Resolves with the manifest. `at`: where the folder
+ * will sit, relative to the root, once in place (import.meta paths are made relative to it);
+ * `entries`: other entries than DIST_ENTRIES (the bench's gateway process, bench/release-start-bench.ts).
  */
-export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
+export async function buildDist(
+  outdir = join(ROOT, 'dist'),
+  { extra, entries = DIST_ENTRIES, at = 'dist' } = {},
+) {
   const esbuild = await import('esbuild');
   const tmp = `${outdir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -172,7 +177,7 @@ export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
   try {
     out = await esbuild.build({
       entryPoints: Object.fromEntries(
-        Object.entries(DIST_ENTRIES).map(([src, file]) => [file.replace(/\.js$/, ''), join(ROOT, src)]),
+        Object.entries(entries).map(([src, file]) => [file.replace(/\.js$/, ''), join(ROOT, src)]),
       ),
       absWorkingDir: ROOT,
       metafile: true,
@@ -187,7 +192,7 @@ export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
       write: true,
       logLevel: 'silent',
       banner: { js: "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" },
-      plugins: [distImportMetaPlugin],
+      plugins: [distImportMetaPlugin(at)],
     });
   } finally {
     if (--active === 0) await esbuild.stop();
@@ -202,7 +207,7 @@ export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
     version,
     builtAt: new Date().toISOString(),
     node: process.version,
-    entries: DIST_ENTRIES,
+    entries,
     inputs,
   };
   writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
@@ -214,8 +219,9 @@ export async function buildDist(outdir = join(ROOT, 'dist'), { extra } = {}) {
 }
 
 /** buildDist with the web pages prebuilt into `<outdir>/web/` (gateway/web/build.ts): `npm run build`. */
-export function buildRelease(outdir = join(ROOT, 'dist')) {
+export function buildRelease(outdir = join(ROOT, 'dist'), options = {}) {
   return buildDist(outdir, {
+    ...options,
     extra: async (dir, inputs) => {
       const web = await importBundled(join(ROOT, 'gateway', 'web', 'build.ts'));
       const written = await web.writeWebAssets(join(dir, 'web'));

@@ -31,16 +31,26 @@ const live = new Set<BenchChild>();
  * Runs a TypeScript file as a child process (`node --import tsx file args`), with an IPC channel
  * for its messages. Every child is tracked, so `stopAllChildren()` can end them by PID if the
  * harness fails halfway. `bundled`: built into one module first, as the `gatepost` command runs
- * (bin/run-bundled.js), for the gateway's own process.
+ * (bin/run-bundled.js), for the gateway's own process. `release`: a release build's folder
+ * (bench/release-start-bench.ts) whose module of `file` runs instead, as an installed release runs.
  */
 export function spawnBenchChild(
   file: string,
   args: string[] = [],
-  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; bundled?: boolean; nice?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    nodeArgs?: string[];
+    bundled?: boolean;
+    nice?: number;
+    release?: { dir: string; entries: Record<string, string> };
+  } = {},
 ): BenchChild {
   const spawnedAt = performance.now();
   const loader = options.bundled ? [resolve(ROOT, 'bin/run-bundled.js')] : ['--import', 'tsx'];
-  const argv = [...(options.nodeArgs ?? []), ...loader, resolve(ROOT, file), ...args];
+  const built = options.release?.entries[file];
+  const argv = built
+    ? [...(options.nodeArgs ?? []), resolve(options.release?.dir ?? '', built), ...args]
+    : [...(options.nodeArgs ?? []), ...loader, resolve(ROOT, file), ...args];
   // `nice` execs node in place: the child's PID is node's.
   const child = spawn(
     options.nice ? 'nice' : process.execPath,
@@ -48,7 +58,12 @@ export function spawnBenchChild(
     {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, GATEPOST_LOG_LEVEL: 'warn', ...options.env },
+      env: {
+        ...process.env,
+        GATEPOST_LOG_LEVEL: 'warn',
+        ...(built ? { GATEPOST_DIST: options.release?.dir } : {}),
+        ...options.env,
+      },
     },
   );
   if (child.pid === undefined) throw new Error(`cannot start ${file}`);

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { buildRelease, DIST_ENTRIES } from '../bin/bundle.js';
+import { startOnce } from './cold-start-bench.ts';
+import { prepareBenchSite } from './support/bench-site.ts';
+import { ROOT } from './support/child.ts';
+
+/**
+ * Cold start to ready from the release build (issue 21 item 6): the same start as
+ * cold-start-bench.ts (the bench's gateway process, full demo site, devices simulated in another
+ * process over PTYs, the slower of an empty store and an existing one), but its process runs the
+ * plain modules of a release build, as an installed release does (bin/gatepost.js with dist/):
+ * no check of the sources, no esbuild, the web pages read prebuilt from dist/web/ instead of
+ * bundled at start, the broker's thread from its prebuilt module. The build (`npm run build` with
+ * the bench's gateway process as one more entry) is made first and not timed.
+ */
+export interface ReleaseStartFigures {
+  cold_start_s_release: number;
+  cold_start_fresh_s_release: number;
+  cold_start_existing_store_s_release: number;
+}
+
+export const RELEASE_START_CONDITIONS =
+  'as cold_start_s, the gateway process run from a release build (dist/ modules, the pages prebuilt, no esbuild or tsx at start)';
+
+const AT = 'node_modules/.cache/gatepost/bench-release';
+const ENTRIES = { ...DIST_ENTRIES, 'bench/children/gateway-process.ts': 'bench-gateway-process.js' };
+
+/** Builds the release for the bench; resolves with how to spawn the gateway's process from it. */
+export async function benchRelease(): Promise<{ dir: string; entries: Record<string, string> }> {
+  const dir = resolve(ROOT, AT);
+  await buildRelease(dir, { entries: ENTRIES, at: AT });
+  return {
+    dir,
+    entries: { 'bench/children/gateway-process.ts': ENTRIES['bench/children/gateway-process.ts'] },
+  };
+}
+
+/** `existingDir`: a bench site directory whose store to start on (else one made by a first start). */
+export async function releaseStartBench(existingDir?: string): Promise<ReleaseStartFigures> {
+  const release = await benchRelease();
+  const fresh = await startOnce(await prepareBenchSite(), { release });
+  const existing = await startOnce(await prepareBenchSite(existingDir), { release });
+  const s = (ms: number) => Math.round(ms) / 1000;
+  return {
+    cold_start_s_release: s(Math.max(fresh.spawnToReadyMs, existing.spawnToReadyMs)),
+    cold_start_fresh_s_release: s(fresh.spawnToReadyMs),
+    cold_start_existing_store_s_release: s(existing.spawnToReadyMs),
+  };
+}
+
+export default releaseStartBench;
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  process.stdout.write(
+    `${JSON.stringify(await releaseStartBench(process.argv[2]), null, 2)}\n(${RELEASE_START_CONDITIONS})\n`,
+  );
+  process.exit(0);
+}
