@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PUBLISH_HOLD_MS } from '../../broker/embedded-broker.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -43,8 +44,12 @@ async function nodeWithRedis(password?: string) {
     }),
   });
   const redisUrl = password ? redis.url.replace('//', `//:${password}@`) : redis.url;
-  const node = await startBroker({ cluster: { enabled: true, redisUrl }, log });
-  return { redis, node, lines };
+  const metrics = new Registry();
+  const node = await startBroker({ cluster: { enabled: true, redisUrl }, log, metrics });
+  /** The node's `gatepost_broker_cluster_bus_up` gauge. */
+  const busUp = async () =>
+    (await metrics.getSingleMetric('gatepost_broker_cluster_bus_up')?.get())?.values[0]?.value;
+  return { redis, node, lines, busUp };
 }
 
 /** A QoS 1 PUBLISH, message id 7. */
@@ -63,7 +68,7 @@ const CONNACK_OK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
 describe('a cluster node whose Redis goes away', () => {
   it('acknowledges no publish and refuses new connections while Redis is down, and says so', async () => {
-    const { redis, node, lines } = await nodeWithRedis();
+    const { redis, node, lines, busUp } = await nodeWithRedis();
     const url = node.url ?? '';
     const sub = await connect(url, { clientId: 'screen' });
     const got: string[] = [];
@@ -72,6 +77,7 @@ describe('a cluster node whose Redis goes away', () => {
     const pub = await rawClient(node.tcpPort ?? 0);
     pub.socket.write(connectPacket({ clientId: 'publisher', clean: true }));
     await waitFor(() => pub.received().equals(CONNACK_OK), 3000, 'the CONNACK');
+    expect(await busUp()).toBe(1);
 
     await redis.stop();
     await waitFor(
@@ -80,6 +86,7 @@ describe('a cluster node whose Redis goes away', () => {
       'the bus-down log line',
     );
     expect(lines.find((l) => l.msg.startsWith('cluster: shared bus down'))?.level).toBe(50);
+    expect(await busUp()).toBe(0);
 
     const sentAt = performance.now();
     pub.socket.write(publishQos1('gatepost/demo/test/a', 'during the outage'));
