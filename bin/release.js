@@ -3,7 +3,7 @@
 // release/). What a box needs and nothing else:
 //   dist/        the release build (bin/bundle.js buildRelease): the gateway as plain ES modules
 //                and the web pages prebuilt (dist/web/)
-//   bin/         gatepost.js (runs dist/), dist.js, bundle.js
+//   bin/         gatepost.js (runs dist/), dist.js, bundle.js, gatepost-switch.sh (upgrades, rollback)
 //   data files   the sources' data read at run time beside where the sources were
 //                (gateway/passes/dcc-schemas/, sim/scenarios/ for the demo)
 //   config/ ops/ docs/ README.md   the default config, the systemd unit and udev rules, the docs
@@ -25,6 +25,7 @@ const COPY = [
   'bin/gatepost.js',
   'bin/dist.js',
   'bin/bundle.js',
+  'bin/gatepost-switch.sh',
   'gateway/passes/dcc-schemas',
   'sim/scenarios',
   'config',
@@ -46,7 +47,9 @@ try {
     if (!existsSync(join(ROOT, path))) throw new Error(`release: ${path} is missing`);
     cpSync(join(ROOT, path), join(stage, path), { recursive: true });
   }
-  const dependencies = Object.fromEntries(Object.entries(pkg.dependencies).filter(([n]) => !BUILD_ONLY.has(n)));
+  const dependencies = Object.fromEntries(
+    Object.entries(pkg.dependencies).filter(([n]) => !BUILD_ONLY.has(n)),
+  );
   const released = {
     name: pkg.name,
     version: pkg.version,
