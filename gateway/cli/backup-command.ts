@@ -179,9 +179,11 @@ export async function backupCommand(
       };
     };
 
-    // The store: SQLite's backup API through a connection of our own. It copies a snapshot of
-    // what was committed (the WAL's frames included) page by page; the gateway's writes go on
-    // meanwhile (a write during a step makes that step start again from the new snapshot).
+    // The store: SQLite's backup API through a connection of our own, all pages in one step: one
+    // read transaction, so one snapshot of what was committed (the WAL's frames included). In WAL
+    // mode a reader does not hold up the gateway's writers. (In steps of a few pages, every
+    // commit of the gateway between two steps would start the copy again: on a busy site it
+    // might never end.)
     const storeCopy = join('store', basename(storePath));
     mkdirSync(join(work, 'store'), { mode: 0o700 });
     const db = new BetterSqlite3(storePath, { readonly: true, fileMustExist: true });
@@ -191,7 +193,7 @@ export async function backupCommand(
       db.pragma('busy_timeout = 5000');
       storeSchema = db.pragma('user_version', { simple: true }) as number;
       sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-      await db.backup(join(work, storeCopy));
+      await db.backup(join(work, storeCopy), { progress: () => 0x7fffffff });
     } finally {
       db.close();
     }
