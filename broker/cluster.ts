@@ -96,7 +96,15 @@ async function bounded(p: Promise<unknown>): Promise<void> {
 export function createClusterBackend(opts: ClusterOptions, log: Logger): ClusterBackend {
   const { where, ...redis } = parseRedisUrl(opts.redisUrl);
   const connection = (name: string) => {
-    const conn = new Redis({ ...redis, retryStrategy: (times) => Math.min(times * 200, 5000) });
+    // Commands wait for Redis as long as it is away (maxRetriesPerRequest: null) rather than
+    // failing after 20 reconnects: aedes-persistence-redis leaves some unawaited (a will's LREM),
+    // and their failure would be an unhandled rejection, the end of the broker's thread. What
+    // waits is bounded: publishes are held and CONNECTs refused while the bus is down.
+    const conn = new Redis({
+      ...redis,
+      retryStrategy: (times) => Math.min(times * 200, 5000),
+      maxRetriesPerRequest: null,
+    });
     // One line per outage, not one per reconnect attempt.
     let down = false;
     conn.on('error', (err: Error) => {
