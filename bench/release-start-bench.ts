@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildRelease, DIST_ENTRIES } from '../bin/bundle.js';
 import { startOnce } from './cold-start-bench.ts';
+import { rushHourBench } from './rush-hour-bench.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { ROOT } from './support/child.ts';
 
@@ -48,11 +50,31 @@ export async function releaseStartBench(existingDir?: string): Promise<ReleaseSt
   };
 }
 
+export const RELEASE_RSS_CONDITIONS =
+  'rss_mb_rush_hour_release: as rss_mb_rush_hour (warm-up, then phase A of the rush-hour bench: the RSS of the gateway process each second, max), the gateway process run from the release build; no phase B';
+
+/** The gateway's RSS under rush-hour load (phase A of rush-hour-bench.ts), from the release build. */
+export async function releaseRushRss(): Promise<{
+  rss_mb_rush_hour_release: number;
+  rss_mb_rush_hour_median_release: number;
+}> {
+  const release = await benchRelease();
+  const r = await rushHourBench({ release, phaseBS: 0 });
+  rmSync(r.dir, { recursive: true, force: true });
+  const max = r.figures.rss_mb_rush_hour;
+  const median = r.figures.rss_mb_rush_hour_median;
+  if (max === undefined || median === undefined) throw new Error('no RSS sample of the gateway in phase A');
+  return { rss_mb_rush_hour_release: max, rss_mb_rush_hour_median_release: median };
+}
+
 export default releaseStartBench;
 
+// node --import tsx bench/release-start-bench.ts [cold|rss]: one part of the section, printed.
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const rss = process.argv[2] === 'rss';
+  const figures = rss ? await releaseRushRss() : await releaseStartBench();
   process.stdout.write(
-    `${JSON.stringify(await releaseStartBench(process.argv[2]), null, 2)}\n(${RELEASE_START_CONDITIONS})\n`,
+    `${JSON.stringify(figures, null, 2)}\n(${rss ? RELEASE_RSS_CONDITIONS : RELEASE_START_CONDITIONS})\n`,
   );
   process.exit(0);
 }

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { BAY_SWEEP_CONDITIONS } from './bay-sweep-bench.ts';
 import { BROKER_BENCH_CONDITIONS, brokerBench } from './broker-bench.ts';
 import { COLD_START_CONDITIONS, coldStartBench } from './cold-start-bench.ts';
-import { RELEASE_START_CONDITIONS, releaseStartBench } from './release-start-bench.ts';
+import {
+  RELEASE_RSS_CONDITIONS,
+  RELEASE_START_CONDITIONS,
+  releaseRushRss,
+  releaseStartBench,
+} from './release-start-bench.ts';
 import { latencyChart, memoryChart } from './report/charts.ts';
 import { type ReportMeta, renderMarkdown, type SectionResult } from './report/markdown.ts';
 import { readmeBlock, rewriteReadme } from './report/readme.ts';
@@ -139,12 +144,10 @@ try {
     ...(await coldStartBench(rush?.dir)),
   }));
   await section(
-    'cold-release',
-    'Cold start to ready, from the release build',
-    [RELEASE_START_CONDITIONS],
-    async () => ({
-      ...(await releaseStartBench(rush?.dir)),
-    }),
+    'release',
+    'From the release build: cold start and memory under rush hour',
+    [RELEASE_START_CONDITIONS, RELEASE_RSS_CONDITIONS],
+    async () => ({ ...(await releaseStartBench(rush?.dir)), ...(await releaseRushRss()) }),
   );
   await section(
     'yard-map',

@@ -62,10 +62,16 @@ function openLineWireMs(lanes: Map<string, LineFormat>): number {
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-export async function rushHourBench(): Promise<RushHourResult> {
+/**
+ * `release`: the gateway's process from a release build (bench/release-start-bench.ts);
+ * `phaseBS`: phase B's length instead of BENCH_RUSH_B_S (0 for the memory of phase A only).
+ */
+export async function rushHourBench(
+  opts: { release?: { dir: string; entries: Record<string, string> }; phaseBS?: number } = {},
+): Promise<RushHourResult> {
   const warmupS = seconds('BENCH_RUSH_WARMUP_S', 15);
   const phaseAS = seconds('BENCH_RUSH_A_S', 60);
-  const phaseBS = seconds('BENCH_RUSH_B_S', 240);
+  const phaseBS = opts.phaseBS ?? seconds('BENCH_RUSH_B_S', 240);
   const rush = rushHourScenario();
   const site = await prepareBenchSite(undefined, rush.timeScale);
   const scenarioFile = join(site.dir, 'scenario.json');
@@ -74,7 +80,7 @@ export async function rushHourBench(): Promise<RushHourResult> {
   const scale = String(rush.timeScale);
   const children: BenchChild[] = [];
   const spawn = (file: string, args: string[], nodeArgs: string[] = [], bundled = false, nice = 0) => {
-    const c = spawnBenchChild(file, args, { nodeArgs, bundled, nice });
+    const c = spawnBenchChild(file, args, { nodeArgs, bundled, nice, release: opts.release });
     children.push(c);
     return c;
   };

@@ -69,6 +69,12 @@ export const HEADLINE: readonly Headline[] = [
     unit: 'MB',
     target: { max: 150 },
   },
+  {
+    name: 'rss_mb_rush_hour_release',
+    label: 'Gateway RSS under rush-hour load (max), from the release build',
+    unit: 'MB',
+    target: { max: 150 },
+  },
   { name: 'yard_map_1200_updates_ms', label: 'Yard map: 1,200 bay updates rendered', unit: 'ms' },
   {
     name: 'soak_rss_growth_pct',
