@@ -73,7 +73,7 @@ export interface BackupManifest {
   /** Records in the store's copy, per stream (a check for whoever restores it). */
   records: number;
   files: ManifestFile[];
-  /** Files the config names that were not there to copy. */
+  /** Files the config names that were not there to copy (or not regular files). */
   missing: { role: FileRole; original: string }[];
 }
 
@@ -223,7 +223,8 @@ export async function backupCommand(
     copyIn('config', configFile, join('files', `config-${basename(configFile)}`));
     const missing: BackupManifest['missing'] = [];
     for (const { role, original } of namedFiles(config)) {
-      if (!existsSync(original)) {
+      // Only regular files: a FIFO or a device named by mistake would block the copy or never end.
+      if (!existsSync(original) || !statSync(original).isFile()) {
         missing.push({ role, original });
         continue;
       }
