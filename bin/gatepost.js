@@ -5,10 +5,17 @@
 // (bin/bundle.js; GATEPOST_TSX=1 runs them through tsx instead).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { distToRun } from './dist.js';
+import { DIST, distToRun, isRelease } from './dist.js';
 
 const dist = distToRun();
 let main;
+if (!dist && isRelease() && process.env.GATEPOST_DIST !== 'off') {
+  // An installed release has no sources to build and neither esbuild nor tsx to build them with.
+  process.stderr.write(
+    `gatepost: ${DIST} is missing or incomplete (no manifest.json or entry): reinstall the release\n`,
+  );
+  process.exit(1);
+}
 if (dist) {
   // Read by bin/bundle.js (the broker's thread takes its module from here too) and the web server.
   process.env.GATEPOST_DIST = dist;
