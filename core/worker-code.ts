@@ -11,7 +11,8 @@ import type { Logger } from './logger.ts';
  * (~25 MB of RSS on this box) and half a second of start-up. So each thread's entry is built
  * once per process into plain ES modules the same way (our sources only, in ~50 ms; the
  * packages stay imports). If that cannot be done (no esbuild, a read-only install), the thread
- * loads the sources through tsx instead.
+ * loads the sources through tsx instead. A process running a release build (dist/, GATEPOST_DIST)
+ * gets the thread's prebuilt module from there (bin/bundle.js), with no esbuild at all.
  */
 export type WorkerCode = { kind: 'module'; url: URL } | { kind: 'eval'; code: string };
 
