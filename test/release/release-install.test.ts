@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
@@ -17,7 +17,7 @@ import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support
  * GitHub releases on a box with internet. npm's cache holds packages, never builds, so --offline
  * alone would compile it. epoll (onoff's GPIO) has no prebuilds and compiles in a few seconds
  * against the headers of the installed Node (nodedir). The whole install takes ~20 s here, so
- * the test runs in the suite.
+ * the test runs in the suite (npm test, hence .ci/run) rather than in a separate script.
  */
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -58,8 +58,12 @@ beforeAll(() => {
   app = join(work, 'opt-gatepost');
   mkdirSync(app);
   run('tar', ['-xzf', tarball, '-C', app, '--strip-components=1'], work);
+  // epoll compiles against the running Node's own headers (node-gyp would download them: offline,
+  // it cannot), wherever this Node is installed: <prefix>/include/node.
+  const prefix = dirname(dirname(process.execPath));
   run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], app, {
     npm_config_better_sqlite3_local_prebuilds: prebuilds,
+    ...(existsSync(join(prefix, 'include/node/node.h')) ? { npm_config_nodedir: prefix } : {}),
   });
 }, 300_000);
 
