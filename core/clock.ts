@@ -65,6 +65,11 @@ export class ScaledClock implements Clock {
     this.timers.delete(handle.id);
   }
 
+  /** Timers and intervals waiting to fire. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
   setInterval(fn: () => void, ms: number): TimerHandle {
     const id = nextHandleId++;
     this.timers.set(id, setInterval(fn, Math.max(1, ms / this.scale)));

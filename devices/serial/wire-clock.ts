@@ -31,39 +31,26 @@ export interface WireClock {
   readonly scale: number;
 }
 
-let nextId = 1;
-
+/** performance.now() for the time; the timers of a real clock at scale 1 (core/clock.ts). */
 class RealWireClock implements WireClock {
   readonly scale = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new ScaledClock(1);
 
   now(): number {
     return performance.now();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = nextId++;
-    const t = setTimeout(
-      () => {
-        this.timers.delete(id);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.set(id, t);
-    return { id };
+    return this.timers.setTimeout(fn, ms);
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (!handle) return;
-    const t = this.timers.get(handle.id);
-    if (t) clearTimeout(t);
-    this.timers.delete(handle.id);
+    this.timers.clearTimeout(handle);
   }
 
   /** Timers waiting to fire (for tests that check a driver leaves none behind). */
   get pending(): number {
-    return this.timers.size;
+    return this.timers.pending;
   }
 }
 
