@@ -108,23 +108,22 @@ export class StorageGuard {
 
   start(): void {
     const reserve = this.o.reserve;
-    if (reserve && reserve.missing() > 0 && !reserve.ensureIfRoom()) {
-      if (reserve.wasReleased()) {
-        // Released before the restart, or by openDatabase to open the store on a full disk.
-        this.recovering = true;
-        this.o.store.setAllRefused(true);
-        this.o.log.error(
-          { reserveBytes: reserve.held(), wanted: reserve.bytes },
-          'storage: starting on a full disk without the reserve; records are refused until reclaiming makes room for it',
-        );
-      } else {
-        // Never made: a disk with little room from the start. The store runs without it and
-        // takes it when there is room; a full disk is still met by max_page_count.
-        this.o.log.warn(
-          { wanted: reserve.bytes },
-          'storage: the disk has no room for the store reserve; running without it',
-        );
-      }
+    if (reserve?.hasRoom()) void this.makeReserve(false);
+    else if (reserve?.wasReleased()) {
+      // Released before the restart, or by openDatabase to open the store on a full disk.
+      this.recovering = true;
+      this.o.store.setAllRefused(true);
+      this.o.log.error(
+        { reserveBytes: reserve.held(), wanted: reserve.bytes },
+        'storage: starting on a full disk without the reserve; records are refused until reclaiming makes room for it',
+      );
+    } else if (reserve) {
+      // Never made: a disk with little room from the start. The store runs without it and
+      // takes it when there is room; a full disk is still met by max_page_count.
+      this.o.log.warn(
+        { wanted: reserve.bytes },
+        'storage: the disk has no room for the store reserve; running without it',
+      );
     }
     this.safeCheck();
     this.timer = setInterval(() => this.safeCheck(), this.o.config.checkIntervalMs);
@@ -132,12 +131,11 @@ export class StorageGuard {
   }
 
   stop(): void {
+    this.o.reserve?.stopMaking(); // what it wrote goes again
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     if (this.earlyCheck) clearImmediate(this.earlyCheck);
-    this.timer = undefined;
-    this.soon = undefined;
-    this.earlyCheck = undefined;
+    this.timer = this.soon = this.earlyCheck = undefined;
     for (const off of this.unsubscribe) off();
   }
 
@@ -215,6 +213,11 @@ export class StorageGuard {
     // critical level is recorded even when shedding brings usage straight back down.
     const found = this.measure();
     this.changeLevel(found, foundFull || this.recovering);
+    // The reserve being taken back has the room: no reclaiming meanwhile (its WAL would fill it).
+    if (this.recovering && this.o.reserve?.making()) {
+      this.checkSoon(FULL_RETRY_MS);
+      return this.current();
+    }
     let ratio = found.usedBytes / found.limitBytes;
     let freed = false;
     if (ratio >= warn || this.recovering) {
@@ -244,21 +247,28 @@ export class StorageGuard {
       }
     }
     let more = budget <= 0;
-    // On a full disk the WAL is copied back and cut in smaller steps: each step needs its room.
-    const vacuumPages = this.recovering
-      ? Math.max(64, Math.floor((this.o.reserve?.bytes ?? 0) / 2 / 4096))
-      : VACUUM_PAGES_PER_CHECK;
     if (freed || this.o.reclaimer.freePages() > 0 || this.recovering)
-      more = this.o.reclaimer.vacuum(vacuumPages, this.recovering) || more;
+      more = this.o.reclaimer.vacuum(this.vacuumPages(), this.recovering) || more;
     const after = freed || more || this.recovering ? this.measure() : found;
     if (after !== found) this.changeLevel(after, false);
-    if (this.recovering) this.takeBackReserve();
-    else if (this.o.reserve && this.o.reserve.missing() > 0 && this.o.reserve.ensureIfRoom())
-      this.o.log.info({ reserveBytes: this.o.reserve.held() }, 'storage: the store reserve is made');
+    const reserve = this.o.reserve;
+    if (this.recovering && (!reserve || (reserve.missing() === 0 && !reserve.making()))) this.reserveBack();
+    else if (reserve && reserve.missing() > 0 && reserve.hasRoom()) void this.makeReserve(!this.recovering);
     void this.records.retry();
     if (more) this.checkSoon(0);
     else if (this.recovering) this.checkSoon(FULL_RETRY_MS);
     return this.current();
+  }
+
+  /**
+   * Pages per vacuum step (moved pages go to the WAL first): half the reserve on a full disk, else
+   * at most half the room beyond the reserve (a whole step would fill a disk just recovered again).
+   */
+  private vacuumPages(): number {
+    if (this.recovering) return Math.max(64, Math.floor((this.o.reserve?.bytes ?? 0) / 2 / 4096));
+    const free = this.measure().diskAvailableBytes;
+    const room = free === undefined ? Number.POSITIVE_INFINITY : free - (this.o.reserve?.missing() ?? 0);
+    return Math.max(64, Math.min(VACUUM_PAGES_PER_CHECK, Math.floor(room / 2 / 4096)));
   }
 
   private ratio(): number {
@@ -287,20 +297,28 @@ export class StorageGuard {
       );
   }
 
-  /**
-   * Once the file system has twice the reserve free, makes it again, accepts records and lets
-   * the level come down from full.
-   */
-  private takeBackReserve(): void {
+  /** Makes the reserve off the event loop, one making at a time; start-up does not wait for it. */
+  private async makeReserve(log: boolean): Promise<void> {
     const reserve = this.o.reserve;
-    if (reserve && !reserve.ensureIfRoom()) return;
+    if (!reserve || reserve.making()) return;
+    try {
+      if (!(await reserve.ensure()) || !this.timer) return; // released, no room after all, or stopped
+      if (this.recovering) this.reserveBack();
+      else if (log) this.o.log.info({ reserveBytes: reserve.held() }, 'storage: the store reserve is made');
+    } catch (err) {
+      this.o.log.error({ err }, 'the store reserve could not be made');
+    }
+  }
+
+  private reserveBack(): void {
     this.recovering = false;
     this.o.store.setAllRefused(false);
     this.o.log.warn(
-      { reserveBytes: reserve?.held() ?? 0, reclaimedTotal: this.reclaimedTotal },
+      { reserveBytes: this.o.reserve?.held() ?? 0, reclaimedTotal: this.reclaimedTotal },
       'storage: room made on the full disk, the reserve is back; records are accepted again',
     );
     this.changeLevel(this.measure(), false);
+    void this.records.retry();
   }
 
   private status(u: DiskUsage = this.measure()): StorageStatus {

@@ -57,13 +57,9 @@ export function startStorage(o: StorageOptions): Storage {
     path !== ':memory:' && o.config.reserveBytes > 0
       ? new DiskReserve(path, o.config.reserveBytes)
       : undefined;
-  // Made at the first start; a reserve that cannot be made means the disk is full: the guard
-  // starts by reclaiming (docs/storage.md, _Full disk_).
-  try {
-    reserve?.ensureIfRoom();
-  } catch (err) {
-    log.error({ err }, 'the store reserve could not be made');
-  }
+  // The guard makes the reserve at its start, in the background (off the event loop); one
+  // released and without room to take it back means the disk is full: the guard starts by
+  // reclaiming (docs/storage.md, _Full disk_).
   const guard = new StorageGuard({
     db: o.db,
     store: o.store,

@@ -21,7 +21,7 @@ afterEach(async () => {
 async function fullDiskWithDeliveredRecords(dir: string): Promise<string> {
   const path = join(dir, 'gatepost.db');
   const db = openDatabase(path);
-  new DiskReserve(path, RESERVE).ensure();
+  expect(await new DiskReserve(path, RESERVE).ensure()).toBe(true);
   const store = new RecordStore({
     db,
     site: 'demo',

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
@@ -110,6 +110,8 @@ describe.skipIf(!canMount())('a full disk (a real 40 MB tmpfs)', () => {
     const path = join(disk.dir, 'g.db');
     const { log, said, lines } = logger();
     const { db, store, storage } = open(path, log, 100);
+    // Made at start in the background (off the event loop): whole once that making settles.
+    await new DiskReserve(path, RESERVE).settled();
     expect(new DiskReserve(path, RESERVE).held()).toBe(RESERVE);
     expect(storage.guard.current().level).toBe('ok'); // today: under 64 MB free was full at once
 
@@ -147,6 +149,15 @@ describe.skipIf(!canMount())('a full disk (a real 40 MB tmpfs)', () => {
         .map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? l.reason ?? '').slice(0, 200)}`)
         .join('\n');
     expect(new DiskReserve(path, RESERVE).held(), recent()).toBe(RESERVE);
+    // And it stays back: the checks that follow vacuum in steps that fit the room left (a whole
+    // 32 MB step filled the disk again, released the reserve and raised the alarms once more).
+    const releases = () =>
+      lines.filter((l) => String(l.msg).includes('the store reserve was released')).length;
+    const released = releases();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(releases(), recent()).toBe(released);
+    expect(new DiskReserve(path, RESERVE).held()).toBe(RESERVE);
+    expect(storage.guard.current().refusingRecords).toBe(false);
     expect(count(db)).toBeLessThan(committed);
     const late = await store.append('lane/east-1', 'barrier', { late: 2 });
     expect(store.get(late.id)?.id).toBe(late.id);
@@ -199,6 +210,45 @@ describe.skipIf(!canMount())('a full disk (a real 40 MB tmpfs)', () => {
     expect(after.store.get(rec.id)?.id).toBe(rec.id);
     await waitFor('the full alarm to be recorded', () => alarmLevels(after.store).includes('full'));
     expect(after.db.pragma('integrity_check', { simple: true })).toBe('ok');
+  }, 60_000);
+
+  it('takes the reserve back off the event loop: records stay refused until it is whole and synced, then are accepted', async () => {
+    const disk = mountSmallDisk(40);
+    cleanup.push(disk.unmount);
+    const path = join(disk.dir, 'g.db');
+    const first = logger();
+    const before = open(path, first.log, 3_600_000);
+    await new DiskReserve(path, RESERVE).settled();
+    await before.store.append('lane/east-1', 'barrier', { before: 'full' });
+    before.close();
+    fillTheRest(disk.dir);
+
+    const again = logger();
+    const after = open(path, again.log, 100);
+    const reserve = new DiskReserve(path, RESERVE);
+    expect(after.storage.guard.current().refusingRecords).toBe(true);
+    expect(reserve.held()).toBe(0);
+    // Room again (the other writer's file goes): the guard's next check starts making the reserve.
+    for (const f of readdirSync(disk.dir)) if (f.startsWith('filler-')) unlinkSync(join(disk.dir, f));
+    let sawMaking = 0;
+    const until = Date.now() + 20_000;
+    while (after.storage.guard.current().refusingRecords || reserve.making()) {
+      if (Date.now() > until) throw new Error('timed out waiting for the reserve to be taken back');
+      if (reserve.making()) {
+        // Being made: not whole yet, so every record is still refused.
+        sawMaking++;
+        expect(after.storage.guard.current().refusingRecords).toBe(true);
+        await expect(after.store.append('lane/east-1', 'barrier', { during: 'making' })).rejects.toSatisfy(
+          (e) => isGatepostError(e, ErrorCode.StoreFull),
+        );
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(sawMaking).toBeGreaterThan(0);
+    expect(reserve.held()).toBe(RESERVE);
+    expect(again.said('the reserve is back; records are accepted again')).toBe(true);
+    const rec = await after.store.append('lane/east-1', 'barrier', { after: 'making' });
+    expect(after.store.get(rec.id)?.id).toBe(rec.id);
   }, 60_000);
 
   it('a small disk is ok at the first check, and its levels rise one by one without flapping while the WAL swings', async () => {
