@@ -157,7 +157,7 @@ function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): La
       config: d.scanner,
       opener: deps.serial,
       clock,
-      log: log.child({ device: 'scanner' }),
+      log, // the driver names itself (device, port) in its log lines
     }),
     thermometer: d.thermometer
       ? createThermometerDriver({
@@ -172,7 +172,7 @@ function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): La
       opener: deps.serial,
       gpio: deps.gpio,
       clock,
-      log: log.child({ device: 'barrier' }),
+      log, // the driver names itself (device, port) in its log lines
     }),
   };
 }
