@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BabbleRun } from './babble.ts';
+import type { BadInputReason, ScannerFramerOptions, ScannerFramerOutput } from './framer-io.ts';
+import { PassPrefixProbe } from './pass-prefix-probe.ts';
 import { type ImplausibleWhy, implausibility } from './plausible-code.ts';
 
 /**
@@ -14,9 +16,14 @@ import { type ImplausibleWhy, implausibility } from './plausible-code.ts';
  *   it, spoils the frame.
  * - A gap of more than `interByteGapMs` inside a code cuts it off. The bytes that follow the
  *   gap are its tail, not a new code: they are discarded up to the terminator (or an STX in
- *   STX/ETX mode), and one `truncated` output counts the bytes on both sides of the gap. Only a
- *   silence of `resyncSilenceMs` ends the discard without a terminator (a cut whose tail never
- *   came). `idle(at)` reports that without waiting for the next byte.
+ *   STX/ETX mode), and one `truncated` output counts the bytes on both sides of the gap. The
+ *   discard ends without a terminator after a silence of `resyncSilenceMs` (a cut whose tail
+ *   never came; `idle(at)` reports it without waiting for the next byte), or, in plain mode,
+ *   at a burst that begins after a silence of more than `interByteGapMs` with a pass prefix
+ *   (`GP1:`, `HC1:`): that is a new scan (a rescan of a pass), read as a code. A true tail
+ *   begins so only by chance (an HC1 tail, whose base45 can spell either prefix; never a GP1
+ *   tail, whose base64url has no ':'), and then is read as a pass that does not verify.
+ *   The same holds for an over-long code's discard.
  * - Over `maxCodeBytes`, the code is discarded up to the next terminator.
  * - A finished code must be plausible text (plausible-code.ts): UTF-8, no NUL, no control
  *   characters, a pass prefix followed by its own alphabet. An empty code is ignored.
@@ -26,47 +33,12 @@ import { type ImplausibleWhy, implausibility } from './plausible-code.ts';
  *   or once a second while it goes on. A scanner sends one code per burst; a line that has just
  *   sent garbage is not believed until it has been quiet.
  */
-export type Terminator = 'CR' | 'LF' | 'CRLF';
-
-export interface ScannerFramerOptions {
-  terminator: Terminator;
-  stxEtx: boolean;
-  maxCodeBytes: number;
-  interByteGapMs: number;
-  /** Silence that ends the discard of a cut code's tail without a terminator (default 1000). */
-  resyncSilenceMs?: number;
-  /**
-   * Wire time of one character (9600 8N1: 1.04 ms). A chunk of n bytes that arrives at `at`
-   * began on the wire at least (n - 1) characters earlier; the gap is measured to that, so a
-   * stalled reader that gets a whole code in one late chunk does not see a false gap. 0: off.
-   */
-  charTimeMs?: number;
-}
-
-export type BadInputReason =
-  | 'too-long'
-  | 'truncated'
-  | 'invalid-utf8'
-  | 'nul'
-  | 'implausible'
-  | 'noise'
-  | 'unframed'
-  | 'babble';
-
-export type ScannerFramerOutput =
-  | { kind: 'code'; text: string; bytes: number }
-  /**
-   * `bytes` counts what was thrown away; `head` is at most its first 16 bytes, for a hex log;
-   * `frames`, for babble, the number of frames in it; `why`, for implausible codes.
-   */
-  | {
-      kind: 'bad';
-      reason: BadInputReason;
-      bytes: number;
-      head: Buffer;
-      frames?: number;
-      why?: ImplausibleWhy;
-    };
+export type {
+  BadInputReason,
+  ScannerFramerOptions,
+  ScannerFramerOutput,
+  Terminator,
+} from './framer-io.ts';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -107,6 +79,8 @@ export class ScannerFramer {
   /** A bad frame ended at a terminator and the line has not been quiet since. */
   private tainted = false;
   private babble: BabbleRun | undefined;
+  /** Plain mode: the first bytes of a burst after a gap in a discard (a new scan, or the tail?). */
+  private readonly probe = new PassPrefixProbe();
   private readonly resyncMs: number;
   private out: ScannerFramerOutput[] = [];
 
@@ -138,7 +112,9 @@ export class ScannerFramer {
     this.out = [];
     if (chunk.length === 0) return this.out;
     const firstAt = at - (chunk.length - 1) * (this.options.charTimeMs ?? 0);
-    this.checkGap(firstAt);
+    const quiet = this.checkGap(firstAt);
+    if (quiet && !this.options.stxEtx && (this.state === 'cut' || this.state === 'overflow'))
+      this.probe.start();
     this.lastAt = Math.max(at, this.lastAt);
     for (let i = 0; i < chunk.length; i++) this.byte(chunk[i] as number);
     if (this.babble && !this.babble.empty && at - this.babble.since >= BABBLE_REPORT_MS) {
@@ -165,11 +141,16 @@ export class ScannerFramer {
     this.lastAt = Number.NEGATIVE_INFINITY;
     this.tainted = false;
     this.babble = undefined;
+    this.probe.take();
   }
 
-  private checkGap(at: number): void {
+  /** True when the line was quiet for more than the inter-byte gap before `at`. */
+  private checkGap(at: number): boolean {
     const silence = at - this.lastAt;
-    if (!this.busy || silence <= this.options.interByteGapMs) return;
+    if (silence <= this.options.interByteGapMs) return false;
+    if (!this.busy) return true;
+    // A burst that ended before it showed a pass prefix was the tail's.
+    this.dropProbe();
     if (this.pendingCr) {
       // CRLF mode: a CR that no LF followed is an ordinary byte of what was in progress.
       this.pendingCr = false;
@@ -191,6 +172,7 @@ export class ScannerFramer {
     // The line was quiet: a babble burst is over, and the next code is believed again.
     this.tainted = false;
     this.reportBabble(at);
+    return true;
   }
 
   private byte(b: number): void {
@@ -234,6 +216,7 @@ export class ScannerFramer {
         break;
       case 'overflow':
       case 'cut':
+        this.dropProbe();
         this.endDiscard(true);
         return;
       case 'noise':
@@ -291,13 +274,33 @@ export class ScannerFramer {
           this.endDiscard(false);
           this.state = 'code';
         } else {
-          this.drop(b);
+          this.tailByte(b);
         }
         return;
       case 'overflow':
-        this.drop(b);
+        this.tailByte(b);
         return;
     }
+  }
+
+  /** A byte while a discard runs: the tail's, unless it begins a burst with a pass prefix. */
+  private tailByte(b: number): void {
+    const seen = this.probe.watching ? this.probe.add(b) : 'no-probe';
+    if (seen === 'more') return;
+    if (seen !== 'prefix') {
+      if (seen === 'no-probe') this.drop(b);
+      else this.dropProbe();
+      return;
+    }
+    const held = this.probe.take();
+    // A fresh burst that begins with a pass prefix is a new scan: the discard ends here.
+    this.endDiscard(false);
+    this.state = 'code';
+    for (const x of held) this.append(x);
+  }
+
+  private dropProbe(): void {
+    if (this.probe.watching) for (const x of this.probe.take()) this.drop(x);
   }
 
   private append(b: number): void {

@@ -15,6 +15,9 @@
  */
 export type ImplausibleWhy = 'control-character' | 'not-text' | 'gp1-alphabet' | 'hc1-alphabet';
 
+/** The bytes a scan of a pass begins with (the framer's resync after a cut relies on them). */
+export const PASS_PREFIXES = ['GP1:', 'HC1:'] as const;
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const GP1_BODY = /^[A-Za-z0-9_.-]*$/;
 const HC1_BODY = /^[0-9A-Z $%*+\-./:]*$/;
@@ -33,7 +36,8 @@ function hasNonText(text: string): boolean {
 export function implausibility(text: string): ImplausibleWhy | undefined {
   if (CONTROL.test(text)) return 'control-character';
   if (hasNonText(text)) return 'not-text';
-  if (text.startsWith('GP1:') && !GP1_BODY.test(text.slice(4))) return 'gp1-alphabet';
-  if (text.startsWith('HC1:') && !HC1_BODY.test(text.slice(4))) return 'hc1-alphabet';
+  const [gp1, hc1] = PASS_PREFIXES;
+  if (text.startsWith(gp1) && !GP1_BODY.test(text.slice(gp1.length))) return 'gp1-alphabet';
+  if (text.startsWith(hc1) && !HC1_BODY.test(text.slice(hc1.length))) return 'hc1-alphabet';
   return undefined;
 }
