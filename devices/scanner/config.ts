@@ -20,7 +20,7 @@ export const ScannerConfigSchema = z
       .positive()
       .default(1000)
       .describe(
-        'After a code is cut off, what follows is its tail, discarded up to the terminator, until the line has been silent this long',
+        'After a code is cut off, what follows is its tail, discarded up to the terminator, until the line has been silent this long (or a burst after a gap begins with GP1:/HC1:)',
       ),
   })
   .strict();
