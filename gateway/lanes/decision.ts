@@ -23,6 +23,7 @@ export const DECISION_REASONS = [
   'staff-override',
   'yard-cleared',
   'yard-not-cleared',
+  'too-many-codes',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;

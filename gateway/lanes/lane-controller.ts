@@ -21,6 +21,7 @@ import { LaneTransits } from './lane-transits.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
 import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
+import { MAX_CODES_PER_TRANSIT, ScanBudget } from './scan-budget.ts';
 import { summarizeVerdict, type Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -56,6 +57,8 @@ export interface LaneControllerOptions {
 type DeviceName = 'scanner' | 'thermometer' | 'barrier';
 /** A device still offline this long after start-up raises its alarm (it never reported going down). */
 export const DEVICE_START_GRACE_MS = 30_000;
+/** In maintenance, the scan budget (MAX_CODES_PER_TRANSIT different codes) runs per this window. */
+export const IDLE_SCAN_WINDOW_MS = 60_000;
 
 /**
  * One lane's logic: transits from the loop, the scanner and the thermometer, decisions by the
@@ -74,6 +77,8 @@ export class LaneController {
   private readonly trail: RecordTrail;
   private offs: (() => void)[] = [];
   private lastState = '';
+  /** Scans in maintenance (no transits): budgeted per window. */
+  private idleScans = { since: -Infinity, budget: new ScanBudget() };
   /** A vehicle is on the loop, as the vehicle events handled so far tell. */
   private onLoop = false;
 
@@ -88,7 +93,7 @@ export class LaneController {
       queue: this.queue,
       mode: this.mode,
       record: (type, data) => this.trail.now(type, data),
-      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+      alarm: (kind, message, transitId, active) => this.alarm(kind, message, transitId, active),
       publish: () => this.publish(),
       ...(o.commandLatency ? { commandLatency: o.commandLatency } : {}),
     });
@@ -253,7 +258,17 @@ export class LaneController {
   private async onCleared(at: number): Promise<void> {
     this.onLoop = false;
     const t = this.transits.open;
-    if (t) await this.transits.end(t, t.opened ? 'cleared' : 'abandoned', at);
+    if (t) {
+      // Off the loop past an arm that no decision (nor staff) opened: it crossed without one.
+      const crossed = !t.opened && this.barrier.openWithoutDecision;
+      await this.transits.end(t, t.opened ? 'cleared' : crossed ? 'unauthorized' : 'abandoned', at);
+      if (crossed)
+        await this.alarm(
+          'unauthorized-passage',
+          'a vehicle crossed the barrier, which opened without a decision',
+          t.id,
+        );
+    }
     this.publish();
   }
 
@@ -280,11 +295,27 @@ export class LaneController {
 
   private async onCode(e: ScanEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') {
-      this.trail.later('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
+      // No transits: the lane's budget runs over a window instead.
+      if (e.at - this.idleScans.since >= IDLE_SCAN_WINDOW_MS)
+        this.idleScans = { since: e.at, budget: new ScanBudget() };
+      const admitted = this.idleScans.budget.admit(e.code);
+      if (admitted === 'store')
+        this.trail.later('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
+      else if (admitted === 'refuse' && this.idleScans.budget.refused === 1)
+        await this.alarm(
+          'scan-budget',
+          `more than ${MAX_CODES_PER_TRANSIT} different codes scanned in maintenance: further scans are not stored`,
+        );
       await this.trail.settled();
       return;
     }
     const { t, late } = await this.transits.for('scan', e.at);
+    const admitted = t.scans.admit(e.code);
+    if (admitted !== 'store') {
+      if (admitted === 'refuse' && t.scans.refused === 1) await this.overBudget(t, receivedAt);
+      this.publish();
+      return;
+    }
     t.lastInput = { kind: 'scan', at: receivedAt };
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.trail.later('scan', {
@@ -315,6 +346,17 @@ export class LaneController {
     await this.afterInput(t, late);
     await this.trail.settled(); // nothing is published before the records it shows are committed
     this.publish();
+  }
+
+  /**
+   * The transit's scans went over the budget (once): an alarm says so, and a transit still
+   * undecided goes to REVIEW (once its vehicle is there): staff look at the vehicle and the scanner.
+   */
+  private async overBudget(t: Transit, receivedAt: number): Promise<void> {
+    const detail = `more than ${MAX_CODES_PER_TRANSIT} different codes scanned: further scans are refused`;
+    await this.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id);
+    t.lastInput = { kind: 'scan', at: receivedAt };
+    if (t.phase === 'collecting' && !t.awaitingVehicle) await this.decideTransit(t);
   }
 
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
@@ -355,14 +397,23 @@ export class LaneController {
 
   /** Decides as soon as the transit has a pass and (where there is a thermometer) a temperature. */
   private async maybeDecide(t: Transit): Promise<void> {
-    if (t.phase !== 'collecting' || !t.hasPass || t.awaitingVehicle) return;
+    if (t.phase !== 'collecting' || t.awaitingVehicle) return;
+    if (t.scans.refused > 0) return this.decideTransit(t);
+    if (!t.hasPass) return;
     if (this.o.devices.thermometer !== undefined && t.temperatureC === undefined) return;
     await this.decideTransit(t);
   }
 
   private async decideTransit(t: Transit): Promise<void> {
     this.transits.disarm();
-    await this.decider.decide(t);
+    if (t.scans.refused === 0) {
+      await this.decider.decide(t);
+      return;
+    }
+    // Over the scan budget: no code of it decides; staff do.
+    const detail = `more than ${MAX_CODES_PER_TRANSIT} different codes scanned`;
+    const reasons: DecisionReason[] = [{ code: 'too-many-codes', outcome: 'REVIEW', detail }];
+    await this.decider.commit(t, { outcome: 'REVIEW', reasons }, 'rules');
   }
 
   /** After an input: a late one reconsiders the decided transit; else the transit may be complete. */
@@ -371,9 +422,20 @@ export class LaneController {
     else await this.maybeDecide(t);
   }
 
-  private alarm(kind: Alarm['kind'], message: string, transitId?: string): Promise<unknown> {
-    this.o.log.warn({ kind, transitId }, `lane alarm: ${message}`);
-    return this.trail.now('alarm', { lane: this.id, kind, message, ...(transitId ? { transitId } : {}) });
+  private alarm(
+    kind: Alarm['kind'],
+    message: string,
+    transitId?: string,
+    active?: boolean,
+  ): Promise<unknown> {
+    this.o.log.warn({ kind, transitId, active }, `lane alarm: ${message}`);
+    return this.trail.now('alarm', {
+      lane: this.id,
+      kind,
+      message,
+      ...(transitId ? { transitId } : {}),
+      ...(active === undefined ? {} : { active }),
+    });
   }
 
   private publish(): void {

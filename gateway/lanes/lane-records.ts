@@ -38,10 +38,24 @@ export const TransitEndSchema = z
     lane,
     transitId,
     end: z
-      .enum(['cleared', 'abandoned', 'interrupted'])
-      .describe('interrupted: the gateway restarted mid-transit'),
+      .enum(['cleared', 'abandoned', 'interrupted', 'unauthorized'])
+      .describe(
+        'interrupted: the gateway restarted mid-transit; unauthorized: the vehicle crossed an arm no decision opened',
+      ),
     durationMs: z.number().int().nonnegative(),
     outcome: OutcomeSchema.optional(),
+    scansRepeated: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Scans of a code this transit already had: counted, not stored again'),
+    scansRefused: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Scans of new codes beyond the per-transit budget: refused, not stored'),
   })
   .strict();
 
@@ -113,7 +127,11 @@ export const BarrierRecordSchema = z
     lane,
     transitId: transitId.optional(),
     action: z.enum(['open', 'close']),
-    by: z.enum(['decision', 'staff']),
+    by: z
+      .enum(['decision', 'staff', 'barrier'])
+      .describe(
+        'barrier: a movement the lane did not command, as the driver reported it (its auto-close, or a button or crank at the post); `reason` says why',
+      ),
     staffId: z.string().optional(),
     ok: z.boolean(),
     state: BarrierStateSchema,
@@ -131,6 +149,9 @@ export const ALARM_KINDS = [
   'yard-full',
   'pass-replayed',
   'trust-list',
+  'barrier-unexpected-open',
+  'unauthorized-passage',
+  'scan-budget',
 ] as const;
 export const AlarmSchema = z
   .object({
@@ -138,6 +159,10 @@ export const AlarmSchema = z
     transitId: transitId.optional(),
     kind: z.enum(ALARM_KINDS),
     message: z.string(),
+    active: z
+      .boolean()
+      .optional()
+      .describe('For a condition that lasts (barrier-unexpected-open): true when raised, false when cleared'),
   })
   .strict();
 export type Alarm = z.infer<typeof AlarmSchema>;

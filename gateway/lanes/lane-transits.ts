@@ -72,7 +72,7 @@ export class LaneTransits {
     return t;
   }
 
-  async end(t: Transit, end: 'cleared' | 'abandoned', at: number): Promise<void> {
+  async end(t: Transit, end: 'cleared' | 'abandoned' | 'unauthorized', at: number): Promise<void> {
     if (t.phase === 'ended') return;
     if (this.current === t) this.disarm();
     t.phase = 'ended';
@@ -83,6 +83,8 @@ export class LaneTransits {
       end,
       durationMs: Math.max(0, at - t.startedAt),
       ...(t.decision ? { outcome: t.decision.outcome } : {}),
+      ...(t.scans.repeated > 0 ? { scansRepeated: t.scans.repeated } : {}),
+      ...(t.scans.refused > 0 ? { scansRefused: t.scans.refused } : {}),
     });
   }
 

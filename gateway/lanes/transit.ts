@@ -6,6 +6,7 @@ import type {
   ManualRegistration,
   PassSummary,
 } from './lane-records.ts';
+import { ScanBudget } from './scan-budget.ts';
 
 export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
 
@@ -36,6 +37,8 @@ export class Transit {
    * latency is measured from it when it was a device's input.
    */
   lastInput: { kind: DecisionTrigger; at: number } | undefined;
+  /** Its scans against the store's budget: repeats counted, codes beyond the budget refused. */
+  readonly scans = new ScanBudget();
   /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
   unverifiedCode: string | undefined;
 

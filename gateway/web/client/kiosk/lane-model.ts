@@ -36,7 +36,7 @@ export interface RecentTransit {
   by: 'rules' | 'staff' | undefined;
   staffId: string | undefined;
   temperatureC: number | undefined;
-  end: 'cleared' | 'abandoned' | 'interrupted' | undefined;
+  end: 'cleared' | 'abandoned' | 'interrupted' | 'unauthorized' | undefined;
 }
 
 export interface StaffActionView {
