@@ -20,10 +20,20 @@ const EKU_TYPES: ReadonlyMap<string, DccType> = new Map([
   ['1.3.6.1.4.1.0.1847.2021.1.3', 'recovery'],
 ]);
 
+/**
+ * At most this many document signers are kept, and tried, under one key id. The key id is the
+ * first 8 bytes of the SHA-256 of the DER, so two genuine DSCs share one only by a 64-bit
+ * collision; more than this under one kid is a hostile or broken trust list (logged at load), and
+ * without a cap a forged pass naming that kid costs one signature check per DSC.
+ */
+export const MAX_DSC_PER_KID = 8;
+
 /** A document-signer certificate, parsed once when the trust list is loaded. */
 export interface Dsc {
   /** Key identifier: first 8 bytes of the SHA-256 of the DER, as hex. */
   readonly kid: string;
+  /** The whole SHA-256 of the DER, as hex: the same certificate twice is kept once. */
+  readonly fingerprint: string;
   readonly publicKey: KeyObject;
   /** The COSE algorithm its key can verify, or null for a key type HC1 does not use. */
   readonly alg: CoseAlg | null;
@@ -44,6 +54,7 @@ export function dscKid(der: Uint8Array): string {
 /** Parses a DER certificate; throws when it is not one. */
 export function parseDsc(der: Buffer): Dsc {
   const cert = new X509Certificate(der);
+  const fingerprint = createHash('sha256').update(cert.raw).digest('hex');
   const notBefore = Date.parse(cert.validFrom);
   const notAfter = Date.parse(cert.validTo);
   if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) {
@@ -56,7 +67,8 @@ export function parseDsc(der: Buffer): Dsc {
     if (type) allowed.add(type);
   }
   return {
-    kid: dscKid(cert.raw),
+    kid: fingerprint.slice(0, 16),
+    fingerprint,
     publicKey: cert.publicKey,
     alg: coseAlgOf(cert.publicKey),
     notBefore,

@@ -4,7 +4,9 @@ import { type Clock, systemClock, type TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
-import { emptyTrustStore, loadTrustListFile, type TrustStore, trustStoreSize } from './trust-list.ts';
+import { MAX_DSC_PER_KID } from './dsc.ts';
+import { emptyTrustStore, type TrustStore, trustStoreSize } from './trust-list.ts';
+import { loadTrustListInThread } from './trust-list-thread.ts';
 
 export interface TrustListEvents extends Record<string, unknown> {
   /** A trust list was (re)loaded; passes verify against it from now on. */
@@ -28,6 +30,8 @@ export interface TrustListWatcherOptions {
  * every change of its directory (debounced; editors and atomic renames both show up there), and
  * never throws. A missing or unreadable file raises an `alarm` event and a log line, and leaves
  * an empty store, so every pass verifies as untrusted until a good file appears.
+ * Each load runs on a thread of its own (trust-list-thread.ts); the store of the moment serves
+ * passes until the new one is complete, then the new one replaces it in one assignment.
  */
 export class TrustListWatcher {
   readonly events: EventBus<TrustListEvents>;
@@ -92,9 +96,22 @@ export class TrustListWatcher {
 
   private async loadOnce(): Promise<void> {
     try {
-      this.store = await loadTrustListFile(this.file);
+      const store = await loadTrustListInThread(this.file, this.options.log);
+      if (this.stopped) return;
+      this.store = store;
       const size = trustStoreSize(this.store);
       this.options.log.info({ path: this.file, ...size }, 'trust list loaded');
+      const skipped = store.skipped;
+      if (skipped && skipped.duplicateDsc > 0)
+        this.options.log.warn(
+          { path: this.file, duplicates: skipped.duplicateDsc },
+          'trust list names the same DSC more than once; each is kept once',
+        );
+      if (skipped && Object.keys(skipped.crowdedKids).length > 0)
+        this.options.log.warn(
+          { path: this.file, crowdedKids: skipped.crowdedKids, kept: MAX_DSC_PER_KID },
+          `trust list has more than ${MAX_DSC_PER_KID} DSCs under one key id; the rest are left out`,
+        );
       this.events.emit('loaded', { path: this.file, ...size });
     } catch (e) {
       this.store = emptyTrustStore();

@@ -1,9 +1,9 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { readFileCapped } from '../../core/read-file-capped.ts';
 import { formatPath } from '../config/load.ts';
-import { type Dsc, parseDsc } from './dsc.ts';
+import { type Dsc, MAX_DSC_PER_KID, parseDsc } from './dsc.ts';
 
 /**
  * A trust list file is at most this big; reading stops one byte past it and refuses the file, and
@@ -45,7 +45,22 @@ export interface TrustStore {
   readonly gp1Keys: ReadonlyMap<string, readonly KeyObject[]>;
   /** Document signers by key id (hex of the first 8 bytes of the SHA-256 of the DER). */
   readonly dscByKid: ReadonlyMap<string, readonly Dsc[]>;
+  /** What the load left out: the same certificate again, and DSCs past MAX_DSC_PER_KID under one kid. */
+  readonly skipped?: TrustListSkipped;
 }
+
+export interface TrustListSkipped {
+  /** Certificates listed more than once (same DER), beyond their first listing. */
+  readonly duplicateDsc: number;
+  /** Key ids with more than MAX_DSC_PER_KID distinct DSCs, and how many of theirs were left out. */
+  readonly crowdedKids: Readonly<Record<string, number>>;
+}
+
+/**
+ * The longest stretch buildTrustStore works before it yields to the event loop (setImmediate):
+ * parsing one DSC takes 0.3-0.4 ms, so a list of thousands is parsed in slices this long.
+ */
+export const TRUST_BUILD_SLICE_MS = 4;
 
 /** A store with no keys; `available: false` marks a missing or unreadable trust list. */
 export function emptyTrustStore(available = false): TrustStore {
@@ -60,7 +75,12 @@ export function parseTrustList(raw: unknown, source = 'trust list'): TrustListFi
   throw trustListError(`${source} is not valid: ${problems.join('; ')}`, { problems });
 }
 
-/** Imports every key and certificate of a validated trust list into lookup maps. */
+/**
+ * Imports every key and certificate of a validated trust list into lookup maps. The same
+ * certificate listed again is kept once (by the SHA-256 of its DER), at most MAX_DSC_PER_KID
+ * DSCs are kept under one key id (both counted in `skipped`), and the work is done in slices of
+ * TRUST_BUILD_SLICE_MS with the event loop served between them.
+ */
 export async function buildTrustStore(list: TrustListFile, source = 'trust list'): Promise<TrustStore> {
   const gp1Keys = new Map<string, KeyObject[]>();
   for (const [i, jwk] of (list.keys ?? []).entries()) {
@@ -73,20 +93,47 @@ export async function buildTrustStore(list: TrustListFile, source = 'trust list'
     append(gp1Keys, jwk.kid, key);
   }
   const dscByKid = new Map<string, Dsc[]>();
+  const seen = new Set<string>();
+  const crowdedKids: Record<string, number> = {};
+  let duplicateDsc = 0;
+  let sliceStart = performance.now();
   for (const [i, b64] of (list.dsc ?? []).entries()) {
+    if (performance.now() - sliceStart >= TRUST_BUILD_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    const der = Buffer.from(b64, 'base64');
+    // Hashing is ~100 times cheaper than parsing: a listed-again certificate is never parsed.
+    const bytesHash = createHash('sha256').update(der).digest('hex');
+    if (seen.has(bytesHash)) {
+      duplicateDsc++;
+      continue;
+    }
+    seen.add(bytesHash);
     let dsc: Dsc;
     try {
-      dsc = parseDsc(Buffer.from(b64, 'base64'));
+      dsc = parseDsc(der);
     } catch (e) {
       throw trustListError(`${source}: dsc[${i}] is not an X.509 certificate`, { cause: errorMessage(e) });
     }
-    append(dscByKid, dsc.kid, dsc);
+    const sameKid = dscByKid.get(dsc.kid) ?? [];
+    // The same DER with trailing bytes after it parses to the same certificate.
+    if (sameKid.some((d) => d.fingerprint === dsc.fingerprint)) {
+      duplicateDsc++;
+      continue;
+    }
+    if (sameKid.length >= MAX_DSC_PER_KID) {
+      crowdedKids[dsc.kid] = (crowdedKids[dsc.kid] ?? 0) + 1;
+      continue;
+    }
+    sameKid.push(dsc);
+    dscByKid.set(dsc.kid, sameKid);
   }
-  return { available: true, gp1Keys, dscByKid };
+  return { available: true, gp1Keys, dscByKid, skipped: { duplicateDsc, crowdedKids } };
 }
 
-/** Reads, validates and imports a trust list file; throws a GatepostError (TrustListUnreadable). */
-export async function loadTrustListFile(file: string): Promise<TrustStore> {
+/** Reads and validates a trust list file, synchronously; throws a GatepostError (TrustListUnreadable). */
+export function readTrustListFile(file: string): TrustListFile {
   let text: string;
   try {
     text = readFileCapped(file, MAX_TRUST_LIST_BYTES).toString('utf8');
@@ -99,7 +146,16 @@ export async function loadTrustListFile(file: string): Promise<TrustStore> {
   } catch (e) {
     throw trustListError(`trust list ${file} is not JSON: ${errorMessage(e)}`, { path: file });
   }
-  return buildTrustStore(parseTrustList(raw, `trust list ${file}`), `trust list ${file}`);
+  return parseTrustList(raw, `trust list ${file}`);
+}
+
+/**
+ * Reads, validates and imports a trust list file in this thread; throws a GatepostError
+ * (TrustListUnreadable). Reading and JSON.parse of a 16 MiB list hold this thread for a few
+ * hundred ms: the gateway loads through trust-list-thread.ts instead (trust-list-watcher.ts).
+ */
+export async function loadTrustListFile(file: string): Promise<TrustStore> {
+  return buildTrustStore(readTrustListFile(file), `trust list ${file}`);
 }
 
 /** The error of every trust list problem: code 710, TrustListUnreadable. */
