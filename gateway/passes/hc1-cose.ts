@@ -1,6 +1,6 @@
 import { constants, verify } from 'node:crypto';
 import { Encoder } from 'cbor-x';
-import type { CoseAlg, Dsc } from './dsc.ts';
+import { type CoseAlg, type Dsc, MAX_DSC_PER_KID } from './dsc.ts';
 import type { CoseSign1 } from './hc1-decode.ts';
 import type { TrustStore } from './trust-list.ts';
 import type { ReasonCode } from './verdict.ts';
@@ -46,7 +46,11 @@ export interface SignatureCheck {
   readonly dsc?: Dsc;
 }
 
-/** Looks the signer up by key id and verifies the COSE_Sign1 signature with it. */
+/**
+ * Looks the signer up by key id and verifies the COSE_Sign1 signature with it. At most
+ * MAX_DSC_PER_KID candidates are tried (the store keeps no more, but one may be made by hand), so
+ * a forged pass costs a bounded number of signature checks.
+ */
 export function checkCoseSignature(cose: CoseSign1, trust: TrustStore): SignatureCheck {
   if (!trust.available) return { ok: false, reason: 'untrusted' };
   const kid = coseKid(cose);
@@ -55,7 +59,7 @@ export function checkCoseSignature(cose: CoseSign1, trust: TrustStore): Signatur
   const alg = coseAlg(cose);
   if (alg === undefined) return { ok: false, reason: 'unsupported-alg', dsc: candidates[0] };
   const signed = sigStructure(cose);
-  for (const dsc of candidates) {
+  for (const dsc of candidates.slice(0, MAX_DSC_PER_KID)) {
     if (dsc.alg === alg && verifySignature(alg, dsc, signed, cose.signature)) return { ok: true, dsc };
   }
   return { ok: false, reason: 'bad-signature', dsc: candidates[0] };
