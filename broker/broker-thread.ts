@@ -7,6 +7,7 @@ import type { BrokerAddresses } from './broker-addresses.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
+import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';
 
@@ -46,6 +47,10 @@ export interface BrokerThreadOptions
 }
 
 const ENTRY = new URL('./broker-worker.ts', import.meta.url);
+
+// The gateway's own MQTT client (gateway/mqtt) runs on this, the main thread: no 6 MB cache of
+// encoded packet ids in its isolate (mqtt-packet-numbers.ts). The broker's thread does the same.
+dropMqttNumberCache('mqtt');
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',

@@ -7,6 +7,7 @@ import { addressesOf } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import type { BrokerCall, BrokerWorkerData, WorkerMessage } from './broker-thread.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
+import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 
 /**
  * The embedded broker's thread (started by broker-thread.ts): its own event loop, so that a
@@ -19,6 +20,8 @@ const port = parentPort;
 if (!port) throw new Error('broker-worker.ts runs as a worker thread (broker-thread.ts starts it)');
 const data = workerData as BrokerWorkerData;
 const send = (m: WorkerMessage) => port.postMessage(m);
+// Aedes writes every packet through mqtt-packet: without its 6 MB cache of packet ids in this isolate.
+dropMqttNumberCache('aedes');
 
 let priority = 'unchanged';
 try {
