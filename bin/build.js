@@ -10,7 +10,11 @@ const t0 = performance.now();
 const manifest = await buildRelease();
 // The cache build of a dev checkout's start stays warm too (once a source changes, dist/ is not
 // current and the start builds into node_modules/.cache/gatepost/ again).
-for (const entry of ['../gateway/cli/main.ts', '../broker/broker-worker.ts']) {
+for (const entry of [
+  '../gateway/cli/main.ts',
+  '../broker/broker-worker.ts',
+  '../gateway/passes/trust-list-worker.ts',
+]) {
   await buildBundle(fileURLToPath(new URL(entry, import.meta.url)));
 }
 process.stdout.write(

@@ -128,6 +128,7 @@ function distEntry(entry) {
 export const DIST_ENTRIES = {
   'gateway/cli/main.ts': 'main.js',
   'broker/broker-worker.ts': 'broker-worker.js',
+  'gateway/passes/trust-list-worker.ts': 'trust-list-worker.js',
 };
 
 /**

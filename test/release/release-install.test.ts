@@ -79,6 +79,7 @@ describe('the release tarball, installed', () => {
     for (const f of [
       'dist/main.js',
       'dist/broker-worker.js',
+      'dist/trust-list-worker.js',
       'dist/manifest.json',
       'dist/web/manifest.json',
       'ops/gatepost.service',
