@@ -1,14 +1,8 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import type {
-  BarrierCommandResult,
-  BarrierStateEvent,
-  MeasurementEvent,
-  ScanEvent,
-} from '../../devices/events.ts';
+import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
 import type { LaneConfig } from '../config/schema.ts';
-import { codeKind } from '../mqtt/payloads.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
@@ -17,12 +11,13 @@ import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
+import { LaneScans } from './lane-scans.ts';
 import { LaneTransits } from './lane-transits.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
 import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
-import { MAX_CODES_PER_TRANSIT, ScanBudget } from './scan-budget.ts';
-import { summarizeVerdict, type Transit } from './transit.ts';
+import { OVER_BUDGET_DECISION } from './scan-budget.ts';
+import type { Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
 
 /** Commits a lane record (then publishes it); resolves once it is committed. */
@@ -57,8 +52,6 @@ export interface LaneControllerOptions {
 type DeviceName = 'scanner' | 'thermometer' | 'barrier';
 /** A device still offline this long after start-up raises its alarm (it never reported going down). */
 export const DEVICE_START_GRACE_MS = 30_000;
-/** In maintenance, the scan budget (MAX_CODES_PER_TRANSIT different codes) runs per this window. */
-export const IDLE_SCAN_WINDOW_MS = 60_000;
 
 /**
  * One lane's logic: transits from the loop, the scanner and the thermometer, decisions by the
@@ -73,12 +66,11 @@ export class LaneController {
   private readonly mode = new LaneModeKeeper();
   private readonly barrier: LaneBarrierActions;
   private readonly decider: LaneDecider;
+  private readonly scans: LaneScans;
   /** This lane's records: the transit's facts appended without waiting, what it acts on awaited. */
   private readonly trail: RecordTrail;
   private offs: (() => void)[] = [];
   private lastState = '';
-  /** Scans in maintenance (no transits): budgeted per window. */
-  private idleScans = { since: -Infinity, budget: new ScanBudget() };
   /** A vehicle is on the loop, as the vehicle events handled so far tell. */
   private onLoop = false;
 
@@ -107,6 +99,19 @@ export class LaneController {
       decideStalled: (t) => this.decideTransit(t),
       publish: () => this.publish(),
     });
+    this.scans = new LaneScans({
+      lane: this.id,
+      kind: o.config.kind,
+      mode: this.mode,
+      transits: this.transits,
+      trail: this.trail,
+      passes: o.passes,
+      replay: o.replay,
+      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+      afterInput: (t, late) => this.afterInput(t, late),
+      decide: (t) => this.decideTransit(t),
+      publish: () => this.publish(),
+    });
     this.decider = new LaneDecider({
       config: o.config,
       rules: o.rules,
@@ -125,7 +130,7 @@ export class LaneController {
   async start(): Promise<void> {
     const { devices, clock } = this.o;
     this.offs = subscribeLane(devices, this.queue, {
-      code: (e, at) => this.onCode(e, at),
+      code: (e, at) => this.scans.onCode(e, at),
       measurement: (e, at) => this.onMeasurement(e, at),
       arrived: (at, receivedAt) => this.onArrived(at, receivedAt),
       cleared: (at) => this.onCleared(at),
@@ -293,72 +298,6 @@ export class LaneController {
     this.publish();
   }
 
-  private async onCode(e: ScanEvent, receivedAt: number): Promise<void> {
-    if (this.mode.mode === 'maintenance') {
-      // No transits: the lane's budget runs over a window instead.
-      if (e.at - this.idleScans.since >= IDLE_SCAN_WINDOW_MS)
-        this.idleScans = { since: e.at, budget: new ScanBudget() };
-      const admitted = this.idleScans.budget.admit(e.code);
-      if (admitted === 'store')
-        this.trail.later('scan', { lane: this.id, kind: codeKind(e.code), code: e.code, bytes: e.bytes });
-      else if (admitted === 'refuse' && this.idleScans.budget.refused === 1)
-        await this.alarm(
-          'scan-budget',
-          `more than ${MAX_CODES_PER_TRANSIT} different codes scanned in maintenance: further scans are not stored`,
-        );
-      await this.trail.settled();
-      return;
-    }
-    const { t, late } = await this.transits.for('scan', e.at);
-    const admitted = t.scans.admit(e.code);
-    if (admitted !== 'store') {
-      if (admitted === 'refuse' && t.scans.refused === 1) await this.overBudget(t, receivedAt);
-      this.publish();
-      return;
-    }
-    t.lastInput = { kind: 'scan', at: receivedAt };
-    // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
-    this.trail.later('scan', {
-      lane: this.id,
-      transitId: t.id,
-      kind: codeKind(e.code),
-      code: e.code,
-      bytes: e.bytes,
-    });
-    const verdict = await this.o.passes.verify(e.code, e.at);
-    const earlier = this.o.replay.check(e.code, { lane: this.id, transitId: t.id, at: e.at });
-    t.verdict = verdict;
-    t.pass = summarizeVerdict(verdict);
-    t.unverifiedCode = verdict.kind === 'unverified' ? e.code : undefined;
-    // A truck leaving the yard shows the pass it showed at the entry lane: not a replay.
-    const replayed = earlier !== undefined && this.o.config.kind !== 'yard-exit';
-    t.replayed = replayed;
-    this.trail.later('verification', {
-      lane: this.id,
-      transitId: t.id,
-      pass: t.pass,
-      replayed: t.replayed,
-    });
-    if (replayed) {
-      const where = earlier.lane === this.id ? 'on this lane' : `at lane ${earlier.lane}`;
-      await this.alarm('pass-replayed', `this pass was shown ${where} a short while ago`, t.id);
-    }
-    await this.afterInput(t, late);
-    await this.trail.settled(); // nothing is published before the records it shows are committed
-    this.publish();
-  }
-
-  /**
-   * The transit's scans went over the budget (once): an alarm says so, and a transit still
-   * undecided goes to REVIEW (once its vehicle is there): staff look at the vehicle and the scanner.
-   */
-  private async overBudget(t: Transit, receivedAt: number): Promise<void> {
-    const detail = `more than ${MAX_CODES_PER_TRANSIT} different codes scanned: further scans are refused`;
-    await this.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id);
-    t.lastInput = { kind: 'scan', at: receivedAt };
-    if (t.phase === 'collecting' && !t.awaitingVehicle) await this.decideTransit(t);
-  }
-
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transits.for('measurement', e.at);
@@ -411,9 +350,7 @@ export class LaneController {
       return;
     }
     // Over the scan budget: no code of it decides; staff do.
-    const detail = `more than ${MAX_CODES_PER_TRANSIT} different codes scanned`;
-    const reasons: DecisionReason[] = [{ code: 'too-many-codes', outcome: 'REVIEW', detail }];
-    await this.decider.commit(t, { outcome: 'REVIEW', reasons }, 'rules');
+    await this.decider.commit(t, OVER_BUDGET_DECISION, 'rules');
   }
 
   /** After an input: a late one reconsiders the decided transit; else the transit may be complete. */

@@ -1,8 +1,25 @@
+import type { Decision } from './decision.ts';
+
 /**
  * The most different codes one transit stores: a cab holds at most a few people, each with a
  * pass; more is a rotating QR code or a hostile scanner. Beyond it a scan is refused.
  */
 export const MAX_CODES_PER_TRANSIT = 8;
+
+/** In maintenance (no transits), the same budget runs per this window. */
+export const IDLE_SCAN_WINDOW_MS = 60_000;
+
+/** A transit over the budget: no code of it decides; staff do. */
+export const OVER_BUDGET_DECISION: Decision = {
+  outcome: 'REVIEW',
+  reasons: [
+    {
+      code: 'too-many-codes',
+      outcome: 'REVIEW',
+      detail: `more than ${MAX_CODES_PER_TRANSIT} different codes scanned`,
+    },
+  ],
+};
 
 /**
  * A transit's scans against the store's budget: a code it already has is counted, not stored

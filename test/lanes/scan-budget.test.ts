@@ -15,11 +15,12 @@ const stored = (l: Lane) => ({
 const bigCode = (i: number) => `HC1:${String(i).padStart(6, '0')}${'A'.repeat(4090)}`;
 
 describe('scans into the store: repeats counted, distinct codes per transit capped', () => {
-  it('1,000 distinct 4 KB codes for one truck: at most MAX_CODES_PER_TRANSIT stored, one scan-budget alarm, the transit goes to REVIEW', async () => {
+  it('1,000 distinct 4 KB codes and 1,000 repeats for one truck: at most MAX_CODES_PER_TRANSIT stored, one scan-budget alarm, the transit goes to REVIEW', async () => {
     const l = lane();
     await l.controller.start();
     l.drive.arrive();
     for (let i = 0; i < 1000; i++) l.drive.scan(bigCode(i));
+    for (let i = 0; i < 1000; i++) l.drive.scan(bigCode(i % MAX_CODES_PER_TRANSIT)); // repeats
     await l.controller.idle();
     expect(l.of('transit-start')).toHaveLength(1);
     expect(l.of('scan')).toHaveLength(MAX_CODES_PER_TRANSIT);
@@ -36,7 +37,10 @@ describe('scans into the store: repeats counted, distinct codes per transit capp
     expect(l.barrier.commands).toEqual([]);
     l.drive.clear();
     await l.controller.idle();
-    expect(l.of('transit-end')[0]).toMatchObject({ scansRefused: 1000 - MAX_CODES_PER_TRANSIT });
+    expect(l.of('transit-end')[0]).toMatchObject({
+      scansRefused: 1000 - MAX_CODES_PER_TRANSIT,
+      scansRepeated: 1000,
+    });
     for (const r of l.records) LaneRecordSchemas.check(r);
   });
 
