@@ -122,7 +122,7 @@ function start(ctx: PageContext): void {
     .on('laneAlarm', (r) => {
       ctx.clock.sample(r.at);
       const a = r.data as LaneRecordData<'alarm'>;
-      raiseFromRecord(r.id, r.at, a.kind, a.message);
+      if (a.active !== false) raiseFromRecord(r.id, r.at, a.kind, a.message); // active: false clears, raises nothing
     })
     .on('gatewayAlarm', (r) => {
       if (r.data.active) raiseFromRecord(r.id, r.at, r.data.kind, r.data.message);
