@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../gateway/config/load.ts';
+import { DECISION_REASONS } from '../../gateway/lanes/decision.ts';
+import { ALARM_KINDS } from '../../gateway/lanes/lane-records.ts';
 import { AlarmList, UplinkWatch } from '../../gateway/web/client/kiosk/alarms.ts';
 import { LaneModel } from '../../gateway/web/client/kiosk/lane-model.ts';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
@@ -26,6 +28,14 @@ describe('words', () => {
       expect(en.trim(), key).not.toBe('');
       expect(params(en), key).toEqual(params(zh));
     }
+  });
+
+  it('words every decision reason and every lane alarm the gateway sends, in both languages', () => {
+    const missing = [
+      ...DECISION_REASONS.map((r) => `reason.${r}`),
+      ...ALARM_KINDS.map((k) => `alarm.${k}`),
+    ].filter((key) => !(key in ZH) || !(key in EN));
+    expect(missing).toEqual([]);
   });
 });
 
