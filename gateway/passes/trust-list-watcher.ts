@@ -5,7 +5,7 @@ import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
 import { MAX_DSC_PER_KID } from './dsc.ts';
-import { emptyTrustStore, type TrustStore, trustStoreSize } from './trust-list.ts';
+import { emptyTrustStore, MAX_KEYS_PER_KID, type TrustStore, trustStoreSize } from './trust-list.ts';
 import { loadTrustListInThread } from './trust-list-thread.ts';
 
 export interface TrustListEvents extends Record<string, unknown> {
@@ -102,15 +102,23 @@ export class TrustListWatcher {
       const size = trustStoreSize(this.store);
       this.options.log.info({ path: this.file, ...size }, 'trust list loaded');
       const skipped = store.skipped;
-      if (skipped && skipped.duplicateDsc > 0)
+      if (skipped && skipped.duplicateDsc + skipped.duplicateKeys > 0)
         this.options.log.warn(
-          { path: this.file, duplicates: skipped.duplicateDsc },
-          'trust list names the same DSC more than once; each is kept once',
+          { path: this.file, duplicates: skipped.duplicateDsc, duplicateKeys: skipped.duplicateKeys },
+          'trust list names the same DSC or key more than once; each is kept once',
         );
-      if (skipped && Object.keys(skipped.crowdedKids).length > 0)
+      const crowded = Object.entries(skipped?.crowdedKids ?? {});
+      if (crowded.length > 0)
         this.options.log.warn(
-          { path: this.file, crowdedKids: skipped.crowdedKids, kept: MAX_DSC_PER_KID },
-          `trust list has more than ${MAX_DSC_PER_KID} DSCs under one key id; the rest are left out`,
+          {
+            path: this.file,
+            // A hostile list may crowd thousands of kids: the log line names the first ten.
+            crowdedKids: Object.fromEntries(crowded.slice(0, 10)),
+            crowdedKidCount: crowded.length,
+            keptDsc: MAX_DSC_PER_KID,
+            keptKeys: MAX_KEYS_PER_KID,
+          },
+          'trust list has more DSCs or keys under one key id than are kept; the rest are left out',
         );
       this.events.emit('loaded', { path: this.file, ...size });
     } catch (e) {

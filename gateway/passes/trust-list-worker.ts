@@ -25,7 +25,7 @@ try {
   const store = await buildTrustStore(readTrustListFile(data.path), `trust list ${data.path}`);
   const all = [...store.dscByKid.values()].flat();
   const keys = [...store.gp1Keys].flatMap(([kid, list]) => list.map((key) => ({ kid, key })));
-  const skipped = store.skipped ?? { duplicateDsc: 0, crowdedKids: {} };
+  const skipped = store.skipped ?? { duplicateDsc: 0, duplicateKeys: 0, crowdedKids: {} };
   // One batch per request: messages already queued are all taken in one task of the receiver.
   let next = 0;
   const sendNext = () => {

@@ -11,6 +11,12 @@ import { type Dsc, MAX_DSC_PER_KID, parseDsc } from './dsc.ts';
  */
 export const MAX_TRUST_LIST_BYTES = 16 * 1024 * 1024;
 
+/**
+ * At most this many GP1 keys are kept under one `kid` (the same key again is kept once): a
+ * forged GP1 pass costs one Ed25519 check per key of its kid (gp1.ts), as HC1's MAX_DSC_PER_KID.
+ */
+export const MAX_KEYS_PER_KID = 8;
+
 /** A GP1 verification key: an Ed25519 public JWK with its key id. */
 export const Gp1JwkSchema = z.looseObject({
   kty: z.literal('OKP'),
@@ -52,7 +58,12 @@ export interface TrustStore {
 export interface TrustListSkipped {
   /** Certificates listed more than once (same DER), beyond their first listing. */
   readonly duplicateDsc: number;
-  /** Key ids with more than MAX_DSC_PER_KID distinct DSCs, and how many of theirs were left out. */
+  /** GP1 keys listed more than once (same `kid` and `x`), beyond their first listing. */
+  readonly duplicateKeys: number;
+  /**
+   * Key ids with more than MAX_DSC_PER_KID distinct DSCs or MAX_KEYS_PER_KID distinct GP1 keys,
+   * and how many of theirs were left out.
+   */
   readonly crowdedKids: Readonly<Record<string, number>>;
 }
 
@@ -77,13 +88,33 @@ export function parseTrustList(raw: unknown, source = 'trust list'): TrustListFi
 
 /**
  * Imports every key and certificate of a validated trust list into lookup maps. The same
- * certificate listed again is kept once (by the SHA-256 of its DER), at most MAX_DSC_PER_KID
- * DSCs are kept under one key id (both counted in `skipped`), and the work is done in slices of
+ * certificate or key listed again is kept once (a DSC by the SHA-256 of its DER), at most
+ * MAX_DSC_PER_KID DSCs and MAX_KEYS_PER_KID GP1 keys are kept under one key id (all counted in
+ * `skipped`), and the work is done in slices of
  * TRUST_BUILD_SLICE_MS with the event loop served between them.
  */
 export async function buildTrustStore(list: TrustListFile, source = 'trust list'): Promise<TrustStore> {
   const gp1Keys = new Map<string, KeyObject[]>();
+  const crowdedKids: Record<string, number> = {};
+  const seenKeys = new Set<string>();
+  let duplicateKeys = 0;
+  let sliceStart = performance.now();
   for (const [i, jwk] of (list.keys ?? []).entries()) {
+    if (performance.now() - sliceStart >= TRUST_BUILD_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    // JSON.stringify of a pair of strings: no separator can be forged into either.
+    const id = JSON.stringify([jwk.kid, jwk.x]);
+    if (seenKeys.has(id)) {
+      duplicateKeys++;
+      continue;
+    }
+    seenKeys.add(id);
+    if ((gp1Keys.get(jwk.kid)?.length ?? 0) >= MAX_KEYS_PER_KID) {
+      crowdedKids[jwk.kid] = (crowdedKids[jwk.kid] ?? 0) + 1;
+      continue;
+    }
     let key: KeyObject;
     try {
       key = importGp1Key(jwk);
@@ -94,9 +125,7 @@ export async function buildTrustStore(list: TrustListFile, source = 'trust list'
   }
   const dscByKid = new Map<string, Dsc[]>();
   const seen = new Set<string>();
-  const crowdedKids: Record<string, number> = {};
   let duplicateDsc = 0;
-  let sliceStart = performance.now();
   for (const [i, b64] of (list.dsc ?? []).entries()) {
     if (performance.now() - sliceStart >= TRUST_BUILD_SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -129,7 +158,7 @@ export async function buildTrustStore(list: TrustListFile, source = 'trust list'
     sameKid.push(dsc);
     dscByKid.set(dsc.kid, sameKid);
   }
-  return { available: true, gp1Keys, dscByKid, skipped: { duplicateDsc, crowdedKids } };
+  return { available: true, gp1Keys, dscByKid, skipped: { duplicateDsc, duplicateKeys, crowdedKids } };
 }
 
 /** Reads and validates a trust list file, synchronously; throws a GatepostError (TrustListUnreadable). */

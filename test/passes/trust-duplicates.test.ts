@@ -1,13 +1,20 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import { type Dsc, MAX_DSC_PER_KID, parseDsc } from '../../gateway/passes/dsc.ts';
 import { verifyHc1 } from '../../gateway/passes/hc1.ts';
-import { buildTrustStore, type TrustStore, trustStoreSize } from '../../gateway/passes/trust-list.ts';
+import {
+  buildTrustStore,
+  MAX_KEYS_PER_KID,
+  type TrustStore,
+  trustStoreSize,
+} from '../../gateway/passes/trust-list.ts';
 import { TrustListWatcher } from '../../gateway/passes/trust-list-watcher.ts';
+import { verifyPass } from '../../gateway/passes/verifier.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
-import { captureStream, context, dccCaseContext, openHc1 } from './helpers.ts';
+import { captureStream, context, dccCaseContext, gp1Claims, gp1Signer, openHc1 } from './helpers.ts';
 
 /**
  * Issue 18, attack finding 5: a trust list of 7,000 copies of one DSC made a forged HC1 pass
@@ -92,8 +99,46 @@ test('the gateway loads a list of duplicates on its loading thread, once each, a
     expect(trustStoreSize(watcher.current())).toEqual({ keys: 0, dsc: 1 });
     expect(verifyHc1(c.code, context(watcher.current(), c.at)).valid).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(out.text()).toMatch(/"duplicates":2.*same DSC more than once/);
+    expect(out.text()).toMatch(/"duplicates":2.*same DSC or key more than once/);
   } finally {
     watcher.stop();
   }
+});
+
+describe('GP1 keys: the same class', () => {
+  const AT = Date.UTC(2026, 10, 22, 8, 0, 0);
+
+  test('copies of a key are kept once, many keys under one kid are capped; a forgery is refused in bounded time', async () => {
+    const issuer = await gp1Signer('site-key');
+    const forger = await gp1Signer('forger');
+    const forged = await forger.sign(gp1Claims(AT), { kid: issuer.kid });
+    const genuine = await issuer.sign(gp1Claims(AT));
+    const copies = await buildTrustStore({
+      keys: Array.from({ length: 5000 }, () => issuer.publicJwk as never),
+    });
+    expect(trustStoreSize(copies).keys).toBe(1);
+    expect(copies.skipped?.duplicateKeys).toBe(4999);
+    // Distinct Ed25519 keys that all name the issuer's kid, the issuer's own last.
+    const others = Array.from({ length: 5000 }, () => ({
+      ...generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
+      kid: issuer.kid,
+    }));
+    const crowded = await buildTrustStore({ keys: [...others, issuer.publicJwk] as never });
+    expect(trustStoreSize(crowded).keys).toBe(MAX_KEYS_PER_KID);
+    expect(crowded.skipped?.crowdedKids).toEqual({ [issuer.kid]: 5001 - MAX_KEYS_PER_KID });
+    for (const trust of [copies, crowded]) {
+      let slowest = 0;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const v = await verifyPass(forged, { at: AT, trust });
+        slowest = Math.max(slowest, performance.now() - t0);
+        expect(v.reasons).toContain('bad-signature');
+      }
+      console.log(
+        `GP1 forgery against ${trustStoreSize(trust).keys} key(s) under its kid: ${slowest.toFixed(1)} ms`,
+      );
+      expect(slowest).toBeLessThan(FORGED_PASS_MS);
+    }
+    expect((await verifyPass(genuine, { at: AT, trust: copies })).valid).toBe(true);
+  });
 });
