@@ -1,9 +1,14 @@
+import { type FieldRefusal, hasFields, PacketFields } from './packet-fields.ts';
+
 /**
- * Reads only the fixed headers of the MQTT byte stream of one connection, ahead of the MQTT
+ * Reads the fixed headers of the MQTT byte stream of one connection, ahead of the MQTT
  * parser: it learns each packet's size from its header and refuses one over the cap before its
  * body has arrived, so an oversized or broken packet is never buffered, parsed or acted on. Of
- * the first packet (CONNECT) it also reads the protocol level. It keeps a few numbers (and at most
- * nine bytes) of state whatever the input, and never throws.
+ * the first packet (CONNECT) it also reads the protocol level. The fields of CONNECT, PUBLISH,
+ * SUBSCRIBE and UNSUBSCRIBE bodies are walked as they stream by (packet-fields.ts): malformed
+ * UTF-8, a will QoS of 3 or a filterless (UN)SUBSCRIBE is refused in the chunk that completes
+ * the packet, so the parser never acts on it. It keeps a few numbers (and at most nine bytes) of
+ * state whatever the input, and never throws.
  */
 export type GuardRefusal =
   | 'oversized'
@@ -11,7 +16,8 @@ export type GuardRefusal =
   | 'reserved-type'
   | 'not-connect-first'
   /** A CONNECT of a protocol level other than 3 or 4: answered with CONNACK 0x01 [MQTT-3.1.2-2]. */
-  | 'protocol-level';
+  | 'protocol-level'
+  | FieldRefusal;
 
 export interface GuardPass {
   ok: true;
@@ -58,6 +64,9 @@ export class PacketGuard {
   /** The first bytes of the CONNECT body, until its protocol level has been read (then undefined). */
   private connectHead: number[] | undefined = [];
   private inFirstPacket = false;
+  private type = 0;
+  /** The field walk of the packet being read, for the types that hold strings. */
+  private fields: PacketFields | undefined;
 
   constructor(private readonly maxPacketBytes: number) {}
 
@@ -72,11 +81,13 @@ export class PacketGuard {
           if (refused) return refused;
         }
         const skip = Math.min(this.remaining, chunk.length - i);
+        const refused = this.fields?.feed(chunk, i, i + skip);
+        if (refused) return this.fail(refused.reason, refused.detail);
         i += skip;
         this.remaining -= skip;
         if (this.remaining === 0) {
-          this.state = 'type';
-          this.inFirstPacket = false;
+          const ended = this.endPacket();
+          if (ended) return ended;
         }
         continue;
       }
@@ -93,6 +104,7 @@ export class PacketGuard {
         this.length = 0;
         this.multiplier = 1;
         this.lengthBytes = 0;
+        this.type = type;
         if (REQUEST_TYPES.has(type)) requests.push(at);
         continue;
       }
@@ -112,8 +124,12 @@ export class PacketGuard {
         return this.fail('oversized', `${what} of ${total} bytes, at most ${max}`);
       }
       this.remaining = this.length;
-      this.state = this.remaining > 0 ? 'body' : 'type';
-      if (this.state === 'type') this.inFirstPacket = false;
+      this.fields = hasFields(this.type) ? new PacketFields(this.type) : undefined;
+      this.state = 'body';
+      if (this.remaining === 0) {
+        const ended = this.endPacket();
+        if (ended) return ended;
+      }
     }
     return { ok: true, requests };
   }
@@ -144,6 +160,16 @@ export class PacketGuard {
     if ((name === 'MQTT' || name === 'MQIsdp') && !SERVED_LEVELS.has(level)) {
       return this.fail('protocol-level', `CONNECT of protocol level ${level}`);
     }
+    return undefined;
+  }
+
+  /** The packet's last byte is in: its field walk has its say, then the next packet's header. */
+  private endPacket(): GuardResult | undefined {
+    const refused = this.fields?.end();
+    this.fields = undefined;
+    this.state = 'type';
+    this.inFirstPacket = false;
+    if (refused) return this.fail(refused.reason, refused.detail);
     return undefined;
   }
 

@@ -10,13 +10,18 @@ import { remainingLength } from '../support/broker-harness.ts';
 const MAX = 4096;
 const REQUESTS = new Set([3, 8, 10, 12]);
 
-/** A packet of a type (1-14) with a body of `size` bytes. */
-const packet = (type: number, size: number) =>
-  Buffer.concat([
+/**
+ * A packet of a type (1-14) with a body of `size` bytes of `a` (a SUBSCRIBE or UNSUBSCRIBE of at
+ * least 3, a packet identifier and the start of a filter: one with no filter is refused).
+ */
+const packet = (type: number, size: number) => {
+  const n = type === 8 || type === 10 ? Math.max(size, 3) : size;
+  return Buffer.concat([
     Buffer.from([(type << 4) | (type === 3 ? 0 : 2)]),
-    remainingLength(size),
-    Buffer.alloc(size, 0x61),
+    remainingLength(n),
+    Buffer.alloc(n, 0x61),
   ]);
+};
 
 /** Cuts a buffer at the given fractions of its length. */
 function chunks(buf: Buffer, cuts: number[]): Buffer[] {
