@@ -121,11 +121,13 @@ export class Authenticator {
     if (username?.includes('\u0000')) {
       return { ok: false, code: BAD_CREDENTIALS, reason: 'user name holds U+0000' };
     }
-    if (facts.clientId.length > MAX_CLIENT_ID_LENGTH) {
+    // Characters (code points), not UTF-16 units: 128 emoji are 128, not 256. The packet guard
+    // has already refused malformed UTF-8, so every code point here is a real one.
+    if (codePoints(facts.clientId) > MAX_CLIENT_ID_LENGTH) {
       return {
         ok: false,
         code: IDENTIFIER_REJECTED,
-        reason: `client id longer than ${MAX_CLIENT_ID_LENGTH}`,
+        reason: `client id longer than ${MAX_CLIENT_ID_LENGTH} characters`,
       };
     }
     const info = client.conn instanceof GuardedConnection ? client.conn.info : undefined;
@@ -255,6 +257,13 @@ export class Authenticator {
       'connection refused',
     );
   }
+}
+
+/** Code points in a string, counted without building an array of them. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }
 
 export function isLoopback(address: string): boolean {

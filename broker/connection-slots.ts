@@ -5,7 +5,8 @@ import { isLoopback } from './authenticate.ts';
  * The broker's connection slots, over all its listeners, counted from a socket's first byte (a
  * TLS handshake or a WebSocket upgrade still under way included) until it closes.
  *
- * - At most `maxConnections` sockets, and at most `maxConnectionsPerAddress` from one address.
+ * - At most `maxConnections` sockets, and at most `maxConnectionsPerAddress` from one address
+ *   (all of loopback, 127.0.0.0/8 and ::1, counting as one address).
  * - A socket that has not sent its CONNECT is *pending*. It must do so within its CONNECT window:
  *   `connectTimeoutMs` while fewer than half the slots are taken, shrinking to 1 s as they fill.
  * - When a new socket finds no slot, the oldest pending socket gives it way (of the same address
@@ -39,6 +40,8 @@ interface Slot {
   readonly key: string;
   readonly socket: Socket;
   readonly address: string;
+  /** What the per-address cap counts it against (capGroup). */
+  readonly group: string;
   /** pending: no CONNECT yet; connecting: CONNECT read, being authenticated; admitted: let in. */
   state: 'pending' | 'connecting' | 'admitted';
   /** A reserve slot (for the gateway process only). */
@@ -57,9 +60,17 @@ function addressOf(socket: Socket): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+/**
+ * The address a socket counts against for the per-address cap: all of loopback (127.0.0.0/8,
+ * ::1, ::ffff:127.x) is this one box, however many source addresses a process binds to.
+ */
+export function capGroup(address: string): string {
+  return isLoopback(address) ? 'loopback' : address;
+}
+
 export class ConnectionSlots {
   private readonly slots = new Map<string, Slot>();
-  /** Regular (not reserve) slots by address, oldest first. */
+  /** Regular (not reserve) slots by cap group (capGroup), oldest first. */
   private readonly byAddress = new Map<string, Set<Slot>>();
   private regular = 0;
   private reserved = 0;
@@ -82,10 +93,11 @@ export class ConnectionSlots {
       return;
     }
     const address = addressOf(socket);
+    const group = capGroup(address);
     const key = slotKey(socket);
-    const mine = this.byAddress.get(address);
+    const mine = this.byAddress.get(group);
     let reserve = false;
-    if ((mine?.size ?? 0) >= this.limits.maxConnectionsPerAddress && !this.evictFrom(address)) {
+    if ((mine?.size ?? 0) >= this.limits.maxConnectionsPerAddress && !this.evictFrom(group)) {
       if (!this.mayReserve(address)) {
         this.refuse(socket, address, 'address at its cap');
         return;
@@ -101,14 +113,23 @@ export class ConnectionSlots {
     }
     // The window depends on how many slots others hold when this socket arrives.
     const windowMs = this.connectWindowMs();
-    const slot: Slot = { key, socket, address, state: 'pending', reserve, timer: undefined, released: false };
+    const slot: Slot = {
+      key,
+      socket,
+      address,
+      group,
+      state: 'pending',
+      reserve,
+      timer: undefined,
+      released: false,
+    };
     this.slots.set(key, slot);
     if (reserve) {
       this.reserved++;
     } else {
       this.regular++;
       const set = mine ?? new Set<Slot>();
-      this.byAddress.set(address, set);
+      this.byAddress.set(group, set);
       set.add(slot);
     }
     slot.timer = setTimeout(() => {
@@ -154,9 +175,9 @@ export class ConnectionSlots {
     return isLoopback(address) && this.reserved < GATEWAY_RESERVE;
   }
 
-  /** Closes the oldest pending socket of this address; false if it has none. */
-  private evictFrom(address: string): boolean {
-    for (const slot of this.byAddress.get(address) ?? []) {
+  /** Closes the oldest pending socket of this cap group; false if it has none. */
+  private evictFrom(group: string): boolean {
+    for (const slot of this.byAddress.get(group) ?? []) {
       if (slot.state === 'pending') {
         this.evict(slot);
         return true;
@@ -210,8 +231,8 @@ export class ConnectionSlots {
       return;
     }
     this.regular--;
-    const set = this.byAddress.get(slot.address);
+    const set = this.byAddress.get(slot.group);
     set?.delete(slot);
-    if (set?.size === 0) this.byAddress.delete(slot.address);
+    if (set?.size === 0) this.byAddress.delete(slot.group);
   }
 }

@@ -36,7 +36,10 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   slowClientTimeoutMs: 10_000,
 };
 
-/** Client ids longer than this are refused (MQTT 3.1.1 lets a server choose; 23 must be allowed). */
+/**
+ * Client ids of more characters (Unicode code points, so at most 512 bytes of UTF-8) than this
+ * are refused with CONNACK 2 (MQTT 3.1.1 lets a server choose; 23 must be allowed).
+ */
 export const MAX_CLIENT_ID_LENGTH = 128;
 
 /** The limits Aedes applies itself. */
