@@ -173,7 +173,9 @@ describe('topic and session limits', () => {
     await waitFor(() => connackCode(raw.received()) === 0, 3000, 'a CONNACK');
     raw.socket.write(publishPacket('gatepost/demo/nul\u0000x', 'x'));
     await raw.closed;
-    expect(broker.refusals().publish).toBe(1);
+    // The packet guard refuses the topic's raw bytes before the parser (packet-fields.ts).
+    expect(broker.refusals().packet).toBe(1);
+    expect(broker.refusals().publish).toBe(0);
   });
 });
 
