@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../../core/clock.ts';
-import { silentLogger } from '../../../core/logger.ts';
-import type { DeviceErrorEvent, ScanEvent } from '../../../devices/events.ts';
-import { ScannerConfigSchema } from '../../../devices/scanner/config.ts';
-import { createScannerDriver, type ScannerDriver } from '../../../devices/scanner/driver.ts';
-import type { SerialLink } from '../../../devices/serial/link.ts';
-import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
-import { openPtyPair, type PtyPair } from '../support/socat-pty.ts';
+import { type ScannerOnPty, scannerOnPty } from '../support/scanner-on-pty.ts';
 import { sleep, until, writePaced } from '../support/wait.ts';
 
 /**
@@ -15,44 +9,18 @@ import { sleep, until, writePaced } from '../support/wait.ts';
  * is scanned (it used to be eaten as the first one's tail), and a tail without a prefix is
  * still no code.
  */
-const log = silentLogger();
 
 describe('scanner: a rescan right after a cut code is read (real PTY, paced at 9600 baud)', () => {
-  let pty: PtyPair | undefined;
-  let driver: ScannerDriver | undefined;
-  let peer: SerialLink | undefined;
+  let scanner: ScannerOnPty | undefined;
   afterEach(async () => {
-    await driver?.stop();
-    await peer?.close().catch(() => undefined);
-    await pty?.close();
-    driver = peer = pty = undefined;
+    await scanner?.close();
+    scanner = undefined;
   });
 
   it('100 bytes of p1, 500 ms of silence, p2 whole: p2 is a code, p1 one truncated error', async () => {
-    pty = await openPtyPair('scanner-rescan');
-    const opener = new SerialPortOpener();
-    driver = createScannerDriver({
-      // 250 ms rather than the default 100: a starved socat on a busy test box must not cut p2.
-      config: ScannerConfigSchema.parse({ port: { path: pty.hostPath }, interByteGapMs: 250 }),
-      opener,
-      clock: new ScaledClock(1),
-      log,
-    });
-    const codes: ScanEvent[] = [];
-    const errors: DeviceErrorEvent[] = [];
-    driver.on('code', (e) => codes.push(e));
-    driver.on('error', (e) => errors.push(e));
-    driver.start();
-    await until(() => driver?.health === 'online');
-    peer = await opener.open({
-      path: pty.devicePath,
-      baudRate: 9600,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-    });
-    const p = peer;
-    const w = (b: Buffer) => p.write(b);
+    // 250 ms rather than the default 100: a starved socat on a busy test box must not cut p2.
+    scanner = await scannerOnPty('scanner-rescan', { interByteGapMs: 250, clock: new ScaledClock(1) });
+    const { codes, errors, write: w } = scanner;
 
     const p1 = `HC1:${'6BF'.repeat(100)}`;
     const p2 = `GP1:${'a'.repeat(150)}.${'b'.repeat(40)}.c`;

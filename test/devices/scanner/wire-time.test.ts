@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../../core/clock.ts';
-import { silentLogger } from '../../../core/logger.ts';
-import type { DeviceErrorEvent, ScanEvent } from '../../../devices/events.ts';
-import { ScannerConfigSchema } from '../../../devices/scanner/config.ts';
-import { createScannerDriver, type ScannerDriver } from '../../../devices/scanner/driver.ts';
-import type { SerialLink } from '../../../devices/serial/link.ts';
-import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
-import { openPtyPair, type PtyPair } from '../support/socat-pty.ts';
+import { type ScannerOnPty, scannerOnPty } from '../support/scanner-on-pty.ts';
 import { sleep, until, writePaced } from '../support/wait.ts';
 
 /**
@@ -14,46 +8,19 @@ import { sleep, until, writePaced } from '../support/wait.ts';
  * simulator's scale) a code paced at 9600 baud must be read whole, and a real pause over the gap must
  * still cut a code, whatever the clock's scale.
  */
-const log = silentLogger();
 
 describe('scanner wire timings on a sped-up clock (real PTY, bytes paced at 9600 baud)', () => {
-  let pty: PtyPair | undefined;
-  let driver: ScannerDriver | undefined;
-  let peer: SerialLink | undefined;
+  let scanner: ScannerOnPty | undefined;
   afterEach(async () => {
-    await driver?.stop();
-    await peer?.close().catch(() => undefined);
-    await pty?.close();
-    driver = peer = pty = undefined;
+    await scanner?.close();
+    scanner = undefined;
   });
 
   it('at ×60 reads paced codes whole and still cuts a code at a real pause over the gap', async () => {
-    pty = await openPtyPair('scanner-x60');
-    const opener = new SerialPortOpener();
-    const clock = new ScaledClock(60);
-    driver = createScannerDriver({
-      // 300 ms rather than the default 100: a starved socat on a busy test box must not look like
-      // a pause. At x60 it was still 5 ms of real time before (gaps were clock time).
-      config: ScannerConfigSchema.parse({ port: { path: pty.hostPath }, interByteGapMs: 300 }),
-      opener,
-      clock,
-      log,
-    });
-    const codes: ScanEvent[] = [];
-    const errors: DeviceErrorEvent[] = [];
-    driver.on('code', (e) => codes.push(e));
-    driver.on('error', (e) => errors.push(e));
-    driver.start();
-    await until(() => driver?.health === 'online');
-    peer = await opener.open({
-      path: pty.devicePath,
-      baudRate: 9600,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-    });
-    const p = peer;
-    const w = (b: Buffer) => p.write(b);
+    // 300 ms rather than the default 100: a starved socat on a busy test box must not look like
+    // a pause. At x60 it was still 5 ms of real time before (gaps were clock time).
+    scanner = await scannerOnPty('scanner-x60', { interByteGapMs: 300, clock: new ScaledClock(60) });
+    const { codes, errors, write: w } = scanner;
     // 16-byte bursts every ~17 ms of real time: 1 s of the ×60 clock between bursts.
     const passes = [`GP1:${'a'.repeat(200)}.${'b'.repeat(60)}.c`, `HC1:${'6BF'.repeat(90)}`];
     for (const pass of passes) {
