@@ -1,6 +1,5 @@
-/** bin/bundle.js: a TypeScript entry of the project built into plain modules (see there). */
-export function buildBundle(entry: string): Promise<URL>;
-export function importBundled(entry: string): Promise<Record<string, unknown>>;
+/** bin/bundle.js: the release build in dist/ (see there); buildBundle is core/module-build.js. */
+export { buildBundle, importBundled } from '../core/module-build.js';
 export const DIST_ENTRIES: Record<string, string>;
 export interface DistManifest {
   version: string;

@@ -1,128 +1,15 @@
-// Runs a TypeScript entry of the project as one plain ES module built with esbuild, so that the
-// process needs no TypeScript loader at run time: tsx's loader thread and transform caches cost
-// the gateway ~35 MB of RSS and most of a second of its cold start on a 2-core box.
-//
-// The build takes our sources only (packages stay imports, resolved from node_modules), keeps
-// every `import.meta.url` / `dirname` / `filename` pointing at the source file it was written in
-// (data files are found beside the sources as before), and lands in a folder of
-// node_modules/.cache/gatepost/ named by the hash of its content. A build lists the files it was
-// made of with their sizes and times (<entry>.current); while none of them changed, the next
-// start uses it without running esbuild at all. Should it fail (no esbuild, a read-only
-// install), or with GATEPOST_TSX=1, the sources run through tsx as they always could.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The release build (`npm run build`, bin/build.js; the tarball, bin/release.js): the gateway's
+// entries as plain ES modules in dist/. The build of one entry into the cache at start, which the
+// gateway's worker threads use too, is core/module-build.js; its two functions are re-exported
+// here for the scripts of bin/.
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importBundled, META, ROOT, withEsbuild } from '../core/module-build.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'gatepost');
+export { buildBundle, importBundled } from '../core/module-build.js';
+
 const SELF = fileURLToPath(import.meta.url);
-
-/** Builds running now: esbuild's service is stopped only when the last one ends. */
-let active = 0;
-
-// Spelt so that this file, which the builds take in too (core/worker-code.ts imports it), keeps
-// its search strings when its own import.meta paths are rewritten.
-const META = ['import', 'meta'].join('.');
-
-/** Each module's own import.meta paths, as literals, inside the one bundle. */
-const importMetaPlugin = {
-  name: 'gatepost-import-meta',
-  setup(build) {
-    build.onLoad({ filter: /\.[jt]s$/ }, (args) => {
-      if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
-      const source = readFileSync(args.path, 'utf8');
-      const contents = source
-        .replaceAll(`${META}.url`, JSON.stringify(pathToFileURL(args.path).href))
-        .replaceAll(`${META}.dirname`, JSON.stringify(dirname(args.path)))
-        .replaceAll(`${META}.filename`, JSON.stringify(args.path));
-      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
-    });
-  },
-};
-
-/**
- * Builds `entry` (a .ts path) into the cache; resolves with the file URL of its module. What it
- * imports dynamically stays in chunks of its own, loaded only when imported (the cluster's Redis
- * clients, the simulator, the broker when it runs on its own thread).
- */
-export async function buildBundle(entry) {
-  // Running from a release build (dist/, bin/dist.js): its prebuilt module, no esbuild at all.
-  const prebuilt = distEntry(entry);
-  if (prebuilt) return prebuilt;
-  const name = entry
-    .slice(ROOT.length + 1)
-    .replace(/\.ts$/, '')
-    .replaceAll(/[/\\]/g, '.');
-  const pointer = join(CACHE, `${name}.current`);
-  const current = upToDate(pointer);
-  if (current) return current;
-  const esbuild = await import('esbuild');
-  let out;
-  active++;
-  try {
-    out = await esbuild.build({
-      entryPoints: { entry },
-      absWorkingDir: ROOT,
-      metafile: true,
-      bundle: true,
-      splitting: true,
-      outdir: '/',
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      write: false,
-      logLevel: 'silent',
-      plugins: [importMetaPlugin],
-    });
-  } finally {
-    // No esbuild service left running beside the gateway, once no other build needs it.
-    if (--active === 0) await esbuild.stop();
-  }
-  const files = out.outputFiles ?? [];
-  if (!files.some((f) => f.path === '/entry.js')) throw new Error('esbuild produced no entry module');
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(f.path).update(f.text);
-  const dir = join(CACHE, `${name}.${hash.digest('hex').slice(0, 16)}`);
-  if (!existsSync(join(dir, 'entry.js'))) {
-    // Written aside and renamed: a process starting at the same moment never loads half of it.
-    const tmp = `${dir}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    for (const f of files) {
-      mkdirSync(dirname(join(tmp, f.path)), { recursive: true });
-      writeFileSync(join(tmp, f.path), f.text);
-    }
-    try {
-      renameSync(tmp, dir);
-    } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
-      if (!existsSync(join(dir, 'entry.js'))) throw err; // else another process won the race
-    }
-  }
-  // What it was made of (this file too: its options), for the next start's up-to-date check.
-  const inputs = [...Object.keys(out.metafile?.inputs ?? {}).map((f) => join(ROOT, f)), SELF].map((f) => {
-    const st = statSync(f);
-    return [f, st.size, st.mtimeMs];
-  });
-  const tmp = `${pointer}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ dir, inputs }));
-  renameSync(tmp, pointer);
-  return pathToFileURL(join(dir, 'entry.js'));
-}
-
-/** `entry` as built into the dist/ this process runs from (GATEPOST_DIST), if it is there. */
-function distEntry(entry) {
-  const dist = process.env.GATEPOST_DIST;
-  if (!dist) return undefined;
-  try {
-    const { entries } = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
-    const file = entries?.[relative(ROOT, entry).replaceAll('\\', '/')];
-    return file && existsSync(join(dist, file)) ? pathToFileURL(join(dist, file)) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The entries of the release build: source (relative to the root) to its module in dist/. */
 export const DIST_ENTRIES = {
@@ -170,13 +57,10 @@ export async function buildDist(
   outdir = join(ROOT, 'dist'),
   { extra, entries = DIST_ENTRIES, at = 'dist' } = {},
 ) {
-  const esbuild = await import('esbuild');
   const tmp = `${outdir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  let out;
-  active++;
-  try {
-    out = await esbuild.build({
+  const out = await withEsbuild((esbuild) =>
+    esbuild.build({
       entryPoints: Object.fromEntries(
         Object.entries(entries).map(([src, file]) => [file.replace(/\.js$/, ''), join(ROOT, src)]),
       ),
@@ -194,10 +78,8 @@ export async function buildDist(
       logLevel: 'silent',
       banner: { js: "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" },
       plugins: [distImportMetaPlugin(at)],
-    });
-  } finally {
-    if (--active === 0) await esbuild.stop();
-  }
+    }),
+  );
   const inputs = [...Object.keys(out.metafile?.inputs ?? {}).map((f) => join(ROOT, f)), SELF].map((f) => {
     const st = statSync(f);
     return [relative(ROOT, f).replaceAll('\\', '/'), st.size, st.mtimeMs];
@@ -229,35 +111,4 @@ export function buildRelease(outdir = join(ROOT, 'dist'), options = {}) {
       inputs.push(...written.inputs);
     },
   });
-}
-
-/** The last build's entry, if every file it was made of is as it was then; else undefined. */
-function upToDate(pointer) {
-  try {
-    const { dir, inputs } = JSON.parse(readFileSync(pointer, 'utf8'));
-    if (!existsSync(join(dir, 'entry.js')) || !Array.isArray(inputs) || inputs.length === 0) return undefined;
-    for (const [f, size, mtimeMs] of inputs) {
-      const st = statSync(f);
-      if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
-    }
-    return pathToFileURL(join(dir, 'entry.js'));
-  } catch {
-    return undefined; // no build yet, or a file it was made of is gone
-  }
-}
-
-/** Imports `entry` built, or through tsx if it cannot be built (the reason goes to stderr). */
-export async function importBundled(entry) {
-  if (process.env.GATEPOST_TSX !== '1') {
-    let url;
-    try {
-      url = await buildBundle(entry);
-    } catch (err) {
-      process.stderr.write(`gatepost: running the sources through tsx (${err?.message ?? err})\n`);
-    }
-    if (url) return import(url.href);
-  }
-  const { register } = await import('tsx/esm/api');
-  register();
-  return import(pathToFileURL(entry).href);
 }

@@ -4,6 +4,7 @@
 //   dist/        the release build (bin/bundle.js buildRelease): the gateway as plain ES modules
 //                and the web pages prebuilt (dist/web/)
 //   bin/         gatepost.js (runs dist/), dist.js, bundle.js, gatepost-switch.sh (upgrades, rollback)
+//                and core/module-build.js, which bundle.js imports
 //   data files   the sources' data read at run time beside where the sources were
 //                (gateway/passes/dcc-schemas/, sim/scenarios/ for the demo)
 //   config/ ops/ docs/ README.md   the default config, the systemd unit and udev rules, the docs
@@ -25,6 +26,7 @@ const COPY = [
   'bin/gatepost.js',
   'bin/dist.js',
   'bin/bundle.js',
+  'core/module-build.js',
   'bin/gatepost-switch.sh',
   'gateway/passes/dcc-schemas',
   'sim/scenarios',

@@ -6,13 +6,13 @@ import type { Logger } from './logger.ts';
 
 /**
  * How a worker thread of the gateway (the broker's) loads its code.
- * The gateway's TypeScript sources run as modules built by esbuild (bin/bundle.js); a thread
+ * The gateway's TypeScript sources run as modules built by esbuild (core/module-build.js); a thread
  * given the .ts file would need tsx registered again, which costs it a loader thread of its own
  * (~25 MB of RSS on this box) and half a second of start-up. So each thread's entry is built
  * once per process into plain ES modules the same way (our sources only, in ~50 ms; the
  * packages stay imports). If that cannot be done (no esbuild, a read-only install), the thread
  * loads the sources through tsx instead. A process running a release build (dist/, GATEPOST_DIST)
- * gets the thread's prebuilt module from there (bin/bundle.js), with no esbuild at all.
+ * gets the thread's prebuilt module from there (core/module-build.js), with no esbuild at all.
  */
 export type WorkerCode = { kind: 'module'; url: URL } | { kind: 'eval'; code: string };
 
@@ -41,7 +41,7 @@ export async function startWorker(entry: URL, log: Logger, options: WorkerOption
 }
 
 async function buildModule(entry: string): Promise<WorkerCode> {
-  const { buildBundle } = await import('../bin/bundle.js');
+  const { buildBundle } = await import('./module-build.js');
   return { kind: 'module', url: await buildBundle(entry) };
 }
 
