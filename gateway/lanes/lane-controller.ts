@@ -10,7 +10,14 @@ import { LaneDecider } from './lane-decider.ts';
 import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
-import type { Alarm, LaneRecordData, LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
+import type {
+  Alarm,
+  AlarmParams,
+  LaneRecordData,
+  LaneRecordType,
+  LaneState,
+  ManualRegistration,
+} from './lane-records.ts';
 import { LaneScans } from './lane-scans.ts';
 import { LaneTransits } from './lane-transits.ts';
 import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
@@ -107,7 +114,7 @@ export class LaneController {
       trail: this.trail,
       passes: o.passes,
       replay: o.replay,
-      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+      alarm: (kind, message, transitId, params) => this.alarm(kind, message, transitId, undefined, params),
       afterInput: (t, late) => this.afterInput(t, late),
       decide: (t) => this.decideTransit(t),
       publish: () => this.publish(),
@@ -318,13 +325,16 @@ export class LaneController {
 
   private async onHealth(device: DeviceName, state: HealthState, reason: string): Promise<void> {
     if (this.mode.deviceHealth(device, state))
-      await this.alarm('device-offline', `${device} is offline: ${reason}`);
+      await this.alarm('device-offline', `${device} is offline: ${reason}`, undefined, undefined, { device });
     this.publish();
   }
 
   private async alarmStillOffline(): Promise<void> {
     for (const device of this.mode.stillOffline())
-      await this.alarm('device-offline', `${device} has been offline since start-up`);
+      await this.alarm('device-offline', `${device} has been offline since start-up`, undefined, undefined, {
+        device,
+        sinceStart: 1,
+      });
     this.publish();
   }
 
@@ -364,15 +374,34 @@ export class LaneController {
     message: string,
     transitId?: string,
     active?: boolean,
+    extra?: AlarmParams,
   ): Promise<unknown> {
     this.o.log.warn({ kind, transitId, active }, `lane alarm: ${message}`);
+    const params = { ...this.transitParams(transitId), ...extra };
     return this.trail.now('alarm', {
       lane: this.id,
       kind,
       message,
       ...(transitId ? { transitId } : {}),
       ...(active === undefined ? {} : { active }),
+      ...(Object.keys(params).length ? { params } : {}),
     });
+  }
+
+  /** What the pages word an alarm with from its transit: plate, temperature, bay, first reason. */
+  private transitParams(transitId: string | undefined): AlarmParams {
+    const t = [this.transits.current, this.transits.open].find((x) => x && x.id === transitId);
+    if (!t) return {};
+    const plate = t.plate;
+    const reason = t.decision?.reasons.find((r) => r.code !== 'staff-override')?.code;
+    return {
+      ...(plate ? { plate: plate.slice(0, 16) } : {}),
+      ...(t.temperatureC !== undefined ? { temperatureC: t.temperatureC } : {}),
+      ...(t.decision?.bay ? { bay: t.decision.bay } : {}),
+      ...(t.decision ? { outcome: t.decision.outcome } : {}),
+      ...(reason ? { reason } : {}),
+      ...(t.opened ? { barrierOpen: 1 } : {}),
+    };
   }
 
   private publish(): void {

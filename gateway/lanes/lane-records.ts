@@ -153,12 +153,23 @@ export const ALARM_KINDS = [
   'unauthorized-passage',
   'scan-budget',
 ] as const;
+/**
+ * The facts of an alarm, for the pages to word it in the screen's language (the plate, the
+ * temperature, the device, a reason code): a few short values, never free text from staff.
+ */
+export const AlarmParamsSchema = z
+  .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/), z.union([z.string().max(64), z.number()]))
+  .refine((r) => Object.keys(r).length <= 8, 'at most 8 params')
+  .describe('Codes and values the pages word the alarm from (e.g. plate, temperatureC, device)');
+export type AlarmParams = z.infer<typeof AlarmParamsSchema>;
+
 export const AlarmSchema = z
   .object({
     lane,
     transitId: transitId.optional(),
     kind: z.enum(ALARM_KINDS),
-    message: z.string(),
+    message: z.string().describe('English, for logs; the pages word the alarm from `kind` and `params`'),
+    params: AlarmParamsSchema.optional(),
     active: z
       .boolean()
       .optional()

@@ -3,7 +3,7 @@ import type { LaneConfig } from '../config/schema.ts';
 import { codeKind } from '../mqtt/payloads.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';
-import type { Alarm } from './lane-records.ts';
+import type { Alarm, AlarmParams } from './lane-records.ts';
 import type { LaneTransits } from './lane-transits.ts';
 import type { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
@@ -18,7 +18,7 @@ export interface LaneScansDeps {
   trail: RecordTrail;
   passes: PassCheck;
   replay: ReplayGuard;
-  alarm: (kind: Alarm['kind'], message: string, transitId?: string) => Promise<unknown>;
+  alarm: (kind: Alarm['kind'], message: string, transitId?: string, params?: AlarmParams) => Promise<unknown>;
   /** After an input: a late one reconsiders the decided transit; else it may be complete. */
   afterInput: (t: Transit, late: boolean) => Promise<void>;
   /** Decides a transit now (one over the scan budget is REVIEW). */
@@ -53,6 +53,8 @@ export class LaneScans {
         await this.d.alarm(
           'scan-budget',
           `more than ${MAX_CODES_PER_TRANSIT} different codes scanned in maintenance: further scans are not stored`,
+          undefined,
+          { max: MAX_CODES_PER_TRANSIT, maintenance: 1 },
         );
       await this.d.trail.settled();
       return;
@@ -89,7 +91,9 @@ export class LaneScans {
     });
     if (replayed) {
       const where = earlier.lane === this.d.lane ? 'on this lane' : `at lane ${earlier.lane}`;
-      await this.d.alarm('pass-replayed', `this pass was shown ${where} a short while ago`, t.id);
+      await this.d.alarm('pass-replayed', `this pass was shown ${where} a short while ago`, t.id, {
+        earlierLane: earlier.lane,
+      });
     }
     await this.d.afterInput(t, late);
     await this.d.trail.settled(); // nothing is published before the records it shows are committed
@@ -102,7 +106,9 @@ export class LaneScans {
    */
   private async overBudget(t: Transit, receivedAt: number): Promise<void> {
     const detail = `more than ${MAX_CODES_PER_TRANSIT} different codes scanned: further scans are refused`;
-    await this.d.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id);
+    await this.d.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id, {
+      max: MAX_CODES_PER_TRANSIT,
+    });
     t.lastInput = { kind: 'scan', at: receivedAt };
     if (t.phase === 'collecting' && !t.awaitingVehicle) await this.d.decide(t);
   }

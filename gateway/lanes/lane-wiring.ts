@@ -211,14 +211,24 @@ async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger)
   if (!path) {
     const message = 'no trust list configured (passes.trustListPath): every pass verifies as untrusted';
     log.warn(message);
-    await sink.record('gateway', 'alarm', { kind: 'trust-list', message, active: true });
+    await sink.record('gateway', 'alarm', {
+      kind: 'trust-list',
+      message,
+      active: true,
+      params: { problem: 'not-configured' },
+    });
     return undefined;
   }
   const watcher = new TrustListWatcher({ path, log: log.child({ part: 'trust-list' }) });
   let alarmed = false;
   watcher.events.on('alarm', (e) => {
     alarmed = true;
-    return sink.record('gateway', 'alarm', { kind: 'trust-list', message: e.message, active: true });
+    return sink.record('gateway', 'alarm', {
+      kind: 'trust-list',
+      message: e.message,
+      active: true,
+      params: { problem: 'unreadable' },
+    });
   });
   watcher.events.on('loaded', (e) => {
     if (!alarmed) return;
@@ -227,6 +237,7 @@ async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger)
       kind: 'trust-list',
       message: `trust list loaded: ${e.keys} GP1 keys, ${e.dsc} document signers`,
       active: false,
+      params: { keys: e.keys, signers: e.dsc },
     });
   });
   await watcher.start();

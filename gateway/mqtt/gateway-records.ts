@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlarmParamsSchema } from '../lanes/lane-records.ts';
 import { recordSchema } from './record.ts';
 import { def } from './topic-def.ts';
 
@@ -6,7 +7,8 @@ import { def } from './topic-def.ts';
 export const GatewayAlarmSchema = z
   .object({
     kind: z.enum(['trust-list', 'clock']),
-    message: z.string(),
+    message: z.string().describe('English, for logs; the pages word the alarm from `kind` and `params`'),
+    params: AlarmParamsSchema.optional(),
     active: z.boolean().describe('false when the condition has cleared'),
   })
   .strict();

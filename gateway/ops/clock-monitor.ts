@@ -72,13 +72,19 @@ export class ClockMonitor {
     const wasBad = previous === 'unsynchronised';
     if (bad && !wasBad) {
       this.o.log.error({ reason: verdict.reason }, 'clock alarm: the clock is not synchronised');
-      await this.raise({ kind: 'clock', message: verdict.reason, active: true });
+      await this.raise({
+        kind: 'clock',
+        message: verdict.reason,
+        active: true,
+        params: { state: verdict.state },
+      });
     } else if (!bad && wasBad) {
       this.o.log.info({ reason: verdict.reason }, 'clock alarm cleared');
       await this.raise({
         kind: 'clock',
         message: `clock ${verdict.state}: ${verdict.reason}`,
         active: false,
+        params: { state: verdict.state },
       });
     } else if (previous === undefined) {
       this.o.log.info({ state: verdict.state, reason: verdict.reason }, 'clock check');
