@@ -1,7 +1,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
-import { errorMessage, isGatepostError } from '../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { addressesOf } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
@@ -17,7 +17,11 @@ import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
  * token refresh, refusals, metrics, close). Its log lines go to the gateway's logger.
  */
 const port = parentPort;
-if (!port) throw new Error('broker-worker.ts runs as a worker thread (broker-thread.ts starts it)');
+if (!port)
+  throw new GatepostError(
+    ErrorCode.Internal,
+    'broker-worker.ts runs as a worker thread (broker-thread.ts starts it)',
+  );
 const data = workerData as BrokerWorkerData;
 const send = (m: WorkerMessage) => port.postMessage(m);
 // Aedes writes every packet through mqtt-packet: without its 6 MB cache of packet ids in this isolate.

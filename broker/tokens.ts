@@ -62,7 +62,7 @@ export function keyringFrom(secrets: readonly string[]): TokenKeyring {
     return { kid: kidOf(key), key };
   });
   const signing = keys[0];
-  if (!signing) throw new Error('a token keyring needs at least one secret');
+  if (!signing) throw new GatepostError(ErrorCode.ConfigInvalid, 'a token keyring needs at least one secret');
   return { signing, keys: new Map(keys.map((k) => [k.kid, k.key])) };
 }
 

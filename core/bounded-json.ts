@@ -1,3 +1,4 @@
+import { ErrorCode, GatepostError } from './errors.ts';
 /** What one JSON input may cost: its size in bytes and how deep its arrays and objects nest. */
 export interface JsonBudget {
   maxBytes: number;
@@ -40,7 +41,7 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new Error('is not valid UTF-8 text');
+    throw new GatepostError(ErrorCode.PayloadInvalid, 'is not valid UTF-8 text');
   }
 }
 

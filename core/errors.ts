@@ -1,50 +1,13 @@
+import { ERROR_CATALOGUE, type ErrorName } from './error-codes.ts';
+
 /**
- * One error type for the whole project, with a numeric code in a range per layer. Branch on
- * `code`, never on the message text.
+ * One error type for the whole project, with a numeric code from the catalogue (error-codes.ts,
+ * docs/errors.md), in a range per layer. Branch on `code`, never on the message text.
  */
-export enum ErrorCode {
-  // 100-199 configuration
-  ConfigInvalid = 100,
-  ConfigUnreadable = 101,
-  // 200-299 serial transport and device framing
-  PortOpenFailed = 200,
-  PortClosed = 201,
-  FrameDiscarded = 210,
-  CodeTooLong = 211,
-  CodeTruncated = 212,
-  CodeInvalidUtf8 = 213,
-  CodeHasNul = 214,
-  CodeImplausible = 215,
-  // 300-399 Modbus
-  ModbusTimeout = 300,
-  ModbusCrc = 301,
-  ModbusException = 302,
-  ModbusBadFrame = 303,
-  ReadingImplausible = 310,
-  SensorFault = 311,
-  // 400-499 barrier
-  BarrierFault = 400,
-  BarrierRefused = 401,
-  BarrierNoReply = 402,
-  BarrierUnsafe = 403,
-  // 500-599 store and uplink
-  StoreFailed = 500,
-  StoreFull = 501,
-  UplinkFailed = 510,
-  // 600-699 broker and MQTT
-  ListenFailed = 600,
-  BrokerUnavailable = 601,
-  PayloadInvalid = 610,
-  NotAuthorized = 620,
-  // 700-799 passes
-  PassInvalid = 700,
-  TrustListUnreadable = 710,
-  // 800-899 yard and lanes
-  YardFull = 800,
-  IllegalTransition = 801,
-  NotFound = 802,
-  LaneUnavailable = 810,
-}
+export type ErrorCode = (typeof ERROR_CATALOGUE)[ErrorName]['code'];
+export const ErrorCode = Object.fromEntries(
+  Object.entries(ERROR_CATALOGUE).map(([name, entry]) => [name, entry.code]),
+) as { readonly [N in ErrorName]: (typeof ERROR_CATALOGUE)[N]['code'] };
 
 export class GatepostError extends Error {
   override readonly name = 'GatepostError';

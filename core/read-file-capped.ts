@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { ErrorCode, GatepostError } from './errors.ts';
 
 export { decodeUtf8Strict } from './bounded-json.ts';
 
@@ -7,15 +8,17 @@ export { decodeUtf8Strict } from './bounded-json.ts';
  * byte budget that is enforced while reading, never after: at most `maxBytes + 1` bytes are ever
  * read. Only regular files are read: a FIFO, a character device (`/dev/zero`, a tty), a socket or
  * a directory is refused at once, without blocking (the file is opened non-blocking, so a FIFO
- * with no writer cannot hang the caller). Throws a plain Error whose message says what is wrong;
- * the caller names the file and wraps it in its own GatepostError.
+ * with no writer cannot hang the caller). Throws a ConfigUnreadable error whose message says
+ * what is wrong; the caller names the file and wraps it in its own GatepostError.
  */
 export function readFileCapped(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`is not a regular file (it is ${kindOf(st)})`);
-    if (st.size > maxBytes) throw new Error(tooLarge(`${st.size} bytes`, maxBytes));
+    if (!st.isFile())
+      throw new GatepostError(ErrorCode.ConfigUnreadable, `is not a regular file (it is ${kindOf(st)})`);
+    if (st.size > maxBytes)
+      throw new GatepostError(ErrorCode.ConfigUnreadable, tooLarge(`${st.size} bytes`, maxBytes));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -25,7 +28,8 @@ export function readFileCapped(path: string, maxBytes: number): Buffer {
       if (n === 0) break;
       total += n;
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-      if (total > maxBytes) throw new Error(tooLarge('it grew while read', maxBytes));
+      if (total > maxBytes)
+        throw new GatepostError(ErrorCode.ConfigUnreadable, tooLarge('it grew while read', maxBytes));
     }
     return Buffer.concat(chunks, total);
   } finally {

@@ -1,5 +1,6 @@
 import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import type { Clock } from '../core/clock.ts';
+import { ErrorCode, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import type { GpioChip } from '../devices/gpio/gpio.ts';
@@ -99,7 +100,11 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       ops.attachBroker(broker);
     }
     const brokerUrl = externalUrl ?? broker?.url;
-    if (!brokerUrl) throw new Error('no broker: enable broker.tcp or give a broker URL');
+    if (!brokerUrl)
+      throw new GatepostError(
+        ErrorCode.BrokerUnavailable,
+        'no broker: enable broker.tcp or give a broker URL',
+      );
 
     const client = await GatewayClient.connect({
       url: brokerUrl,

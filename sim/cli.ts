@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import { loadConfigFile } from '../gateway/config/load.ts';
 import { runConsoleCommand } from './console.ts';
 import { SimulatedSite } from './site.ts';
@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   const config = loadConfigFile(values.config);
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);
-    if (!(scale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
+    if (!(scale > 0))
+      throw new GatepostError(
+        ErrorCode.SimInputInvalid,
+        `--time-scale must be a positive number, got ${values['time-scale']}`,
+      );
     config.simulation.timeScale = scale;
   }
   const site = new SimulatedSite(config, {

@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { SimSerialDevice } from './devices/device.ts';
 import type { SimulatedSite } from './site.ts';
 
@@ -98,30 +98,35 @@ export async function runConsoleCommand(site: SimulatedSite, line: string): Prom
 
 function thermometer(site: SimulatedSite, lane: string) {
   const t = site.lane(lane).thermometer;
-  if (!t) throw new Error(`lane ${lane} has no thermometer`);
+  if (!t) throw new GatepostError(ErrorCode.NotFound, `lane ${lane} has no thermometer`);
   return t;
 }
 
 function serialDevice(site: SimulatedSite, a: string, b: string): SimSerialDevice {
   if (a === 'bus') {
     const bus = site.buses.get(b);
-    if (!bus) throw new Error(`no bay sensor bus ${b}`);
+    if (!bus) throw new GatepostError(ErrorCode.NotFound, `no bay sensor bus ${b}`);
     return bus;
   }
   const lane = site.lane(a);
   if (b === 'scanner') return lane.scanner;
   if (b === 'thermometer' && lane.thermometer) return lane.thermometer;
   if (b === 'barrier' && lane.barrier.kind === 'serial-barrier') return lane.barrier;
-  throw new Error(`lane ${a} has no serial ${b || 'device'} (scanner, thermometer or serial barrier)`);
+  throw new GatepostError(
+    ErrorCode.NotFound,
+    `lane ${a} has no serial ${b || 'device'} (scanner, thermometer or serial barrier)`,
+  );
 }
 
 function number(text: string): number {
   const n = Number(text);
-  if (text === '' || !Number.isFinite(n)) throw new Error(`not a number: ${text}`);
+  if (text === '' || !Number.isFinite(n))
+    throw new GatepostError(ErrorCode.SimInputInvalid, `not a number: ${text}`);
   return n;
 }
 
 function onOff(text: string): boolean {
-  if (text !== 'on' && text !== 'off') throw new Error(`expected on or off, got ${text || 'nothing'}`);
+  if (text !== 'on' && text !== 'off')
+    throw new GatepostError(ErrorCode.SimInputInvalid, `expected on or off, got ${text || 'nothing'}`);
   return text === 'on';
 }

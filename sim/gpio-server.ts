@@ -1,6 +1,7 @@
 import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { ErrorCode, GatepostError } from '../core/errors.ts';
 import type { Level } from '../devices/gpio/gpio.ts';
 import {
   type GpioAddress,
@@ -34,7 +35,7 @@ export class GpioServer {
   }
 
   async listen(address: string): Promise<string> {
-    if (this.server) throw new Error('GPIO server is already listening');
+    if (this.server) throw new GatepostError(ErrorCode.Internal, 'GPIO server is already listening');
     const addr = parseGpioAddress(address);
     if (addr.kind === 'unix') await removeStaleSocket(addr.path);
     const server = createServer((socket) => this.accept(socket));
@@ -143,7 +144,8 @@ async function removeStaleSocket(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   try {
     const st = await lstat(path);
-    if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; not removing it`);
+    if (!st.isSocket())
+      throw new GatepostError(ErrorCode.PortInUse, `${path} exists and is not a socket; not removing it`);
     await unlink(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

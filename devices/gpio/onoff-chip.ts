@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { GpioChip, GpioInput, GpioOutput, Level } from './gpio.ts';
 
 /**
@@ -37,10 +38,12 @@ export interface OnoffChipOptions {
 export function createOnoffChip(name = 'gpiochip0', options: OnoffChipOptions = {}): GpioChip {
   const require = createRequire(import.meta.url);
   const onoff = require('onoff') as OnoffModule;
-  if (!onoff.Gpio.accessible) throw new Error('GPIO is not accessible here (no /sys/class/gpio)');
+  if (!onoff.Gpio.accessible)
+    throw new GatepostError(ErrorCode.GpioUnavailable, 'GPIO is not accessible here (no /sys/class/gpio)');
   const lines = new Map<number, OnoffGpio>();
   const claim = (line: number, make: () => OnoffGpio) => {
-    if (lines.has(line)) throw new Error(`GPIO line ${line} is already in use`);
+    if (lines.has(line))
+      throw new GatepostError(ErrorCode.GpioLineInUse, `GPIO line ${line} is already in use`);
     const g = make();
     lines.set(line, g);
     return g;

@@ -118,8 +118,12 @@ export class RemoteGpioChip extends EventEmitter implements GpioChip {
         );
       };
       const onReady = () => done();
-      const onClose = () => done(new Error('the server closed the connection'));
-      const timer = setTimeout(() => done(new Error('no READY in time')), options.timeoutMs ?? 5000);
+      const onClose = () =>
+        done(new GatepostError(ErrorCode.PortOpenFailed, 'the server closed the connection'));
+      const timer = setTimeout(
+        () => done(new GatepostError(ErrorCode.PortOpenFailed, 'no READY in time')),
+        options.timeoutMs ?? 5000,
+      );
       socket.once('error', done);
       chip.once('ready', onReady);
       chip.once('refused', done);
@@ -218,7 +222,7 @@ export class RemoteGpioChip extends EventEmitter implements GpioChip {
         this.pings.get(a)?.();
         this.pings.delete(a);
       } else if (verb === 'ERR') {
-        this.emit('refused', new Error(text.slice(4)));
+        this.emit('refused', new GatepostError(ErrorCode.PortOpenFailed, text.slice(4)));
       }
     }
   }

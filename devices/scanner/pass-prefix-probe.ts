@@ -1,3 +1,4 @@
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { PASS_PREFIXES } from './plausible-code.ts';
 
 /**
@@ -9,7 +10,8 @@ import { PASS_PREFIXES } from './plausible-code.ts';
  */
 const PREFIXES = PASS_PREFIXES.map((p) => Buffer.from(p, 'latin1'));
 const PROBE_BYTES = PREFIXES[0]?.length ?? 0;
-if (PREFIXES.some((p) => p.length !== PROBE_BYTES)) throw new Error('pass prefixes must have one length');
+if (PREFIXES.some((p) => p.length !== PROBE_BYTES))
+  throw new GatepostError(ErrorCode.Internal, 'pass prefixes must have one length');
 
 export type ProbeSeen = 'more' | 'prefix' | 'no-prefix';
 

@@ -10,6 +10,7 @@ import {
   type SetOptions,
   type UpdateOptions,
 } from '@serialport/bindings-cpp';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 
 /**
  * A serialport binding that reads and writes its port on the event loop. serialport's own Linux
@@ -54,7 +55,7 @@ export class EventLoopPort implements BindingPortInterface {
   }
 
   async read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
-    if (buffer.length < offset + length) throw new Error('buffer is too small');
+    if (buffer.length < offset + length) throw new GatepostError(ErrorCode.Internal, 'buffer is too small');
     for (;;) {
       if (this.drained) await this.ready('readable');
       const fd = this.openFd();

@@ -14,7 +14,8 @@ export class InProcessSerialHub implements SerialOpener {
 
   /** Device side: appear at `path`. The returned end stays valid across host reconnects. */
   plug(path: string): InProcessLink {
-    if (this.devices.has(path)) throw new Error(`a simulated device is already plugged in at ${path}`);
+    if (this.devices.has(path))
+      throw new GatepostError(ErrorCode.PortInUse, `a simulated device is already plugged in at ${path}`);
     const port: DevicePort = { device: new InProcessLink(path), host: undefined, settings: undefined };
     this.devices.set(path, port);
     port.device.peer = () => port.host;

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
-import { errorMessage, isGatepostError } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
@@ -202,7 +202,11 @@ export async function backupCommand(
     let records = 0;
     try {
       const check = copy.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new Error(`the store's copy fails SQLite's quick_check: ${String(check)}`);
+      if (check !== 'ok')
+        throw new GatepostError(
+          ErrorCode.StoreFailed,
+          `the store's copy fails SQLite's quick_check: ${String(check)}`,
+        );
       copy.pragma('wal_checkpoint(TRUNCATE)');
       records =
         (copy.prepare('SELECT COUNT(*) AS n FROM records').get() as { n: number } | undefined)?.n ?? 0;

@@ -1,4 +1,5 @@
 import type { ReadStream } from 'node:tty';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 
 /** Reads all of a stream (e.g. `--password-stdin`), at most `max` bytes; drops one trailing newline. */
 export async function readSecretFromStream(input: NodeJS.ReadableStream, max = 4096): Promise<string> {
@@ -7,7 +8,11 @@ export async function readSecretFromStream(input: NodeJS.ReadableStream, max = 4
   for await (const chunk of input) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += b.length;
-    if (size > max) throw new Error(`the secret on standard input is longer than ${max} bytes`);
+    if (size > max)
+      throw new GatepostError(
+        ErrorCode.SecretRefused,
+        `the secret on standard input is longer than ${max} bytes`,
+      );
     chunks.push(b);
   }
   return Buffer.concat(chunks)
@@ -38,7 +43,8 @@ export function readSecretFromTty(
     const onData = (data: Buffer) => {
       for (const ch of data.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003' || (ch === '\u0004' && secret === '')) return finish(new Error('cancelled'));
+        if (ch === '\u0003' || (ch === '\u0004' && secret === ''))
+          return finish(new GatepostError(ErrorCode.SecretRefused, 'cancelled'));
         if (ch === '\u007f' || ch === '\b') secret = secret.slice(0, -1);
         else if (ch >= ' ') secret += ch;
       }

@@ -15,7 +15,7 @@ import {
   upsertUser,
   writeUsersFile,
 } from '../../broker/users-file.ts';
-import { errorMessage, isGatepostError } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 import { readSecretFromStream, readSecretFromTty } from './read-secret.ts';
@@ -75,7 +75,7 @@ export async function userCommand(
         const secretFor = async (kind: UserRecord['secret']) => {
           const secret = await readSecret(kind, name, values['password-stdin'] === true, input, err);
           const problem = secretProblem(kind, secret);
-          if (problem) throw new Error(problem);
+          if (problem) throw new GatepostError(ErrorCode.SecretRefused, problem);
           return secret;
         };
         if (action === 'passwd') return await passwd(file, name, secretFor, out, err);
@@ -106,7 +106,8 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (positionals.length > 2) throw new Error(`unexpected "${positionals[2]}"`);
+  if (positionals.length > 2)
+    throw new GatepostError(ErrorCode.UsageInvalid, `unexpected "${positionals[2]}"`);
   return { action: positionals[0], name: positionals[1], values };
 }
 
@@ -119,11 +120,15 @@ function usersFilePath(file: string | undefined, config: string | undefined): st
   try {
     cfg = loadConfigFile(cfgFile);
   } catch (e) {
-    if (isGatepostError(e)) throw new Error(`cannot find the users file: ${e.message}`);
+    if (isGatepostError(e))
+      throw new GatepostError(ErrorCode.ConfigUnreadable, `cannot find the users file: ${e.message}`);
     throw e;
   }
   if (!cfg.broker.usersFile)
-    throw new Error(`${cfgFile} sets no broker.usersFile; give --file FILE or set it`);
+    throw new GatepostError(
+      ErrorCode.ConfigInvalid,
+      `${cfgFile} sets no broker.usersFile; give --file FILE or set it`,
+    );
   return cfg.broker.usersFile;
 }
 
@@ -137,18 +142,19 @@ async function readSecret(
   if (fromStdin) return readSecretFromStream(input);
   const tty = input as ReadStream;
   if (!tty.isTTY || typeof tty.setRawMode !== 'function') {
-    throw new Error('standard input is not a terminal: use --password-stdin');
+    throw new GatepostError(ErrorCode.UsageInvalid, 'standard input is not a terminal: use --password-stdin');
   }
   const what = kind === 'pin' ? 'PIN' : 'password';
   const first = await readSecretFromTty(`New ${what} for ${name}: `, tty, err);
   const again = await readSecretFromTty(`Again: `, tty, err);
-  if (first !== again) throw new Error(`the two ${what}s differ; nothing changed`);
+  if (first !== again)
+    throw new GatepostError(ErrorCode.SecretRefused, `the two ${what}s differ; nothing changed`);
   return first;
 }
 
 function load(file: string, mustExist: boolean): UsersFile {
   if (!existsSync(file)) {
-    if (mustExist) throw new Error(`users file ${file} does not exist`);
+    if (mustExist) throw new GatepostError(ErrorCode.ConfigUnreadable, `users file ${file} does not exist`);
     return emptyUsersFile();
   }
   return readUsersFile(file);
@@ -186,7 +192,7 @@ async function add(
   );
   // The checks the broker makes when it reads the file.
   const problems = checkUsers(next);
-  if (problems.length) throw new Error(problems.join('; '));
+  if (problems.length) throw new GatepostError(ErrorCode.ConfigInvalid, problems.join('; '));
   writeUsersFile(file, next);
   const lane = values.lane ? `, lane ${values.lane}` : '';
   out.write(`${replaced ? 'replaced' : 'added'} user ${name} (role ${role}${lane}, ${kind}) in ${file}\n`);

@@ -1,4 +1,5 @@
 import { Composer, type Document, isAlias, isMap, isScalar, isSeq, Lexer, Parser } from 'yaml';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 
 /** What parsing one YAML text may cost, beyond its size (which the caller caps before). */
 export interface YamlBudget {
@@ -32,7 +33,10 @@ export function parseBoundedYaml(text: string, budget: YamlBudget = CONFIG_YAML_
     for (const token of parser.next(lexeme)) docs.push(...composer.next(token));
     // The stack holds the document and each open collection (and the node being read).
     if (parser.stack.length > budget.maxDepth + 2) {
-      throw new Error(`nested deeper than ${budget.maxDepth} levels at ${where(parser.offset)}`);
+      throw new GatepostError(
+        ErrorCode.ConfigUnreadable,
+        `nested deeper than ${budget.maxDepth} levels at ${where(parser.offset)}`,
+      );
     }
   }
   for (const token of parser.end()) docs.push(...composer.next(token));
@@ -40,15 +44,20 @@ export function parseBoundedYaml(text: string, budget: YamlBudget = CONFIG_YAML_
 
   const doc = docs[0];
   if (!doc) return null;
-  if (docs.length > 1) throw new Error(`holds ${docs.length} YAML documents, not one`);
+  if (docs.length > 1)
+    throw new GatepostError(ErrorCode.ConfigUnreadable, `holds ${docs.length} YAML documents, not one`);
   const error = doc.errors[0];
-  if (error) throw new Error(`${error.message.trim()} at ${where(error.pos[0])}`);
+  if (error)
+    throw new GatepostError(ErrorCode.ConfigUnreadable, `${error.message.trim()} at ${where(error.pos[0])}`);
   checkKeys(doc.contents, where);
   try {
     return doc.toJS({ maxAliasCount: budget.maxAliasCount });
   } catch (e) {
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-      throw new Error(`expands its aliases (YAML anchors) beyond ${budget.maxAliasCount} nodes`);
+      throw new GatepostError(
+        ErrorCode.ConfigUnreadable,
+        `expands its aliases (YAML anchors) beyond ${budget.maxAliasCount} nodes`,
+      );
     }
     throw e;
   }
@@ -76,10 +85,17 @@ function checkKeys(root: unknown, where: (offset: number) => string): void {
       for (const pair of node.items) {
         const key = pair.key;
         const at = isScalar(key) || isAlias(key) || isMap(key) || isSeq(key) ? key.range?.[0] : undefined;
-        if (!isScalar(key)) throw new Error(`a map key must be plain text at ${where(at ?? 0)}`);
+        if (!isScalar(key))
+          throw new GatepostError(
+            ErrorCode.ConfigUnreadable,
+            `a map key must be plain text at ${where(at ?? 0)}`,
+          );
         const name = String(key.value);
         if (seen.has(name)) {
-          throw new Error(`duplicate key "${shorten(name)}" at ${where(at ?? 0)}`);
+          throw new GatepostError(
+            ErrorCode.ConfigUnreadable,
+            `duplicate key "${shorten(name)}" at ${where(at ?? 0)}`,
+          );
         }
         seen.add(name);
         stack.push(pair.value);

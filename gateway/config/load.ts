@@ -78,7 +78,7 @@ function parseJsonConfig(text: string): unknown {
     maxBytes: CONFIG_MAX_BYTES,
     maxDepth: CONFIG_YAML_BUDGET.maxDepth,
   });
-  if (!parsed.ok) throw new Error(`it ${parsed.error}`);
+  if (!parsed.ok) throw new GatepostError(ErrorCode.ConfigUnreadable, `it ${parsed.error}`);
   return parsed.value;
 }
 

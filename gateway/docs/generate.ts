@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderConfigJsonSchema } from './config-doc.ts';
+import { renderErrorsDoc } from './errors-doc.ts';
 import { renderMqttDoc } from './mqtt-doc.ts';
 
 /** The generated documents: path (from the repo root) → content. */
@@ -8,6 +9,7 @@ export function generatedDocs(): Record<string, string> {
   return {
     'docs/mqtt.md': renderMqttDoc(),
     'docs/config.schema.json': renderConfigJsonSchema(),
+    'docs/errors.md': renderErrorsDoc(),
   };
 }
 

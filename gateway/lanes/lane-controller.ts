@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
@@ -217,7 +218,7 @@ export class LaneController {
   override(outcome: Outcome, staffId: string, why: string): Promise<Decision> {
     return this.queue.run(async () => {
       const t = this.transits.open;
-      if (!t) throw new Error('there is no truck on this lane to decide');
+      if (!t) throw new GatepostError(ErrorCode.NoTruckOnLane, 'there is no truck on this lane to decide');
       this.transits.disarm();
       t.awaitingVehicle = false;
       t.lastInput = { kind: 'staff', at: performance.now() };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { BarrierFailure } from '../../devices/events.ts';
 import { parseRequest, type Response, requestJson, requestSchema } from '../mqtt/envelope.ts';
 import { OutcomeSchema } from './decision.ts';
 import type { LaneController } from './lane-controller.ts';
@@ -50,7 +51,8 @@ export async function handleLaneRequest(
   const refuse = (why: RefusedWhy, transaction: string, error: string): Response => {
     ctx.log.warn({ lane: laneId, action, transaction, why }, `lane request refused: ${error}`);
     ctx.refused?.(why);
-    return { transaction, status: 'error', error };
+    const code = why === 'unknown-lane' ? ErrorCode.NotFound : ErrorCode.PayloadInvalid;
+    return { transaction, status: 'error', error, data: { code } };
   };
   const schema = (LANE_REQUESTS as Record<string, (typeof LANE_REQUESTS)[LaneAction]>)[action];
   if (!schema) return refuse('unknown-action', peek(payload).transaction, `unknown action "${action}"`);
@@ -83,7 +85,9 @@ export async function handleLaneRequest(
     );
     reply = { transaction, status: 'ok', data: result };
   } catch (e) {
-    reply = { transaction, status: 'error', error: errorMessage(e) };
+    // The code lets a page word the error in its own language (docs/errors.md).
+    const data = isGatepostError(e) ? { code: e.code } : undefined;
+    reply = { transaction, status: 'error', error: errorMessage(e), ...(data ? { data } : {}) };
   }
   const detail = reply.status === 'ok' ? describe(action as LaneAction, data) : (reply.error ?? 'refused');
   if (!audited) await audit(reply.status === 'ok', detail);
@@ -103,6 +107,13 @@ function peek(payload: Buffer): { transaction: string; staffId?: string } {
     : { transaction };
 }
 
+/** The error code of a barrier command staff gave by hand that did not complete. */
+const BARRIER_FAILURE_CODES: Partial<Record<BarrierFailure, ErrorCode>> = {
+  unsafe: ErrorCode.BarrierUnsafe,
+  fault: ErrorCode.BarrierFault,
+  'no-reply': ErrorCode.BarrierNoReply,
+};
+
 async function run(
   lane: LaneController,
   action: LaneAction,
@@ -119,7 +130,12 @@ async function run(
     }
     case 'barrier': {
       const result = await lane.barrierByHand((data as { action: 'open' | 'close' }).action, staffId);
-      if (!result.ok) throw new Error(`the barrier did not ${result.action}: ${result.reason}`);
+      if (!result.ok) {
+        throw new GatepostError(
+          BARRIER_FAILURE_CODES[result.failure] ?? ErrorCode.BarrierRefused,
+          `the barrier did not ${result.action}: ${result.reason}`,
+        );
+      }
       return result;
     }
     case 'mode': {

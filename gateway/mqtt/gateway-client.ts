@@ -62,7 +62,10 @@ export class GatewayClient {
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
         client.once('error', reject);
-        setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref();
+        setTimeout(
+          () => reject(new GatepostError(ErrorCode.BrokerUnavailable, 'no answer within 5 s')),
+          5000,
+        ).unref();
       });
     } catch (e) {
       client.end(true);

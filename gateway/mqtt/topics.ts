@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
 import { GATEWAY_TOPICS } from './gateway-records.ts';
@@ -108,7 +109,7 @@ export function topicFor(name: TopicName, params: Record<string, string>): strin
   return TOPICS[name].pattern.replace(/\{(\w+)\}/g, (_, key: string) => {
     const v = params[key];
     if (v === undefined || v === '' || /[/+#]/.test(v))
-      throw new Error(`topic ${name}: bad or missing "${key}"`);
+      throw new GatepostError(ErrorCode.Internal, `topic ${name}: bad or missing "${key}"`);
     return v;
   });
 }

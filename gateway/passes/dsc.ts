@@ -1,4 +1,5 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { CertificateType } from './verdict.ts';
 
 /** EU DCC certificate types a document signer may be restricted to. */
@@ -58,7 +59,10 @@ export function parseDsc(der: Buffer): Dsc {
   const notBefore = Date.parse(cert.validFrom);
   const notAfter = Date.parse(cert.validTo);
   if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) {
-    throw new Error(`certificate has an unreadable validity period (${cert.validFrom} - ${cert.validTo})`);
+    throw new GatepostError(
+      ErrorCode.TrustListUnreadable,
+      `certificate has an unreadable validity period (${cert.validFrom} - ${cert.validTo})`,
+    );
   }
   const allowed = new Set<DccType>();
   // `keyUsage` lists the extended key usage OIDs; it is undefined without that extension.

@@ -12,7 +12,7 @@ export interface TrustListEvents extends Record<string, unknown> {
   /** A trust list was (re)loaded; passes verify against it from now on. */
   loaded: { path: string; keys: number; dsc: number };
   /** The trust list is missing or unreadable: every pass now verifies as untrusted. */
-  alarm: { path: string; code: ErrorCode.TrustListUnreadable; message: string };
+  alarm: { path: string; code: typeof ErrorCode.TrustListUnreadable; message: string };
 }
 
 export interface TrustListWatcherOptions {

@@ -1,6 +1,6 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { buildTrustStore, readTrustListFile } from './trust-list.ts';
 import type { TrustListThreadData, TrustListThreadMessage } from './trust-list-thread.ts';
 
@@ -11,7 +11,11 @@ import type { TrustListThreadData, TrustListThreadMessage } from './trust-list-t
  * for it (so it takes each between its other tasks), and ends with the GP1 keys.
  */
 const port = parentPort;
-if (!port) throw new Error('trust-list-worker.ts runs as a worker thread (trust-list-thread.ts starts it)');
+if (!port)
+  throw new GatepostError(
+    ErrorCode.Internal,
+    'trust-list-worker.ts runs as a worker thread (trust-list-thread.ts starts it)',
+  );
 const data = workerData as TrustListThreadData;
 const send = (m: TrustListThreadMessage) => port.postMessage(m);
 

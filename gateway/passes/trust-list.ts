@@ -203,7 +203,8 @@ export function trustStoreSize(store: TrustStore): { keys: number; dsc: number }
 
 function importGp1Key(jwk: z.infer<typeof Gp1JwkSchema>): KeyObject {
   const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${key.asymmetricKeyType})`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new GatepostError(ErrorCode.TrustListUnreadable, `not an Ed25519 key (${key.asymmetricKeyType})`);
   return key;
 }
 

@@ -77,7 +77,10 @@ function openOnce(path: string): Database {
     }
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version >= 1 && !db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'streams'").get()) {
-      throw new Error('it was made by an unreleased development build with another schema; move it aside');
+      throw new GatepostError(
+        ErrorCode.StoreFailed,
+        'it was made by an unreleased development build with another schema; move it aside',
+      );
     }
     migrate(db);
     return db;

@@ -1,5 +1,5 @@
 import type { IClientOptions } from 'mqtt';
-import { errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { readFileCapped } from '../../core/read-file-capped.ts';
 import type { SiteConfig } from '../config/schema.ts';
 
@@ -41,7 +41,10 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileCapped(file, MAX_PEM_BYTES);
   } catch (e) {
-    throw new Error(`cannot read the uplink TLS ${what} ${file}: ${errorMessage(e)}`);
+    throw new GatepostError(
+      ErrorCode.UplinkFailed,
+      `cannot read the uplink TLS ${what} ${file}: ${errorMessage(e)}`,
+    );
   }
 }
 

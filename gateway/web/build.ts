@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type * as esbuild from 'esbuild';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 
 /**
  * Bundles the pages' TypeScript and CSS (gateway/web/client) for the browser with esbuild: one
@@ -113,7 +114,7 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
     const out = Object.entries(result.metafile.outputs).find(
       ([, o]) => o.entryPoint !== undefined && resolve(ROOT, o.entryPoint) === join(CLIENT, page, 'main.ts'),
     );
-    if (!out) throw new Error(`web build: no output for page ${page}`);
+    if (!out) throw new GatepostError(ErrorCode.Internal, `web build: no output for page ${page}`);
     const [script, meta] = out;
     pages[page] = {
       script: ASSET_PREFIX + relative(outdir, resolve(ROOT, script)),

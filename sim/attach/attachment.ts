@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { InProcessSerialHub } from '../../devices/serial/in-process-hub.ts';
 import type { SerialLink } from '../../devices/serial/link.ts';
 import type { LineFormat } from '../pacing.ts';
@@ -63,7 +64,8 @@ export class PtyAttachment implements SerialAttachment {
 
   async plug(path: string, format: LineFormat): Promise<SerialLink> {
     const host = resolve(path);
-    if (this.plugged.has(host)) throw new Error(`a simulated device is already plugged in at ${host}`);
+    if (this.plugged.has(host))
+      throw new GatepostError(ErrorCode.PortInUse, `a simulated device is already plugged in at ${host}`);
     this.dir ??= this.deviceDir ? Promise.resolve(this.deviceDir) : mkdtemp(join(tmpdir(), 'gatepost-sim-'));
     const devicePath = join(
       await this.dir,

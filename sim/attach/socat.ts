@@ -71,7 +71,10 @@ export async function spawnPtyPair(a: string, b: string, options: PtyPairOptions
 
   let log = '';
   const ready = new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`socat did not start within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new GatepostError(ErrorCode.SimLinkFailed, `socat did not start within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const finish = (err?: Error) => {
       clearTimeout(timer);
       child.stderr?.removeListener('data', onLog);
@@ -85,7 +88,9 @@ export async function spawnPtyPair(a: string, b: string, options: PtyPairOptions
     child.stderr?.on('data', onLog);
     child.once('error', (err) => finish(err));
     child.once('exit', (code, signal) =>
-      finish(new Error(`socat exited (${signal ?? code}) before it was ready`)),
+      finish(
+        new GatepostError(ErrorCode.SimLinkFailed, `socat exited (${signal ?? code}) before it was ready`),
+      ),
     );
   });
   const close = async (): Promise<void> => {
@@ -151,7 +156,8 @@ async function waitForLinks(paths: string[], timeoutMs: number): Promise<void> {
         await lstat(p);
         break;
       } catch {
-        if (performance.now() > deadline) throw new Error(`link ${p} did not appear`);
+        if (performance.now() > deadline)
+          throw new GatepostError(ErrorCode.SimLinkFailed, `link ${p} did not appear`);
         await new Promise((r) => setTimeout(r, 5));
       }
     }

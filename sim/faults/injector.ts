@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { SimSerialDevice } from '../devices/device.ts';
 import type { PassMint } from '../passes/pass-mint.ts';
 import type { Random } from '../random.ts';
@@ -197,14 +198,14 @@ export class FaultInjector {
     const device = entry.device ?? (entry.bus !== undefined ? 'bus' : 'scanner');
     if (device === 'bus') {
       const bus = site.buses.get(entry.bus ?? '');
-      if (!bus) throw new Error(`no bay sensor bus ${entry.bus}`);
+      if (!bus) throw new GatepostError(ErrorCode.NotFound, `no bay sensor bus ${entry.bus}`);
       return bus;
     }
     const lane = site.lane(entry.lane ?? '');
     if (device === 'scanner') return lane.scanner;
     if (device === 'thermometer' && lane.thermometer) return lane.thermometer;
     if (device === 'barrier' && lane.barrier.kind === 'serial-barrier') return lane.barrier;
-    throw new Error(`lane ${lane.id} has no serial ${device}`);
+    throw new GatepostError(ErrorCode.NotFound, `lane ${lane.id} has no serial ${device}`);
   }
 }
 

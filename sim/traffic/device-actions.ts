@@ -1,3 +1,4 @@
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { SimGpioBarrier } from '../devices/barrier/gpio-barrier.ts';
 import type { SimSerialBarrier } from '../devices/barrier/serial-barrier.ts';
 import type { SimSerialDevice } from '../devices/device.ts';
@@ -133,7 +134,7 @@ export class DeviceActions {
 
   setBusSilent(bus: string, on: boolean): void {
     const b = this.site.buses.get(bus);
-    if (!b) throw new Error(`no bay sensor bus ${bus}`);
+    if (!b) throw new GatepostError(ErrorCode.NotFound, `no bay sensor bus ${bus}`);
     this.log.emit('device', b.name, 'setSilent', String(on));
     b.setSilent(on);
   }
@@ -175,7 +176,7 @@ export class DeviceActions {
 
   private thermometer(lane: string): SimThermometer {
     const t = this.site.lane(lane).thermometer;
-    if (!t) throw new Error(`lane ${lane} has no thermometer`);
+    if (!t) throw new GatepostError(ErrorCode.NotFound, `lane ${lane} has no thermometer`);
     return t;
   }
 

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { PassMint } from '../passes/pass-mint.ts';
 import type { Random } from '../random.ts';
 import type { LaneTraffic, LaneTrafficOverride, Scenario } from '../scenario/schema.ts';
@@ -122,7 +123,7 @@ export class TrafficGenerator {
 
   lane(id: string): LaneRunner {
     const lane = this.lanes.get(id);
-    if (!lane) throw new Error(`no lane ${id}`);
+    if (!lane) throw new GatepostError(ErrorCode.NotFound, `no lane ${id}`);
     return lane;
   }
 

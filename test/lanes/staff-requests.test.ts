@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../core/errors.ts';
 import type { LaneController } from '../../gateway/lanes/lane-controller.ts';
 import { handleLaneRequest, type RefusedWhy } from '../../gateway/lanes/staff-requests.ts';
 import { lane } from './lane-harness.ts';
@@ -73,13 +74,23 @@ describe('staff requests: refusals are audited, logged and counted', () => {
   it('an unknown action keeps its transaction in the reply; an unknown lane is refused; both logged and counted', async () => {
     const s = await setup();
     const a = await s.send('east-1', 'explode', { transaction: 'tx-3', staffId: 'staff-007', data: {} });
-    expect(a).toMatchObject({ transaction: 'tx-3', status: 'error', error: 'unknown action "explode"' });
+    expect(a).toMatchObject({
+      transaction: 'tx-3',
+      status: 'error',
+      error: 'unknown action "explode"',
+      data: { code: ErrorCode.PayloadInvalid },
+    });
     const b = await s.send('west-9', 'barrier', {
       transaction: 'tx-4',
       staffId: 'staff-007',
       data: { action: 'open' },
     });
-    expect(b).toMatchObject({ transaction: 'tx-4', status: 'error', error: 'no lane "west-9" at this site' });
+    expect(b).toMatchObject({
+      transaction: 'tx-4',
+      status: 'error',
+      error: 'no lane "west-9" at this site',
+      data: { code: ErrorCode.NotFound },
+    });
     expect(s.refused).toEqual(['unknown-action', 'unknown-lane']);
     expect(s.lines).toHaveLength(2);
     expect(s.audits).toEqual([]);
@@ -114,7 +125,7 @@ describe('staff requests: refusals are audited, logged and counted', () => {
       staffId: 'staff-007',
       data: { outcome: 'PASS', reason: 'known driver' },
     });
-    expect(reply.status).toBe('error');
+    expect(reply).toMatchObject({ status: 'error', data: { code: ErrorCode.NoTruckOnLane } });
     expect(s.audits.map((a) => a.entry)).toEqual([
       expect.objectContaining({
         action: 'override',

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ErrorCode, GatepostError } from '../../../core/errors.ts';
 import { modbusSilenceMs, type WireSpan } from '../../pacing.ts';
 import type { DevicePort } from '../device-port.ts';
 import {
@@ -155,7 +156,10 @@ export class ModbusRtuSlave extends EventEmitter {
 
   addUnit(unit: ModbusUnit): ModbusUnit {
     if (this.units.has(unit.address))
-      throw new Error(`slave address ${unit.address} is used twice on ${this.port.path}`);
+      throw new GatepostError(
+        ErrorCode.PortInUse,
+        `slave address ${unit.address} is used twice on ${this.port.path}`,
+      );
     this.units.set(unit.address, unit);
     return unit;
   }

@@ -1,0 +1,242 @@
+/**
+ * The catalogue of every error the product raises: the one source of the codes (`ErrorCode` in
+ * errors.ts is read from it), of their meaning and of what to do, and of docs/errors.md
+ * (`npm run docs:gen`). A code's number is in a range per layer; a code once released keeps its
+ * number. A test checks that every code here is raised somewhere and documented.
+ */
+export interface ErrorEntry {
+  /** The number clients, logs and records carry. */
+  readonly code: number;
+  /** What happened, in one sentence (the message of each error adds the particulars). */
+  readonly summary: string;
+  /** What to do about it. */
+  readonly action: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // 100-199 configuration and the files it names
+  ConfigInvalid: {
+    code: 100,
+    summary:
+      'A site config (or a file it names: users, tokens) does not pass its schema or its cross-checks.',
+    action:
+      'Run `gatepost check-config FILE`: it prints each problem with its field path. Fix them and start again.',
+  },
+  ConfigUnreadable: {
+    code: 101,
+    summary:
+      'A config, scenario or users file cannot be read: missing, not a regular file, too large, not UTF-8, or not valid YAML/JSON.',
+    action:
+      'Check the path and the file: a regular file within its size budget, UTF-8, one YAML or JSON document.',
+  },
+  // 200-299 serial transport, GPIO and device framing
+  PortOpenFailed: {
+    code: 200,
+    summary: 'A serial port, a PTY or a remote GPIO chip could not be opened or reached.',
+    action:
+      'Check the device path, its permissions (the dialout group) and that no other program holds it. The driver retries with backoff.',
+  },
+  PortClosed: {
+    code: 201,
+    summary: 'A serial port closed, or was written to while closed.',
+    action: 'Check the cable and the adapter; the driver reopens the port on its own.',
+  },
+  PortInUse: {
+    code: 202,
+    summary:
+      'A simulated device, socket or Modbus address is already taken where another was to be attached.',
+    action:
+      'Give each simulated device its own path, bus address and socket; stop the other simulator first.',
+  },
+  FrameDiscarded: {
+    code: 210,
+    summary: 'Bytes from the scanner were discarded: noise, a frame without its terminator, or babble.',
+    action: 'Occasional: nothing. Frequent: check the scanner settings (suffix, baud) and the cable.',
+  },
+  CodeTooLong: {
+    code: 211,
+    summary: 'A scanned code was longer than the scanner budget and was refused.',
+    action: 'Nothing for a stray read; many in a row mean a misconfigured scanner (no suffix).',
+  },
+  CodeTruncated: {
+    code: 212,
+    summary: 'A scanned code ended before its frame did (cut off on the wire).',
+    action: 'Scan again; repeated cuts mean a loose cable or a baud rate mismatch.',
+  },
+  CodeInvalidUtf8: {
+    code: 213,
+    summary: 'A scanned code was not valid UTF-8 and was refused.',
+    action: 'Scan again; check the scanner code page (it must send UTF-8).',
+  },
+  CodeHasNul: {
+    code: 214,
+    summary: 'A scanned code held a NUL byte and was refused.',
+    action: 'Scan again; check the scanner settings.',
+  },
+  CodeImplausible: {
+    code: 215,
+    summary: 'A scanned code held control characters no pass holds and was refused.',
+    action: 'Scan again; check the scanner prefix and suffix settings.',
+  },
+  GpioUnavailable: {
+    code: 220,
+    summary: 'GPIO lines cannot be used on this machine (no /sys/class/gpio).',
+    action: 'Run on the box with the GPIO header, or use the simulated or remote GPIO of the config.',
+  },
+  GpioLineInUse: {
+    code: 221,
+    summary: 'A GPIO line is named twice in the config.',
+    action: 'Give each loop, relay and input its own line.',
+  },
+  // 300-399 Modbus and sensors
+  ModbusTimeout: {
+    code: 300,
+    summary: 'A Modbus slave did not answer in time.',
+    action: 'Check the bus wiring, termination, the slave address and its power. The poller retries.',
+  },
+  ModbusCrc: {
+    code: 301,
+    summary: 'A Modbus answer failed its CRC.',
+    action: 'Occasional: nothing. Frequent: check termination, cable length and noise on the bus.',
+  },
+  ModbusException: {
+    code: 302,
+    summary: 'A Modbus slave answered with an exception code.',
+    action: 'Check the register map of the device against docs/devices.md.',
+  },
+  ModbusBadFrame: {
+    code: 303,
+    summary: 'A Modbus answer was malformed (wrong address, function or length).',
+    action: 'Check that only one slave answers at that address and the baud rate matches.',
+  },
+  ReadingImplausible: {
+    code: 310,
+    summary: 'A sensor reading was outside its plausible range and left out.',
+    action: 'Check the sensor (lens, mounting, calibration) and the plausible range in the config.',
+  },
+  SensorFault: {
+    code: 311,
+    summary: 'A sensor reported a fault of its own.',
+    action: 'Check the device; replace it if the fault stays.',
+  },
+  // 400-499 barrier
+  BarrierFault: {
+    code: 400,
+    summary: 'The barrier reported a fault.',
+    action: 'Go to the barrier: check the arm, the motor and the controller. Staff may open it by hand.',
+  },
+  BarrierRefused: {
+    code: 401,
+    summary: 'The barrier refused a command, or did not carry it out (offline, superseded, stopped).',
+    action: 'Check the barrier controller mode (local/remote) and its link.',
+  },
+  BarrierNoReply: {
+    code: 402,
+    summary: 'The barrier did not answer a command in time.',
+    action: 'Check the barrier link (serial or GPIO) and the controller power.',
+  },
+  BarrierUnsafe: {
+    code: 403,
+    summary: 'A barrier command was refused because closing would be unsafe (a vehicle under the arm).',
+    action: 'Wait for the vehicle to clear the loop; then close again.',
+  },
+  // 500-599 store and uplink
+  StoreFailed: {
+    code: 500,
+    summary: 'The local store (SQLite) could not be opened, read or written.',
+    action: 'Check the storage path, free space and the file permissions; see docs/operations.md.',
+  },
+  StoreFull: {
+    code: 501,
+    summary: 'The store reached its disk budget: telemetry is refused, decisions are still kept.',
+    action: 'Restore the uplink so records drain, or raise the storage budget; see docs/operations.md.',
+  },
+  UplinkFailed: {
+    code: 510,
+    summary: 'The uplink to the central office could not connect or deliver.',
+    action: 'Check the network, the central broker URL and its TLS files. Records wait in the store.',
+  },
+  // 600-699 broker and MQTT
+  ListenFailed: {
+    code: 600,
+    summary: 'The embedded broker could not listen on its address and port.',
+    action: 'Free the port or change broker.tcp/broker.ws in the config; ports below 1024 need a capability.',
+  },
+  BrokerUnavailable: {
+    code: 601,
+    summary: 'No MQTT broker is reachable (or none is configured).',
+    action: 'Enable broker.tcp, or give the URL of a running broker, and check it is up.',
+  },
+  PayloadInvalid: {
+    code: 610,
+    summary: 'A request or record payload did not pass its schema.',
+    action: 'Fix the client: docs/mqtt.md gives every payload schema.',
+  },
+  NotAuthorized: {
+    code: 620,
+    summary: 'The broker refused a publish or subscribe the client is not allowed.',
+    action: "Check the user's role and lane in the users file (gatepost user list).",
+  },
+  // 700-799 passes and trust lists
+  TrustListUnreadable: {
+    code: 710,
+    summary: 'A trust list, or a key or certificate in it, cannot be read; the previous list stays in use.',
+    action: 'Replace the trust list file with a sound one; the gateway reloads it on its own.',
+  },
+  // 800-899 yard and lanes
+  YardFull: {
+    code: 800,
+    summary: 'No free bay of the kind asked for.',
+    action: 'Release bays that are done, or place the truck in another zone.',
+  },
+  IllegalTransition: {
+    code: 801,
+    summary: 'A bay, visit or sample cannot change that way from its current state.',
+    action: 'Refresh the view: someone else may have changed it. docs/yard.md lists the states.',
+  },
+  NotFound: {
+    code: 802,
+    summary: 'The bay, visit, lane or device named does not exist.',
+    action: 'Check the name; the config lists the lanes, bays and devices of the site.',
+  },
+  LaneUnavailable: {
+    code: 810,
+    summary: 'The lane or yard is stopping or not running, and cannot take the request.',
+    action: 'Wait for it to start again; check the gateway log.',
+  },
+  NoTruckOnLane: {
+    code: 811,
+    summary: 'Staff asked to decide a truck, but there is no truck on the lane.',
+    action: 'Wait for the next truck to arrive, or register one by hand.',
+  },
+  // 900-949 simulator
+  SimInputInvalid: {
+    code: 900,
+    summary: 'A simulator option or console command was not understood.',
+    action: 'See `gatepost sim --help` and docs/simulator.md for the options and console commands.',
+  },
+  SimLinkFailed: {
+    code: 901,
+    summary: 'The simulator could not set up a PTY link (socat did not start or its link did not appear).',
+    action: 'Install socat and check that the link directory is writable.',
+  },
+  // 950-989 command line
+  UsageInvalid: {
+    code: 950,
+    summary: 'A command was given an option or argument it does not take, or no way to read what it needs.',
+    action: 'See `gatepost <command> --help`.',
+  },
+  SecretRefused: {
+    code: 951,
+    summary: 'A password or PIN was refused: too long, too weak, cancelled, or the two entries differ.',
+    action: 'Enter it again; docs/security.md gives the rules for passwords and PINs.',
+  },
+  // 990-999 the gateway itself
+  Internal: {
+    code: 999,
+    summary: 'A state the code does not expect (a bug), or a module started the wrong way.',
+    action: 'Report it with the log lines around it.',
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorName = keyof typeof ERROR_CATALOGUE;
