@@ -1,12 +1,8 @@
 import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
-import type { Clock } from '../core/clock.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
-import type { GpioChip } from '../devices/gpio/gpio.ts';
-import type { SerialOpener } from '../devices/serial/link.ts';
-import type { SiteConfig } from './config/schema.ts';
 import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
+import type { GatewayDeps } from './gateway-deps.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
@@ -24,17 +20,7 @@ import { serveCoordinatorRequests } from './yard/coordinator.ts';
 import { storeYardReader, YARD_STREAM } from './yard/rebuild.ts';
 import { Yard } from './yard/yard.ts';
 
-export interface GatewayDeps {
-  config: SiteConfig;
-  clock: Clock;
-  log: Logger;
-  /** Opens the devices' serial lines: real ports and PTYs, or the simulator's in-memory lines. */
-  serial: SerialOpener;
-  /** The GPIO chip of a name (onoff on a box, virtual in simulation). */
-  gpio: (chip: string) => GpioChip;
-  /** Connect to this broker instead of starting the embedded one. */
-  brokerUrl?: string;
-}
+export type { GatewayDeps };
 
 export interface Gateway {
   /** The embedded broker (on its own thread unless broker.thread.enabled is false), unless external. */

@@ -1,0 +1,22 @@
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { GpioChip } from '../devices/gpio/gpio.ts';
+import type { SerialOpener } from '../devices/serial/link.ts';
+import type { SiteConfig } from './config/schema.ts';
+
+/**
+ * What the gateway is given to start (gateway/app.ts startGateway): the site config, the clock,
+ * the log, and how to reach the devices. The lanes' wiring takes its devices from it too; it sits
+ * at the bottom of gateway/'s layers so that it need not import the composition root.
+ */
+export interface GatewayDeps {
+  config: SiteConfig;
+  clock: Clock;
+  log: Logger;
+  /** Opens the devices' serial lines: real ports and PTYs, or the simulator's in-memory lines. */
+  serial: SerialOpener;
+  /** The GPIO chip of a name (onoff on a box, virtual in simulation). */
+  gpio: (chip: string) => GpioChip;
+  /** Connect to this broker instead of starting the embedded one. */
+  brokerUrl?: string;
+}
