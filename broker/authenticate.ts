@@ -278,11 +278,15 @@ export function isLoopback(address: string): boolean {
 function localOrigin(info: ConnectionInfo): boolean {
   if (info.transport === 'tcp' || info.transport === 'tls' || info.origin === undefined) return true;
   try {
-    const host = new URL(info.origin).hostname;
-    return host === 'localhost' || host === '[::1]' || isLoopback(host);
+    return isLoopbackHost(new URL(info.origin).hostname);
   } catch {
     return false;
   }
+}
+
+/** A host name that names this box only: `localhost`, 127.x.x.x, ::1 (the web server asks too). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || isLoopback(hostname);
 }
 
 /**

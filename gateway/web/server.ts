@@ -4,12 +4,12 @@ import { closeServer, listen } from '../../broker/listen.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { type PageName, type WebAssets, webAssets } from './build.ts';
-import type { SiteInfo } from './client/shared/site-info.ts';
+import { AnonymousAccessSchema, type SiteInfo } from './client/shared/site-info.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { budgetedServer, WEB_HTTP_BUDGET } from './http-budget.ts';
 import { indexHtml, pageHtml } from './pages.ts';
 import { type StaffTokens, sendJson, signInHandlers } from './sign-in.ts';
-import { type BrokerEndpoint, siteInfo } from './site-info.ts';
+import { anonymousAccessOf, type BrokerEndpoint, siteInfo } from './site-info.ts';
 
 /**
  * The gateway's web server (node:http, no framework): the lane kiosks (`/kiosk/<lane>`), the yard
@@ -43,7 +43,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const assets = await webAssets();
   log.debug({ buildMs: assets.buildMs, files: assets.files.size }, 'web bundles ready');
   const info = siteInfo(config, opts.broker);
-  const infoJson = JSON.stringify(info);
+  // `/config.json` says whether the asking page may connect anonymously (site-info.ts).
+  const infoJson = new Map(
+    AnonymousAccessSchema.options.map((a) => [
+      a,
+      JSON.stringify({ ...info, auth: { ...info.auth, anonymous: a } }),
+    ]),
+  );
   const lanes = new Map(info.lanes.map((l) => [l.id, l]));
   const api = signInHandlers(opts.tokens, log);
   const html = (page: PageName, title: string) => pageHtml(assets, page, title);
@@ -77,7 +83,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     if (path === '/') return sendHtml(res, pages.index);
     if (path === '/yard') return sendHtml(res, pages.yard);
-    if (path === '/config.json') return sendText(res, infoJson, 'application/json; charset=utf-8');
+    if (path === '/config.json') {
+      const access = anonymousAccessOf(config.broker.allowAnonymousLoopback, req);
+      return sendText(res, infoJson.get(access) ?? '', 'application/json; charset=utf-8');
+    }
     if (path === '/health') return sendJson(res, 200, { ok: true });
     if (path === '/favicon.ico') {
       res.writeHead(204, { 'cache-control': 'public, max-age=86400' }).end();

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import { isLoopback, isLoopbackHost } from '../../broker/authenticate.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { buildLayout } from '../yard/layout.ts';
-import type { SiteInfo } from './client/shared/site-info.ts';
+import type { AnonymousAccess, SiteInfo } from './client/shared/site-info.ts';
 
 /** The page locks itself (staff sign in again) after this long without a touch. */
 export const IDLE_LOCK_MINUTES = 20;
@@ -35,8 +37,33 @@ export function siteInfo(config: SiteConfig, broker: BrokerEndpoint): SiteInfo {
       ...(broker.wssPort !== undefined ? { tlsPort: broker.wssPort } : {}),
       path: config.broker.websocket.path,
     },
-    auth: { signIn: broker.signIn, anonymousLoopback: config.broker.allowAnonymousLoopback },
+    auth: {
+      signIn: broker.signIn,
+      anonymousLoopback: config.broker.allowAnonymousLoopback,
+      anonymous: config.broker.allowAnonymousLoopback ? 'allowed' : 'off',
+    },
     feverC: config.rules.feverC,
     idleLockMinutes: IDLE_LOCK_MINUTES,
   };
+}
+
+/**
+ * Whether a page loaded by this request may use the broker anonymously, decided as the broker
+ * decides (broker/authenticate.ts: a loopback peer, and a page whose origin names this box), so
+ * that the page can say why before it tries: `remote-device` for a peer that is not loopback
+ * (another machine, such as the demo opened on a phone or tablet; also this box reached by its
+ * network address, which the broker refuses alike), `not-localhost` for a loopback peer that asked
+ * for a host name that is not this box's (a tunnel, a proxy), `off` when the broker takes no
+ * anonymous client at all.
+ */
+export function anonymousAccessOf(allowAnonymousLoopback: boolean, req: IncomingMessage): AnonymousAccess {
+  if (!allowAnonymousLoopback) return 'off';
+  if (!isLoopback(req.socket.remoteAddress ?? '')) return 'remote-device';
+  let hostname = '';
+  try {
+    hostname = new URL(`http://${req.headers.host ?? ''}`).hostname;
+  } catch {
+    hostname = '';
+  }
+  return isLoopbackHost(hostname) ? 'allowed' : 'not-localhost';
 }

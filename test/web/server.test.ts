@@ -107,7 +107,7 @@ describe('web server', () => {
     expect(info.lanes.map((l) => l.id)).toEqual(['east-1', 'east-2', 'west-1', 'west-2', 'yard-exit']);
     expect(info.zones.reduce((n, z) => n + z.bays.length, 0)).toBe(1200);
     expect(info.mqtt).toEqual({ port: broker.wsPort, path: '/mqtt' });
-    expect(info.auth).toEqual({ signIn: true, anonymousLoopback: true });
+    expect(info.auth).toEqual({ signIn: true, anonymousLoopback: true, anonymous: 'allowed' });
     expect(info.feverC).toBe(37.3);
   });
 

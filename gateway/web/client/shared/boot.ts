@@ -3,6 +3,7 @@ import { AlarmSound } from './alarm-sound.ts';
 import { brokerUrl, Connection } from './connection.ts';
 import { h } from './dom.ts';
 import { t } from './i18n.ts';
+import { remoteDeviceView } from './remote-device-view.ts';
 import { Requests } from './requests.ts';
 import { ServerClock } from './server-clock.ts';
 import { SessionManager, type SignedIn } from './session.ts';
@@ -55,6 +56,21 @@ export async function boot(o: BootOptions): Promise<void> {
   const status = new StatusBar({ title: () => o.title(info), onSignOut: () => session.signOut() });
   const main = h('main', { class: 'page-main' });
   document.body.replaceChildren(status.el, status.staleBanner, main);
+
+  // The demo from another device: no staff accounts and no anonymous access from there. Say so
+  // plainly, instead of a sign-in that the broker refuses a moment later.
+  if (!info.auth.signIn && info.auth.anonymous !== 'allowed') {
+    document.body.appendChild(
+      remoteDeviceView({
+        title: () => o.title(info),
+        access: info.auth.anonymous,
+        page: o.page,
+        ...(o.lane ? { lane: o.lane } : {}),
+      }),
+    );
+    document.title = o.title(info);
+    return;
+  }
 
   const notice = sessionStorage.getItem(NOTICE_KEY) ?? undefined;
   sessionStorage.removeItem(NOTICE_KEY);
@@ -122,7 +138,11 @@ export async function boot(o: BootOptions): Promise<void> {
       },
       // A refused token: try once more with a fresh one, then back to the sign-in screen.
       onRefused: async () => {
-        if (refusedOnce || signedIn.anonymous) {
+        if (signedIn.anonymous) {
+          session.signOut(t('signin.anonymousRefused'));
+          return false;
+        }
+        if (refusedOnce) {
           session.signOut(t('signin.expired'));
           return false;
         }

@@ -6,7 +6,9 @@ import type { SessionManager } from './session.ts';
 /**
  * The sign-in screen over the whole page: staff ID and PIN, each with its on-screen keyboard
  * (the one of the field being filled is shown). Without PIN sign-in (the demo) only the staff
- * ID is asked, with a note saying so. `onTap` runs inside the sign-in tap (the page unlocks its
+ * ID is asked, with a note saying so. The fields and the sign-in button share one row, the note
+ * or message has a slot of its own height, the keyboard comes last: all of it fits 1024×600
+ * with keys of at least 60 px, and nothing moves when a message appears. `onTap` runs inside the sign-in tap (the page unlocks its
  * alarm sound there: browsers play audio only after a touch).
  */
 export interface SignInViewOptions {
@@ -18,7 +20,13 @@ export interface SignInViewOptions {
 }
 
 export function signInView(o: SignInViewOptions): HTMLElement {
-  const root = h('div', { class: 'sign-in', dataset: { testid: 'sign-in' } });
+  // Over the whole page, like a modal: nothing behind it can be touched until someone signs in.
+  const root = h('div', {
+    class: 'sign-in',
+    role: 'dialog',
+    'aria-modal': 'true',
+    dataset: { testid: 'sign-in' },
+  });
   const staff = h('input', {
     class: 'field-input',
     name: 'staffId',
@@ -32,7 +40,19 @@ export function signInView(o: SignInViewOptions): HTMLElement {
     maxlength: 12,
     dataset: { testid: 'pin' },
   });
-  const message = h('div', { class: 'sign-in-message', role: 'alert' }, o.notice ?? '');
+  // One slot, its height kept, for the demo's note or the last message: nothing moves when a
+  // message comes.
+  const note = o.session.withPin ? '' : t('signin.demo');
+  const message = h('div', {
+    class: 'sign-in-message',
+    role: 'alert',
+    dataset: { testid: 'sign-in-message' },
+  });
+  const say = (text: string | undefined) => {
+    message.textContent = text || note;
+    message.classList.toggle('sign-in-note', !text);
+  };
+  say(o.notice);
   let field: 'staff' | 'pin' = 'staff';
   let busy = false;
 
@@ -48,11 +68,11 @@ export function signInView(o: SignInViewOptions): HTMLElement {
       return draw();
     }
     busy = true;
-    message.textContent = t('signin.checking');
+    say(t('signin.checking'));
     const r = await o.session.signIn(staff.value.trim(), pin.value);
     busy = false;
     pin.value = '';
-    if (!r.ok) message.textContent = r.message;
+    say(r.ok ? undefined : r.message);
   };
 
   const next = () => {
@@ -78,6 +98,7 @@ export function signInView(o: SignInViewOptions): HTMLElement {
   const kbPin = keyboard('pin', pin, { onEnter: () => void submit() });
 
   const draw = () => {
+    if (message.classList.contains('sign-in-note')) say(undefined);
     mount(
       root,
       h(
@@ -87,43 +108,48 @@ export function signInView(o: SignInViewOptions): HTMLElement {
           'div',
           { class: 'sign-in-head' },
           h('h1', null, o.title()),
+          h('h2', null, t('signin.title')),
           h(
             'button',
             {
               type: 'button',
               class: 'btn btn-small',
+              dataset: { testid: 'sign-in-lang' },
               onclick: () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'),
             },
             currentLang() === 'zh' ? 'English' : '中文',
           ),
         ),
-        h('h2', null, t('signin.title')),
         h(
-          'label',
-          { class: `field${field === 'staff' ? ' field-active' : ''}` },
-          h('span', null, t('signin.staffId')),
-          staff,
+          'div',
+          { class: 'sign-in-fields' },
+          h(
+            'label',
+            { class: `field${field === 'staff' ? ' field-active' : ''}` },
+            h('span', null, t('signin.staffId')),
+            staff,
+          ),
+          o.session.withPin
+            ? h(
+                'label',
+                { class: `field${field === 'pin' ? ' field-active' : ''}` },
+                h('span', null, t('signin.pin')),
+                pin,
+              )
+            : null,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn btn-primary sign-in-submit',
+              dataset: { testid: 'sign-in-submit' },
+              onclick: () => void submit(),
+            },
+            t('signin.submit'),
+          ),
         ),
-        o.session.withPin
-          ? h(
-              'label',
-              { class: `field${field === 'pin' ? ' field-active' : ''}` },
-              h('span', null, t('signin.pin')),
-              pin,
-            )
-          : h('p', { class: 'sign-in-note' }, t('signin.demo')),
-        field === 'staff' ? kbStaff : kbPin,
         message,
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn btn-primary btn-block',
-            dataset: { testid: 'sign-in-submit' },
-            onclick: () => void submit(),
-          },
-          t('signin.submit'),
-        ),
+        field === 'staff' ? kbStaff : kbPin,
       ),
     );
     (field === 'staff' ? staff : pin).focus({ preventScroll: true });

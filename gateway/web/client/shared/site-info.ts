@@ -1,6 +1,15 @@
 import { z } from 'zod';
 
 /**
+ * Anonymous access for the page that asked: `allowed` (a browser on the gateway box, at
+ * localhost), `remote-device` (another machine: the broker takes anonymous clients from this box
+ * only), `not-localhost` (this box, but the page was opened by a network address: the broker
+ * takes anonymous pages served at localhost only), `off` (`broker.allowAnonymousLoopback: false`).
+ */
+export const AnonymousAccessSchema = z.enum(['allowed', 'remote-device', 'not-localhost', 'off']);
+export type AnonymousAccess = z.infer<typeof AnonymousAccessSchema>;
+
+/**
  * What the pages learn about the site from `/config.json`: the site, its lanes and yard zones,
  * where the broker's WebSocket listener is, and how staff sign in. Shared by the server (which
  * builds it from the site config) and the pages (which validate it). Holds no secret.
@@ -42,6 +51,9 @@ export const SiteInfoSchema = z
         anonymousLoopback: z
           .boolean()
           .describe('The broker lets pages on this box connect without credentials (demo)'),
+        anonymous: AnonymousAccessSchema.describe(
+          'Whether this page, where it was opened, may connect without credentials, and if not why',
+        ),
       })
       .strict(),
     feverC: z.number(),

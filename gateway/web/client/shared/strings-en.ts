@@ -19,6 +19,19 @@ export const EN: Record<StringKey, string> = {
   'signin.noServer': 'Cannot reach the gateway: check the network',
   'signin.idle': 'Signed out after a long time without use: sign in again',
   'signin.expired': 'The session has ended: sign in again',
+  'signin.anonymousRefused':
+    "The gateway refused this device's anonymous connection: the demo allows anonymous access from this box only; sign in with a staff account.",
+  'remote.title': 'This device cannot use the demo anonymously',
+  'remote.remote-device':
+    'The demo allows anonymous access from this box only; sign in with a staff account.',
+  'remote.not-localhost':
+    'The demo allows anonymous access at localhost on this box only: here, open {url}; from another device, sign in with a staff account.',
+  'remote.off': 'This gateway allows no anonymous access and has no staff accounts yet: sign in with a staff account.',
+  'remote.onBox': 'On the gateway box itself: open {url}',
+  'remote.howTo': 'To create a staff account, on the gateway box (see docs/security.md):',
+  'remote.step1': '1. In the config file (config/demo.yaml by default), add under broker:',
+  'remote.step2': '2. Add the account; the command asks for the PIN (6 to 12 digits):',
+  'remote.step3': '3. Restart gatepost, then sign in here with the staff ID and PIN.',
   // status bar
   'bar.signOut': 'Sign out',
   'bar.user': 'Staff {id}',

@@ -19,6 +19,18 @@ export const ZH = {
   'signin.noServer': '无法连接网关，请检查网络',
   'signin.idle': '长时间无操作，已自动退出，请重新登录',
   'signin.expired': '登录已过期，请重新登录',
+  'signin.anonymousRefused':
+    '网关拒绝了这台设备的匿名连接：演示只允许在网关本机上匿名使用；请用员工账号登录。',
+  'remote.title': '这台设备不能匿名使用演示',
+  'remote.remote-device': '演示只允许在网关本机上匿名使用；在其他设备上请用员工账号登录。',
+  'remote.not-localhost':
+    '演示只允许在网关本机用 localhost 地址匿名使用：在本机请打开 {url}；在其他设备上请用员工账号登录。',
+  'remote.off': '这个网关不允许匿名使用，也还没有员工账号：请用员工账号登录。',
+  'remote.onBox': '在网关本机上：打开 {url}',
+  'remote.howTo': '建立员工账号（在网关上操作，详见 docs/security.md）：',
+  'remote.step1': '1. 在配置文件（默认 config/demo.yaml）的 broker: 下加一行：',
+  'remote.step2': '2. 建立账号，命令会询问 PIN（6 到 12 位数字）：',
+  'remote.step3': '3. 重启 gatepost，然后在这里用工号和 PIN 登录。',
   // status bar
   'bar.signOut': '退出',
   'bar.user': '工号 {id}',
