@@ -4,7 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../gateway/config/load.ts';
 import { DECISION_REASONS } from '../../gateway/lanes/decision.ts';
 import { ALARM_KINDS } from '../../gateway/lanes/lane-records.ts';
-import { AlarmList, UplinkWatch } from '../../gateway/web/client/kiosk/alarms.ts';
+import { GatewayAlarmSchema } from '../../gateway/mqtt/gateway-records.ts';
+import { wordAlarm } from '../../gateway/web/client/kiosk/alarm-words.ts';
+import { AlarmList, alarmClass, UplinkWatch } from '../../gateway/web/client/kiosk/alarms.ts';
+import { attentionItems, soundFor } from '../../gateway/web/client/kiosk/attention.ts';
 import { LaneModel } from '../../gateway/web/client/kiosk/lane-model.ts';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
@@ -17,6 +20,7 @@ import type { BayView } from '../../gateway/yard/payloads.ts';
 const config = parseConfig(parseYaml(readFileSync('config/demo.yaml', 'utf8')));
 const info = siteInfo(config, { wsPort: 9001, signIn: true });
 const TRANSIT = '01a20000-0000-7000-8000-000000000001';
+const GATEWAY_ALARM_KINDS = GatewayAlarmSchema.shape.kind.options;
 
 describe('words', () => {
   it('has every key in both languages, none empty, with the same placeholders', () => {
@@ -114,13 +118,77 @@ describe('kiosk lane model', () => {
 describe('kiosk alarms', () => {
   it('keeps an alarm until it is acknowledged, once per record, and says who acknowledged it', () => {
     const alarms = new AlarmList();
-    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', at: 1 });
-    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', at: 1 });
-    alarms.raise({ id: 'r2', kind: 'isolate', message: 'I-0001', at: 2 });
+    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', params: {}, at: 1 });
+    alarms.raise({ id: 'r1', kind: 'fever', message: '38.4', params: {}, at: 1 });
+    alarms.raise({ id: 'r2', kind: 'isolate', message: 'I-0001', params: {}, at: 2 });
     expect(alarms.open().map((a) => a.id)).toEqual(['r2', 'r1']);
-    expect(alarms.ack('200301')).toBe(2);
+    // A fever or an isolation is acknowledged one at a time, the newest first.
+    expect(alarms.topBatch()).toBe(1);
+    expect(alarms.ackTop('200301')).toBe(1);
+    expect(alarms.open().map((a) => a.id)).toEqual(['r1']);
+    expect(alarms.ackTop('200302')).toBe(1);
     expect(alarms.open()).toEqual([]);
-    expect(alarms.all().map((a) => a.ackedBy)).toEqual(['200301', '200301']);
+    expect(alarms.all().map((a) => a.ackedBy)).toEqual(['200301', '200302']);
+  });
+
+  it('orders open alarms by severity, newest first within a class; lane and device alarms go together', () => {
+    const alarms = new AlarmList();
+    const raise = (id: string, kind: string, at: number) =>
+      alarms.raise({ id, kind, message: '', params: {}, at });
+    raise('d1', 'device-offline', 1);
+    raise('f1', 'fever', 2);
+    raise('t1', 'tailgate', 3);
+    raise('d2', 'clock', 4);
+    raise('i1', 'isolate', 5);
+    raise('u1', 'unauthorized-passage', 6);
+    expect(alarms.open().map((a) => a.id)).toEqual(['i1', 'f1', 'u1', 't1', 'd2', 'd1']);
+    expect(alarms.ack('200301', 'f1')).toBe(1);
+    expect(alarms.ackTop('200301')).toBe(1); // i1 alone
+    expect(alarms.topBatch()).toBe(4);
+    expect(alarms.ackTop('200301')).toBe(4);
+    expect(alarms.open()).toEqual([]);
+    expect(alarmClass('barrier-fault')).toBe('lane');
+    expect(alarmClass('trust-list')).toBe('device');
+  });
+
+  it('puts attention in order: fever, gateway lost, lane safety, REVIEW, devices; silenced last', () => {
+    const alarm = (id: string, kind: string, at: number) => ({ id, kind, message: '', params: {}, at });
+    const items = attentionItems({
+      alarms: [alarm('f', 'fever', 1), alarm('t', 'tailgate', 3), alarm('d', 'device-offline', 4)],
+      gatewayLost: true,
+      gatewaySilenced: false,
+      review: { transitId: TRANSIT, plate: '晋D10002' },
+      reviewSilenced: false,
+    });
+    expect(items.map((x) => x.sound)).toEqual(['fever', 'gateway', 'lane', 'review', 'device']);
+    expect(soundFor(items)).toBe('fever');
+    const quiet = attentionItems({
+      alarms: [alarm('d', 'device-offline', 4)],
+      gatewayLost: true,
+      gatewaySilenced: true,
+      review: { transitId: TRANSIT, plate: undefined },
+      reviewSilenced: false,
+    });
+    expect(quiet.map((x) => x.kind)).toEqual(['review', 'alarm', 'gateway']);
+    expect(soundFor(quiet)).toBe('review');
+    expect(soundFor([])).toBeUndefined();
+  });
+
+  it("words every alarm kind from its params in both languages, without the gateway's English", () => {
+    for (const kind of [...ALARM_KINDS, ...GATEWAY_ALARM_KINDS, 'storage', 'uplink']) {
+      for (const key of [`alarm.${kind}`, `alarmWhat.${kind}`, `alarmDo.${kind}`]) {
+        expect(key in ZH, key).toBe(true);
+      }
+    }
+    const w = wordAlarm('fever', { plate: '豫A20003', temperatureC: 38.4 });
+    expect(w.what).toBe('豫A20003 司机体温 38.4 °C');
+    expect(w.todo).toContain('医务人员');
+    const d = wordAlarm('device-offline', { device: 'scanner', sinceStart: 1 });
+    expect(d.what).toBe('扫码器自启动以来一直离线');
+    expect(wordAlarm('isolate', { reason: 'fever', bay: 'I-0002' }).todo).toContain('I-0002');
+    expect(wordAlarm('isolate', { reason: 'fever', barrierOpen: 1 }).todo).toContain('栏杆已抬起');
+    expect(wordAlarm('pass-replayed', { earlierLane: 'east-1' }, 'east-1').what).toContain('本车道');
+    expect(wordAlarm('something-new', {}).title).toBe('其他告警');
   });
 
   it('raises one uplink alarm per outage that lasts long enough', () => {

@@ -3,16 +3,21 @@ import { OUTCOMES } from '../../../lanes/decision.ts';
 import { topicFor } from '../../../mqtt/topics.ts';
 import type { PageContext } from '../shared/boot.ts';
 import { openDialog, toast } from '../shared/dialog.ts';
-import { h, mount } from '../shared/dom.ts';
+import { h, mount, setText, setVariant } from '../shared/dom.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
-import { keyboard } from '../shared/keyboard.ts';
+import type { IdleLock } from '../shared/idle-lock.ts';
 import type { Reply } from '../shared/requests.ts';
 import type { LaneModel } from './lane-model.ts';
+import { openRegisterDialog } from './register-dialog.ts';
 
 /**
  * The kiosk's buttons: register a person by hand, override the decision (with a reason), open
  * and close the barrier, maintenance mode. Each is a staff request carrying the signed-in
  * person's staff ID; the gateway audits it and replies, and the reply is shown.
+ *
+ * The buttons never move: above them a line of fixed height says why they are off (the gateway
+ * lost, a read-only account) or holds the idle lock's "enter PIN" control; while the gateway is
+ * lost or the page is locked every button is disabled, so a tap never ends in "not connected".
  */
 const OVERRIDE_REASONS: StringKey[] = [
   'override.r.checked',
@@ -22,14 +27,21 @@ const OVERRIDE_REASONS: StringKey[] = [
 ];
 const MODE_REASONS: StringKey[] = ['mode.r.fault', 'mode.r.cleaning', 'mode.r.done'];
 
+export interface ActionsState {
+  gatewayLost: boolean;
+}
+
 export class KioskActions {
   readonly el: HTMLElement;
   private readonly buttons: Record<'register' | 'override' | 'open' | 'close' | 'mode', HTMLButtonElement>;
+  private readonly reason = h('div', { class: 'actions-reason', dataset: { testid: 'actions-reason' } });
+  private gatewayLost = false;
 
   constructor(
     private readonly ctx: PageContext,
     private readonly lane: string,
     private readonly model: LaneModel,
+    private readonly lock: IdleLock,
   ) {
     const btn = (id: string, cls: string, onclick: () => void) =>
       h('button', {
@@ -43,23 +55,41 @@ export class KioskActions {
       override: btn('override', 'btn-warn', () => this.override()),
       open: btn('open', 'btn-plain', () => this.barrier('open')),
       close: btn('close', 'btn-plain', () => this.barrier('close')),
-      mode: btn('mode', 'btn-plain btn-small-action', () => this.mode()),
+      mode: btn('mode', 'btn-plain btn-mode', () => this.mode()),
     };
-    this.el = h('section', { class: 'panel actions-panel' }, Object.values(this.buttons));
-    this.update();
+    this.el = h(
+      'section',
+      { class: 'panel actions-panel', dataset: { testid: 'actions' } },
+      h('div', { class: 'actions-status' }, this.reason, lock.control),
+      Object.values(this.buttons),
+    );
+    this.update({ gatewayLost: false });
   }
 
-  update(): void {
+  update(s: ActionsState): void {
+    this.gatewayLost = s.gatewayLost;
     const b = this.buttons;
-    b.register.textContent = t('action.register');
-    b.override.textContent = t('action.override');
-    b.open.textContent = t('action.open');
-    b.close.textContent = t('action.close');
-    b.mode.textContent =
-      this.model.state?.mode === 'maintenance' ? t('action.auto') : t('action.maintenance');
-    b.override.disabled = this.model.current() === undefined;
+    setText(b.register, t('action.register'));
+    setText(b.override, t('action.override'));
+    setText(b.open, t('action.open'));
+    setText(b.close, t('action.close'));
+    setText(b.mode, this.model.state?.mode === 'maintenance' ? t('action.auto') : t('action.maintenance'));
     const readOnly = this.ctx.signedIn.role !== 'kiosk';
-    for (const x of Object.values(b)) if (readOnly) x.disabled = true;
+    const off = readOnly || s.gatewayLost || this.lock.isLocked;
+    for (const x of Object.values(b)) x.disabled = off;
+    b.override.disabled = off || this.model.current() === undefined;
+    const why = this.lock.isLocked ? 'locked' : s.gatewayLost ? 'gateway' : readOnly ? 'read-only' : 'ready';
+    this.el.dataset.state = why;
+    setVariant(this.reason, 'why', why);
+    this.reason.hidden = this.lock.isLocked;
+    setText(
+      this.reason,
+      why === 'gateway'
+        ? t('disabled.gateway')
+        : why === 'read-only'
+          ? t('disabled.readOnly')
+          : t('disabled.ready', { id: this.ctx.signedIn.staffId }),
+    );
   }
 
   private topic(action: 'register' | 'override' | 'barrier' | 'mode'): string {
@@ -75,64 +105,30 @@ export class KioskActions {
   }
 
   private async send(action: 'register' | 'override' | 'barrier' | 'mode', data: unknown): Promise<boolean> {
+    // Disabled buttons cannot be tapped; a dialog still open when the link went is answered here.
+    if (this.gatewayLost) {
+      toast(t('disabled.gateway'), 'error', 10_000);
+      return false;
+    }
     const r: Reply = await this.ctx.requests.send(this.topic(action), data);
     if (r.status === 'ok') {
       toast(t('action.done', { action: tEnum('action', action) }), 'ok');
       return true;
     }
-    toast(t('action.failed', { action: tEnum('action', action), why: r.error }), 'error', 10_000);
+    const why = r.status === 'no-reply' ? t('action.noReply') : r.error;
+    toast(t('action.failed', { action: tEnum('action', action), why }), 'error', 10_000);
     return false;
   }
 
   private register(): void {
-    const plate = h('input', { class: 'field-input', maxlength: 16, dataset: { testid: 'reg-plate' } });
-    const name = h('input', { class: 'field-input', maxlength: 64, dataset: { testid: 'reg-name' } });
-    const idNumber = h('input', { class: 'field-input', maxlength: 32, dataset: { testid: 'reg-id' } });
-    const origin = h('input', { class: 'field-input', maxlength: 64 });
-    const destination = h('input', { class: 'field-input', maxlength: 64 });
-    const kbSlot = h('div', { class: 'keyboard-slot' });
-    const kbPlate = keyboard('plate', plate, { onEnter: () => name.focus() });
-    const kbId = keyboard('idnumber', idNumber, { onEnter: () => origin.focus() });
-    plate.addEventListener('focus', () => mount(kbSlot, kbPlate));
-    idNumber.addEventListener('focus', () => mount(kbSlot, kbId));
-    for (const el of [name, origin, destination]) el.addEventListener('focus', () => mount(kbSlot));
-    const field = (label: StringKey, input: HTMLInputElement) =>
-      h('label', { class: 'field' }, h('span', null, t(label)), input);
-    openDialog({
-      title: t('register.title'),
-      class: 'dialog-wide',
-      body: h(
-        'div',
-        { class: 'form' },
-        field('register.plate', plate),
-        field('register.name', name),
-        field('register.idNumber', idNumber),
-        field('register.origin', origin),
-        field('register.destination', destination),
-        kbSlot,
-      ),
-      actions: [
-        { label: t('dialog.cancel'), onClick: () => true },
-        {
-          label: t('register.submit'),
-          kind: 'primary',
-          onClick: async () => {
-            if (!plate.value.trim() || !name.value.trim() || idNumber.value.trim().length < 4) {
-              toast(t('register.missing'), 'error');
-              return false;
-            }
-            return this.send('register', {
-              plate: plate.value.trim(),
-              name: name.value.trim(),
-              idNumber: idNumber.value.trim(),
-              ...(origin.value.trim() ? { origin: origin.value.trim() } : {}),
-              ...(destination.value.trim() ? { destination: destination.value.trim() } : {}),
-            });
-          },
-        },
-      ],
+    openRegisterDialog(async (data) => {
+      const ok = await this.send('register', data);
+      if (ok) {
+        this.model.noteRegistered(data.plate);
+        toast(t('register.done', { plate: data.plate }), 'ok');
+      }
+      return ok;
     });
-    plate.focus();
   }
 
   private override(): void {
@@ -172,7 +168,7 @@ export class KioskActions {
           'button',
           {
             type: 'button',
-            class: 'btn btn-small preset',
+            class: 'btn preset',
             onclick: () => {
               reason.value = t(k);
             },
@@ -247,7 +243,7 @@ export class KioskActions {
               'button',
               {
                 type: 'button',
-                class: 'btn btn-small preset',
+                class: 'btn preset',
                 onclick: () => {
                   reason.value = t(k);
                 },

@@ -2,16 +2,45 @@
  * The kiosk's alarms: raised by the lane's alarm records (fever, isolate, tailgate, barrier
  * fault, device offline, yard full, replayed pass), the gateway's (trust list, clock), the disk
  * level and a long uplink outage. Each stays until a person at the kiosk acknowledges it; the
- * acknowledgement (who, when) is kept for the alarm log on the screen. Pure data.
+ * acknowledgement (who, when) is kept for the alarm log on the screen. Open alarms come by
+ * severity (a fever or an isolation first, then the lane's safety, then devices and the
+ * gateway), newest first within a class. Pure data.
  */
+export type AlarmParams = Record<string, string | number>;
+
 export interface KioskAlarm {
   id: string;
   kind: string;
+  /** The gateway's English words, for the log only: the screen words the alarm from kind and params. */
   message: string;
+  params: AlarmParams;
   at: number;
-  plate?: string;
   ackedBy?: string;
   ackedAt?: number;
+}
+
+/** life: fever or isolation (each acknowledged on its own); lane: the lane's safety; device: the rest. */
+export type AlarmClass = 'life' | 'lane' | 'device';
+
+const LIFE = new Set(['fever', 'isolate']);
+const LANE = new Set([
+  'tailgate',
+  'barrier-fault',
+  'barrier-unexpected-open',
+  'unauthorized-passage',
+  'pass-replayed',
+  'scan-budget',
+  'yard-full',
+]);
+const RANK: Record<AlarmClass, number> = { life: 0, lane: 1, device: 2 };
+
+export function alarmClass(kind: string): AlarmClass {
+  return LIFE.has(kind) ? 'life' : LANE.has(kind) ? 'lane' : 'device';
+}
+
+/** Most severe first, newest first within a class. */
+export function bySeverity(a: KioskAlarm, b: KioskAlarm): number {
+  return RANK[alarmClass(a.kind)] - RANK[alarmClass(b.kind)] || b.at - a.at;
 }
 
 const MAX_KEPT = 20;
@@ -37,23 +66,46 @@ export class AlarmList {
     this.emit();
   }
 
-  /** Acknowledges every open alarm (the banner's button), or one by id. */
-  ack(staffId: string, id?: string): number {
+  /** Acknowledges one open alarm. */
+  ack(staffId: string, id: string): number {
+    return this.ackWhere(staffId, (a) => a.id === id);
+  }
+
+  /**
+   * The banner's button: the top alarm alone when it is a fever or an isolation (each such truck
+   * is seen to on its own); else every open alarm of the lane and the devices at once.
+   */
+  ackTop(staffId: string): number {
+    const top = this.open()[0];
+    if (!top) return 0;
+    if (alarmClass(top.kind) === 'life') return this.ack(staffId, top.id);
+    return this.ackWhere(staffId, (a) => alarmClass(a.kind) !== 'life');
+  }
+
+  /** How many the banner's button would acknowledge now. */
+  topBatch(): number {
+    const open = this.open();
+    const top = open[0];
+    if (!top) return 0;
+    return alarmClass(top.kind) === 'life' ? 1 : open.filter((a) => alarmClass(a.kind) !== 'life').length;
+  }
+
+  /** Open alarms, most severe first, newest first within a class. */
+  open(): KioskAlarm[] {
+    return this.alarms.filter((a) => a.ackedBy === undefined).sort(bySeverity);
+  }
+
+  private ackWhere(staffId: string, which: (a: KioskAlarm) => boolean): number {
     const now = Date.now();
     let n = 0;
     for (const a of this.alarms) {
-      if (a.ackedBy !== undefined || (id !== undefined && a.id !== id)) continue;
+      if (a.ackedBy !== undefined || !which(a)) continue;
       a.ackedBy = staffId;
       a.ackedAt = now;
       n++;
     }
     if (n) this.emit();
     return n;
-  }
-
-  /** Open alarms, newest first. */
-  open(): KioskAlarm[] {
-    return this.alarms.filter((a) => a.ackedBy === undefined);
   }
 
   all(): readonly KioskAlarm[] {

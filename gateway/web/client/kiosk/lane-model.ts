@@ -56,10 +56,20 @@ export class LaneModel {
   readonly recent: RecentTransit[] = [];
   lastAction: StaffActionView | undefined;
   private readonly decisions = new Map<string, DecisionRecord>();
+  /** The plate staff typed in the last registration at this kiosk, until a record names one. */
+  private registered: { plate: string; transitId: string | undefined } | undefined;
+
+  /** A registration at this kiosk was accepted: its plate shows for the hand-registered truck. */
+  noteRegistered(plate: string): void {
+    this.registered = { plate, transitId: this.state?.transit?.transitId };
+  }
 
   applyState(s: LaneState): void {
     this.state = s;
     const t = s.transit;
+    // A registration with no truck on the lane began a transit: the typed plate is that one's.
+    if (this.registered && this.registered.transitId === undefined && t?.manual)
+      this.registered.transitId = t.transitId;
     if (t?.decision)
       this.touchRecent(t.transitId, t.startedAt, { outcome: t.decision.outcome, bay: t.decision.bay });
   }
@@ -101,7 +111,7 @@ export class LaneModel {
     return {
       transitId: t.transitId,
       startedAt: t.startedAt,
-      plate: t.pass?.plate ?? rec?.plate ?? rec?.manual?.plate,
+      plate: t.pass?.plate ?? rec?.plate ?? rec?.manual?.plate ?? this.typedPlate(t.transitId, t.manual),
       pass: t.pass,
       manual: t.manual,
       tailgate: t.tailgate,
@@ -116,6 +126,12 @@ export class LaneModel {
           }
         : undefined,
     };
+  }
+
+  private typedPlate(transitId: string, manual: boolean): string | undefined {
+    const r = this.registered;
+    if (!r || !manual) return undefined;
+    return r.transitId === undefined || r.transitId === transitId ? r.plate : undefined;
   }
 
   /** Device health: the retained health topics, else the lane state's summary. */

@@ -3,21 +3,30 @@ import './kiosk.css';
 import type { LaneRecordData } from '../../../lanes/lane-records.ts';
 import { topicFor } from '../../../mqtt/topics.ts';
 import type { YardSummary } from '../../../yard/payloads.ts';
+import { AttentionSound } from '../shared/attention-sound.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
 import { h } from '../shared/dom.ts';
 import { onLanguageChange, t } from '../shared/i18n.ts';
+import { IdleLock } from '../shared/idle-lock.ts';
 import { KioskActions } from './actions.ts';
-import { AlarmBanner } from './alarm-banner.ts';
-import { AlarmList, UplinkWatch } from './alarms.ts';
+import { AlarmList, type AlarmParams, UplinkWatch } from './alarms.ts';
+import { type AttentionItem, attentionItems, soundFor } from './attention.ts';
+import { AttentionBanner } from './attention-banner.ts';
 import { DecisionBanner } from './decision-banner.ts';
 import { HealthPanel } from './health-panel.ts';
 import { LaneModel } from './lane-model.ts';
 import { RecentList } from './recent-list.ts';
+import { soundCheck } from './sound-check.ts';
 import { TruckPanel } from './truck-panel.ts';
 
 /**
  * The lane kiosk (`/kiosk/<lane>`): the truck on the lane and its decision, alarms, device
  * health, the last transits, and the staff's buttons. Live from the lane's topics.
+ *
+ * A fixed layout (kiosk.css): the attention strip, the decision banner, then the truck, the
+ * buttons and the lane's health side by side; each part keeps its place and size in every state
+ * and language, so nothing moves under a finger. What wants attention (alarms, the gateway lost,
+ * a truck waiting for REVIEW) sounds until acknowledged; the idle lock locks the buttons only.
  */
 const lane = decodeURIComponent(location.pathname.split('/').pop() ?? '');
 /** An uplink outage this long raises an alarm at the kiosk (once per outage). */
@@ -41,25 +50,40 @@ void boot({
 function start(ctx: PageContext): void {
   const model = new LaneModel();
   const alarms = new AlarmList();
+  const sound = new AttentionSound();
+  const lock = new IdleLock(ctx.session);
   let yard: YardSummary | undefined;
   let storageLevel = 'ok';
+  let gatewayState: 'online' | 'offline' | undefined;
+  let gatewayLost = false;
+  let gatewaySilenced = false;
+  let reviewSilenced: string | undefined;
+  let items: AttentionItem[] = [];
 
+  const staffId = () => ctx.session.current?.staffId ?? '?';
   const banner = new DecisionBanner();
   const truck = new TruckPanel(ctx.info.feverC);
   const health = new HealthPanel();
   const recent = new RecentList();
-  const actions = new KioskActions(ctx, lane, model);
-  const alarmBanner = new AlarmBanner(alarms, ctx.sound, () => ctx.session.current?.staffId ?? '?');
+  const actions = new KioskActions(ctx, lane, model, lock);
+  const attention = new AttentionBanner((item) => {
+    if (item.kind === 'alarm') alarms.ackTop(staffId());
+    else if (item.kind === 'gateway') gatewaySilenced = true;
+    else reviewSilenced = item.transitId;
+    schedule();
+  }, lane);
 
+  document.body.classList.add('kiosk-page');
   ctx.main.classList.add('kiosk');
   ctx.main.append(
-    alarmBanner.el,
+    attention.el,
     banner.el,
     h(
       'div',
       { class: 'kiosk-grid' },
       truck.el,
-      h('div', { class: 'kiosk-side' }, actions.el, health.el, recent.el),
+      actions.el,
+      h('div', { class: 'kiosk-side' }, health.el, recent.el),
     ),
   );
 
@@ -67,12 +91,24 @@ function start(ctx: PageContext): void {
   const render = () => {
     scheduled = false;
     const current = model.current();
+    const review =
+      current?.decision?.outcome === 'REVIEW'
+        ? { transitId: current.transitId, plate: current.plate }
+        : undefined;
+    items = attentionItems({
+      alarms: alarms.open(),
+      gatewayLost,
+      gatewaySilenced,
+      review,
+      reviewSilenced: review !== undefined && reviewSilenced === review.transitId,
+    });
     banner.update(current);
     truck.update(current, model.state, ctx.clock.now());
     health.update(model, yard);
     recent.update(model, alarms.all(), ctx.info.feverC);
-    actions.update();
-    alarmBanner.update();
+    actions.update({ gatewayLost });
+    attention.update(items, alarms.topBatch());
+    sound.play(soundFor(items));
   };
   const schedule = () => {
     if (scheduled) return;
@@ -80,19 +116,45 @@ function start(ctx: PageContext): void {
     requestAnimationFrame(render);
   };
   alarms.onChange(schedule);
+  lock.onChange(schedule);
   onLanguageChange(schedule);
   setInterval(schedule, 10_000);
 
+  // The gateway is lost when the page's link to the broker is down (after it was up) or the
+  // gateway's own state says it is offline.
+  const checkGateway = () => {
+    const link = ctx.connection()?.status.state;
+    const lost = link === 'stale' || link === 'refused' || (link === 'live' && gatewayState === 'offline');
+    if (lost === gatewayLost) return;
+    gatewayLost = lost;
+    if (!lost) gatewaySilenced = false;
+    schedule();
+  };
+  setInterval(checkGateway, 500);
+
   const uplink = new UplinkWatch(UPLINK_ALARM_AFTER_MS, (since) =>
-    alarms.raise({ id: `uplink-${since}`, kind: 'uplink', message: t('alarm.uplinkMessage'), at: since }),
+    alarms.raise({
+      id: `uplink-${since}`,
+      kind: 'uplink',
+      message: t('alarm.uplinkMessage'),
+      params: {},
+      at: since,
+    }),
   );
-  const raiseFromRecord = (id: string, at: number, kind: string, message: string) => {
+  const raiseFromRecord = (
+    id: string,
+    at: number,
+    kind: string,
+    message: string,
+    params: AlarmParams = {},
+  ) => {
+    const plate = model.current()?.plate;
     alarms.raise({
       id,
       kind,
       message,
       at,
-      ...(model.current()?.plate ? { plate: model.current()?.plate } : {}),
+      params: plate && params.plate === undefined ? { ...params, plate } : params,
     });
   };
 
@@ -122,18 +184,24 @@ function start(ctx: PageContext): void {
     .on('laneAlarm', (r) => {
       ctx.clock.sample(r.at);
       const a = r.data as LaneRecordData<'alarm'>;
-      if (a.active !== false) raiseFromRecord(r.id, r.at, a.kind, a.message); // active: false clears, raises nothing
+      if (a.active !== false) raiseFromRecord(r.id, r.at, a.kind, a.message, a.params); // active: false clears, raises nothing
     })
     .on('gatewayAlarm', (r) => {
-      if (r.data.active) raiseFromRecord(r.id, r.at, r.data.kind, r.data.message);
+      if (r.data.active) raiseFromRecord(r.id, r.at, r.data.kind, r.data.message, r.data.params);
+    })
+    .on('gatewayState', (g) => {
+      gatewayState = g.state;
+      checkGateway();
     })
     .on('gatewayStorage', (s) => {
       const rank = ['ok', 'warning', 'critical', 'full'];
       if (rank.indexOf(s.level) > rank.indexOf(storageLevel)) {
+        const pct = Math.round(s.ratio * 100);
         alarms.raise({
           id: `storage-${s.level}-${s.at}`,
           kind: 'storage',
-          message: t('alarm.storageMessage', { pct: Math.round(s.ratio * 100) }),
+          message: t('alarm.storageMessage', { pct }),
+          params: { pct },
           at: s.at,
         });
       }
@@ -148,10 +216,12 @@ function start(ctx: PageContext): void {
 
   (globalThis as { __gatepost?: unknown }).__gatepost = {
     kiosk: {
-      beeps: () => ctx.sound.beeps,
-      played: () => ctx.sound.played,
-      sounding: () => ctx.sound.sounding,
+      sound: () => sound.current ?? null,
+      played: () => ({ ...sound.played }),
+      locked: () => lock.isLocked,
+      attention: () => items.map((x) => (x.kind === 'alarm' ? `alarm:${x.alarm.kind}` : x.kind)),
     },
   };
   render();
+  soundCheck(sound);
 }

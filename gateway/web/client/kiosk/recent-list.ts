@@ -1,6 +1,6 @@
 import { h, mount } from '../shared/dom.ts';
 import { celsius, clockTime } from '../shared/format.ts';
-import { t, tEnum } from '../shared/i18n.ts';
+import { currentLang, t, tEnum } from '../shared/i18n.ts';
 import type { KioskAlarm } from './alarms.ts';
 import type { LaneModel } from './lane-model.ts';
 
@@ -63,7 +63,8 @@ export class RecentList {
           time: clockTime(a.at),
           id: a.staffId,
           action: tEnum('action', a.action),
-          detail: a.detail,
+          // The gateway's words are English: on the Chinese screen a mark says how it went.
+          detail: currentLang() === 'en' ? a.detail : a.ok ? '✓' : '✗',
         })
       : '';
     mount(

@@ -5,9 +5,11 @@ import { ApiErrorSchema, type Session, SessionSchema, type SiteInfo } from './si
 /**
  * Who is signed in at this screen. With staff sign-in (a users file at the broker) a person gives
  * their staff ID and PIN, the page gets a short-lived MQTT token and trades it for a fresh one
- * before it runs out; the page locks itself after `idleLockMinutes` without a touch. Without
- * sign-in (the demo: anonymous MQTT from this box) the person gives their staff ID only, which
- * every request still carries. The token lives in memory only: a reload asks again.
+ * before it runs out. After `idleLockMinutes` without a touch the session goes idle: the page
+ * locks its actions (shared/idle-lock.ts) but stays signed in, connected and live; the person's
+ * PIN (`unlock`) makes it active again. Without sign-in (the demo: anonymous MQTT from this box)
+ * the person gives their staff ID only, which every request still carries, and gives it again to
+ * unlock. The token lives in memory only: a reload asks again.
  */
 export interface SignedIn {
   staffId: string;
@@ -25,6 +27,8 @@ export class SessionManager {
   private readonly listeners = new Set<(s: SignedIn | undefined, why?: string) => void>();
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private lastActivity = Date.now();
+  private idle = false;
+  private readonly idleListeners = new Set<() => void>();
 
   constructor(
     private readonly info: SiteInfo,
@@ -37,10 +41,46 @@ export class SessionManager {
     document.addEventListener('pointerdown', touch, { capture: true, passive: true });
     document.addEventListener('keydown', touch, { capture: true, passive: true });
     setInterval(() => {
-      if (this.session && Date.now() - this.lastActivity > info.idleLockMinutes * 60_000) {
-        this.signOut(t('signin.idle'));
+      if (this.session && !this.idle && Date.now() - this.lastActivity > info.idleLockMinutes * 60_000) {
+        this.idle = true;
+        for (const l of this.idleListeners) l();
       }
     }, 15_000);
+  }
+
+  /** Called when the session goes idle (no touch for `idleLockMinutes`); it stays signed in. */
+  onIdle(listener: () => void): void {
+    this.idleListeners.add(listener);
+  }
+
+  get isIdle(): boolean {
+    return this.idle;
+  }
+
+  /**
+   * Makes an idle session active again: the signed-in person's PIN checked by the gateway (a
+   * fresh token comes with it), or, without PINs, their staff ID typed again.
+   */
+  async unlock(secret: string): Promise<SignInOutcome> {
+    const s = this.session;
+    if (!s) return { ok: false, message: t('signin.expired') };
+    if (s.anonymous || !this.withPin) {
+      if (secret.trim() !== s.staffId) return { ok: false, message: t('lock.wrongId') };
+    } else {
+      const body = {
+        staffId: s.staffId,
+        pin: secret,
+        page: this.page,
+        ...(this.lane ? { lane: this.lane } : {}),
+      };
+      const r = await post('/api/sign-in', body);
+      if (!r.ok) return r;
+      if (this.session !== s) return { ok: false, message: t('signin.expired') };
+      this.set(r.session, false);
+    }
+    this.idle = false;
+    this.lastActivity = Date.now();
+    return { ok: true };
   }
 
   get current(): SignedIn | undefined {
@@ -73,6 +113,7 @@ export class SessionManager {
   signOut(why?: string): void {
     clearTimeout(this.refreshTimer);
     this.session = undefined;
+    this.idle = false;
     for (const l of this.listeners) l(undefined, why);
   }
 
