@@ -1,29 +1,32 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INTERNAL_GATEWAY_USER } from '../../broker/authenticate.ts';
 import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import {
+  brokerSuite,
   closed,
   connackCode,
   connect,
   connectPacket,
   externalAddress,
+  KIOSK_EAST_1,
+  KIOSK_EAST_2_PIN,
   rawClient,
   refusal,
   startBroker,
-  stopAll,
   type TestUser,
+  VIEWER,
+  VIEWER_LOGIN,
   waitFor,
   writeUsers,
 } from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 const USERS: TestUser[] = [
-  { name: 'S1001', role: 'kiosk', lane: 'east-1', secret: 'password', password: 'kiosk-password-01' },
-  { name: 'S1002', role: 'kiosk', lane: 'east-2', secret: 'pin', password: '482913' },
-  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
+  KIOSK_EAST_1,
+  KIOSK_EAST_2_PIN,
+  VIEWER,
   { name: 'central', role: 'uplink', secret: 'password', password: 'central-password1' },
   { name: 'gw-remote', role: 'gateway', secret: 'password', password: 'gateway-password1' },
 ];
@@ -32,21 +35,13 @@ const IDENTIFIER_REJECTED = 2;
 const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
 
-let dir: string;
-let usersFile: string;
-beforeAll(async () => {
-  dir = await makeTempDir();
-  usersFile = await writeUsers(dir, USERS);
-  // A copy per test that edits the file.
-  return removeTempDirs;
-});
-afterEach(stopAll);
+const suite = brokerSuite(USERS);
 
 const kiosk = { username: 'S1001', password: 'kiosk-password-01', clientId: 'S1001-kiosk' };
 
 describe('authentication', () => {
   it('lets a user in with the right password and refuses a wrong one or an unknown name', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const url = broker.url ?? '';
     const ok = await connect(url, kiosk);
     expect(ok.connected).toBe(true);
@@ -57,13 +52,13 @@ describe('authentication', () => {
   });
 
   it('never takes a staff PIN as an MQTT password', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const pinLogin = { username: 'S1002', password: '482913', clientId: 'S1002-kiosk' };
     expect(await refusal(broker.url ?? '', pinLogin)).toBe(BAD_CREDENTIALS);
   });
 
   it("binds client ids to their user: nobody connects under another client's id", async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const url = broker.url ?? '';
     expect(await refusal(url, { ...kiosk, clientId: 'V3001-screen' })).toBe(IDENTIFIER_REJECTED);
     expect(await refusal(url, { ...kiosk, clientId: 'gatepost-demo-gateway' })).toBe(IDENTIFIER_REJECTED);
@@ -71,7 +66,7 @@ describe('authentication', () => {
   });
 
   it("keeps the in-process gateway's client id from every network user, gateway role included", async () => {
-    const broker = await startBroker({ usersFile, gatewayUser: INTERNAL_GATEWAY_USER });
+    const broker = await startBroker({ usersFile: suite.usersFile, gatewayUser: INTERNAL_GATEWAY_USER });
     const url = broker.url ?? '';
     const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
     let takenOver = 0;
@@ -89,7 +84,7 @@ describe('authentication', () => {
 
     // A broker run apart (`gatepost broker`, a cluster node) has no gateway in its process: the
     // site's gateway connects to it as a user of role gateway, with this id.
-    const node = await startBroker({ usersFile });
+    const node = await startBroker({ usersFile: suite.usersFile });
     expect(await refusal(node.url ?? '', remote)).toBe('accepted');
   });
 
@@ -117,7 +112,7 @@ describe('authentication', () => {
 
   it('lets the gateway process in with its in-process credentials, from this box only', async () => {
     const broker = await startBroker({
-      usersFile,
+      usersFile: suite.usersFile,
       allowAnonymousLoopback: false,
       tcp: { enabled: true, host: '0.0.0.0', port: 0 },
     });
@@ -133,7 +128,7 @@ describe('authentication', () => {
   });
 
   it("lets the gateway's own MQTT client in as role gateway, with its retained state and last will", async () => {
-    const broker = await startBroker({ usersFile, allowAnonymousLoopback: false });
+    const broker = await startBroker({ usersFile: suite.usersFile, allowAnonymousLoopback: false });
     const screen = await connect(broker.url ?? '', {
       username: 'V3001',
       password: 'viewer-password-1',
@@ -158,9 +153,9 @@ describe('authentication', () => {
   });
 
   it('keeps sessions only for roles that may have one', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const url = broker.url ?? '';
-    const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+    const viewer = VIEWER_LOGIN;
     expect(await refusal(url, { ...viewer, clean: false })).toBe(NOT_AUTHORIZED);
     expect(await refusal(url, viewer)).toBe('accepted');
     const central = { username: 'central', password: 'central-password1', clientId: 'central-bridge' };
@@ -168,7 +163,7 @@ describe('authentication', () => {
   });
 
   it('refuses a CONNECT whose will the user could not publish', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const will = {
       topic: 'gatepost/demo/lane/east-1/decision',
       payload: Buffer.from('{}'),
@@ -179,11 +174,11 @@ describe('authentication', () => {
   });
 
   it('closes the connections of a user whose password changed or who was removed, and refuses the old password', async () => {
-    const file = await writeUsers(dir, USERS, 'users-edit.json');
+    const file = await writeUsers(suite.dir, USERS, 'users-edit.json');
     const broker = await startBroker({ usersFile: file, filePollMs: 50 });
     const url = broker.url ?? '';
     const live = await connect(url, kiosk);
-    const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+    const viewer = VIEWER_LOGIN;
     const viewerLive = await connect(url, viewer);
 
     const changed = await changeSecret(readUsersFile(file), 'S1001', 'a-new-kiosk-password', Date.now());
@@ -199,7 +194,7 @@ describe('authentication', () => {
   });
 
   it('turns an address away after ten failed logins in a minute, right password or not', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const url = broker.url ?? '';
     for (let i = 0; i < 10; i++)
       expect(await refusal(url, { ...kiosk, password: `wrong-${i}-xxxxxxx` })).toBe(BAD_CREDENTIALS);
@@ -222,7 +217,7 @@ describe('MQTT 3.1.1 where Aedes is lax', () => {
   });
 
   it('closes a connection whose CONNECT has a password but no user name, without a CONNACK [MQTT-3.1.2-22]', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const raw = await rawClient(broker.tcpPort ?? 0);
     raw.socket.write(connectPacket({ clientId: 'S1001-x', clean: true, password: 'kiosk-password-01' }));
     await raw.closed;

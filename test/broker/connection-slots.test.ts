@@ -1,18 +1,18 @@
 import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATEWAY_RESERVE } from '../../broker/connection-slots.ts';
 import {
+  brokerSuite,
   connect,
   externalAddress,
   onCleanup,
   refusal,
   startBroker,
-  stopAll,
   type TestUser,
-  writeUsers,
+  VIEWER,
+  VIEWER_LOGIN,
 } from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 /**
  * Connection slots, with real sockets on loopback (127.0.0.x are distinct source addresses): idle
@@ -20,17 +20,10 @@ import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
  * the gateway process always gets back in.
  */
 const SERVER_UNAVAILABLE = 3;
-const USERS: TestUser[] = [
-  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
-];
-const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+const USERS: TestUser[] = [VIEWER];
+const viewer = VIEWER_LOGIN;
 
-let usersFile: string;
-beforeAll(async () => {
-  usersFile = await writeUsers(await makeTempDir(), USERS);
-});
-afterAll(removeTempDirs);
-afterEach(stopAll);
+const suite = brokerSuite(USERS);
 
 interface Idle {
   socket: Socket;
@@ -56,7 +49,7 @@ const settle = () => new Promise((r) => setTimeout(r, 200));
 
 describe('connection slots', () => {
   it('lets the gateway and a user in past 500 idle sockets from one address', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const port = broker.tcpPort ?? 0;
     const idle: Idle[] = [];
     for (let i = 0; i < 500; i++) idle.push(await idleSocket(port));
@@ -74,7 +67,7 @@ describe('connection slots', () => {
   });
 
   it('lets a login in when idle sockets from many addresses fill the broker', async () => {
-    const broker = await startBroker({ usersFile, limits: { maxConnections: 50 } });
+    const broker = await startBroker({ usersFile: suite.usersFile, limits: { maxConnections: 50 } });
     const port = broker.tcpPort ?? 0;
     const idle: Idle[] = [];
     for (let i = 0; i < 50; i++) idle.push(await idleSocket(port, `127.0.1.${i + 1}`));
@@ -88,7 +81,7 @@ describe('connection slots', () => {
   });
 
   it('keeps a slot for the gateway when every slot holds a logged-in client', async () => {
-    const broker = await startBroker({ usersFile, limits: { maxConnections: 4 } });
+    const broker = await startBroker({ usersFile: suite.usersFile, limits: { maxConnections: 4 } });
     const url = broker.url ?? '';
     for (let i = 0; i < 4; i++) await connect(url, { clientId: `tool-${i}` });
     // A fifth client from this box gets a reserve slot, and CONNACK 3 since it is not the gateway.
@@ -102,7 +95,7 @@ describe('connection slots', () => {
     const address = externalAddress();
     if (!address) return; // no network interface but loopback on this machine
     const broker = await startBroker({
-      usersFile,
+      usersFile: suite.usersFile,
       tcp: { enabled: true, host: '0.0.0.0', port: 0 },
       limits: { maxConnectionsPerAddress: 3 },
     });

@@ -1,24 +1,25 @@
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import {
+  brokerSuite,
   closed,
   connackCode,
   connect,
   connectPacket,
   grantedQos,
+  KIOSK_EAST_1,
   publishPacket,
   publishQos2Packet,
   rawClient,
   remainingLength,
   startBroker,
-  stopAll,
   subscribePacket,
   type TestUser,
+  VIEWER,
+  VIEWER_LOGIN,
   waitFor,
-  writeUsers,
 } from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 /**
  * Protocol limits: oversized, malformed and over-deep packets end the offending connection
@@ -26,18 +27,13 @@ import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
  * readers dropped, so neither can starve the gateway.
  */
 const USERS: TestUser[] = [
-  { name: 'S1001', role: 'kiosk', lane: 'east-1', secret: 'password', password: 'kiosk-password-01' },
-  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
+  KIOSK_EAST_1,
+  VIEWER,
   { name: 'V3002', role: 'viewer', secret: 'password', password: 'viewer-password-2' },
 ];
-const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+const viewer = VIEWER_LOGIN;
 
-let usersFile: string;
-beforeAll(async () => {
-  usersFile = await writeUsers(await makeTempDir(), USERS);
-});
-afterAll(removeTempDirs);
-afterEach(stopAll);
+const suite = brokerSuite(USERS);
 
 /** A watcher on '#' and a second, innocent client that must not notice anything. */
 async function bystanders(broker: EmbeddedBroker) {
@@ -181,7 +177,7 @@ describe('topic and session limits', () => {
 
 describe('floods and slow readers', () => {
   it('slows a flooding kiosk down to maxPacketsPerSecond without losing its messages, while the gateway is served', async () => {
-    const broker = await startBroker({ usersFile, limits: { maxPacketsPerSecond: 50 } });
+    const broker = await startBroker({ usersFile: suite.usersFile, limits: { maxPacketsPerSecond: 50 } });
     const url = broker.url ?? '';
     const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
     const requests: number[] = [];
@@ -216,7 +212,7 @@ describe('floods and slow readers', () => {
   });
 
   it("does not count a kiosk's acknowledgements against its rate: a request right after 300 QoS 1 messages goes through", async () => {
-    const broker = await startBroker({ usersFile, limits: { maxPacketsPerSecond: 50 } });
+    const broker = await startBroker({ usersFile: suite.usersFile, limits: { maxPacketsPerSecond: 50 } });
     const url = broker.url ?? '';
     const gateway = await connect(url, { ...broker.gatewayCredentials, clientId: 'gatepost-demo-gateway' });
     let requestAt = 0;
@@ -250,7 +246,7 @@ describe('floods and slow readers', () => {
   });
 
   it('drops a viewer that stops reading, and every other client keeps getting everything', async () => {
-    const broker = await startBroker({ usersFile });
+    const broker = await startBroker({ usersFile: suite.usersFile });
     const url = broker.url ?? '';
     const stuck = await rawClient(broker.tcpPort ?? 0);
     stuck.socket.write(

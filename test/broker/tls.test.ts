@@ -2,18 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../core/errors.ts';
 import {
+  brokerSuite,
   connect,
   refusal,
   startBroker,
-  stopAll,
   type TestUser,
+  VIEWER,
+  VIEWER_LOGIN,
   waitFor,
-  writeUsers,
 } from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made by openssl. */
 function makeCert(dir: string, name: string, cn = 'localhost'): { cert: string; key: string } {
@@ -56,19 +56,10 @@ function presentedFingerprint(port: number, ca: Buffer): Promise<string> {
   });
 }
 
-const USERS: TestUser[] = [
-  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
-];
-const viewer = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+const USERS: TestUser[] = [VIEWER];
+const viewer = VIEWER_LOGIN;
 
-let dir: string;
-let usersFile: string;
-beforeAll(async () => {
-  dir = await makeTempDir();
-  usersFile = await writeUsers(dir, USERS);
-});
-afterAll(removeTempDirs);
-afterEach(stopAll);
+const suite = brokerSuite(USERS);
 
 const tlsListeners = (certFile: string, keyFile: string) => ({
   certFile,
@@ -79,8 +70,11 @@ const tlsListeners = (certFile: string, keyFile: string) => ({
 
 describe('TLS listeners', () => {
   it('serves mqtts:// and wss:// with the configured certificate, and passwords work over both', async () => {
-    const server = makeCert(dir, 'server');
-    const broker = await startBroker({ usersFile, tls: tlsListeners(server.cert, server.key) });
+    const server = makeCert(suite.dir, 'server');
+    const broker = await startBroker({
+      usersFile: suite.usersFile,
+      tls: tlsListeners(server.cert, server.key),
+    });
     const ca = readFileSync(server.cert);
     const gateway = await connect(broker.url ?? '', {
       ...broker.gatewayCredentials,
@@ -110,11 +104,11 @@ describe('TLS listeners', () => {
   });
 
   it('uses a renewed certificate for new connections without a restart', async () => {
-    const first = makeCert(dir, 'rotating');
+    const first = makeCert(suite.dir, 'rotating');
     const firstCa = readFileSync(first.cert);
     const broker = await startBroker({ tls: tlsListeners(first.cert, first.key), filePollMs: 50 });
     const before = await presentedFingerprint(broker.tlsPort ?? 0, firstCa);
-    makeCert(dir, 'rotating', 'localhost-renewed');
+    makeCert(suite.dir, 'rotating', 'localhost-renewed');
     const renewedCa = readFileSync(first.cert);
     // Until the broker has reloaded, the old certificate fails verification against the new one.
     let after = before;
@@ -128,10 +122,10 @@ describe('TLS listeners', () => {
   });
 
   it('with requireClientCert, refuses clients without a certificate signed by caFile', async () => {
-    const server = makeCert(dir, 'server-mtls');
-    const clientCert = makeCert(dir, 'central-client', 'central');
+    const server = makeCert(suite.dir, 'server-mtls');
+    const clientCert = makeCert(suite.dir, 'central-client', 'central');
     const broker = await startBroker({
-      usersFile,
+      usersFile: suite.usersFile,
       tls: { ...tlsListeners(server.cert, server.key), caFile: clientCert.cert, requireClientCert: true },
     });
     const ca = readFileSync(server.cert);
@@ -148,7 +142,7 @@ describe('TLS listeners', () => {
 
   it('names the config field when a TLS file cannot be read', async () => {
     await expect(
-      startBroker({ tls: tlsListeners(join(dir, 'missing.crt'), join(dir, 'missing.key')) }),
+      startBroker({ tls: tlsListeners(join(suite.dir, 'missing.crt'), join(suite.dir, 'missing.key')) }),
     ).rejects.toSatisfy(
       (e: { code?: ErrorCode; message?: string }) =>
         e.code === ErrorCode.ConfigUnreadable && (e.message ?? '').includes('missing.crt'),

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ACL } from '../../broker/acl-table.ts';
 import { type IssueResult, TokenIssuer } from '../../broker/staff-sign-in.ts';
 import { keyringFrom, loadKeyring, mintToken, type TokenClaims, verifyToken } from '../../broker/tokens.ts';
@@ -8,16 +8,17 @@ import { changeSecret, readUsersFile, UserStore, writeUsersFile } from '../../br
 import { ErrorCode } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
 import {
+  brokerSuite,
   closed,
   connect,
+  KIOSK_EAST_2_PIN,
   refusal,
   startBroker,
-  stopAll,
   type TestUser,
+  VIEWER,
   waitFor,
   writeUsers,
 } from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 const SECRET_A = 'a'.repeat(16) + 'secret-number-one-0123456789';
 const SECRET_B = 'b'.repeat(16) + 'secret-number-two-0123456789';
@@ -33,19 +34,12 @@ const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({
 });
 
 const USERS: TestUser[] = [
-  { name: 'S1002', role: 'kiosk', lane: 'east-2', secret: 'pin', password: '482913' },
+  KIOSK_EAST_2_PIN,
   { name: 'C2001', role: 'coordinator', secret: 'pin', password: '551177' },
-  { name: 'V3001', role: 'viewer', secret: 'password', password: 'viewer-password-1' },
+  VIEWER,
 ];
 
-let dir: string;
-let usersFile: string;
-beforeAll(async () => {
-  dir = await makeTempDir();
-  usersFile = await writeUsers(dir, USERS);
-});
-afterAll(removeTempDirs);
-afterEach(stopAll);
+const suite = brokerSuite(USERS);
 
 describe('tokens (HMAC-SHA256)', () => {
   const ring = keyringFrom([SECRET_A]);
@@ -82,7 +76,7 @@ describe('tokens (HMAC-SHA256)', () => {
   });
 
   it('refuses a secrets file with a short secret', () => {
-    const file = join(dir, 'short-secret');
+    const file = join(suite.dir, 'short-secret');
     writeFileSync(file, '# the token secret\ntoo-short\n');
     expect(() => loadKeyring(file)).toThrow(expect.objectContaining({ code: ErrorCode.ConfigInvalid }));
     writeFileSync(file, `# the token secret\n${SECRET_A}\n`);
@@ -95,7 +89,7 @@ describe('staff sign-in', () => {
   const issuer = () =>
     new TokenIssuer({
       keyring: keyringFrom([SECRET_A]),
-      users: UserStore.load(usersFile, DEFAULT_ACL, silentLogger()),
+      users: UserStore.load(suite.usersFile, DEFAULT_ACL, silentLogger()),
       table: DEFAULT_ACL,
       ttlSeconds: 900,
       maxSessionSeconds: 12 * 3600,
@@ -150,7 +144,7 @@ describe('staff sign-in', () => {
 
   it('ends every token of a user whose PIN changed', async () => {
     now = Date.now();
-    const file = await writeUsers(dir, USERS, 'users-pin-change.json');
+    const file = await writeUsers(suite.dir, USERS, 'users-pin-change.json');
     const users = UserStore.load(file, DEFAULT_ACL, silentLogger());
     const tokens = new TokenIssuer({
       keyring: keyringFrom([SECRET_A]),
@@ -191,7 +185,7 @@ describe('staff sign-in', () => {
 
 describe('a web page on the broker with a token, over WebSocket', () => {
   it('connects as the signed-in person with the rights of their record, and only that', async () => {
-    const broker = await startBroker({ usersFile, allowAnonymousLoopback: false });
+    const broker = await startBroker({ usersFile: suite.usersFile, allowAnonymousLoopback: false });
     const ws = `ws://127.0.0.1:${broker.wsPort}/mqtt`;
     const signIn = await broker.tokens.signIn('S1002', '482913');
     if (!signIn.ok) throw new Error(signIn.reason);
@@ -225,9 +219,9 @@ describe('a web page on the broker with a token, over WebSocket', () => {
   });
 
   it('rotates the token secret without a restart: old tokens work while the old secret is listed', async () => {
-    const secretFile = join(dir, 'token-secrets');
+    const secretFile = join(suite.dir, 'token-secrets');
     writeFileSync(secretFile, `${SECRET_A}\n`, { mode: 0o600 });
-    const broker = await startBroker({ usersFile, tokens: { secretFile }, filePollMs: 50 });
+    const broker = await startBroker({ usersFile: suite.usersFile, tokens: { secretFile }, filePollMs: 50 });
     const ws = `ws://127.0.0.1:${broker.wsPort}/mqtt`;
     const login = (token: string) => ({ username: 'S1002', password: token, clientId: 'S1002-kiosk' });
     const old = await broker.tokens.signIn('S1002', '482913');

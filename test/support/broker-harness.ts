@@ -3,6 +3,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   type EmbeddedBroker,
   type EmbeddedBrokerOptions,
@@ -10,6 +11,7 @@ import {
 } from '../../broker/embedded-broker.ts';
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { makeTempDir, removeTempDirs } from './tmp.ts';
 
 /** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
 const cleanups: (() => unknown)[] = [];
@@ -89,6 +91,46 @@ export async function writeUsers(dir: string, users: TestUser[], file = 'users.j
   const path = join(dir, file);
   writeUsersFile(path, data);
   return path;
+}
+
+/** The users most broker tests log in as. */
+export const KIOSK_EAST_1: TestUser = {
+  name: 'S1001',
+  role: 'kiosk',
+  lane: 'east-1',
+  secret: 'password',
+  password: 'kiosk-password-01',
+};
+export const KIOSK_EAST_2_PIN: TestUser = {
+  name: 'S1002',
+  role: 'kiosk',
+  lane: 'east-2',
+  secret: 'pin',
+  password: '482913',
+};
+export const VIEWER: TestUser = {
+  name: 'V3001',
+  role: 'viewer',
+  secret: 'password',
+  password: 'viewer-password-1',
+};
+/** How a wall screen logs in as VIEWER. */
+export const VIEWER_LOGIN = { username: 'V3001', password: 'viewer-password-1', clientId: 'V3001-wall' };
+
+/**
+ * The set-up of a broker test file: a users file of `users`, written once before its tests;
+ * every broker and client a test started, stopped after it; the temp dirs removed at the end.
+ * `dir` and `usersFile` are set once the file's tests run.
+ */
+export function brokerSuite(users: TestUser[]): { readonly dir: string; readonly usersFile: string } {
+  const suite = { dir: '', usersFile: '' };
+  beforeAll(async () => {
+    suite.dir = await makeTempDir();
+    suite.usersFile = await writeUsers(suite.dir, users);
+  });
+  afterAll(removeTempDirs);
+  afterEach(stopAll);
+  return suite;
 }
 
 /** This machine's first non-loopback IPv4 address, to reach a broker the way a remote client does. */
