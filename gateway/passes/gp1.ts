@@ -3,7 +3,7 @@ import { base64url } from 'jose';
 import { z } from 'zod';
 import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { type PassFacts, type ReasonCode, type Verdict, VerdictBuilder } from './verdict.ts';
-import type { ResolvedVerifyContext } from './verifier.ts';
+import type { ResolvedVerifyContext } from './verify-context.ts';
 
 /** The native pass: `GP1:` + JWS compact serialization, EdDSA over Ed25519 (devices.md §1). */
 

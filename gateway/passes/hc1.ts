@@ -5,7 +5,7 @@ import { type Cwt, decodeBase45, decodeCoseSign1, decodeCwt, inflate } from './h
 import { hc1Facts } from './hc1-facts.ts';
 import { dccSchemaValid, dccType } from './hc1-schema.ts';
 import { type ReasonCode, type Verdict, VerdictBuilder } from './verdict.ts';
-import type { ResolvedVerifyContext } from './verifier.ts';
+import type { ResolvedVerifyContext } from './verify-context.ts';
 
 export const HC1_PREFIX = 'HC1:';
 

@@ -3,7 +3,8 @@ import { inflateSync } from 'node:zlib';
 import { GP1_PREFIX } from './gp1.ts';
 import { HC1_PREFIX } from './hc1.ts';
 import { decodeBase45, decodeCoseSign1 } from './hc1-decode.ts';
-import { DEFAULT_MAX_CODE_LENGTH, DEFAULT_MAX_DECOMPRESSED_BYTES, trimScannedCode } from './verifier.ts';
+import { trimScannedCode } from './verifier.ts';
+import { DEFAULT_MAX_CODE_LENGTH, DEFAULT_MAX_DECOMPRESSED_BYTES } from './verify-context.ts';
 
 /**
  * The key a pass is remembered by for replays: a hash of what its issuer signed, never of the

@@ -2,24 +2,15 @@ import { GP1_PREFIX, verifyGp1 } from './gp1.ts';
 import { HC1_PREFIX, verifyHc1 } from './hc1.ts';
 import { emptyTrustStore, type TrustStore } from './trust-list.ts';
 import { unverifiedVerdict, type Verdict } from './verdict.ts';
+import {
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_CODE_LENGTH,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type ResolvedVerifyContext,
+  type VerifyContext,
+} from './verify-context.ts';
 
-/** Codes longer than this are refused before any decoding (the scanner sends at most 4,096 bytes). */
-export const DEFAULT_MAX_CODE_LENGTH = 8 * 1024;
-/** A HC1 payload may inflate to at most this many bytes. */
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024;
-/** Tolerated clock skew on GP1 iat and exp (devices.md §1). */
-export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
-
-export interface VerifyContext {
-  /** The verification time, epoch milliseconds. */
-  at: number;
-  trust: TrustStore;
-  clockSkewSeconds?: number;
-  maxCodeLength?: number;
-  maxDecompressedBytes?: number;
-}
-
-export type ResolvedVerifyContext = Required<VerifyContext>;
+export type { VerifyContext };
 
 /**
  * The code as verified: control characters at either end removed (a scanner configured to end

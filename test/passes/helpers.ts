@@ -7,7 +7,7 @@ import { Decoder, Encoder, Tag } from 'cbor-x';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { parseIsoTime } from '../../gateway/passes/iso-time.ts';
 import { buildTrustStore, type TrustStore } from '../../gateway/passes/trust-list.ts';
-import type { ResolvedVerifyContext } from '../../gateway/passes/verifier.ts';
+import type { ResolvedVerifyContext } from '../../gateway/passes/verify-context.ts';
 
 /**
  * The public EU DCC test data and schemas, copied verbatim into the repository with their
