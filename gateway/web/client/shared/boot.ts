@@ -55,7 +55,8 @@ export async function boot(o: BootOptions): Promise<void> {
   };
   const status = new StatusBar({ title: () => o.title(info), onSignOut: () => session.signOut() });
   const main = h('main', { class: 'page-main' });
-  document.body.replaceChildren(status.el, status.staleBanner, main);
+  // The stale banner lives inside the bar (status-bar.ts), in space the bar always keeps.
+  document.body.replaceChildren(status.el, main);
 
   // The demo from another device: no staff accounts and no anonymous access from there. Say so
   // plainly, instead of a sign-in that the broker refuses a moment later.

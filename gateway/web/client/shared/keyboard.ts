@@ -32,6 +32,13 @@ const SWITCH = 'switch';
 export interface KeyboardOptions {
   onEnter?: () => void;
   enterLabel?: string;
+  /**
+   * At most this many keys a row, for a narrow place (the yard's side panel): the character keys
+   * (digits, letters, provinces, suffixes) flow into rows of this many, the last row of commands
+   * (switch, back, clear, enter) stays one row. Each key stays at least 60 px wide: a row of n keys
+   * needs n × 60 px plus 6 px between keys (6 keys: 390 px). Default: the full rows.
+   */
+  maxColumns?: number;
 }
 
 export function keyboard(
@@ -41,10 +48,14 @@ export function keyboard(
 ): HTMLElement {
   input.setAttribute('inputmode', 'none');
   input.autocomplete = 'off';
-  const root = h('div', { class: `keyboard keyboard-${layout}`, role: 'group' });
+  const root = h('div', {
+    class: `keyboard keyboard-${layout}${opts.maxColumns ? ' keyboard-narrow' : ''}`,
+    role: 'group',
+  });
   let provinces = layout === 'plate' && input.value === '';
 
-  const rows = (): string[][] => {
+  const rows = (): string[][] => fitRows(fullRows(), opts.maxColumns);
+  const fullRows = (): string[][] => {
     switch (layout) {
       case 'pin':
         return [
@@ -124,6 +135,31 @@ export function keyboard(
   });
   draw();
   return root;
+}
+
+/**
+ * The rows for at most `columns` keys each: every row but the last (the commands) joined and cut
+ * into rows as even as can be; the commands' row is cut too if it is longer.
+ */
+export function fitRows(rows: string[][], columns: number | undefined): string[][] {
+  if (!columns || columns < 1 || rows.every((r) => r.length <= columns)) return rows;
+  const keys = rows.slice(0, -1).flat();
+  const last = rows.at(-1) ?? [];
+  return [...even(keys, columns), ...even(last, columns)];
+}
+
+/** Cuts items into the fewest rows of at most `columns`, their lengths differing by one at most. */
+function even<T>(items: T[], columns: number): T[][] {
+  if (items.length === 0) return [];
+  const n = Math.ceil(items.length / columns);
+  const out: T[][] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const size = Math.ceil((items.length - start) / (n - i));
+    out.push(items.slice(start, start + size));
+    start += size;
+  }
+  return out;
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

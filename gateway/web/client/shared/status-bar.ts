@@ -6,8 +6,9 @@ import { currentLang, onLanguageChange, setLanguage, t } from './i18n.ts';
 /**
  * The bar at the top of both pages: what the page is, whether its data is live or stale (and
  * since when), the gateway, the uplink to the central office and the disk, the clock, the
- * language switch and who is signed in. A stale link also shows a banner across the page and
- * puts `is-stale` on the body.
+ * language switch and who is signed in. A stale link or a gateway that is gone shows a loud
+ * banner over the bar's title and state pills, and puts `is-stale` on the body: the
+ * bar keeps its height whatever it shows, so nothing below it moves under a finger.
  */
 export interface StatusBarOptions {
   title: () => string;
@@ -33,7 +34,13 @@ export class StatusBar {
     class: 'btn btn-small',
     dataset: { testid: 'sign-out' },
   });
-  readonly staleBanner = h('div', { class: 'stale-banner', role: 'status', hidden: true });
+  readonly staleBanner = h('div', {
+    class: 'stale-banner',
+    role: 'status',
+    hidden: true,
+    dataset: { testid: 'stale-banner' },
+  });
+  private readonly pillsEl = h('div', { class: 'bar-pills' });
 
   private link: LinkStatus | undefined;
   private gateway: GatewayState | undefined;
@@ -45,11 +52,11 @@ export class StatusBar {
   constructor(private readonly o: StatusBarOptions) {
     this.langBtn.addEventListener('click', () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'));
     this.signOutBtn.addEventListener('click', () => o.onSignOut());
+    this.pillsEl.append(this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl);
     this.el = h(
       'header',
       { class: 'status-bar' },
-      this.titleEl,
-      h('div', { class: 'bar-pills' }, this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl),
+      h('div', { class: 'bar-left' }, this.titleEl, this.pillsEl, this.staleBanner),
       h('div', { class: 'bar-right' }, this.clockEl, this.userEl, this.signOutBtn, this.langBtn),
     );
     onLanguageChange(() => this.render());
@@ -131,6 +138,7 @@ export class StatusBar {
     const stale = this.stale && link !== undefined;
     document.body.classList.toggle('is-stale', stale);
     this.staleBanner.hidden = !stale;
+    this.pillsEl.hidden = stale;
     if (stale) {
       setText(
         this.staleBanner,
