@@ -1,25 +1,29 @@
 import { topicFor } from '../../../mqtt/topics.ts';
 import type { BayView, YardAction } from '../../../yard/payloads.ts';
 import type { PageContext } from '../shared/boot.ts';
-import { closeDialog, openDialog, toast } from '../shared/dialog.ts';
+import { toast } from '../shared/dialog.ts';
 import { h, mount } from '../shared/dom.ts';
-import { clockTime, duration, dwell } from '../shared/format.ts';
+import { dwell } from '../shared/format.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
-import { keyboard } from '../shared/keyboard.ts';
+import { assignDialog, moveDialog, releaseDialog } from './bay-dialogs.ts';
+import { confirmAction } from './confirm-dialog.ts';
+import { clockOrNever, countdown, lateWords, sinceWords, spanWords } from './time-words.ts';
 import type { YardModel } from './yard-model.ts';
 
 /**
  * The chosen bay: its state and since when, the truck (plate, why it is here, lane, times,
  * dwell, samples with their countdowns), a block's reason, the bay sensor; and the actions its
  * state allows (assign, check in, sample, result, move, release, block, unblock). Each action
- * is a coordinator request with the signed-in person's staff ID; the reply is shown.
+ * is a coordinator request with the signed-in person's staff ID; the reply is shown. The facts
+ * scroll if they must; the actions are pinned at the panel's foot, always whole on screen. A
+ * POSITIVE result, a move to isolation and a release ask first (confirm-dialog.ts); a negative
+ * result is one tap, at the far corner of the actions from the positive one.
  */
-const RELEASE_REASONS: StringKey[] = ['release.r.cleared', 'release.r.transfer', 'release.r.error'];
-
 export class BayPanel {
   readonly el: HTMLElement;
+  private readonly title = h('h2', { class: 'bay-title' });
   private readonly info = h('div', { class: 'bay-body' });
-  private readonly actionsBox = h('div');
+  private readonly actionsBox = h('div', { class: 'bay-actions-box' });
   private bay: string | undefined;
 
   constructor(
@@ -30,7 +34,21 @@ export class BayPanel {
     this.el = h(
       'section',
       { class: 'bay-panel', hidden: true, dataset: { testid: 'bay-panel' } },
-      h('button', { type: 'button', class: 'btn btn-small bay-close', onclick: () => onClose() }, '✕'),
+      h(
+        'div',
+        { class: 'bay-head' },
+        this.title,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn bay-close',
+            dataset: { testid: 'bay-close' },
+            onclick: () => onClose(),
+          },
+          '✕',
+        ),
+      ),
       this.info,
       this.actionsBox,
     );
@@ -74,27 +92,28 @@ export class BayPanel {
       h('dd', testid ? { dataset: { testid } } : null, value),
     ];
     mount(
-      this.info,
+      this.title,
+      bay,
+      ' ',
       h(
-        'h2',
-        { class: 'bay-title' },
-        bay,
-        ' ',
-        h(
-          'span',
-          { class: `state-tag state-${v?.state ?? 'unknown'}`, dataset: { testid: 'bay-state' } },
-          v ? tEnum('state', v.state) : t('state.unknown'),
-        ),
+        'span',
+        { class: `state-tag state-${v?.state ?? 'unknown'}`, dataset: { testid: 'bay-state' } },
+        v ? tEnum('state', v.state) : t('state.unknown'),
       ),
+      tr ? h('span', { class: 'bay-plate', dataset: { testid: 'bay-plate' } }, tr.plate ?? '—') : null,
+    );
+    mount(
+      this.info,
       h(
         'dl',
         { class: 'bay-facts' },
         row(t('bay.zone'), zone?.name ?? '—'),
-        v ? row(t('bay.since'), `${clockTime(v.since)} (${dwell(now - v.since, units)})`) : null,
-        tr ? row(t('bay.plate'), tr.plate ?? '—', 'bay-plate') : null,
+        v ? row(t('bay.since'), sinceWords(v.since, now), 'bay-since') : null,
         tr ? row(t('bay.intent'), tEnum('intent', tr.intent) + (tr.lane ? ` · ${tr.lane}` : '')) : null,
-        tr ? row(t('bay.reserved'), clockTime(tr.reservedAt)) : null,
-        tr?.expiresAt ? row(t('bay.expires'), duration(tr.expiresAt - now)) : null,
+        tr ? row(t('bay.reserved'), clockOrNever(tr.reservedAt)) : null,
+        tr?.expiresAt && !tr.arrivedAt
+          ? row(t('bay.expires'), countdown(tr.expiresAt, now), 'bay-expires')
+          : null,
         tr?.arrivedAt ? row(t('bay.dwell'), dwell(now - tr.arrivedAt, units)) : null,
         v?.block
           ? row(t('bay.block'), tEnum('block', v.block.reason) + (v.block.note ? ` · ${v.block.note}` : ''))
@@ -110,17 +129,17 @@ export class BayPanel {
       tr && tr.samples.length > 0
         ? h(
             'ul',
-            { class: 'samples' },
+            { class: 'samples', dataset: { testid: 'bay-samples' } },
             tr.samples.map((s) =>
               h(
                 'li',
                 { class: s.result ? `result-${s.result}` : s.overdue || s.dueAt <= now ? 'overdue' : '' },
-                `${tEnum('sample', s.kind)} ${clockTime(s.at)} — `,
+                `${tEnum('sample', s.kind)} ${clockOrNever(s.at)} — `,
                 s.result
                   ? tEnum('result', s.result)
                   : s.dueAt <= now
-                    ? t('bay.overdueBy', { d: duration(now - s.dueAt) })
-                    : t('bay.dueIn', { d: duration(s.dueAt - now) }),
+                    ? t('bay.overdueBy', { d: lateWords(now - s.dueAt) })
+                    : t('bay.dueIn', { d: spanWords(s.dueAt - now) }),
               ),
             ),
           )
@@ -130,17 +149,28 @@ export class BayPanel {
 
   private actions(bay: string, v: BayView | undefined): HTMLElement[] {
     if (!v) return [];
-    const btn = (label: StringKey, testid: string, kind: string, run: () => void) =>
+    const btn = (label: StringKey, testid: string, kind: string, run: (opener: Element) => void) =>
       h(
         'button',
-        { type: 'button', class: `btn ${kind}`, dataset: { testid: `bay-${testid}` }, onclick: run },
+        {
+          type: 'button',
+          class: `btn ${kind}`,
+          dataset: { testid: `bay-${testid}` },
+          onclick: (ev: Event) => run(ev.currentTarget as Element),
+        },
         t(label),
       );
     const send = (action: YardAction, data: Record<string, unknown>) => () => void this.send(action, data);
+    const sender = (action: YardAction, data: Record<string, unknown>) => this.send(action, data);
     const out: HTMLElement[] = [];
     const s = v.state;
+    const plate = v.truck?.plate;
+    const pending = v.truck?.samples.some((x) => !x.result) === true;
+    // The negative result first (top left) and the positive one last (bottom right): far apart.
+    if (pending)
+      out.push(btn('bay.negative', 'negative', 'btn-ok', send('result', { bay, result: 'negative' })));
     if (s === 'free') {
-      out.push(btn('bay.assign', 'assign', 'btn-primary', () => this.assign(bay, v)));
+      out.push(btn('bay.assign', 'assign', 'btn-primary', () => assignDialog(bay, v, sender)));
       for (const reason of ['disinfection', 'maintenance'] as const) {
         out.push(btn(`bay.block.${reason}`, `block-${reason}`, 'btn-plain', send('block', { bay, reason })));
       }
@@ -153,13 +183,23 @@ export class BayPanel {
       );
       out.push(btn('bay.samplePcr', 'sample-pcr', 'btn-plain', send('sample', { bay, kind: 'pcr' })));
     }
-    if (v.truck?.samples.some((x) => !x.result)) {
-      out.push(btn('bay.negative', 'negative', 'btn-ok', send('result', { bay, result: 'negative' })));
-      out.push(btn('bay.positive', 'positive', 'btn-danger', send('result', { bay, result: 'positive' })));
-    }
     if (v.truck) {
-      out.push(btn('bay.move', 'move', 'btn-plain', () => this.move(bay, v)));
-      out.push(btn('bay.release', 'release', 'btn-warn', () => this.release(bay)));
+      out.push(btn('bay.move', 'move', 'btn-plain', () => moveDialog(bay, v, this.model, sender)));
+      out.push(btn('bay.release', 'release', 'btn-warn', (o) => releaseDialog(bay, v, o, sender)));
+    }
+    if (pending) {
+      out.push(
+        btn('bay.positive', 'positive', 'btn-danger', (opener) =>
+          confirmAction({
+            title: t('confirm.positiveTitle'),
+            plate,
+            what: t('confirm.positiveWhat', { bay }),
+            confirmLabel: t('confirm.positiveYes'),
+            opener,
+            onConfirm: () => this.send('result', { bay, result: 'positive' }),
+          }),
+        ),
+      );
     }
     return out;
   }
@@ -173,131 +213,6 @@ export class BayPanel {
     }
     toast(t('action.failed', { action: tEnum('yardAction', action), why: r.error }), 'error', 10_000);
     return false;
-  }
-
-  private assign(bay: string, v: BayView): void {
-    const plate = h('input', { class: 'field-input', maxlength: 16, dataset: { testid: 'assign-plate' } });
-    const arrived = h('input', { type: 'checkbox', class: 'check' });
-    openDialog({
-      title: t('bay.assignTitle', { bay }),
-      class: 'dialog-wide',
-      body: h(
-        'div',
-        { class: 'form' },
-        h('label', { class: 'field' }, h('span', null, t('bay.plate')), plate),
-        keyboard('plate', plate),
-        h('label', { class: 'field' }, h('span', null, t('bay.arrivedNow')), arrived),
-      ),
-      actions: [
-        { label: t('dialog.cancel'), onClick: () => true },
-        {
-          label: t('bay.assign'),
-          kind: 'primary',
-          onClick: () => {
-            if (!plate.value.trim()) {
-              toast(t('register.missing'), 'error');
-              return false;
-            }
-            return this.send('assign', {
-              plate: plate.value.trim(),
-              bay,
-              zoneKind: v.zoneKind,
-              arrived: arrived.checked,
-            });
-          },
-        },
-      ],
-    });
-  }
-
-  private move(bay: string, v: BayView): void {
-    const to = h('input', { class: 'field-input', maxlength: 10, dataset: { testid: 'move-to' } });
-    const kinds = ['parking', 'isolation', 'handover'] as const;
-    openDialog({
-      title: t('bay.moveTitle', { bay, plate: v.truck?.plate ?? '' }),
-      class: 'dialog-wide',
-      body: h(
-        'div',
-        { class: 'form' },
-        h('label', { class: 'field' }, h('span', null, t('bay.moveTo')), to),
-        keyboard('alnum', to),
-        h('p', null, t('bay.moveAuto')),
-        h(
-          'div',
-          { class: 'presets' },
-          kinds.map((k) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'btn btn-small',
-                onclick: () =>
-                  void this.send('move', { from: bay, toZoneKind: k }).then((ok) => ok && closeDialog()),
-              },
-              tEnum('zoneKind', k),
-            ),
-          ),
-        ),
-      ),
-      actions: [
-        { label: t('dialog.cancel'), onClick: () => true },
-        {
-          label: t('bay.move'),
-          kind: 'primary',
-          onClick: () => {
-            const target = to.value.trim().toUpperCase();
-            if (!/^[A-Z]{1,3}-\d{4,7}$/.test(target)) {
-              toast(t('bay.badBay'), 'error');
-              return false;
-            }
-            return this.send('move', { from: bay, to: target });
-          },
-        },
-      ],
-    });
-  }
-
-  private release(bay: string): void {
-    const reason = h('input', { class: 'field-input', maxlength: 200 });
-    openDialog({
-      title: t('bay.releaseTitle', { bay }),
-      body: h(
-        'div',
-        { class: 'form' },
-        h('label', { class: 'field' }, h('span', null, t('override.reason')), reason),
-        h(
-          'div',
-          { class: 'presets' },
-          RELEASE_REASONS.map((k) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'btn btn-small',
-                onclick: () => {
-                  reason.value = t(k);
-                },
-              },
-              t(k),
-            ),
-          ),
-        ),
-      ),
-      actions: [
-        { label: t('dialog.cancel'), onClick: () => true },
-        {
-          label: t('bay.release'),
-          kind: 'danger',
-          onClick: () => {
-            if (!reason.value.trim()) {
-              toast(t('override.missing'), 'error');
-              return false;
-            }
-            return this.send('release', { bay, reason: reason.value.trim() });
-          },
-        },
-      ],
-    });
   }
 }
 

@@ -5,16 +5,22 @@ import { type AlertData, BAY_STATES } from '../../../yard/payloads.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
 import { h } from '../shared/dom.ts';
 import { onLanguageChange, t, tEnum } from '../shared/i18n.ts';
+import { IdleLock } from '../shared/idle-lock.ts';
 import { AlertList } from './alert-list.ts';
 import { BayPanel } from './bay-panel.ts';
+import { MapBar } from './map-bar.ts';
 import { MapCanvas } from './map-canvas.ts';
+import { PlateSearch } from './plate-search.ts';
 import { SidePanel } from './side-panel.ts';
 import { YardModel } from './yard-model.ts';
 
 /**
  * The yard map (`/yard`): every bay by zone on one canvas, coloured by state, live from the
- * retained bay topics (which make the map whole on connect); the legend, filters, search,
- * results due and dwell beside it; a chosen bay's detail and actions.
+ * retained bay topics (which make the map whole on connect), with the zoom and a reserved strip
+ * for notices under it; beside it the plate search on top, then either a chosen bay's detail and
+ * actions or the legend, filters, results due and dwell. The layout is fixed: a notice, a
+ * keypad or a chosen bay never moves the map or the buttons around it. A chosen bay's truck is
+ * followed: when it is moved, the selection goes with it to its new bay.
  */
 void boot({
   page: 'yard',
@@ -45,14 +51,30 @@ function start(ctx: PageContext): void {
     `${z.name} — ${tEnum('zoneKind', z.kind)} · ${t('map.noBays')}`;
 
   let selected: string | undefined;
+  /** The truck in the chosen bay (its visit), followed when it moves. */
+  let following: string | undefined;
   const select = (bay: string | undefined) => {
     selected = bay;
+    following = bay ? model.views.get(bay)?.truck?.visitId : undefined;
     map.select(bay);
+    if (bay) map.reveal(bay);
     bayPanel.show(bay);
+    side.el.hidden = bay !== undefined;
+    column.classList.toggle('bay-open', bay !== undefined);
   };
   const map = new MapCanvas(model, headerText, stripText, select);
   const bayPanel = new BayPanel(ctx, model, () => select(undefined));
   const alerts = new AlertList((bay) => select(bay));
+  const search = new PlateSearch({
+    model,
+    onFilter: () => map.markAll(),
+    onPick: (bay) => {
+      search.showKeypad(false);
+      select(bay);
+    },
+    onKeypad: (open) => column.classList.toggle('kb-open', open),
+  });
+  const bar = new MapBar((on) => map.setZoom(on));
   const side = new SidePanel({
     alerts: alerts.el,
     model,
@@ -60,9 +82,22 @@ function start(ctx: PageContext): void {
     onFilter: () => map.markAll(),
     onPick: (bay) => select(bay),
   });
+  const column = h(
+    'div',
+    { class: 'yard-side' },
+    search.row,
+    search.keypad,
+    search.matches.el,
+    bayPanel.el,
+    side.el,
+    bar.toastSlot,
+  );
+  document.body.classList.add('page-yard');
+  // After idleLockMinutes without a touch: actions locked behind a PIN, the map stays live.
+  new IdleLock(ctx.session, { floating: true });
   ctx.main.classList.add('yard');
   ctx.main.append(
-    h('div', { class: 'yard-grid' }, map.el, h('div', { class: 'yard-side' }, bayPanel.el, side.el)),
+    h('div', { class: 'yard-grid' }, h('div', { class: 'map-column' }, map.el, bar.el), column),
   );
 
   let sideScheduled = false;
@@ -72,6 +107,7 @@ function start(ctx: PageContext): void {
     requestAnimationFrame(() => {
       sideScheduled = false;
       side.renderCounts();
+      search.renderMatches();
     });
   };
   const stats = { applied: 0, lastAppliedAt: 0 };
@@ -83,6 +119,7 @@ function start(ctx: PageContext): void {
       stats.lastAppliedAt = performance.now();
       map.markBay(v.bay);
       if (v.bay === selected) bayPanel.render();
+      else if (following !== undefined && v.truck?.visitId === following) select(v.bay);
       scheduleSide();
     })
     .on('yardSummary', (s) => {
@@ -102,6 +139,8 @@ function start(ctx: PageContext): void {
     map.markAll();
     side.renderControls();
     side.renderClock();
+    search.renderControls();
+    bar.render();
     bayPanel.render();
   });
   setInterval(() => {
@@ -114,6 +153,8 @@ function start(ctx: PageContext): void {
     yard: {
       cellOf: (bay: string) => map.cellOf(bay),
       bayCount: () => map.bayCount,
+      zoomed: () => map.zoom,
+      selected: () => selected,
       known: () => model.views.size,
       stats: () => ({ ...map.stats, ...stats }),
     },

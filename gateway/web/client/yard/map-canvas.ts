@@ -1,12 +1,22 @@
 import { h } from '../shared/dom.ts';
 import { STATE_COLORS, UNKNOWN_COLOR } from './bay-colors.ts';
-import { bayAt, cellRect, layoutMap, type MapLayout, type Rect, type ZoneBlock } from './map-layout.ts';
+import {
+  bayAt,
+  cellRect,
+  layoutMap,
+  type MapLayout,
+  type Rect,
+  ZOOM_PITCH,
+  type ZoneBlock,
+} from './map-layout.ts';
 import type { YardModel } from './yard-model.ts';
 
 /**
  * The yard map on one canvas. A change marks its bay dirty and the next animation frame draws
  * only the dirty bays (and the header of a zone whose counts changed); a resize, a filter or a
- * language change redraws everything. A burst of 1,200 changes is one frame.
+ * language change redraws everything. A burst of 1,200 changes is one frame. Zoomed in, the
+ * cells are big enough for a finger (ZOOM_PITCH) and numbered, the canvas is as tall as the map
+ * and its box scrolls; a chosen bay is scrolled into view.
  */
 const BG = '#0b0f14';
 const FONT =
@@ -31,6 +41,7 @@ export class MapCanvas {
   private full = true;
   private scheduled = false;
   private selectedBay: string | undefined;
+  private zoomed = false;
 
   constructor(
     private readonly model: YardModel,
@@ -70,6 +81,30 @@ export class MapCanvas {
     this.schedule();
   }
 
+  get zoom(): boolean {
+    return this.zoomed;
+  }
+
+  /** Zooms in (cells big enough to tap) or out (the whole yard on screen). */
+  setZoom(on: boolean): void {
+    if (on === this.zoomed) return;
+    this.zoomed = on;
+    this.el.classList.toggle('zoomed', on);
+    if (!on) this.el.scrollTop = 0;
+    this.resize();
+    if (on && this.selectedBay) this.reveal(this.selectedBay);
+  }
+
+  /** Scrolls the zoomed map so that a bay's cell is in view (nothing to do when the whole yard shows). */
+  reveal(bay: string): void {
+    const w = this.where.get(bay);
+    if (!this.zoomed || !w || !this.layout) return;
+    const c = cellRect(this.layout, w.block, w.index);
+    const top = this.el.scrollTop;
+    const view = this.el.clientHeight;
+    if (c.y < top || c.y + c.h > top + view) this.el.scrollTop = Math.max(0, c.y - (view - c.h) / 2);
+  }
+
   /** A bay's cell in viewport CSS pixels (for tests and the detail panel's placement). */
   cellOf(bay: string): Rect | undefined {
     const w = this.where.get(bay);
@@ -88,12 +123,13 @@ export class MapCanvas {
     const hgt = this.el.clientHeight;
     if (w === 0 || hgt === 0) return;
     const dpr = window.devicePixelRatio || 1;
+    this.layout = layoutMap(this.model.zones, w, hgt, this.zoomed ? ZOOM_PITCH : undefined);
+    const full = this.zoomed ? this.layout.height : hgt;
     this.canvas.width = Math.round(w * dpr);
-    this.canvas.height = Math.round(hgt * dpr);
+    this.canvas.height = Math.round(full * dpr);
     this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${hgt}px`;
+    this.canvas.style.height = `${full}px`;
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    this.layout = layoutMap(this.model.zones, w, hgt);
     this.where.clear();
     for (const block of this.layout.zones) {
       for (const [index, bay] of block.bays.entries()) this.where.set(bay, { block, index });

@@ -2,7 +2,8 @@
  * Where each bay goes on the map: the zones with truck bays stacked top to bottom, each the full
  * width with a header line for its name and counts, its bays in rows in config order; the work
  * and living areas (no truck bays) as labels in a strip on top. The cell size is the largest
- * that fits every bay on one screen. Pure geometry, in CSS pixels.
+ * that fits every bay on one screen; zoomed in (`minPitch`), cells are at least that big and the
+ * map is as tall as it needs (its box scrolls). Pure geometry, in CSS pixels.
  */
 export interface ZoneInput {
   id: string;
@@ -49,7 +50,15 @@ const STRIP_H = 34;
 const MIN_PITCH = 6;
 const MAX_PITCH = 72;
 
-export function layoutMap(zones: readonly ZoneInput[], width: number, height: number): MapLayout {
+/** The pitch of the zoomed-in map: cells of 46 px and more, big enough for a finger. */
+export const ZOOM_PITCH = 52;
+
+export function layoutMap(
+  zones: readonly ZoneInput[],
+  width: number,
+  height: number,
+  minPitch = MIN_PITCH,
+): MapLayout {
   const withBays = zones.filter((z) => z.bays.length > 0);
   const without = zones.filter((z) => z.bays.length === 0);
   const stripH = without.length > 0 ? STRIP_H + ZONE_GAP : 0;
@@ -60,8 +69,8 @@ export function layoutMap(zones: readonly ZoneInput[], width: number, height: nu
     for (const z of withBays) h += HEADER_H + Math.ceil(z.bays.length / cols) * pitch + ZONE_GAP;
     return h <= height;
   };
-  let pitch = MIN_PITCH;
-  for (let p = MAX_PITCH; p >= MIN_PITCH; p--) {
+  let pitch = minPitch;
+  for (let p = Math.max(MAX_PITCH, minPitch); p >= minPitch; p--) {
     if (fits(p)) {
       pitch = p;
       break;
@@ -100,7 +109,7 @@ export function layoutMap(zones: readonly ZoneInput[], width: number, height: nu
     });
     y += HEADER_H + rows * pitch + ZONE_GAP;
   }
-  return { width, height, pitch, cell: pitch - gap, strip, zones: blocks };
+  return { width, height: Math.max(height, y), pitch, cell: pitch - gap, strip, zones: blocks };
 }
 
 /** The cell of a bay (index within its zone). */

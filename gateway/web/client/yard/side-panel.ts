@@ -1,16 +1,16 @@
 import { BAY_STATES, type BayState } from '../../../yard/payloads.ts';
 import { h, mount, setText } from '../shared/dom.ts';
-import { duration, dwell } from '../shared/format.ts';
+import { dwell } from '../shared/format.ts';
 import { t, tEnum } from '../shared/i18n.ts';
-import { keyboard } from '../shared/keyboard.ts';
 import { RowList } from '../shared/row-list.ts';
 import { STATE_COLORS } from './bay-colors.ts';
+import { countdown } from './time-words.ts';
 import type { DueSample, YardModel } from './yard-model.ts';
 
 /**
- * Beside the map: the legend, which is also the state filter (tap a state to show only it),
- * the zone filter, the totals, the results due and overdue with their countdowns, the alerts,
- * the plate search (with the plate keyboard) and the dwell times. Controls are built once and
+ * Beside the map, below the plate search: the legend, which is also the state filter (tap a
+ * state to show only it), the zone filter, the totals, the results due and overdue with their
+ * countdowns in words ("9 min 28 s left", "overdue +2 min"), the alerts and the dwell times. Controls are built once and
  * updated in place (a burst of changes or a countdown never replaces a button under a finger);
  * `renderControls` rebuilds the zone buttons after a change of language or filter only.
  */
@@ -35,25 +35,16 @@ export class SidePanel {
     { button: HTMLElement; label: HTMLElement; count: HTMLElement }
   >();
   private readonly zones = h('div', { class: 'zone-filter' });
-  private readonly search = h('input', {
-    class: 'field-input search-input',
-    maxlength: 16,
-    dataset: { testid: 'plate-search' },
-  });
-  private readonly searchKb: HTMLElement;
-  private readonly kbToggle = h('button', { type: 'button', class: 'btn btn-small' });
-  private readonly matches: RowList<string>;
   private readonly totals = h('dl', { class: 'totals', dataset: { testid: 'totals' } });
   private readonly totalRows = new Map<string, { dt: HTMLElement; dd: HTMLElement }>();
   private readonly due: RowList<DueSample>;
   private readonly dueMore = h('p', { class: 'empty' });
   private readonly dwellStats = h('p', { dataset: { testid: 'dwell' } });
   private readonly longest: RowList<Dwelling>;
-  private readonly titles = { filter: h('h3'), search: h('h3'), due: h('h3'), dwell: h('h3') };
+  private readonly titles = { filter: h('h3'), due: h('h3'), dwell: h('h3') };
 
   constructor(private readonly o: SidePanelOptions) {
     const pick = (bay: string) => o.onPick(bay);
-    this.matches = new RowList({ class: 'matches' }, ['due-plate', 'due-bay'], pick);
     this.due = new RowList(
       { class: 'due-list', testid: 'due' },
       ['due-bay', 'due-plate', 'due-kind', 'due-time'],
@@ -84,14 +75,6 @@ export class SidePanel {
       this.totalRows.set(key, row);
       this.totals.append(row.dt, row.dd);
     }
-    this.searchKb = keyboard('plate', this.search, { onEnter: () => this.toggleKeyboard(false) });
-    this.searchKb.hidden = true;
-    this.kbToggle.addEventListener('click', () => this.toggleKeyboard(this.searchKb.hidden === true));
-    this.search.addEventListener('input', () => {
-      o.model.filters = { ...o.model.filters, plate: this.search.value.trim() };
-      o.onFilter();
-      this.renderCounts();
-    });
     this.el = h(
       'aside',
       { class: 'side-panel' },
@@ -103,10 +86,6 @@ export class SidePanel {
       this.due.el,
       this.dueMore,
       o.alerts,
-      this.titles.search,
-      h('div', { class: 'search-row' }, this.search, this.kbToggle),
-      this.searchKb,
-      this.matches.el,
       this.titles.dwell,
       this.dwellStats,
       this.longest.el,
@@ -114,20 +93,12 @@ export class SidePanel {
     this.renderControls();
   }
 
-  private toggleKeyboard(show: boolean): void {
-    this.searchKb.hidden = !show;
-    setText(this.kbToggle, show ? t('yard.hideKeyboard') : t('yard.keyboard'));
-  }
-
   /** Words and the zone buttons: after a change of language or of the zone filter. */
   renderControls(): void {
     const m = this.o.model;
     setText(this.titles.filter, t('yard.legend'));
-    setText(this.titles.search, t('yard.search'));
     setText(this.titles.due, t('yard.due'));
     setText(this.titles.dwell, t('yard.dwell'));
-    setText(this.kbToggle, this.searchKb.hidden ? t('yard.keyboard') : t('yard.hideKeyboard'));
-    this.search.placeholder = t('yard.searchHint');
     for (const [s, item] of this.legendItems) setText(item.label, tEnum('state', s));
     const labels: Record<string, Parameters<typeof t>[0]> = {
       free: 'yard.freeBays',
@@ -142,7 +113,7 @@ export class SidePanel {
         'button',
         {
           type: 'button',
-          class: `btn btn-small${m.filters.zone === id ? ' on' : ''}`,
+          class: `btn zone-button${m.filters.zone === id ? ' on' : ''}`,
           dataset: { testid: `zone-${id ?? 'all'}` },
           onclick: () => {
             m.filters = { ...m.filters, zone: id };
@@ -160,7 +131,7 @@ export class SidePanel {
     this.renderCounts();
   }
 
-  /** The counts, totals and search results (after changes, at most once a frame). */
+  /** The counts and totals (after changes, at most once a frame). */
   renderCounts(): void {
     const m = this.o.model;
     for (const [s, item] of this.legendItems) {
@@ -181,14 +152,6 @@ export class SidePanel {
     set('awaiting', s ? String(s.awaiting) : '—');
     set('overdue', s ? String(s.overdue) : '—');
     set('unknown', m.total.unknown > 0 ? String(m.total.unknown) : undefined);
-    const found = m.search(m.filters.plate);
-    this.matches.update(
-      found,
-      (bay) => [m.views.get(bay)?.truck?.plate ?? '', bay],
-      () => '',
-      m.filters.plate ? t('yard.noMatch') : '',
-    );
-    this.matches.el.hidden = !m.filters.plate;
   }
 
   private toggleState(s: BayState): void {
@@ -213,7 +176,7 @@ export class SidePanel {
         d.bay,
         d.plate ?? '—',
         tEnum('sample', d.kind),
-        d.overdue ? `+${duration(now - d.dueAt)}` : duration(d.dueAt - now),
+        countdown(d.overdue ? Math.min(d.dueAt, now) : d.dueAt, now),
       ],
       (d) => (d.overdue ? 'overdue' : ''),
       t('yard.noneDue'),
