@@ -1,19 +1,21 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/tmp.ts';
+import { launchChromium, saveScreenshot, startWebSite, type WebSite } from '../support/web-site.ts';
 import {
-  launchChromium,
-  saveScreenshot,
-  signInByTouch,
-  startWebSite,
-  type WebSite,
-} from '../support/web-site.ts';
+  heard,
+  openKiosk,
+  pageNow,
+  records as recordsOf,
+  soundNow,
+  truck as truckOn,
+} from './kiosk-helpers.ts';
 
 /**
  * The lane kiosk in real headless Chromium against the real gateway with simulated devices:
- * staff sign in with their staff ID and PIN on the on-screen keyboards; a simulated truck
- * appears with its decision; an override changes it and is audited under the staff ID; a fever
- * raises a loud alarm that staff acknowledge.
+ * staff sign in with their staff ID and PIN on the on-screen keyboards and check the sound; a
+ * simulated truck appears with its decision; an override changes it and is audited under the
+ * staff ID; a fever raises loud alarms that staff acknowledge one by one.
  */
 const SCALE = 4; // device state (thermometer window, arm travel) 4× faster
 
@@ -39,30 +41,14 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-async function openKiosk(lane: string, staffId: string, pin: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${site.url}/kiosk/${lane}`);
-  await signInByTouch(page, staffId, pin);
-  await expect
-    .poll(() => page.getByTestId('link').getAttribute('class'), { timeout: 10_000 })
-    .toContain('pill-ok');
-  return page;
-}
-
-/** A truck drives onto the lane, shows its pass and has its temperature taken. */
-async function truck(lane: string, code: string, tempC: number): Promise<void> {
-  const sim = site.site.lane(lane);
-  sim.barrier.putVehicle();
-  await sim.scanner.present(code);
-  sim.thermometer?.presentTarget(tempC);
-}
-
-const records = (lane: string, type: string) =>
-  site.messages.filter((m) => m.topic === `gatepost/demo/lane/${lane}/${type}`).map((m) => m.payload);
+const openKioskAs = (lane: string, staff: string, pin: string) =>
+  openKiosk(browser, site, { lane, staff, pin });
+const truck = (lane: string, code: string, tempC: number) => truckOn(site, lane, code, tempC);
+const records = (lane: string, type: string) => recordsOf(site, lane, type);
 
 describe('lane kiosk', () => {
   it('shows a simulated truck with its decision; an override changes it and is audited', async () => {
-    const page = await openKiosk('east-1', '200101', '246810');
+    const page = await openKioskAs('east-1', '200101', '246810');
     await expect.poll(() => page.getByTestId('decision-banner').getAttribute('data-outcome')).toBe('waiting');
 
     // Green pass without a test: YARD, with a parking bay to drive to.
@@ -117,35 +103,50 @@ describe('lane kiosk', () => {
     await page.close();
   });
 
-  it('sounds a fever alarm until staff acknowledge it', async () => {
-    const page = await openKiosk('west-1', '200301', '135790');
-    const beeps = () => page.evaluate(() => (globalThis as any).__gatepost.kiosk.beeps() as number);
-    const sounding = () => page.evaluate(() => (globalThis as any).__gatepost.kiosk.sounding() as boolean);
-    expect(await sounding()).toBe(false);
+  it('sounds a fever alarm until staff acknowledge it, one alarm at a time, in plain Chinese', async () => {
+    const page = await openKioskAs('west-1', '200301', '135790');
+    expect(await soundNow(page)).toBe(null);
+    const since = await pageNow(page);
 
     await truck('west-1', await site.sign({ plate: '豫A20003', sub: 'drv-3', color: 'green' }), 38.4);
     const bannerEl = page.getByTestId('alarm-banner');
-    await expect.poll(() => bannerEl.isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => bannerEl.getAttribute('data-state'), { timeout: 15_000 }).toBe('alarm');
     await expect
       .poll(() => page.getByTestId('decision-banner').getAttribute('data-outcome'), { timeout: 10_000 })
       .toBe('ISOLATE');
-    // Both alarms of the record stream are up (fever, isolate); the newest is on top.
+    // Both alarms of the record stream are up (fever, isolate), worded from their params.
     await expect.poll(() => records('west-1', 'alarm').map((r) => r.data.kind)).toEqual(['fever', 'isolate']);
-    await expect.poll(() => page.getByTestId('alarm-ack').textContent()).toBe('确认全部 2 条');
+    expect(records('west-1', 'alarm')[0]?.data.params).toMatchObject({
+      plate: '豫A20003',
+      temperatureC: 38.4,
+    });
+    await expect.poll(() => page.getByTestId('alarm-more').textContent()).toBe('另有 1 条');
+    // The newest of the class first: the isolation, with its bay and what to do.
+    expect(await page.getByTestId('alarm-kind').textContent()).toBe('需要隔离');
+    expect(await page.getByTestId('alarm-message').textContent()).toContain('豫A20003 需要隔离：发热');
+    expect(await page.getByTestId('alarm-todo').textContent()).toMatch(/隔离车位 I-\d{4}/);
+    expect(await page.getByTestId('alarm-ack').textContent()).toBe('确认');
     expect(await page.getByTestId('temperature').getAttribute('data-fever')).toBe('true');
     const feverBg = await page
       .getByTestId('temperature')
       .evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(feverBg).toBe('rgb(225, 29, 72)');
-    expect(await sounding()).toBe(true);
-    await expect.poll(beeps).toBeGreaterThan(0);
+    expect(await soundNow(page)).toBe('fever');
+    await expect
+      .poll(async () => (await heard(page, since)).filter((c) => c === 'fever').length)
+      .toBeGreaterThan(3);
 
+    // One tap, one alarm: the fever is still open, and still sounding.
     await page.getByTestId('alarm-ack').click();
-    await expect.poll(() => bannerEl.isVisible()).toBe(false);
-    expect(await sounding()).toBe(false);
-    const heard = await beeps();
+    await expect.poll(() => page.getByTestId('alarm-kind').textContent()).toBe('发热告警');
+    expect(await page.getByTestId('alarm-message').textContent()).toContain('豫A20003 司机体温 38.4 °C');
+    expect(await soundNow(page)).toBe('fever');
+    await page.getByTestId('alarm-ack').click();
+    await expect.poll(() => bannerEl.getAttribute('data-state')).toBe('none');
+    expect(await soundNow(page)).toBe(null);
+    const after = await pageNow(page);
     await page.waitForTimeout(1_600);
-    expect(await beeps()).toBe(heard);
+    expect(await heard(page, after)).toEqual([]);
     await expect.poll(() => page.getByTestId('alarm-log').textContent()).toContain('200301 于');
     site.site.lane('west-1').thermometer?.removeTarget();
     await page.close();
