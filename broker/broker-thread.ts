@@ -6,7 +6,7 @@ import { startWorker } from '../core/worker-code.ts';
 import type { BrokerAddresses } from './broker-addresses.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
-import type { LocalBroker, StaffTokenIssuer } from './local-broker.ts';
+import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
 import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';

@@ -1,35 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { INTERNAL_GATEWAY_USER } from './authenticate.ts';
-import { addressesOf, type BrokerAddresses } from './broker-addresses.ts';
+import { addressesOf } from './broker-addresses.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import { startBrokerThread } from './broker-thread.ts';
-import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
+import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
 import type { RunSecrets } from './security.ts';
-import type { IssueResult } from './staff-sign-in.ts';
 
-/** Staff sign-in and token refresh for the web pages (staff-sign-in.ts), wherever the broker runs. */
-export interface StaffTokenIssuer {
-  signIn(staffId: string, pin: string): Promise<IssueResult>;
-  refresh(token: string): Promise<IssueResult>;
-}
-
-/**
- * The gateway's embedded broker, on a thread of its own (the default) or on the caller's event
- * loop: the same listeners, security and limits either way (embedded-broker.ts), and the same
- * handle.
- */
-export interface LocalBroker extends BrokerAddresses {
-  /** `thread`: its own worker thread and event loop; `loop`: the gateway's event loop. */
-  readonly runs: 'thread' | 'loop';
-  readonly tokens: StaffTokenIssuer;
-  /** Refusals so far, by kind (since the broker last started). */
-  refusals(): Promise<Record<RefusalKind, number>>;
-  /** The broker's Prometheus series (clients, messages, refusals), exposition text. */
-  metricsText(): Promise<string>;
-  close(): Promise<void>;
-}
+export type { LocalBroker, StaffTokenIssuer };
 
 export interface LocalBrokerOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
   thread: { enabled: boolean; nice: number };
