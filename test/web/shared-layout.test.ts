@@ -21,6 +21,7 @@ const SIZES = [
 // The fixture: the status bar over a page of big buttons, and a 400 px panel with a plate keyboard.
 const FIXTURE = `
 import './gateway/web/client/shared/base.css';
+import { openDialog } from './gateway/web/client/shared/dialog.ts';
 import { h } from './gateway/web/client/shared/dom.ts';
 import { setLanguage } from './gateway/web/client/shared/i18n.ts';
 import { keyboard } from './gateway/web/client/shared/keyboard.ts';
@@ -39,6 +40,13 @@ document.head.appendChild(style);
 window.fixture = {
   bar,
   setLanguage,
+  dialog(lines) {
+    const body = h('div', { class: 'form' }, Array.from({ length: lines }, (_, i) => h('p', null, 'line ' + (i + 1))));
+    openDialog({ title: 'A tall dialog', body, actions: [
+      { label: 'Cancel', onClick: () => true },
+      { label: 'Confirm', kind: 'primary', onClick: () => true },
+    ] });
+  },
   panel(maxColumns) {
     const input = h('input', { class: 'field-input', style: 'width: 100%', dataset: { testid: 'plate' } });
     const kb = keyboard('plate', input, maxColumns ? { maxColumns } : {});
@@ -132,6 +140,23 @@ describe('the status bar', () => {
       await page.close();
     });
   }
+});
+
+describe('the dialog', () => {
+  it('keeps its title and buttons on a 1024×600 screen when its body is too tall, the body scrolling', async () => {
+    const page = await open({ width: 1024, height: 600 });
+    await page.evaluate('window.fixture.dialog(40)');
+    const buttons = page.locator('.dialog-actions .btn');
+    expect(await buttons.count()).toBe(2);
+    expect(describeProblems(await auditLayout(page))).toBe('');
+    for (const b of await buttons.all()) {
+      const box = await b.boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(600);
+    }
+    const body = await page.locator('.dialog-body').evaluate((el) => [el.scrollHeight, el.clientHeight]);
+    expect(body[0]).toBeGreaterThan(body[1] ?? 0);
+    await page.close();
+  });
 });
 
 describe('the on-screen keyboard', () => {
