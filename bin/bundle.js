@@ -16,6 +16,8 @@ export const DIST_ENTRIES = {
   'gateway/cli/main.ts': 'main.js',
   'broker/broker-worker.ts': 'broker-worker.js',
   'gateway/passes/trust-list-worker.ts': 'trust-list-worker.js',
+  // Loaded by bin/gatepost.js before the gateway, to begin the broker's thread at once.
+  'broker/broker-early-thread.ts': 'broker-early-thread.js',
 };
 
 /**

@@ -4,6 +4,7 @@ import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startWorker } from '../core/worker-code.ts';
 import type { BrokerAddresses } from './broker-addresses.ts';
+import { BROKER_THREAD_NAME, takeEarlyBrokerThread } from './broker-early-thread.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
@@ -17,6 +18,12 @@ export interface BrokerWorkerData {
   logLevel: string;
   nice: number;
   secrets: RunSecrets;
+}
+
+/** Sent to a thread begun early (broker-early-thread.ts) instead of its workerData. */
+export interface BrokerWorkerStart {
+  type: 'start';
+  data: BrokerWorkerData;
 }
 
 export type BrokerCall = {
@@ -166,9 +173,27 @@ class BrokerThread implements LocalBroker {
   private async spawn(o: BrokerThreadOptions): Promise<Ready> {
     const { log, nice, secrets, restart: _restart, ...options } = o;
     const data: BrokerWorkerData = { options, logLevel: log.level, nice, secrets };
-    const worker = await startWorker(ENTRY, log, { workerData: data, name: 'gatepost-broker' });
+    // The thread begun as the process started (broker-early-thread.ts) has its modules loaded
+    // already; if it died before its broker started, a new thread takes its place.
+    const early = takeEarlyBrokerThread();
+    if (early) {
+      early.postMessage({ type: 'start', data } satisfies BrokerWorkerStart);
+      const run = this.run(early);
+      try {
+        return await run.ready;
+      } catch (e) {
+        if (!run.died()) throw e;
+        log.warn({ err: errorMessage(e) }, 'the broker thread begun at start died; starting another');
+      }
+    }
+    return this.run(await startWorker(ENTRY, log, { workerData: data, name: BROKER_THREAD_NAME })).ready;
+  }
+
+  /** Runs one worker; `ready` resolves on its `ready`, rejects on its failure to start (`died`: it ended). */
+  private run(worker: Worker): { ready: Promise<Ready>; died: () => boolean } {
     this.worker = worker;
-    return new Promise<Ready>((resolve, reject) => {
+    let died = false;
+    const ready = new Promise<Ready>((resolve, reject) => {
       let started = false;
       worker.on('message', (m: WorkerMessage) => {
         switch (m.type) {
@@ -192,8 +217,9 @@ class BrokerThread implements LocalBroker {
       });
       worker.on('error', (err) => {
         this.log.error({ err: errorMessage(err) }, 'broker thread failed');
-        if (!started)
-          reject(new GatepostError(ErrorCode.ListenFailed, `broker thread: ${errorMessage(err)}`));
+        if (started) return;
+        died = true;
+        reject(new GatepostError(ErrorCode.ListenFailed, `broker thread: ${errorMessage(err)}`));
       });
       worker.on('exit', (code) => {
         if (this.worker === worker) this.worker = undefined;
@@ -201,12 +227,14 @@ class BrokerThread implements LocalBroker {
           c.reject(new GatepostError(ErrorCode.BrokerUnavailable, 'the broker thread ended'));
         this.calls.clear();
         if (!started) {
+          died = true;
           reject(new GatepostError(ErrorCode.ListenFailed, `broker thread ended (exit code ${code})`));
         } else if (!this.closing) {
           this.scheduleRestart(`exit code ${code}`);
         }
       });
     });
+    return { ready, died: () => died };
   }
 
   /** The broker died while the gateway runs: start it again on the ports it had. */

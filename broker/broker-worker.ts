@@ -4,8 +4,9 @@ import { Registry } from 'prom-client';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { addressesOf } from './broker-addresses.ts';
+import type { EarlyBrokerWorkerData } from './broker-early-thread.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
-import type { BrokerCall, BrokerWorkerData, WorkerMessage } from './broker-thread.ts';
+import type { BrokerCall, BrokerWorkerData, BrokerWorkerStart, WorkerMessage } from './broker-thread.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 
@@ -22,7 +23,11 @@ if (!port)
     ErrorCode.Internal,
     'broker-worker.ts runs as a worker thread (broker-thread.ts starts it)',
   );
-const data = workerData as BrokerWorkerData;
+// A thread begun early (broker-early-thread.ts) has loaded its modules by now; it is told its
+// options when the gateway starts its broker.
+const data: BrokerWorkerData = (workerData as Partial<EarlyBrokerWorkerData> | undefined)?.early
+  ? await new Promise((resolve) => port.once('message', (m: BrokerWorkerStart) => resolve(m.data)))
+  : (workerData as BrokerWorkerData);
 const send = (m: WorkerMessage) => port.postMessage(m);
 // Aedes writes every packet through mqtt-packet: without its 6 MB cache of packet ids in this isolate.
 dropMqttNumberCache('aedes');

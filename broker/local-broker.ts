@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { INTERNAL_GATEWAY_USER } from './authenticate.ts';
 import { addressesOf } from './broker-addresses.ts';
+import { dropEarlyBrokerThread } from './broker-early-thread.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import { startBrokerThread } from './broker-thread.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
@@ -31,6 +32,7 @@ export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBrok
   const { thread, ...rest } = o;
   const options = { ...rest, gatewayUser: o.username ?? INTERNAL_GATEWAY_USER };
   if (thread.enabled) return startBrokerThread({ ...options, nice: thread.nice, secrets: newRunSecrets() });
+  dropEarlyBrokerThread(); // begun as the process started (bin/gatepost.js), not wanted here
   // Loaded only here: with the broker on its thread, Aedes is never loaded on the lanes' thread.
   const { startEmbeddedBroker } = await import('./embedded-broker.ts');
   const registry = new Registry();

@@ -1,3 +1,4 @@
+import { dropEarlyBrokerThread } from '../broker/broker-early-thread.ts';
 import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
@@ -7,6 +8,8 @@ import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
 import { type Ops, startOps } from './ops/ops.ts';
+import { preloadDccSchemas } from './passes/hc1-schema.ts';
+import { startFirstTrustLoad } from './passes/trust-list-first-load.ts';
 import { RecordSink } from './record-sink.ts';
 import { openDatabase } from './store/database.ts';
 import { DiskReserve } from './store/disk-reserve.ts';
@@ -57,6 +60,12 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     ? undefined
     : startLocalBroker({ ...config.broker, site: config.site.id, log: log.child({ part: 'broker' }) });
   brokerStarting?.catch(() => {}); // its failure is thrown where it is awaited
+  if (!brokerStarting) dropEarlyBrokerThread(); // begun by bin/gatepost.js; an external broker is used
+  // So does the trust list's first load, on its own thread; the lanes' watcher takes it over.
+  const trustPath = config.passes.trustListPath;
+  const trustFirstLoad = trustPath
+    ? startFirstTrustLoad(trustPath, log.child({ part: 'trust-list' }))
+    : undefined;
   let broker: LocalBroker | undefined;
   try {
     const ops = await startOps({ config: config.ops, site: config.site.id, version: VERSION, clock, log });
@@ -81,6 +90,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     ops.attachStore(db, store);
 
     if (brokerStarting) {
+      // The DCC schemas compile (~250 ms of this thread) while the broker's thread still boots.
+      preloadDccSchemas();
       broker = await brokerStarting;
       started.push(() => broker?.close());
       ops.attachBroker(broker);
@@ -186,6 +197,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       db,
       yard,
       commandLatency: ops.metrics.laneLatency.observe,
+      ...(trustFirstLoad ? { trustFirstLoad } : {}),
     });
     started.push(() => lanes.stop());
     ops.attachLanes(lanes.controllers);

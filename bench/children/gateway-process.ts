@@ -1,69 +1,13 @@
-import { dirname, join } from 'node:path';
-import { ScaledClock } from '../../core/clock.ts';
-import { createLogger } from '../../core/logger.ts';
-import type { GpioChip } from '../../devices/gpio/gpio.ts';
-import { RemoteGpioChip } from '../../devices/gpio/remote-chip.ts';
-import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
-import { startGateway } from '../../gateway/app.ts';
-import { loadConfigFile } from '../../gateway/config/load.ts';
-import { raiseToRealtime } from '../../gateway/ops/realtime.ts';
-import { tellParent, untilParentSays } from '../support/child.ts';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startEarlyBrokerThread } from '../../broker/broker-early-thread.ts';
 
 /**
- * The gateway alone in its process, as on a box: serial ports opened by path (the simulator's
- * PTYs), GPIO barriers on the simulator's chips over the remote GPIO protocol.
- *   node bin/run-bundled.js bench/children/gateway-process.ts <config> <epoch> <scale>
- * (built as the `gatepost` command is, so that its memory and start-up are a box's)
- * Tells `ready` once its readiness says so (broker listening, every device opened, state
- * published), with the time since this process started; stops cleanly on `stop` or SIGTERM.
+ * The bench's gateway process (gateway-process-run.ts does the work). From a release build
+ * (GATEPOST_DIST, bench/release-start-bench.ts) it first begins the broker's thread, as
+ * bin/gatepost.js does for `gatepost start`, and only then loads the gateway's modules, so that a
+ * cold start measures what a box's does.
  */
-const [configFile = '', epochArg = '0', scaleArg = '1'] = process.argv.slice(2);
-const epoch = Number(epochArg);
-const scale = Number(scaleArg);
-const config = loadConfigFile(configFile);
-const clock = new ScaledClock(scale, epoch + (Date.now() - epoch) * scale);
-const address = `unix:${join(dirname(configFile), 'gpio.sock')}`;
-
-// Each GPIO chip the barriers use, connected with its input lines known before the gateway reads them.
-const inputs = new Map<string, number[]>();
-for (const lane of [...config.checkpoints.flatMap((c) => c.lanes), ...config.yard.exitLanes]) {
-  const b = lane.devices.barrier;
-  if (b.kind !== 'gpio') continue;
-  inputs.set(b.chip, [...(inputs.get(b.chip) ?? []), b.lines.limitOpen, b.lines.limitClosed, b.lines.loop]);
-}
-const chips = new Map<string, RemoteGpioChip>();
-for (const [chip, lines] of inputs) chips.set(chip, await RemoteGpioChip.connect({ address, chip, lines }));
-
-const log = createLogger({ level: process.env.GATEPOST_LOG_LEVEL ?? 'warn' });
-const gateway = await startGateway({
-  config,
-  clock,
-  log,
-  serial: new SerialPortOpener(),
-  gpio: (name): GpioChip => {
-    const chip = chips.get(name);
-    if (!chip) throw new Error(`no GPIO chip ${name}`);
-    return chip;
-  },
-});
-// As `gatepost start` does once started (ops.realtime).
-const realtime = await raiseToRealtime(config.ops.realtime, log);
-await gateway.ops.readiness.whenReady();
-tellParent({
-  type: 'ready',
-  sinceProcessStartMs: performance.now(),
-  readyAfterMs: gateway.ops.readiness.report().readyAfterMs,
-  opsUrl: gateway.ops.server?.url,
-  brokerUrl: gateway.brokerUrl,
-  realtime: realtime.priority,
-});
-// `memory`: the process's memory now, after a full GC when node runs with --expose-gc.
-process.on('message', (m: { type?: string }) => {
-  if (m?.type !== 'memory') return;
-  (globalThis as { gc?: () => void }).gc?.();
-  tellParent({ type: 'memory', ...process.memoryUsage() });
-});
-await untilParentSays('stop');
-await gateway.stop();
-for (const chip of chips.values()) await chip.close();
-process.exit(0);
+const dist = process.env.GATEPOST_DIST;
+if (dist) startEarlyBrokerThread(pathToFileURL(join(dist, 'broker-worker.js')));
+await import('./gateway-process-run.ts');

@@ -13,6 +13,7 @@ import { laneStream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { preloadDccSchemas } from '../passes/hc1-schema.ts';
 import { emptyTrustStore } from '../passes/trust-list.ts';
+import type { FirstTrustLoad } from '../passes/trust-list-first-load.ts';
 import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
@@ -40,6 +41,8 @@ export interface LanesOptions {
   onRefusedRequest?: (why: RefusedWhy) => void;
   /** Hears each lane's input-to-command latency (the ops metric). */
   commandLatency?: (lane: string, seconds: number) => void;
+  /** The trust list's first load, begun as the gateway started (trust-list-first-load.ts). */
+  trustFirstLoad?: FirstTrustLoad;
 }
 
 export interface Lanes {
@@ -60,7 +63,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
   const site = config.site.id;
 
   preloadDccSchemas();
-  const trust = await startTrustList(config, sink, log);
+  const trust = await startTrustList(config, sink, log, o.trustFirstLoad);
   const verifier = new PassVerifier({
     trust: () => trust?.current() ?? emptyTrustStore(),
     clockSkewSeconds: config.passes.clockSkewSeconds,
@@ -206,7 +209,7 @@ function reportDevice(
   });
 }
 
-async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger) {
+async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger, first?: FirstTrustLoad) {
   const path = config.passes.trustListPath;
   if (!path) {
     const message = 'no trust list configured (passes.trustListPath): every pass verifies as untrusted';
@@ -219,7 +222,11 @@ async function startTrustList(config: SiteConfig, sink: RecordSink, log: Logger)
     });
     return undefined;
   }
-  const watcher = new TrustListWatcher({ path, log: log.child({ part: 'trust-list' }) });
+  const watcher = new TrustListWatcher({
+    path,
+    log: log.child({ part: 'trust-list' }),
+    ...(first ? { first } : {}),
+  });
   let alarmed = false;
   watcher.events.on('alarm', (e) => {
     alarmed = true;

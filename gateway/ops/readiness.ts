@@ -15,6 +15,13 @@ export interface ReadinessReport {
   conditions: Record<ReadyCondition, boolean>;
   /** Devices not yet opened once. */
   waitingFor: string[];
+  /**
+   * When each step was reached, in ms since the process started (performance.now()): `created`
+   * (startGateway began: node and the modules loaded), `broker` and `state`, `parts` (every part
+   * started: store, broker, trust list, lanes), `devices` (the last device seen opened, named in
+   * `lastDevice`). Where a slow start spends its time (the cold-start bench prints them).
+   */
+  milestones: Partial<Record<ReadyCondition | 'created' | 'parts', number>> & { lastDevice?: string };
 }
 
 /**
@@ -31,6 +38,7 @@ export class Readiness {
   private readonly sources: (() => DeviceHealthEntry[])[] = [];
   private readonly seen = new Set<string>();
   private readonly waiters = new Set<() => void>();
+  private readonly milestones: ReadinessReport['milestones'] = {};
   private expectingSources = true;
   private readyAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -38,10 +46,13 @@ export class Readiness {
   constructor(
     readonly startedAt = performance.now(),
     private readonly pollMs = 10,
-  ) {}
+  ) {
+    this.milestones.created = Math.round(startedAt);
+  }
 
   mark(condition: ReadyCondition): void {
     this.marked.add(condition);
+    this.milestones[condition] ??= this.since();
     this.evaluate();
   }
 
@@ -55,6 +66,7 @@ export class Readiness {
   /** Every part with devices has been added: from now on, no pending device means `devices`. */
   allDevicesAdded(): void {
     this.expectingSources = false;
+    this.milestones.parts ??= this.since();
     this.evaluate();
   }
 
@@ -81,6 +93,7 @@ export class Readiness {
       ...(this.readyAt !== undefined ? { readyAfterMs: this.readyAt - this.startedAt } : {}),
       conditions,
       waitingFor,
+      milestones: { ...this.milestones },
     };
   }
 
@@ -104,12 +117,21 @@ export class Readiness {
     this.timer.unref();
   }
 
+  private since(): number {
+    return Math.round(performance.now());
+  }
+
   private pending(): string[] {
     const waiting: string[] = [];
     for (const source of this.sources) {
       for (const d of source()) {
-        if (d.state !== 'offline') this.seen.add(d.id);
-        else if (!this.seen.has(d.id)) waiting.push(d.id);
+        if (d.state !== 'offline') {
+          if (!this.seen.has(d.id)) {
+            this.seen.add(d.id);
+            this.milestones.devices = this.since();
+            this.milestones.lastDevice = d.id;
+          }
+        } else if (!this.seen.has(d.id)) waiting.push(d.id);
       }
     }
     return waiting;

@@ -6,6 +6,7 @@ import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
 import { MAX_DSC_PER_KID } from './dsc.ts';
 import { emptyTrustStore, MAX_KEYS_PER_KID, type TrustStore, trustStoreSize } from './trust-list.ts';
+import { type FirstTrustLoad, firstLoadOf } from './trust-list-first-load.ts';
 import { loadTrustListInThread } from './trust-list-thread.ts';
 
 export interface TrustListEvents extends Record<string, unknown> {
@@ -23,6 +24,8 @@ export interface TrustListWatcherOptions {
   debounceMs?: number;
   /** How often to try again to watch a directory that does not exist (yet). */
   retryMs?: number;
+  /** A load of the file begun earlier (trust-list-first-load.ts): taken as the first load if the file is unchanged. */
+  first?: FirstTrustLoad;
 }
 
 /**
@@ -46,12 +49,14 @@ export class TrustListWatcher {
   private readonly debounceMs: number;
   private readonly retryMs: number;
   private readonly file: string;
+  private first: FirstTrustLoad | undefined;
 
   constructor(private readonly options: TrustListWatcherOptions) {
     this.file = path.resolve(options.path);
     this.clock = options.clock ?? systemClock;
     this.debounceMs = options.debounceMs ?? 200;
     this.retryMs = options.retryMs ?? 5000;
+    this.first = options.first;
     this.events = new EventBus<TrustListEvents>(options.log);
   }
 
@@ -96,7 +101,9 @@ export class TrustListWatcher {
 
   private async loadOnce(): Promise<void> {
     try {
-      const store = await loadTrustListInThread(this.file, this.options.log);
+      const first = firstLoadOf(this.first, this.file);
+      this.first = undefined;
+      const store = await (first ?? loadTrustListInThread(this.file, this.options.log));
       if (this.stopped) return;
       this.store = store;
       const size = trustStoreSize(this.store);
