@@ -12,7 +12,7 @@ import {
   TransitStartSchema,
   VerificationSchema,
 } from './lane-records.ts';
-import { LANE_REQUESTS } from './staff-requests.ts';
+import { LANE_REQUESTS } from './lane-requests.ts';
 
 const record = (type: string, schema: Parameters<typeof recordSchema>[0], description: string) =>
   def({

@@ -1,26 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BarrierFailure } from '../../devices/events.ts';
-import { parseRequest, type Response, requestJson, requestSchema } from '../mqtt/envelope.ts';
-import { OutcomeSchema } from './decision.ts';
+import { parseRequest, type Response, requestJson } from '../mqtt/envelope.ts';
+import type { OutcomeSchema } from './decision.ts';
 import type { LaneController } from './lane-controller.ts';
-import { ManualRegistrationSchema } from './lane-records.ts';
-
-/** The staff requests a lane takes, one schema each. */
-export const LANE_REQUESTS = {
-  register: requestSchema(ManualRegistrationSchema),
-  override: requestSchema(
-    z
-      .object({ outcome: OutcomeSchema, reason: z.string().min(3).max(200).describe('Why; audited') })
-      .strict(),
-  ),
-  barrier: requestSchema(z.object({ action: z.enum(['open', 'close']) }).strict()),
-  mode: requestSchema(
-    z.object({ mode: z.enum(['auto', 'maintenance']), reason: z.string().min(3).max(200) }).strict(),
-  ),
-} as const;
-export type LaneAction = keyof typeof LANE_REQUESTS;
+import type { ManualRegistrationSchema } from './lane-records.ts';
+import { LANE_REQUESTS, type LaneAction } from './lane-requests.ts';
 
 export interface StaffRequestContext {
   lanes: ReadonlyMap<string, LaneController>;
