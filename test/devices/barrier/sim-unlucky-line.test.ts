@@ -1,47 +1,31 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Clock, ScaledClock, systemClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import { SerialBarrierConfigSchema } from '../../../devices/barrier/config.ts';
-import { createSerialBarrierDriver, type SerialBarrier } from '../../../devices/barrier/serial-barrier.ts';
+import { createSerialBarrierDriver } from '../../../devices/barrier/serial-barrier.ts';
 import type { DeviceErrorEvent, HealthEvent } from '../../../devices/events.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
-import { PtyAttachment } from '../../../sim/attach/attachment.ts';
 import { SimSerialBarrier } from '../../../sim/devices/barrier/serial-barrier.ts';
-import { sleep, until } from '../support/wait.ts';
+import { simDeviceOnPty } from '../support/sim-device-on-pty.ts';
+import { sleep } from '../support/wait.ts';
 
 const log = silentLogger();
 
 /** The simulated serial barrier's unlucky-line knobs, with the real driver over a PTY. */
 describe('simulated serial barrier on an unlucky line', () => {
-  let driver: SerialBarrier | undefined;
-  let sim: SimSerialBarrier | undefined;
-  let attachment: PtyAttachment | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await driver?.stop();
-    await sim?.stop();
-    await attachment?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    driver = sim = attachment = dir = undefined;
-  });
+  const rig = simDeviceOnPty('barrier');
 
   async function setup(clock: Clock = systemClock, travelMs = 600) {
-    dir = mkdtempSync(join(tmpdir(), 'gatepost-barrier-'));
-    const config = SerialBarrierConfigSchema.parse({ kind: 'serial', port: { path: join(dir, 'barrier') } });
-    attachment = new PtyAttachment();
-    sim = new SimSerialBarrier(config, attachment, { clock, travelMs });
-    await sim.start();
-    driver = createSerialBarrierDriver({ config, opener: new SerialPortOpener(), clock, log });
+    const { path, attachment } = rig.open();
+    const config = SerialBarrierConfigSchema.parse({ kind: 'serial', port: { path: path('barrier') } });
+    const sim = await rig.startSim(new SimSerialBarrier(config, attachment, { clock, travelMs }));
+    const driver = createSerialBarrierDriver({ config, opener: new SerialPortOpener(), clock, log });
     const errors: DeviceErrorEvent[] = [];
     const health: HealthEvent[] = [];
     driver.on('error', (e) => errors.push(e));
     driver.on('health', (e) => health.push(e));
-    driver.start();
-    await until(() => driver?.health === 'online', 3000, 'barrier online');
+    await rig.startDriver(driver, 'barrier');
     return { driver, sim, errors, health };
   }
 

@@ -1,45 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import type { DeviceErrorEvent, ScanEvent } from '../../../devices/events.ts';
 import { ScannerConfigSchema } from '../../../devices/scanner/config.ts';
-import { createScannerDriver, type ScannerDriver } from '../../../devices/scanner/driver.ts';
+import { createScannerDriver } from '../../../devices/scanner/driver.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
-import { PtyAttachment } from '../../../sim/attach/attachment.ts';
 import { SimScanner } from '../../../sim/devices/scanner/scanner.ts';
+import { simDeviceOnPty } from '../support/sim-device-on-pty.ts';
 import { sleep, until } from '../support/wait.ts';
 
 /** The scanner driver against the simulated scanner (sim/) over real PTYs, paced at 9600 baud. */
 describe('scanner driver against the simulated scanner over a PTY', () => {
-  let driver: ScannerDriver | undefined;
-  let sim: SimScanner | undefined;
-  let attachment: PtyAttachment | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await driver?.stop();
-    await sim?.stop();
-    await attachment?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    driver = sim = attachment = dir = undefined;
-  });
+  const rig = simDeviceOnPty('scanner');
 
   async function setup(overrides: Record<string, unknown> = {}) {
-    dir = mkdtempSync(join(tmpdir(), 'gatepost-scanner-'));
+    const { path, attachment } = rig.open();
     // A longer gap than the default 100 ms: a starved socat on a busy test machine must not look
     // like a pause inside a code. The rule itself is the same (unit tests: 100 ms).
     const config = ScannerConfigSchema.parse({
-      port: { path: join(dir, 'scanner') },
+      port: { path: path('scanner') },
       interByteGapMs: 300,
       ...overrides,
     });
-    attachment = new PtyAttachment();
-    sim = new SimScanner(config, attachment);
-    await sim.start();
-    driver = createScannerDriver({
+    const sim = await rig.startSim(new SimScanner(config, attachment));
+    const driver = createScannerDriver({
       config,
       opener: new SerialPortOpener(),
       clock: systemClock,
@@ -49,8 +34,7 @@ describe('scanner driver against the simulated scanner over a PTY', () => {
     const errors: DeviceErrorEvent[] = [];
     driver.on('code', (e) => codes.push(e));
     driver.on('error', (e) => errors.push(e));
-    driver.start();
-    await until(() => driver?.health === 'online', 3000, 'scanner online');
+    await rig.startDriver(driver, 'scanner');
     return { driver, sim, codes, errors };
   }
 
@@ -65,10 +49,7 @@ describe('scanner driver against the simulated scanner over a PTY', () => {
       await until(() => t.codes.length + t.errors.length >= codes.length, 20_000, 'all codes');
       expect(t.errors).toEqual([]);
       expect(t.codes.map((c) => c.code)).toEqual(codes);
-      await driver?.stop();
-      await sim?.stop();
-      await attachment?.close();
-      driver = sim = attachment = undefined;
+      await rig.stop();
     }
   });
 

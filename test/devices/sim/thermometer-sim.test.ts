@@ -1,39 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import type { DeviceErrorEvent, HealthEvent, MeasurementEvent } from '../../../devices/events.ts';
 import { SerialPortOpener } from '../../../devices/serial/serialport-opener.ts';
 import { ThermometerConfigSchema } from '../../../devices/thermometer/config.ts';
-import { createThermometerDriver, type ThermometerDriver } from '../../../devices/thermometer/driver.ts';
-import { PtyAttachment } from '../../../sim/attach/attachment.ts';
+import { createThermometerDriver } from '../../../devices/thermometer/driver.ts';
 import { SimThermometer } from '../../../sim/devices/thermometer/thermometer.ts';
+import { simDeviceOnPty } from '../support/sim-device-on-pty.ts';
 import { sleep, until } from '../support/wait.ts';
 
 /** The thermometer driver against the simulated Modbus thermometer (sim/) over a real PTY. */
 describe('thermometer driver against the simulated thermometer over a PTY', () => {
-  let driver: ThermometerDriver | undefined;
-  let sim: SimThermometer | undefined;
-  let attachment: PtyAttachment | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await driver?.stop();
-    await sim?.stop();
-    await attachment?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    driver = sim = attachment = dir = undefined;
-  });
+  const rig = simDeviceOnPty('thermo');
 
   async function setup() {
-    dir = mkdtempSync(join(tmpdir(), 'gatepost-thermo-'));
-    const config = ThermometerConfigSchema.parse({ port: { path: join(dir, 'thermometer') } });
-    attachment = new PtyAttachment();
-    sim = new SimThermometer(config, attachment, { clock: systemClock, ambientC: 22, settleMs: 300 });
-    await sim.start();
-    driver = createThermometerDriver({
+    const { path, attachment } = rig.open();
+    const config = ThermometerConfigSchema.parse({ port: { path: path('thermometer') } });
+    const sim = await rig.startSim(
+      new SimThermometer(config, attachment, { clock: systemClock, ambientC: 22, settleMs: 300 }),
+    );
+    const driver = createThermometerDriver({
       config,
       opener: new SerialPortOpener(),
       clock: systemClock,
@@ -45,8 +32,7 @@ describe('thermometer driver against the simulated thermometer over a PTY', () =
     driver.on('measurement', (e) => measurements.push(e));
     driver.on('error', (e) => errors.push(e));
     driver.on('health', (e) => health.push(e));
-    driver.start();
-    await until(() => driver?.health === 'online', 3000, 'thermometer online');
+    await rig.startDriver(driver, 'thermometer');
     return { driver, sim, measurements, errors, health };
   }
 
