@@ -118,6 +118,7 @@ describe('the status bar', () => {
       const banner = page.getByTestId('stale-banner');
       expect(await banner.isVisible()).toBe(true);
       expect(await banner.textContent()).toContain('12 秒前');
+      expect(await banner.getAttribute('data-reason')).toBe('link');
       expect(await page.evaluate(() => document.body.classList.contains('is-stale'))).toBe(true);
       await check('link stale');
       const b = (await positionsOf(page, ['[data-testid="stale-banner"]']))[
@@ -132,6 +133,8 @@ describe('the status bar', () => {
       await check('live again');
       await bar(page, `setGateway({ state: 'offline', at: Date.now(), reason: 'lost' })`);
       expect(await banner.isVisible()).toBe(true);
+      expect(await banner.getAttribute('data-reason')).toBe('gateway-lost');
+      expect(await banner.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(225, 29, 72)');
       await check('gateway lost');
       // In English, the same places (the banner's text is longer).
       await page.getByTestId('lang').click();

@@ -140,11 +140,22 @@ export class StatusBar {
     this.staleBanner.hidden = !stale;
     this.pillsEl.hidden = stale;
     if (stale) {
+      // Why, for the page and its style: the gateway gone (red) is louder than a link that drops.
+      const why =
+        g?.state === 'offline' && link?.state === 'live'
+          ? g.reason === 'lost'
+            ? 'gateway-lost'
+            : 'gateway-offline'
+          : link?.state === 'refused'
+            ? 'refused'
+            : 'link';
+      this.staleBanner.dataset.reason = why;
+      setVariant(this.staleBanner, 'stale-banner', why === 'link' ? 'warn' : 'bad');
       setText(
         this.staleBanner,
-        g?.state === 'offline' && link?.state === 'live'
+        why === 'gateway-lost' || why === 'gateway-offline'
           ? t('stale.gateway')
-          : link?.state === 'refused'
+          : why === 'refused'
             ? t('stale.refused')
             : t('stale.link', { s: ago }),
       );
