@@ -30,8 +30,9 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   // A truck with a test waiting (the bay panel with the most actions) and a few more.
-  await parkTruck(site, 'P-0003', '冀A30003', true);
-  for (let i = 4; i <= 8; i++) await parkTruck(site, `P-000${i}`, `晋A1000${i}`, i % 2 === 0);
+  await parkTruck(site, 'P-0003', '冀A30003', 'antigen');
+  for (let i = 4; i <= 8; i++)
+    await parkTruck(site, `P-000${i}`, `晋A1000${i}`, i % 2 === 0 ? 'antigen' : undefined);
 }, 60_000);
 
 afterAll(async () => {

@@ -28,7 +28,9 @@ export async function openYard(
   if (o.lang === 'en') await page.addInitScript(() => localStorage.setItem('gatepost.lang', 'en'));
   await page.goto(`${site.url}/yard`);
   await signInByTouch(page, COORDINATOR.id, COORDINATOR.pin);
-  await expect.poll(() => yardHook<number>(page, 'known'), { timeout: 15_000 }).toBe(1200);
+  await page.waitForFunction(() => (globalThis as any).__gatepost?.yard?.known() === 1200, undefined, {
+    timeout: 15_000,
+  });
   return page;
 }
 
@@ -56,12 +58,17 @@ export async function tapBay(page: Page, bay: string, touch = false): Promise<vo
   await expect.poll(() => yardHook<string | undefined>(page, 'selected')).toBe(bay);
 }
 
-/** A truck in a bay (arrived), optionally with an antigen sample waiting for its result. */
-export async function parkTruck(site: WebSite, bay: string, plate: string, sample = false): Promise<void> {
+/** A truck in a bay (arrived), optionally with a sample waiting for its result. */
+export async function parkTruck(
+  site: WebSite,
+  bay: string,
+  plate: string,
+  sample?: 'antigen' | 'pcr',
+): Promise<void> {
   const y = site.gateway.yard;
   const zoneKind = bay.startsWith('I-') ? 'isolation' : bay.startsWith('H-') ? 'handover' : 'parking';
   await y.assign({ plate, bay, zoneKind, arrived: true, reason: 'test' }, staff);
-  if (sample) await y.sample(bay, 'antigen', staff);
+  if (sample) await y.sample(bay, sample, staff);
   await y.settle();
 }
 
