@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { SOUND_PATTERNS, type SoundClass } from '../../gateway/web/client/shared/attention-sound.ts';
 import { signInByTouch, type WebSite } from '../support/web-site.ts';
 
@@ -91,3 +93,38 @@ export function truckGone(site: WebSite, lane: string): void {
 
 export const records = (site: WebSite, lane: string, type: string) =>
   site.messages.filter((m) => m.topic === `gatepost/demo/lane/${lane}/${type}`).map((m) => m.payload);
+
+/** The page's language, switched with the status bar's button when it differs. */
+export async function setLang(page: Page, lang: 'zh' | 'en'): Promise<void> {
+  const now = (await page.evaluate('document.documentElement.lang')) === 'en' ? 'en' : 'zh';
+  if (now !== lang) await page.getByTestId('lang').click();
+  await expect
+    .poll(() => page.evaluate('document.documentElement.lang'))
+    .toBe(lang === 'zh' ? 'zh-CN' : 'en');
+  await settled(page);
+}
+
+/** Two animation frames: the kiosk draws its changes in the next one. */
+export function settled(page: Page): Promise<unknown> {
+  return page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+}
+
+/** Stops the gateway's broker (every page loses its link) and returns how to start it again. */
+export async function loseBroker(site: WebSite, started: EmbeddedBroker[]): Promise<() => Promise<void>> {
+  const old = site.gateway.broker;
+  if (!old) throw new Error('no embedded broker');
+  const ports = { tcp: old.tcpPort, ws: old.wsPort };
+  await old.close();
+  return async () => {
+    const { config } = site;
+    started.push(
+      await startEmbeddedBroker({
+        ...config.broker,
+        tcp: { ...config.broker.tcp, port: ports.tcp ?? 0 },
+        websocket: { ...config.broker.websocket, port: ports.ws ?? 0 },
+        site: config.site.id,
+        log: silentLogger(),
+      }),
+    );
+  };
+}
