@@ -1,5 +1,4 @@
-import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { silentLogger } from '../../core/logger.ts';
+import { startLoopbackBroker } from '../support/loopback-broker.ts';
 
 /**
  * The embedded broker in a process of its own, for tests that kill it (SIGKILL) the way a power
@@ -8,10 +7,7 @@ import { silentLogger } from '../../core/logger.ts';
  * a lone broker without). Prints its TCP port on a line once it listens.
  */
 const [redisUrl, heartbeatMs = '5000'] = process.argv.slice(2);
-const broker = await startEmbeddedBroker({
-  tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-  websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-  log: silentLogger(),
+const broker = await startLoopbackBroker({
   site: 'demo',
   ...(redisUrl ? { cluster: { enabled: true, redisUrl, heartbeatMs: Number(heartbeatMs) } } : {}),
 });

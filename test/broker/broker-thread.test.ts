@@ -7,6 +7,7 @@ import { newRunSecrets } from '../../broker/local-broker.ts';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
+import { LOOPBACK_TCP_ONLY } from '../support/loopback-broker.ts';
 
 let broker: LocalBroker | undefined;
 afterEach(async () => {
@@ -16,8 +17,7 @@ afterEach(async () => {
 
 const start = () =>
   startBrokerThread({
-    tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-    websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
+    ...LOOPBACK_TCP_ONLY,
     log: silentLogger(),
     site: 'demo',
     nice: 10,

@@ -1,9 +1,14 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { silentLogger } from '../../core/logger.ts';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { AnyRecordSchema } from '../../gateway/mqtt/record.ts';
-import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
+import {
+  demoConfigForTest,
+  type GatewayProcess,
+  gatewayConfigFor,
+  spawnGateway,
+} from '../support/gateway-process.ts';
+import { startLoopbackBroker } from '../support/loopback-broker.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -11,10 +16,7 @@ afterEach(async () => {
 });
 
 function track(gw: GatewayProcess): GatewayProcess {
-  cleanup.push(async () => {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-    await gw.exited;
-  });
+  cleanup.push(() => gw.stop());
   return gw;
 }
 
@@ -44,17 +46,10 @@ describe('the gatepost process', () => {
   });
 
   it('when the gateway dies, the broker publishes its last will: offline, lost', async () => {
-    const broker: EmbeddedBroker = await startEmbeddedBroker({
-      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-      log: silentLogger(),
-    });
+    const broker: EmbeddedBroker = await startLoopbackBroker();
     cleanup.push(() => broker.close());
-    const config = demoConfigForTest();
-    config.broker.url = broker.url;
-    config.simulation = { enabled: false };
-    const gw = track(spawnGateway(config));
-    await gw.waitForLog((l) => l.msg === 'gateway ready');
+    const gw = track(spawnGateway(gatewayConfigFor(broker)));
+    await gw.ready();
 
     const watcher = await mqtt.connectAsync(broker.url ?? '');
     cleanup.push(() => watcher.endAsync());
@@ -82,11 +77,7 @@ describe('the gatepost process', () => {
   });
 
   it('names the port and the config field when the broker port is taken', async () => {
-    const squatter = await startEmbeddedBroker({
-      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-      log: silentLogger(),
-    });
+    const squatter = await startLoopbackBroker();
     cleanup.push(() => squatter.close());
     const config = demoConfigForTest();
     config.broker.tcp.port = squatter.tcpPort;

@@ -18,10 +18,7 @@ const BUDGET_RSS_MB = 300;
 
 const running: GatewayProcess[] = [];
 afterEach(async () => {
-  for (const gw of running.splice(0)) {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-    await gw.exited;
-  }
+  for (const gw of running.splice(0)) await gw.stop();
 });
 
 function start(config: Record<string, any>): { gw: GatewayProcess; peak: () => number; stop: () => void } {

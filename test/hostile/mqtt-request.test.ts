@@ -44,10 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.endAsync();
-  if (gw && gw.child.exitCode === null) {
-    gw.child.kill('SIGKILL');
-    await gw.exited;
-  }
+  await gw?.stop();
 });
 
 /**

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { silentLogger } from '../../core/logger.ts';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import type { BayView } from '../../gateway/yard/payloads.ts';
 import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
+import { startLoopbackBroker } from '../support/loopback-broker.ts';
 import { fromStore, request, retainedYard, SITE, withoutSensor } from '../yard/stack.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -46,20 +46,13 @@ function records(dbPath: string): Map<string, Row> {
 }
 
 async function startBroker(): Promise<EmbeddedBroker> {
-  const broker = await startEmbeddedBroker({
-    tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-    websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-    log: silentLogger(),
-  });
+  const broker = await startLoopbackBroker();
   cleanup.push(() => broker.close());
   return broker;
 }
 
 function track(gw: GatewayProcess): GatewayProcess {
-  cleanup.push(async () => {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-    await gw.exited;
-  });
+  cleanup.push(() => gw.stop());
   return gw;
 }
 

@@ -68,10 +68,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const gw of gateways) {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-    await gw.exited;
-  }
+  for (const gw of gateways) await gw.stop();
 });
 
 describe('the release tarball, installed', () => {

@@ -58,12 +58,7 @@ describe.skipIf(!canMount())('gatepost start on a full disk (a real 48 MB tmpfs)
     const config = demoConfigForTest();
     config.storage = { path, reserveBytes: RESERVE, checkIntervalMs: 200 };
     const gw: GatewayProcess = spawnGateway(config);
-    cleanup.push(async () => {
-      if (gw.child.exitCode === null) {
-        gw.child.kill('SIGTERM');
-        await gw.exited;
-      }
-    });
+    cleanup.push(() => gw.stop('SIGTERM'));
     // Today: "cannot open the store ... database or disk is full", exit 1, at every start.
     const said = (msg: string) => (l: Record<string, unknown>) => String(l.msg).includes(msg);
     await Promise.race([

@@ -19,6 +19,14 @@ export function demoConfigForTest(): Record<string, any> {
   return raw;
 }
 
+/** The demo config for a gateway process that uses the test's own broker and no simulator. */
+export function gatewayConfigFor(broker: { url: string | undefined }): Record<string, any> {
+  const config = demoConfigForTest();
+  config.broker.url = broker.url;
+  config.simulation = { enabled: false };
+  return config;
+}
+
 export interface GatewayProcess {
   child: ChildProcess;
   /** The config file it was started with. */
@@ -32,6 +40,10 @@ export interface GatewayProcess {
   ): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
+  /** Resolves at its `gateway ready` log line. */
+  ready(timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends `signal` (default SIGKILL) if it still runs; resolves once it has exited. For clean-ups. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -88,6 +100,13 @@ export function spawnGateway(config: Record<string, unknown>, root = ROOT): Gate
     logs,
     exited,
     stderr: () => errText,
+    ready(timeoutMs = 30_000) {
+      return this.waitForLog((l) => l.msg === 'gateway ready', timeoutMs);
+    },
+    async stop(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
     waitForLog(match, timeoutMs = 15_000) {
       const found = logs.find(match);
       if (found) return Promise.resolve(found);

@@ -60,10 +60,7 @@ describe('gatepost start with the uplink', () => {
     const dbPath = config.storage.path as string;
     const start = () => {
       const gw = spawnGateway(config);
-      cleanup.push(async () => {
-        if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-        await gw.exited;
-      });
+      cleanup.push(() => gw.stop());
       return gw;
     };
 

@@ -1,11 +1,10 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ManualClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
 import type { BayView, YardSummary } from '../../gateway/yard/payloads.ts';
 import type { Yard } from '../../gateway/yard/yard.ts';
-import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
+import { gatewayConfigFor, spawnGateway } from '../support/gateway-process.ts';
+import { startLoopbackBroker } from '../support/loopback-broker.ts';
 import { fromStore, request, retainedYard, SITE, startYardStack, withoutSensor } from './stack.ts';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -97,27 +96,17 @@ describe('restart: the yard comes back from the store, identical', () => {
 
 describe('restart of the real gateway process', () => {
   it('SIGKILL mid-day, start again: every bay and the summary come back from the store', async () => {
-    const broker: EmbeddedBroker = await startEmbeddedBroker({
-      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-      log: silentLogger(),
-    });
+    const broker = await startLoopbackBroker();
     cleanup.push(() => broker.close());
-    const config = demoConfigForTest();
-    config.broker.url = broker.url;
-    config.simulation = { enabled: false };
+    const config = gatewayConfigFor(broker);
     const start = () => {
       const gw = spawnGateway(config);
-      cleanup.push(async () => {
-        if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-        await gw.exited;
-      });
+      cleanup.push(() => gw.stop());
       return gw;
     };
-    const ready = (gw: GatewayProcess) => gw.waitForLog((l) => l.msg === 'gateway ready', 30_000);
 
     const first = start();
-    await ready(first);
+    await first.ready();
     const page = await mqtt.connectAsync(broker.url ?? '');
     cleanup.push(() => page.endAsync());
     await page.subscribeAsync(`gatepost/${SITE}/yard/response/+`, { qos: 1 });
@@ -151,7 +140,7 @@ describe('restart of the real gateway process', () => {
     await page.publishAsync(`gatepost/${SITE}/yard/summary`, '', { qos: 1, retain: true });
 
     const second = start();
-    await ready(second);
+    await second.ready();
     const after = await retainedYard(broker.url ?? '', 1200);
     const sameBays = (m: Map<string, BayView>) => [...m.entries()].map(([k, v]) => [k, withoutSensor(v)]);
     expect(sameBays(after.bays)).toEqual(sameBays(before.bays));

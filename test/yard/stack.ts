@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parse as parseYaml } from 'yaml';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { type Clock, ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { parseConfig } from '../../gateway/config/load.ts';
@@ -21,6 +21,7 @@ import { rebuildYard, storeYardReader, type YardRecordWriter } from '../../gatew
 import { bayView, yardSummary } from '../../gateway/yard/views.ts';
 import { Yard } from '../../gateway/yard/yard.ts';
 import { YardModel } from '../../gateway/yard/yard-model.ts';
+import { startLoopbackBroker } from '../support/loopback-broker.ts';
 
 export const SITE = 'demo';
 
@@ -51,13 +52,7 @@ export async function startYardStack(opts: { dbPath?: string; clock?: Clock; bro
   const dbPath = opts.dbPath ?? join(mkdtempSync(join(tmpdir(), 'gatepost-yard-')), 'gatepost.db');
   const clock = opts.clock ?? new ScaledClock(1);
   const log = silentLogger();
-  const broker =
-    opts.broker ??
-    (await startEmbeddedBroker({
-      tcp: { enabled: true, host: '127.0.0.1', port: 0 },
-      websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
-      log,
-    }));
+  const broker = opts.broker ?? (await startLoopbackBroker({ log }));
   const db = openDatabase(dbPath);
   const store = new RecordStore({ db, site: SITE, clock, log, groupCommitMs: 2 });
   // As the gateway does (store/storage.ts): the ledger of trucks and drivers, fed by the records.
