@@ -10,9 +10,7 @@ import { lane } from './lane-harness.ts';
  */
 async function opensOnlyOnceStored(l: ReturnType<typeof lane>, release: () => void): Promise<void> {
   await l.controller.start();
-  l.drive.arrive();
-  l.drive.scan('GREEN');
-  l.drive.measure(36.5);
+  l.drive.truck('GREEN');
   await vi.waitFor(() => expect(l.of('decision')).toHaveLength(1));
   await new Promise((r) => setTimeout(r, 10));
   expect(l.barrier.commands).toEqual([]);
@@ -21,10 +19,7 @@ async function opensOnlyOnceStored(l: ReturnType<typeof lane>, release: () => vo
 }
 
 const pass = async (l: ReturnType<typeof lane>, code = 'GREEN-TESTED') => {
-  l.drive.arrive();
-  l.drive.scan(code);
-  l.drive.measure(36.5);
-  await l.controller.idle();
+  await l.truckDecided(code);
 };
 
 describe('staff decisions while the barrier moves', () => {
@@ -176,10 +171,7 @@ describe('manual mode: barrier faults and offline devices', () => {
     const l = lane({ maintenance: { reason: 'arm replaced' } });
     await l.controller.start();
     expect(l.controller.state()).toMatchObject({ mode: 'maintenance', modeReason: 'arm replaced' });
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     expect(l.of('transit-start')).toEqual([]);
     expect(l.types()).toEqual(['scan']);
     const r = await l.controller.barrierByHand('open', 'tech-1');
@@ -192,9 +184,7 @@ describe('the yard as a lane sees it', () => {
   it('a yard that does not answer: REVIEW with an alarm after the timeout, and the lane is not held up', async () => {
     const l = lane({ reserve: () => new Promise(() => {}) });
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN');
-    l.drive.measure(36.5);
+    l.drive.truck('GREEN');
     await vi.waitFor(() => expect(l.reservations).toHaveLength(1));
     let opened = false;
     void l.controller.barrierByHand('open', 'staff-007').then(() => {
@@ -343,9 +333,7 @@ describe('the yard as a lane sees it', () => {
       },
     });
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN');
-    l.drive.measure(36.5);
+    l.drive.truck('GREEN');
     await vi.waitFor(() => expect(gaveUp).toBeDefined());
     expect(gaveUp?.aborted).toBe(false);
     await l.clock.advance(5_000);
@@ -358,10 +346,7 @@ describe('the yard as a lane sees it', () => {
   it('a fever at the yard exit isolates: the yard is not asked to let the truck out', async () => {
     const l = lane({ id: 'yard-exit-1', kind: 'yard-exit' });
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN');
-    l.drive.measure(38.1);
-    await l.controller.idle();
+    await l.truckDecided('GREEN', 38.1);
     expect(l.decision()).toMatchObject({
       outcome: 'ISOLATE',
       reasons: [expect.objectContaining({ code: 'fever' })],

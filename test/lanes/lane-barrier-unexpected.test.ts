@@ -88,10 +88,7 @@ describe('an arm that moves without a command of the lane (east-2: ST OPENING, S
     const l = lane();
     armFollowsCommands(l);
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     expect(l.barrier.commands).toEqual(['open']);
     l.drive.clear();
     await l.controller.idle();

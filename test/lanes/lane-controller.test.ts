@@ -7,10 +7,7 @@ describe('lane transits and decisions', () => {
     const l = lane();
     l.barrier.onCommand(() => expect(l.types()).toContain('decision'));
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     expect(l.decision()).toMatchObject({
       outcome: 'PASS',
       by: 'rules',
@@ -58,10 +55,7 @@ describe('lane transits and decisions', () => {
   it('a fever isolates: an isolation bay, fever and isolate alarms, the barrier stays shut', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(38.2);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED', 38.2);
     expect(l.decision()).toMatchObject({ outcome: 'ISOLATE', bay: 'I-0001' });
     expect(l.reservations[0]).toMatchObject({ zoneKind: 'isolation', plate: '晋D1', lane: 'east-1' });
     expect(l.records.filter((r) => r.type === 'alarm').map((r) => r.data.kind)).toEqual(['fever', 'isolate']);
@@ -72,19 +66,13 @@ describe('lane transits and decisions', () => {
   it('green without a test goes to the yard with a parking bay; a full yard makes it REVIEW with an alarm', async () => {
     const ok = lane();
     await ok.controller.start();
-    ok.drive.arrive();
-    ok.drive.scan('GREEN');
-    ok.drive.measure(36.6);
-    await ok.controller.idle();
+    await ok.truckDecided('GREEN', 36.6);
     expect(ok.decision()).toMatchObject({ outcome: 'YARD', bay: 'P-0001' });
     expect(ok.barrier.commands).toEqual(['open']);
 
     const full = lane({ yardFull: true });
     await full.controller.start();
-    full.drive.arrive();
-    full.drive.scan('GREEN');
-    full.drive.measure(36.6);
-    await full.controller.idle();
+    await full.truckDecided('GREEN', 36.6);
     expect(full.decision()).toMatchObject({ outcome: 'REVIEW' });
     expect(full.decision()?.reasons.map((r: any) => r.code)).toEqual(['yard-full', 'no-recent-test']);
     expect(full.records.find((r) => r.type === 'alarm')?.data.kind).toBe('yard-full');
@@ -123,10 +111,7 @@ describe('lane transits and decisions', () => {
   it('a tailgate raises an alarm and gets a transit of its own', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     l.barrier.emit('tailgate', { at: l.clock.now(), barrierState: 'open' });
     await l.controller.idle();
     const starts = l.records.filter((r) => r.type === 'transit-start');
@@ -147,10 +132,7 @@ describe('lane transits and decisions', () => {
       reason: 'port lost',
       at: l.clock.now(),
     });
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     expect(l.controller.state()).toMatchObject({ mode: 'manual', modeReason: 'barrier offline' });
     expect(l.decision()?.outcome).toBe('PASS');
     expect(l.barrier.commands).toEqual([]);
@@ -178,10 +160,7 @@ describe('lane transits and decisions', () => {
       state: 'fault',
       at: 0,
     }));
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     await l.controller.idle();
     expect(l.records.find((r) => r.type === 'barrier')?.data).toMatchObject({ ok: false, failure: 'fault' });
     expect(l.records.find((r) => r.type === 'alarm')?.data).toMatchObject({ kind: 'barrier-fault' });
@@ -195,10 +174,7 @@ describe('lane transits and decisions', () => {
     await a.controller.start();
     await b.controller.start();
     for (const l of [a, b]) {
-      l.drive.arrive();
-      l.drive.scan('GREEN-TESTED');
-      l.drive.measure(36.5);
-      await l.controller.idle();
+      await l.truckDecided('GREEN-TESTED');
     }
     expect(a.decision()?.outcome).toBe('PASS');
     expect(b.decision()).toMatchObject({ outcome: 'REVIEW' });

@@ -126,6 +126,12 @@ export function lane(opts: LaneOptions = {}) {
         reason: 'stable-window',
         at: at(),
       }),
+    /** A truck as the devices see it: on the loop, its code scanned, its temperature taken. */
+    truck: (code: string, objectC = 36.5) => {
+      drive.arrive();
+      drive.scan(code);
+      drive.measure(objectC);
+    },
     barrierState: (state: string, previous = 'open') =>
       b.emit('state', { state, previous, reason: `arm ${state}`, at: at() }),
     health: (device: 'scanner' | 'thermometer' | 'barrier', state: HealthState, previous: HealthState) => {
@@ -140,6 +146,11 @@ export function lane(opts: LaneOptions = {}) {
   const decision = () => records.find((r) => r.type === 'decision')?.data;
   const lastDecision = () => of('decision').at(-1);
   const alarms = () => of('alarm').map((a) => a.kind);
+  /** A truck through the lane (drive.truck), resolved once the lane has decided it. */
+  const truckDecided = async (code: string, objectC = 36.5) => {
+    drive.truck(code, objectC);
+    await controller.idle();
+  };
   return {
     clock,
     records,
@@ -155,6 +166,7 @@ export function lane(opts: LaneOptions = {}) {
     decision,
     lastDecision,
     alarms,
+    truckDecided,
     scanner,
     thermometer,
   };

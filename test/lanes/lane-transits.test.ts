@@ -6,10 +6,7 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
   it('a fever measured after PASS while the truck is still on the loop escalates the same transit to ISOLATE; the barrier is not closed onto it', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     expect(l.decision()?.outcome).toBe('PASS');
     expect(l.barrier.commands).toEqual(['open']);
 
@@ -38,10 +35,7 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
   it('a late normal measurement or a rescan of the same pass changes nothing: no new transit, no replay alarm, no second decision', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('FORGED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('FORGED');
     expect(l.decision()?.outcome).toBe('REVIEW');
     l.drive.scan('FORGED'); // staff ask the driver to scan again
     l.drive.measure(36.6);
@@ -114,10 +108,7 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
   it('a late input does not revive a reason staff have overridden', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(37.6);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED', 37.6);
     expect(l.decision()?.outcome).toBe('ISOLATE');
     await l.controller.override('PASS', 'staff-007', 'measured 36.6 by hand: sun on the sensor');
     l.drive.measure(36.9);

@@ -47,10 +47,7 @@ describe('scans into the store: repeats counted, distinct codes per transit capp
   it('a presentation-mode scanner re-reading the same pass 1,000 times: stored once, counted on the transit end', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     await vi.waitFor(() => expect(l.of('barrier')).toHaveLength(1));
     const before = stored(l);
     for (let i = 0; i < 1000; i++) {
@@ -87,10 +84,7 @@ describe('scans into the store: repeats counted, distinct codes per transit capp
   it('a decided transit over the budget: the refused scans add no decision; one alarm tells staff', async () => {
     const l = lane();
     await l.controller.start();
-    l.drive.arrive();
-    l.drive.scan('GREEN-TESTED');
-    l.drive.measure(36.5);
-    await l.controller.idle();
+    await l.truckDecided('GREEN-TESTED');
     for (let i = 0; i < 100; i++) l.drive.scan(`OTHER-${i}`);
     await l.controller.idle();
     expect(l.of('scan')).toHaveLength(MAX_CODES_PER_TRANSIT);
