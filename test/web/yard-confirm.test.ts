@@ -164,6 +164,7 @@ describe('yard countdowns', () => {
           ),
       ) as Record<string, string>;
     await page.getByTestId('bay-close').click();
+    await page.getByTestId('tab-due').click();
     await expect.poll(async () => (await dueTimes())['P-0025'] ?? '').toMatch(/^超时 \+\d+(秒|分)$/);
     expect((await dueTimes())['P-0024']).toMatch(/^剩 (\d+小时\d+分|\d+分\d+秒|\d+秒)$/);
     for (const v of Object.values(await dueTimes())) expect(v).not.toMatch(/^\d+:\d\d/);

@@ -249,6 +249,8 @@ export const EN: Record<StringKey, string> = {
   'yard.zoomFit': 'Whole yard',
   'yard.zoomLarge': 'Large bays',
   'yard.toastArea': 'Notices',
+  'yard.tabStates': 'States',
+  'yard.tabDue': 'Due ({n})',
   'bay.neverUsed': 'never used',
   'confirm.positiveTitle': 'Record a POSITIVE result?',
   'confirm.positiveWhat': 'Bay {bay}: test result POSITIVE',

@@ -247,6 +247,8 @@ export const ZH = {
   'yard.zoomFit': '全场',
   'yard.zoomLarge': '放大车位',
   'yard.toastArea': '通知',
+  'yard.tabStates': '状态',
+  'yard.tabDue': '待出结果（{n}）',
   'bay.neverUsed': '未使用',
   'confirm.positiveTitle': '确认记录阳性结果？',
   'confirm.positiveWhat': '车位 {bay}：检测结果 阳性',

@@ -17,7 +17,6 @@ interface Entry {
 }
 
 const KEEP = 50;
-const SHOWN = 5;
 const COALESCE_MS = 400;
 
 export class AlertList {
@@ -27,8 +26,13 @@ export class AlertList {
   private readonly entries: Entry[] = [];
   private fresh: Entry[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Rows shown: as many as fit the side column's tab. */
+  private shown = 3;
 
-  constructor(onPick: (bay: string) => void) {
+  constructor(
+    onPick: (bay: string) => void,
+    private readonly onChange: () => void = () => undefined,
+  ) {
     this.rows = new RowList(
       { class: 'alert-list', testid: 'alerts' },
       ['due-bay', 'due-plate', 'due-time'],
@@ -48,12 +52,23 @@ export class AlertList {
     this.fresh.push(e);
     this.timer ??= setTimeout(() => this.announce(), COALESCE_MS);
     this.render();
+    this.onChange();
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /** Shows as many rows as fit. */
+  setShown(rows: number): void {
+    this.shown = rows;
+    this.render();
   }
 
   render(): void {
     this.title.textContent = t('yard.alerts', { n: this.entries.length });
     this.rows.update(
-      this.entries.slice(0, SHOWN),
+      this.entries.slice(0, this.shown),
       (e) => [clockTime(e.at), `${tEnum('alert', e.alert.kind)} ${e.alert.plate ?? ''}`, e.alert.bay ?? ''],
       (e) => `alert alert-${e.alert.kind}`,
       t('yard.noAlerts'),

@@ -13,6 +13,7 @@ import { MapCanvas } from './map-canvas.ts';
 import { PlateSearch } from './plate-search.ts';
 import { SidePanel } from './side-panel.ts';
 import { YardModel } from './yard-model.ts';
+import { ZoneFilter } from './zone-filter.ts';
 
 /**
  * The yard map (`/yard`): every bay by zone on one canvas, coloured by state, live from the
@@ -64,7 +65,10 @@ function start(ctx: PageContext): void {
   };
   const map = new MapCanvas(model, headerText, stripText, select);
   const bayPanel = new BayPanel(ctx, model, () => select(undefined));
-  const alerts = new AlertList((bay) => select(bay));
+  const alerts = new AlertList(
+    (bay) => select(bay),
+    () => side.renderTabs(),
+  );
   const search = new PlateSearch({
     model,
     onFilter: () => map.markAll(),
@@ -74,13 +78,16 @@ function start(ctx: PageContext): void {
     },
     onKeypad: (open) => column.classList.toggle('kb-open', open),
   });
-  const bar = new MapBar((on) => map.setZoom(on));
+  const zones = new ZoneFilter(model, () => map.markAll());
+  const bar = new MapBar((on) => map.setZoom(on), zones.el);
   const side = new SidePanel({
     alerts: alerts.el,
     model,
     now: () => ctx.clock.now(),
     onFilter: () => map.markAll(),
     onPick: (bay) => select(bay),
+    onFit: (rows) => alerts.setShown(rows),
+    alertCount: () => alerts.count,
   });
   const column = h(
     'div',
@@ -140,6 +147,7 @@ function start(ctx: PageContext): void {
     side.renderControls();
     side.renderClock();
     search.renderControls();
+    zones.render();
     bar.render();
     bayPanel.render();
   });

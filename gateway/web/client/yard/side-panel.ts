@@ -1,5 +1,5 @@
 import { BAY_STATES, type BayState } from '../../../yard/payloads.ts';
-import { h, mount, setText } from '../shared/dom.ts';
+import { h, setText } from '../shared/dom.ts';
 import { dwell } from '../shared/format.ts';
 import { t, tEnum } from '../shared/i18n.ts';
 import { RowList } from '../shared/row-list.ts';
@@ -8,21 +8,32 @@ import { countdown } from './time-words.ts';
 import type { DueSample, YardModel } from './yard-model.ts';
 
 /**
- * Beside the map, below the plate search: the legend, which is also the state filter (tap a
- * state to show only it), the zone filter, the totals, the results due and overdue with their
- * countdowns in words ("9 min 28 s left", "overdue +2 min"), the alerts and the dwell times. Controls are built once and
- * updated in place (a burst of changes or a countdown never replaces a button under a finger);
- * `renderControls` rebuilds the zone buttons after a change of language or filter only.
+ * Beside the map, below the plate search, in four tabs so that each fits the column without
+ * scrolling (at 1024×600 too): the states (the legend, which is also the state filter: tap a state
+ * to show only it, and the totals), the results due and overdue with their countdowns in words
+ * ("9 min 28 s left", "overdue +2 min"), the alerts, and the dwell times. The lists show as many
+ * rows as fit (a ResizeObserver counts them), the rest summed up in a line. Controls are built
+ * once and updated in place (a burst of changes or a countdown never replaces a button under a
+ * finger).
  */
-const DUE_ROWS = 10;
+const TABS = ['states', 'due', 'alerts', 'dwell'] as const;
+type Tab = (typeof TABS)[number];
+/** A list row (60 px and its line). */
+const ROW_PX = 61;
+/** Room under a list for its "n more" line. */
+const MORE_PX = 30;
 
 export interface SidePanelOptions {
   model: YardModel;
   now: () => number;
   onFilter: () => void;
   onPick: (bay: string) => void;
-  /** The alert list, shown below the results due. */
+  /** The alert list, in its tab. */
   alerts: HTMLElement;
+  /** How many list rows fit (after a resize). */
+  onFit: (rows: number) => void;
+  /** The number of alerts, for the tab's label. */
+  alertCount: () => number;
 }
 
 type Dwelling = { bay: string; plate: string | undefined; arrivedAt: number };
@@ -34,14 +45,17 @@ export class SidePanel {
     BayState,
     { button: HTMLElement; label: HTMLElement; count: HTMLElement }
   >();
-  private readonly zones = h('div', { class: 'zone-filter' });
   private readonly totals = h('dl', { class: 'totals', dataset: { testid: 'totals' } });
   private readonly totalRows = new Map<string, { dt: HTMLElement; dd: HTMLElement }>();
   private readonly due: RowList<DueSample>;
-  private readonly dueMore = h('p', { class: 'empty' });
+  private readonly dueMore = h('p', { class: 'empty more' });
   private readonly dwellStats = h('p', { dataset: { testid: 'dwell' } });
   private readonly longest: RowList<Dwelling>;
-  private readonly titles = { filter: h('h3'), due: h('h3'), dwell: h('h3') };
+  private readonly tabs = new Map<Tab, HTMLButtonElement>();
+  private readonly panes: Record<Tab, HTMLElement>;
+  private readonly body = h('div', { class: 'side-body' });
+  private fit = 3;
+  private dueCount = 0;
 
   constructor(private readonly o: SidePanelOptions) {
     const pick = (bay: string) => o.onPick(bay);
@@ -75,30 +89,52 @@ export class SidePanel {
       this.totalRows.set(key, row);
       this.totals.append(row.dt, row.dd);
     }
+    this.panes = {
+      states: h('div', { class: 'pane' }, this.legend, this.totals),
+      due: h('div', { class: 'pane' }, this.due.el, this.dueMore),
+      alerts: h('div', { class: 'pane' }, o.alerts),
+      dwell: h('div', { class: 'pane' }, this.dwellStats, this.longest.el),
+    };
+    for (const tab of TABS) {
+      this.tabs.set(
+        tab,
+        h('button', {
+          type: 'button',
+          class: 'btn side-tab',
+          role: 'tab',
+          dataset: { testid: `tab-${tab}` },
+          onclick: () => this.show(tab),
+        }),
+      );
+      this.body.append(this.panes[tab]);
+    }
     this.el = h(
       'aside',
       { class: 'side-panel' },
-      this.titles.filter,
-      this.legend,
-      this.zones,
-      this.totals,
-      this.titles.due,
-      this.due.el,
-      this.dueMore,
-      o.alerts,
-      this.titles.dwell,
-      this.dwellStats,
-      this.longest.el,
+      h('div', { class: 'side-tabs', role: 'tablist' }, [...this.tabs.values()]),
+      this.body,
     );
+    new ResizeObserver(() => {
+      const rows = Math.max(1, Math.floor((this.body.clientHeight - MORE_PX) / ROW_PX));
+      if (rows === this.fit) return;
+      this.fit = rows;
+      o.onFit(rows);
+      this.renderClock();
+    }).observe(this.body);
+    this.show('states');
     this.renderControls();
   }
 
-  /** Words and the zone buttons: after a change of language or of the zone filter. */
+  private show(tab: Tab): void {
+    for (const [name, button] of this.tabs) {
+      button.classList.toggle('on', name === tab);
+      button.setAttribute('aria-selected', String(name === tab));
+      this.panes[name].hidden = name !== tab;
+    }
+  }
+
+  /** Words: after a change of language. */
   renderControls(): void {
-    const m = this.o.model;
-    setText(this.titles.filter, t('yard.legend'));
-    setText(this.titles.due, t('yard.due'));
-    setText(this.titles.dwell, t('yard.dwell'));
     for (const [s, item] of this.legendItems) setText(item.label, tEnum('state', s));
     const labels: Record<string, Parameters<typeof t>[0]> = {
       free: 'yard.freeBays',
@@ -108,27 +144,19 @@ export class SidePanel {
       unknown: 'yard.unknown',
     };
     for (const [key, row] of this.totalRows) setText(row.dt, t(labels[key] ?? 'yard.unknown'));
-    const zoneButton = (id: string | undefined, label: string) =>
-      h(
-        'button',
-        {
-          type: 'button',
-          class: `btn zone-button${m.filters.zone === id ? ' on' : ''}`,
-          dataset: { testid: `zone-${id ?? 'all'}` },
-          onclick: () => {
-            m.filters = { ...m.filters, zone: id };
-            this.o.onFilter();
-            this.renderControls();
-          },
-        },
-        label,
-      );
-    mount(
-      this.zones,
-      zoneButton(undefined, t('yard.allZones')),
-      m.zones.filter((z) => z.bays.length > 0).map((z) => zoneButton(z.id, tEnum('zoneKind', z.kind))),
-    );
+    this.renderTabs();
     this.renderCounts();
+  }
+
+  /** The tabs' labels, with the number of results due and of alerts. */
+  renderTabs(): void {
+    const words: Record<Tab, string> = {
+      states: t('yard.tabStates'),
+      due: t('yard.tabDue', { n: this.dueCount }),
+      alerts: t('yard.alerts', { n: this.o.alertCount() }),
+      dwell: t('yard.dwell'),
+    };
+    for (const [name, button] of this.tabs) setText(button, words[name]);
   }
 
   /** The counts and totals (after changes, at most once a frame). */
@@ -170,8 +198,9 @@ export class SidePanel {
     const now = this.o.now();
     const due = m.due(now);
     const overdue = due.filter((d) => d.overdue).length;
+    const shown = due.length > this.fit ? Math.max(1, this.fit - 1) : this.fit;
     this.due.update(
-      due.slice(0, DUE_ROWS),
+      due.slice(0, shown),
       (d) => [
         d.bay,
         d.plate ?? '—',
@@ -181,10 +210,11 @@ export class SidePanel {
       (d) => (d.overdue ? 'overdue' : ''),
       t('yard.noneDue'),
     );
-    setText(
-      this.dueMore,
-      due.length > DUE_ROWS ? t('yard.moreDue', { n: due.length - DUE_ROWS, overdue }) : '',
-    );
+    setText(this.dueMore, due.length > shown ? t('yard.moreDue', { n: due.length - shown, overdue }) : '');
+    if (due.length !== this.dueCount) {
+      this.dueCount = due.length;
+      this.renderTabs();
+    }
     const units = { min: t('unit.min'), h: t('unit.h') };
     const d = m.summary?.dwellMinutes;
     setText(
@@ -198,8 +228,8 @@ export class SidePanel {
         : t('yard.noDwell'),
     );
     this.longest.update(
-      m.longestDwell(3),
-      (x) => [x.bay, x.plate ?? '—', dwell(now - x.arrivedAt, units)],
+      m.longestDwell(Math.min(3, this.fit)),
+      (x) => [x.bay, x.plate ?? '—', x.arrivedAt ? dwell(now - x.arrivedAt, units) : '—'],
       () => '',
       '',
     );
