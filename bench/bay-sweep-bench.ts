@@ -6,8 +6,8 @@ import { silentLogger } from '../core/logger.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import { baySweepWireTimeMs } from '../devices/bay-sensor/wire-time.ts';
 import type { SweepEvent } from '../devices/events.ts';
-import { parseConfig } from '../gateway/config/load.ts';
 import { SimulatedSite } from '../sim/site.ts';
+import { parseConfig } from '../site-config/load.ts';
 import { ROOT } from './support/child.ts';
 import { median } from './support/stats.ts';
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfigFile } from '../gateway/config/load.ts';
-import type { SiteConfig } from '../gateway/config/schema.ts';
 import { type LineFormat, wireTimeMs } from '../sim/pacing.ts';
+import { loadConfigFile } from '../site-config/load.ts';
+import type { SiteConfig } from '../site-config/schema.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
 import type { LatencySample } from './support/latency-probe.ts';

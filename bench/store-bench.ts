@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/logger.ts';
-import { UplinkConfigSchema } from '../gateway/config/schema.ts';
 import { openDatabase } from '../gateway/store/database.ts';
 import { Outbox } from '../gateway/store/outbox.ts';
 import { RecordStore } from '../gateway/store/record-store.ts';
 import { Uplink } from '../gateway/uplink/uplink.ts';
+import { UplinkConfigSchema } from '../site-config/schema.ts';
 import { startMosquitto } from '../test/support/mosquitto.ts';
 
 /**

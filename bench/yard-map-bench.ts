@@ -5,11 +5,11 @@ import { chromium } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { silentLogger } from '../core/logger.ts';
-import { parseConfig } from '../gateway/config/load.ts';
 import { topicFor } from '../gateway/mqtt/topics.ts';
 import { startWebServer } from '../gateway/web/server.ts';
 import { buildLayout } from '../gateway/yard/layout.ts';
 import { BAY_STATES, type BayState, type BayView } from '../gateway/yard/payloads.ts';
+import { parseConfig } from '../site-config/load.ts';
 
 /**
  * How long the yard map in real headless Chromium (Debian's) takes to take in and draw a burst

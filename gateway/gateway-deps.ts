@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { GpioChip } from '../devices/gpio/gpio.ts';
 import type { SerialOpener } from '../devices/serial/link.ts';
-import type { SiteConfig } from './config/schema.ts';
+import type { SiteConfig } from '../site-config/schema.ts';
 
 /**
  * What the gateway is given to start (gateway/app.ts startGateway): the site config, the clock,

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import { loadConfigFile } from '../gateway/config/load.ts';
+import { loadConfigFile } from '../site-config/load.ts';
 import { runConsoleCommand } from './console.ts';
 import { SimulatedSite } from './site.ts';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SerialOpener } from '../devices/serial/link.ts';
-import type { SiteConfig } from '../gateway/config/schema.ts';
+import type { SiteConfig } from '../site-config/schema.ts';
 import { checkScenarioAgainstSite, loadScenarioFile } from './scenario/load.ts';
 import { SimulationRun } from './scenario/run.ts';
 import { summaryLine } from './scenario/summary.ts';

@@ -2,7 +2,7 @@ import { type Clock, ScaledClock } from '../core/clock.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { type VirtualGpioChip, virtualGpioChip } from '../devices/gpio/virtual-chip.ts';
 import { InProcessSerialHub } from '../devices/serial/in-process-hub.ts';
-import type { LaneConfig, SiteConfig } from '../gateway/config/schema.ts';
+import type { LaneConfig, SiteConfig } from '../site-config/schema.ts';
 import { InProcessAttachment, PtyAttachment, type SerialAttachment } from './attach/attachment.ts';
 import type { Interlock } from './devices/barrier/barrier-core.ts';
 import { SimGpioBarrier } from './devices/barrier/gpio-barrier.ts';

@@ -5,8 +5,8 @@ import type { GpioChip } from '../../devices/gpio/gpio.ts';
 import { RemoteGpioChip } from '../../devices/gpio/remote-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { startGateway } from '../../gateway/app.ts';
-import { loadConfigFile } from '../../gateway/config/load.ts';
 import { raiseToRealtime } from '../../gateway/ops/realtime.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { tellParent, untilParentSays } from '../support/child.ts';
 
 /**

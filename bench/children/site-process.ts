@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ScaledClock } from '../../core/clock.ts';
 import { setRoundRobin } from '../../core/thread-scheduling.ts';
-import { loadConfigFile } from '../../gateway/config/load.ts';
 import { checkScenarioAgainstSite, parseScenario } from '../../sim/scenario/load.ts';
 import { SimulationRun } from '../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { tellParent, untilParentSays } from '../support/child.ts';
 import { LatencyProbe } from '../support/latency-probe.ts';
 

@@ -6,11 +6,11 @@ import { ScaledClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logger.ts';
 import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { checkScenarioAgainstSite, parseScenario } from '../../sim/scenario/load.ts';
 import { SimulationRun } from '../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
+import { parseConfig } from '../../site-config/load.ts';
 import { freePort } from '../../test/support/mosquitto.ts';
 import { ROOT } from './child.ts';
 

@@ -18,8 +18,8 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 

@@ -1,5 +1,5 @@
 import { isGatepostError } from '../../core/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost check-config FILE

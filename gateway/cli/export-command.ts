@@ -3,7 +3,7 @@ import type { WriteStream as TtyWriteStream } from 'node:tty';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, isGatepostError } from '../../core/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { entryFromRow, type LedgerEntry, type LedgerRow } from '../store/ledger.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 

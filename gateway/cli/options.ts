@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { errorMessage, isGatepostError } from '../../core/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 
 export const DEFAULT_CONFIG = 'config/demo.yaml';
 

@@ -11,7 +11,7 @@ import { summaryLine, summaryScreen } from '../../sim/scenario/summary.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { brokerUrlOf, MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
 import { formatEvent } from '../../sim/traffic/sim-events.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]

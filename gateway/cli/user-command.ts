@@ -16,7 +16,7 @@ import {
   writeUsersFile,
 } from '../../broker/users-file.ts';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 import { readSecretFromStream, readSecretFromTty } from './read-secret.ts';
 

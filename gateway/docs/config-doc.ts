@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SiteConfigSchema } from '../config/schema.ts';
+import { SiteConfigSchema } from '../../site-config/schema.ts';
 
 /** The JSON Schema of a site config file, for editors (`# yaml-language-server: $schema=...`). */
 export function renderConfigJsonSchema(): string {

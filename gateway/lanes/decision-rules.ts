@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DecisionRulesSchema } from '../config/schema.ts';
+import type { DecisionRulesSchema } from '../../site-config/schema.ts';
 import type { Verdict } from '../passes/verdict.ts';
 import { type Decision, type DecisionReason, type Outcome, outcomeOf, sortReasons } from './decision.ts';
 

@@ -3,7 +3,7 @@ import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
-import type { LaneConfig } from '../config/schema.ts';
+import type { LaneConfig } from '../../site-config/schema.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';

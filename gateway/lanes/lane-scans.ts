@@ -1,5 +1,5 @@
 import type { ScanEvent } from '../../devices/events.ts';
-import type { LaneConfig } from '../config/schema.ts';
+import type { LaneConfig } from '../../site-config/schema.ts';
 import { codeKind } from '../mqtt/payloads.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';

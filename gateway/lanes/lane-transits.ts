@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { recordId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { LaneConfig } from '../config/schema.ts';
+import type { LaneConfig } from '../../site-config/schema.ts';
 import type { LaneRecordData } from './lane-records.ts';
 import type { RecordTrail } from './record-trail.ts';
 import { Transit } from './transit.ts';

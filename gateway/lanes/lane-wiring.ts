@@ -4,7 +4,7 @@ import { createBarrierDriver } from '../../devices/barrier/driver.ts';
 import type { DeviceErrorEvent, HealthEvent } from '../../devices/events.ts';
 import { createScannerDriver } from '../../devices/scanner/driver.ts';
 import { createThermometerDriver } from '../../devices/thermometer/driver.ts';
-import type { LaneConfig, SiteConfig } from '../config/schema.ts';
+import type { LaneConfig, SiteConfig } from '../../site-config/schema.ts';
 import { DeviceErrorCollapser } from '../device-error-collapser.ts';
 import type { GatewayDeps } from '../gateway-deps.ts';
 import type { GatewayClient } from '../mqtt/gateway-client.ts';

@@ -4,7 +4,7 @@ import type { LocalBroker } from '../../broker/local-broker.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isGatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import type { GatewayClient } from '../mqtt/gateway-client.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import type { RecordSink } from '../record-sink.ts';

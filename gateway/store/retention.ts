@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from '../../core/logger.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { type Pseudonymiser, scrubPersonalData } from './personal-data.ts';
 import type { Reclaimer } from './reclaimer.ts';
 

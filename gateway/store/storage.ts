@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { DiskReserve } from './disk-reserve.ts';
 import { Ledger } from './ledger.ts';
 import { LedgerProjection } from './ledger-projection.ts';

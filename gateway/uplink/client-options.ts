@@ -1,7 +1,7 @@
 import type { IClientOptions } from 'mqtt';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { readFileCapped } from '../../core/read-file-capped.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 
 export type UplinkConfig = SiteConfig['uplink'];
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from '../../broker/listen.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { type PageName, type WebAssets, webAssets } from './build.ts';
 import { AnonymousAccessSchema, type SiteInfo } from './client/shared/site-info.ts';
 import { contentSecurityPolicy } from './csp.ts';

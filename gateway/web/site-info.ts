@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isLoopback, isLoopbackHost } from '../../broker/authenticate.ts';
-import type { SiteConfig } from '../config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { buildLayout } from '../yard/layout.ts';
 import type { AnonymousAccess, SiteInfo } from './client/shared/site-info.ts';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { bayLabel, type YardConfigSchema } from '../config/schema.ts';
+import { bayLabel, type YardConfigSchema } from '../../site-config/schema.ts';
 import type { TruckZoneKind } from './payloads.ts';
 
 type YardConfig = z.infer<typeof YardConfigSchema>;

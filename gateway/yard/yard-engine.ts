@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { BayEventSchema, SensorHealthEventSchema } from '../../devices/events.ts';
-import type { YardConfigSchema } from '../config/schema.ts';
+import type { YardConfigSchema } from '../../site-config/schema.ts';
 import { chooseBay } from './assignment.ts';
 import { type Deadline, Deadlines } from './deadlines.ts';
 import { buildLayout, type YardLayout } from './layout.ts';

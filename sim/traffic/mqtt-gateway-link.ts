@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import type { SiteConfig } from '../../gateway/config/schema.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import type { DecisionSeen, GatewayLink, YardStaff } from './gateway-link.ts';
 
 /**

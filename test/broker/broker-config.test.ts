@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS } from '../../broker/limits.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
+import { parseConfig } from '../../site-config/load.ts';
 
 const demo = () => parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
 

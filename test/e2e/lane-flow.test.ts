@@ -10,8 +10,8 @@ import { silentLogger } from '../../core/logger.ts';
 import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { SimulatedSite } from '../../sim/site.ts';
+import { parseConfig } from '../../site-config/load.ts';
 
 /**
  * The real gateway with simulated devices, in-process and over real PTYs: trucks with each kind

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
-import { CONFIG_YAML_BUDGET, parseBoundedYaml } from '../../gateway/config/bounded-yaml.ts';
+import { CONFIG_YAML_BUDGET, parseBoundedYaml } from '../../site-config/bounded-yaml.ts';
 
 describe('parseBoundedYaml', () => {
   it('any JSON value within the nesting budget reads back as itself', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { checkConfigCommand } from '../../gateway/cli/check-config-command.ts';
-import { loadConfigFile, parseConfig } from '../../gateway/config/load.ts';
+import { loadConfigFile, parseConfig } from '../../site-config/load.ts';
 
 const demoRaw = () => parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
 

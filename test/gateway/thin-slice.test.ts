@@ -10,9 +10,9 @@ import { silentLogger } from '../../core/logger.ts';
 import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { InProcessSerialHub } from '../../devices/serial/in-process-hub.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { GatewayStateSchema } from '../../gateway/mqtt/payloads.ts';
 import { AnyRecordSchema } from '../../gateway/mqtt/record.ts';
+import { parseConfig } from '../../site-config/load.ts';
 
 const running: { gateway?: Gateway; client?: MqttClient }[] = [];
 afterEach(async () => {

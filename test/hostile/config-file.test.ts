@@ -3,7 +3,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_MAX_BYTES } from '../../gateway/config/load.ts';
+import { CONFIG_MAX_BYTES } from '../../site-config/load.ts';
 import { type ChildRun, runMeasured } from '../support/measure.ts';
 
 /**

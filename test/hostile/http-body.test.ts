@@ -3,13 +3,13 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { silentLogger } from '../../core/logger.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { EventLoopMonitor } from '../../gateway/ops/event-loop.ts';
 import { type OpsServer, startOpsServer } from '../../gateway/ops/http.ts';
 import { GatewayMetrics } from '../../gateway/ops/metrics.ts';
 import { Readiness } from '../../gateway/ops/readiness.ts';
 import { OPS_HTTP_BUDGET, WEB_HTTP_BUDGET } from '../../gateway/web/http-budget.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
+import { parseConfig } from '../../site-config/load.ts';
 import { measure } from '../support/measure.ts';
 
 /**

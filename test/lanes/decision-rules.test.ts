@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecisionRulesSchema } from '../../gateway/config/schema.ts';
 import { OUTCOMES, type Outcome } from '../../gateway/lanes/decision.ts';
 import { type DecisionInput, decide } from '../../gateway/lanes/decision-rules.ts';
 import type { PassTest, Verdict } from '../../gateway/passes/verdict.ts';
+import { DecisionRulesSchema } from '../../site-config/schema.ts';
 
 const rules = DecisionRulesSchema.parse({});
 const NOW = Date.UTC(2026, 10, 22, 3, 0, 0);

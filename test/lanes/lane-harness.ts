@@ -1,12 +1,12 @@
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { HealthState } from '../../devices/health.ts';
-import { DecisionRulesSchema, LaneConfigSchema } from '../../gateway/config/schema.ts';
 import { LaneController } from '../../gateway/lanes/lane-controller.ts';
 import type { ExitResult, ReserveRequest, ReserveResult } from '../../gateway/lanes/lane-ports.ts';
 import type { LaneState } from '../../gateway/lanes/lane-records.ts';
 import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
 import type { Verdict } from '../../gateway/passes/verdict.ts';
+import { DecisionRulesSchema, LaneConfigSchema } from '../../site-config/schema.ts';
 import { fakeBarrier, fakeScanner, fakeThermometer } from '../support/fake-lane-devices.ts';
 
 /** A lane controller on in-memory devices, a ManualClock, a fake yard and a record list. */

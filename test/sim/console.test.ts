@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
-import { loadConfigFile } from '../../gateway/config/load.ts';
 import { runConsoleCommand } from '../../sim/console.ts';
 import { SimulatedSite } from '../../sim/site.ts';
+import { loadConfigFile } from '../../site-config/load.ts';
 import { ByteRecorder } from '../support/recorder.ts';
 
 const DEMO = new URL('../../config/demo.yaml', import.meta.url).pathname;

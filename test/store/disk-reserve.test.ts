@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { DiskReserve } from '../../gateway/store/disk-reserve.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 import { canMount, mountSmallDisk } from './small-disk.ts';
 
 const MB = 1024 * 1024;

@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { StorageAlarmDataSchema } from '../../gateway/mqtt/payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { DiskReserve } from '../../gateway/store/disk-reserve.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 import { canMount, mountSmallDisk } from './small-disk.ts';
 
 const MB = 1024 * 1024;

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { LedgerEntrySchema, plateKey } from '../../gateway/store/ledger.ts';
 import { LEDGER_RECORD_TYPES } from '../../gateway/store/ledger-projection.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { mayHoldPersonalData, scrubPersonalData } from '../../gateway/store/personal-data.ts';
 import { protectedConflict, RecordPolicy } from '../../gateway/store/record-policy.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 
 describe('record policy', () => {
   it('makes only bulky telemetry sheddable', () => {

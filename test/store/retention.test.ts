@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { isPseudonym } from '../../gateway/store/personal-data.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 
 const DAY = 24 * 3_600_000;
 const cleanup: (() => void)[] = [];

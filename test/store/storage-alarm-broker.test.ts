@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { StorageConfigSchema } from '../../gateway/config/schema.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import { StorageAlarmDataSchema } from '../../gateway/mqtt/payloads.ts';
 import { recordSchema } from '../../gateway/mqtt/record.ts';
@@ -11,6 +10,7 @@ import { RecordSink } from '../../gateway/record-sink.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
+import { StorageConfigSchema } from '../../site-config/schema.ts';
 import { connect, onCleanup, startBroker, stopAll, waitFor } from '../support/broker-harness.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 

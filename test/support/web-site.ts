@@ -11,9 +11,9 @@ import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
-import type { SiteConfig } from '../../gateway/config/schema.ts';
 import { SimulatedSite } from '../../sim/site.ts';
+import { parseConfig } from '../../site-config/load.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { makeTempDir } from './tmp.ts';
 
 /**

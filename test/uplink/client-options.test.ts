@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UplinkConfigSchema } from '../../gateway/config/schema.ts';
 import { safeUrl, uplinkClientOptions } from '../../gateway/uplink/client-options.ts';
+import { UplinkConfigSchema } from '../../site-config/schema.ts';
 
 describe('uplink client options', () => {
   it('uses a stable client id, a persistent session and no mqtt.js reconnect', () => {

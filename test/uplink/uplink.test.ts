@@ -5,12 +5,12 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { StorageConfigSchema, UplinkConfigSchema } from '../../gateway/config/schema.ts';
 import { type UplinkStatus, UplinkStatusSchema } from '../../gateway/mqtt/payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';
 import { Uplink } from '../../gateway/uplink/uplink.ts';
+import { StorageConfigSchema, UplinkConfigSchema } from '../../site-config/schema.ts';
 import { checkDelivery, collectRecords } from '../support/load-gateway.ts';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.ts';
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { DECISION_REASONS } from '../../gateway/lanes/decision.ts';
 import { ALARM_KINDS } from '../../gateway/lanes/lane-records.ts';
 import { GatewayAlarmSchema } from '../../gateway/mqtt/gateway-records.ts';
@@ -15,6 +14,7 @@ import { bayAt, cellRect, layoutMap } from '../../gateway/web/client/yard/map-la
 import { YardModel } from '../../gateway/web/client/yard/yard-model.ts';
 import { siteInfo } from '../../gateway/web/site-info.ts';
 import type { BayView } from '../../gateway/yard/payloads.ts';
+import { parseConfig } from '../../site-config/load.ts';
 
 /** The pages' logic that needs no browser: words, map geometry, the kiosk's and the map's models. */
 const config = parseConfig(parseYaml(readFileSync('config/demo.yaml', 'utf8')));

@@ -7,11 +7,11 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-
 import { hashSecret } from '../../broker/password-hash.ts';
 import { writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
-import type { SiteConfig } from '../../gateway/config/schema.ts';
 import { SessionSchema, SiteInfoSchema } from '../../gateway/web/client/shared/site-info.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { AddressLimiter } from '../../gateway/web/sign-in.ts';
+import { parseConfig } from '../../site-config/load.ts';
+import type { SiteConfig } from '../../site-config/schema.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 /**

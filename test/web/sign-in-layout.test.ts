@@ -7,8 +7,8 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-
 import { hashSecret } from '../../broker/password-hash.ts';
 import { writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
+import { parseConfig } from '../../site-config/load.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 import { launchChromium } from '../support/web-site.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';

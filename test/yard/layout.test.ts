@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { chooseBay } from '../../gateway/yard/assignment.ts';
 import { buildLayout } from '../../gateway/yard/layout.ts';
 import { KeyedLocks } from '../../gateway/yard/locks.ts';
+import { parseConfig } from '../../site-config/load.ts';
 
 describe('yard layout from the config', () => {
   it('the demo yard: five zones, 1,200 truck bays in parking, isolation and hand-over, labels like P-0412', () => {

@@ -7,7 +7,6 @@ import { parse as parseYaml } from 'yaml';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { type Clock, ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { parseConfig } from '../../gateway/config/load.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import { RecordSink } from '../../gateway/record-sink.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
@@ -21,6 +20,7 @@ import { rebuildYard, storeYardReader, type YardRecordWriter } from '../../gatew
 import { bayView, yardSummary } from '../../gateway/yard/views.ts';
 import { Yard } from '../../gateway/yard/yard.ts';
 import { YardModel } from '../../gateway/yard/yard-model.ts';
+import { parseConfig } from '../../site-config/load.ts';
 import { startLoopbackBroker } from '../support/loopback-broker.ts';
 
 export const SITE = 'demo';

@@ -1,10 +1,10 @@
 import { ManualClock } from '../../core/clock.ts';
 import { recordId } from '../../core/ids.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { YardConfigSchema } from '../../gateway/config/schema.ts';
 import type { GatepostRecord } from '../../gateway/mqtt/record.ts';
 import type { YardRecordReader, YardRecordWriter } from '../../gateway/yard/rebuild.ts';
 import { Yard, type YardOptions } from '../../gateway/yard/yard.ts';
+import { YardConfigSchema } from '../../site-config/schema.ts';
 
 /**
  * An in-memory record log for unit tests: `record` commits on a later microtask (like the real

@@ -1,6 +1,6 @@
 import { ErrorCode, GatepostError } from '../../../core/errors.ts';
 import type { BaySensorBusConfig } from '../../../devices/bay-sensor/config.ts';
-import { bayLabel } from '../../../gateway/config/schema.ts';
+import { bayLabel } from '../../../site-config/schema.ts';
 import type { SerialAttachment } from '../../attach/attachment.ts';
 import type { SimSerialDevice } from '../device.ts';
 import { DevicePort } from '../device-port.ts';

@@ -6,10 +6,10 @@ import { ScaledClock } from '../../../core/clock.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import { VirtualGpioChip } from '../../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../../gateway/app.ts';
-import { parseConfig } from '../../../gateway/config/load.ts';
 import { PassMint } from '../../../sim/passes/pass-mint.ts';
 import { writeTrustList } from '../../../sim/passes/trust-list-writer.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
+import { parseConfig } from '../../../site-config/load.ts';
 
 /** Device state 4× faster (arm travel, thermometer settling); wire timing stays real. */
 export const SCALE = 4;

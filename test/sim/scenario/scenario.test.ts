@@ -2,12 +2,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isGatepostError } from '../../../core/errors.ts';
-import { loadConfigFile } from '../../../gateway/config/load.ts';
 import { FAULT_KIND_NAMES } from '../../../sim/faults/fault-kinds.ts';
 import { parseDuration } from '../../../sim/scenario/duration.ts';
 import { parseFaultSpec } from '../../../sim/scenario/fault-spec.ts';
 import { checkScenarioAgainstSite, loadScenarioFile, parseScenario } from '../../../sim/scenario/load.ts';
 import { isFaultEntry } from '../../../sim/scenario/schema.ts';
+import { loadConfigFile } from '../../../site-config/load.ts';
 import { DEMO_CONFIG, type TestRun, testRun } from '../support/sim-run.ts';
 
 const SCENARIOS = new URL('../../../sim/scenarios/', import.meta.url).pathname;

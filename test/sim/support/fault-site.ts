@@ -1,12 +1,12 @@
 import { ManualClock } from '../../../core/clock.ts';
-import { parseConfig } from '../../../gateway/config/load.ts';
-import type { SiteConfig } from '../../../gateway/config/schema.ts';
 import { parseScenario } from '../../../sim/scenario/load.ts';
 import { SimulationRun } from '../../../sim/scenario/run.ts';
 import { FaultEntrySchema } from '../../../sim/scenario/schema.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
 import type { GatewayLink } from '../../../sim/traffic/gateway-link.ts';
 import type { SimEvent } from '../../../sim/traffic/sim-events.ts';
+import { parseConfig } from '../../../site-config/load.ts';
+import type { SiteConfig } from '../../../site-config/schema.ts';
 import { isolatedChips } from './sim-run.ts';
 
 /**

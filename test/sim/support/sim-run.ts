@@ -1,11 +1,11 @@
 import { ManualClock } from '../../../core/clock.ts';
 import { VirtualGpioChip } from '../../../devices/gpio/virtual-chip.ts';
-import { loadConfigFile } from '../../../gateway/config/load.ts';
-import type { SiteConfig } from '../../../gateway/config/schema.ts';
 import { checkScenarioAgainstSite, parseScenario } from '../../../sim/scenario/load.ts';
 import { SimulationRun } from '../../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
 import type { SimEvent } from '../../../sim/traffic/sim-events.ts';
+import { loadConfigFile } from '../../../site-config/load.ts';
+import type { SiteConfig } from '../../../site-config/schema.ts';
 import { ScriptedGateway } from './scripted-gateway.ts';
 
 export const DEMO_CONFIG = new URL('../../../config/demo.yaml', import.meta.url).pathname;
