@@ -7,7 +7,7 @@ import type { BarrierConfig } from './config.ts';
 import { createGpioBarrierDriver } from './gpio-barrier.ts';
 import { createSerialBarrierDriver } from './serial-barrier.ts';
 
-export type { BarrierDriver, BarrierEvents } from './base.ts';
+export type { BarrierDriver } from './base.ts';
 
 export interface BarrierDriverOptions {
   config: BarrierConfig;

@@ -1,7 +1,6 @@
 import { withCrc } from './crc.ts';
 
-/** Modbus function codes the master uses. */
-export const FC_READ_HOLDING_REGISTERS = 0x03;
+/** The Modbus function code the master uses. */
 export const FC_READ_INPUT_REGISTERS = 0x04;
 
 const EXCEPTION_NAMES: Record<number, string> = {

@@ -1,6 +1,6 @@
 import { charTimeMs, type LineSettings, wireTimeMs } from '../serial/line-timing.ts';
 
-export { bitsPerChar, charTimeMs, wireTimeMs } from '../serial/line-timing.ts';
+export { charTimeMs, wireTimeMs } from '../serial/line-timing.ts';
 
 /**
  * The Modbus RTU inter-frame silence t3.5: 3.5 character times, fixed at 1.75 ms above

@@ -14,11 +14,3 @@ export const SerialPortSettingsSchema = z
   })
   .strict();
 export type SerialPortSettings = z.infer<typeof SerialPortSettingsSchema>;
-
-/** Reconnect behaviour after a port is lost: capped exponential backoff with jitter. */
-export const ReconnectSchema = z
-  .object({
-    initialMs: z.number().int().positive().default(100),
-    maxMs: z.number().int().positive().default(1000),
-  })
-  .strict();

@@ -1,5 +1,5 @@
 import type { ScannerConfig } from '../../devices/scanner/config.ts';
-import { CR, ETX, LF, SCANNER_MAX_CODE_BYTES, STX, scannerFrame } from '../devices/scanner/encode.ts';
+import { SCANNER_MAX_CODE_BYTES, STX, scannerFrame } from '../devices/scanner/encode.ts';
 import type { Random } from '../random.ts';
 
 /** The bytes of the faults that are about bytes on a serial line: pure functions of a Random. */
@@ -54,6 +54,3 @@ export function overlongCode(n: number, format: Pick<ScannerConfig, 'terminator'
   body.write('GP1:', 0, 'latin1');
   return scannerFrame(body, format);
 }
-
-/** Bytes that end or frame a scanner code. */
-export const FRAMING_BYTES: ReadonlySet<number> = new Set([CR, LF, STX, ETX]);

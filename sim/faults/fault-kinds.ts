@@ -97,7 +97,6 @@ export const FAULT_KIND_NAMES = Object.keys(FAULT_KINDS) as [FaultKind, ...Fault
 
 /** The serial devices of a lane or the yard a fault may name with `device`. */
 export const SERIAL_DEVICES = ['scanner', 'thermometer', 'barrier', 'bus'] as const;
-export type SerialDeviceName = (typeof SERIAL_DEVICES)[number];
 
 export function faultInfo(kind: FaultKind): FaultKindInfo {
   return FAULT_KINDS[kind];
