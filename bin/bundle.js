@@ -111,6 +111,13 @@ export function buildRelease(outdir = join(ROOT, 'dist'), options = {}) {
       const web = await importBundled(join(ROOT, 'gateway', 'web', 'build.ts'));
       const written = await web.writeWebAssets(join(dir, 'web'));
       inputs.push(...written.inputs);
+      // The DCC schemas compiled now, not at every start (gateway/passes/dcc-standalone.ts).
+      const dcc = await importBundled(join(ROOT, 'gateway', 'passes', 'dcc-standalone.ts'));
+      writeFileSync(join(dir, 'dcc-validators.cjs'), dcc.dccValidatorsSource());
+      for (const rel of dcc.dccSchemaFiles()) {
+        const st = statSync(join(ROOT, rel));
+        inputs.push([rel, st.size, st.mtimeMs]);
+      }
     },
   });
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { valueSets } from './dcc-value-sets.ts';
 import type { DccType } from './dsc.ts';
 
@@ -18,11 +20,61 @@ const SCHEMA_DIR = new URL('./dcc-schemas/', import.meta.url);
 // meant (the EU DCC reference validators do not assert it): real certificates carry a date-time
 // in `dt`, `fr`, `df` and `du`, which are `format: date`. The verifier reads the one date it
 // uses, a test's `sc`, itself (hc1-facts.ts), and a test whose `sc` is no time counts as none.
-const ajv = new Ajv2020({ strict: false, strictSchema: true, validateFormats: false, logger: false });
-// The DCC schemas annotate value-set fields; the value sets are checked by dcc-value-sets.ts, for
-// every schema version (some versions do not annotate every coded field).
-ajv.addKeyword({ keyword: 'valueset-uri', schemaType: 'string' });
+// Ajv is loaded only where the schemas are compiled: a release build carries them compiled.
+const require = createRequire(import.meta.url);
 
+/** The Ajv the DCC schemas compile with (`source`: keeping the code, for dcc-standalone.ts). */
+export function newDccAjv(options: { source?: boolean } = {}): Ajv2020 {
+  const { Ajv2020: AjvClass } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new AjvClass({
+    strict: false,
+    strictSchema: true,
+    validateFormats: false,
+    logger: false,
+    ...(options.source ? { code: { source: true } } : {}),
+  });
+  // The DCC schemas annotate value-set fields; the value sets are checked by dcc-value-sets.ts, for
+  // every schema version (some versions do not annotate every coded field).
+  ajv.addKeyword({ keyword: 'valueset-uri', schemaType: 'string' });
+  return ajv;
+}
+
+/** A bundled schema, without its `$id`: every version has the same one; each compiles on its own. */
+export function dccSchemaOf(version: string): Record<string, unknown> {
+  const schema = JSON.parse(readFileSync(new URL(`${version}.json`, SCHEMA_DIR), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  delete schema.$id;
+  return schema;
+}
+
+/**
+ * The file of a release build (dist/, GATEPOST_DIST) that holds every bundled schema's validator
+ * as code, compiled when the release was built (dcc-standalone.ts, bin/bundle.js): a release
+ * starts without loading Ajv or compiling (~250 ms of the lanes' thread at start).
+ */
+export const DCC_VALIDATORS_FILE = 'dcc-validators.cjs';
+
+/** The name a schema version's validator is exported as from DCC_VALIDATORS_FILE. */
+export function dccValidatorName(version: string): string {
+  return `v${version.replaceAll('.', '_')}`;
+}
+
+let prebuilt: Record<string, ValidateFunction | undefined> | undefined;
+
+function prebuiltValidator(version: string): ValidateFunction | undefined {
+  const dist = process.env.GATEPOST_DIST;
+  if (!dist) return undefined;
+  try {
+    prebuilt ??= require(join(dist, DCC_VALIDATORS_FILE)) as Record<string, ValidateFunction | undefined>;
+  } catch {
+    prebuilt = {}; // a build without it: the schemas are compiled here
+  }
+  return prebuilt[dccValidatorName(version)];
+}
+
+let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 type Semver = [number, number, number];
@@ -55,19 +107,20 @@ export function schemaVersionFor(ver: string): string | undefined {
 function validatorFor(version: string): ValidateFunction {
   let fn = compiled.get(version);
   if (!fn) {
-    const text = readFileSync(new URL(`${version}.json`, SCHEMA_DIR), 'utf8');
-    const schema = JSON.parse(text) as Record<string, unknown>;
-    // Every version has the same $id; compile each on its own rather than register them.
-    delete schema.$id;
-    fn = ajv.compile(schema);
+    fn = prebuiltValidator(version);
+    if (!fn) {
+      ajv ??= newDccAjv();
+      fn = ajv.compile(dccSchemaOf(version));
+    }
     compiled.set(version, fn);
   }
   return fn;
 }
 
 /**
- * Compiles every bundled schema and reads the value sets now, so the first verification is not
- * the slow one (compiling takes a few hundred ms; the lanes call this at start).
+ * Compiles every bundled schema (or takes the release's compiled ones) and reads the value sets
+ * now, so the first verification is not the slow one (compiling takes a few hundred ms; the
+ * gateway calls this at start).
  */
 export function preloadDccSchemas(): void {
   for (const v of DCC_SCHEMA_VERSIONS) validatorFor(v);
