@@ -1,5 +1,5 @@
 import { Composer, type Document, isAlias, isMap, isScalar, isSeq, Lexer, Parser } from 'yaml';
-import { ErrorCode, GatepostError } from '../gateway/core/errors.ts';
+import { ErrorCode, GatepostError } from '../core/errors.ts';
 
 /** What parsing one YAML text may cost, beyond its size (which the caller caps before). */
 export interface YamlBudget {

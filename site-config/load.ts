@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { parseBoundedJson } from '../gateway/core/bounded-json.ts';
-import { ErrorCode, errorMessage, GatepostError } from '../gateway/core/errors.ts';
-import { decodeUtf8Strict, readFileCapped } from '../gateway/core/read-file-capped.ts';
+import { parseBoundedJson } from '../core/bounded-json.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
+import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
 import { CONFIG_YAML_BUDGET, parseBoundedYaml } from './bounded-yaml.ts';
 import { migrateConfig } from './migrate.ts';
 import { type SiteConfig, SiteConfigSchema } from './schema.ts';

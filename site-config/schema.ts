@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from '../gateway/broker/limits.ts';
-import { DEFAULT_TOKEN_OPTIONS } from '../gateway/broker/tokens.ts';
-import { BarrierConfigSchema } from '../gateway/devices/barrier/config.ts';
-import { BaySensorBusConfigSchema } from '../gateway/devices/bay-sensor/config.ts';
-import { ScannerConfigSchema } from '../gateway/devices/scanner/config.ts';
-import { ThermometerConfigSchema } from '../gateway/devices/thermometer/config.ts';
-import { DEFAULT_TELEMETRY_TYPES, protectedConflict } from '../gateway/gateway/store/record-policy.ts';
+import { DEFAULT_LIMITS, DEFAULT_MAX_PACKET_BYTES } from '../broker/limits.ts';
+import { DEFAULT_TOKEN_OPTIONS } from '../broker/tokens.ts';
+import { BarrierConfigSchema } from '../devices/barrier/config.ts';
+import { BaySensorBusConfigSchema } from '../devices/bay-sensor/config.ts';
+import { ScannerConfigSchema } from '../devices/scanner/config.ts';
+import { ThermometerConfigSchema } from '../devices/thermometer/config.ts';
+import { DEFAULT_TELEMETRY_TYPES, protectedConflict } from './telemetry-types.ts';
 
 /** The config format version this code reads. Older versions are migrated (see migrate.ts). */
 export const CONFIG_VERSION = 1;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mayHoldPersonalData, scrubPersonalData } from '../../gateway/store/personal-data.ts';
-import { protectedConflict, RecordPolicy } from '../../gateway/store/record-policy.ts';
+import { RecordPolicy } from '../../gateway/store/record-policy.ts';
 import { StorageConfigSchema } from '../../site-config/schema.ts';
+import { protectedConflict } from '../../site-config/telemetry-types.ts';
 
 describe('record policy', () => {
   it('makes only bulky telemetry sheddable', () => {
