@@ -40,6 +40,11 @@ describe('gatepost --version and <command> --help', () => {
     for (const cmd of COMMANDS) expect(r.out).toContain(`  ${cmd}`);
   });
 
+  it("the README's command table names every command", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(COMMANDS.filter((cmd) => !readme.includes(`| \`gatepost ${cmd}`))).toEqual([]);
+  });
+
   it('a bad option of start prints the usage and exits non-zero, without a stack trace', () => {
     const r = gatepost('start', '--nonsense');
     expect(r.code).not.toBe(0);
