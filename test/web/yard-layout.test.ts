@@ -18,6 +18,19 @@ const SIZES = [
   { width: 1280, height: 800 },
   { width: 1920, height: 1080 },
 ];
+/** Buttons that keep their places whatever the language, the zoom or the tab. */
+const MAIN_BUTTONS = [
+  '[data-testid="plate-search"]',
+  '[data-testid="search-keyboard"]',
+  '[data-testid="zoom"]',
+  '[data-testid="zone-parking"]',
+  '[data-testid="zone-handover"]',
+  '[data-testid="tab-states"]',
+  '[data-testid="tab-dwell"]',
+  '[data-testid="legend-free"]',
+  '[data-testid="legend-blocked"]',
+  '[data-testid="toast-slot"]',
+];
 /** The smallest tap area of a zoomed bay (docs/web.md). */
 const MIN_BAY_PX = 40;
 
@@ -75,6 +88,15 @@ describe('yard page layout', () => {
         await page.getByTestId(`tab-${tab}`).click();
         await expectClean(page, `${tag} overview, ${tab}`);
       }
+      // The main buttons keep their places in English and zoomed in.
+      const zh = await positionsOf(page, MAIN_BUTTONS);
+      await page.getByTestId('lang').click();
+      expect(await positionsOf(page, MAIN_BUTTONS), `${tag} in English`).toEqual(zh);
+      await expectClean(page, `${tag} overview in English`);
+      await page.getByTestId('lang').click();
+      await page.getByTestId('zoom').click();
+      expect(await positionsOf(page, MAIN_BUTTONS), `${tag} zoomed`).toEqual(zh);
+      await page.getByTestId('zoom').click();
 
       await tapBay(page, 'P-0003');
       await expect.poll(() => page.getByTestId('bay-plate').textContent()).toBe('冀A30003');

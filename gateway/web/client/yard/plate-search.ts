@@ -81,7 +81,7 @@ export class PlateSearch {
     this.row = h('div', { class: 'search-row' }, this.input, this.clearChip, this.kbToggle);
     this.clearChip.addEventListener('click', () => this.set(''));
     this.kbToggle.addEventListener('click', () => this.showKeypad(this.keypad.hidden === true));
-    this.input.addEventListener('focus', () => this.showKeypad(true));
+    this.input.addEventListener('click', () => this.showKeypad(true));
     this.input.addEventListener('input', () => this.set(this.input.value, true));
     this.input.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter') this.showKeypad(false);
