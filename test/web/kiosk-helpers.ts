@@ -60,7 +60,6 @@ export async function openKiosk(
 ): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: o.width ?? 1280, height: o.height ?? 800 } });
   await page.addInitScript(SOUND_SPY);
-  await o.before?.(page);
   await page.goto(`${site.url}/kiosk/${o.lane}`);
   await signInByTouch(page, o.staff, o.pin);
   await expect
