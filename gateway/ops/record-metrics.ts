@@ -33,55 +33,41 @@ export class RecordMetrics {
   private readonly measurements: Counter<'lane'>;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.records = new Counter({
-      name: 'gatepost_records_total',
-      help: 'Records committed to the store, by stream and type',
-      labelNames: ['stream', 'type'],
-      registers,
-    });
-    this.decisions = new Counter({
-      name: 'gatepost_decisions_total',
-      help: 'Lane decisions committed, by outcome and by whom (rules or staff)',
-      labelNames: ['lane', 'outcome', 'by'],
-      registers,
-    });
-    this.barrierOps = new Counter({
-      name: 'gatepost_barrier_operations_total',
-      help: 'Barrier commands (open, close) and whether the barrier carried them out',
-      labelNames: ['lane', 'action', 'ok'],
-      registers,
-    });
-    this.barrierFaults = new Counter({
-      name: 'gatepost_barrier_faults_total',
-      help: 'Barrier faults raised as alarms (arm never arrived, refused, jammed)',
-      labelNames: ['lane'],
-      registers,
-    });
-    this.alarms = new Counter({
-      name: 'gatepost_alarms_total',
-      help: 'Alarm records, by stream and kind',
-      labelNames: ['stream', 'kind'],
-      registers,
-    });
-    this.deviceErrors = new Counter({
-      name: 'gatepost_device_errors_total',
-      help: 'Bad input or failed exchanges reported by the lane devices (discarded frames, timeouts, CRC)',
-      labelNames: ['lane', 'device', 'kind'],
-      registers,
-    });
-    this.scans = new Counter({
-      name: 'gatepost_scans_total',
-      help: "Codes read by a lane's scanner (its accepted frames)",
-      labelNames: ['lane'],
-      registers,
-    });
-    this.measurements = new Counter({
-      name: 'gatepost_measurements_total',
-      help: "Temperature measurements taken by a lane's thermometer",
-      labelNames: ['lane'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers: [registry] });
+    this.records = counter('gatepost_records_total', 'Records committed to the store, by stream and type', [
+      'stream',
+      'type',
+    ]);
+    this.decisions = counter(
+      'gatepost_decisions_total',
+      'Lane decisions committed, by outcome and by whom (rules or staff)',
+      ['lane', 'outcome', 'by'],
+    );
+    this.barrierOps = counter(
+      'gatepost_barrier_operations_total',
+      'Barrier commands (open, close) and whether the barrier carried them out',
+      ['lane', 'action', 'ok'],
+    );
+    this.barrierFaults = counter(
+      'gatepost_barrier_faults_total',
+      'Barrier faults raised as alarms (arm never arrived, refused, jammed)',
+      ['lane'],
+    );
+    this.alarms = counter('gatepost_alarms_total', 'Alarm records, by stream and kind', ['stream', 'kind']);
+    this.deviceErrors = counter(
+      'gatepost_device_errors_total',
+      'Bad input or failed exchanges reported by the lane devices (discarded frames, timeouts, CRC)',
+      ['lane', 'device', 'kind'],
+    );
+    this.scans = counter('gatepost_scans_total', "Codes read by a lane's scanner (its accepted frames)", [
+      'lane',
+    ]);
+    this.measurements = counter(
+      'gatepost_measurements_total',
+      "Temperature measurements taken by a lane's thermometer",
+      ['lane'],
+    );
   }
 
   /** For `RecordStore.onCommit`. */
