@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type BenchSite, prepareBenchSite } from './support/bench-site.ts';
 import { spawnBenchChild } from './support/child.ts';
 import { rushHourScenario } from './support/rush-scenario.ts';
-import { unitNice, unitNodeFlags } from './support/unit-flags.ts';
+import { unitEnvironment, unitNice, unitNodeFlags } from './support/unit-flags.ts';
 
 /**
  * Cold start to ready of the full demo site: from spawning the gateway process (node, tsx
@@ -22,7 +22,7 @@ export interface ColdStartFigures {
 }
 
 export const COLD_START_CONDITIONS =
-  'spawn of the gateway process to its readiness message; full demo site, devices simulated in another process over PTYs; cold_start_s is the slower of an empty store and an existing one';
+  "spawn of the gateway process to its readiness message; full demo site, devices simulated in another process over PTYs; cold_start_s is the slower of an empty store and an existing one; the gateway at the unit's Nice= and Environment= (ops/gatepost.service)";
 
 interface Start {
   spawnToReadyMs: number;
@@ -49,8 +49,9 @@ export async function startOnce(site: BenchSite, how: GatewaySpawn = {}): Promis
     await sim.next('ready', 60_000);
     const gw = spawnBenchChild('bench/children/gateway-process.ts', [site.configFile, epoch, '1'], {
       nodeArgs: unitNodeFlags(),
-      // At the unit's Nice=, as systemd starts it on a box (and as the rush-hour bench runs it).
+      // At the unit's Nice= and Environment=, as systemd starts it on a box (and as the rush-hour bench runs it).
       nice: unitNice(),
+      env: unitEnvironment(),
       bundled: true,
       ...how,
     });

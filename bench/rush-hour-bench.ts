@@ -10,7 +10,7 @@ import { rssMb } from './support/proc.ts';
 import { histogramQuantile, type Samples, scrape, sumOf } from './support/prom.ts';
 import { rushHourScenario } from './support/rush-scenario.ts';
 import { max, median, percentile } from './support/stats.ts';
-import { unitNice, unitNodeFlags } from './support/unit-flags.ts';
+import { unitEnvironment, unitEnvironmentText, unitNice, unitNodeFlags } from './support/unit-flags.ts';
 
 /**
  * The full demo site under rush-hour traffic, each part in its own process as on a box: the
@@ -79,8 +79,15 @@ export async function rushHourBench(
   const epoch = String(Date.now());
   const scale = String(rush.timeScale);
   const children: BenchChild[] = [];
-  const spawn = (file: string, args: string[], nodeArgs: string[] = [], bundled = false, nice = 0) => {
-    const c = spawnBenchChild(file, args, { nodeArgs, bundled, nice, release: opts.release });
+  const spawn = (
+    file: string,
+    args: string[],
+    nodeArgs: string[] = [],
+    bundled = false,
+    nice = 0,
+    env = {},
+  ) => {
+    const c = spawnBenchChild(file, args, { nodeArgs, bundled, nice, env, release: opts.release });
     children.push(c);
     return c;
   };
@@ -104,6 +111,7 @@ export async function rushHourBench(
       unitNodeFlags(),
       true,
       unitNice(),
+      unitEnvironment(),
     );
     const gwReady = await gw.next('ready', 60_000);
     sim.send({ type: 'traffic' });
@@ -225,7 +233,7 @@ export async function rushHourBench(
         devices: `the simulator process (and its socat relays) at ${String(simReady.priority)}, standing in for hardware that does not share the CPU`,
         inside: `lane_input_to_command_*_ms_le: the gateway's ${LATENCY_METRIC} over phase B (every open by the rules, whatever input completed it), the upper bound of the bucket holding the quantile`,
         latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(openLineMs)} ms on the wire at ${serialBauds} baud included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, its trigger the scan); ${report.excluded} opens excluded`,
-        gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
+        gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()}, environment ${unitEnvironmentText()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),
       },
       series: { rss, phaseBAt, latencyA, latencyB },

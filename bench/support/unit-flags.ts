@@ -26,3 +26,26 @@ export function unitNodeFlags(): string[] {
   const line = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*gatepost\.js/m.exec(unit);
   return (line?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
 }
+
+/**
+ * The unit's `Environment=` settings (ops/gatepost.service) but its log level (the benches' gateway
+ * logs warnings only): MALLOC_ARENA_MAX and NODE_ENV, as systemd sets them for the gateway on a box.
+ */
+export function unitEnvironment(): Record<string, string> {
+  // To measure without them: BENCH_UNIT_ENV=off.
+  if (process.env.BENCH_UNIT_ENV === 'off') return {};
+  const unit = readFileSync(resolve(ROOT, 'ops/gatepost.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(\w+)=(\S*)\s*$/gm)) {
+    const [, name = '', value = ''] = m;
+    if (name !== 'GATEPOST_LOG_LEVEL') env[name] = value;
+  }
+  return env;
+}
+
+/** unitEnvironment() as `NAME=value` words, for the report. */
+export function unitEnvironmentText(): string {
+  return Object.entries(unitEnvironment())
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
