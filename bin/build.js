@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run build`: the release build in dist/ (bin/bundle.js buildRelease): the gateway's entries
 // as plain ES modules (bin/gatepost.js runs them, with no TypeScript loader and no esbuild at
-// start) and the web pages' bundles prebuilt in dist/web/ (the server serves those instead of
-// building them). Packages, native modules among them, stay imports from node_modules.
+// start), the web pages' bundles prebuilt in dist/web/ (the server serves those instead of
+// building them) and the DCC schemas compiled into dist/dcc-validators.cjs (no Ajv compile at
+// start). Packages, native modules among them, stay imports from node_modules.
 import { fileURLToPath } from 'node:url';
 import { buildBundle, buildRelease } from './bundle.js';
 
