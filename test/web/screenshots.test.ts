@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/tmp.ts';
 import { launchChromium, signInByTouch, startWebSite, type WebSite } from '../support/web-site.ts';
 import { auditLayout, describeProblems } from './support/layout-audit.ts';
+import { parkTruck, tapBay } from './support/yard-page.ts';
 
 /**
  * The README's pictures: the lane kiosk and the yard map at the kiosk's 1024×600 and 1280×800 and
- * a 1920×1080 monitor, signed in by touch against the real gateway with simulated trucks. Every
+ * a 1920×1080 monitor, signed in by touch against the real gateway with simulated trucks (four
+ * through the lanes, two dozen parked in the yard, half waiting for a result). Every
  * run checks that each page renders whole at each size (signed in, live, its content drawn, a
  * PNG of the viewport's size) and that its layout passes the audit; with GATEPOST_SCREENSHOTS=1
  * the pictures go to docs/screenshots/<page>-<w>x<h>.png, otherwise to the test's temp dir.
@@ -56,6 +58,14 @@ beforeAll(async () => {
       .length;
   for (const until = Date.now() + 30_000; decided() < trucks.length && Date.now() < until; )
     await new Promise((r) => setTimeout(r, 100));
+  // A yard in use: trucks parked, half of them waiting for an antigen result.
+  for (let i = 10; i < 34; i++)
+    await parkTruck(
+      site,
+      `P-00${i}`,
+      `晋A1${String(i).padStart(4, '0')}`,
+      i % 2 === 0 ? 'antigen' : undefined,
+    );
   if (OUT) mkdirSync(OUT, { recursive: true });
 }, 90_000);
 
@@ -104,12 +114,14 @@ describe('screenshots', () => {
     it(`the yard map at ${size.width}×${size.height}`, async () => {
       const page = await browser.newPage({ viewport: size });
       await signedIn(page, '/yard', COORDINATOR);
-      // All 1,200 bays known and drawn, the trucks sent to the yard among them.
+      // All 1,200 bays known and drawn, the parked trucks and those sent to the yard among them.
       await expect
         .poll(() => page.evaluate(() => (globalThis as any).__gatepost.yard.known() as number), {
           timeout: 15_000,
         })
         .toBe(1200);
+      // A parked truck chosen, its panel open.
+      await tapBay(page, 'P-0012');
       await page.waitForTimeout(500);
       await shoot(page, 'yard');
       expect.soft(describeProblems(await auditLayout(page)), `yard ${size.width}x${size.height}`).toBe('');
