@@ -116,9 +116,9 @@ module.exports = {
       name: 'cli-joins-sim-at-its-entry-points',
       severity: 'error',
       comment:
-        'The CLI reaches the simulator only through sim/demo.ts (the demo start) and sim/cli.ts (`gatepost sim`).',
+        'The CLI reaches the simulator only through sim/demo.ts (the demo start) and sim/sim-command.ts (`gatepost sim`).',
       from: { path: '^gateway/cli/' },
-      to: { path: '^sim/', pathNot: '^sim/(demo|cli)[.]ts$' },
+      to: { path: '^sim/', pathNot: '^sim/(demo|sim-command)[.]ts$' },
     },
     {
       name: 'product-imports-no-tests-bench-or-bin',

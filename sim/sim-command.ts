@@ -1,23 +1,34 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ScaledClock } from '../../core/clock.ts';
-import { errorMessage, isGatepostError } from '../../core/errors.ts';
-import { parseDuration } from '../../sim/scenario/duration.ts';
-import { parseFaultSpec } from '../../sim/scenario/fault-spec.ts';
-import { checkScenarioAgainstSite, loadScenarioFile } from '../../sim/scenario/load.ts';
-import { SimulationRun } from '../../sim/scenario/run.ts';
-import { summaryLine, summaryScreen } from '../../sim/scenario/summary.ts';
-import { SimulatedSite } from '../../sim/site.ts';
-import { brokerUrlOf, MqttGatewayLink } from '../../sim/traffic/mqtt-gateway-link.ts';
-import { formatEvent } from '../../sim/traffic/sim-events.ts';
-import { loadConfigFile } from '../../site-config/load.ts';
-import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
+import { ScaledClock } from '../core/clock.ts';
+import { errorMessage, isGatepostError } from '../core/errors.ts';
+import { loadConfigFile } from '../site-config/load.ts';
+import type { SiteConfig } from '../site-config/schema.ts';
+import { runDeviceConsole } from './device-console.ts';
+import { parseDuration } from './scenario/duration.ts';
+import { parseFaultSpec } from './scenario/fault-spec.ts';
+import { checkScenarioAgainstSite, loadScenarioFile } from './scenario/load.ts';
+import { SimulationRun } from './scenario/run.ts';
+import { summaryLine, summaryScreen } from './scenario/summary.ts';
+import { SimulatedSite } from './site.ts';
+import { brokerUrlOf, MqttGatewayLink } from './traffic/mqtt-gateway-link.ts';
+import { formatEvent } from './traffic/sim-events.ts';
+
+/** The gateway's default site config too (gateway/cli/options.ts), relative to the working directory. */
+const DEFAULT_CONFIG = 'config/demo.yaml';
+
+/** Whether `argv` asks for the usage (`--help` or `-h` before any `--`). */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 const USAGE = `usage: gatepost sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]
                     [--duration D] [--fault SPEC ...] [--broker URL | --no-broker]
                     [--username U --password P] [--gpio ADDRESS|none] [--events FILE]
                     [--interval SECONDS]
+       gatepost sim --console [--config FILE] [--time-scale X] [--gpio ADDRESS|none] [--quiet]
 
 Runs the simulated devices of a site config over PTYs (at the config's serial paths) with the
 traffic and faults of a scenario, for a gateway started separately with the same config and
@@ -35,9 +46,11 @@ simulation.enabled: false. Prints a live summary; Ctrl-C stops it.
   --gpio        serve the virtual GPIO chips here (default unix:var/sim/gpio.sock; "none" to not)
   --events      append every device, fault, truck and gateway event to FILE, one line each
   --interval    summary refresh, seconds (default 1 on a terminal, 10 otherwise)
+  --console     the devices alone, no traffic: console commands on stdin (type "help") to
+                unplug, jam or babble a device by hand; --quiet: no console (under a supervisor)
 `;
 
-const DEFAULT_SCENARIO = join(import.meta.dirname, '..', '..', 'sim', 'scenarios', 'normal-day.yaml');
+const DEFAULT_SCENARIO = join(import.meta.dirname, 'scenarios', 'normal-day.yaml');
 
 /** `gatepost sim`: the devices, traffic and faults of a site, against a gateway started separately. */
 export async function simCommand(
@@ -60,6 +73,7 @@ export async function simCommand(
     out.write(USAGE);
     return 0;
   }
+  if (values.console) return deviceConsole(values, out, err);
   const number = (name: string, text: string | undefined, ok: (n: number) => boolean): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -101,6 +115,32 @@ export async function simCommand(
 
 class UsageError extends Error {}
 
+/** `--console`: the devices alone, with a console on stdin (sim/device-console.ts). */
+async function deviceConsole(
+  values: ReturnType<typeof parseOptions>,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  let config: SiteConfig;
+  try {
+    config = loadConfigFile(values.config ?? DEFAULT_CONFIG);
+  } catch (e) {
+    if (!isGatepostError(e)) throw e;
+    err.write(`gatepost sim: ${e.message}\n`);
+    return 1;
+  }
+  const scale = values['time-scale'];
+  if (scale !== undefined) {
+    const n = Number(scale);
+    if (scale.trim() === '' || !(n > 0 && n <= 10_000)) {
+      err.write(`gatepost sim: --time-scale ${scale} is not valid\n\n${USAGE}`);
+      return 2;
+    }
+    config.simulation.timeScale = n;
+  }
+  return runDeviceConsole(config, { gpio: values.gpio, quiet: values.quiet }, out);
+}
+
 function parseOptions(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -118,6 +158,8 @@ function parseOptions(argv: string[]) {
       gpio: { type: 'string', default: 'unix:var/sim/gpio.sock' },
       events: { type: 'string' },
       interval: { type: 'string' },
+      console: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,

@@ -12,6 +12,7 @@ commands:
                                    verify a pass offline and print the verdict as JSON
   sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]
                                    simulated devices, traffic and faults for a separate gateway
+                                   (--console: the devices alone, driven by hand)
   user add|passwd|remove|list NAME [--role ROLE] [--lane LANE] [--pin] [--password-stdin]
                                    manage the broker's users file (docs/security.md)
   export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
@@ -29,7 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   broker: async () => (await import('./broker-command.ts')).brokerCommand,
   'check-config': async () => checkConfigCommand,
   verify: async () => (await import('./verify-command.ts')).verifyCommand,
-  sim: async () => (await import('./sim-command.ts')).simCommand,
+  sim: async () => (await import('../../sim/sim-command.ts')).simCommand,
   user: async () => (await import('./user-command.ts')).userCommand,
   export: async () => (await import('./export-command.ts')).exportCommand,
   backup: async () => (await import('./backup-command.ts')).backupCommand,

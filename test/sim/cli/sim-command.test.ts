@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simCommand } from '../../../gateway/cli/sim-command.ts';
+import { simCommand } from '../../../sim/sim-command.ts';
 import { loadTrustListFile } from '../../../gateway/passes/trust-list.ts';
 import { makeTempDir, removeTempDirs } from '../../support/tmp.ts';
 import { faultSiteConfig } from '../support/fault-site.ts';
