@@ -151,6 +151,17 @@ describe('kiosk alarms', () => {
     expect(alarmClass('trust-list')).toBe('device');
   });
 
+  it('closes the open alarms of a kind when its condition ends, and keeps them in the log', () => {
+    const alarms = new AlarmList();
+    alarms.raise({ id: 'b1', kind: 'barrier-unexpected-open', message: '', params: {}, at: 1 });
+    alarms.raise({ id: 'd1', kind: 'device-offline', message: '', params: { device: 'scanner' }, at: 2 });
+    expect(alarms.resolve('barrier-unexpected-open', 5)).toBe(1);
+    expect(alarms.open().map((a) => a.id)).toEqual(['d1']);
+    const ended = alarms.all().find((a) => a.id === 'b1');
+    expect([ended?.endedAt, ended?.ackedBy]).toEqual([5, undefined]);
+    expect(alarms.resolve('barrier-unexpected-open', 6)).toBe(0);
+  });
+
   it('puts attention in order: fever, gateway lost, lane safety, REVIEW, devices; silenced last', () => {
     const alarm = (id: string, kind: string, at: number) => ({ id, kind, message: '', params: {}, at });
     const items = attentionItems({

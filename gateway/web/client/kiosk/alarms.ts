@@ -17,6 +17,8 @@ export interface KioskAlarm {
   at: number;
   ackedBy?: string;
   ackedAt?: number;
+  /** Its condition ended before anyone acknowledged it (the gateway said `active: false`). */
+  endedAt?: number;
 }
 
 /** life: fever or isolation (each acknowledged on its own); lane: the lane's safety; device: the rest. */
@@ -38,6 +40,10 @@ export function alarmClass(kind: string): AlarmClass {
   return LIFE.has(kind) ? 'life' : LANE.has(kind) ? 'lane' : 'device';
 }
 
+function isOpen(a: KioskAlarm): boolean {
+  return a.ackedBy === undefined && a.endedAt === undefined;
+}
+
 /** Most severe first, newest first within a class. */
 export function bySeverity(a: KioskAlarm, b: KioskAlarm): number {
   return RANK[alarmClass(a.kind)] - RANK[alarmClass(b.kind)] || b.at - a.at;
@@ -54,12 +60,12 @@ export class AlarmList {
   }
 
   /** Adds an alarm unless one with this id is known (a record seen twice). */
-  raise(a: Omit<KioskAlarm, 'ackedBy' | 'ackedAt'>): void {
+  raise(a: Omit<KioskAlarm, 'ackedBy' | 'ackedAt' | 'endedAt'>): void {
     if (this.alarms.some((x) => x.id === a.id)) return;
     this.alarms.unshift({ ...a });
     // Drop the oldest acknowledged ones first; never an unacknowledged alarm.
     while (this.alarms.length > MAX_KEPT) {
-      const i = this.alarms.findLastIndex((x) => x.ackedBy !== undefined);
+      const i = this.alarms.findLastIndex((x) => !isOpen(x));
       if (i < 0) break;
       this.alarms.splice(i, 1);
     }
@@ -90,16 +96,28 @@ export class AlarmList {
     return alarmClass(top.kind) === 'life' ? 1 : open.filter((a) => alarmClass(a.kind) !== 'life').length;
   }
 
+  /** The condition of a kind ended (the barrier closed again, the trust list loaded): its open alarms close. */
+  resolve(kind: string, at: number): number {
+    let n = 0;
+    for (const a of this.alarms) {
+      if (!isOpen(a) || a.kind !== kind) continue;
+      a.endedAt = at;
+      n++;
+    }
+    if (n) this.emit();
+    return n;
+  }
+
   /** Open alarms, most severe first, newest first within a class. */
   open(): KioskAlarm[] {
-    return this.alarms.filter((a) => a.ackedBy === undefined).sort(bySeverity);
+    return this.alarms.filter(isOpen).sort(bySeverity);
   }
 
   private ackWhere(staffId: string, which: (a: KioskAlarm) => boolean): number {
     const now = Date.now();
     let n = 0;
     for (const a of this.alarms) {
-      if (a.ackedBy !== undefined || !which(a)) continue;
+      if (!isOpen(a) || !which(a)) continue;
       a.ackedBy = staffId;
       a.ackedAt = now;
       n++;

@@ -184,10 +184,13 @@ function start(ctx: PageContext): void {
     .on('laneAlarm', (r) => {
       ctx.clock.sample(r.at);
       const a = r.data as LaneRecordData<'alarm'>;
-      if (a.active !== false) raiseFromRecord(r.id, r.at, a.kind, a.message, a.params); // active: false clears, raises nothing
+      if (a.active === false)
+        alarms.resolve(a.kind, r.at); // the condition ended
+      else raiseFromRecord(r.id, r.at, a.kind, a.message, a.params);
     })
     .on('gatewayAlarm', (r) => {
       if (r.data.active) raiseFromRecord(r.id, r.at, r.data.kind, r.data.message, r.data.params);
+      else alarms.resolve(r.data.kind, r.at);
     })
     .on('gatewayState', (g) => {
       gatewayState = g.state;

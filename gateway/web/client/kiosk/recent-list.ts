@@ -74,11 +74,13 @@ export class RecentList {
         .map((x) =>
           h(
             'li',
-            { class: x.ackedBy ? 'acked' : 'open' },
+            { class: x.ackedBy || x.endedAt ? 'acked' : 'open' },
             `${clockTime(x.at)} ${tEnum('alarm', x.kind)}`,
             x.ackedBy
               ? ` — ${t('alarms.ackedBy', { id: x.ackedBy, time: clockTime(x.ackedAt ?? x.at) })}`
-              : '',
+              : x.endedAt
+                ? ` — ${t('alarms.ended', { time: clockTime(x.endedAt) })}`
+                : '',
           ),
         ),
     );

@@ -201,6 +201,7 @@ export const EN: Record<StringKey, string> = {
   'register.done': 'Registered {plate}',
   'register.placeKeys': 'Places',
   'action.noReply': 'no reply from the gateway: try again',
+  'alarms.ended': 'over at {time}',
   'override.title': 'Override · {plate}',
   'override.now': 'Decision now: {outcome}',
   'override.reason': 'Reason',

@@ -199,6 +199,7 @@ export const ZH = {
   'register.done': '已登记 {plate}',
   'register.placeKeys': '地名',
   'action.noReply': '网关没有回应，请再试一次',
+  'alarms.ended': '{time} 已恢复',
   'override.title': '改判 · {plate}',
   'override.now': '当前决定：{outcome}',
   'override.reason': '原因',
