@@ -18,26 +18,58 @@ afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
 
+/**
+ * The demo site's gateway in this process, its serial devices on `hub`, no simulator, broker on
+ * free loopback ports, a fresh store; `stop` stops it once (and is called after the test).
+ */
+async function startOnHub(
+  hub: InProcessSerialHub,
+): Promise<{ gateway: Gateway; stop: () => Promise<void>; path: string }> {
+  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
+  raw.broker.tcp = { host: '127.0.0.1', port: 0 };
+  raw.broker.websocket = { host: '127.0.0.1', port: 0 };
+  raw.web = { enabled: false };
+  raw.ops = { enabled: false };
+  const path = join(mkdtempSync(join(tmpdir(), 'gatepost-flood-')), 'gatepost.db');
+  raw.storage = { path, reserveBytes: 0 };
+  raw.simulation = { enabled: false };
+  const gateway = await startGateway({
+    config: parseConfig(raw),
+    clock: new ScaledClock(1),
+    log: silentLogger(),
+    serial: hub,
+    gpio: virtualGpioChip,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= gateway.stop();
+    return stopping;
+  };
+  stops.push(stop);
+  return { gateway, stop, path };
+}
+
+/** The device-error records of one stream and device in a stopped gateway's store. */
+function deviceErrors(path: string, stream: string, device: string) {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return (
+      db.prepare("SELECT data FROM records WHERE stream = ? AND type = 'device-error'").all(stream) as {
+        data: string;
+      }[]
+    )
+      .map((r) => DeviceErrorDataSchema.parse(JSON.parse(r.data)))
+      .filter((d) => d.device === device);
+  } finally {
+    db.close();
+  }
+}
+
 describe('a babbling scanner on a running gateway', () => {
   it('4 s of garbage: the errors the driver reports make a record or two with the count, not one each; the lane still reads', async () => {
-    const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-    raw.broker.tcp = { host: '127.0.0.1', port: 0 };
-    raw.broker.websocket = { host: '127.0.0.1', port: 0 };
-    raw.web = { enabled: false };
-    raw.ops = { enabled: false };
-    const path = join(mkdtempSync(join(tmpdir(), 'gatepost-flood-')), 'gatepost.db');
-    raw.storage = { path, reserveBytes: 0 };
-    raw.simulation = { enabled: false };
     const hub = new InProcessSerialHub();
     const scanner = hub.plug('var/dev/west-1-scanner');
-    let gateway: Gateway | undefined = await startGateway({
-      config: parseConfig(raw),
-      clock: new ScaledClock(1),
-      log: silentLogger(),
-      serial: hub,
-      gpio: virtualGpioChip,
-    });
-    stops.push(async () => gateway?.stop());
+    const { gateway, stop, path } = await startOnHub(hub);
     const client = await mqtt.connectAsync(gateway.brokerUrl);
     stops.push(() => client.endAsync());
     await client.subscribeAsync('gatepost/demo/lane/west-1/scan', { qos: 1 });
@@ -54,18 +86,9 @@ describe('a babbling scanner on a running gateway', () => {
     const scanned = new Promise((resolve) => client.once('message', resolve));
     await scanner.write(Buffer.from('PLATE-1\r'));
     await scanned; // the lane still reads
-    await gateway.stop(); // open summaries are written at stop: nothing counted is lost
-    gateway = undefined;
+    await stop(); // open summaries are written at stop: nothing counted is lost
 
-    const db = new BetterSqlite3(path, { readonly: true });
-    const errors = (
-      db.prepare("SELECT data FROM records WHERE stream = 'lane/west-1' AND type = 'device-error'").all() as {
-        data: string;
-      }[]
-    )
-      .map((r) => DeviceErrorDataSchema.parse(JSON.parse(r.data)))
-      .filter((d) => d.device === 'scanner');
-    db.close();
+    const errors = deviceErrors(path, 'lane/west-1', 'scanner');
     // Today: one record per error the driver reports (the first bad frame, then the babble
     // every second). Now: the first as it came, the rest in one summary with their count.
     const heard = errors.reduce((n, e) => n + (e.count ?? 1), 0);
@@ -81,37 +104,13 @@ describe('a babbling scanner on a running gateway', () => {
   });
 
   it('a bay sensor bus that never answers: its timeouts are device-error records on the gateway stream, collapsed', async () => {
-    const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-    raw.broker.tcp = { host: '127.0.0.1', port: 0 };
-    raw.broker.websocket = { host: '127.0.0.1', port: 0 };
-    raw.web = { enabled: false };
-    raw.ops = { enabled: false };
-    const path = join(mkdtempSync(join(tmpdir(), 'gatepost-flood-')), 'gatepost.db');
-    raw.storage = { path, reserveBytes: 0 };
-    raw.simulation = { enabled: false };
     const hub = new InProcessSerialHub();
     hub.plug('var/dev/yard-bus-1'); // plugged, and silent: every poll times out (50 ms)
-    let gateway: Gateway | undefined = await startGateway({
-      config: parseConfig(raw),
-      clock: new ScaledClock(1),
-      log: silentLogger(),
-      serial: hub,
-      gpio: virtualGpioChip,
-    });
-    stops.push(async () => gateway?.stop());
+    const { stop, path } = await startOnHub(hub);
     await new Promise((r) => setTimeout(r, 3000)); // ~60 timeouts
-    await gateway.stop();
-    gateway = undefined;
+    await stop();
 
-    const db = new BetterSqlite3(path, { readonly: true });
-    const errors = (
-      db.prepare("SELECT data FROM records WHERE stream = 'gateway' AND type = 'device-error'").all() as {
-        data: string;
-      }[]
-    )
-      .map((r) => DeviceErrorDataSchema.parse(JSON.parse(r.data)))
-      .filter((d) => d.device === 'bay-sensor');
-    db.close();
+    const errors = deviceErrors(path, 'gateway', 'bay-sensor');
     // Today: none at all (bay sensor errors were only counted in the bus metrics).
     const heard = errors.reduce((n, e) => n + (e.count ?? 1), 0);
     expect(heard).toBeGreaterThanOrEqual(20);
