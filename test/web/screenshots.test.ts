@@ -109,7 +109,7 @@ describe('screenshots', () => {
       await shoot(page, 'kiosk');
       expect.soft(describeProblems(await auditLayout(page)), `kiosk ${size.width}x${size.height}`).toBe('');
       await page.close();
-    });
+    }, 60_000);
 
     it(`the yard map at ${size.width}×${size.height}`, async () => {
       const page = await browser.newPage({ viewport: size });
@@ -126,6 +126,6 @@ describe('screenshots', () => {
       await shoot(page, 'yard');
       expect.soft(describeProblems(await auditLayout(page)), `yard ${size.width}x${size.height}`).toBe('');
       await page.close();
-    });
+    }, 60_000);
   }
 });

@@ -132,7 +132,7 @@ describe('the sign-in screen', () => {
       }
       // The same places in both languages.
       expect(seen.en).toEqual(seen.zh);
-    });
+    }, 90_000);
   }
 
   it('signs in by touch at 1024×600 without scrolling', async () => {
