@@ -6,6 +6,7 @@ import type { HealthState } from '../../devices/health.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
+import { type IdNumberPolicy, keepRegistration } from './id-number-policy.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
 import { LaneDecider } from './lane-decider.ts';
 import { subscribeLane } from './lane-events.ts';
@@ -21,7 +22,6 @@ import type {
 } from './lane-records.ts';
 import { LaneScans } from './lane-scans.ts';
 import { LaneTransits } from './lane-transits.ts';
-import { type IdNumberPolicy, keepRegistration } from './personal-data.ts';
 import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { OVER_BUDGET_DECISION } from './scan-budget.ts';

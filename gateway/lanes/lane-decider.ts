@@ -3,7 +3,6 @@ import { errorMessage } from '../../core/errors.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
-import type { LaneBarrierActions } from './lane-barrier.ts';
 import {
   decisionRecord,
   escalation,
@@ -15,7 +14,8 @@ import {
   reserveBay,
   rulesDecision,
   unreserved,
-} from './lane-decisions.ts';
+} from './decision-steps.ts';
+import type { LaneBarrierActions } from './lane-barrier.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData } from './lane-records.ts';

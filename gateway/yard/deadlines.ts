@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { SampleKind } from './payloads.ts';
-import type { BayRecord } from './yard-model.ts';
+import type { BayRecord } from './yard-state.ts';
 
 export interface YardTimings {
   /** A reservation lapses if the truck has not arrived by then. */

@@ -5,7 +5,7 @@ import { reservationExpiresAt } from './deadlines.ts';
 import type { Release } from './locks.ts';
 import type { Actor, TruckZoneKind, VisitSeed } from './payloads.ts';
 import { bayKey, type YardEngine } from './yard-engine.ts';
-import { type Refusal, refuse } from './yard-model.ts';
+import { type Refusal, refuse } from './yard-state.ts';
 
 export interface Placement {
   zoneKind: TruckZoneKind;

@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord } from '../mqtt/record.ts';
 import { type BaySnapshot, YARD_RECORDS, type YardRecordData } from './payloads.ts';
 import { replayRecord } from './record-plans.ts';
-import type { YardModel } from './yard-model.ts';
+import type { YardState } from './yard-state.ts';
 
 export const YARD_STREAM = 'yard';
 
@@ -53,7 +53,7 @@ type SnapshotData = YardRecordData<'snapshot'>;
  * record after it in order, through the same code the live yard uses. A record that does not
  * fit (it should not happen) is logged and skipped, never half-applied.
  */
-export function rebuildYard(model: YardModel, reader: YardRecordReader, log: Logger): RebuildReport {
+export function rebuildYard(model: YardState, reader: YardRecordReader, log: Logger): RebuildReport {
   model.reset();
   let from = 1;
   let snapshotSeq: number | undefined;
@@ -109,7 +109,7 @@ export function rebuildYard(model: YardModel, reader: YardRecordReader, log: Log
 
 /** Loads the snapshot whose last record is `seq`; else says where to look before it. */
 function loadSnapshotEndingAt(
-  model: YardModel,
+  model: YardState,
   reader: YardRecordReader,
   seq: number,
   log: Logger,
@@ -149,7 +149,7 @@ function completeSnapshot(parts: readonly GatepostRecord<SnapshotData>[]): boole
   );
 }
 
-function load(model: YardModel, parts: readonly GatepostRecord<SnapshotData>[], log: Logger): void {
+function load(model: YardState, parts: readonly GatepostRecord<SnapshotData>[], log: Logger): void {
   const last = parts.at(-1);
   if (!last) return;
   const dropped = model.loadSnapshot(
@@ -161,7 +161,7 @@ function load(model: YardModel, parts: readonly GatepostRecord<SnapshotData>[], 
 }
 
 /** The snapshot records of the yard now: at most `perPart` bays each. */
-export function snapshotParts(model: YardModel, clock: Clock, perPart = 100): SnapshotData[] {
+export function snapshotParts(model: YardState, clock: Clock, perPart = 100): SnapshotData[] {
   const bays: BaySnapshot[] = model.snapshotBays();
   const snapshotId = recordId(clock);
   const parts = Math.max(1, Math.ceil(bays.length / perPart));

@@ -7,7 +7,7 @@ import {
   type YardRecordData,
   type YardRecordType,
 } from './payloads.ts';
-import { type BayRecord, type Refusal, refuse, type YardModel } from './yard-model.ts';
+import { type BayRecord, type Refusal, refuse, type YardState } from './yard-state.ts';
 
 /** A checked change: `apply()` makes it and returns the bays it touched. */
 export type Plan = { ok: true; apply: () => string[] } | Refusal;
@@ -22,7 +22,7 @@ const DISINFECTION = { reason: 'disinfection', note: 'after an isolated truck' }
  * the same code, so the rebuilt yard is the live one.
  */
 export function planRecord<T extends YardRecordType>(
-  model: YardModel,
+  model: YardState,
   type: T,
   data: YardRecordData<T>,
   at: number,
@@ -141,7 +141,7 @@ export function planRecord<T extends YardRecordType>(
  * too. Returns the refusal of a record that does not fit (logged by the caller and skipped).
  */
 export function replayRecord(
-  model: YardModel,
+  model: YardState,
   rec: { type: string; at: number; seq: number; data: unknown },
 ): Refusal | undefined {
   const schema = (YARD_RECORDS as Record<string, (typeof YARD_RECORDS)[YardRecordType]>)[rec.type];
@@ -155,7 +155,7 @@ export function replayRecord(
   return undefined;
 }
 
-function planReserve(model: YardModel, r: YardRecordData<'bay-reserved'>, at: number, seq: number): Plan {
+function planReserve(model: YardState, r: YardRecordData<'bay-reserved'>, at: number, seq: number): Plan {
   const b = model.bay(r.bay);
   if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${r.bay}`);
   const t = transition(b.state, { type: 'reserve' });
@@ -190,7 +190,7 @@ function planReserve(model: YardModel, r: YardRecordData<'bay-reserved'>, at: nu
   };
 }
 
-function planMove(model: YardModel, r: YardRecordData<'truck-moved'>, at: number): Plan {
+function planMove(model: YardState, r: YardRecordData<'truck-moved'>, at: number): Plan {
   const from = model.bay(r.from);
   const to = model.bay(r.to);
   if (!from) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${r.from}`);
@@ -223,7 +223,7 @@ function planMove(model: YardModel, r: YardRecordData<'truck-moved'>, at: number
 }
 
 function planOnBay(
-  model: YardModel,
+  model: YardState,
   bayId: string,
   at: number,
   action: BayAction,
@@ -244,7 +244,7 @@ function planOnBay(
 }
 
 function planOnVisit(
-  model: YardModel,
+  model: YardState,
   bayId: string,
   visitId: string,
   at: number,

@@ -7,7 +7,7 @@ import {
   type TruckZoneKind,
   type YardSummary,
 } from './payloads.ts';
-import type { BayRecord, YardModel } from './yard-model.ts';
+import type { BayRecord, YardState } from './yard-state.ts';
 
 /** What the retained topic of a bay shows: its state, its truck and tests, its sensor. */
 export function bayView(b: BayRecord, sensor: SensorView): BayView {
@@ -50,7 +50,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export interface SummaryInputs {
-  model: YardModel;
+  model: YardState;
   now: number;
   sensors: { offline: number; mismatches: number };
   /** The bay the policy would give the next truck of each kind. */

@@ -29,7 +29,7 @@ import {
 import { type MismatchKind, SensorBoard } from './reconcile.ts';
 import { planRecord } from './record-plans.ts';
 import { bayView, yardSummary } from './views.ts';
-import { type Refusal, refuse, YardModel } from './yard-model.ts';
+import { type Refusal, refuse, YardState } from './yard-state.ts';
 
 export type YardConfig = z.infer<typeof YardConfigSchema>;
 
@@ -69,7 +69,7 @@ export const bayKey = (bay: string) => `bay:${bay}`;
  */
 export class YardEngine {
   readonly layout: YardLayout;
-  readonly model: YardModel;
+  readonly model: YardState;
   readonly locks = new KeyedLocks();
   readonly clock: Clock;
   readonly log: Logger;
@@ -86,7 +86,7 @@ export class YardEngine {
     this.clock = opts.clock;
     this.log = opts.log;
     this.layout = buildLayout(opts.config);
-    this.model = new YardModel(this.layout);
+    this.model = new YardState(this.layout);
     this.deadlines = new Deadlines(opts.clock, (d) => this.onDeadline(d));
     this.sensors = new SensorBoard(opts.clock, opts.sensorGraceMs ?? 5 * 60_000, {
       arrival: (bay) => this.onSensorArrival(bay),

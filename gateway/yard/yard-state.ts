@@ -28,7 +28,7 @@ export function refuse(code: ErrorCode, reason: string, message: string): Refusa
  * trucks in the yard, and the fill-rows cursors. Changed only by the record plans
  * (record-plans.ts), live and on rebuild alike.
  */
-export class YardModel {
+export class YardState {
   readonly bays = new Map<string, BayRecord>();
   /** Where each truck in the yard is: visit id → bay. */
   private readonly visitBay = new Map<string, string>();

@@ -16,7 +16,7 @@ import {
 } from './payloads.ts';
 import { place, zoneFull } from './placement.ts';
 import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
-import { refuse } from './yard-model.ts';
+import { refuse } from './yard-state.ts';
 
 export type { ActionResult, YardOptions };
 

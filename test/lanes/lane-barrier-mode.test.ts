@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { YARD_TIMEOUT_MS } from '../../gateway/lanes/decision-steps.ts';
 import { DEVICE_START_GRACE_MS } from '../../gateway/lanes/lane-controller.ts';
-import { YARD_TIMEOUT_MS } from '../../gateway/lanes/lane-decisions.ts';
 import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
 import { lane } from './lane-harness.ts';
 

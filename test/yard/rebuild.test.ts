@@ -4,7 +4,7 @@ import { silentLogger } from '../../core/logger.ts';
 import { buildLayout } from '../../gateway/yard/layout.ts';
 import { rebuildYard } from '../../gateway/yard/rebuild.ts';
 import { Yard } from '../../gateway/yard/yard.ts';
-import { YardModel } from '../../gateway/yard/yard-model.ts';
+import { YardState } from '../../gateway/yard/yard-state.ts';
 import { type Harness, smallYardConfig, staff, startYard } from './support.ts';
 
 const MIN = 60_000;
@@ -113,9 +113,9 @@ describe('the yard survives a restart: rebuilt from the store, identical', () =>
           const restarted = h.restart();
           expect(picture(restarted)).toEqual(live);
           // A reader without the fast snapshot look-up replays everything, through the snapshots.
-          const fast = new YardModel(buildLayout(h.options.config));
+          const fast = new YardState(buildLayout(h.options.config));
           const fastReport = rebuildYard(fast, h.log, silentLogger());
-          const full = new YardModel(buildLayout(h.options.config));
+          const full = new YardState(buildLayout(h.options.config));
           rebuildYard(full, { readStream: (s, f, l) => h.log.readStream(s, f, l) }, silentLogger());
           expect(full.snapshotBays()).toEqual(fast.snapshotBays());
           expect(full.cursorsRecord()).toEqual(fast.cursorsRecord());

@@ -19,7 +19,7 @@ import type { BayView, YardSummary } from '../../gateway/yard/payloads.ts';
 import { rebuildYard, storeYardReader, type YardRecordWriter } from '../../gateway/yard/rebuild.ts';
 import { bayView, yardSummary } from '../../gateway/yard/views.ts';
 import { Yard } from '../../gateway/yard/yard.ts';
-import { YardModel } from '../../gateway/yard/yard-model.ts';
+import { YardState } from '../../gateway/yard/yard-state.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import { startLoopbackBroker } from '../support/loopback-broker.ts';
 
@@ -161,7 +161,7 @@ export function fromStore(dbPath: string, at: number, sensors: YardSummary['sens
       groupCommitMs: 0,
     });
     const config = demoYardConfig();
-    const model = new YardModel(buildLayout(config));
+    const model = new YardState(buildLayout(config));
     const report = rebuildYard(model, storeYardReader(db, store), silentLogger());
     const views = new Map(
       [...model.bays.values()].map((b) => [b.def.id, withoutSensor(bayView(b, { state: 'none' }))]),
