@@ -35,13 +35,13 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 
 const ALLOW: Verdict = { ok: true };
 /** Payloads larger than this are not parsed for an owner field (requests are at most 16 KiB). */
-export const MAX_OWNED_PAYLOAD_BYTES = 64 * 1024;
+const MAX_OWNED_PAYLOAD_BYTES = 64 * 1024;
 
 /**
  * Fills `{site}`, `{lane}` and `%u`; undefined when a value is missing or would change the topic
  * shape. Without a site id, `{site}` becomes `+` in topic filters and drops client-id patterns.
  */
-export function substitute(pattern: string, ctx: AclContext, siteWildcard = true): string | undefined {
+function substitute(pattern: string, ctx: AclContext, siteWildcard = true): string | undefined {
   let missing = false;
   const value = (v: string | undefined, wildcard?: string) => {
     if (v === undefined && wildcard) return wildcard;
@@ -81,7 +81,7 @@ export function compileAcl(table: AclTable, role: string, ctx: AclContext): Comp
 }
 
 /** Does a topic filter (levels) match a topic name (levels)? `$` topics only match a literal first level. */
-export function filterMatches(filter: readonly string[], topic: readonly string[]): boolean {
+function filterMatches(filter: readonly string[], topic: readonly string[]): boolean {
   if (topic[0]?.startsWith('$') && (filter[0] === '+' || filter[0] === '#')) return false;
   for (let i = 0; i < filter.length; i++) {
     const f = filter[i];

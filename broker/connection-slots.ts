@@ -34,7 +34,7 @@ export type SlotRefusal =
 /** Sockets beyond the limits kept for the gateway process's own connection (from loopback). */
 export const GATEWAY_RESERVE = 2;
 /** The shortest CONNECT window, when the slots are nearly all taken. */
-export const MIN_CONNECT_WINDOW_MS = 1000;
+const MIN_CONNECT_WINDOW_MS = 1000;
 
 interface Slot {
   readonly key: string;
@@ -51,7 +51,7 @@ interface Slot {
 }
 
 /** One key per TCP connection, the same for a TLS socket and the TCP socket under it. */
-export function slotKey(socket: Socket): string {
+function slotKey(socket: Socket): string {
   return `${socket.localPort}|${socket.remoteAddress}|${socket.remotePort}`;
 }
 

@@ -13,7 +13,7 @@ export interface ScryptCost {
 }
 
 /** N = 32768, r = 8: 32 MiB and about 100 ms of one core per check on the gateway's kind of box. */
-export const DEFAULT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
+const DEFAULT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 /** Bounds on what a stored hash may ask for, so an edited file cannot make a check take gigabytes. */

@@ -14,8 +14,8 @@ import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
  * below it until the tokens it signed have expired. Without a file the broker makes a random
  * secret at start, good for pages served by the same process only.
  */
-export const TOKEN_PREFIX = 'gpt1';
-export const MAX_TOKEN_CHARS = 2048;
+const TOKEN_PREFIX = 'gpt1';
+const MAX_TOKEN_CHARS = 2048;
 const MIN_SECRET_CHARS = 32;
 /** Tokens issued a little in the future (clock skew between boxes of a cluster) are still taken. */
 const SKEW_SECONDS = 60;

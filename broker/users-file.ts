@@ -29,8 +29,8 @@ import { hashSecret, parseHash } from './password-hash.ts';
  */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const LANE = /^[a-z0-9][a-z0-9-]{0,31}$/;
-export const MIN_PASSWORD_LENGTH = 12;
-export const PIN = /^\d{6,12}$/;
+const MIN_PASSWORD_LENGTH = 12;
+const PIN = /^\d{6,12}$/;
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export const UserRecordSchema = z

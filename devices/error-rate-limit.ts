@@ -18,8 +18,8 @@ export interface ErrorRateLimitOptions {
   windowMs?: number;
 }
 
-export const DEFAULT_ERRORS_PER_WINDOW = 10;
-export const DEFAULT_ERROR_WINDOW_MS = 1000;
+const DEFAULT_ERRORS_PER_WINDOW = 10;
+const DEFAULT_ERROR_WINDOW_MS = 1000;
 
 interface Held {
   first: DeviceErrorEvent;

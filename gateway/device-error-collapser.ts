@@ -18,7 +18,7 @@ export interface DeviceErrorCollapserOptions {
   perStreamPerMinute?: number;
 }
 
-export const DEFAULT_WINDOW_MS = 60_000;
+const DEFAULT_WINDOW_MS = 60_000;
 export const DEFAULT_MAX_KEYS = 256;
 export const DEFAULT_PER_STREAM_PER_MINUTE = 30;
 /** The key of a stream's overflow: counts of keys closed to make room while over the budget. */

@@ -7,7 +7,7 @@ import type { SimulatedSite } from './site.ts';
  * the simulator's console (sim/cli.ts). Tests and the traffic generator call the device
  * methods directly; this only maps words onto them.
  */
-export const CONSOLE_HELP = `commands:
+const CONSOLE_HELP = `commands:
   scan <lane> <code>             present a code to the lane's scanner
   temp <lane> <°C>               a target at this skin temperature in front of the thermometer
   notemp <lane>                  the target leaves

@@ -46,9 +46,9 @@ export function createSerialBarrierDriver(options: SerialBarrierOptions): Serial
 }
 
 /** How soon a barrier that did not answer STATUS is asked again. */
-export const SILENT_STATUS_RETRY_MS = 1000;
+const SILENT_STATUS_RETRY_MS = 1000;
 /** How soon a barrier that answered while offline is asked again (it needs 2 answers in a row to be back). */
-export const RECOVERY_STATUS_MS = 250;
+const RECOVERY_STATUS_MS = 250;
 
 export class SerialBarrier extends BarrierBase {
   private readonly transport: SerialTransport;

@@ -69,7 +69,7 @@ export interface BaySensorDriver {
   counters(): Record<string, SerialCounters & ModbusStats>;
 }
 
-export function defaultBayLabel(prefix: string, n: number): string {
+function defaultBayLabel(prefix: string, n: number): string {
   return `${prefix}-${String(n).padStart(4, '0')}`;
 }
 

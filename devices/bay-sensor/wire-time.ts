@@ -4,7 +4,7 @@ import type { BaySensorBusConfig } from './config.ts';
 /** Registers read from each bay sensor: IR0 occupied, IR1 distance (datasheet section 5). */
 export const BAY_SENSOR_QUANTITY = 2;
 
-export function sensorCount(bus: Pick<BaySensorBusConfig, 'sensors'>): number {
+function sensorCount(bus: Pick<BaySensorBusConfig, 'sensors'>): number {
   return bus.sensors.reduce((n, r) => n + (r.toBay - r.fromBay + 1), 0);
 }
 

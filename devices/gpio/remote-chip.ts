@@ -26,7 +26,7 @@ import type { GpioChip, GpioInput, GpioOutput, Level } from './gpio.ts';
  * `close` (Error) is emitted; there is no reconnect.
  */
 export const REMOTE_GPIO_PROTOCOL_VERSION = 1;
-export const MAX_PROTOCOL_LINE = 256;
+const MAX_PROTOCOL_LINE = 256;
 
 export type GpioAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 

@@ -36,7 +36,7 @@ export type RtuFramerOutput =
 const HEAD_BYTES = 16;
 
 /** Response length (CRC included) predicted from a header; undefined if it cannot be known yet. */
-export function predictResponseLength(buf: Uint8Array, len: number): number | 'need-more' | 'invalid' {
+function predictResponseLength(buf: Uint8Array, len: number): number | 'need-more' | 'invalid' {
   if (len < 2) return 'need-more';
   const fn = buf[1] as number;
   if (fn & 0x80) return (fn & 0x7f) === 0 ? 'invalid' : 5;

@@ -45,7 +45,7 @@ const LF = 0x0a;
 const STX = 0x02;
 const ETX = 0x03;
 const HEAD_BYTES = 16;
-export const DEFAULT_RESYNC_SILENCE_MS = 1000;
+const DEFAULT_RESYNC_SILENCE_MS = 1000;
 /** A babble that goes on is reported this often (wire ms), so that it is seen while it lasts. */
 const BABBLE_REPORT_MS = 1000;
 

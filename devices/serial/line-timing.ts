@@ -3,7 +3,7 @@ import type { SerialPortSettings } from './port-settings.ts';
 export type LineSettings = Pick<SerialPortSettings, 'baudRate' | 'dataBits' | 'parity' | 'stopBits'>;
 
 /** Bits on the wire for one character: start + data + parity + stop (8N1: 10). */
-export function bitsPerChar(s: LineSettings): number {
+function bitsPerChar(s: LineSettings): number {
   return 1 + s.dataBits + (s.parity === 'none' ? 0 : 1) + s.stopBits;
 }
 

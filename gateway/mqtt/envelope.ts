@@ -29,7 +29,7 @@ export type Response = z.infer<typeof ResponseSchema>;
 /** Largest request payload accepted; anything bigger is refused before parsing. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 /** Deepest nesting of a request's JSON (the envelope and its data are two levels of it). */
-export const MAX_REQUEST_DEPTH = 8;
+const MAX_REQUEST_DEPTH = 8;
 
 export type ParsedRequest<T> = { ok: true; request: T } | { ok: false; transaction: string; error: string };
 

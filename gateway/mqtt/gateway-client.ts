@@ -163,7 +163,7 @@ export class GatewayClient {
 }
 
 /** MQTT filter matching with `+` and `#`. */
-export function topicMatches(filter: string, topic: string): boolean {
+function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
   const t = topic.split('/');
   for (let i = 0; i < f.length; i++) {

@@ -40,8 +40,8 @@ export interface ClockVerdict {
   reason: string;
 }
 
-export const DEFAULT_CLOCK_TOLERANCE_MS = 60_000;
-export const DEFAULT_NOT_BEFORE = Date.UTC(2025, 0, 1);
+const DEFAULT_CLOCK_TOLERANCE_MS = 60_000;
+const DEFAULT_NOT_BEFORE = Date.UTC(2025, 0, 1);
 
 /**
  * - before `notBefore`: unsynchronised (a reset clock);

@@ -20,13 +20,13 @@ const cborOut = new Encoder({ useRecords: false, tagUint8Array: false });
  * The key id: from the protected header when it has one (even a wrong one), else from the
  * unprotected header. A kid in the unprotected header cannot override a protected one.
  */
-export function coseKid(cose: CoseSign1): string | undefined {
+function coseKid(cose: CoseSign1): string | undefined {
   const kid = headerValue(cose, HEADER_KID);
   return kid instanceof Uint8Array ? Buffer.from(kid).toString('hex') : undefined;
 }
 
 /** The algorithm, protected header first; undefined when missing or not ES256/PS256. */
-export function coseAlg(cose: CoseSign1): CoseAlg | undefined {
+function coseAlg(cose: CoseSign1): CoseAlg | undefined {
   return COSE_ALGS.get(headerValue(cose, HEADER_ALG));
 }
 

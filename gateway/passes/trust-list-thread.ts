@@ -16,10 +16,10 @@ import { type TrustListSkipped, type TrustStore, trustListError } from './trust-
  * - memory: the thread's V8 heap is capped (TRUST_LOAD_HEAP_MB); past that it is stopped and the
  *   load fails, never the gateway. The thread ends after each load, giving its memory back.
  */
-export const TRUST_LOAD_TIMEOUT_MS = 30_000;
-export const TRUST_LOAD_BATCH = 100;
+const TRUST_LOAD_TIMEOUT_MS = 30_000;
+const TRUST_LOAD_BATCH = 100;
 /** The loading thread's nice value: on a busy box the lanes' thread is scheduled first. */
-export const TRUST_LOAD_NICE = 10;
+const TRUST_LOAD_NICE = 10;
 export const TRUST_LOAD_HEAP_MB = 192;
 
 export interface TrustListThreadData {

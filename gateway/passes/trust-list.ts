@@ -71,7 +71,7 @@ export interface TrustListSkipped {
  * The longest stretch buildTrustStore works before it yields to the event loop (setImmediate):
  * parsing one DSC takes 0.3-0.4 ms, so a list of thousands is parsed in slices this long.
  */
-export const TRUST_BUILD_SLICE_MS = 4;
+const TRUST_BUILD_SLICE_MS = 4;
 
 /** A store with no keys; `available: false` marks a missing or unreadable trust list. */
 export function emptyTrustStore(available = false): TrustStore {

@@ -5,9 +5,9 @@ import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
 
 const MB = 1024 * 1024;
 /** The WAL is truncated back to this after a checkpoint (`journal_size_limit`, database.ts). */
-export const WAL_ALLOWANCE_BYTES = 16 * MB;
+const WAL_ALLOWANCE_BYTES = 16 * MB;
 /** Room left on the file system for the rest of the box: this much, or 5 % of a smaller disk. */
-export const BOX_MARGIN_BYTES = 64 * MB;
+const BOX_MARGIN_BYTES = 64 * MB;
 const BOX_MARGIN_RATIO = 0.05;
 
 export interface DiskUsage {

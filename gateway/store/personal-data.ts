@@ -14,7 +14,7 @@ import type { Database } from 'better-sqlite3';
  * redaction list (core/logger.ts); keep them in step. Licence plates are not personal data
  * here: the ledger is traced by plate.
  */
-export const PERSONAL_KEYS: ReadonlySet<string> = new Set([
+const PERSONAL_KEYS: ReadonlySet<string> = new Set([
   'driverName',
   'personName',
   'idNumber',
@@ -26,7 +26,7 @@ export const PERSONAL_KEYS: ReadonlySet<string> = new Set([
   'subject',
 ]);
 /** Objects whose `name` is a person's: the lanes' manual registration, drivers, pass holders. */
-export const PERSONAL_OBJECTS: ReadonlySet<string> = new Set(['manual', 'driver', 'person', 'holder']);
+const PERSONAL_OBJECTS: ReadonlySet<string> = new Set(['manual', 'driver', 'person', 'holder']);
 
 export type PersonalDataMode = 'pseudonymise' | 'delete';
 
@@ -55,7 +55,7 @@ export function scrubPersonalData(
 }
 
 /** Pseudonyms are prefixed so that they are never mistaken for the real thing. */
-export const PSEUDONYM_PREFIX = 'ps:';
+const PSEUDONYM_PREFIX = 'ps:';
 
 export function isPseudonym(s: string): boolean {
   return s.startsWith(PSEUDONYM_PREFIX);

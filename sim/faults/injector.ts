@@ -221,7 +221,7 @@ const SAMPLE_HOLDER = {
 };
 
 /** `unplug east-1 scanner`, `bus-silent bus-3`, `sensor-offline P-0412`, ... */
-export function faultLabel(entry: FaultEntry): string {
+function faultLabel(entry: FaultEntry): string {
   const where = [
     entry.lane,
     FAULT_KINDS[entry.fault].target === 'serial-device'

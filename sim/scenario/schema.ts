@@ -26,7 +26,7 @@ export const PassMixSchema = z
   });
 export type PassMix = Partial<Record<PassKind, number>>;
 
-export const DEFAULT_PASS_MIX: PassMix = {
+const DEFAULT_PASS_MIX: PassMix = {
   green: 55,
   greenNoTest: 10,
   yellow: 12,

@@ -88,7 +88,7 @@ export function inputRegisters(read: () => readonly number[]): ModbusBehaviour {
   return readRegisters(ModbusFunction.ReadInputRegisters, read);
 }
 
-export function readRegisters(fn: number, read: () => readonly number[]): ModbusBehaviour {
+function readRegisters(fn: number, read: () => readonly number[]): ModbusBehaviour {
   return (req) => {
     if (req.fn !== fn) return undefined;
     const range = readRange(req);
