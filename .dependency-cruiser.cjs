@@ -83,8 +83,7 @@ module.exports = {
     {
       name: 'broker-imports-only-core',
       severity: 'error',
-      comment:
-        'broker/ imports only core/ and itself: what lanes and the yard may publish is given to it as data (gateway/mqtt/topic-rights.ts).',
+      comment: 'broker/ imports only core/ and itself: it knows nothing of lanes, the yard or the store.',
       from: { path: '^broker/' },
       to: { path: PROJECT, pathNot: '^(core|broker)/' },
     },
