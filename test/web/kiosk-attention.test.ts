@@ -15,6 +15,7 @@ import {
   truck,
   truckGone,
 } from './kiosk-helpers.ts';
+import { auditLayout, describeProblems, positionsOf } from './support/layout-audit.ts';
 
 /**
  * What wants the staff at the kiosk, in real Chromium against the real gateway: each class has
@@ -64,6 +65,74 @@ async function latinWords(page: Page): Promise<string[]> {
 }
 
 describe('kiosk attention', () => {
+  it('locks the buttons after the idle time but keeps alarms live and loud; the PIN unlocks', async () => {
+    const page = await openKiosk(browser, site, {
+      lane: 'west-1',
+      staff: '200301',
+      pin: '135790',
+      width: 1024,
+      height: 600,
+    });
+    const before = await positionsOf(page, ACTIONS);
+    // Playwright's clock from here on (the page's clocks read it; timers already running keep
+    // firing, the idle check among them).
+    await page.clock.install();
+    await page.evaluate('window.__sameDocument = true');
+    expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
+
+    // 21 minutes without a touch (every timer due fires once, as after a night).
+    await page.clock.fastForward('21:00');
+    await expect
+      .poll(() => page.evaluate('globalThis.__gatepost.kiosk.locked()'), { timeout: 20_000 })
+      .toBe(true);
+    expect(await page.getByTestId('idle-lock').isVisible()).toBe(true);
+    expect((await page.getByTestId('idle-lock').boundingBox())?.height).toBeGreaterThanOrEqual(60);
+    for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(true);
+    // The lock takes the line above the buttons: they stay where they were, nothing overlaps.
+    expect(await positionsOf(page, ACTIONS)).toEqual(before);
+    expect(describeProblems(await auditLayout(page))).toBe('');
+    // Still signed in, on the same page, connected.
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    expect(await page.getByTestId('link').getAttribute('class')).toContain('pill-ok');
+
+    // An alarm while locked: shown and sounding.
+    const since = await pageNow(page);
+    await truck(site, 'west-1', await site.sign({ plate: '鲁B30004', sub: 'drv-4', color: 'green' }), 38.9);
+    await expect.poll(() => attention(page), { timeout: 20_000 }).toContain('alarm:fever');
+    expect(await page.getByTestId('alarm-kind').textContent()).toBe('需要隔离');
+    await expect.poll(() => heard(page, since)).toContain('fever');
+    expect(await soundNow(page)).toBe('fever');
+
+    // Acknowledging needs the PIN: the tap opens the keypad; a wrong PIN is refused.
+    await page.getByTestId('alarm-ack').click();
+    const keypad = page.locator('.dialog-lock');
+    await keypad.waitFor();
+    expect(describeProblems(await auditLayout(page))).toBe('');
+    expect((await attention(page))[0]).toBe('alarm:isolate');
+    const typePin = async (pin: string) => {
+      for (const ch of pin) await keypad.locator(`.keyboard-pin [data-key="${ch}"]`).click();
+      await keypad.locator('.keyboard-pin [data-key="enter"]').click();
+    };
+    await typePin('000000');
+    await expect
+      .poll(() => page.getByTestId('unlock-message').textContent(), { timeout: 10_000 })
+      .toBe(ZH['lock.wrongPin']);
+    expect(await page.evaluate('globalThis.__gatepost.kiosk.locked()')).toBe(true);
+    await typePin('135790');
+    await keypad.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.evaluate('globalThis.__gatepost.kiosk.locked()')).toBe(false);
+    expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
+    for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(false);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+
+    for (let i = 0; i < 4 && (await attention(page)).some((x) => x.startsWith('alarm:')); i++)
+      await ack(page);
+    await expect.poll(() => soundNow(page)).toBe(null);
+    expect(records(site, 'west-1', 'alarm').map((r) => r.data.kind)).toEqual(['fever', 'isolate']);
+    truckGone(site, 'west-1');
+    await page.close();
+  }, 120_000);
+
   it('sounds each class its own way, orders alarms by severity and speaks Chinese only', async () => {
     const page = await openKiosk(browser, site, { lane: 'east-1', staff: '200101', pin: '246810' });
     const sim = site.site.lane('east-1');
@@ -129,7 +198,7 @@ describe('kiosk attention', () => {
     await expect.poll(() => soundNow(page)).toBe(null);
     expect(await state(page)).toBe('review'); // still shown, quietly
 
-    // The gateway lost: its falling tone, every button off with the reason; back when it is.
+    // The gateway lost (last: a sign-in needs the gateway's own broker): its falling tone, every button off with the reason; back when it is.
     since = await pageNow(page);
     const restart = await loseBroker(site, brokers);
     await expect.poll(() => soundNow(page), { timeout: 15_000 }).toBe('gateway');
@@ -150,59 +219,4 @@ describe('kiosk attention', () => {
     truckGone(site, 'east-1');
     await page.close();
   }, 180_000);
-
-  it('locks the buttons after the idle time but keeps alarms live and loud; the PIN unlocks', async () => {
-    const page = await openKiosk(browser, site, { lane: 'west-1', staff: '200301', pin: '135790' });
-    // Playwright's clock from here on (the page's clocks read it; timers already running keep
-    // firing, the idle check among them).
-    await page.clock.install();
-    await page.evaluate('window.__sameDocument = true');
-    expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
-
-    // 21 minutes without a touch (every timer due fires once, as after a night).
-    await page.clock.fastForward('21:00');
-    await expect
-      .poll(() => page.evaluate('globalThis.__gatepost.kiosk.locked()'), { timeout: 20_000 })
-      .toBe(true);
-    expect(await page.getByTestId('idle-lock').isVisible()).toBe(true);
-    expect((await page.getByTestId('idle-lock').boundingBox())?.height).toBeGreaterThanOrEqual(60);
-    for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(true);
-    // Still signed in, on the same page, connected.
-    expect(await page.evaluate('window.__sameDocument')).toBe(true);
-    expect(await page.getByTestId('link').getAttribute('class')).toContain('pill-ok');
-
-    // An alarm while locked: shown and sounding.
-    const since = await pageNow(page);
-    await truck(site, 'west-1', await site.sign({ plate: '鲁B30004', sub: 'drv-4', color: 'green' }), 38.9);
-    await expect.poll(() => attention(page), { timeout: 20_000 }).toContain('alarm:fever');
-    expect(await page.getByTestId('alarm-kind').textContent()).toBe('需要隔离');
-    await expect.poll(() => heard(page, since)).toContain('fever');
-    expect(await soundNow(page)).toBe('fever');
-
-    // Acknowledging needs the PIN: the tap opens the keypad; a wrong PIN is refused.
-    await page.getByTestId('alarm-ack').click();
-    const keypad = page.locator('.dialog-lock');
-    await keypad.waitFor();
-    expect((await attention(page))[0]).toBe('alarm:isolate');
-    const typePin = async (pin: string) => {
-      for (const ch of pin) await keypad.locator(`.keyboard-pin [data-key="${ch}"]`).click();
-      await keypad.locator('.keyboard-pin [data-key="enter"]').click();
-    };
-    await typePin('000000');
-    await expect.poll(() => page.getByTestId('unlock-message').textContent()).toBe(ZH['signin.refused']);
-    expect(await page.evaluate('globalThis.__gatepost.kiosk.locked()')).toBe(true);
-    await typePin('135790');
-    await keypad.waitFor({ state: 'detached', timeout: 10_000 });
-    expect(await page.evaluate('globalThis.__gatepost.kiosk.locked()')).toBe(false);
-    expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
-    for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(false);
-    expect(await page.evaluate('window.__sameDocument')).toBe(true);
-
-    for (let i = 0; i < 4 && (await attention(page)).some((x) => x.startsWith('alarm:')); i++)
-      await ack(page);
-    await expect.poll(() => soundNow(page)).toBe(null);
-    expect(records(site, 'west-1', 'alarm').map((r) => r.data.kind)).toEqual(['fever', 'isolate']);
-    truckGone(site, 'west-1');
-    await page.close();
-  }, 120_000);
 });

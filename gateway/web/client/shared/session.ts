@@ -74,7 +74,8 @@ export class SessionManager {
         ...(this.lane ? { lane: this.lane } : {}),
       };
       const r = await post('/api/sign-in', body);
-      if (!r.ok) return r;
+      // The staff ID is the signed-in one: a refusal means the PIN.
+      if (!r.ok) return r.message === t('signin.refused') ? { ok: false, message: t('lock.wrongPin') } : r;
       if (this.session !== s) return { ok: false, message: t('signin.expired') };
       this.set(r.session, false);
     }

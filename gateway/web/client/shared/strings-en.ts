@@ -193,6 +193,7 @@ export const EN: Record<StringKey, string> = {
   'lock.staffId': 'Your staff ID',
   'lock.unlock': 'Unlock',
   'lock.wrongId': 'Not the staff ID that signed in',
+  'lock.wrongPin': 'Wrong PIN: try again',
   'soundCheck.title': 'Sound check',
   'soundCheck.text': 'Tap "Test sound" and make sure you hear it beside the lane; turn the volume up if not.',
   'soundCheck.test': 'Test sound',

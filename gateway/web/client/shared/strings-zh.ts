@@ -191,6 +191,7 @@ export const ZH = {
   'lock.staffId': '您的工号',
   'lock.unlock': '解锁',
   'lock.wrongId': '工号不对：请输入登录时的工号',
+  'lock.wrongPin': '密码不对，请再试一次',
   'soundCheck.title': '声音检查',
   'soundCheck.text': '点“试听”，确认在车道旁能听清提示音；听不清请调大音量。',
   'soundCheck.test': '试听',
