@@ -25,6 +25,19 @@ const folders = readdirSync(root)
   .filter((name) => !name.startsWith('.') && !SKIP.has(name) && isDir(join(root, name)))
   .filter((name) => holdsSource(join(root, name)));
 
+/** Every source file of the repository (declaration files too), as a path from the root. */
+function allSources(dir = root, prefix = ''): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name.startsWith('.') || SKIP.has(name)) return [];
+    const path = join(dir, name);
+    return isDir(path)
+      ? allSources(path, `${prefix}${name}/`)
+      : SOURCE.test(name)
+        ? [`${prefix}${name}`]
+        : [];
+  });
+}
+
 describe('folder READMEs', () => {
   it('finds the folders of code', () => {
     expect(folders).toEqual(expect.arrayContaining(['core', 'devices', 'broker', 'gateway', 'sim', 'test']));
@@ -48,5 +61,15 @@ describe('folder READMEs', () => {
       files.filter((name) => !named(name)),
       `files missing from ${folder}/README.md`,
     ).toEqual([]);
+  });
+
+  it.each(folders)('%s/README.md names no source file that is gone', (folder) => {
+    const text = readFileSync(join(root, folder, 'README.md'), 'utf8');
+    const sources = allSources();
+    const mentioned = [...text.matchAll(/`([\w./*-]+\.(?:ts|js|cjs|mjs|sh|c))`/g)].map((m) => m[1] as string);
+    const gone = mentioned.filter(
+      (name) => !name.includes('*') && !sources.some((path) => path === name || path.endsWith(`/${name}`)),
+    );
+    expect(gone, `named in ${folder}/README.md but not in the tree`).toEqual([]);
   });
 });
