@@ -137,6 +137,8 @@ function upToDate(pointer) {
   try {
     const { dir, inputs } = JSON.parse(readFileSync(pointer, 'utf8'));
     if (!existsSync(join(dir, 'entry.js')) || !Array.isArray(inputs) || inputs.length === 0) return undefined;
+    // A build made from another checkout that shares this node_modules is not this one's.
+    if (inputs.some(([f]) => relative(ROOT, f).startsWith('..'))) return undefined;
     for (const [f, size, mtimeMs] of inputs) {
       const st = statSync(f);
       if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
