@@ -5,6 +5,7 @@ import { type StringKey, t, tEnum } from '../shared/i18n.ts';
 import { keyboard } from '../shared/keyboard.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import type { YardModel } from './yard-model.ts';
+import './yard-dialogs.css';
 
 /**
  * The bay panel's dialogs: assign a truck (plate on the plate keyboard), move a truck (a target

@@ -9,6 +9,7 @@ import { assignDialog, moveDialog, releaseDialog } from './bay-dialogs.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { clockOrNever, countdown, lateWords, sinceWords, spanWords } from './time-words.ts';
 import type { YardModel } from './yard-model.ts';
+import './bay-panel.css';
 
 /**
  * The chosen bay: its state and since when, the truck (plate, why it is here, lane, times,
