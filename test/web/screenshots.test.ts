@@ -101,6 +101,9 @@ describe('screenshots', () => {
     it(`the lane kiosk at ${size.width}×${size.height}`, async () => {
       const page = await browser.newPage({ viewport: size });
       await signedIn(page, `/kiosk/${KIOSK.lane}`, KIOSK);
+      // The kiosk's sound check after sign-in: the test sound, then "heard it".
+      await page.getByTestId('sound-test').click();
+      await page.locator('.dialog-sound .dialog-actions .btn').click();
       // The truck on the lane and its decision are drawn.
       await expect
         .poll(() => page.getByTestId('decision-banner').getAttribute('data-outcome'), { timeout: 15_000 })
