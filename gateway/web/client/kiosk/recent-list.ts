@@ -4,7 +4,7 @@ import { currentLang, t, tEnum } from '../shared/i18n.ts';
 import type { KioskAlarm } from './alarms.ts';
 import type { LaneModel } from './lane-model.ts';
 
-/** The last transits of the lane (time, plate, outcome, bay, who decided) and the alarm log. */
+/** The alarm log (the last three) and the last transits of the lane (time, plate, outcome). */
 export class RecentList {
   readonly el: HTMLElement;
   private readonly transits = h('ol', { class: 'recent-list', dataset: { testid: 'recent' } });
@@ -19,11 +19,12 @@ export class RecentList {
     this.el = h(
       'section',
       { class: 'panel recent-panel' },
+      // The alarm log first: on a small screen the panel cuts what does not fit, from the end.
+      this.titles.alarms,
+      this.alarms,
       this.titles.transits,
       this.transits,
       this.titles.action,
-      this.titles.alarms,
-      this.alarms,
     );
   }
 
@@ -70,7 +71,7 @@ export class RecentList {
     mount(
       this.alarms,
       alarms
-        .slice(0, 5)
+        .slice(0, 3)
         .map((x) =>
           h(
             'li',
