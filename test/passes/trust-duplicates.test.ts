@@ -38,16 +38,20 @@ beforeAll(async () => {
 
 afterAll(removeTempDirs);
 
-/** Verifies `code` a few times and gives the slowest, with its verdict. */
+/**
+ * Verifies `code` a few times and gives the fastest, with its verdict: the work a verification
+ * does (one check per candidate tried) sets the fastest run, while a busy machine only slows
+ * some runs, so the fastest is the figure that tells a capped list from thousands of checks.
+ */
 function timed(code: string, trust: TrustStore) {
-  let slowest = 0;
+  let fastest = Number.POSITIVE_INFINITY;
   let verdict = verifyHc1(code, context(trust, c.at));
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     verdict = verifyHc1(code, context(trust, c.at));
-    slowest = Math.max(slowest, performance.now() - t0);
+    fastest = Math.min(fastest, performance.now() - t0);
   }
-  return { ms: slowest, verdict };
+  return { ms: fastest, verdict };
 }
 
 describe('duplicate and crowded DSCs', () => {
@@ -127,17 +131,17 @@ describe('GP1 keys: the same class', () => {
     expect(trustStoreSize(crowded).keys).toBe(MAX_KEYS_PER_KID);
     expect(crowded.skipped?.crowdedKids).toEqual({ [issuer.kid]: 5001 - MAX_KEYS_PER_KID });
     for (const trust of [copies, crowded]) {
-      let slowest = 0;
-      for (let i = 0; i < 3; i++) {
+      let fastest = Number.POSITIVE_INFINITY; // the fastest run: see timed()
+      for (let i = 0; i < 5; i++) {
         const t0 = performance.now();
         const v = await verifyPass(forged, { at: AT, trust });
-        slowest = Math.max(slowest, performance.now() - t0);
+        fastest = Math.min(fastest, performance.now() - t0);
         expect(v.reasons).toContain('bad-signature');
       }
       console.log(
-        `GP1 forgery against ${trustStoreSize(trust).keys} key(s) under its kid: ${slowest.toFixed(1)} ms`,
+        `GP1 forgery against ${trustStoreSize(trust).keys} key(s) under its kid: ${fastest.toFixed(1)} ms`,
       );
-      expect(slowest).toBeLessThan(FORGED_PASS_MS);
+      expect(fastest).toBeLessThan(FORGED_PASS_MS);
     }
     expect((await verifyPass(genuine, { at: AT, trust: copies })).valid).toBe(true);
   });
