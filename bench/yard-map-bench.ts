@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { silentLogger } from '../core/logger.ts';
+import { GATEPOST_ACL } from '../gateway/mqtt/acl-roles.ts';
 import { topicFor } from '../gateway/mqtt/topics.ts';
 import { startWebServer } from '../gateway/web/server.ts';
 import { buildLayout } from '../gateway/yard/layout.ts';
@@ -94,7 +95,7 @@ export async function yardMapBench(): Promise<YardMapBenchFigures> {
     zoneKind: b.zoneKind,
   }));
 
-  const broker = await startEmbeddedBroker({ ...config.broker, site, log });
+  const broker = await startEmbeddedBroker({ ...config.broker, site, acl: GATEPOST_ACL, log });
   const web = await startWebServer({
     config,
     broker: { wsPort: broker.wsPort, signIn: false },

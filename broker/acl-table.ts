@@ -1,6 +1,9 @@
 /**
- * Who may do what on the broker, as data: one row per role. docs/security.md prints this table
- * and test/broker/acl.test.ts checks it row by row against a running broker.
+ * Who may do what on the broker, as data: one row per role. The broker is given its table when it
+ * starts (EmbeddedBrokerOptions.acl) and knows no topic tree of its own: the product's table, with
+ * the lane and yard topics and the staff roles, is GATEPOST_ACL of gateway/mqtt/acl-roles.ts
+ * (docs/security.md prints it, test/broker/acl.test.ts checks it row by row against a running
+ * broker). Here are only the shape of a row, the names the mechanism needs and the generic rows.
  *
  * Patterns are MQTT filters (`+` one level, `#` the rest) with substitutions filled in per
  * client when it connects:
@@ -46,114 +49,35 @@ export interface RoleAcl {
 
 export type AclTable = Readonly<Record<string, RoleAcl>>;
 
-/** The role of the gateway process itself. */
+/**
+ * The two role names the broker's own mechanism uses, so every table a broker is given has both
+ * rows: `gateway` is the role of the gateway process's in-process user (authenticate.ts) and is
+ * never handed out by the web sign-in (staff-sign-in.ts); `loopback` is the role of anonymous
+ * clients on 127.0.0.1 / ::1, when `allowAnonymousLoopback` is on. Which topics the `gateway` row
+ * opens is the product's business (gateway/mqtt/acl-roles.ts); the `loopback` row is the same for
+ * any broker (LOOPBACK_ACL below). A table without one of them refuses that client (an unknown role).
+ */
 export const GATEWAY_ROLE = 'gateway';
-/** The role of anonymous clients on 127.0.0.1 / ::1, when `allowAnonymousLoopback` is on. */
 export const LOOPBACK_ROLE = 'loopback';
 
-const OWN_CLIENT_IDS = ['%u', '%u-*'] as const;
+/** The client ids of a user's own connections: its name, or its name and a dash and anything. */
+export const OWN_CLIENT_IDS = ['%u', '%u-*'] as const;
 
-/** What every staff screen shows in its status bar: the gateway's state, uplink, disk and alarms. */
-const GATEWAY_STATUS_TOPICS = [
-  'gatepost/{site}/gateway/state',
-  'gatepost/{site}/gateway/uplink',
-  'gatepost/{site}/gateway/storage',
-  'gatepost/{site}/gateway/alarm',
-];
-
-export const DEFAULT_ACL: AclTable = {
-  gateway: {
-    description: 'The gateway process: every record, state and reply; reads every request',
-    publish: [
-      'gatepost/{site}/gateway/#',
-      'gatepost/{site}/lane/+/+',
-      'gatepost/{site}/lane/+/device/+/health',
-      'gatepost/{site}/lane/+/response/+',
-      'gatepost/{site}/yard/+',
-      'gatepost/{site}/yard/bay/+',
-      'gatepost/{site}/yard/response/+',
-    ],
-    subscribe: ['gatepost/{site}/#'],
-    retain: true,
-    clientIds: ['gatepost-{site}-gateway', ...OWN_CLIENT_IDS],
-    persistentSession: true,
-    throttled: false,
-    needsLane: false,
-    assignable: true,
-  },
-  kiosk: {
-    description:
-      "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
-    publish: [{ topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' }],
-    subscribe: ['gatepost/{site}/lane/{lane}/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/yard/summary'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
-    needsLane: true,
-    assignable: true,
-  },
-  coordinator: {
-    description:
-      "Yard coordinators: yard requests; reads the yard, the gateway's state, uplink, storage and alarms, the lane states",
-    publish: [{ topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' }],
-    subscribe: ['gatepost/{site}/yard/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/lane/+/state'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
-    needsLane: false,
-    assignable: true,
-  },
-  viewer: {
-    description: 'Read-only screens and dashboards: reads the whole site, publishes nothing',
-    publish: [],
-    subscribe: ['gatepost/{site}/#'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
-    needsLane: false,
-    assignable: true,
-  },
-  uplink: {
-    description:
-      'The central office pulling from this broker: reads the whole site and $SYS, keeps a session',
-    publish: [],
-    subscribe: ['gatepost/{site}/#', '$SYS/#'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: true,
-    throttled: false,
-    needsLane: false,
-    assignable: true,
-  },
-  simulator: {
-    description: 'The device simulator and traffic tools: its own sim/ namespace; reads the whole site',
-    publish: ['gatepost/{site}/sim/#'],
-    subscribe: ['gatepost/{site}/#'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
-    needsLane: false,
-    assignable: true,
-  },
-  loopback: {
-    description: 'Anonymous clients on this box (demo, bench, mosquitto_sub), only if allowAnonymousLoopback',
-    publish: ['#'],
-    subscribe: ['#', '$SYS/#'],
-    retain: true,
-    clientIds: ['*'],
-    persistentSession: true,
-    throttled: false,
-    needsLane: false,
-    assignable: false,
-  },
+/** The `loopback` row: every topic, for any broker; part of a table only where the product adds it. */
+export const LOOPBACK_ACL: RoleAcl = {
+  description: 'Anonymous clients on this box (demo, bench, mosquitto_sub), only if allowAnonymousLoopback',
+  publish: ['#'],
+  subscribe: ['#', '$SYS/#'],
+  retain: true,
+  clientIds: ['*'],
+  persistentSession: true,
+  throttled: false,
+  needsLane: false,
+  assignable: false,
 };
 
 /** Roles a user of the users file may have. */
-export function assignableRoles(table: AclTable = DEFAULT_ACL): string[] {
+export function assignableRoles(table: AclTable): string[] {
   return Object.entries(table)
     .filter(([, r]) => r.assignable)
     .map(([name]) => name);

@@ -14,7 +14,7 @@ import type { IssueResult } from './staff-sign-in.ts';
 
 /** What the broker thread is started with (structured-cloned to it). */
 export interface BrokerWorkerData {
-  options: Omit<EmbeddedBrokerOptions, 'log' | 'metrics' | 'aedes' | 'acl' | 'secrets'>;
+  options: Omit<EmbeddedBrokerOptions, 'log' | 'metrics' | 'aedes' | 'secrets'>;
   logLevel: string;
   nice: number;
   secrets: RunSecrets;
@@ -44,8 +44,7 @@ export type WorkerMessage =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export interface BrokerThreadOptions
-  extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'acl' | 'secrets'> {
+export interface BrokerThreadOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
   /** Niceness of the broker's thread (0-19). */
   nice: number;
   secrets: RunSecrets;

@@ -48,8 +48,11 @@ export interface EmbeddedBrokerOptions {
   tls?: TlsOptions;
   cluster?: ClusterOptions;
   tokens?: Partial<TokenOptions>;
-  /** The ACL table (default: DEFAULT_ACL of acl-table.ts). */
-  acl?: AclTable;
+  /**
+   * Who may do what, as data (acl-table.ts): the broker knows no topics of its own. Gatepost's
+   * is GATEPOST_ACL of gateway/mqtt/acl-roles.ts. Plain data, so it crosses to the broker's thread.
+   */
+  acl: AclTable;
   /** Prometheus registry for the refusal counters. */
   metrics?: Registry;
   /** How often the users file and the TLS files are checked for changes (default 2 s and 5 s). */

@@ -3,7 +3,7 @@ import type { Aedes, AedesOptions, Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { type AclTable, DEFAULT_ACL } from './acl-table.ts';
+import type { AclTable } from './acl-table.ts';
 import { Authenticator } from './authenticate.ts';
 import { type CompiledAcl, type Identity, mayPublish, maySubscribe } from './authorizer.ts';
 import { SecurityCounters } from './counters.ts';
@@ -17,7 +17,8 @@ import { UserStore } from './users-file.ts';
 export interface SecurityOptions {
   /** The site id for `{site}` in the ACL table; without it `{site}` matches any one level. */
   site?: string;
-  table?: AclTable;
+  /** Who may do what (acl-table.ts): the table the broker was started with. */
+  table: AclTable;
   usersFile?: string;
   allowAnonymousLoopback: boolean;
   tokens: TokenOptions;
@@ -53,7 +54,7 @@ interface ClientState {
 
 /**
  * The broker's security layer as Aedes hooks: authentication (authenticate.ts), topic ACLs per
- * role (acl-table.ts, authorizer.ts), the subscription limit, the packet rate of throttled roles,
+ * role (the table given, authorizer.ts), the subscription limit, the packet rate of throttled roles,
  * and closing the connections of users whose record changed.
  */
 export class BrokerSecurity {
@@ -68,7 +69,7 @@ export class BrokerSecurity {
 
   /** Reads the users file and token secrets; throws a GatepostError if either is unusable. */
   constructor(private readonly o: SecurityOptions) {
-    this.table = o.table ?? DEFAULT_ACL;
+    this.table = o.table;
     this.counters = new SecurityCounters(o.log, o.metrics);
     this.users = o.usersFile ? UserStore.load(o.usersFile, this.table, o.log) : undefined;
     const hashChecks = new HashCheckQueue();

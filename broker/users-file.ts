@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
-import { type AclTable, DEFAULT_ACL } from './acl-table.ts';
+import type { AclTable } from './acl-table.ts';
 import { hashSecret, parseHash } from './password-hash.ts';
 
 /**
@@ -51,7 +51,7 @@ export type UsersFile = z.infer<typeof UsersFileSchema>;
 export const emptyUsersFile = (): UsersFile => ({ version: 1, users: [] });
 
 /** Checks what the schema cannot: unique names, known roles, lanes where the role needs one. */
-export function checkUsers(file: UsersFile, table: AclTable = DEFAULT_ACL): string[] {
+export function checkUsers(file: UsersFile, table: AclTable): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const u of file.users) {
@@ -65,7 +65,7 @@ export function checkUsers(file: UsersFile, table: AclTable = DEFAULT_ACL): stri
   return problems;
 }
 
-export function readUsersFile(path: string, table: AclTable = DEFAULT_ACL): UsersFile {
+export function readUsersFile(path: string, table: AclTable): UsersFile {
   let text: string;
   try {
     // Capped while reading, regular files only: /dev/zero or a FIFO is refused, never read forever.

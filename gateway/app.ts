@@ -6,6 +6,7 @@ import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collaps
 import type { GatewayDeps } from './gateway-deps.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
+import { GATEPOST_ACL } from './mqtt/acl-roles.ts';
 import { GatewayClient } from './mqtt/gateway-client.ts';
 import { type Ops, startOps } from './ops/ops.ts';
 import { preloadDccSchemas } from './passes/hc1-schema.ts';
@@ -58,7 +59,12 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   const externalUrl = deps.brokerUrl ?? config.broker.url;
   const brokerStarting = externalUrl
     ? undefined
-    : startLocalBroker({ ...config.broker, site: config.site.id, log: log.child({ part: 'broker' }) });
+    : startLocalBroker({
+        ...config.broker,
+        site: config.site.id,
+        acl: GATEPOST_ACL,
+        log: log.child({ part: 'broker' }),
+      });
   brokerStarting?.catch(() => {}); // its failure is thrown where it is awaited
   if (!brokerStarting) dropEarlyBrokerThread(); // begun by bin/gatepost.js; an external broker is used
   // So does the trust list's first load, on its own thread; the lanes' watcher takes it over.

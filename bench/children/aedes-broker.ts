@@ -1,5 +1,6 @@
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { tellParent, untilParentSays } from '../support/child.ts';
 
 /**
@@ -11,6 +12,7 @@ const broker = await startEmbeddedBroker({
   tcp: { enabled: true, host: '127.0.0.1', port: 0 },
   websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
   log: silentLogger(),
+  acl: GATEPOST_ACL,
   allowAnonymousLoopback: true,
   // The bench clients publish far above the per-client packet rate meant for kiosks.
   limits: { maxPacketsPerSecond: 1e9 },

@@ -1,6 +1,7 @@
 import { startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { isGatepostError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../mqtt/acl-roles.ts';
 import { configFromArgs, untilSignal, wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost broker [--config FILE]
@@ -19,7 +20,7 @@ export async function brokerCommand(argv: string[], out: NodeJS.WritableStream, 
   if (!cfg) return 1;
   const log = createLogger();
   try {
-    const broker = await startEmbeddedBroker({ ...cfg.broker, site: cfg.site.id, log });
+    const broker = await startEmbeddedBroker({ ...cfg.broker, site: cfg.site.id, acl: GATEPOST_ACL, log });
     const sig = await untilSignal();
     log.info({ signal: sig }, 'stopping broker');
     await broker.close();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 import { parseArgs } from 'node:util';
-import { assignableRoles, DEFAULT_ACL } from '../../broker/acl-table.ts';
+import { assignableRoles } from '../../broker/acl-table.ts';
 import {
   changeSecret,
   checkUsers,
@@ -17,6 +17,7 @@ import {
 } from '../../broker/users-file.ts';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import { loadConfigFile } from '../../site-config/load.ts';
+import { GATEPOST_ACL } from '../mqtt/acl-roles.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 import { readSecretFromStream, readSecretFromTty } from './read-secret.ts';
 
@@ -27,7 +28,7 @@ const USAGE = `usage:
   gatepost user list [--file FILE | --config FILE]
 
 The users file is --file, or broker.usersFile of the config (default ${DEFAULT_CONFIG}).
-Roles: ${assignableRoles().join(', ')} (kiosk needs --lane).
+Roles: ${assignableRoles(GATEPOST_ACL).join(', ')} (kiosk needs --lane).
 --pin: the secret is a staff PIN (6-12 digits), good only for the web pages' sign-in;
 otherwise a password of at least 12 characters, for programs and screens connecting directly.
 The secret is read from standard input with --password-stdin, else asked for twice on the terminal.
@@ -157,7 +158,7 @@ function load(file: string, mustExist: boolean): UsersFile {
     if (mustExist) throw new GatepostError(ErrorCode.ConfigUnreadable, `users file ${file} does not exist`);
     return emptyUsersFile();
   }
-  return readUsersFile(file);
+  return readUsersFile(file, GATEPOST_ACL);
 }
 
 async function add(
@@ -169,9 +170,9 @@ async function add(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   const role = values.role;
-  const spec = role ? DEFAULT_ACL[role] : undefined;
+  const spec = role ? GATEPOST_ACL[role] : undefined;
   if (!role || !spec?.assignable) {
-    err.write(`gatepost user add: --role must be one of ${assignableRoles().join(', ')}\n`);
+    err.write(`gatepost user add: --role must be one of ${assignableRoles(GATEPOST_ACL).join(', ')}\n`);
     return 2;
   }
   if (spec.needsLane && !values.lane) {
@@ -191,7 +192,7 @@ async function add(
     await secretFor(kind),
   );
   // The checks the broker makes when it reads the file.
-  const problems = checkUsers(next);
+  const problems = checkUsers(next, GATEPOST_ACL);
   if (problems.length) throw new GatepostError(ErrorCode.ConfigInvalid, problems.join('; '));
   writeUsersFile(file, next);
   const lane = values.lane ? `, lane ${values.lane}` : '';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ACL } from '../../broker/acl-table.ts';
 import { compileAcl, filterCovers, mayPublish } from '../../broker/authorizer.ts';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { TOPICS } from '../../gateway/mqtt/topics.ts';
 import {
   closed,
@@ -215,9 +215,9 @@ describe('filter coverage', () => {
   });
 
   it('a `{site}` left open matches one level, and a strange name never widens a rule', () => {
-    const open = compileAcl(DEFAULT_ACL, 'viewer', { site: undefined, username: 'v', lane: undefined })!;
+    const open = compileAcl(GATEPOST_ACL, 'viewer', { site: undefined, username: 'v', lane: undefined })!;
     expect(open.subscribe).toEqual([['gatepost', '+', '#']]);
-    const sneaky = compileAcl(DEFAULT_ACL, 'kiosk', { site: 'demo', username: 'a-#', lane: 'east-1/#' })!;
+    const sneaky = compileAcl(GATEPOST_ACL, 'kiosk', { site: 'demo', username: 'a-#', lane: 'east-1/#' })!;
     expect(sneaky.publish).toEqual([]);
     expect(sneaky.subscribe).toEqual([
       ['gatepost', 'demo', 'gateway', 'state'],
@@ -234,7 +234,7 @@ describe('the ACL table against the topic tree', () => {
   const fill = (pattern: string) =>
     pattern.replace(/\{(\w+)\}/g, (_, k: string) => sample[k] ?? (k === 'action' ? 'barrier' : `x-${k}`));
   const acl = (role: string, username: string, lane?: string) =>
-    compileAcl(DEFAULT_ACL, role, { site: 'demo', username, lane })!;
+    compileAcl(GATEPOST_ACL, role, { site: 'demo', username, lane })!;
   const roles = {
     gateway: acl('gateway', 'gw-main'),
     kiosk: acl('kiosk', 'S1001', 'east-1'),
@@ -269,7 +269,7 @@ describe('the ACL table against the topic tree', () => {
 
   it('docs/security.md lists every rule of the table', () => {
     const doc = readFileSync('docs/security.md', 'utf8');
-    for (const [role, r] of Object.entries(DEFAULT_ACL)) {
+    for (const [role, r] of Object.entries(GATEPOST_ACL)) {
       expect(doc, role).toContain(`| \`${role}\` |`);
       for (const p of r.publish) expect(doc, role).toContain(`\`${typeof p === 'string' ? p : p.topic}\``);
       for (const s of r.subscribe) expect(doc, role).toContain(`\`${s}\``);

@@ -3,6 +3,7 @@ import { INTERNAL_GATEWAY_USER } from '../../broker/authenticate.ts';
 import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import {
   brokerSuite,
@@ -181,14 +182,19 @@ describe('authentication', () => {
     const viewer = VIEWER_LOGIN;
     const viewerLive = await connect(url, viewer);
 
-    const changed = await changeSecret(readUsersFile(file), 'S1001', 'a-new-kiosk-password', Date.now());
+    const changed = await changeSecret(
+      readUsersFile(file, GATEPOST_ACL),
+      'S1001',
+      'a-new-kiosk-password',
+      Date.now(),
+    );
     writeUsersFile(file, changed!);
     expect(await closed(live, 5000)).toBe(true);
     expect(viewerLive.connected).toBe(true);
     expect(await refusal(url, kiosk)).toBe(BAD_CREDENTIALS);
     expect(await refusal(url, { ...kiosk, password: 'a-new-kiosk-password' })).toBe('accepted');
 
-    writeUsersFile(file, removeUser(readUsersFile(file), 'V3001')!);
+    writeUsersFile(file, removeUser(readUsersFile(file, GATEPOST_ACL), 'V3001')!);
     expect(await closed(viewerLive, 5000)).toBe(true);
     expect(await refusal(url, viewer)).toBe(BAD_CREDENTIALS);
   });

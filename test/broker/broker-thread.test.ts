@@ -6,6 +6,7 @@ import type { LocalBroker } from '../../broker/local-broker.ts';
 import { newRunSecrets } from '../../broker/local-broker.ts';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import { LOOPBACK_TCP_ONLY } from '../support/loopback-broker.ts';
 
@@ -20,6 +21,7 @@ const start = () =>
     ...LOOPBACK_TCP_ONLY,
     log: silentLogger(),
     site: 'demo',
+    acl: GATEPOST_ACL,
     nice: 10,
     secrets: newRunSecrets(),
     restart: { initialMs: 100, maxMs: 200 },
@@ -124,6 +126,7 @@ describe('the embedded broker on its own thread', () => {
       tcp: { enabled: true, host: '127.0.0.1', port: taken },
       websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
       log: silentLogger(),
+      acl: GATEPOST_ACL,
       nice: 10,
       secrets: newRunSecrets(),
     });

@@ -9,6 +9,7 @@ import { startEarlyBrokerThread, takeEarlyBrokerThread } from '../../broker/brok
 import { type LocalBroker, startLocalBroker } from '../../broker/local-broker.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { buildBundle } from '../../core/module-build.js';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 
 // The broker's thread begun as the process starts (bin/gatepost.js `start`), before its options
 // are known: the broker the gateway starts runs on it, or on a new thread if it died, and a
@@ -31,6 +32,7 @@ const start = (threadEnabled = true) =>
     websocket: { enabled: false, host: '127.0.0.1', port: 0, path: '/mqtt' },
     log: silentLogger(),
     site: 'demo',
+    acl: GATEPOST_ACL,
     thread: { enabled: threadEnabled, nice: 10 },
   });
 

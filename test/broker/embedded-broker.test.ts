@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 
 const brokers: EmbeddedBroker[] = [];
 afterEach(async () => {
@@ -14,6 +15,7 @@ const opts = (tcpPort = 0, wsPort = 0) => ({
   tcp: { enabled: true, host: '127.0.0.1', port: tcpPort },
   websocket: { enabled: true, host: '127.0.0.1', port: wsPort, path: '/mqtt' },
   log: silentLogger(),
+  acl: GATEPOST_ACL,
 });
 
 describe('embedded broker', () => {

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACL } from '../../broker/acl-table.ts';
 import { type IssueResult, TokenIssuer } from '../../broker/staff-sign-in.ts';
 import { keyringFrom, loadKeyring, mintToken, type TokenClaims, verifyToken } from '../../broker/tokens.ts';
 import { changeSecret, readUsersFile, UserStore, writeUsersFile } from '../../broker/users-file.ts';
 import { ErrorCode } from '../../core/errors.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import {
   brokerSuite,
   closed,
@@ -89,8 +89,8 @@ describe('staff sign-in', () => {
   const issuer = () =>
     new TokenIssuer({
       keyring: keyringFrom([SECRET_A]),
-      users: UserStore.load(suite.usersFile, DEFAULT_ACL, silentLogger()),
-      table: DEFAULT_ACL,
+      users: UserStore.load(suite.usersFile, GATEPOST_ACL, silentLogger()),
+      table: GATEPOST_ACL,
       ttlSeconds: 900,
       maxSessionSeconds: 12 * 3600,
       now: () => now,
@@ -145,11 +145,11 @@ describe('staff sign-in', () => {
   it('ends every token of a user whose PIN changed', async () => {
     now = Date.now();
     const file = await writeUsers(suite.dir, USERS, 'users-pin-change.json');
-    const users = UserStore.load(file, DEFAULT_ACL, silentLogger());
+    const users = UserStore.load(file, GATEPOST_ACL, silentLogger());
     const tokens = new TokenIssuer({
       keyring: keyringFrom([SECRET_A]),
       users,
-      table: DEFAULT_ACL,
+      table: GATEPOST_ACL,
       ttlSeconds: 900,
       maxSessionSeconds: 3600,
       now: () => now,
@@ -157,7 +157,7 @@ describe('staff sign-in', () => {
     const before = await tokens.signIn('S1002', '482913');
     if (!before.ok) throw new Error('sign-in failed');
     now += 2000;
-    writeUsersFile(file, (await changeSecret(readUsersFile(file), 'S1002', '774411', now))!);
+    writeUsersFile(file, (await changeSecret(readUsersFile(file, GATEPOST_ACL), 'S1002', '774411', now))!);
     users.reload();
     expect(tokens.check('S1002', before.token)).toEqual({
       ok: false,
@@ -171,7 +171,7 @@ describe('staff sign-in', () => {
     const tokens = new TokenIssuer({
       keyring: keyringFrom([SECRET_A]),
       users: undefined,
-      table: DEFAULT_ACL,
+      table: GATEPOST_ACL,
       ttlSeconds: 900,
       maxSessionSeconds: 3600,
       now: () => now,

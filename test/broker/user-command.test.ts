@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySecret } from '../../broker/password-hash.ts';
 import { readUsersFile } from '../../broker/users-file.ts';
 import { userCommand } from '../../gateway/cli/user-command.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,7 +49,7 @@ describe('gatepost user', () => {
     );
     expect(pin.code).toBe(0);
 
-    const users = readUsersFile(file).users;
+    const users = readUsersFile(file, GATEPOST_ACL).users;
     expect(users.map((u) => [u.name, u.role, u.lane, u.secret])).toEqual([
       ['C2001', 'coordinator', undefined, 'pin'],
       ['S1001', 'kiosk', 'east-1', 'password'],
@@ -65,12 +66,12 @@ describe('gatepost user', () => {
     expect(
       (await run(['passwd', 'S1001', '--file', file, '--password-stdin'], 'another-password-9\n')).code,
     ).toBe(0);
-    const after = readUsersFile(file).users.find((u) => u.name === 'S1001');
+    const after = readUsersFile(file, GATEPOST_ACL).users.find((u) => u.name === 'S1001');
     expect(await verifySecret('another-password-9', after?.hash ?? '')).toBe(true);
     expect(await verifySecret('kiosk-password-01', after?.hash ?? '')).toBe(false);
 
     expect((await run(['remove', 'S1001', '--file', file])).code).toBe(0);
-    expect(readUsersFile(file).users.map((u) => u.name)).toEqual(['C2001']);
+    expect(readUsersFile(file, GATEPOST_ACL).users.map((u) => u.name)).toEqual(['C2001']);
     expect(await run(['remove', 'S1001', '--file', file])).toMatchObject({
       code: 1,
       err: expect.stringContaining('no user S1001'),
@@ -182,6 +183,6 @@ describe('gatepost user', () => {
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(0);
     expect(out).toBe(`added user V3001 (role viewer, password) in ${usersFile}\n`);
-    expect(readUsersFile(usersFile).users.map((u) => u.name)).toEqual(['V3001']);
+    expect(readUsersFile(usersFile, GATEPOST_ACL).users.map((u) => u.name)).toEqual(['V3001']);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../broker/embedded-broker.ts';
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { makeTempDir, removeTempDirs } from './tmp.ts';
 
 /** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
@@ -37,6 +38,8 @@ export async function startBroker(opts: Partial<EmbeddedBrokerOptions> = {}): Pr
     log: silentLogger(),
     site: 'demo',
     ...opts,
+    // Gatepost's table unless a test brings its own (the broker knows no topics by itself).
+    acl: opts.acl ?? GATEPOST_ACL,
   });
   onCleanup(() => broker.close());
   return broker;

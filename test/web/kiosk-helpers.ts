@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { SOUND_PATTERNS, type SoundClass } from '../../gateway/web/client/shared/attention-sound.ts';
 import { signInByTouch, type WebSite } from '../support/web-site.ts';
 
@@ -122,6 +123,7 @@ export async function loseBroker(site: WebSite, started: EmbeddedBroker[]): Prom
         tcp: { ...config.broker.tcp, port: ports.tcp ?? 0 },
         websocket: { ...config.broker.websocket, port: ports.ws ?? 0 },
         site: config.site.id,
+        acl: GATEPOST_ACL,
         log: silentLogger(),
       }),
     );

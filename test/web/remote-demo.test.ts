@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { SiteInfoSchema } from '../../gateway/web/client/shared/site-info.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { parseConfig } from '../../site-config/load.ts';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   raw.web = { host: '0.0.0.0', port: 0 };
   const config = parseConfig(raw);
   [broker, browser] = await Promise.all([
-    startEmbeddedBroker({ ...config.broker, site: config.site.id, log: silentLogger() }),
+    startEmbeddedBroker({ ...config.broker, site: config.site.id, acl: GATEPOST_ACL, log: silentLogger() }),
     launchChromium(),
   ]);
   web = await startWebServer({

@@ -7,6 +7,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-
 import { hashSecret } from '../../broker/password-hash.ts';
 import { writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   raw.web = { host: '127.0.0.1', port: 0 };
   const config = parseConfig(raw);
   [broker, browser] = await Promise.all([
-    startEmbeddedBroker({ ...config.broker, site: config.site.id, log: silentLogger() }),
+    startEmbeddedBroker({ ...config.broker, site: config.site.id, acl: GATEPOST_ACL, log: silentLogger() }),
     launchChromium(),
   ]);
   web = await startWebServer({

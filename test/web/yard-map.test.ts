@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { STATE_COLORS } from '../../gateway/web/client/yard/bay-colors.ts';
 import type { BayState } from '../../gateway/yard/payloads.ts';
 import { removeTempDirs } from '../support/tmp.ts';
@@ -161,6 +162,7 @@ describe('yard map', () => {
       tcp: { ...config.broker.tcp, port: ports.tcp },
       websocket: { ...config.broker.websocket, port: ports.ws },
       site: config.site.id,
+      acl: GATEPOST_ACL,
       log: silentLogger(),
     });
     brokers.push(broker);
