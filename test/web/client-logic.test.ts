@@ -1,19 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DECISION_REASONS } from '../../gateway/lanes/decision.ts';
+import { DECISION_REASONS } from '../../gateway/lanes/decision-schema.ts';
 import { ALARM_KINDS } from '../../gateway/lanes/lane-records.ts';
 import { GatewayAlarmSchema } from '../../gateway/mqtt/gateway-records.ts';
 import { wordAlarm } from '../../gateway/web/client/kiosk/alarm-words.ts';
 import { AlarmList, alarmClass, UplinkWatch } from '../../gateway/web/client/kiosk/alarms.ts';
 import { attentionItems, soundFor } from '../../gateway/web/client/kiosk/attention.ts';
 import { LaneModel } from '../../gateway/web/client/kiosk/lane-model.ts';
+import { refusalWords, STAFF_REPLY_ERRORS } from '../../gateway/web/client/shared/refusal-words.ts';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { bayAt, cellRect, layoutMap } from '../../gateway/web/client/yard/map-layout.ts';
 import { YardModel } from '../../gateway/web/client/yard/yard-model.ts';
 import { siteInfo } from '../../gateway/web/site-info.ts';
-import type { BayView } from '../../gateway/yard/payloads.ts';
+import type { BayView } from '../../gateway/yard/yard-payloads.ts';
 import { parseConfig } from '../../site-config/load.ts';
 
 /** The pages' logic that needs no browser: words, map geometry, the kiosk's and the map's models. */
@@ -40,6 +41,46 @@ describe('words', () => {
       ...ALARM_KINDS.map((k) => `alarm.${k}`),
     ].filter((key) => !(key in ZH) || !(key in EN));
     expect(missing).toEqual([]);
+  });
+
+  it('words every error code a staff reply can carry, in both languages, and never the English reason', () => {
+    // Every code the lanes, the yard and the store's writes raise can reach a page as data.code.
+    const raised = new Set<string>();
+    const files = [
+      ...['gateway/lanes', 'gateway/yard'].flatMap((dir) =>
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => `${dir}/${f}`),
+      ),
+      'gateway/store/record-store.ts',
+    ];
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/ErrorCode\.(\w+)/g)) raised.add(m[1] as string);
+    }
+    expect(raised.size).toBeGreaterThan(5);
+    expect([...raised].filter((name) => !(STAFF_REPLY_ERRORS as readonly string[]).includes(name))).toEqual(
+      [],
+    );
+    const missing = [...STAFF_REPLY_ERRORS.map((name) => `refusal.${name}`), 'refusal.unknown'].filter(
+      (key) => !(key in ZH) || !(key in EN),
+    );
+    expect(missing).toEqual([]);
+
+    const english = 'the barrier did not close: vehicle under the arm';
+    const unsafe = refusalWords({ status: 'error', error: english, data: { code: 403 } });
+    expect(unsafe).toBe(ZH['refusal.BarrierUnsafe']);
+    const full = refusalWords({
+      status: 'error',
+      error: 'No free holding bay',
+      data: { code: 800, reason: 'zone-full' },
+    });
+    expect(full).toBe(ZH['refusal.YardFull']);
+    for (const data of [{ code: 12345 }, undefined, { code: 'x' }]) {
+      const words = refusalWords({ status: 'error', error: english, data });
+      expect(words).toBe(ZH['refusal.unknown']);
+      expect(words).not.toMatch(/[A-Za-z]/);
+    }
+    expect(refusalWords({ status: 'no-reply', error: 'no reply within 10 s' })).toBe(ZH['action.noReply']);
   });
 });
 

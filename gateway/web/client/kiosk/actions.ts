@@ -1,11 +1,12 @@
-import type { Outcome } from '../../../lanes/decision.ts';
-import { OUTCOMES } from '../../../lanes/decision.ts';
+import type { Outcome } from '../../../lanes/decision-schema.ts';
+import { OUTCOMES } from '../../../lanes/decision-schema.ts';
 import { topicFor } from '../../../mqtt/topics.ts';
 import type { PageContext } from '../shared/boot.ts';
 import { openDialog, toast } from '../shared/dialog.ts';
 import { h, mount, setText, setVariant } from '../shared/dom.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
 import type { IdleLock } from '../shared/idle-lock.ts';
+import { refusalWords } from '../shared/refusal-words.ts';
 import type { Reply } from '../shared/requests.ts';
 import type { LaneModel } from './lane-model.ts';
 import { openRegisterDialog } from './register-dialog.ts';
@@ -115,8 +116,7 @@ export class KioskActions {
       toast(t('action.done', { action: tEnum('action', action) }), 'ok');
       return true;
     }
-    const why = r.status === 'no-reply' ? t('action.noReply') : r.error;
-    toast(t('action.failed', { action: tEnum('action', action), why }), 'error', 10_000);
+    toast(t('action.failed', { action: tEnum('action', action), why: refusalWords(r) }), 'error', 10_000);
     return false;
   }
 

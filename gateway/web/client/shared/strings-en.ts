@@ -202,6 +202,24 @@ export const EN: Record<StringKey, string> = {
   'register.done': 'Registered {plate}',
   'register.placeKeys': 'Places',
   'action.noReply': 'no reply from the gateway: try again',
+  // a refused staff request, worded from its error code (shared/refusal-words.ts)
+  'refusal.PayloadInvalid':
+    'the gateway did not take the request as sent. Close the dialog and try again; if it happens again, tell the supervisor',
+  'refusal.NotFound': 'that bay, truck or lane is no longer there. Look at the screen again and choose again',
+  'refusal.NoTruckOnLane': 'there is no truck on the lane. Wait for the next truck, or register one by hand',
+  'refusal.LaneUnavailable': 'the lane or the yard is restarting. Wait a minute and try again',
+  'refusal.BarrierFault':
+    'the barrier reports a fault. Go to the barrier and check the arm; lift it by hand if needed',
+  'refusal.BarrierRefused':
+    'the barrier did not carry out the command. Check that its controller is on remote, then try again',
+  'refusal.BarrierNoReply': 'the barrier did not answer. Check its cable and power, then try again',
+  'refusal.BarrierUnsafe': 'a vehicle is under the arm. Wait until it has left the loop, then close again',
+  'refusal.StoreFailed':
+    'the gateway could not save it; nothing changed. Try again; if it happens again, call the technician',
+  'refusal.StoreFull': "the gateway's storage is full. Call the technician",
+  'refusal.YardFull': 'no free bay of that kind. Release bays that are done, or choose another zone',
+  'refusal.IllegalTransition': 'someone changed this first. Look at the screen again, then try again',
+  'refusal.unknown': 'the gateway refused it. Try again; if it happens again, tell the supervisor',
   'alarms.ended': 'over at {time}',
   'override.title': 'Override · {plate}',
   'override.now': 'Decision now: {outcome}',

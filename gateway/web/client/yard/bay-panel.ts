@@ -1,10 +1,11 @@
 import { topicFor } from '../../../mqtt/topics.ts';
-import type { BayView, YardAction } from '../../../yard/payloads.ts';
+import type { BayView, YardAction } from '../../../yard/yard-payloads.ts';
 import type { PageContext } from '../shared/boot.ts';
 import { toast } from '../shared/dialog.ts';
 import { h, mount } from '../shared/dom.ts';
 import { dwell } from '../shared/format.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
+import { refusalWords } from '../shared/refusal-words.ts';
 import { assignDialog, moveDialog, releaseDialog } from './bay-dialogs.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { clockOrNever, countdown, lateWords, sinceWords, spanWords } from './time-words.ts';
@@ -212,7 +213,7 @@ export class BayPanel {
       toast(t('action.done', { action: tEnum('yardAction', action) }), 'ok');
       return true;
     }
-    toast(t('action.failed', { action: tEnum('yardAction', action), why: r.error }), 'error', 10_000);
+    toast(t('action.failed', { action: tEnum('yardAction', action), why: refusalWords(r) }), 'error', 10_000);
     return false;
   }
 }
