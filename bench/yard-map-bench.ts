@@ -9,7 +9,7 @@ import { GATEPOST_ACL } from '../gateway/mqtt/acl-roles.ts';
 import { topicFor } from '../gateway/mqtt/topics.ts';
 import { startWebServer } from '../gateway/web/server.ts';
 import { buildLayout } from '../gateway/yard/layout.ts';
-import { BAY_STATES, type BayState, type BayView } from '../gateway/yard/payloads.ts';
+import { BAY_STATES, type BayState, type BayView } from '../gateway/yard/yard-payloads.ts';
 import { parseConfig } from '../site-config/load.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DeviceErrorEvent } from '../devices/events.ts';
-import type { DeviceErrorData } from './mqtt/payloads.ts';
+import type { DeviceErrorData } from './mqtt/gateway-payloads.ts';
 import type { Stream } from './mqtt/record.ts';
 
 export interface DeviceErrorCollapserOptions {

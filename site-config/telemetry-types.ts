@@ -12,7 +12,7 @@ export const DEFAULT_TELEMETRY_TYPES: readonly string[] = ['telemetry*', 'readin
 
 /**
  * Type prefixes that are never sheddable, whatever the config says: the lane records
- * (gateway/lanes/lane-records.ts), the yard records (gateway/yard/payloads.ts), alarms and audit.
+ * (gateway/lanes/lane-records.ts), the yard records (gateway/yard/yard-payloads.ts), alarms and audit.
  */
 export const PROTECTED_TYPE_PREFIXES: readonly string[] = [
   'transit',

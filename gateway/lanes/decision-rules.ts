@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { DecisionRulesSchema } from '../../site-config/schema.ts';
 import type { Verdict } from '../passes/verdict.ts';
-import { type Decision, type DecisionReason, type Outcome, outcomeOf, sortReasons } from './decision.ts';
+import {
+  type Decision,
+  type DecisionReason,
+  type Outcome,
+  outcomeOf,
+  sortReasons,
+} from './decision-schema.ts';
 
 export type DecisionRules = z.infer<typeof DecisionRulesSchema>;
 

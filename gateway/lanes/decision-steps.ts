@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { type DecisionRules, decide } from './decision-rules.ts';
 import {
   type Decision,
   type DecisionReason,
@@ -7,8 +8,7 @@ import {
   outcomeOf,
   sortReasons,
   worse,
-} from './decision.ts';
-import { type DecisionRules, decide } from './decision-rules.ts';
+} from './decision-schema.ts';
 import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
 import type { DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';

@@ -1,8 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
-import type { Decision, DecisionReason, Outcome } from './decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
+import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import {
   decisionRecord,
   escalation,

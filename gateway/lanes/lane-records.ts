@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BarrierFailureSchema, BarrierStateSchema, HealthStateSchema } from '../../devices/events.ts';
 import { ReasonCodeSchema, StepsSchema } from '../passes/verdict.ts';
-import { DecisionReasonSchema, OutcomeSchema } from './decision.ts';
+import { DecisionReasonSchema, OutcomeSchema } from './decision-schema.ts';
 
 /**
  * The data of every record a lane writes, one schema each. A record's type is the key of

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requestSchema } from '../mqtt/envelope.ts';
-import { OutcomeSchema } from './decision.ts';
+import { OutcomeSchema } from './decision-schema.ts';
 import { ManualRegistrationSchema } from './lane-records.ts';
 
 /**

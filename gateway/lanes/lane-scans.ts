@@ -1,6 +1,6 @@
 import type { ScanEvent } from '../../devices/events.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
-import { codeKind } from '../mqtt/payloads.ts';
+import { codeKind } from '../mqtt/gateway-payloads.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';
 import type { Alarm, AlarmParams } from './lane-records.ts';

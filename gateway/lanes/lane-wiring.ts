@@ -8,7 +8,7 @@ import type { LaneConfig, SiteConfig } from '../../site-config/schema.ts';
 import { DeviceErrorCollapser } from '../device-error-collapser.ts';
 import type { GatewayDeps } from '../gateway-deps.ts';
 import type { GatewayClient } from '../mqtt/gateway-client.ts';
-import type { DeviceErrorData, DeviceHealth } from '../mqtt/payloads.ts';
+import type { DeviceErrorData, DeviceHealth } from '../mqtt/gateway-payloads.ts';
 import { laneStream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { preloadDccSchemas } from '../passes/hc1-schema.ts';

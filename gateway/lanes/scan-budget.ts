@@ -1,4 +1,4 @@
-import type { Decision } from './decision.ts';
+import type { Decision } from './decision-schema.ts';
 
 /**
  * The most different codes one transit stores: a cab holds at most a few people, each with a

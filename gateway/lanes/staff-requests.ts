@@ -3,7 +3,7 @@ import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../c
 import type { Logger } from '../../core/logger.ts';
 import type { BarrierFailure } from '../../devices/events.ts';
 import { parseRequest, type Response, requestJson } from '../mqtt/envelope.ts';
-import type { OutcomeSchema } from './decision.ts';
+import type { OutcomeSchema } from './decision-schema.ts';
 import type { LaneController } from './lane-controller.ts';
 import type { ManualRegistrationSchema } from './lane-records.ts';
 import { LANE_REQUESTS, type LaneAction } from './lane-requests.ts';

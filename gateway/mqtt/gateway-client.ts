@@ -3,7 +3,7 @@ import { parseBoundedJson } from '../../core/bounded-json.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { GatewayState } from './payloads.ts';
+import type { GatewayState } from './gateway-payloads.ts';
 import { topicFor } from './topics.ts';
 
 export interface GatewayClientOptions {

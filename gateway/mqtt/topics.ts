@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
-import { GATEWAY_TOPICS } from './gateway-records.ts';
 import {
   DeviceErrorDataSchema,
   DeviceHealthSchema,
@@ -12,7 +11,8 @@ import {
   StorageShedDataSchema,
   StorageStatusSchema,
   UplinkStatusSchema,
-} from './payloads.ts';
+} from './gateway-payloads.ts';
+import { GATEWAY_TOPICS } from './gateway-records.ts';
 import { recordSchema } from './record.ts';
 import { def, type TopicDef } from './topic-def.ts';
 

@@ -1,4 +1,4 @@
-import type { StorageLevel } from '../mqtt/payloads.ts';
+import type { StorageLevel } from '../mqtt/gateway-payloads.ts';
 
 export const LEVELS: readonly StorageLevel[] = ['ok', 'warning', 'critical', 'full'];
 

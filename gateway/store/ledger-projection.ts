@@ -20,7 +20,7 @@ import type { RecordProjection } from './record-store.ts';
  * | `truck-exited` (yard)           | departure                                                |
  *
  * The schemas below are deliberately loose (only the fields the ledger reads) and follow
- * gateway/lanes/lane-records.ts and gateway/yard/payloads.ts. A record that does not fit is
+ * gateway/lanes/lane-records.ts and gateway/yard/yard-payloads.ts. A record that does not fit is
  * stored all the same; the ledger skips it, logs and counts it (`skipped`).
  */
 const str = z.string().min(1);

@@ -10,7 +10,7 @@ import type { Database } from 'better-sqlite3';
  *
  * A field is personal if its key is in PERSONAL_KEYS, or it is the `name` of an object held
  * under a key of PERSONAL_OBJECTS (`manual: { name }`). The keys follow the lane and yard
- * record schemas (gateway/lanes/lane-records.ts, gateway/yard/payloads.ts) and the logger's
+ * record schemas (gateway/lanes/lane-records.ts, gateway/yard/yard-payloads.ts) and the logger's
  * redaction list (core/logger.ts); keep them in step. Licence plates are not personal data
  * here: the ledger is traced by plate.
  */

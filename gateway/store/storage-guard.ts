@@ -2,7 +2,12 @@ import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
-import type { StorageAlarmData, StorageLevel, StorageShedData, StorageStatus } from '../mqtt/payloads.ts';
+import type {
+  StorageAlarmData,
+  StorageLevel,
+  StorageShedData,
+  StorageStatus,
+} from '../mqtt/gateway-payloads.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { LEVEL_MARGIN, LEVELS, type LevelChange, nextLevel } from './disk-levels.ts';
 import { type DiskReserve, isNoSpace } from './disk-reserve.ts';

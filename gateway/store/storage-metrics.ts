@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { StorageStatus } from '../mqtt/payloads.ts';
+import type { StorageStatus } from '../mqtt/gateway-payloads.ts';
 import { LEVELS } from './disk-levels.ts';
 
 /** The storage guard's figures as Prometheus gauges, read at each scrape. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { UplinkStatus } from '../mqtt/payloads.ts';
+import type { UplinkStatus } from '../mqtt/gateway-payloads.ts';
 
 /** Prometheus metrics of the uplink; gauges read the status when scraped. */
 export class UplinkMetrics {

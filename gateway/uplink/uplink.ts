@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { UplinkStatus } from '../mqtt/payloads.ts';
+import type { UplinkStatus } from '../mqtt/gateway-payloads.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { envelopeJson, type Outbox, type OutboxRow } from '../store/outbox.ts';
 import type { Reclaimer } from '../store/reclaimer.ts';

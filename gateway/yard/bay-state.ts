@@ -1,4 +1,4 @@
-import type { BayState, TruckZoneKind } from './payloads.ts';
+import type { BayState, TruckZoneKind } from './yard-payloads.ts';
 
 /**
  * The bay state machine. Every change of a bay's state goes through `transition`, which either

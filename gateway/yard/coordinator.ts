@@ -3,15 +3,15 @@ import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { parseRequest, requestSchema } from '../mqtt/envelope.ts';
 import { topicFor } from '../mqtt/topics.ts';
+import { YARD_STREAM, type YardRecordWriter } from './rebuild.ts';
+import type { ActionResult, Yard } from './yard.ts';
 import {
   type Actor,
   YARD_REQUEST_DATA,
   type YardAction,
   type YardReplyData,
   type YardRequestData,
-} from './payloads.ts';
-import { YARD_STREAM, type YardRecordWriter } from './rebuild.ts';
-import type { ActionResult, Yard } from './yard.ts';
+} from './yard-payloads.ts';
 
 /** The yard's reply, in the shared envelope of mqtt/envelope.ts. */
 export interface YardReply {

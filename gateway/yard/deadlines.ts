@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import type { SampleKind } from './payloads.ts';
+import type { SampleKind } from './yard-payloads.ts';
 import type { BayRecord } from './yard-state.ts';
 
 export interface YardTimings {

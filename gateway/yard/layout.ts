@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { bayLabel, type YardConfigSchema } from '../../site-config/schema.ts';
-import type { TruckZoneKind } from './payloads.ts';
+import type { TruckZoneKind } from './yard-payloads.ts';
 
 type YardConfig = z.infer<typeof YardConfigSchema>;
 

@@ -3,8 +3,8 @@ import { recordId } from '../../core/ids.ts';
 import { plateKey } from '../store/ledger.ts';
 import { reservationExpiresAt } from './deadlines.ts';
 import type { Release } from './locks.ts';
-import type { Actor, TruckZoneKind, VisitSeed } from './payloads.ts';
 import { bayKey, type YardEngine } from './yard-engine.ts';
+import type { Actor, TruckZoneKind, VisitSeed } from './yard-payloads.ts';
 import { type Refusal, refuse } from './yard-state.ts';
 
 export interface Placement {

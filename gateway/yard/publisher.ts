@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.ts';
 import { topicFor } from '../mqtt/topics.ts';
-import type { BayView, YardSummary } from './payloads.ts';
+import type { BayView, YardSummary } from './yard-payloads.ts';
 
 /** Where retained state goes: the gateway's MQTT client (or a fake in tests). */
 export interface RetainedTarget {

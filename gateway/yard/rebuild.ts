@@ -3,8 +3,8 @@ import type { Clock } from '../../core/clock.ts';
 import { recordId } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord } from '../mqtt/record.ts';
-import { type BaySnapshot, YARD_RECORDS, type YardRecordData } from './payloads.ts';
 import { replayRecord } from './record-plans.ts';
+import { type BaySnapshot, YARD_RECORDS, type YardRecordData } from './yard-payloads.ts';
 import type { YardState } from './yard-state.ts';
 
 export const YARD_STREAM = 'yard';

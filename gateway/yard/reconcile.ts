@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
 import { TRUCK_PRESENT } from './bay-state.ts';
-import type { BayState, SensorView } from './payloads.ts';
+import type { BayState, SensorView } from './yard-payloads.ts';
 
 export type MismatchKind = NonNullable<SensorView['mismatch']>;
 

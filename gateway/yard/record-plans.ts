@@ -6,7 +6,7 @@ import {
   YARD_RECORDS,
   type YardRecordData,
   type YardRecordType,
-} from './payloads.ts';
+} from './yard-payloads.ts';
 import { type BayRecord, type Refusal, refuse, type YardState } from './yard-state.ts';
 
 /** A checked change: `apply()` makes it and returns the bays it touched. */

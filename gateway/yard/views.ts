@@ -6,7 +6,7 @@ import {
   TRUCK_ZONE_KINDS,
   type TruckZoneKind,
   type YardSummary,
-} from './payloads.ts';
+} from './yard-payloads.ts';
 import type { BayRecord, YardState } from './yard-state.ts';
 
 /** What the retained topic of a bay shows: its state, its truck and tests, its sensor. */

@@ -8,16 +8,6 @@ import { chooseBay } from './assignment.ts';
 import { type Deadline, Deadlines } from './deadlines.ts';
 import { buildLayout, type YardLayout } from './layout.ts';
 import { KeyedLocks } from './locks.ts';
-import {
-  type AlertData,
-  type BayView,
-  type Sample,
-  type TruckZoneKind,
-  YARD_RECORDS,
-  type YardRecordData,
-  type YardRecordType,
-  type YardSummary,
-} from './payloads.ts';
 import { type RetainedTarget, YardPublisher } from './publisher.ts';
 import {
   rebuildYard,
@@ -29,6 +19,16 @@ import {
 import { type MismatchKind, SensorBoard } from './reconcile.ts';
 import { planRecord } from './record-plans.ts';
 import { bayView, yardSummary } from './views.ts';
+import {
+  type AlertData,
+  type BayView,
+  type Sample,
+  type TruckZoneKind,
+  YARD_RECORDS,
+  type YardRecordData,
+  type YardRecordType,
+  type YardSummary,
+} from './yard-payloads.ts';
 import { type Refusal, refuse, YardState } from './yard-state.ts';
 
 export type YardConfig = z.infer<typeof YardConfigSchema>;

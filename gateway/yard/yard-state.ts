@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import { plateKey } from '../store/ledger.ts';
 import type { BayDef, YardLayout } from './layout.ts';
-import type { BaySnapshot, BayState, Block, TruckZoneKind, Visit } from './payloads.ts';
+import type { BaySnapshot, BayState, Block, TruckZoneKind, Visit } from './yard-payloads.ts';
 
 export interface BayRecord {
   readonly def: BayDef;

@@ -9,7 +9,7 @@ import {
   type YardRecordType,
   YardReplyDataSchema,
   YardSummarySchema,
-} from './payloads.ts';
+} from './yard-payloads.ts';
 
 const record = (type: YardRecordType, description: string) =>
   def({

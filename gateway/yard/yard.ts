@@ -4,6 +4,8 @@ import { recordId } from '../../core/ids.ts';
 import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
 import { transition } from './bay-state.ts';
 import { resultDueAt } from './deadlines.ts';
+import { place, zoneFull } from './placement.ts';
+import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
 import {
   type Actor,
   type BayView,
@@ -13,9 +15,7 @@ import {
   type YardRecordData,
   type YardRequestData,
   type YardSummary,
-} from './payloads.ts';
-import { place, zoneFull } from './placement.ts';
-import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
+} from './yard-payloads.ts';
 import { refuse } from './yard-state.ts';
 
 export type { ActionResult, YardOptions };

@@ -9,7 +9,7 @@ import {
   DEFAULT_PER_STREAM_PER_MINUTE,
   DeviceErrorCollapser,
 } from '../../gateway/device-error-collapser.ts';
-import { type DeviceErrorData, DeviceErrorDataSchema } from '../../gateway/mqtt/payloads.ts';
+import { type DeviceErrorData, DeviceErrorDataSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { makeTempDir, removeTempDirs } from '../support/tmp.ts';

@@ -10,7 +10,7 @@ import { silentLogger } from '../../core/logger.ts';
 import { virtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { InProcessSerialHub } from '../../devices/serial/in-process-hub.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { DeviceErrorDataSchema } from '../../gateway/mqtt/payloads.ts';
+import { DeviceErrorDataSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { parseConfig } from '../../site-config/load.ts';
 
 const stops: (() => Promise<unknown>)[] = [];

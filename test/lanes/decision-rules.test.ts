@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OUTCOMES, type Outcome } from '../../gateway/lanes/decision.ts';
 import { type DecisionInput, decide } from '../../gateway/lanes/decision-rules.ts';
+import { OUTCOMES, type Outcome } from '../../gateway/lanes/decision-schema.ts';
 import type { PassTest, Verdict } from '../../gateway/passes/verdict.ts';
 import { DecisionRulesSchema } from '../../site-config/schema.ts';
 

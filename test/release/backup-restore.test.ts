@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import type { BayView } from '../../gateway/yard/payloads.ts';
+import type { BayView } from '../../gateway/yard/yard-payloads.ts';
 import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
 import { startLoopbackBroker } from '../support/loopback-broker.ts';
 import { fromStore, request, retainedYard, SITE, withoutSensor } from '../yard/stack.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StorageLevel } from '../../gateway/mqtt/payloads.ts';
+import type { StorageLevel } from '../../gateway/mqtt/gateway-payloads.ts';
 import { LEVEL_MARGIN, LEVELS, nextLevel } from '../../gateway/store/disk-levels.ts';
 
 const T = { warning: 0.8, critical: 0.95, margin: LEVEL_MARGIN };

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
-import { type StorageStatus, StorageStatusSchema } from '../../gateway/mqtt/payloads.ts';
+import { type StorageStatus, StorageStatusSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { type Storage, startStorage } from '../../gateway/store/storage.ts';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
-import { StorageAlarmDataSchema } from '../../gateway/mqtt/payloads.ts';
+import { StorageAlarmDataSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { DiskReserve } from '../../gateway/store/disk-reserve.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';

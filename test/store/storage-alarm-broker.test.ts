@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
-import { StorageAlarmDataSchema } from '../../gateway/mqtt/payloads.ts';
+import { StorageAlarmDataSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { recordSchema } from '../../gateway/mqtt/record.ts';
 import { topicFor } from '../../gateway/mqtt/topics.ts';
 import { RecordSink } from '../../gateway/record-sink.ts';

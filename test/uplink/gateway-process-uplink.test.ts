@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StorageStatusSchema, UplinkStatusSchema } from '../../gateway/mqtt/payloads.ts';
+import { StorageStatusSchema, UplinkStatusSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { demoConfigForTest, type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
 import { checkDelivery, collectRecords, storedRecords } from '../support/load-gateway.ts';
 import { startMosquitto } from '../support/mosquitto.ts';

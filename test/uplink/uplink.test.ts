@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { type UplinkStatus, UplinkStatusSchema } from '../../gateway/mqtt/payloads.ts';
+import { type UplinkStatus, UplinkStatusSchema } from '../../gateway/mqtt/gateway-payloads.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { startStorage } from '../../gateway/store/storage.ts';

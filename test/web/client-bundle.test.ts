@@ -22,7 +22,7 @@ describe('web bundles', () => {
     expect(assets.inputs).toEqual(
       expect.arrayContaining([
         'gateway/mqtt/topics.ts',
-        'gateway/yard/payloads.ts',
+        'gateway/yard/yard-payloads.ts',
         'gateway/lanes/lane-records.ts',
       ]),
     );

@@ -4,7 +4,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { STATE_COLORS } from '../../gateway/web/client/yard/bay-colors.ts';
-import type { BayState } from '../../gateway/yard/payloads.ts';
+import type { BayState } from '../../gateway/yard/yard-payloads.ts';
 import { removeTempDirs } from '../support/tmp.ts';
 import {
   hexRgb,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BayAction, HOLDS_TRUCK, TRUCK_PRESENT, transition } from '../../gateway/yard/bay-state.ts';
-import { BAY_STATES, type BayState } from '../../gateway/yard/payloads.ts';
+import { BAY_STATES, type BayState } from '../../gateway/yard/yard-payloads.ts';
 
 /** One representative of every action (with the context that changes the outcome varied). */
 const ACTIONS: BayAction[] = [

@@ -3,7 +3,7 @@ import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { createBaySensorDriver } from '../../devices/bay-sensor/driver.ts';
 import { InProcessSerialHub } from '../../devices/serial/in-process-hub.ts';
-import type { BayView } from '../../gateway/yard/payloads.ts';
+import type { BayView } from '../../gateway/yard/yard-payloads.ts';
 import { InProcessAttachment } from '../../sim/attach/attachment.ts';
 import { SimBaySensorBus } from '../../sim/devices/bay-sensor/bus.ts';
 import {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../core/errors.ts';
 import { AnyRecordSchema } from '../../gateway/mqtt/record.ts';
 import { TOPICS } from '../../gateway/mqtt/topics.ts';
-import { BayViewSchema, YardSummarySchema } from '../../gateway/yard/payloads.ts';
+import { BayViewSchema, YardSummarySchema } from '../../gateway/yard/yard-payloads.ts';
 import { request, retainedYard, SITE, startYardStack, type YardStack } from './stack.ts';
 
 const stacks: YardStack[] = [];

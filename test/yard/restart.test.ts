@@ -1,8 +1,8 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
-import type { BayView, YardSummary } from '../../gateway/yard/payloads.ts';
 import type { Yard } from '../../gateway/yard/yard.ts';
+import type { BayView, YardSummary } from '../../gateway/yard/yard-payloads.ts';
 import { gatewayConfigFor, spawnGateway } from '../support/gateway-process.ts';
 import { startLoopbackBroker } from '../support/loopback-broker.ts';
 import { fromStore, request, retainedYard, SITE, startYardStack, withoutSensor } from './stack.ts';

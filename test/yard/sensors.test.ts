@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
-import { BAY_STATES } from '../../gateway/yard/payloads.ts';
 import { mismatchOf } from '../../gateway/yard/reconcile.ts';
+import { BAY_STATES } from '../../gateway/yard/yard-payloads.ts';
 import { staff, startYard } from './support.ts';
 
 const GRACE = 60_000;

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestSchema } from '../../../gateway/mqtt/envelope.ts';
 import { TOPICS } from '../../../gateway/mqtt/topics.ts';
-import { YARD_REQUEST_DATA } from '../../../gateway/yard/payloads.ts';
+import { YARD_REQUEST_DATA } from '../../../gateway/yard/yard-payloads.ts';
 import type { DecisionSeen } from '../../../sim/traffic/gateway-link.ts';
 import { MqttGatewayLink } from '../../../sim/traffic/mqtt-gateway-link.ts';
 import { type Mosquitto, startMosquitto } from '../../support/mosquitto.ts';

@@ -1,4 +1,4 @@
-import type { YardSummary } from '../../../yard/payloads.ts';
+import type { YardSummary } from '../../../yard/yard-payloads.ts';
 import { h, setText, setVariant } from '../shared/dom.ts';
 import { t, tEnum } from '../shared/i18n.ts';
 import type { LaneModel } from './lane-model.ts';

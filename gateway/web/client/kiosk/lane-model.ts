@@ -1,6 +1,6 @@
-import type { Outcome } from '../../../lanes/decision.ts';
+import type { Outcome } from '../../../lanes/decision-schema.ts';
 import type { DecisionRecord, LaneState, PassSummary } from '../../../lanes/lane-records.ts';
-import type { DeviceHealth } from '../../../mqtt/payloads.ts';
+import type { DeviceHealth } from '../../../mqtt/gateway-payloads.ts';
 
 /**
  * What the kiosk knows of its lane, from the retained lane state and the lane's records: the

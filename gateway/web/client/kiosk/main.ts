@@ -2,7 +2,7 @@ import '../shared/base.css';
 import './kiosk.css';
 import type { LaneRecordData } from '../../../lanes/lane-records.ts';
 import { topicFor } from '../../../mqtt/topics.ts';
-import type { YardSummary } from '../../../yard/payloads.ts';
+import type { YardSummary } from '../../../yard/yard-payloads.ts';
 import { AttentionSound } from '../shared/attention-sound.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
 import { h } from '../shared/dom.ts';

@@ -1,4 +1,4 @@
-import type { GatewayState, StorageStatus, UplinkStatus } from '../../../mqtt/payloads.ts';
+import type { GatewayState, StorageStatus, UplinkStatus } from '../../../mqtt/gateway-payloads.ts';
 import type { LinkStatus } from './connection.ts';
 import { h, setText, setVariant } from './dom.ts';
 import { currentLang, onLanguageChange, setLanguage, t } from './i18n.ts';

@@ -1,4 +1,4 @@
-import type { AlertData } from '../../../yard/payloads.ts';
+import type { AlertData } from '../../../yard/yard-payloads.ts';
 import { toast } from '../shared/dialog.ts';
 import { h } from '../shared/dom.ts';
 import { clockTime } from '../shared/format.ts';

@@ -1,4 +1,4 @@
-import type { BayState } from '../../../yard/payloads.ts';
+import type { BayState } from '../../../yard/yard-payloads.ts';
 
 /**
  * One colour per bay state, chosen to stay apart for the common colour-vision deficiencies

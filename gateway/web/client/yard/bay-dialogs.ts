@@ -1,4 +1,4 @@
-import type { BayView, YardAction } from '../../../yard/payloads.ts';
+import type { BayView, YardAction } from '../../../yard/yard-payloads.ts';
 import { closeDialog, openDialog, toast } from '../shared/dialog.ts';
 import { h } from '../shared/dom.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';

@@ -1,7 +1,7 @@
 import '../shared/base.css';
 import './yard.css';
 import { topicFor } from '../../../mqtt/topics.ts';
-import { type AlertData, BAY_STATES } from '../../../yard/payloads.ts';
+import { type AlertData, BAY_STATES } from '../../../yard/yard-payloads.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
 import { h } from '../shared/dom.ts';
 import { onLanguageChange, t, tEnum } from '../shared/i18n.ts';

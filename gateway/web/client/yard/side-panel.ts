@@ -1,4 +1,4 @@
-import { BAY_STATES, type BayState } from '../../../yard/payloads.ts';
+import { BAY_STATES, type BayState } from '../../../yard/yard-payloads.ts';
 import { h, setText } from '../shared/dom.ts';
 import { dwell } from '../shared/format.ts';
 import { t, tEnum } from '../shared/i18n.ts';

@@ -1,4 +1,4 @@
-import { BAY_STATES, type BayState, type BayView, type YardSummary } from '../../../yard/payloads.ts';
+import { BAY_STATES, type BayState, type BayView, type YardSummary } from '../../../yard/yard-payloads.ts';
 import type { SiteInfo } from '../shared/site-info.ts';
 
 /**
