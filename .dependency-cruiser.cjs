@@ -22,11 +22,11 @@ const LAYERS = [
   { name: 'passes', what: 'pass decoding and verification, trust lists', path: '^gateway/passes/' },
   {
     name: 'contract',
-    what: 'the MQTT contract: topic table, envelopes, records, payloads, the gateway client',
+    what: 'the MQTT contract: topic table, envelopes, records, the payloads of the gateway itself, its client',
     path: [
       '^gateway/mqtt/',
-      '^gateway/lanes/(decision|lane-records|lane-requests|lane-topics)[.]ts$',
-      '^gateway/yard/(payloads|yard-topics)[.]ts$',
+      '^gateway/lanes/(decision-schema|lane-records|lane-requests|lane-topics)[.]ts$',
+      '^gateway/yard/(yard-payloads|yard-topics)[.]ts$',
     ],
   },
   { name: 'store', what: 'SQLite record store, outbox, storage guard, record sink', path: '^gateway/store/' },
