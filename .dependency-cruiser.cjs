@@ -7,6 +7,15 @@
 /** Every top-level folder of the project's code (npm packages and node: modules are not). */
 const PROJECT = '^(bin|bench|broker|core|devices|gateway|sim|site-config|test)/';
 
+/** The rule for a folder that may import, of the project, only itself and the folders in `may`. */
+const importsOnly = (name, folder, may, comment) => ({
+  name,
+  severity: 'error',
+  comment,
+  from: { path: `^${folder}/` },
+  to: { path: PROJECT, pathNot: `^(${[folder, ...may].join('|')})/` },
+});
+
 /**
  * The layers inside gateway/, lowest first: a module may import its own layer and the ones below,
  * never one above. A module belongs to the first layer whose `path` it matches (and not `pathNot`).
@@ -65,44 +74,36 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    {
-      name: 'core-imports-nothing',
-      severity: 'error',
-      comment: 'core/ imports nothing of the project: every other folder may use it.',
-      from: { path: '^core/' },
-      to: { path: PROJECT, pathNot: '^core/' },
-    },
-    {
-      name: 'devices-import-only-core',
-      severity: 'error',
-      comment:
-        'devices/ (the drivers) import only core/ and themselves: they know nothing of lanes or the yard.',
-      from: { path: '^devices/' },
-      to: { path: PROJECT, pathNot: '^(core|devices)/' },
-    },
-    {
-      name: 'broker-imports-only-core',
-      severity: 'error',
-      comment: 'broker/ imports only core/ and itself: it knows nothing of lanes, the yard or the store.',
-      from: { path: '^broker/' },
-      to: { path: PROJECT, pathNot: '^(core|broker)/' },
-    },
-    {
-      name: 'site-config-imports-only-core-devices-broker',
-      severity: 'error',
-      comment:
-        'site-config/ (the site config schema and loader, shared by the gateway and the simulator) imports core/ and the device and broker config sections only.',
-      from: { path: '^site-config/' },
-      to: { path: PROJECT, pathNot: '^(core|devices|broker|site-config)/' },
-    },
-    {
-      name: 'sim-imports-no-gateway',
-      severity: 'error',
-      comment:
-        'sim/ (the simulator) is outside the gateway: it may use core/, devices/ and site-config/, never gateway/ or broker/ internals.',
-      from: { path: '^sim/' },
-      to: { path: PROJECT, pathNot: '^(core|devices|site-config|sim)/' },
-    },
+    importsOnly(
+      'core-imports-nothing',
+      'core',
+      [],
+      'core/ imports nothing of the project: every other folder may use it.',
+    ),
+    importsOnly(
+      'devices-import-only-core',
+      'devices',
+      ['core'],
+      'devices/ (the drivers) import only core/ and themselves: they know nothing of lanes or the yard.',
+    ),
+    importsOnly(
+      'broker-imports-only-core',
+      'broker',
+      ['core'],
+      'broker/ imports only core/ and itself: it knows nothing of lanes, the yard or the store.',
+    ),
+    importsOnly(
+      'site-config-imports-only-core-devices-broker',
+      'site-config',
+      ['core', 'devices', 'broker'],
+      'site-config/ (the site config schema and loader, shared by the gateway and the simulator) imports core/ and the device and broker config sections only.',
+    ),
+    importsOnly(
+      'sim-imports-no-gateway',
+      'sim',
+      ['core', 'devices', 'site-config'],
+      'sim/ (the simulator) is outside the gateway: it may use core/, devices/ and site-config/, never gateway/ or broker/ internals.',
+    ),
     {
       name: 'gateway-imports-no-sim',
       severity: 'error',
