@@ -45,13 +45,13 @@ export function place(engine: YardEngine, p: Placement): Promise<Placed> {
     ...(p.bay === undefined ? [] : [bayKey(p.bay)]),
   ];
   return engine.withKeys(keys, async (): Promise<Placed> => {
-    const { model } = engine;
-    const again = s.transitId === undefined ? undefined : model.findVisit({ transitId: s.transitId });
-    const againBay = again === undefined ? undefined : model.bayOfVisit(again);
+    const { state } = engine;
+    const again = s.transitId === undefined ? undefined : state.findVisit({ transitId: s.transitId });
+    const againBay = again === undefined ? undefined : state.bayOfVisit(again);
     if (again !== undefined && againBay !== undefined) return { ok: true, bay: againBay, visitId: again };
-    const other = model.findVisit({ plate: s.plate, subject: s.subject });
+    const other = state.findVisit({ plate: s.plate, subject: s.subject });
     if (other !== undefined) {
-      const where = model.bayOfVisit(other);
+      const where = state.bayOfVisit(other);
       return refuse(ErrorCode.IllegalTransition, 'already-in-yard', `This truck already holds bay ${where}`);
     }
     if (p.bay === undefined && (engine.layout.byKind.get(p.zoneKind)?.length ?? 0) === 0)
@@ -93,7 +93,7 @@ export function place(engine: YardEngine, p: Placement): Promise<Placed> {
 
 function anyFreeHeld(engine: YardEngine, kind: TruckZoneKind): boolean {
   return (engine.layout.byKind.get(kind) ?? []).some(
-    (id) => engine.model.bay(id)?.state === 'free' && engine.locks.isHeld(bayKey(id)),
+    (id) => engine.state.bay(id)?.state === 'free' && engine.locks.isHeld(bayKey(id)),
   );
 }
 

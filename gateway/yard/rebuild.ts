@@ -53,8 +53,8 @@ type SnapshotData = YardRecordData<'snapshot'>;
  * record after it in order, through the same code the live yard uses. A record that does not
  * fit (it should not happen) is logged and skipped, never half-applied.
  */
-export function rebuildYard(model: YardState, reader: YardRecordReader, log: Logger): RebuildReport {
-  model.reset();
+export function rebuildYard(state: YardState, reader: YardRecordReader, log: Logger): RebuildReport {
+  state.reset();
   let from = 1;
   let snapshotSeq: number | undefined;
   let keepFrom = 1;
@@ -63,7 +63,7 @@ export function rebuildYard(model: YardState, reader: YardRecordReader, log: Log
   for (let tries = 0; tries < 10 && reader.lastSeqOfType; tries++) {
     const last = reader.lastSeqOfType(YARD_STREAM, 'snapshot', before);
     if (last === undefined) break;
-    const loaded = loadSnapshotEndingAt(model, reader, last, log);
+    const loaded = loadSnapshotEndingAt(state, reader, last, log);
     if (loaded.ok) {
       from = last + 1;
       snapshotSeq = last;
@@ -86,13 +86,13 @@ export function rebuildYard(model: YardState, reader: YardRecordReader, log: Log
         parts = parsed.data.part === 1 ? [] : parts;
         parts.push({ ...rec, data: parsed.data });
         if (parsed.data.part === parsed.data.parts && completeSnapshot(parts)) {
-          load(model, parts, log);
+          load(state, parts, log);
           snapshotSeq = rec.seq;
           keepFrom = parts[0]?.seq ?? keepFrom;
         }
         continue;
       }
-      const refused = replayRecord(model, rec);
+      const refused = replayRecord(state, rec);
       if (refused) {
         skipped++;
         log.error(
@@ -109,7 +109,7 @@ export function rebuildYard(model: YardState, reader: YardRecordReader, log: Log
 
 /** Loads the snapshot whose last record is `seq`; else says where to look before it. */
 function loadSnapshotEndingAt(
-  model: YardState,
+  state: YardState,
   reader: YardRecordReader,
   seq: number,
   log: Logger,
@@ -132,7 +132,7 @@ function loadSnapshotEndingAt(
     log.warn({ seq }, 'yard snapshot incomplete (cut short by a crash?); looking for an earlier one');
     return { ok: false, firstSeq };
   }
-  load(model, parts, log);
+  load(state, parts, log);
   return { ok: true, firstSeq };
 }
 
@@ -149,10 +149,10 @@ function completeSnapshot(parts: readonly GatepostRecord<SnapshotData>[]): boole
   );
 }
 
-function load(model: YardState, parts: readonly GatepostRecord<SnapshotData>[], log: Logger): void {
+function load(state: YardState, parts: readonly GatepostRecord<SnapshotData>[], log: Logger): void {
   const last = parts.at(-1);
   if (!last) return;
-  const dropped = model.loadSnapshot(
+  const dropped = state.loadSnapshot(
     parts.flatMap((p) => p.data.bays),
     last.data.cursors,
     last.seq,
@@ -161,11 +161,11 @@ function load(model: YardState, parts: readonly GatepostRecord<SnapshotData>[], 
 }
 
 /** The snapshot records of the yard now: at most `perPart` bays each. */
-export function snapshotParts(model: YardState, clock: Clock, perPart = 100): SnapshotData[] {
-  const bays: BaySnapshot[] = model.snapshotBays();
+export function snapshotParts(state: YardState, clock: Clock, perPart = 100): SnapshotData[] {
+  const bays: BaySnapshot[] = state.snapshotBays();
   const snapshotId = recordId(clock);
   const parts = Math.max(1, Math.ceil(bays.length / perPart));
-  const cursors = model.cursorsRecord();
+  const cursors = state.cursorsRecord();
   return Array.from({ length: parts }, (_, i) => ({
     snapshotId,
     part: i + 1,

@@ -22,7 +22,7 @@ const DISINFECTION = { reason: 'disinfection', note: 'after an isolated truck' }
  * the same code, so the rebuilt yard is the live one.
  */
 export function planRecord<T extends YardRecordType>(
-  model: YardState,
+  state: YardState,
   type: T,
   data: YardRecordData<T>,
   at: number,
@@ -33,16 +33,16 @@ export function planRecord<T extends YardRecordType>(
     r: { bay: string; visitId: string },
     action: (b: BayRecord, v: Visit) => BayAction | Refusal,
     change: (b: BayRecord, v: Visit) => void,
-  ) => planOnVisit(model, r.bay, r.visitId, at, action, change);
+  ) => planOnVisit(state, r.bay, r.visitId, at, action, change);
   const leave = (b: BayRecord) => {
     // A bay that held an isolated truck is disinfected first (the machine makes it blocked).
     if (b.state === 'isolation') b.block = { ...DISINFECTION };
-    model.remove(b);
+    state.remove(b);
   };
 
   switch (type) {
     case 'bay-reserved':
-      return planReserve(model, d as YardRecordData<'bay-reserved'>, at, seq);
+      return planReserve(state, d as YardRecordData<'bay-reserved'>, at, seq);
     case 'truck-arrived':
       return onVisit(
         d as YardRecordData<'truck-arrived'>,
@@ -119,15 +119,15 @@ export function planRecord<T extends YardRecordType>(
       );
     }
     case 'truck-moved':
-      return planMove(model, d as YardRecordData<'truck-moved'>, at);
+      return planMove(state, d as YardRecordData<'truck-moved'>, at);
     case 'bay-blocked': {
       const r = d as YardRecordData<'bay-blocked'>;
-      return planOnBay(model, r.bay, at, { type: 'block' }, (b) => {
+      return planOnBay(state, r.bay, at, { type: 'block' }, (b) => {
         b.block = r.note === undefined ? { reason: r.reason } : { reason: r.reason, note: r.note };
       });
     }
     case 'bay-unblocked':
-      return planOnBay(model, (d as YardRecordData<'bay-unblocked'>).bay, at, { type: 'unblock' }, (b) => {
+      return planOnBay(state, (d as YardRecordData<'bay-unblocked'>).bay, at, { type: 'unblock' }, (b) => {
         b.block = undefined;
       });
     default:
@@ -141,7 +141,7 @@ export function planRecord<T extends YardRecordType>(
  * too. Returns the refusal of a record that does not fit (logged by the caller and skipped).
  */
 export function replayRecord(
-  model: YardState,
+  state: YardState,
   rec: { type: string; at: number; seq: number; data: unknown },
 ): Refusal | undefined {
   const schema = (YARD_RECORDS as Record<string, (typeof YARD_RECORDS)[YardRecordType]>)[rec.type];
@@ -149,33 +149,33 @@ export function replayRecord(
     return refuse(ErrorCode.PayloadInvalid, 'unknown-type', `unknown yard record type ${rec.type}`);
   const parsed = schema.safeParse(rec.data);
   if (!parsed.success) return refuse(ErrorCode.PayloadInvalid, 'invalid', parsed.error.message);
-  const p = planRecord(model, rec.type as YardRecordType, parsed.data, rec.at, rec.seq);
+  const p = planRecord(state, rec.type as YardRecordType, parsed.data, rec.at, rec.seq);
   if (!p.ok) return p;
   p.apply();
   return undefined;
 }
 
-function planReserve(model: YardState, r: YardRecordData<'bay-reserved'>, at: number, seq: number): Plan {
-  const b = model.bay(r.bay);
+function planReserve(state: YardState, r: YardRecordData<'bay-reserved'>, at: number, seq: number): Plan {
+  const b = state.bay(r.bay);
   if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${r.bay}`);
   const t = transition(b.state, { type: 'reserve' });
   if (!t.ok) return refuse(ErrorCode.IllegalTransition, t.reason, t.message);
   const seed = r.visit;
-  if (model.bayOfVisit(seed.id) !== undefined)
+  if (state.bayOfVisit(seed.id) !== undefined)
     return refuse(ErrorCode.IllegalTransition, 'duplicate-visit', 'That visit is already in the yard');
-  const other = model.findVisit({ plate: seed.plate, subject: seed.subject, transitId: seed.transitId });
+  const other = state.findVisit({ plate: seed.plate, subject: seed.subject, transitId: seed.transitId });
   if (other !== undefined) {
     return refuse(
       ErrorCode.IllegalTransition,
       'already-in-yard',
-      `This truck already holds bay ${model.bayOfVisit(other)}`,
+      `This truck already holds bay ${state.bayOfVisit(other)}`,
     );
   }
   return {
     ok: true,
     apply: () => {
-      model.enter(b, t.to, at);
-      model.place(b, {
+      state.enter(b, t.to, at);
+      state.place(b, {
         ...seed,
         reservedAt: at,
         expiresAt: r.expiresAt,
@@ -183,16 +183,16 @@ function planReserve(model: YardState, r: YardRecordData<'bay-reserved'>, at: nu
         samples: [],
         bays: [b.def.id],
       });
-      const cursor = model.cursors.get(b.def.zoneKind);
-      if (!cursor || seq >= cursor.seq) model.cursors.set(b.def.zoneKind, { bay: b.def.id, seq });
+      const cursor = state.cursors.get(b.def.zoneKind);
+      if (!cursor || seq >= cursor.seq) state.cursors.set(b.def.zoneKind, { bay: b.def.id, seq });
       return [b.def.id];
     },
   };
 }
 
-function planMove(model: YardState, r: YardRecordData<'truck-moved'>, at: number): Plan {
-  const from = model.bay(r.from);
-  const to = model.bay(r.to);
+function planMove(state: YardState, r: YardRecordData<'truck-moved'>, at: number): Plan {
+  const from = state.bay(r.from);
+  const to = state.bay(r.to);
   if (!from) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${r.from}`);
   if (!to) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${r.to}`);
   if (from === to) return refuse(ErrorCode.IllegalTransition, 'same-bay', 'The truck is already in that bay');
@@ -211,25 +211,25 @@ function planMove(model: YardState, r: YardRecordData<'truck-moved'>, at: number
   return {
     ok: true,
     apply: () => {
-      model.remove(from);
+      state.remove(from);
       if (out.to === 'blocked') from.block = { ...DISINFECTION };
-      model.enter(from, out.to, at);
+      state.enter(from, out.to, at);
       v.bays.push(to.def.id);
-      model.place(to, v);
-      model.enter(to, into.to, at);
+      state.place(to, v);
+      state.enter(to, into.to, at);
       return [from.def.id, to.def.id];
     },
   };
 }
 
 function planOnBay(
-  model: YardState,
+  state: YardState,
   bayId: string,
   at: number,
   action: BayAction,
   change: (b: BayRecord) => void,
 ): Plan {
-  const b = model.bay(bayId);
+  const b = state.bay(bayId);
   if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${bayId}`);
   const t = transition(b.state, action);
   if (!t.ok) return refuse(ErrorCode.IllegalTransition, t.reason, t.message);
@@ -237,21 +237,21 @@ function planOnBay(
     ok: true,
     apply: () => {
       change(b);
-      model.enter(b, t.to, at);
+      state.enter(b, t.to, at);
       return [b.def.id];
     },
   };
 }
 
 function planOnVisit(
-  model: YardState,
+  state: YardState,
   bayId: string,
   visitId: string,
   at: number,
   action: (b: BayRecord, v: Visit) => BayAction | Refusal,
   change: (b: BayRecord, v: Visit) => void,
 ): Plan {
-  const b = model.bay(bayId);
+  const b = state.bay(bayId);
   if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${bayId}`);
   const v = b.visit;
   if (!v || v.id !== visitId)
@@ -264,7 +264,7 @@ function planOnVisit(
     ok: true,
     apply: () => {
       change(b, v);
-      model.enter(b, t.to, at);
+      state.enter(b, t.to, at);
       return [b.def.id];
     },
   };

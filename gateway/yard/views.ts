@@ -50,7 +50,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export interface SummaryInputs {
-  model: YardState;
+  state: YardState;
   now: number;
   sensors: { offline: number; mismatches: number };
   /** The bay the policy would give the next truck of each kind. */
@@ -58,9 +58,9 @@ export interface SummaryInputs {
 }
 
 /** The retained yard summary: counts per zone and state, tests waiting and late, dwell times. */
-export function yardSummary({ model, now, sensors, next }: SummaryInputs): YardSummary {
+export function yardSummary({ state, now, sensors, next }: SummaryInputs): YardSummary {
   const counts = emptyCounts();
-  const zones = model.layout.zones.map((z) => ({
+  const zones = state.layout.zones.map((z) => ({
     id: z.id,
     name: z.name,
     kind: z.kind,
@@ -72,7 +72,7 @@ export function yardSummary({ model, now, sensors, next }: SummaryInputs): YardS
   let awaiting = 0;
   let overdue = 0;
   const dwell: number[] = [];
-  for (const b of model.bays.values()) {
+  for (const b of state.bays.values()) {
     counts[b.state]++;
     const z = zones[zoneIndex.get(b.def.zone) ?? -1];
     if (z) z.counts[b.state]++;
@@ -94,8 +94,8 @@ export function yardSummary({ model, now, sensors, next }: SummaryInputs): YardS
   }
   return {
     at: now,
-    bays: model.bays.size,
-    trucks: model.trucks,
+    bays: state.bays.size,
+    trucks: state.trucks,
     counts,
     zones,
     awaiting,

@@ -63,13 +63,13 @@ export type ActionResult = { ok: true; bays: BayView[]; sample?: Sample } | Refu
 export const bayKey = (bay: string) => `bay:${bay}`;
 
 /**
- * The machinery under the yard: the model, the keyed locks, committing a change (plan, commit,
- * apply), the timers, the sensor board, the retained topics and the snapshots. yard.ts is the
- * public face over it.
+ * The machinery under the yard: its state (YardState, yard-state.ts), the keyed locks, committing
+ * a change (plan, commit, apply), the timers, the sensor board, the retained topics and the
+ * snapshots. The Yard (yard.ts) is the public face over it: the three layers of the yard.
  */
 export class YardEngine {
   readonly layout: YardLayout;
-  readonly model: YardState;
+  readonly state: YardState;
   readonly locks = new KeyedLocks();
   readonly clock: Clock;
   readonly log: Logger;
@@ -86,7 +86,7 @@ export class YardEngine {
     this.clock = opts.clock;
     this.log = opts.log;
     this.layout = buildLayout(opts.config);
-    this.model = new YardState(this.layout);
+    this.state = new YardState(this.layout);
     this.deadlines = new Deadlines(opts.clock, (d) => this.onDeadline(d));
     this.sensors = new SensorBoard(opts.clock, opts.sensorGraceMs ?? 5 * 60_000, {
       arrival: (bay) => this.onSensorArrival(bay),
@@ -112,16 +112,16 @@ export class YardEngine {
 
   /** Rebuilds the yard from the store, re-arms its timers and publishes every bay and the summary. */
   start(): void {
-    const report = rebuildYard(this.model, this.opts.reader, this.log);
+    const report = rebuildYard(this.state, this.opts.reader, this.log);
     this.opts.keepFrom?.(report.keepFrom);
-    for (const b of this.model.bays.values()) this.deadlines.sync(b);
-    this.publisher?.bays(this.model.bays.keys());
+    for (const b of this.state.bays.values()) this.deadlines.sync(b);
+    this.publisher?.bays(this.state.bays.keys());
     this.summaryTimer = this.clock.setInterval(
       () => this.publisher?.summary(),
       this.opts.summaryEveryMs ?? 60_000,
     );
     this.log.info(
-      { bays: this.model.bays.size, trucks: this.model.trucks, ...report, timers: this.deadlines.size },
+      { bays: this.state.bays.size, trucks: this.state.trucks, ...report, timers: this.deadlines.size },
       'yard rebuilt from the store',
     );
   }
@@ -141,7 +141,7 @@ export class YardEngine {
     const valid = YARD_RECORDS[type].safeParse(data);
     if (!valid.success)
       return refuse(ErrorCode.PayloadInvalid, 'invalid', valid.error.issues[0]?.message ?? 'invalid');
-    const plan = planRecord(this.model, type, data, this.clock.now());
+    const plan = planRecord(this.state, type, data, this.clock.now());
     if (!plan.ok) return plan;
     let rec: { at: number; seq: number };
     try {
@@ -152,7 +152,7 @@ export class YardEngine {
       this.log.error({ err: e, type }, 'yard record not stored; nothing changed');
       return refuse(ErrorCode.StoreFailed, 'store-failed', `Not stored, nothing changed: ${errorMessage(e)}`);
     }
-    const committed = planRecord(this.model, type, data, rec.at, rec.seq);
+    const committed = planRecord(this.state, type, data, rec.at, rec.seq);
     if (!committed.ok) {
       // Cannot happen while the keys are held; if it did, a rebuild would skip it the same way.
       this.log.error({ type, reason: committed.reason }, 'committed yard record does not apply');
@@ -160,7 +160,7 @@ export class YardEngine {
     }
     const bays = committed.apply();
     for (const id of bays) {
-      const b = this.model.bay(id);
+      const b = this.state.bay(id);
       if (!b) continue;
       this.deadlines.sync(b);
       this.sensors.recheck(id, b.state);
@@ -187,7 +187,7 @@ export class YardEngine {
     sample?: () => Sample | undefined,
   ): Promise<ActionResult> {
     return this.withKeys([bayKey(bay)], async () => {
-      const b = this.model.bay(bay);
+      const b = this.state.bay(bay);
       if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${bay}`);
       if (!b.visit) {
         const reason = b.state === 'blocked' ? 'bay-blocked' : 'bay-free';
@@ -209,11 +209,11 @@ export class YardEngine {
 
   /** The bay the policy gives the next truck of a kind; `skipHeld` leaves out bays being changed. */
   choose(kind: TruckZoneKind, skipHeld: boolean): string | undefined {
-    const cursor = this.model.cursors.get(kind);
+    const cursor = this.state.cursors.get(kind);
     return chooseBay(
       this.opts.config.assignmentPolicy,
       this.layout.byKind.get(kind) ?? [],
-      (id) => this.model.bay(id)?.state === 'free' && !(skipHeld && this.locks.isHeld(bayKey(id))),
+      (id) => this.state.bay(id)?.state === 'free' && !(skipHeld && this.locks.isHeld(bayKey(id))),
       cursor === undefined ? undefined : this.layout.bays.get(cursor.bay)?.rank,
     );
   }
@@ -231,7 +231,7 @@ export class YardEngine {
 
   sensorReading(e: unknown): void {
     const parsed = BayEventSchema.safeParse(e);
-    const b = parsed.success ? this.model.bay(parsed.data.bayId) : undefined;
+    const b = parsed.success ? this.state.bay(parsed.data.bayId) : undefined;
     if (!parsed.success || !b) {
       this.log.warn({ bay: parsed.data?.bayId }, 'bay event ignored: invalid or unknown bay');
       return;
@@ -241,7 +241,7 @@ export class YardEngine {
 
   sensorHealth(e: unknown): void {
     const parsed = SensorHealthEventSchema.safeParse(e);
-    const b = parsed.success ? this.model.bay(parsed.data.bayId) : undefined;
+    const b = parsed.success ? this.state.bay(parsed.data.bayId) : undefined;
     if (!parsed.success || !b) {
       this.log.warn({ bay: parsed.data?.bayId }, 'sensor health ignored: invalid or unknown bay');
       return;
@@ -252,13 +252,13 @@ export class YardEngine {
   // ---- views -----------------------------------------------------------------------------------
 
   view(id: string): BayView | undefined {
-    const b = this.model.bay(id);
+    const b = this.state.bay(id);
     return b ? bayView(b, this.sensors.view(id, b.def.sensed)) : undefined;
   }
 
   summary(): YardSummary {
     return yardSummary({
-      model: this.model,
+      state: this.state,
       now: this.clock.now(),
       sensors: this.sensors.counts(),
       next: (kind) => this.choose(kind, false),
@@ -296,7 +296,7 @@ export class YardEngine {
   private async writeSnapshot(): Promise<void> {
     const release = await this.locks.exclusive();
     try {
-      const parts = snapshotParts(this.model, this.clock);
+      const parts = snapshotParts(this.state, this.clock);
       // Appended in one turn of the event loop: consecutive records in one commit.
       const written = await Promise.all(
         parts.map((p) => this.opts.writer.record(YARD_STREAM, 'snapshot', p)),
@@ -320,7 +320,7 @@ export class YardEngine {
         await this.commit('reservation-expired', { bay: d.bay, visitId: d.visitId, by: { kind: 'timer' } });
         return;
       }
-      const v = this.model.bay(d.bay)?.visit;
+      const v = this.state.bay(d.bay)?.visit;
       const s = v?.samples.find((x) => x.id === d.sampleId);
       if (!v || v.id !== d.visitId || !s) return;
       const data = { bay: d.bay, visitId: v.id, sampleId: s.id, kind: s.kind, dueAt: s.dueAt };
@@ -340,7 +340,7 @@ export class YardEngine {
     if (this.stopped || this.arriving.has(bay)) return;
     this.arriving.add(bay);
     void this.onBay(bay, async (visitId) =>
-      this.model.bay(bay)?.state === 'reserved'
+      this.state.bay(bay)?.state === 'reserved'
         ? this.commit('truck-arrived', { bay, visitId, by: { kind: 'sensor' } })
         : refuse(ErrorCode.IllegalTransition, 'already-arrived', 'The truck is already in the bay'),
     ).finally(() => this.arriving.delete(bay));

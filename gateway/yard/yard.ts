@@ -143,13 +143,13 @@ export class Yard {
    * Changes nothing: `exit` commits.
    */
   checkExit(q: string | { plate?: string; subject?: string }): ExitCheck {
-    const { model } = this.engine;
+    const { state } = this.engine;
     const visitId =
       typeof q === 'string'
-        ? (model.findVisit({ plate: q }) ?? model.findVisit({ subject: q }))
-        : model.findVisit(q);
-    const bay = visitId === undefined ? undefined : model.bayOfVisit(visitId);
-    const b = bay === undefined ? undefined : model.bay(bay);
+        ? (state.findVisit({ plate: q }) ?? state.findVisit({ subject: q }))
+        : state.findVisit(q);
+    const bay = visitId === undefined ? undefined : state.bayOfVisit(visitId);
+    const b = bay === undefined ? undefined : state.bay(bay);
     if (!b?.visit || visitId === undefined)
       return {
         allowed: false,
@@ -269,14 +269,14 @@ export class Yard {
         const dueAt = resultDueAt(kind, this.engine.clock.now(), this.engine.opts.config);
         return this.engine.commit('sample-recorded', { bay, visitId, sampleId, kind, dueAt, by });
       },
-      () => this.engine.model.bay(bay)?.visit?.samples.find((s) => s.id === sampleId),
+      () => this.engine.state.bay(bay)?.visit?.samples.find((s) => s.id === sampleId),
     );
   }
 
   /** A result: negative clears the truck, positive isolates it and alerts (with an isolation bay to move it to). */
   result(bay: string, d: Omit<YardRequestData<'result'>, 'bay'>, by: Actor): Promise<ActionResult> {
     return this.engine.onBay(bay, async (visitId) => {
-      const samples = this.engine.model.bay(bay)?.visit?.samples ?? [];
+      const samples = this.engine.state.bay(bay)?.visit?.samples ?? [];
       const sample =
         d.sampleId === undefined
           ? samples.find((s) => !s.result && (d.kind === undefined || s.kind === d.kind))
@@ -322,7 +322,7 @@ export class Yard {
     const engine = this.engine;
     const keys = [bayKey(d.from), ...(d.to === undefined ? [] : [bayKey(d.to)])];
     return engine.withKeys(keys, async (): Promise<ActionResult> => {
-      const from = engine.model.bay(d.from);
+      const from = engine.state.bay(d.from);
       const v = from?.visit;
       if (!from || !v) return refuse(ErrorCode.NotFound, 'no-such-truck', `No truck in bay ${d.from}`);
       let to = d.to;
@@ -375,7 +375,7 @@ export class Yard {
 
   /** Every bay's view, in layout order. */
   views(): BayView[] {
-    return [...this.engine.model.bays.keys()]
+    return [...this.engine.state.bays.keys()]
       .map((id) => this.engine.view(id))
       .filter((v) => v !== undefined);
   }
@@ -403,7 +403,7 @@ export class Yard {
   }
 
   private async positiveAlert(bay: string): Promise<void> {
-    const b = this.engine.model.bay(bay);
+    const b = this.engine.state.bay(bay);
     const v = b?.visit;
     if (!b || !v) return;
     const suggested = b.def.zoneKind === 'isolation' ? undefined : this.engine.choose('isolation', false);

@@ -146,7 +146,7 @@ export async function retainedYard(
 }
 
 /**
- * What the store says, independently of the running yard: a fresh model rebuilt from the SQLite
+ * What the store says, independently of the running yard: a fresh yard state rebuilt from the SQLite
  * file by a second connection, its bay views (sensor part left out: sensors are live, not
  * records) and its summary at a given time.
  */
@@ -161,22 +161,22 @@ export function fromStore(dbPath: string, at: number, sensors: YardSummary['sens
       groupCommitMs: 0,
     });
     const config = demoYardConfig();
-    const model = new YardState(buildLayout(config));
-    const report = rebuildYard(model, storeYardReader(db, store), silentLogger());
+    const state = new YardState(buildLayout(config));
+    const report = rebuildYard(state, storeYardReader(db, store), silentLogger());
     const views = new Map(
-      [...model.bays.values()].map((b) => [b.def.id, withoutSensor(bayView(b, { state: 'none' }))]),
+      [...state.bays.values()].map((b) => [b.def.id, withoutSensor(bayView(b, { state: 'none' }))]),
     );
     const summary = yardSummary({
-      model,
+      state,
       now: at,
       sensors,
       next: (kind) => {
-        const cursor = model.cursors.get(kind);
-        const rank = cursor === undefined ? undefined : model.layout.bays.get(cursor.bay)?.rank;
+        const cursor = state.cursors.get(kind);
+        const rank = cursor === undefined ? undefined : state.layout.bays.get(cursor.bay)?.rank;
         return chooseBay(
           config.assignmentPolicy,
-          model.layout.byKind.get(kind) ?? [],
-          (id) => model.bay(id)?.state === 'free',
+          state.layout.byKind.get(kind) ?? [],
+          (id) => state.bay(id)?.state === 'free',
           rank,
         );
       },
