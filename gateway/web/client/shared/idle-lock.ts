@@ -12,22 +12,15 @@ import type { SessionManager } from './session.ts';
  *
  * While locked, a tap on any button of the page's content or of a dialog opens the keypad
  * instead of acting (the status bar's language and sign-out stay usable); a dialog open when the
- * lock comes is closed. Pages that show their buttons disabled read `locked`.
+ * lock comes is closed. Pages that show their buttons disabled read `locked`. The page places
+ * `control` where it covers no target (the kiosk above its buttons, the yard in its notice strip).
  */
-export interface IdleLockOptions {
-  /** The control floats over the bottom-left corner (else the page places `control` itself). */
-  floating?: boolean;
-}
-
 export class IdleLock {
   readonly control: HTMLButtonElement;
   private locked = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(
-    private readonly session: SessionManager,
-    o: IdleLockOptions = {},
-  ) {
+  constructor(private readonly session: SessionManager) {
     this.control = h('button', {
       type: 'button',
       class: 'btn idle-lock-control',
@@ -35,20 +28,6 @@ export class IdleLock {
       dataset: { testid: 'idle-lock', lockFree: '' },
       onclick: () => this.openKeypad(),
     });
-    if (o.floating) {
-      Object.assign(this.control.style, {
-        position: 'fixed',
-        left: '16px',
-        bottom: '16px',
-        zIndex: '45',
-        minHeight: '72px',
-        fontSize: '26px',
-        background: '#facc15',
-        color: '#000',
-        borderColor: '#fff',
-      });
-      document.body.appendChild(this.control);
-    }
     this.label();
     onLanguageChange(() => this.label());
     session.onIdle(() => this.lock());

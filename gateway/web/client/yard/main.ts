@@ -100,8 +100,10 @@ function start(ctx: PageContext): void {
     bar.toastSlot,
   );
   document.body.classList.add('page-yard');
-  // After idleLockMinutes without a touch: actions locked behind a PIN, the map stays live.
-  new IdleLock(ctx.session, { floating: true });
+  // After idleLockMinutes without a touch: actions locked behind a PIN, the map stays live. The
+  // "enter PIN" control takes the notice strip's left part (the notices its right part), so it
+  // covers no bay and no button.
+  bar.toastSlot.append(new IdleLock(ctx.session).control);
   ctx.main.classList.add('yard');
   ctx.main.append(
     h('div', { class: 'yard-grid' }, h('div', { class: 'map-column' }, map.el, bar.el), column),
