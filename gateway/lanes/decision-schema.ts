@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/**
+ * The decision's schema: the outcomes and their order (the worst wins), the reason codes, one
+ * reason and the decision. Zod only, browser-safe: the lanes' records and requests and the kiosk
+ * use it. The site's rules that make a decision are decision-rules.ts, the steps of one decision
+ * (the yard's bay, the record, an escalation) decision-steps.ts, the lane's decider lane-decider.ts.
+ */
+
 /** What happens to a truck. The worst outcome wins: ISOLATE over REVIEW over YARD over PASS. */
 export const OUTCOMES = ['PASS', 'YARD', 'REVIEW', 'ISOLATE'] as const;
 export const OutcomeSchema = z.enum(OUTCOMES);

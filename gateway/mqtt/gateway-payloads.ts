@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/**
+ * The payloads of the gateway's own topics in the topic table (topics.ts): its state, the
+ * devices' health and errors, the scans, the uplink and the storage. A lane's payloads are beside
+ * the lanes (lanes/lane-records.ts, lane-requests.ts), the yard's in yard/yard-payloads.ts, the
+ * gateway's alarms and clock in gateway-records.ts. Zod only, browser-safe.
+ */
+
 /** Retained state of the gateway itself; also its last will (`offline`, reason `lost`). */
 export const GatewayStateSchema = z
   .object({
