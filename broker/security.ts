@@ -3,7 +3,7 @@ import type { Aedes, AedesOptions, Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { AclTable } from './acl-table.ts';
+import { type AclTable, GATEWAY_ROLE } from './acl-table.ts';
 import { Authenticator } from './authenticate.ts';
 import { type CompiledAcl, type Identity, mayPublish, maySubscribe } from './authorizer.ts';
 import { SecurityCounters } from './counters.ts';
@@ -69,6 +69,13 @@ export class BrokerSecurity {
 
   /** Reads the users file and token secrets; throws a GatepostError if either is unusable. */
   constructor(private readonly o: SecurityOptions) {
+    // The gateway process's own client is let in with the `gateway` role: a table without that
+    // row would refuse it on every reconnect, so the broker does not start with one.
+    if (o.gatewayUser !== undefined && !o.table[GATEWAY_ROLE])
+      throw new GatepostError(
+        ErrorCode.ConfigInvalid,
+        `the broker's ACL table has no "${GATEWAY_ROLE}" role for the gateway process's own client`,
+      );
     this.table = o.table;
     this.counters = new SecurityCounters(o.log, o.metrics);
     this.users = o.usersFile ? UserStore.load(o.usersFile, this.table, o.log) : undefined;

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AclTable, OWN_CLIENT_IDS } from '../../broker/acl-table.ts';
+import { INTERNAL_GATEWAY_USER } from '../../broker/authenticate.ts';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ErrorCode, isGatepostError } from '../../core/errors.ts';
 import {
@@ -117,6 +118,12 @@ describe('the broker with a table it was given, not Gatepost’s', () => {
 
   it('has no `loopback` row, so an anonymous client on this box is refused though allowed by the options', async () => {
     expect(await refusal(broker.url ?? '')).toBe(NOT_AUTHORIZED);
+  });
+
+  it('refuses to start for a gateway process when the table has no `gateway` row for its own client', async () => {
+    await expect(startBroker({ acl: PLANT, gatewayUser: INTERNAL_GATEWAY_USER })).rejects.toSatisfy(
+      (e) => isGatepostError(e, ErrorCode.ConfigInvalid) && /no "gateway" role/.test(e.message),
+    );
   });
 
   it("refuses to start with a users file naming a role the table does not have (Gatepost's kiosk)", async () => {
