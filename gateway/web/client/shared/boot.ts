@@ -1,5 +1,4 @@
 import { topicFor } from '../../../mqtt/topics.ts';
-import { AlarmSound } from './alarm-sound.ts';
 import { brokerUrl, Connection } from './connection.ts';
 import { h } from './dom.ts';
 import { t } from './i18n.ts';
@@ -22,7 +21,6 @@ export interface PageContext {
   info: SiteInfo;
   session: SessionManager;
   signedIn: SignedIn;
-  sound: AlarmSound;
   status: StatusBar;
   router: TopicRouter;
   requests: Requests;
@@ -48,7 +46,6 @@ export async function boot(o: BootOptions): Promise<void> {
   const res = await fetch('/config.json', { cache: 'no-store' });
   const info = SiteInfoSchema.parse(await res.json());
   const session = new SessionManager(info, o.page, o.lane);
-  const sound = new AlarmSound();
   const signOut = (why?: string) => {
     if (why) sessionStorage.setItem(NOTICE_KEY, why);
     location.reload();
@@ -79,7 +76,6 @@ export async function boot(o: BootOptions): Promise<void> {
     title: () => o.title(info),
     session,
     ...(notice ? { notice } : {}),
-    onTap: () => sound.unlock(),
   });
   document.body.appendChild(overlay);
 
@@ -103,7 +99,6 @@ export async function boot(o: BootOptions): Promise<void> {
       info,
       session,
       signedIn,
-      sound,
       status,
       router,
       requests,

@@ -8,15 +8,13 @@ import type { SessionManager } from './session.ts';
  * (the one of the field being filled is shown). Without PIN sign-in (the demo) only the staff
  * ID is asked, with a note saying so. The fields and the sign-in button share one row, the note
  * or message has a slot of its own height, the keyboard comes last: all of it fits 1024×600
- * with keys of at least 60 px, and nothing moves when a message appears. `onTap` runs inside the sign-in tap (the page unlocks its
- * alarm sound there: browsers play audio only after a touch).
+ * with keys of at least 60 px, and nothing moves when a message appears.
  */
 export interface SignInViewOptions {
   title: () => string;
   session: SessionManager;
-  /** Why the last session ended (idle, expired), shown once. */
+  /** Why the last session ended (expired), shown once. */
   notice?: string;
-  onTap: () => void;
 }
 
 export function signInView(o: SignInViewOptions): HTMLElement {
@@ -58,7 +56,6 @@ export function signInView(o: SignInViewOptions): HTMLElement {
 
   const submit = async () => {
     if (busy) return;
-    o.onTap();
     if (!staff.value) {
       field = 'staff';
       return draw();

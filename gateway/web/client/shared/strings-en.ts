@@ -17,7 +17,6 @@ export const EN: Record<StringKey, string> = {
   'signin.forbidden': 'This account cannot use this page ({why})',
   'signin.unavailable': 'Sign-in is not available: the gateway has no staff accounts',
   'signin.noServer': 'Cannot reach the gateway: check the network',
-  'signin.idle': 'Signed out after a long time without use: sign in again',
   'signin.expired': 'The session has ended: sign in again',
   'signin.anonymousRefused':
     "The gateway refused this device's anonymous connection: the demo allows anonymous access from this box only; sign in with a staff account.",

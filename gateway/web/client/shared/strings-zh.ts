@@ -17,7 +17,6 @@ export const ZH = {
   'signin.forbidden': '此账号不能用于本页面（{why}）',
   'signin.unavailable': '暂时无法登录：网关未配置员工账号',
   'signin.noServer': '无法连接网关，请检查网络',
-  'signin.idle': '长时间无操作，已自动退出，请重新登录',
   'signin.expired': '登录已过期，请重新登录',
   'signin.anonymousRefused':
     '网关拒绝了这台设备的匿名连接：演示只允许在网关本机上匿名使用；请用员工账号登录。',
