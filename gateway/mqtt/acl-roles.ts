@@ -17,6 +17,14 @@ const GATEWAY_STATUS_TOPICS = [
   'gatepost/{site}/gateway/alarm',
 ];
 
+/** What the staff screens and the simulator share: their own client ids, no retained messages, no kept session, throttled. */
+const THROTTLED_CLIENT = {
+  retain: false,
+  clientIds: OWN_CLIENT_IDS,
+  persistentSession: false,
+  throttled: true,
+} as const;
+
 export const GATEPOST_ACL: AclTable = {
   gateway: {
     description: 'The gateway process: every record, state and reply; reads every request',
@@ -42,10 +50,7 @@ export const GATEPOST_ACL: AclTable = {
       "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
     publish: [{ topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' }],
     subscribe: ['gatepost/{site}/lane/{lane}/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/yard/summary'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
+    ...THROTTLED_CLIENT,
     needsLane: true,
     assignable: true,
   },
@@ -54,10 +59,7 @@ export const GATEPOST_ACL: AclTable = {
       "Yard coordinators: yard requests; reads the yard, the gateway's state, uplink, storage and alarms, the lane states",
     publish: [{ topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' }],
     subscribe: ['gatepost/{site}/yard/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/lane/+/state'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
+    ...THROTTLED_CLIENT,
     needsLane: false,
     assignable: true,
   },
@@ -65,10 +67,7 @@ export const GATEPOST_ACL: AclTable = {
     description: 'Read-only screens and dashboards: reads the whole site, publishes nothing',
     publish: [],
     subscribe: ['gatepost/{site}/#'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
+    ...THROTTLED_CLIENT,
     needsLane: false,
     assignable: true,
   },
@@ -88,10 +87,7 @@ export const GATEPOST_ACL: AclTable = {
     description: 'The device simulator and traffic tools: its own sim/ namespace; reads the whole site',
     publish: ['gatepost/{site}/sim/#'],
     subscribe: ['gatepost/{site}/#'],
-    retain: false,
-    clientIds: OWN_CLIENT_IDS,
-    persistentSession: false,
-    throttled: true,
+    ...THROTTLED_CLIENT,
     needsLane: false,
     assignable: true,
   },
