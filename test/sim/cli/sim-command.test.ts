@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simCommand } from '../../../sim/sim-command.ts';
 import { loadTrustListFile } from '../../../gateway/passes/trust-list.ts';
+import { simCommand } from '../../../sim/sim-command.ts';
 import { makeTempDir, removeTempDirs } from '../../support/tmp.ts';
 import { faultSiteConfig } from '../support/fault-site.ts';
 
