@@ -25,7 +25,8 @@ export const EN: Record<StringKey, string> = {
     'The demo allows anonymous access from this box only; sign in with a staff account.',
   'remote.not-localhost':
     'The demo allows anonymous access at localhost on this box only: here, open {url}; from another device, sign in with a staff account.',
-  'remote.off': 'This gateway allows no anonymous access and has no staff accounts yet: sign in with a staff account.',
+  'remote.off':
+    'This gateway allows no anonymous access and has no staff accounts yet: sign in with a staff account.',
   'remote.onBox': 'On the gateway box itself: open {url}',
   'remote.howTo': 'To create a staff account, on the gateway box (see docs/security.md):',
   'remote.step1': '1. In the config file (config/demo.yaml by default), add under broker:',
