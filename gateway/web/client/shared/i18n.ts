@@ -3,7 +3,8 @@ import { type StringKey, ZH } from './strings-zh.ts';
 
 /**
  * The pages' words: one table per language (strings-zh.ts, the default, and strings-en.ts, which
- * the type checker holds to the same keys). `t(key, {n: 3})` fills `{n}`. The choice is kept in
+ * the type checker holds to the same keys), each merging its pages' half (strings-*-pages.ts: the
+ * kiosk and the yard) into the shared words. `t(key, {n: 3})` fills `{n}`. The choice is kept in
  * localStorage; views re-render through `onLanguageChange`.
  */
 export type Lang = 'zh' | 'en';
