@@ -25,9 +25,11 @@ export const STEP_NAMES = [
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-/** Machine-readable reason codes; docs/passes.md explains each one. */
-export const REASON_CODES = [
-  'unverified-code',
+/**
+ * Machine-readable reason codes, by the step that gives them; docs/passes.md explains each one.
+ * A code that is no pass at all (`unverified-code`) has no step; `internal-error` any step.
+ */
+const DECODING_REASONS = [
   'too-long',
   'bad-prefix',
   'bad-base45',
@@ -37,19 +39,16 @@ export const REASON_CODES = [
   'bad-cwt',
   'cbor-budget',
   'bad-jws',
-  'untrusted',
-  'unknown-kid',
-  'unsupported-alg',
-  'bad-signature',
-  'no-expiry',
-  'expired',
-  'not-yet-valid',
-  'dsc-expired',
-  'dsc-not-yet-valid',
-  'bad-claims',
-  'schema-invalid',
-  'value-set',
-  'not-one-entry',
+] as const;
+const SIGNATURE_REASONS = ['untrusted', 'unknown-kid', 'unsupported-alg', 'bad-signature'] as const;
+const EXPIRY_REASONS = ['no-expiry', 'expired', 'not-yet-valid', 'dsc-expired', 'dsc-not-yet-valid'] as const;
+const SCHEMA_REASONS = ['bad-claims', 'schema-invalid', 'value-set', 'not-one-entry'] as const;
+export const REASON_CODES = [
+  'unverified-code',
+  ...DECODING_REASONS,
+  ...SIGNATURE_REASONS,
+  ...EXPIRY_REASONS,
+  ...SCHEMA_REASONS,
   'key-usage',
   'internal-error',
 ] as const;
