@@ -5,6 +5,22 @@ import { wordAlarm } from './alarm-words.ts';
 import type { AttentionItem } from './attention.ts';
 
 /**
+ * After an acknowledgement the button takes no tap until the next item has been on the screen
+ * this long (the yard's confirm button waits 400 ms the same way): a double tap clears one alarm,
+ * and the second fever is seen before it can be acknowledged.
+ */
+export const ACK_SETTLE_MS = 500;
+
+function itemKey(item: AttentionItem | undefined): string {
+  if (!item) return '';
+  return item.kind === 'alarm'
+    ? `alarm:${item.alarm.id}`
+    : item.kind === 'review'
+      ? `review:${item.transitId}`
+      : item.kind;
+}
+
+/**
  * The attention strip at the top of the kiosk: the most urgent thing (an alarm, the gateway
  * lost, a truck waiting for REVIEW) in the screen's language, what to do, how many more, and one
  * big button: acknowledge this alarm (a fever or an isolation one by one; the lane's and the
@@ -23,13 +39,20 @@ export class AttentionBanner {
     dataset: { testid: 'alarm-ack' },
   });
   private top: AttentionItem | undefined;
+  /** Acknowledged: taps wait until the next item has settled on screen. */
+  private acked = false;
+  private shownKey = '';
+  private armTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     onAck: (item: AttentionItem) => void,
     private readonly lane: string,
   ) {
     this.ackBtn.addEventListener('click', () => {
-      if (this.top) onAck(this.top);
+      if (!this.top || this.acked || this.ackBtn.disabled) return;
+      this.acked = true;
+      this.ackBtn.disabled = true;
+      onAck(this.top);
     });
     this.el = h(
       'section',
@@ -45,9 +68,22 @@ export class AttentionBanner {
     );
   }
 
+  /** A new item on screen (after an acknowledgement): the button waits ACK_SETTLE_MS for it. */
+  private settle(key: string): void {
+    if (key === this.shownKey) return;
+    this.shownKey = key;
+    if (!this.acked) return; // nothing acknowledged before it: live at once
+    this.acked = false;
+    clearTimeout(this.armTimer);
+    this.armTimer = setTimeout(() => {
+      this.ackBtn.disabled = false;
+    }, ACK_SETTLE_MS);
+  }
+
   update(items: readonly AttentionItem[], ackBatch: number): void {
     const top = items[0];
     this.top = top;
+    this.settle(itemKey(top));
     this.el.dataset.state = top ? top.kind : 'none';
     this.el.dataset.sound = top && !top.silenced ? top.sound : 'none';
     setVariant(this.el, 'attn', top ? (top.silenced ? 'quiet' : top.sound) : 'none');
