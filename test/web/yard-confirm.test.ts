@@ -10,7 +10,7 @@ import { COORDINATOR, openYard, parkTruck, records, staff, tapBay, yardHook } fr
  * against the real gateway, checked on what the gateway records (its MQTT records) and on the
  * screen: a POSITIVE result, a move to isolation and a release need the confirmation with the
  * plate large, cancel (or a double tap on the opening button) records nothing, a negative
- * result is one tap; countdowns are in words in both languages, a never-used bay says so; the
+ * result is one tap; a release offers "tested negative" only for a cleared truck; countdowns are in words in both languages, a never-used bay says so; the
  * plate typed on the search keypad finds the truck, the selection follows it through a move, the
  * chip clears the search, and the search clears itself when the truck leaves the yard.
  */
@@ -140,10 +140,49 @@ describe('yard confirmations', () => {
     await settle(ARM_MS);
     await page.getByTestId('confirm-yes').click(); // no reason yet: stays open
     expect(await dialogOpen()).toBe(1);
-    await page.getByTestId('release-cleared').click();
+    // An isolated truck is not a negative release: no such preset, a line saying it is an exception.
+    expect(await page.getByTestId('release-cleared').count()).toBe(0);
+    expect(await page.getByTestId('release-note').textContent()).toContain('车位随后封闭消杀');
+    await page.getByTestId('release-transfer').click();
     await page.getByTestId('confirm-yes').click();
     await expect.poll(() => released().length, { timeout: 5_000 }).toBe(1);
+    expect(released()[0]?.payload.data.reason).toBe('转运至其他场所');
     expect(site.gateway.yard.view(to)?.truck).toBeUndefined();
+  }, 60_000);
+
+  it('a release offers "tested negative" only for a truck whose latest result is negative', async () => {
+    const presetsOf = async (bay: string) => {
+      await tapBay(page, bay);
+      await page.getByTestId('bay-release').click();
+      const ids = await page
+        .locator('.confirm-dialog .presets .btn')
+        .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.testid));
+      const texts = await page.locator('.confirm-dialog .presets .btn').allTextContents();
+      const note = (await page.getByTestId('release-note').count())
+        ? await page.getByTestId('release-note').textContent()
+        : null;
+      await page.getByTestId('confirm-no').click();
+      expect(await dialogOpen()).toBe(0);
+      return { ids, texts, note };
+    };
+    // P-0024: its PCR result pending (hours left).
+    expect(site.gateway.yard.view('P-0024')?.state).toBe('sampled');
+    const pending = await presetsOf('P-0024');
+    expect(pending.ids).toEqual(['release-transfer', 'release-error']);
+    for (const text of pending.texts) expect(text).not.toContain('阴性');
+    expect(pending.note).toContain('检测结果未出');
+    // P-0026: in its bay, never tested.
+    const untested = await presetsOf('P-0026');
+    expect(untested.ids).toEqual(['release-transfer', 'release-error']);
+    expect(untested.note).toContain('尚未检测');
+    // P-0022: tested negative in the first test (cleared): the negative preset is offered, no note.
+    expect(site.gateway.yard.view('P-0022')?.state).toBe('cleared');
+    const cleared = await presetsOf('P-0022');
+    expect(cleared.ids).toEqual(['release-cleared', 'release-transfer', 'release-error']);
+    expect(cleared.texts[0]).toBe('检测阴性，准予离开');
+    expect(cleared.note).toBeNull();
+    expect(forBay('bay-released', 'P-0024')).toEqual([]);
+    expect(forBay('bay-released', 'P-0022')).toEqual([]);
   }, 60_000);
 });
 

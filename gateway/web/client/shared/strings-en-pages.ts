@@ -218,4 +218,8 @@ export const EN_PAGES: Record<PagesStringKey, string> = {
   'release.r.cleared': 'Tested negative, may leave',
   'release.r.transfer': 'Transferred elsewhere',
   'release.r.error': 'Registered by mistake',
+  'release.note.pending': 'No result yet, not a negative release: an exception only, pick its reason',
+  'release.note.isolation':
+    'Positive or isolated, not a negative release: an exception only; the bay is then disinfected',
+  'release.note.untested': 'Not tested yet, not a negative release: an exception only, pick its reason',
 };

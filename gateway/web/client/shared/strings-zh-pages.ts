@@ -218,6 +218,9 @@ export const ZH_PAGES = {
   'release.r.cleared': '检测阴性，准予离开',
   'release.r.transfer': '转运至其他场所',
   'release.r.error': '登记有误',
+  'release.note.pending': '检测结果未出，不是阴性放行：仅限例外，请选原因',
+  'release.note.isolation': '阳性或隔离车辆，不是阴性放行：仅限例外（如转运），车位随后封闭消杀',
+  'release.note.untested': '尚未检测，不是阴性放行：仅限例外，请选原因',
 } as const;
 
 export type PagesStringKey = keyof typeof ZH_PAGES;

@@ -12,7 +12,6 @@ import './yard-dialogs.css';
  * bay typed on a bay keypad, or a zone the yard chooses in), release (a reason from presets).
  * A move into isolation and a release go through the confirmation with the plate large.
  */
-const RELEASE_REASONS: StringKey[] = ['release.r.cleared', 'release.r.transfer', 'release.r.error'];
 const BAY_ID = /^[A-Z]{1,3}-\d{4,7}$/;
 
 export type Send = (action: YardAction, data: Record<string, unknown>) => Promise<boolean>;
@@ -151,9 +150,27 @@ export function moveDialog(bay: string, v: BayView, model: YardModel, send: Send
   });
 }
 
+/**
+ * The release reasons that fit the truck's state: "tested negative" only for a cleared truck (its
+ * latest result negative); otherwise only the exceptions (a transfer, a registration by mistake),
+ * under a line that says why this release is an exception. The gateway takes any reason (a release
+ * is allowed from every state with a truck, docs/yard.md), so the page is where the words must fit.
+ */
+export function releaseReasons(state: BayView['state']): { presets: StringKey[]; note?: StringKey } {
+  if (state === 'cleared') return { presets: ['release.r.cleared', 'release.r.transfer', 'release.r.error'] };
+  const note: StringKey =
+    state === 'isolation'
+      ? 'release.note.isolation'
+      : state === 'sampled' || state === 'overdue'
+        ? 'release.note.pending'
+        : 'release.note.untested';
+  return { presets: ['release.r.transfer', 'release.r.error'], note };
+}
+
 export function releaseDialog(bay: string, v: BayView, opener: Element | null, send: Send): void {
   const reason = h('input', { class: 'field-input', maxlength: 200, dataset: { testid: 'release-reason' } });
-  const presets = RELEASE_REASONS.map((k) =>
+  const fit = releaseReasons(v.state);
+  const presets = fit.presets.map((k) =>
     h(
       'button',
       {
@@ -177,6 +194,7 @@ export function releaseDialog(bay: string, v: BayView, opener: Element | null, s
     extra: h(
       'div',
       { class: 'form' },
+      fit.note ? h('p', { class: 'release-note', dataset: { testid: 'release-note' } }, t(fit.note)) : null,
       h('label', { class: 'field' }, h('span', null, t('override.reason')), reason),
       h('div', { class: 'presets' }, presets),
     ),
