@@ -156,9 +156,31 @@ describe('kiosk layout', () => {
     for (const sel of MAIN) expect(await page.locator(sel).isDisabled(), sel).toBe(true);
     expect(await page.getByTestId('actions-reason').textContent()).toContain('与网关断开');
     await checkEverywhere('gateway-lost');
+    // What the banner and the truck panel show is from before: dimmed, with its age, at 1024x600;
+    // the stale notice says so on one line, whole, in both languages.
+    for (const sel of ['[data-testid="decision-banner"]', '.truck-panel']) {
+      expect(await page.locator(sel).getAttribute('class'), sel).toContain('out-of-date');
+      expect(await page.locator(`${sel} [data-testid="out-of-date"]`).textContent()).toMatch(
+        /^已过期 · 上次更新 \d\d:\d\d:\d\d$/,
+      );
+    }
+    for (const lang of LANGS) {
+      await setLang(page, lang);
+      const fit = await page.getByTestId('stale-banner').evaluate((el) => {
+        const r = document.createRange();
+        r.selectNodeContents(el);
+        return {
+          lines: r.getClientRects().length,
+          cut: el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight,
+        };
+      });
+      expect(fit, lang).toEqual({ lines: 1, cut: false });
+    }
+    await setLang(page, 'zh');
     await restart();
     await expect.poll(attention, { timeout: 20_000 }).toBe('none');
     expect(await page.getByTestId('action-register').isDisabled()).toBe(false);
+    expect(await page.getByTestId('decision-banner').getAttribute('class')).not.toContain('out-of-date');
   }, 240_000);
 
   it('has on-screen keys for every registration field, fits every size, and shows the typed plate', async () => {

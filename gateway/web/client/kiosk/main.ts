@@ -15,6 +15,7 @@ import { AttentionBanner } from './attention-banner.ts';
 import { DecisionBanner } from './decision-banner.ts';
 import { HealthPanel } from './health-panel.ts';
 import { LaneModel } from './lane-model.ts';
+import { OutOfDateMark } from './out-of-date.ts';
 import { RecentList } from './recent-list.ts';
 import { soundCheck } from './sound-check.ts';
 import { TruckPanel } from './truck-panel.ts';
@@ -56,6 +57,8 @@ function start(ctx: PageContext): void {
   let storageLevel = 'ok';
   let gatewayState: 'online' | 'offline' | undefined;
   let gatewayLost = false;
+  /** When the page's data was last live, while the gateway is lost. */
+  let lastLive: number | undefined;
   let gatewaySilenced = false;
   let reviewSilenced: string | undefined;
   let items: AttentionItem[] = [];
@@ -63,6 +66,8 @@ function start(ctx: PageContext): void {
   const staffId = () => ctx.session.current?.staffId ?? '?';
   const banner = new DecisionBanner();
   const truck = new TruckPanel(ctx.info.feverC);
+  const bannerAge = new OutOfDateMark(banner.el);
+  const truckAge = new OutOfDateMark(truck.el);
   const health = new HealthPanel();
   const recent = new RecentList();
   const actions = new KioskActions(ctx, lane, model, lock);
@@ -104,6 +109,8 @@ function start(ctx: PageContext): void {
     });
     banner.update(current);
     truck.update(current, model.state, ctx.clock.now());
+    bannerAge.update(gatewayLost ? lastLive : undefined);
+    truckAge.update(gatewayLost ? lastLive : undefined);
     health.update(model, yard);
     recent.update(model, alarms.all(), ctx.info.feverC);
     actions.update({ gatewayLost });
@@ -127,6 +134,8 @@ function start(ctx: PageContext): void {
     const lost = link === 'stale' || link === 'refused' || (link === 'live' && gatewayState === 'offline');
     if (lost === gatewayLost) return;
     gatewayLost = lost;
+    const status = ctx.connection()?.status;
+    lastLive = lost ? (status?.state === 'stale' ? status.since : Date.now()) : undefined;
     if (!lost) gatewaySilenced = false;
     schedule();
   };

@@ -54,8 +54,9 @@ export const EN: Record<StringKey, string> = {
   'storage.warning': 'warning',
   'storage.critical': 'critical',
   'storage.full': 'full',
-  'stale.link': 'Connection to the gateway lost: this is data from {s} s ago; reconnecting…',
+  'stale.link': 'Link lost {s} s · data may be old · reconnecting',
   'stale.gateway': 'The gateway is offline: what is shown may be out of date',
+  'stale.outOfDate': 'Out of date · last update {time}',
   'stale.refused': 'Your session has ended: sign in again',
   // keyboard, dialogs
   'key.enter': 'OK',

@@ -53,8 +53,9 @@ export const ZH = {
   'storage.warning': '告警',
   'storage.critical': '严重',
   'storage.full': '已满',
-  'stale.link': '与网关的连接已断开：显示的是 {s} 秒前的数据，正在重连…',
+  'stale.link': '已断开 {s} 秒 · 数据可能过期 · 重连中',
   'stale.gateway': '网关离线：显示的数据可能已过期',
+  'stale.outOfDate': '已过期 · 上次更新 {time}',
   'stale.refused': '登录已失效，请重新登录',
   // keyboard, dialogs
   'key.enter': '确定',
