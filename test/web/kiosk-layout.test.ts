@@ -188,6 +188,15 @@ describe('kiosk layout', () => {
       await page.getByTestId(field).click();
       for (const k of keys) await page.locator(`[data-testid="reg-keyboard"] [data-key="${k}"]`).click();
     };
+    // A plate is capped at 10 characters and shown whole at 1024x600.
+    await page.getByTestId('action-register').click();
+    await type('reg-plate', ['冀', ...'WMW8888888MW8WM'.split('')]);
+    const plate = page.getByTestId('reg-plate');
+    expect(await plate.inputValue()).toBe('冀WMW888888');
+    const fit = await plate.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(fit.scroll, JSON.stringify(fit)).toBeLessThanOrEqual(fit.client);
+    await page.locator('.dialog .dialog-actions .btn').first().click();
+    await page.locator('.dialog-overlay').waitFor({ state: 'detached' });
     await checkDialog(
       'register',
       () => page.getByTestId('action-register').click(),

@@ -18,10 +18,16 @@ export interface Registration {
   destination?: string;
 }
 
+export const PLATE_MAX = 10;
+
 export function openRegisterDialog(submit: (r: Registration) => Promise<boolean>): void {
   const input = (testid: string, maxlength: number) =>
     h('input', { class: 'field-input', maxlength, dataset: { testid } });
-  const plate = input('reg-plate', 16);
+  // A plate is 7 characters (a province, a letter, five more, a trailer's 挂 among them) or 8
+  // (new-energy); 10 leaves room for the odd format (a foreign or temporary plate) and still fits
+  // the field whole at 1024x600, so what was typed can be checked before it is sent.
+  const plate = input('reg-plate', PLATE_MAX);
+  plate.classList.add('plate-input');
   const name = input('reg-name', 64);
   const idNumber = input('reg-id', 32);
   const origin = input('reg-origin', 64);
