@@ -87,6 +87,13 @@ describe('kiosk attention', () => {
       .toBe(true);
     expect(await page.getByTestId('idle-lock').isVisible()).toBe(true);
     expect((await page.getByTestId('idle-lock').boundingBox())?.height).toBeGreaterThanOrEqual(60);
+    // Its words on one line, whole, at 1024x600.
+    const lockFit = await page.getByTestId('idle-lock').evaluate((el) => {
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      return { lines: r.getClientRects().length, cut: el.scrollWidth > el.clientWidth };
+    });
+    expect(lockFit).toEqual({ lines: 1, cut: false });
     for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(true);
     // The lock takes the line above the buttons: they stay where they were, nothing overlaps.
     expect(await positionsOf(page, ACTIONS)).toEqual(before);

@@ -111,6 +111,19 @@ describe('kiosk layout', () => {
     });
     await expect.poll(outcome).toBe('waiting');
     await checkEverywhere('waiting');
+    // At 1024x600 in English every state pill is whole (the title gives way first).
+    await setLang(page, 'en');
+    const pills = await page.locator('.bar-pills').evaluate((bar) => {
+      const edge = bar.getBoundingClientRect().right;
+      return [...bar.querySelectorAll<HTMLElement>('.pill')]
+        .filter((p) => !p.hidden)
+        .map((p) => ({
+          text: p.textContent,
+          whole: p.getBoundingClientRect().right <= edge + 0.5 && p.scrollWidth <= p.clientWidth,
+        }));
+    });
+    expect(pills.filter((p) => !p.whole)).toEqual([]);
+    await setLang(page, 'zh');
 
     await truck(site, 'east-1', await site.sign({ plate: '晋D10002', sub: 'drv-2', color: 'green' }), 36.6);
     await expect.poll(outcome, { timeout: 15_000 }).toBe('YARD');

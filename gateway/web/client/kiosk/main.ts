@@ -114,6 +114,7 @@ function start(ctx: PageContext): void {
     health.update(model, yard);
     recent.update(model, alarms.all(), ctx.info.feverC);
     actions.update({ gatewayLost });
+    lock.setUnavailable(gatewayLost ? t('lock.noGateway') : undefined);
     attention.update(items, alarms.topBatch());
     sound.play(soundFor(items));
   };

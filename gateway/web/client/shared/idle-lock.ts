@@ -18,6 +18,8 @@ import type { SessionManager } from './session.ts';
 export class IdleLock {
   readonly control: HTMLButtonElement;
   private locked = false;
+  /** Why unlocking cannot work now (the gateway gone: the PIN cannot be checked), if so. */
+  private unavailable: string | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly session: SessionManager) {
@@ -43,8 +45,17 @@ export class IdleLock {
     this.listeners.add(listener);
   }
 
+  /** The PIN cannot be checked now (the reason, shown on the disabled control), or can again. */
+  setUnavailable(reason: string | undefined): void {
+    if (reason === this.unavailable) return;
+    this.unavailable = reason;
+    this.control.disabled = reason !== undefined;
+    this.label();
+  }
+
   /** Opens the PIN keypad (the control's tap, or a tap on an action while locked). */
   openKeypad(): void {
+    if (this.unavailable !== undefined) return;
     const anonymous = this.session.current?.anonymous !== false || !this.session.withPin;
     const input = h('input', {
       class: 'field-input',
@@ -112,7 +123,7 @@ export class IdleLock {
   }
 
   private label(): void {
-    setText(this.control, t('lock.control'));
+    setText(this.control, this.unavailable ?? t('lock.control'));
   }
 
   /** While locked, a tap on a page or dialog button opens the keypad instead of acting. */

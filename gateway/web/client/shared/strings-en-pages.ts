@@ -126,7 +126,7 @@ export const EN_PAGES: Record<PagesStringKey, string> = {
   'alarmDo.storage': 'Call technical support to free disk space',
   'alarmDo.uplink': 'Nothing to do now; tell the supervisor if it lasts',
   'alarmDo.unknown': 'Tell the supervisor',
-  'lock.control': 'Locked — tap to enter PIN',
+  'lock.control': 'Locked · tap to unlock',
   'lock.title': 'Enter your PIN to unlock',
   'lock.pinOf': 'PIN of staff {id}',
   'lock.staffId': 'Your staff ID',

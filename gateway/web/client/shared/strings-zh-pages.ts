@@ -126,7 +126,7 @@ export const ZH_PAGES = {
   'alarmDo.storage': '联系技术支持清理存储空间',
   'alarmDo.uplink': '暂不需要操作；一直断开请通知主管',
   'alarmDo.unknown': '请通知主管',
-  'lock.control': '已锁定 — 点这里输入密码',
+  'lock.control': '已锁定 · 点此解锁',
   'lock.title': '输入密码解锁',
   'lock.pinOf': '工号 {id} 的密码',
   'lock.staffId': '您的工号',

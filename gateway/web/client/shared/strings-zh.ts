@@ -56,6 +56,7 @@ export const ZH = {
   'stale.link': '已断开 {s} 秒 · 数据可能过期 · 重连中',
   'stale.gateway': '网关离线：显示的数据可能已过期',
   'stale.outOfDate': '已过期 · 上次更新 {time}',
+  'lock.noGateway': '网关断开，无法解锁',
   'stale.refused': '登录已失效，请重新登录',
   // keyboard, dialogs
   'key.enter': '确定',
