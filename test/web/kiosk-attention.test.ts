@@ -224,6 +224,9 @@ describe('kiosk attention', () => {
       '按钮已停用：与网关断开，恢复后自动可用',
     );
     expect(await page.getByTestId('alarm-kind').textContent()).toBe('与网关断开');
+    // The lock's control (shown when locked) is off too: the PIN cannot be checked.
+    expect(await page.getByTestId('idle-lock').isDisabled()).toBe(true);
+    expect(await page.getByTestId('idle-lock').textContent()).toBe('网关断开，无法解锁');
     expect(await latinWords(page)).toEqual([]);
     await ack(page);
     expect(await soundNow(page)).toBe(null);

@@ -54,7 +54,7 @@ export const EN: Record<StringKey, string> = {
   'storage.warning': 'warning',
   'storage.critical': 'critical',
   'storage.full': 'full',
-  'stale.link': 'Link lost {s} s · data may be old · reconnecting',
+  'stale.link': 'Lost {s} s ago · data may be old · reconnecting',
   'stale.gateway': 'The gateway is offline: what is shown may be out of date',
   'stale.outOfDate': 'Out of date · last update {time}',
   'lock.noGateway': 'No gateway: cannot unlock',

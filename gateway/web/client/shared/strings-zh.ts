@@ -53,7 +53,7 @@ export const ZH = {
   'storage.warning': '告警',
   'storage.critical': '严重',
   'storage.full': '已满',
-  'stale.link': '已断开 {s} 秒 · 数据可能过期 · 重连中',
+  'stale.link': '{s} 秒前断开 · 数据可能过期 · 重连中',
   'stale.gateway': '网关离线：显示的数据可能已过期',
   'stale.outOfDate': '已过期 · 上次更新 {time}',
   'lock.noGateway': '网关断开，无法解锁',
