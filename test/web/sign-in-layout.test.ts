@@ -80,7 +80,11 @@ async function openSignIn(size: { width: number; height: number }, lang: 'zh' | 
   const context = await browser.newContext({ viewport: size });
   await context.addInitScript((l) => localStorage.setItem('gatepost.lang', l), lang);
   const page = await context.newPage();
-  page.on('close', () => void context.close());
+  // The page's context goes with it; at the end of the file the browser may be closing already,
+  // and a context it took with it cannot be closed again (not a failure of the page).
+  page.on('close', () => {
+    context.close().catch(() => undefined);
+  });
   await page.goto(`${web.url}/kiosk/east-1`);
   await page.getByTestId('sign-in').waitFor({ timeout: 15_000 });
   return page;

@@ -50,6 +50,9 @@ export async function cellOf(page: Page, bay: string): Promise<Cell> {
 
 /** Taps (or clicks) a bay on the canvas, in its cell away from the number and outline. */
 export async function tapBay(page: Page, bay: string, touch = false): Promise<void> {
+  // A dialog still open (one waiting for the gateway's reply to the last action, on a busy box)
+  // takes the tap, as it would a person's: wait until the map is in front again.
+  await expect.poll(() => page.locator('.dialog-overlay').count(), { timeout: 10_000 }).toBe(0);
   const r = await cellOf(page, bay);
   const x = Math.round(r.x + r.w * 0.25);
   const y = Math.round(r.y + r.h * 0.25);
