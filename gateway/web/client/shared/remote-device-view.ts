@@ -1,5 +1,6 @@
+import { cardHead } from './card-head.ts';
 import { h, mount } from './dom.ts';
-import { currentLang, onLanguageChange, setLanguage, t } from './i18n.ts';
+import { onLanguageChange, t } from './i18n.ts';
 import type { AnonymousAccess } from './site-info.ts';
 
 /**
@@ -34,21 +35,7 @@ export function remoteDeviceView(o: RemoteDeviceViewOptions): HTMLElement {
       h(
         'div',
         { class: 'sign-in-card' },
-        h(
-          'div',
-          { class: 'sign-in-head' },
-          h('h1', null, o.title()),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-small',
-              dataset: { testid: 'sign-in-lang' },
-              onclick: () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'),
-            },
-            currentLang() === 'zh' ? 'English' : '中文',
-          ),
-        ),
+        cardHead(o.title()),
         h('h2', null, t('remote.title')),
         h(
           'p',

@@ -1,5 +1,6 @@
+import { cardHead } from './card-head.ts';
 import { h, mount } from './dom.ts';
-import { currentLang, onLanguageChange, setLanguage, t } from './i18n.ts';
+import { onLanguageChange, t } from './i18n.ts';
 import { keyboard } from './keyboard.ts';
 import type { SessionManager } from './session.ts';
 
@@ -101,22 +102,7 @@ export function signInView(o: SignInViewOptions): HTMLElement {
       h(
         'div',
         { class: 'sign-in-card' },
-        h(
-          'div',
-          { class: 'sign-in-head' },
-          h('h1', null, o.title()),
-          h('h2', null, t('signin.title')),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-small',
-              dataset: { testid: 'sign-in-lang' },
-              onclick: () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'),
-            },
-            currentLang() === 'zh' ? 'English' : '中文',
-          ),
-        ),
+        cardHead(o.title(), h('h2', null, t('signin.title'))),
         h(
           'div',
           { class: 'sign-in-fields' },
