@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { wantsHelp } from '../core/cli-args.ts';
 import { ScaledClock } from '../core/clock.ts';
 import { errorMessage, isGatepostError } from '../core/errors.ts';
 import { loadConfigFile } from '../site-config/load.ts';
@@ -17,12 +18,6 @@ import { formatEvent } from './traffic/sim-events.ts';
 
 /** The gateway's default site config too (gateway/cli/options.ts), relative to the working directory. */
 const DEFAULT_CONFIG = 'config/demo.yaml';
-
-/** Whether `argv` asks for the usage (`--help` or `-h` before any `--`). */
-function wantsHelp(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
-}
 
 const USAGE = `usage: gatepost sim [--scenario FILE] [--config FILE] [--seed N] [--time-scale X]
                     [--duration D] [--fault SPEC ...] [--broker URL | --no-broker]

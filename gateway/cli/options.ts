@@ -5,11 +5,8 @@ import type { SiteConfig } from '../../site-config/schema.ts';
 
 export const DEFAULT_CONFIG = 'config/demo.yaml';
 
-/** Whether `argv` asks for the usage (`--help` or `-h` before any `--`). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
-}
+/** The commands' one check for `--help` (core/cli-args.ts, which `gatepost sim` uses too). */
+export { wantsHelp } from '../../core/cli-args.ts';
 
 /**
  * Parses `--config FILE` and loads it; prints the problems and returns undefined if invalid
