@@ -44,9 +44,14 @@ function isOpen(a: KioskAlarm): boolean {
   return a.ackedBy === undefined && a.endedAt === undefined;
 }
 
-/** Most severe first, newest first within a class. */
+/** An isolation before the fever that caused it when both carry the same time (one decision). */
+const sameTimeFirst = (a: KioskAlarm) => (a.kind === 'isolate' ? 0 : 1);
+
+/** Most severe first, newest first within a class; at the same time, an isolation first. */
 export function bySeverity(a: KioskAlarm, b: KioskAlarm): number {
-  return RANK[alarmClass(a.kind)] - RANK[alarmClass(b.kind)] || b.at - a.at;
+  return (
+    RANK[alarmClass(a.kind)] - RANK[alarmClass(b.kind)] || b.at - a.at || sameTimeFirst(a) - sameTimeFirst(b)
+  );
 }
 
 const MAX_KEPT = 20;
