@@ -21,6 +21,31 @@ export const DIST_ENTRIES = {
 };
 
 /**
+ * Packages the release build leaves as imports from node_modules: native modules (and the packages
+ * that load them by path), the build tools, the Redis cluster backend (loaded only when configured)
+ * and Ajv (only the sources' DCC check uses it; a release has its validators prebuilt). Every other
+ * package is bundled into dist/: one file read and compiled instead of hundreds resolved, statted
+ * and read at each start (bench: ~0.15-0.2 s of the release's cold start on the bench machine).
+ * Their licences stay with them in node_modules, which the release still installs.
+ */
+const KEPT_EXTERNAL = [
+  'better-sqlite3',
+  '@serialport/bindings-cpp',
+  'cbor-x',
+  'cbor-extract',
+  'onoff',
+  'epoll',
+  'esbuild',
+  'tsx',
+  'ioredis',
+  'aedes-persistence-redis',
+  'mqemitter-redis',
+  'ajv',
+  'ajv/*',
+  'playwright-core',
+];
+
+/**
  * Each module's own import.meta paths, as paths relative to the dist/ module that holds it: every
  * module of dist/ sits directly in it, so `../gateway/passes/x.ts` from there is where the source
  * file sat beside its data files, wherever the release is installed.
@@ -75,14 +100,29 @@ export async function buildDist(
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      external: KEPT_EXTERNAL,
       write: true,
       logLevel: 'silent',
-      banner: { js: "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" },
+      banner: {
+        js:
+          "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" +
+          // The bundled CommonJS packages' require() of Node's modules and of KEPT_EXTERNAL.
+          "import { createRequire as __gatepostCreateRequire } from 'node:module'; const require = __gatepostCreateRequire(import.meta.url);",
+      },
       plugins: [distImportMetaPlugin(at)],
     }),
   );
-  const inputs = [...Object.keys(out.metafile?.inputs ?? {}).map((f) => join(ROOT, f)), SELF].map((f) => {
+  // Bundled packages stand in the manifest as npm's record of the install (rewritten by every
+  // install), not as their thousands of files: a dev start checks the inputs for currency.
+  const installed = join(ROOT, 'node_modules', '.package-lock.json');
+  const sources = Object.keys(out.metafile?.inputs ?? {}).filter(
+    (f) => !/(^|[\\/])node_modules[\\/]/.test(f),
+  );
+  const inputs = [
+    ...sources.map((f) => join(ROOT, f)),
+    SELF,
+    ...(existsSync(installed) ? [installed] : []),
+  ].map((f) => {
     const st = statSync(f);
     return [relative(ROOT, f).replaceAll('\\', '/'), st.size, st.mtimeMs];
   });

@@ -56,7 +56,7 @@ const ENTRY = new URL('./broker-worker.ts', import.meta.url);
 
 // The gateway's own MQTT client (gateway/mqtt) runs on this, the main thread: no 6 MB cache of
 // encoded packet ids in its isolate (mqtt-packet-numbers.ts). The broker's thread does the same.
-dropMqttNumberCache('mqtt');
+dropMqttNumberCache();
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',

@@ -30,7 +30,7 @@ const data: BrokerWorkerData = (workerData as Partial<EarlyBrokerWorkerData> | u
   : (workerData as BrokerWorkerData);
 const send = (m: WorkerMessage) => port.postMessage(m);
 // Aedes writes every packet through mqtt-packet: without its 6 MB cache of packet ids in this isolate.
-dropMqttNumberCache('aedes');
+dropMqttNumberCache();
 
 let priority = 'unchanged';
 try {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { parseBoundedJson } from '../core/bounded-json.ts';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
+import { formatPath } from '../core/value-path.ts';
 import { CONFIG_YAML_BUDGET, parseBoundedYaml } from './bounded-yaml.ts';
 import { migrateConfig } from './migrate.ts';
 import { type SiteConfig, SiteConfigSchema } from './schema.ts';
@@ -92,15 +93,6 @@ function countValues(root: unknown, limit: number): number {
     if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push(child);
   }
   return n;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(top level)';
 }
 
 /** Problems printed at most; the rest are counted (a pasted list of 10,000 bad entries). */

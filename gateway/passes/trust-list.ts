@@ -2,7 +2,7 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { readFileCapped } from '../../core/read-file-capped.ts';
-import { formatPath } from '../../site-config/load.ts';
+import { formatPath } from '../../core/value-path.ts';
 import { type Dsc, MAX_DSC_PER_KID, parseDsc } from './dsc.ts';
 
 /**

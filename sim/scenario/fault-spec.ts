@@ -1,5 +1,5 @@
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
-import { formatPath } from '../../site-config/load.ts';
+import { formatPath } from '../../core/value-path.ts';
 import { type FaultEntry, FaultEntrySchema } from './schema.ts';
 
 const NUMERIC = new Set(['bytes', 'code', 'count', 'tempC']);
