@@ -34,6 +34,7 @@ const KEPT_EXTERNAL = [
   'cbor-x',
   'cbor-extract',
   'onoff',
+  'koffi',
   'epoll',
   'esbuild',
   'tsx',
