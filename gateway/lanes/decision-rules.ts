@@ -8,17 +8,26 @@ import {
   outcomeOf,
   sortReasons,
 } from './decision-schema.ts';
+import type { TemperatureReading } from './temperature-reading.ts';
+import { judgeTemperature } from './temperature-rules.ts';
 
 export type DecisionRules = z.infer<typeof DecisionRulesSchema>;
 
-/** What a transit knows when it is decided. */
+/** What a transit knows of one person when it is decided (a crew is decided person by person). */
 export interface DecisionInput {
   /** The verified pass, if one was scanned. */
   verdict?: Verdict;
   /** Staff registered the person by hand (no phone, no card). */
   manual?: boolean;
-  /** The measured skin temperature in °C, if a plausible measurement came in time. */
+  /** The person's temperature readings, in the order they came (screening and hand-entered). */
+  readings?: readonly TemperatureReading[];
+  /**
+   * A single screening reading taken at `now`, °C: for callers that hold one number rather than
+   * `readings` (both given: both count).
+   */
   temperatureC?: number;
+  /** The destinations the lane serves; absent or empty: every destination (no route rule). */
+  destinations?: readonly string[];
   /** The lane has no thermometer: temperature is not required. */
   noThermometer?: boolean;
   /** When the decision is made, epoch ms. */
@@ -36,18 +45,12 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
   const add = (code: DecisionReason['code'], outcome: Outcome, detail: string) =>
     reasons.push({ code, outcome, detail });
 
-  // Temperature.
-  if (input.temperatureC !== undefined) {
-    if (input.temperatureC >= rules.feverC) {
-      add(
-        'fever',
-        'ISOLATE',
-        `temperature ${input.temperatureC.toFixed(1)} °C is at or above ${rules.feverC} °C`,
-      );
-    }
-  } else if (!input.noThermometer) {
-    add('no-temperature', 'REVIEW', 'no plausible temperature was measured in time');
-  }
+  // Temperature (temperature-rules.ts).
+  const readings: readonly TemperatureReading[] =
+    input.temperatureC === undefined
+      ? (input.readings ?? [])
+      : [...(input.readings ?? []), { valueC: input.temperatureC, method: 'screening', at: input.now }];
+  judgeTemperature(readings, rules, input.noThermometer === true, add);
 
   // The person's pass.
   if (input.manual) {
@@ -63,6 +66,7 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
       `the pass did not verify (${input.verdict.reasons.join(', ') || 'unknown'})`,
     );
   } else {
+    routeRule(input.verdict, input.destinations, add);
     passRules(input.verdict, input.now, rules, add);
   }
 
@@ -99,4 +103,27 @@ function passRules(
       `green without a negative antigen test within ${rules.antigenMaxAgeHours} h or PCR within ${rules.pcrMaxAgeHours} h`,
     );
   }
+}
+
+/** A place as compared: trimmed, case folded (region codes, or names). */
+const place = (s: string) => s.trim().toLowerCase();
+
+/**
+ * A valid pass whose destination the lane does not serve is REVIEW `route-mismatch`. A pass
+ * without a destination (an old GP1, an EU DCC) or a lane without `destinations` fires nothing.
+ */
+function routeRule(
+  verdict: Verdict,
+  destinations: readonly string[] | undefined,
+  add: (code: DecisionReason['code'], outcome: Outcome, detail: string) => void,
+): void {
+  const dest = verdict.facts.destination;
+  if (dest === undefined || !destinations || destinations.length === 0) return;
+  if (destinations.some((d) => place(d) === place(dest))) return;
+  const from = verdict.facts.origin ? ` from ${verdict.facts.origin}` : '';
+  add(
+    'route-mismatch',
+    'REVIEW',
+    `the pass is${from} to ${dest}; this lane serves ${destinations.join(', ')}`,
+  );
 }

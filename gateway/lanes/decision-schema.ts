@@ -31,6 +31,10 @@ export const DECISION_REASONS = [
   'yard-cleared',
   'yard-not-cleared',
   'too-many-codes',
+  'recheck-required',
+  'ambient-out-of-range',
+  'fever-not-confirmed',
+  'route-mismatch',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;

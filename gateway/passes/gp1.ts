@@ -160,5 +160,7 @@ function gp1Facts(claims: Gp1Claims): PassFacts {
     expiresAt: claims.exp * 1000,
   };
   if (claims.name !== undefined) facts.name = claims.name;
+  if (claims.origin !== undefined) facts.origin = claims.origin;
+  if (claims.dest !== undefined) facts.destination = claims.dest;
   return facts;
 }

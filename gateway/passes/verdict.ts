@@ -88,6 +88,9 @@ export const PassFactsSchema = z
     tests: z.array(PassTestSchema),
     certificateType: z.enum(CERTIFICATE_TYPES).optional(),
     issuer: z.string().optional(),
+    /** Where the holder comes from and goes to (GP1 `origin`, `dest`: region codes). */
+    origin: z.string().optional(),
+    destination: z.string().optional(),
     /** Epoch milliseconds. */
     issuedAt: z.number().optional(),
     /** Epoch milliseconds. */

@@ -6,6 +6,8 @@ import type { PassTest, Verdict } from '../../gateway/passes/verdict.ts';
 import { DecisionRulesSchema } from '../../site-config/schema.ts';
 
 const rules = DecisionRulesSchema.parse({});
+/** The product brief's first rules: one screening reading at or above the threshold isolates. */
+const immediate = DecisionRulesSchema.parse({ feverConfirm: 'immediate' });
 const NOW = Date.UTC(2026, 10, 22, 3, 0, 0);
 const H = 3_600_000;
 
@@ -29,8 +31,8 @@ const antigen = (hoursAgo: number, result: 'negative' | 'positive' = 'negative')
 });
 const pcr = (hoursAgo: number): PassTest => ({ kind: 'pcr', result: 'negative', at: NOW - hoursAgo * H });
 
-const run = (input: Omit<DecisionInput, 'now'>) => decide({ now: NOW, ...input }, rules);
-const codes = (input: Omit<DecisionInput, 'now'>) => run(input).reasons.map((r) => r.code);
+const run = (input: Omit<DecisionInput, 'now'>, r = rules) => decide({ now: NOW, ...input }, r);
+const codes = (input: Omit<DecisionInput, 'now'>, r = rules) => run(input, r).reasons.map((x) => x.code);
 
 describe('default decision rules (product brief)', () => {
   it.each([
@@ -60,14 +62,18 @@ describe('default decision rules (product brief)', () => {
       { verdict: pass('green', [antigen(2, 'positive')]), temperatureC: 36.5 },
       'ISOLATE',
     ],
-    ['exactly 37.3 °C', { verdict: pass('green', [antigen(1)]), temperatureC: 37.3 }, 'ISOLATE'],
+    [
+      'exactly 37.3 °C, not yet confirmed',
+      { verdict: pass('green', [antigen(1)]), temperatureC: 37.3 },
+      'REVIEW',
+    ],
     ['37.2 °C', { verdict: pass('green', [antigen(1)]), temperatureC: 37.2 }, 'PASS'],
     ['no temperature in time', { verdict: pass('green', [antigen(1)]) }, 'REVIEW'],
     ['no thermometer on the lane', { verdict: pass('green', [antigen(1)]), noThermometer: true }, 'PASS'],
     ['no pass in time', { temperatureC: 36.5 }, 'REVIEW'],
     ['unverified code', { verdict: pass(undefined, [], 'unverified'), temperatureC: 36.5 }, 'REVIEW'],
     ['manual registration', { manual: true, temperatureC: 36.5 }, 'REVIEW'],
-    ['fever beats review', { manual: true, temperatureC: 38.4 }, 'ISOLATE'],
+    ['fever to confirm, registered by hand', { manual: true, temperatureC: 38.4 }, 'REVIEW'],
     ['review beats yard', { verdict: pass('yellow'), noThermometer: false }, 'REVIEW'],
     [
       'a test dated in the future does not count',
@@ -77,6 +83,17 @@ describe('default decision rules (product brief)', () => {
   ] as [string, Omit<DecisionInput, 'now'>, Outcome][])('%s → %s', (_name, input, outcome) => {
     expect(run(input).outcome).toBe(outcome);
   });
+
+  it.each([
+    ['exactly 37.3 °C', { verdict: pass('green', [antigen(1)]), temperatureC: 37.3 }, 'ISOLATE'],
+    ['37.2 °C', { verdict: pass('green', [antigen(1)]), temperatureC: 37.2 }, 'PASS'],
+    ['fever beats review', { manual: true, temperatureC: 38.4 }, 'ISOLATE'],
+  ] as [string, Omit<DecisionInput, 'now'>, Outcome][])(
+    'feverConfirm immediate: %s → %s',
+    (_n, input, outcome) => {
+      expect(run(input, immediate).outcome).toBe(outcome);
+    },
+  );
 
   it('an invalid pass is REVIEW, and says why', () => {
     const forged: Verdict = { ...pass('green', [antigen(1)]), valid: false, reasons: ['bad-signature'] };
@@ -89,7 +106,7 @@ describe('default decision rules (product brief)', () => {
   });
 
   it('keeps every reason, the deciding ones first', () => {
-    expect(codes({ verdict: pass('red', [antigen(1, 'positive')]), temperatureC: 39 })).toEqual([
+    expect(codes({ verdict: pass('red', [antigen(1, 'positive')]), temperatureC: 39 }, immediate)).toEqual([
       'fever',
       'positive-test',
       'pass-red',
@@ -98,7 +115,12 @@ describe('default decision rules (product brief)', () => {
   });
 
   it('follows the configured thresholds', () => {
-    const strict = DecisionRulesSchema.parse({ feverC: 37.0, antigenMaxAgeHours: 12, yellow: 'ISOLATE' });
+    const strict = DecisionRulesSchema.parse({
+      feverC: 37.0,
+      feverConfirm: 'immediate',
+      antigenMaxAgeHours: 12,
+      yellow: 'ISOLATE',
+    });
     expect(
       decide({ now: NOW, verdict: pass('green', [antigen(1)]), temperatureC: 37.0 }, strict).outcome,
     ).toBe('ISOLATE');
@@ -147,7 +169,11 @@ describe('default decision rules (product brief)', () => {
           const worst = d.reasons.map((r) => OUTCOMES.indexOf(r.outcome)).reduce((a, b) => Math.max(a, b), 0);
           expect(d.outcome).toBe(OUTCOMES[worst]);
           expect(d.reasons.length).toBeGreaterThan(0);
-          if (temperatureC !== undefined && temperatureC >= rules.feverC) expect(d.outcome).toBe('ISOLATE');
+          // One screening fever is never decided alone: REVIEW at least, ISOLATE on other grounds.
+          if (temperatureC !== undefined && temperatureC >= rules.feverC) {
+            expect(['REVIEW', 'ISOLATE']).toContain(d.outcome);
+            expect(d.reasons.map((r) => r.code)).toContain('recheck-required');
+          }
         },
       ),
     );
