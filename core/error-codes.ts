@@ -119,6 +119,13 @@ export const ERROR_CATALOGUE = {
     summary: 'A sensor reported a fault of its own.',
     action: 'Check the device; replace it if the fault stays.',
   },
+  CalibrationOverdue: {
+    code: 312,
+    summary:
+      "A thermometer's calibration is overdue: `calibrationIntervalDays` have passed since its `calibratedAt` (or it has none).",
+    action:
+      'Have the thermometer calibrated and set `calibratedAt` to the day on its certificate; meanwhile confirm fevers with a handheld or contact thermometer.',
+  },
   // 400-499 barrier
   BarrierFault: {
     code: 400,
