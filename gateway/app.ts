@@ -2,7 +2,9 @@ import { dropEarlyBrokerThread } from '../broker/broker-early-thread.ts';
 import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
+import { type Cameras, startCameras } from './cameras/camera-wiring.ts';
 import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
+import { startDownlink } from './downlink/start-downlink.ts';
 import type { GatewayDeps } from './gateway-deps.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
 import { startLanes } from './lanes/lane-wiring.ts';
@@ -20,9 +22,16 @@ import { startStorage } from './store/storage.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { VERSION } from './version.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
-import { serveCoordinatorRequests } from './yard/coordinator.ts';
+import { type CoordinatorContext, serveCoordinatorRequests } from './yard/coordinator.ts';
 import { storeYardReader, YARD_STREAM } from './yard/rebuild.ts';
 import { Yard } from './yard/yard.ts';
+
+/**
+ * The yard's 1,200 retained bay views are published once the lanes are ready (their publishing and
+ * the broker's matching of them would share the start's CPU with the lanes' devices), or this
+ * long after the gateway started if a device keeps the lanes from being ready.
+ */
+const BAYS_PUBLISHED_WITHIN_MS = 1_000;
 
 export type { GatewayDeps };
 
@@ -33,6 +42,8 @@ export interface Gateway {
   readonly store: RecordStore;
   readonly lanes: ReadonlyMap<string, LaneController>;
   readonly yard: Yard;
+  /** The plate and thermal cameras' listener, when `cameras.enabled` (its lane events: `cameras.lane(id)`). */
+  readonly cameras: Cameras | undefined;
   /** The pages' web server, when `web.enabled`. */
   readonly web: WebServer | undefined;
   /** Metrics, readiness, the ops listener (`ops.server`), the clock check, systemd notifications. */
@@ -136,7 +147,22 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       registry: ops.registry,
     });
     started.push(() => storage.stop());
+    // The central office's downlink rides on the uplink; its lab results wait for the yard.
+    let yardUp: (ctx: CoordinatorContext) => void = () => {};
+    const yardReady = new Promise<CoordinatorContext>((resolve) => {
+      yardUp = resolve;
+    });
     if (config.uplink.enabled) {
+      const downlink = startDownlink({
+        config,
+        db,
+        writer: sink,
+        clock,
+        log,
+        status: client,
+        registry: ops.registry,
+        yard: yardReady,
+      });
       const uplink = new Uplink({
         config: config.uplink,
         site: config.site.id,
@@ -147,6 +173,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         log: log.child({ part: 'uplink' }),
         status: client,
         registry: ops.registry,
+        ...(downlink ? { downlink } : {}),
       });
       uplink.start();
       started.push(() => uplink.stop());
@@ -165,9 +192,13 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       reader: storeYardReader(db, store),
       target: client,
       keepFrom: (seq) => storage.reclaimer.holdFrom(YARD_STREAM, seq),
+      // Its 1,200 retained bay views once the lanes are ready (below), not in their way.
+      publishBaysLater: true,
     });
     started.push(() => yard.stop());
-    await serveCoordinatorRequests(client, config.site.id, { yard, writer: sink, log: yardLog });
+    const coordinator: CoordinatorContext = { yard, writer: sink, log: yardLog };
+    await serveCoordinatorRequests(client, config.site.id, coordinator);
+    yardUp(coordinator);
     if (config.yard.baySensorBuses.length > 0) {
       const baySensors = createBaySensorDriver({
         buses: config.yard.baySensorBuses,
@@ -207,6 +238,11 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     });
     started.push(() => lanes.stop());
     ops.attachLanes(lanes.controllers);
+    // The plate and thermal cameras push to their own listener (gateway/cameras/, docs/devices.md).
+    const cameras = config.cameras.enabled
+      ? await startCameras({ config, sink, client, clock, log, registry: ops.registry })
+      : undefined;
+    if (cameras) started.push(() => cameras.stop());
     ops.startClockCheck(sink, client);
     // The kiosk and yard-map pages, with the staff sign-in (gateway/web/).
     const web = config.web.enabled
@@ -225,7 +261,18 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     if (web) started.push(() => web.close());
     log.info({ site: config.site.id, lanes: lanes.controllers.size, broker: brokerUrl }, 'gateway ready');
     ops.started();
-    return { broker, brokerUrl, store, lanes: lanes.controllers, yard, web, ops, stop: stopAll };
+    // The yard's bays once the lanes are ready, or after a second if a device keeps them from it.
+    let baysPublished = false;
+    const publishBays = () => {
+      if (baysPublished) return;
+      baysPublished = true;
+      clock.clearTimeout(baysAnyway);
+      void yard.publishAll().then(() => yardLog.info('yard bays published'));
+    };
+    const baysAnyway = clock.setTimeout(publishBays, BAYS_PUBLISHED_WITHIN_MS);
+    started.push(() => clock.clearTimeout(baysAnyway));
+    void ops.readiness.whenReady().then(publishBays);
+    return { broker, brokerUrl, store, lanes: lanes.controllers, yard, cameras, web, ops, stop: stopAll };
   } catch (e) {
     await stopAll();
     // Something failed before the broker was awaited: it is closed once it has started.

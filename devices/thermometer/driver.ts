@@ -143,6 +143,12 @@ class Thermometer implements ThermometerDriver {
         this.failures = 0;
         this.goOffline(`port down: ${reason}`);
       }),
+      // A poll that found the port still opening waits a whole interval: ask at once instead.
+      this.transport.on('up', () => {
+        if (this.timer === undefined || this.inFlight !== undefined) return;
+        this.options.clock.clearTimeout(this.timer);
+        this.schedule(0);
+      }),
     ];
     this.transport.start();
     this.schedule(0);

@@ -53,6 +53,11 @@ export interface YardOptions {
    * snapshot, or 1): the store must keep it and everything after it (Reclaimer.holdFrom).
    */
   keepFrom?: (seq: number) => void;
+  /**
+   * Publish every bay's retained view only when told (publishAll), not at start: the gateway
+   * tells it once its lanes are ready (gateway/app.ts). Default: at start.
+   */
+  publishBaysLater?: boolean;
 }
 
 /** A committed change: the bays it touched. */
@@ -106,6 +111,17 @@ export class YardEngine {
     }
   }
 
+  /**
+   * Publishes every bay's view and the summary (retained). The gateway calls it once the lanes are
+   * ready (gateway/app.ts): 1,200 retained publishes, and the broker's matching of them, otherwise
+   * share the start's CPU with the lanes' devices; a bay changed before then is published at once.
+   */
+  publishAll(): Promise<void> {
+    if (this.stopped || !this.publisher) return Promise.resolve();
+    this.publisher.bays(this.state.bays.keys());
+    return this.publisher.flush();
+  }
+
   get isStopped(): boolean {
     return this.stopped;
   }
@@ -115,7 +131,8 @@ export class YardEngine {
     const report = rebuildYard(this.state, this.opts.reader, this.log);
     this.opts.keepFrom?.(report.keepFrom);
     for (const b of this.state.bays.values()) this.deadlines.sync(b);
-    this.publisher?.bays(this.state.bays.keys());
+    if (this.opts.publishBaysLater) this.publisher?.summary();
+    else void this.publishAll();
     this.summaryTimer = this.clock.setInterval(
       () => this.publisher?.summary(),
       this.opts.summaryEveryMs ?? 60_000,

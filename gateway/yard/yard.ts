@@ -86,6 +86,14 @@ export class Yard {
     return new Yard(engine);
   }
 
+  /**
+   * Publishes every bay's retained view and the summary (YardEngine.publishAll); resolves when
+   * the broker has them all.
+   */
+  publishAll(): Promise<void> {
+    return this.engine.publishAll();
+  }
+
   // ---- the lanes -------------------------------------------------------------------------------
 
   /**

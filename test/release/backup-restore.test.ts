@@ -162,7 +162,7 @@ describe('gatepost backup and restore', () => {
       simulation: { enabled: false },
     });
     const gw2 = track(spawnGateway(again));
-    await gw2.waitForLog((l) => l.msg === 'gateway ready', 30_000);
+    await gw2.yardPublished();
     const yard = await retainedYard(broker2.url ?? '', 1200);
     const store = fromStore(at(config.storage.path), yard.summary.at, yard.summary.sensors);
     for (const [bay, view] of store.views)

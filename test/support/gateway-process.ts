@@ -42,6 +42,8 @@ export interface GatewayProcess {
   stderr(): string;
   /** Resolves at its `gateway ready` log line. */
   ready(timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves once the yard's bays are retained on the broker (after ready: gateway/app.ts). */
+  yardPublished(timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends `signal` (default SIGKILL) if it still runs; resolves once it has exited. For clean-ups. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -102,6 +104,9 @@ export function spawnGateway(config: Record<string, unknown>, root = ROOT): Gate
     stderr: () => errText,
     ready(timeoutMs = 30_000) {
       return this.waitForLog((l) => l.msg === 'gateway ready', timeoutMs);
+    },
+    yardPublished(timeoutMs = 30_000) {
+      return this.waitForLog((l) => l.msg === 'yard bays published', timeoutMs);
     },
     async stop(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

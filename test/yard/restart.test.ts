@@ -106,7 +106,7 @@ describe('restart of the real gateway process', () => {
     };
 
     const first = start();
-    await first.ready();
+    await first.yardPublished();
     const page = await mqtt.connectAsync(broker.url ?? '');
     cleanup.push(() => page.endAsync());
     await page.subscribeAsync(`gatepost/${SITE}/yard/response/+`, { qos: 1 });
@@ -140,7 +140,7 @@ describe('restart of the real gateway process', () => {
     await page.publishAsync(`gatepost/${SITE}/yard/summary`, '', { qos: 1, retain: true });
 
     const second = start();
-    await second.ready();
+    await second.yardPublished();
     const after = await retainedYard(broker.url ?? '', 1200);
     const sameBays = (m: Map<string, BayView>) => [...m.entries()].map(([k, v]) => [k, withoutSensor(v)]);
     expect(sameBays(after.bays)).toEqual(sameBays(before.bays));
