@@ -15,6 +15,13 @@ export const LaneConfigSchema = z
       .default(true)
       .describe('Without a loop detector a transit begins with the first scan'),
     decisionTimeoutMs: z.number().int().positive().default(20000),
+    destinations: z
+      .array(z.string().trim().min(1).max(32))
+      .max(64)
+      .optional()
+      .describe(
+        "The destinations this lane serves (a GP1 pass's `dest`: region codes, compared trimmed and case-blind); a pass to another is REVIEW route-mismatch. Absent: every destination",
+      ),
     devices: z
       .object({
         scanner: ScannerConfigSchema,
