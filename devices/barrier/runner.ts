@@ -8,6 +8,7 @@ import {
   type BarrierInput,
   type BarrierMachineState,
   type BarrierTimings,
+  type DetectorRole,
   initialBarrierState,
   type Relay,
   type TimerName,
@@ -21,6 +22,8 @@ export interface BarrierRunnerHooks {
   state(state: BarrierState, previous: BarrierState, reason: string): void;
   vehicle(kind: 'arrived' | 'cleared'): void;
   tailgate(state: BarrierState): void;
+  /** A detector high for the configured time (stuck), or low again after that. */
+  stuck?(role: DetectorRole, name: string, stuck: boolean): void;
   fault(reason: string): void;
 }
 
@@ -103,6 +106,9 @@ export class BarrierRunner {
           return;
         case 'tailgate':
           this.hooks.tailgate(this.s.arm);
+          return;
+        case 'stuck':
+          this.hooks.stuck?.(a.role, a.name, a.stuck);
           return;
         case 'fault':
           this.hooks.fault(a.reason);

@@ -1,4 +1,20 @@
 import type { BarrierFailure, BarrierState } from '../events.ts';
+import { fail, StepBase } from './safety-step.ts';
+import {
+  type Action,
+  anyHigh,
+  type BarrierAction,
+  type BarrierInput,
+  type BarrierMachineState,
+  type BarrierTimings,
+  type DetectorLevel,
+  type DetectorRole,
+  presenceHigh,
+  type Relay,
+  type TimerName,
+} from './safety-types.ts';
+
+export * from './safety-types.ts';
 
 /**
  * The barrier's safety rules (datasheet section 3) as ONE pure state machine, shared by the
@@ -6,84 +22,23 @@ import type { BarrierFailure, BarrierState } from '../events.ts';
  * the actions to carry out, in order. It does no I/O and reads no clock; timers are actions
  * (`start-timer`) whose expiry comes back as an input.
  *
- * Rules it enforces whatever it is told:
- * - never energise `close` while the loop is high: a close command is refused, an auto-close
- *   waits until the vehicle has cleared;
- * - the loop going high while the arm closes cuts the close relay and drives open at once;
+ * A barrier has one or more presence inputs (safety loops, photo-eyes), and may have an arming
+ * loop (before the barrier) and a reset loop (past the arm). Rules it enforces whatever it is told:
+ * - never energise `close` while any presence input is high, nor during a trailer gap: a close
+ *   command is refused, an auto-close waits until the vehicle has cleared;
+ * - a presence input going high while the arm closes cuts the close relay and drives open at once;
  * - the two relays are never on together: driving one direction first releases the other;
- * - after a vehicle clears the loop of an open barrier, close after `autoCloseAfterClearMs`; if
- *   no vehicle reaches the loop within `closeIfNoVehicleMs` of the arm opening, close too;
- * - a second vehicle on the loop after the first cleared, before the arm is down: tailgate;
+ * - a vehicle has cleared once every detector has been low for `trailerGapMs` (a shorter drop is
+ *   the gap between a tractor and its trailer: the same vehicle), or at once when the reset loop
+ *   drops with nothing else high (the truck has left);
+ * - after a vehicle clears an open barrier, close after `autoCloseAfterClearMs`; if no vehicle
+ *   comes within `closeIfNoVehicleMs` of the arm opening, close too;
+ * - a second vehicle at the arm (a presence input) after the first cleared, before the arm is
+ *   down: tailgate;
+ * - a detector high for `stuckAfterMs` is reported stuck (once, and again when it drops);
  * - at start both relays are off and the arm's state comes from the limit switches;
  * - a commanded limit not reached within `travelTimeoutMs` is a fault.
  */
-export type Relay = 'open' | 'close';
-export type TimerName = 'pulse' | 'travel' | 'auto-close' | 'no-vehicle';
-export type Action = 'open' | 'close';
-
-export interface BarrierTimings {
-  pulseMs: number;
-  travelTimeoutMs: number;
-  autoCloseAfterClearMs: number;
-  closeIfNoVehicleMs: number;
-}
-
-export type BarrierInput =
-  | { type: 'start'; limitOpen: boolean; limitClosed: boolean; loop: boolean }
-  | { type: 'command'; id: number; action: Action }
-  /** The limit switches now read so (serial: from an ST line, with the direction it reports). */
-  | { type: 'limits'; limitOpen: boolean; limitClosed: boolean; moving?: 'opening' | 'closing' }
-  | { type: 'loop'; high: boolean }
-  | { type: 'timer'; timer: TimerName }
-  /** The barrier itself reports a fault (serial `ST FAULT`). */
-  | { type: 'device-fault'; reason: string }
-  /** A drive could not be carried out (serial: `ERR`, no reply, port down). */
-  | { type: 'actuator-failed'; relay: Relay; failure: BarrierFailure; reason: string }
-  /** The link to the barrier is gone: its state is unknown until it reports again. */
-  | { type: 'offline'; reason: string }
-  | { type: 'stop' };
-
-export type CommandOutcome = { ok: true } | { ok: false; failure: BarrierFailure; reason: string };
-
-export type BarrierAction =
-  | { type: 'relay'; relay: Relay; on: boolean }
-  | { type: 'start-timer'; timer: TimerName; ms: number }
-  | { type: 'cancel-timer'; timer: TimerName }
-  | { type: 'state'; state: BarrierState; previous: BarrierState; reason: string }
-  | { type: 'vehicle'; kind: 'arrived' | 'cleared' }
-  | { type: 'tailgate' }
-  | { type: 'fault'; reason: string }
-  | { type: 'resolve'; id: number; action: Action; outcome: CommandOutcome };
-
-export interface BarrierMachineState {
-  started: boolean;
-  arm: BarrierState;
-  limitOpen: boolean;
-  limitClosed: boolean;
-  loop: boolean;
-  relays: { open: boolean; close: boolean };
-  /** Where the gateway is driving the arm, if anywhere. */
-  target: 'open' | 'closed' | undefined;
-  /** Commands waiting for the arm to reach their state. */
-  waiting: { id: number; action: Action }[];
-  /** The vehicle of the current opening: none yet, on the loop, or gone through. */
-  vehicle: 'none' | 'present' | 'passed';
-}
-
-export function initialBarrierState(): BarrierMachineState {
-  return {
-    started: false,
-    arm: 'unknown',
-    limitOpen: false,
-    limitClosed: false,
-    loop: false,
-    relays: { open: false, close: false },
-    target: undefined,
-    waiting: [],
-    vehicle: 'none',
-  };
-}
-
 export function transition(
   state: BarrierMachineState,
   input: BarrierInput,
@@ -94,15 +49,10 @@ export function transition(
   return { state: step.s, actions: step.actions };
 }
 
-class Step {
-  readonly s: BarrierMachineState;
-  readonly actions: BarrierAction[] = [];
-
-  constructor(
-    prev: BarrierMachineState,
-    private readonly t: BarrierTimings,
-  ) {
-    this.s = { ...prev, relays: { ...prev.relays }, waiting: [...prev.waiting] };
+class Step extends StepBase {
+  /** Close may not be energised: a presence input is high, or a trailer may still follow. */
+  private get blocked(): boolean {
+    return this.s.loop || this.s.gap;
   }
 
   apply(input: BarrierInput): void {
@@ -113,8 +63,14 @@ class Step {
       s.started = true;
       s.limitOpen = input.limitOpen;
       s.limitClosed = input.limitClosed;
-      s.loop = input.loop;
-      s.vehicle = input.loop ? 'present' : 'none';
+      s.inputs = {};
+      for (const d of input.detectors ?? [{ role: 'presence', name: 'loop', high: input.loop }]) {
+        s.inputs[d.name] = { role: d.role, high: d.high };
+        if (d.high) this.startStuckTimer(d.name);
+      }
+      s.loop = presenceHigh(s.inputs);
+      s.gap = false;
+      s.vehicle = anyHigh(s.inputs) ? 'present' : 'none';
       this.setArm(this.armFromLimits(undefined), 'start-up: read from the limit switches');
       if (s.arm === 'open') this.scheduleCloseOfOpenArm();
       return;
@@ -133,10 +89,10 @@ class Step {
         this.limits(input.limitOpen, input.limitClosed, input.moving);
         return;
       case 'loop':
-        if (input.high !== s.loop) {
-          if (input.high) this.loopHigh();
-          else this.loopLow();
-        }
+        this.detector({ role: 'presence', name: 'loop', high: input.high });
+        return;
+      case 'detector':
+        this.detector(input);
         return;
       case 'timer':
         this.timer(input.timer);
@@ -156,7 +112,9 @@ class Step {
         return;
       case 'stop':
         this.releaseRelays();
-        for (const timer of ['travel', 'auto-close', 'no-vehicle'] as const) this.cancel(timer);
+        for (const timer of ['travel', 'auto-close', 'no-vehicle', 'trailer-gap'] as const)
+          this.cancel(timer);
+        for (const [name, i] of Object.entries(s.inputs)) if (i.high) this.cancel(`stuck:${name}`);
         this.failWaiting(() => true, 'stopped', 'barrier driver stopped');
         s.target = undefined;
         return;
@@ -168,7 +126,7 @@ class Step {
     if (s.arm === 'open' && s.target === undefined) {
       // Already open: this opening is for a new transit.
       this.cancel('auto-close');
-      s.vehicle = s.loop ? 'present' : 'none';
+      s.vehicle = this.vehicleNow();
       this.scheduleCloseOfOpenArm();
       this.resolve(id, 'open', { ok: true });
       return;
@@ -185,6 +143,10 @@ class Step {
       this.resolve(id, 'close', fail('unsafe', 'a vehicle is on the loop'));
       return;
     }
+    if (s.gap) {
+      this.resolve(id, 'close', fail('unsafe', 'a trailer may follow: the loop dropped in a trailer gap'));
+      return;
+    }
     if (s.arm === 'closed' && s.target === undefined) {
       this.resolve(id, 'close', { ok: true });
       return;
@@ -198,7 +160,7 @@ class Step {
   /** Energise one relay for a pulse, after releasing the other; the arm should reach its limit in time. */
   private drive(direction: Action, reason: string): void {
     const s = this.s;
-    if (direction === 'close' && s.loop) return; // never reached: callers check; kept as the last guard
+    if (direction === 'close' && this.blocked) return; // never reached: callers check; kept as the last guard
     this.cancel('auto-close');
     this.cancel('no-vehicle');
     const other: Relay = direction === 'open' ? 'close' : 'open';
@@ -208,7 +170,7 @@ class Step {
     this.start('travel', this.t.travelTimeoutMs);
     s.target = direction === 'open' ? 'open' : 'closed';
     // An opening is for the vehicle on the loop now, or for one still to come.
-    if (direction === 'open') s.vehicle = s.loop ? 'present' : 'none';
+    if (direction === 'open') s.vehicle = this.vehicleNow();
     this.setArm(direction === 'open' ? 'opening' : 'closing', reason);
   }
 
@@ -255,20 +217,78 @@ class Step {
     }
   }
 
-  /** An open arm closes 2 s after its vehicle cleared the loop, or 30 s after opening with none. */
+  /** An open arm closes 2 s after its vehicle cleared, or 30 s after opening with none. */
   private scheduleCloseOfOpenArm(): void {
     const s = this.s;
-    if (s.vehicle === 'passed' && !s.loop) this.start('auto-close', this.t.autoCloseAfterClearMs);
-    else if (s.vehicle === 'none' && !s.loop) this.start('no-vehicle', this.t.closeIfNoVehicleMs);
+    if (s.vehicle === 'passed' && !this.blocked) this.start('auto-close', this.t.autoCloseAfterClearMs);
+    else if (s.vehicle === 'none' && !anyHigh(s.inputs) && !s.gap)
+      this.start('no-vehicle', this.t.closeIfNoVehicleMs);
   }
 
-  private loopHigh(): void {
+  /** The vehicle of a new opening: one already in the lane's detection, or one still to come. */
+  private vehicleNow(): 'present' | 'none' {
+    return anyHigh(this.s.inputs) || this.s.gap ? 'present' : 'none';
+  }
+
+  /** The arm is up or going up for the current opening (a vehicle now is for this opening). */
+  private get forThisOpening(): boolean {
     const s = this.s;
-    s.loop = true;
+    return s.target === 'closed' || s.arm === 'closing' || s.arm === 'open' || s.arm === 'opening';
+  }
+
+  private detector(d: DetectorLevel): void {
+    const s = this.s;
+    const prev = s.inputs[d.name];
+    if (prev && prev.role === d.role && prev.high === d.high) return;
+    if (!prev && !d.high) {
+      s.inputs[d.name] = { role: d.role, high: false };
+      return;
+    }
+    const wasHeld = anyHigh(s.inputs);
+    const wasPresence = s.loop;
+    s.inputs[d.name] = { role: d.role, high: d.high };
+    s.loop = presenceHigh(s.inputs);
+    const held = anyHigh(s.inputs);
+    if (d.high) this.startStuckTimer(d.name);
+    else this.endStuck(d.role, d.name);
+
+    const fromGap = s.gap;
+    if (held && !wasHeld) {
+      if (fromGap) {
+        // Back within the trailer gap: the trailer of the same vehicle.
+        s.gap = false;
+        this.cancel('trailer-gap');
+      } else {
+        this.arrived();
+      }
+    }
+    if (s.loop && !wasPresence) this.presenceHigh(fromGap);
+    if (!held && wasHeld) {
+      const left = d.role === 'reset';
+      if (left || !(this.t.trailerGapMs && this.t.trailerGapMs > 0)) this.cleared();
+      else {
+        s.gap = true;
+        this.start('trailer-gap', this.t.trailerGapMs);
+      }
+    }
+  }
+
+  /** A vehicle came into the lane's detection (not the trailer of the one before). */
+  private arrived(): void {
+    const s = this.s;
     this.actions.push({ type: 'vehicle', kind: 'arrived' });
+    this.cancel('no-vehicle');
+    if (this.forThisOpening && s.vehicle === 'none') s.vehicle = 'present';
+  }
+
+  /** A presence input (at the arm) went high: re-open a closing arm; a second vehicle is a tailgate. */
+  private presenceHigh(fromGap: boolean): void {
+    const s = this.s;
     const closing = s.target === 'closed' || s.arm === 'closing';
-    const forThisOpening = closing || s.arm === 'open' || s.arm === 'opening';
-    if (forThisOpening && s.vehicle === 'passed') this.actions.push({ type: 'tailgate' });
+    if (!fromGap && this.forThisOpening && s.vehicle === 'passed') {
+      this.actions.push({ type: 'tailgate' });
+      s.vehicle = 'present';
+    }
     if (closing) {
       // Safety: a vehicle under a closing arm. Cut the close pulse, drive open at once.
       this.failWaiting((w) => w.action === 'close', 'unsafe', 'a vehicle came onto the loop while closing');
@@ -278,21 +298,44 @@ class Step {
       this.cancel('auto-close');
       this.cancel('no-vehicle');
     }
-    if (forThisOpening) s.vehicle = 'present';
+    if (this.forThisOpening && s.vehicle === 'none') s.vehicle = 'present';
   }
 
-  private loopLow(): void {
+  /** The vehicle has gone: every detector low for the trailer gap, or past the reset loop. */
+  private cleared(): void {
     const s = this.s;
-    s.loop = false;
+    s.gap = false;
+    this.cancel('trailer-gap');
     this.actions.push({ type: 'vehicle', kind: 'cleared' });
     if (s.arm === 'open' || s.arm === 'opening' || s.target === 'open') {
       s.vehicle = 'passed';
-      if (s.arm === 'open' && s.target === undefined) this.start('auto-close', this.t.autoCloseAfterClearMs);
+      if (s.arm === 'open' && s.target === undefined && !s.loop)
+        this.start('auto-close', this.t.autoCloseAfterClearMs);
     }
+  }
+
+  private startStuckTimer(name: string): void {
+    const ms = this.t.stuckAfterMs;
+    if (ms && ms > 0) this.start(`stuck:${name}`, ms);
+  }
+
+  private endStuck(role: DetectorRole, name: string): void {
+    this.cancel(`stuck:${name}`);
+    if (!this.s.stuck.includes(name)) return;
+    this.s.stuck = this.s.stuck.filter((n) => n !== name);
+    this.actions.push({ type: 'stuck', role, name, stuck: false });
   }
 
   private timer(timer: TimerName): void {
     const s = this.s;
+    if (timer.startsWith('stuck:')) {
+      const name = timer.slice('stuck:'.length);
+      const input = s.inputs[name];
+      if (!input?.high || s.stuck.includes(name)) return;
+      s.stuck = [...s.stuck, name];
+      this.actions.push({ type: 'stuck', role: input.role, name, stuck: true });
+      return;
+    }
     switch (timer) {
       case 'pulse':
         this.relay('open', false);
@@ -302,10 +345,13 @@ class Step {
         if (s.target === undefined) return;
         this.fault(`the ${s.target} limit was not reached within ${this.t.travelTimeoutMs} ms`);
         return;
+      case 'trailer-gap':
+        if (s.gap) this.cleared();
+        return;
       case 'auto-close':
       case 'no-vehicle':
         // Never close on a vehicle: if one is on the loop, its clearing re-arms the auto-close.
-        if (s.arm !== 'open' || s.target !== undefined || s.loop) return;
+        if (s.arm !== 'open' || s.target !== undefined || this.blocked) return;
         this.drive(
           'close',
           timer === 'auto-close'
@@ -350,61 +396,4 @@ class Step {
     if (s.target === 'closed') return 'closing';
     return moving ?? 'unknown';
   }
-
-  private setArm(arm: BarrierState, reason: string): void {
-    const previous = this.s.arm;
-    if (previous === arm) return;
-    this.s.arm = arm;
-    this.actions.push({ type: 'state', state: arm, previous, reason });
-  }
-
-  private relay(relay: Relay, on: boolean, force = false): void {
-    if (this.s.relays[relay] === on && !force) return;
-    this.s.relays[relay] = on;
-    this.actions.push({ type: 'relay', relay, on });
-  }
-
-  private releaseRelays(): void {
-    this.relay('open', false);
-    this.relay('close', false);
-    this.cancel('pulse');
-  }
-
-  private start(timer: TimerName, ms: number): void {
-    this.actions.push({ type: 'start-timer', timer, ms });
-  }
-
-  private cancel(timer: TimerName): void {
-    this.actions.push({ type: 'cancel-timer', timer });
-  }
-
-  private resolve(id: number, action: Action, outcome: CommandOutcome): void {
-    this.actions.push({ type: 'resolve', id, action, outcome });
-  }
-
-  private resolveWaiting(which: (w: { id: number; action: Action }) => boolean): void {
-    const keep: { id: number; action: Action }[] = [];
-    for (const w of this.s.waiting) {
-      if (which(w)) this.resolve(w.id, w.action, { ok: true });
-      else keep.push(w);
-    }
-    this.s.waiting = keep;
-  }
-
-  private failWaiting(
-    which: (w: { id: number; action: Action }) => boolean,
-    failure: BarrierFailure,
-    reason: string,
-  ) {
-    const keep: { id: number; action: Action }[] = [];
-    for (const w of this.s.waiting) {
-      if (which(w)) this.resolve(w.id, w.action, fail(failure, reason));
-      else keep.push(w);
-    }
-    this.s.waiting = keep;
-  }
-}
-
-function fail(failure: BarrierFailure, reason: string): CommandOutcome {
-  return { ok: false, failure, reason };
 }
