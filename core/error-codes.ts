@@ -32,13 +32,15 @@ export const ERROR_CATALOGUE = {
   // 200-299 serial transport, GPIO and device framing
   PortOpenFailed: {
     code: 200,
-    summary: 'A serial port, a PTY or a remote GPIO chip could not be opened or reached.',
+    summary:
+      'A serial port, a PTY, a scanner input device (evdev) or a remote GPIO chip could not be opened or reached.',
     action:
       'Check the device path, its permissions (the dialout group) and that no other program holds it. The driver retries with backoff.',
   },
   PortClosed: {
     code: 201,
-    summary: 'A serial port closed, or was written to while closed.',
+    summary:
+      'A serial port closed, or was written to while closed; or a scanner input device went away (unplugged, its FIFO closed or deleted).',
     action: 'Check the cable and the adapter; the driver reopens the port on its own.',
   },
   PortInUse: {
@@ -47,6 +49,13 @@ export const ERROR_CATALOGUE = {
       'A simulated device, socket or Modbus address is already taken where another was to be attached.',
     action:
       'Give each simulated device its own path, bus address and socket; stop the other simulator first.',
+  },
+  InputNotGrabbed: {
+    code: 203,
+    summary:
+      'A keyboard-wedge scanner was opened but not grabbed exclusively (EVIOCGRAB): its keys also reach the console or desktop.',
+    action:
+      'Check that the koffi package is installed and that no other program (a desktop, evtest --grab) holds the device; or keep the console from reading it (docs/devices.md, keyboard-wedge scanner).',
   },
   FrameDiscarded: {
     code: 210,
@@ -87,6 +96,20 @@ export const ERROR_CATALOGUE = {
     code: 221,
     summary: 'A GPIO line is named twice in the config.',
     action: 'Give each loop, relay and input its own line.',
+  },
+  CameraNotAllowed: {
+    code: 240,
+    summary:
+      'A push to the camera listener was refused: no camera of that id, a wrong or missing secret, or a source address not on its allow list.',
+    action:
+      "Check the camera's alarm server settings (path /cameras/<id>, the secret in its URL or header) against the cameras section of the config.",
+  },
+  CameraPushRefused: {
+    code: 241,
+    summary:
+      'A camera push was refused: larger than cameras.maxBodyBytes, malformed XML, JSON or multipart, neither UTF-8 nor GBK, or a plate or temperature that reads as nothing.',
+    action:
+      'Occasional: nothing (the camera sends the next read). Frequent: check the camera firmware, its picture size and its event type.',
   },
   // 300-399 Modbus and sensors
   ModbusTimeout: {

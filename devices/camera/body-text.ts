@@ -1,0 +1,120 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { jsonDepth } from '../../core/bounded-json.ts';
+
+/** A camera body's document, or why it is refused (plain words; never quotes the body). */
+export type ParsedBody =
+  | { ok: true; format: 'xml' | 'json'; value: unknown; encoding: BodyEncoding }
+  | { ok: false; kind: 'bad-encoding' | 'malformed' | 'too-deep'; message: string };
+
+export type BodyEncoding = 'utf-8' | 'gbk';
+
+/** Deepest nesting accepted in a camera's XML or JSON (an ISAPI alert nests 5 or 6 deep). */
+export const MAX_DEPTH = 32;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const gb18030 = new TextDecoder('gb18030', { fatal: true });
+
+/** GB2312, GBK and GB18030 all decode as GB18030 (a superset of the other two). */
+const GB_LABELS = /^(gb2312|gbk|gb18030|x-gbk|cp936|euc-cn|csgb2312|chinese)$/i;
+
+/**
+ * The text of a camera's bytes. The charset the part or request declares, or the XML
+ * declaration's `encoding`, wins; else strict UTF-8, and bytes that are not UTF-8 are tried as
+ * GBK (Chinese-market firmware sends GB2312 without saying so). Never U+FFFD in place of bad bytes.
+ */
+export function decodeBody(
+  bytes: Uint8Array,
+  declared?: string,
+): { text: string; encoding: BodyEncoding } | undefined {
+  let body = bytes;
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
+  const head = Buffer.from(body.subarray(0, 128)).toString('latin1');
+  const xmlEncoding = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9_-]+)["']/.exec(head)?.[1];
+  const label = declared ?? xmlEncoding;
+  const order: BodyEncoding[] = label && GB_LABELS.test(label) ? ['gbk', 'utf-8'] : ['utf-8', 'gbk'];
+  for (const encoding of order) {
+    try {
+      return { text: (encoding === 'gbk' ? gb18030 : utf8).decode(body), encoding };
+    } catch {
+      // the next encoding
+    }
+  }
+  return undefined;
+}
+
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: false,
+  htmlEntities: false,
+  maxNestedTags: MAX_DEPTH,
+});
+
+/**
+ * Parses a camera's body, XML or JSON (by its first character), within the depth budget and
+ * without entities: a document type declaration (`<!DOCTYPE`, the door to entity expansion) is
+ * refused outright, and entity references stay as written.
+ */
+export function parseBody(bytes: Uint8Array, declaredCharset?: string): ParsedBody {
+  const decoded = decodeBody(bytes, declaredCharset);
+  if (!decoded) return { ok: false, kind: 'bad-encoding', message: 'body is neither UTF-8 nor GBK' };
+  const text = decoded.text.trim();
+  if (text.startsWith('{') || text.startsWith('[')) {
+    if (jsonDepth(text, MAX_DEPTH) > MAX_DEPTH)
+      return { ok: false, kind: 'too-deep', message: `JSON nested deeper than ${MAX_DEPTH} levels` };
+    try {
+      return { ok: true, format: 'json', value: JSON.parse(text) as unknown, encoding: decoded.encoding };
+    } catch {
+      return { ok: false, kind: 'malformed', message: 'body is not valid JSON' };
+    }
+  }
+  if (!text.startsWith('<')) return { ok: false, kind: 'malformed', message: 'body is neither XML nor JSON' };
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    return { ok: false, kind: 'malformed', message: 'XML with a document type declaration is refused' };
+  const valid = XMLValidator.validate(text);
+  if (valid !== true)
+    return { ok: false, kind: 'malformed', message: `body is not well-formed XML (line ${valid.err.line})` };
+  try {
+    return { ok: true, format: 'xml', value: xml.parse(text) as unknown, encoding: decoded.encoding };
+  } catch (e) {
+    const deep = /nest/i.test((e as Error).message);
+    return deep
+      ? { ok: false, kind: 'too-deep', message: `XML nested deeper than ${MAX_DEPTH} levels` }
+      : { ok: false, kind: 'malformed', message: 'body is not well-formed XML' };
+  }
+}
+
+/** An object's field, case-insensitively (cameras differ: `licensePlate`, `LicensePlate`). */
+export function field(value: unknown, name: string): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const rec = value as Record<string, unknown>;
+  if (name in rec) return rec[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(rec)) if (k.toLowerCase() === lower) return rec[k];
+  return undefined;
+}
+
+/** A text field (a number is written out); `undefined` for anything else or an empty string. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return undefined;
+  const t = value.trim();
+  return t === '' ? undefined : t;
+}
+
+/** A number field, written as a number or as text (`36.8`, `"36.8"`). */
+export function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  const t = text(value);
+  if (t === undefined || !/^[-+]?\d+(\.\d+)?$/.test(t)) return undefined;
+  return Number(t);
+}
+
+/** The first object of a field that may be one object or a list of them (XML repeats). */
+export function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
