@@ -1,6 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
-import { type DecisionRules, decide } from './decision-rules.ts';
 import {
   type Decision,
   type DecisionReason,
@@ -10,7 +9,7 @@ import {
   worse,
 } from './decision-schema.ts';
 import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
-import type { DecisionRecord, LaneRecordData } from './lane-records.ts';
+import type { CrewPerson, DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 
 /**
@@ -188,31 +187,6 @@ export async function exitDecision(
   return { outcome: 'REVIEW', reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: r.message }] };
 }
 
-/** The site's rules applied to what the transit gathered; a replayed pass adds a REVIEW reason. */
-export function rulesDecision(
-  t: Transit,
-  rules: DecisionRules,
-  now: number,
-  hasThermometer: boolean,
-): Decision {
-  const d = decide(
-    {
-      now,
-      ...(t.verdict ? { verdict: t.verdict } : {}),
-      ...(t.manual ? { manual: true } : {}),
-      ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
-      noThermometer: !hasThermometer,
-    },
-    rules,
-  );
-  if (!t.replayed) return d;
-  const reasons = sortReasons([
-    ...d.reasons,
-    { code: 'pass-replayed', outcome: 'REVIEW', detail: 'the pass was shown again' },
-  ]);
-  return { outcome: outcomeOf(reasons), reasons };
-}
-
 /** The decision record of a transit: what was decided, by whom, and on what facts. */
 export function decisionRecord(
   lane: string,
@@ -221,6 +195,7 @@ export function decisionRecord(
   by: 'rules' | 'staff',
   staffId?: string,
 ): LaneRecordData<'decision'> {
+  const registered = t.crew.members.find((m) => m.manual)?.manual;
   return {
     lane,
     transitId: t.id,
@@ -232,9 +207,26 @@ export function decisionRecord(
     ...(t.plate ? { plate: t.plate } : {}),
     ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
     ...(t.pass ? { pass: t.pass } : {}),
-    ...(t.manual ? { manual: t.manual } : {}),
+    ...(registered ? { manual: registered } : {}),
+    ...(t.crew.size > 0 ? { persons: crewPersons(t) } : {}),
     ...(d.bay ? { bay: d.bay } : {}),
   };
+}
+
+/** Each person of a decision record: their facts and their own outcome by the rules. */
+function crewPersons(t: Transit): CrewPerson[] {
+  return t.crew.members.map((m) => {
+    const own = t.personDecisions.get(m.seat);
+    return {
+      seat: m.seat,
+      role: m.role,
+      outcome: own?.outcome ?? 'REVIEW',
+      reasons: own?.reasons ?? [],
+      ...(m.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }),
+      ...(m.pass ? { pass: m.pass } : {}),
+      ...(m.manual ? { manual: m.manual } : {}),
+    };
+  });
 }
 
 /**
@@ -246,14 +238,4 @@ export function escalation(prev: DecisionRecord, news: readonly DecisionReason[]
   const outcome = worse(prev.outcome, outcomeOf(news));
   if (outcome === prev.outcome) return undefined;
   return { outcome, reasons: sortReasons([...prev.reasons, ...news]) };
-}
-
-/** At a yard exit only a fever can change a decision after it was made. */
-export function feverOnly(t: Transit, rules: DecisionRules, now: number): Decision {
-  const d = decide(
-    { now, manual: true, ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }) },
-    rules,
-  );
-  const reasons = d.reasons.filter((r) => r.code === 'fever');
-  return { outcome: outcomeOf(reasons), reasons };
 }

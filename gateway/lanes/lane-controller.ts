@@ -203,7 +203,9 @@ export class LaneController {
   register(reg: ManualRegistration): Promise<Decision | undefined> {
     return this.queue.run(async () => {
       const { t, late } = await this.transits.for('manual', this.o.clock.now());
-      t.manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
+      // The registered person joins the crew (crew.ts); the plate, its colour and the trailer are the vehicle's.
+      t.crew.forRegistration(reg).manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
+      t.vehicle = { plate: reg.plate };
       t.lastInput = { kind: 'registration', at: performance.now() };
       t.awaitingVehicle = false; // staff vouch for the truck
       // Joining a decided transit: the registration goes into a new decision record.
@@ -310,8 +312,9 @@ export class LaneController {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transits.for('measurement', e.at);
     t.lastInput = { kind: 'measurement', at: receivedAt };
-    // Two measurements in one transit: the higher one counts.
-    t.temperatureC = Math.max(t.temperatureC ?? -Infinity, e.objectC);
+    // The person scanned most recently without a reading takes it (crew.ts); after the
+    // decision it goes to someone at once.
+    t.crew.reading(e.objectC, late);
     this.trail.later('measurement', {
       lane: this.id,
       transitId: t.id,
@@ -345,12 +348,14 @@ export class LaneController {
     return this.onLoop || this.o.devices.barrier.loop;
   }
 
-  /** Decides as soon as the transit has a pass and (where there is a thermometer) a temperature. */
+  /**
+   * Decides as soon as every person in the cab has a pass (or a registration) and, where there is
+   * a thermometer, a temperature, with no reading waiting for a person.
+   */
   private async maybeDecide(t: Transit): Promise<void> {
     if (t.phase !== 'collecting' || t.awaitingVehicle) return;
     if (t.scans.refused > 0) return this.decideTransit(t);
-    if (!t.hasPass) return;
-    if (this.o.devices.thermometer !== undefined && t.temperatureC === undefined) return;
+    if (!t.crew.complete(this.o.devices.thermometer !== undefined)) return;
     await this.decideTransit(t);
   }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
+import { type CrewDecision, feverOnly, rulesDecision } from './crew-decision.ts';
 import type { DecisionRules } from './decision-rules.ts';
 import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import {
@@ -8,11 +9,9 @@ import {
   escalation,
   exitDecision,
   exitNotStored,
-  feverOnly,
   needsBay,
   type Placed,
   reserveBay,
-  rulesDecision,
   unreserved,
 } from './decision-steps.ts';
 import type { LaneBarrierActions } from './lane-barrier.ts';
@@ -39,6 +38,8 @@ export interface LaneDeciderDeps {
 const OPENS: ReadonlySet<Outcome> = new Set(['PASS', 'YARD']);
 const hasFever = (reasons: readonly DecisionReason[] | undefined) =>
   reasons?.some((r) => r.code === 'fever') ?? false;
+/** A reason as decided on: a late input adds what is new (another person's reason is). */
+const reasonKey = (r: DecisionReason) => `${r.code}|${r.detail}`;
 
 /**
  * A lane's decisions and what follows them: the rules (or the yard's exit check) applied, a bay
@@ -55,6 +56,7 @@ export class LaneDecider {
   /** Decides a transit by the site's rules, or at a yard exit by a fever, then the yard's exit check. */
   async decide(t: Transit): Promise<void> {
     t.phase = 'deciding';
+    t.crew.settle();
     const { clock, config, exits } = this.d;
     if (config.kind === 'yard-exit' && exits) {
       // A fever keeps the truck in the yard: the exit is not even asked for (its bay stays held).
@@ -69,19 +71,23 @@ export class LaneDecider {
   /**
    * A scan, a measurement or a registration after the decision, while the vehicle is still
    * there: a worse outcome is committed as a new decision (never a milder one: staff do that);
-   * `always` commits the decision again with the new facts (a registration).
+   * the decision is committed again with the new facts for a registration (`always`), a person
+   * who joined the crew or a person's first reading.
    */
   async reconsider(t: Transit, always: boolean): Promise<void> {
     const prev = t.decision;
     if (!prev) return;
-    const news = this.facts(t).reasons.filter((r) => !t.decidedOn.has(r.code));
+    const news = this.facts(t).reasons.filter((r) => !t.decidedOn.has(reasonKey(r)));
     const worse = escalation(prev, news);
     if (worse) await this.commit(t, worse, 'rules', undefined, true);
-    else if (always) await this.commit(t, prev, prev.by, prev.staffId, true);
+    // A person who joined, or a first reading, goes on record (the ledger has a row per person).
+    else if (always || t.crew.shape !== t.decidedCrew)
+      await this.commit(t, prev, prev.by, prev.staffId, true);
   }
 
   /** What the rules make of a transit's facts now (at a yard exit, only a fever counts then). */
-  private facts(t: Transit): Decision {
+  private facts(t: Transit): CrewDecision {
+    t.crew.settle(); // a reading nobody took is someone's: never dropped
     const now = this.d.clock.now();
     return this.d.config.kind === 'yard-exit'
       ? feverOnly(t, this.d.rules, now)
@@ -100,6 +106,8 @@ export class LaneDecider {
     late = false,
   ): Promise<Decision> {
     const prev = t.decision;
+    const facts = this.facts(t);
+    t.personDecisions = facts.persons; // each person's own outcome, whoever decides the transit
     // A bay is kept only by a decision that needs one (a PASS after a YARD shows none).
     const held = needsBay(d.outcome) ? prev?.bay : undefined;
     let placed: Placed =
@@ -129,7 +137,8 @@ export class LaneDecider {
     }
     const { outcome, reasons } = placed;
     t.decision = record;
-    t.decidedOn = new Set([...reasons, ...this.facts(t).reasons].map((r) => r.code));
+    t.decidedOn = new Set([...reasons, ...facts.reasons].map(reasonKey));
+    t.decidedCrew = t.crew.shape;
     const commanded = t.phase === 'leaving' || t.opened;
     t.phase = commanded ? 'leaving' : 'decided';
     const canOpen = by === 'staff' || this.d.mode.mode === 'auto';

@@ -82,8 +82,24 @@ export const PassSummarySchema = z
   .strict();
 export type PassSummary = z.infer<typeof PassSummarySchema>;
 
+/** A person's place in the cab: seat 1 is the driver, 2 the co-driver, the rest escorts. */
+export const CrewRoleSchema = z.enum(['driver', 'co-driver', 'escort']);
+export type CrewRole = z.infer<typeof CrewRoleSchema>;
+const seat = z
+  .number()
+  .int()
+  .min(1)
+  .max(8)
+  .describe('The person in the transit, in the order they joined it (1: the driver)');
+
 export const VerificationSchema = z
-  .object({ lane, transitId, pass: PassSummarySchema, replayed: z.boolean() })
+  .object({
+    lane,
+    transitId,
+    pass: PassSummarySchema,
+    replayed: z.boolean(),
+    seat: seat.optional().describe('The person the pass belongs to (absent in records before crews)'),
+  })
   .strict()
   .describe('The verdict on the pass scanned for a transit (the scan record before it holds the code)');
 
@@ -102,6 +118,20 @@ export const ManualRegistrationSchema = z
   .strict();
 export type ManualRegistration = z.infer<typeof ManualRegistrationSchema>;
 
+/** One person of a decision: their facts and what the rules made of them alone. */
+export const CrewPersonSchema = z
+  .object({
+    seat,
+    role: CrewRoleSchema,
+    outcome: OutcomeSchema.describe("This person's outcome; the transit's is the worst of all persons'"),
+    reasons: z.array(DecisionReasonSchema),
+    temperatureC: z.number().optional(),
+    pass: PassSummarySchema.optional(),
+    manual: ManualRegistrationSchema.optional(),
+  })
+  .strict();
+export type CrewPerson = z.infer<typeof CrewPersonSchema>;
+
 export const DecisionRecordSchema = z
   .object({
     lane,
@@ -114,9 +144,16 @@ export const DecisionRecordSchema = z
       'What set this decision off (absent in records written before the field was)',
     ),
     plate: z.string().optional(),
-    temperatureC: z.number().optional(),
-    pass: PassSummarySchema.optional(),
-    manual: ManualRegistrationSchema.optional().describe('ID number kept as configured (passes.idNumbers)'),
+    temperatureC: z.number().optional().describe("The highest of the crew; each person's is in `persons`"),
+    pass: PassSummarySchema.optional().describe("The driver's (seat 1); each person's is in `persons`"),
+    manual: ManualRegistrationSchema.optional().describe(
+      'The first registration by hand in the cab; ID number kept as configured (passes.idNumbers)',
+    ),
+    persons: z
+      .array(CrewPersonSchema)
+      .max(8)
+      .optional()
+      .describe('Every person in the cab, seat order (absent in records written before crews)'),
     bay: z.string().optional().describe('The yard bay reserved for YARD and ISOLATE'),
   })
   .strict();
@@ -206,9 +243,27 @@ export const LaneStateSchema = z
         transitId,
         startedAt: z.number(),
         tailgate: z.boolean(),
-        pass: PassSummarySchema.optional(),
+        pass: PassSummarySchema.optional().describe("The driver's (seat 1)"),
         manual: z.boolean(),
-        temperatureC: z.number().optional(),
+        temperatureC: z.number().optional().describe('The highest of the crew'),
+        plate: z.string().optional(),
+        persons: z
+          .array(
+            z
+              .object({
+                seat,
+                role: CrewRoleSchema,
+                pass: PassSummarySchema.optional(),
+                manual: z.boolean(),
+                temperatureC: z.number().optional(),
+                outcome: OutcomeSchema.optional(),
+                reasons: z.array(DecisionReasonSchema).optional(),
+              })
+              .strict(),
+          )
+          .max(8)
+          .optional()
+          .describe('Each person in the cab, seat order, with their own outcome once decided'),
         decision: z
           .object({
             outcome: OutcomeSchema,

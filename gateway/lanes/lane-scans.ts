@@ -1,6 +1,7 @@
 import type { ScanEvent } from '../../devices/events.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import { codeKind } from '../mqtt/gateway-payloads.ts';
+import { passReplayKey } from '../passes/replay-key.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';
 import type { Alarm, AlarmParams } from './lane-records.ts';
@@ -77,17 +78,22 @@ export class LaneScans {
     });
     const verdict = await this.d.passes.verify(e.code, e.at);
     const earlier = this.d.replay.check(e.code, { lane: this.d.lane, transitId: t.id, at: e.at });
-    t.verdict = verdict;
-    t.pass = summarizeVerdict(verdict);
-    t.unverifiedCode = verdict.kind === 'unverified' ? e.code : undefined;
+    // Another pass is another person in the cab; the same pass again (any spelling) is the same one.
+    const person = t.crew.forPass(passReplayKey(e.code));
+    if (!person) return this.publishAfter();
+    const m = person.member;
+    m.verdict = verdict;
+    m.pass = summarizeVerdict(verdict);
+    m.unverifiedCode = verdict.kind === 'unverified' ? e.code : undefined;
     // A truck leaving the yard shows the pass it showed at the entry lane: not a replay.
     const replayed = earlier !== undefined && this.d.kind !== 'yard-exit';
-    t.replayed = replayed;
+    m.replayed = replayed;
     this.d.trail.later('verification', {
       lane: this.d.lane,
       transitId: t.id,
-      pass: t.pass,
-      replayed: t.replayed,
+      pass: m.pass,
+      replayed,
+      seat: m.seat,
     });
     if (replayed) {
       const where = earlier.lane === this.d.lane ? 'on this lane' : `at lane ${earlier.lane}`;
@@ -96,6 +102,10 @@ export class LaneScans {
       });
     }
     await this.d.afterInput(t, late);
+    await this.publishAfter();
+  }
+
+  private async publishAfter(): Promise<void> {
     await this.d.trail.settled(); // nothing is published before the records it shows are committed
     this.d.publish();
   }

@@ -76,7 +76,7 @@ export class LaneTransits {
     if (t.phase === 'ended') return;
     if (this.current === t) this.disarm();
     t.phase = 'ended';
-    t.unverifiedCode = undefined;
+    for (const m of t.crew.members) m.unverifiedCode = undefined;
     await this.d.trail.now('transit-end', {
       lane: this.d.config.id,
       transitId: t.id,

@@ -1,24 +1,30 @@
 import type { Verdict } from '../passes/verdict.ts';
-import type {
-  DecisionRecord,
-  DecisionTrigger,
-  LaneState,
-  ManualRegistration,
-  PassSummary,
-} from './lane-records.ts';
+import { Crew } from './crew.ts';
+import type { Decision } from './decision-schema.ts';
+import type { DecisionRecord, DecisionTrigger, LaneState, PassSummary } from './lane-records.ts';
 import { ScanBudget } from './scan-budget.ts';
 
 export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
 
-/** One vehicle's passage through a lane: what is known about it so far. */
+/** The vehicle of a transit, as registered by hand (a pass names only its plate). */
+export interface Vehicle {
+  plate: string;
+}
+
+/**
+ * One vehicle's passage through a lane: what is known about it so far. Its crew holds every
+ * person in the cab, each with their own pass, temperature and registration (crew.ts).
+ */
 export class Transit {
   phase: TransitPhase = 'collecting';
-  verdict: Verdict | undefined;
-  pass: PassSummary | undefined;
-  replayed = false;
-  manual: ManualRegistration | undefined;
-  temperatureC: number | undefined;
+  readonly crew = new Crew();
+  /** The vehicle registered by hand (the latest registration's plate, colour and trailer). */
+  vehicle: Vehicle | undefined;
   decision: DecisionRecord | undefined;
+  /** The crew's shape (Crew.shape) at the last decision. */
+  decidedCrew = '';
+  /** Each person's own decision at the last decision, by seat. */
+  personDecisions: ReadonlyMap<number, Decision> = new Map();
   /** Verification of the scanned pass, still running. */
   verifying: Promise<void> | undefined;
   /** The barrier was opened for this transit (by its decision or by hand): its vehicle left through it. */
@@ -39,8 +45,6 @@ export class Transit {
   lastInput: { kind: DecisionTrigger; at: number } | undefined;
   /** Its scans against the store's budget: repeats counted, codes beyond the budget refused. */
   readonly scans = new ScanBudget();
-  /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
-  unverifiedCode: string | undefined;
 
   constructor(
     readonly id: string,
@@ -48,22 +52,62 @@ export class Transit {
     public tailgate: boolean,
   ) {}
 
-  get hasPass(): boolean {
-    return this.verdict !== undefined || this.manual !== undefined;
+  /** The driver's pass (seat 1). */
+  get pass(): PassSummary | undefined {
+    return this.crew.first?.pass;
   }
 
+  /** The driver's verdict (seat 1). */
+  get verdict(): Verdict | undefined {
+    return this.crew.first?.verdict;
+  }
+
+  /** Someone in the cab was registered by hand. */
+  get manual(): boolean {
+    return this.crew.members.some((m) => m.manual !== undefined);
+  }
+
+  /** The highest temperature of the crew. */
+  get temperatureC(): number | undefined {
+    return this.crew.highestC;
+  }
+
+  /** The last unverified code scanned for this transit (a yard exit looks it up as a plate). */
+  get unverifiedCode(): string | undefined {
+    return this.crew.members.findLast((m) => m.unverifiedCode !== undefined)?.unverifiedCode;
+  }
+
+  /** The plate registered by hand, else the first plate a pass names. */
   get plate(): string | undefined {
-    return this.manual?.plate ?? this.pass?.plate;
+    return this.vehicle?.plate ?? this.crew.members.find((m) => m.pass?.plate)?.pass?.plate;
   }
 
   summary(): NonNullable<LaneState['transit']> {
+    const temperatureC = this.temperatureC;
+    const plate = this.plate;
     return {
       transitId: this.id,
       startedAt: this.startedAt,
       tailgate: this.tailgate,
-      manual: this.manual !== undefined,
+      manual: this.manual,
       ...(this.pass ? { pass: this.pass } : {}),
-      ...(this.temperatureC === undefined ? {} : { temperatureC: this.temperatureC }),
+      ...(temperatureC === undefined ? {} : { temperatureC }),
+      ...(plate ? { plate } : {}),
+      ...(this.crew.size > 0
+        ? {
+            persons: this.crew.members.map((m) => {
+              const d = this.decision ? this.personDecisions.get(m.seat) : undefined;
+              return {
+                seat: m.seat,
+                role: m.role,
+                manual: m.manual !== undefined,
+                ...(m.pass ? { pass: m.pass } : {}),
+                ...(m.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }),
+                ...(d ? { outcome: d.outcome, reasons: d.reasons } : {}),
+              };
+            }),
+          }
+        : {}),
       ...(this.decision
         ? {
             decision: {

@@ -28,6 +28,20 @@ export function verdictFor(code: string, now: number): Verdict {
     };
   if (code === 'GREEN')
     return { ...base, kind: 'GP1', valid: true, facts: { plate: '晋D2', color: 'green', tests: [] } };
+  // A crew member's pass: `CREW-<colour>-<n>`, tested, each its own holder.
+  const crew = /^CREW-(green|yellow|red)-(\d+)$/.exec(code);
+  if (crew)
+    return {
+      ...base,
+      kind: 'GP1',
+      valid: true,
+      facts: {
+        plate: '晋D9',
+        subject: `holder-${crew[2]}`,
+        color: crew[1] as 'green' | 'yellow' | 'red',
+        tests: [{ kind: 'antigen', result: 'negative', at: now - 2 * H }],
+      },
+    };
   if (code === 'FORGED')
     return { ...base, kind: 'GP1', valid: false, reasons: ['bad-signature'], facts: { tests: [] } };
   return { ...base, kind: 'unverified', valid: false, reasons: ['unverified-code'], facts: { tests: [] } };

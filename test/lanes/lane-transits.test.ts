@@ -46,10 +46,14 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
     expect(l.of('verification').map((v) => v.replayed)).toEqual([false]);
     expect(l.of('scan')).toHaveLength(1);
     expect(l.alarms()).toEqual([]);
-    // A decision is never relaxed by a late input: a valid pass now still waits for staff.
+    // A decision is never relaxed by a late input: another valid pass is another person in the
+    // cab (a new decision record names them), and the transit still waits for staff.
     l.drive.scan('GREEN-TESTED');
     await l.controller.idle();
-    expect(l.of('decision')).toHaveLength(1);
+    expect(l.of('decision').map((d) => [d.outcome, d.persons.length])).toEqual([
+      ['REVIEW', 1],
+      ['REVIEW', 2],
+    ]);
     expect(l.barrier.commands).toEqual([]);
   });
 

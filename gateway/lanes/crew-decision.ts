@@ -1,0 +1,86 @@
+import type { CrewMember } from './crew.ts';
+import { type DecisionInput, type DecisionRules, decide } from './decision-rules.ts';
+import { type Decision, type DecisionReason, outcomeOf, sortReasons, worse } from './decision-schema.ts';
+import type { Transit } from './transit.ts';
+
+/**
+ * A transit's decision over its crew: the site's rules (decision-rules.ts `decide`) applied to
+ * each person alone, and the transit's outcome the worst of theirs. A transit nobody joined (a
+ * vehicle on the loop, no pass, no reading) is decided as one person with nothing.
+ */
+export interface CrewDecision extends Decision {
+  /** Each person's own decision, by seat. */
+  persons: Map<number, Decision>;
+}
+
+/** What the rules are told of one person. */
+export function personInput(m: CrewMember | undefined, now: number, hasThermometer: boolean): DecisionInput {
+  return {
+    now,
+    ...(m?.verdict ? { verdict: m.verdict } : {}),
+    ...(m?.manual ? { manual: true } : {}),
+    ...(m?.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }),
+    noThermometer: !hasThermometer,
+  };
+}
+
+/** One person's decision by the site's rules; a replayed pass adds a REVIEW reason. */
+export function personDecision(
+  m: CrewMember | undefined,
+  rules: DecisionRules,
+  now: number,
+  hasThermometer: boolean,
+): Decision {
+  const d = decide(personInput(m, now, hasThermometer), rules);
+  if (!m?.replayed) return d;
+  const reasons = sortReasons([
+    ...d.reasons,
+    { code: 'pass-replayed', outcome: 'REVIEW', detail: 'the pass was shown again' },
+  ]);
+  return { outcome: outcomeOf(reasons), reasons };
+}
+
+/** The site's rules applied to each person of the transit; the worst outcome over them wins. */
+export function rulesDecision(
+  t: Transit,
+  rules: DecisionRules,
+  now: number,
+  hasThermometer: boolean,
+): CrewDecision {
+  const members = t.crew.members;
+  if (members.length === 0)
+    return combine([[undefined, personDecision(undefined, rules, now, hasThermometer)]]);
+  return combine(members.map((m) => [m, personDecision(m, rules, now, hasThermometer)]));
+}
+
+/** At a yard exit only a fever (anyone's) can keep the truck in. */
+export function feverOnly(t: Transit, rules: DecisionRules, now: number): CrewDecision {
+  return combine(
+    t.crew.members.map((m) => {
+      const d = decide(
+        { now, manual: true, ...(m.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }) },
+        rules,
+      );
+      const reasons = d.reasons.filter((r) => r.code === 'fever');
+      return [m, { outcome: outcomeOf(reasons), reasons }];
+    }),
+  );
+}
+
+/**
+ * The persons' decisions as one: the worst outcome; every reason, the deciding ones first, and
+ * with more than one person each detail says whose it is (`co-driver: the pass is red`).
+ */
+export function combine(decided: readonly (readonly [CrewMember | undefined, Decision])[]): CrewDecision {
+  const persons = new Map<number, Decision>();
+  const crew = decided.length > 1;
+  let outcome = outcomeOf([]);
+  const reasons: DecisionReason[] = [];
+  for (const [m, d] of decided) {
+    if (m) persons.set(m.seat, d);
+    outcome = worse(outcome, d.outcome);
+    for (const r of d.reasons)
+      reasons.push(crew && m ? { ...r, detail: `${m.role} ${m.seat}: ${r.detail}` } : r);
+  }
+  return { outcome, reasons: sortReasons(reasons), persons };
+}
