@@ -61,6 +61,7 @@ export function normalisePlate(raw: string): NormalisedPlate | undefined {
       break;
     }
   }
-  if (kept.length > PLATE_MAX || NO_PLATE_WORDS.has(kept)) return undefined;
+  // Every plate has letters or digits after its characters: a colour or a province alone is no read.
+  if (kept.length > PLATE_MAX || NO_PLATE_WORDS.has(kept) || !/[A-Z0-9]/.test(kept)) return undefined;
   return colourPrefix ? { plate: kept, colourPrefix } : { plate: kept };
 }
