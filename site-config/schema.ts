@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from './broker-config.ts';
+import { CamerasSectionSchema } from './cameras-config.ts';
 import { ConfigIdSchema as id } from './config-id.ts';
 import { checkCrossReferences } from './cross-references.ts';
 import { CheckpointConfigSchema } from './lane-config.ts';
@@ -47,6 +48,7 @@ export const SiteConfigSchema = z
     rules: DecisionRulesSchema.prefault({}),
     checkpoints: z.array(CheckpointConfigSchema).min(1),
     yard: YardConfigSchema,
+    cameras: CamerasSectionSchema,
     simulation: SimulationConfigSchema.prefault({}),
   })
   .strict()

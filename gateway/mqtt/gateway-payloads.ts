@@ -57,7 +57,15 @@ export type DeviceHealth = z.infer<typeof DeviceHealthSchema>;
 export const DeviceErrorDataSchema = z
   .object({
     lane: z.string().optional().describe('The lane, for a lane device (its records are on the lane stream)'),
-    device: z.enum(['scanner', 'thermometer', 'barrier', 'bay-sensor']),
+    device: z.enum([
+      'scanner',
+      'thermometer',
+      'barrier',
+      'bay-sensor',
+      'plate-camera',
+      'thermal-camera',
+      'camera-listener',
+    ]),
     bayId: z.string().optional().describe('For a bay sensor (gateway stream): the bay of the last error'),
     kind: z
       .string()

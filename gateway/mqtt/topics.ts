@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
+import { CAMERA_TOPICS } from './camera-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
 import {
   DeviceErrorDataSchema,
@@ -98,6 +99,7 @@ export const TOPICS = {
   }),
   ...GATEWAY_TOPICS,
   ...LANE_TOPICS,
+  ...CAMERA_TOPICS,
   ...YARD_TOPICS,
 } as const;
 
