@@ -81,6 +81,8 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
     let document: Buffer | undefined;
     let parse: ((chunk: Buffer) => boolean) | undefined;
     let end: () => void = () => {};
+    /** Lets go of what was kept so far (the push went over the cap). */
+    let release: () => void = () => {};
 
     if (mime === 'multipart/form-data') {
       let boy: BusboyInstance;
@@ -145,10 +147,18 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
         done();
       });
       parse = (chunk) => boy.write(chunk);
+      release = () => {
+        pictures.length = 0;
+        boy.removeAllListeners('file');
+        boy.destroy();
+      };
       end = () => boy.end();
       boy.on('drain', () => req.resume());
     } else if (mime === '' || DOCUMENT_TYPES.test(mime)) {
-      const chunks: Buffer[] = [];
+      let chunks: Buffer[] = [];
+      release = () => {
+        chunks = [];
+      };
       parse = (chunk) => {
         chunks.push(chunk);
         return true;
@@ -168,6 +178,10 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
       total += chunk.length;
       if (!over && total > o.maxBytes) over = true;
       if (over) {
+        if (parse) {
+          parse = undefined;
+          release();
+        }
         // Nothing more is kept or parsed; drain a while so the camera reads its 413.
         if (total > o.maxBytes * DRAIN_FACTOR) {
           tooLarge();
