@@ -3,14 +3,17 @@ import type { WriteStream as TtyWriteStream } from 'node:tty';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, isGatepostError } from '../../core/errors.ts';
+import { plateColourCode } from '../../core/plate-colour.ts';
 import { loadConfigFile } from '../../site-config/load.ts';
-import { entryFromRow, type LedgerEntry, type LedgerRow } from '../store/ledger.ts';
+import { entryFromRow, type LedgerEntry, type LedgerPerson, type LedgerRow } from '../store/ledger.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 
 const USAGE = `usage: gatepost export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
 
-Writes the ledger of trucks and drivers that arrived in [from, to): plate, driver, origin,
-destination, lane, decision, temperature, yard bay, tests and results, departure. TIME is
+Writes the ledger of trucks and drivers that arrived in [from, to): plate (and its colour,
+the trailer's), each person in the cab (CSV: a row each; JSON lines: an entry each, with its
+persons), origin, destination, lane, decision, temperature, yard bay, tests and results,
+departure. TIME is
 ISO 8601 (a date alone is midnight UTC). Output goes to stdout unless --out is given; a progress
 bar goes to stderr when stderr is a terminal. The store is opened read only: the gateway may run.
 `;
@@ -139,9 +142,14 @@ export const CSV_COLUMNS = [
   'visit_id',
   'lane',
   'plate',
-  'driver_name',
-  'driver_id_number',
-  'driver_subject',
+  'plate_colour',
+  'plate_colour_code',
+  'trailer_plate',
+  'seat',
+  'role',
+  'person_name',
+  'person_id_number',
+  'person_subject',
   'personal_data',
   'origin',
   'destination',
@@ -149,6 +157,8 @@ export const CSV_COLUMNS = [
   'decision',
   'decided_by',
   'reasons',
+  'person_outcome',
+  'person_reasons',
   'temperature_c',
   'lane_end',
   'bay',
@@ -169,19 +179,31 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** An entry as CSV: a row for each person in the cab (one with no person when nobody is known). */
 export function csvLine(e: LedgerEntry): string {
+  const persons: (LedgerPerson | undefined)[] = e.persons.length > 0 ? e.persons : [undefined];
+  return persons.map((person) => csvRow(e, person)).join('');
+}
+
+function csvRow(e: LedgerEntry, person: LedgerPerson | undefined): string {
   const last = (kind: 'antigen' | 'pcr') => e.tests.filter((t) => t.kind === kind).at(-1);
   const a = last('antigen');
   const p = last('pcr');
+  const temperatureC = person ? person.temperatureC : e.temperatureC;
   const cells = [
     e.entryId,
     e.transitId ?? '',
     e.visitId ?? '',
     e.lane ?? '',
     e.plate ?? '',
-    e.driver.name ?? '',
-    e.driver.idNumber ?? '',
-    e.driver.subject ?? '',
+    e.plateColour ?? '',
+    e.plateColour ? String(plateColourCode(e.plateColour)) : '',
+    e.trailerPlate ?? '',
+    person ? String(person.seat) : '',
+    person?.role ?? '',
+    person?.personName ?? '',
+    person?.idNumber ?? '',
+    person?.subject ?? '',
     e.personalData,
     e.origin ?? '',
     e.destination ?? '',
@@ -189,7 +211,9 @@ export function csvLine(e: LedgerEntry): string {
     e.decision ?? '',
     e.decidedBy ?? '',
     e.reasons.join(' '),
-    e.temperatureC === undefined ? '' : String(e.temperatureC),
+    person?.outcome ?? '',
+    person ? person.reasons.join(' ') : '',
+    temperatureC === undefined ? '' : String(temperatureC),
     e.laneEnd ?? '',
     e.bay ?? '',
     iso(e.yardArrivedAt),

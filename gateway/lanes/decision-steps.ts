@@ -205,6 +205,8 @@ export function decisionRecord(
     ...(staffId ? { staffId } : {}),
     ...(t.lastInput ? { trigger: t.lastInput.kind } : {}),
     ...(t.plate ? { plate: t.plate } : {}),
+    ...(t.vehicle?.plateColour ? { plateColour: t.vehicle.plateColour } : {}),
+    ...(t.vehicle?.trailerPlate ? { trailerPlate: t.vehicle.trailerPlate } : {}),
     ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
     ...(t.pass ? { pass: t.pass } : {}),
     ...(registered ? { manual: registered } : {}),

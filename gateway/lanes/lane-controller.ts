@@ -4,8 +4,10 @@ import type { Logger } from '../../core/logger.ts';
 import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
+import { CalibrationWatch, calibrationAlarm } from './calibration-watch.ts';
 import type { DecisionRules } from './decision-rules.ts';
 import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
+import { handReading, handReadingRecord, takeReading } from './hand-reading.ts';
 import { type IdNumberPolicy, keepRegistration } from './id-number-policy.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
 import { LaneDecider } from './lane-decider.ts';
@@ -25,6 +27,7 @@ import { LaneTransits } from './lane-transits.ts';
 import { RecordTrail } from './record-trail.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import { OVER_BUDGET_DECISION } from './scan-budget.ts';
+import type { HandReading } from './temperature-reading.ts';
 import type { Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -81,6 +84,8 @@ export class LaneController {
   private lastState = '';
   /** A vehicle is on the loop, as the vehicle events handled so far tell. */
   private onLoop = false;
+  /** The thermometer's calibration: overdue raises an alarm, and shows in the state. */
+  private readonly calibration: CalibrationWatch;
 
   constructor(private readonly o: LaneControllerOptions) {
     this.id = o.config.id;
@@ -133,6 +138,14 @@ export class LaneController {
       record: (type, data) => this.trail.now(type, data),
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
     });
+    this.calibration = new CalibrationWatch({
+      config: o.config.devices.thermometer,
+      clock: o.clock,
+      overdue: (s) => {
+        const { message, params } = calibrationAlarm(s);
+        void this.queue.run(() => this.alarm('calibration-overdue', message, undefined, undefined, params));
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -165,6 +178,7 @@ export class LaneController {
       () => void this.queue.run(() => this.alarmStillOffline()),
       DEVICE_START_GRACE_MS,
     );
+    this.calibration.start();
     this.publish();
   }
 
@@ -172,6 +186,7 @@ export class LaneController {
     for (const off of this.offs.splice(0)) off();
     this.transits.disarm();
     this.o.clock.clearTimeout(this.graceTimer);
+    this.calibration.stop();
     await this.queue.idle();
     await Promise.all([
       this.o.devices.scanner.stop(),
@@ -192,9 +207,16 @@ export class LaneController {
       ...(this.mode.reason ? { modeReason: this.mode.reason } : {}),
       barrier: this.o.devices.barrier.state,
       devices: this.mode.devices(),
+      ...this.calibrationState(),
       ...(this.transits.open ? { transit: this.transits.open.summary() } : {}),
       at: this.o.clock.now(),
     };
+  }
+
+  /** The thermometer's calibration for the state, when its config names an interval. */
+  private calibrationState(): Pick<LaneState, 'calibration'> {
+    const thermometer = this.o.devices.thermometer ? this.calibration.status() : undefined;
+    return thermometer ? { calibration: { thermometer } } : {};
   }
 
   // ---- staff actions (each queued behind the device events) -------------------------------
@@ -205,12 +227,35 @@ export class LaneController {
       const { t, late } = await this.transits.for('manual', this.o.clock.now());
       // The registered person joins the crew (crew.ts); the plate, its colour and the trailer are the vehicle's.
       t.crew.forRegistration(reg).manual = keepRegistration(reg, this.o.idNumbers, this.o.site);
-      t.vehicle = { plate: reg.plate };
+      t.vehicle = {
+        plate: reg.plate,
+        ...(reg.plateColour ? { plateColour: reg.plateColour } : {}),
+        ...(reg.trailerPlate ? { trailerPlate: reg.trailerPlate } : {}),
+      };
       t.lastInput = { kind: 'registration', at: performance.now() };
       t.awaitingVehicle = false; // staff vouch for the truck
       // Joining a decided transit: the registration goes into a new decision record.
       await this.afterInput(t, late, true);
       await this.trail.settled();
+      this.publish();
+      return t.decision;
+    });
+  }
+
+  /**
+   * A temperature staff took by hand (handheld, contact, a thermal camera), entered on the kiosk:
+   * it joins the transit as a registration does, goes to the person waiting for a confirming
+   * reading (hand-reading.ts), is recorded with its method and staff id, and the transit is
+   * decided or reconsidered with it.
+   */
+  enterReading(entered: HandReading, staffId: string): Promise<Decision | undefined> {
+    return this.queue.run(async () => {
+      const { t, late } = await this.transits.for('manual', this.o.clock.now());
+      const r = handReading(entered, this.o.clock.now());
+      const person = takeReading(t, r, late || t.decision !== undefined);
+      t.lastInput = { kind: 'measurement', at: performance.now() };
+      await this.trail.now('measurement', handReadingRecord(this.id, t, entered, r, staffId, person?.seat));
+      await this.afterInput(t, late);
       this.publish();
       return t.decision;
     });
@@ -312,13 +357,16 @@ export class LaneController {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transits.for('measurement', e.at);
     t.lastInput = { kind: 'measurement', at: receivedAt };
-    // The person scanned most recently without a reading takes it (crew.ts); after the
-    // decision it goes to someone at once.
-    t.crew.reading(e.objectC, late);
+    // The person waiting for a recheck takes it, else the person scanned most recently without a
+    // reading (crew.ts); after the decision it goes to someone at once.
+    const r = { valueC: e.objectC, method: 'screening' as const, at: e.at, ambientC: e.ambientC };
+    const person = takeReading(t, r, late);
     this.trail.later('measurement', {
       lane: this.id,
       transitId: t.id,
       objectC: e.objectC,
+      method: 'screening',
+      ...(person ? { seat: person.seat } : {}),
       ambientC: e.ambientC,
       readings: e.readings,
     });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { PlateColourSchema } from '../../core/plate-colour.ts';
 import { BarrierFailureSchema, BarrierStateSchema, HealthStateSchema } from '../../devices/events.ts';
 import { ReasonCodeSchema, StepsSchema } from '../passes/verdict.ts';
 import { DecisionReasonSchema, OutcomeSchema } from './decision-schema.ts';
+import { ReadingMethodSchema } from './temperature-reading.ts';
 
 /**
  * The data of every record a lane writes, one schema each. A record's type is the key of
@@ -104,12 +106,30 @@ export const VerificationSchema = z
   .describe('The verdict on the pass scanned for a transit (the scan record before it holds the code)');
 
 export const MeasurementRecordSchema = z
-  .object({ lane, transitId, objectC: z.number(), ambientC: z.number(), readings: z.number().int() })
+  .object({
+    lane,
+    transitId,
+    objectC: z.number().describe('The temperature, °C'),
+    method: ReadingMethodSchema.optional().describe(
+      "Where it came from: `screening` the lane's thermometer, else taken by hand and entered by `staffId` (absent in records written before the field was: screening)",
+    ),
+    ambientC: z.number().optional().describe('The ambient temperature of a screening reading, °C'),
+    readings: z.number().int().optional().describe('How many polls a screening reading is the median of'),
+    staffId: z.string().optional().describe('Who entered a reading taken by hand'),
+    seat: z.number().int().positive().optional().describe('The person of the crew who took it'),
+    entered: z
+      .object({ value: z.number(), unit: z.enum(['C', 'F']) })
+      .strict()
+      .optional()
+      .describe('A reading entered in °F, as entered (objectC is it converted)'),
+  })
   .strict();
 
 export const ManualRegistrationSchema = z
   .object({
     plate: z.string().min(1).max(16),
+    plateColour: PlateColourSchema.optional(),
+    trailerPlate: z.string().min(1).max(16).optional().describe("The trailer's own plate, if it has one"),
     name: z.string().min(1).max(64),
     idNumber: z.string().min(4).max(32),
     origin: z.string().max(64).optional(),
@@ -144,6 +164,8 @@ export const DecisionRecordSchema = z
       'What set this decision off (absent in records written before the field was)',
     ),
     plate: z.string().optional(),
+    plateColour: PlateColourSchema.optional(),
+    trailerPlate: z.string().optional(),
     temperatureC: z.number().optional().describe("The highest of the crew; each person's is in `persons`"),
     pass: PassSummarySchema.optional().describe("The driver's (seat 1); each person's is in `persons`"),
     manual: ManualRegistrationSchema.optional().describe(
@@ -189,6 +211,7 @@ export const ALARM_KINDS = [
   'barrier-unexpected-open',
   'unauthorized-passage',
   'scan-budget',
+  'calibration-overdue',
 ] as const;
 /**
  * The facts of an alarm, for the pages to word it in the screen's language (the plate, the
@@ -218,7 +241,7 @@ export type Alarm = z.infer<typeof AlarmSchema>;
 export const StaffActionSchema = z
   .object({
     lane,
-    action: z.enum(['register', 'override', 'barrier', 'mode']),
+    action: z.enum(['register', 'override', 'barrier', 'mode', 'reading']),
     staffId: z.string(),
     transaction: z.string(),
     ok: z.boolean(),
@@ -238,6 +261,19 @@ export const LaneStateSchema = z
     modeReason: z.string().optional(),
     barrier: BarrierStateSchema,
     devices: z.record(z.string(), HealthStateSchema),
+    calibration: z
+      .object({
+        thermometer: z
+          .object({
+            calibratedAt: z.string().optional(),
+            dueAt: z.number().describe('When the next calibration is due, epoch ms (0: no calibratedAt)'),
+            overdue: z.boolean(),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional()
+      .describe("The thermometer's calibration, when its config names an interval"),
     transit: z
       .object({
         transitId,
@@ -247,6 +283,8 @@ export const LaneStateSchema = z
         manual: z.boolean(),
         temperatureC: z.number().optional().describe('The highest of the crew'),
         plate: z.string().optional(),
+        plateColour: PlateColourSchema.optional(),
+        trailerPlate: z.string().optional(),
         persons: z
           .array(
             z

@@ -1,3 +1,4 @@
+import type { PlateColour } from '../../core/plate-colour.ts';
 import type { Verdict } from '../passes/verdict.ts';
 import { Crew } from './crew.ts';
 import type { Decision } from './decision-schema.ts';
@@ -9,6 +10,8 @@ export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | '
 /** The vehicle of a transit, as registered by hand (a pass names only its plate). */
 export interface Vehicle {
   plate: string;
+  plateColour?: PlateColour;
+  trailerPlate?: string;
 }
 
 /**
@@ -93,6 +96,8 @@ export class Transit {
       ...(this.pass ? { pass: this.pass } : {}),
       ...(temperatureC === undefined ? {} : { temperatureC }),
       ...(plate ? { plate } : {}),
+      ...(this.vehicle?.plateColour ? { plateColour: this.vehicle.plateColour } : {}),
+      ...(this.vehicle?.trailerPlate ? { trailerPlate: this.vehicle.trailerPlate } : {}),
       ...(this.crew.size > 0
         ? {
             persons: this.crew.members.map((m) => {

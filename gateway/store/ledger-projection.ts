@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord } from '../mqtt/record.ts';
-import { type LedgerTest, plateKey } from './ledger.ts';
+import { type LedgerPerson, type LedgerTest, plateKey } from './ledger.ts';
 import type { RecordProjection } from './record-store.ts';
 
 /**
@@ -37,8 +37,25 @@ const Decision = z
     by: z.enum(['rules', 'staff']).optional(),
     reasons: z.array(z.object({ code: z.string() }).loose()).optional(),
     plate: str.optional(),
+    plateColour: str.optional(),
+    trailerPlate: str.optional(),
     temperatureC: z.number().optional(),
     bay: str.optional(),
+    persons: z
+      .array(
+        z
+          .object({
+            seat: z.number().int().positive(),
+            role: z.enum(['driver', 'co-driver', 'escort']),
+            outcome: z.enum(['PASS', 'YARD', 'ISOLATE', 'REVIEW']).optional(),
+            reasons: z.array(z.object({ code: z.string() }).loose()).optional(),
+            temperatureC: z.number().optional(),
+            pass: z.object({ subject: str.optional() }).loose().optional(),
+            manual: z.object({ name: str.optional(), idNumber: str.optional() }).loose().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
     pass: z.object({ plate: str.optional(), subject: str.optional() }).loose().optional(),
     manual: z
       .object({
@@ -83,6 +100,9 @@ interface Fields {
   visit_id?: string;
   lane?: string;
   plate?: string;
+  plate_colour?: string;
+  trailer_plate?: string;
+  persons?: string;
   driver_name?: string;
   driver_id_number?: string;
   driver_subject?: string;
@@ -105,6 +125,9 @@ const COLUMNS: readonly (keyof Fields)[] = [
   'visit_id',
   'lane',
   'plate',
+  'plate_colour',
+  'trailer_plate',
+  'persons',
   'driver_name',
   'driver_id_number',
   'driver_subject',
@@ -149,6 +172,9 @@ const HANDLERS: Record<string, Handler> = {
       decided_by: d.by,
       reasons: d.reasons ? JSON.stringify(d.reasons.map((x) => x.code)) : undefined,
       plate: d.plate ?? d.manual?.plate ?? d.pass?.plate,
+      plate_colour: d.plateColour,
+      trailer_plate: d.trailerPlate,
+      persons: d.persons ? JSON.stringify(d.persons.map(ledgerPerson)) : undefined,
       driver_name: d.manual?.name,
       driver_id_number: d.manual?.idNumber,
       driver_subject: d.pass?.subject,
@@ -205,6 +231,20 @@ const HANDLERS: Record<string, Handler> = {
   ),
 };
 
+/** A person of a decision as the ledger keeps them (ledger.ts LedgerPersonSchema). */
+function ledgerPerson(p: NonNullable<z.infer<typeof Decision>['persons']>[number]): LedgerPerson {
+  return {
+    seat: p.seat,
+    role: p.role,
+    ...(p.manual?.name ? { personName: p.manual.name } : {}),
+    ...(p.manual?.idNumber ? { idNumber: p.manual.idNumber } : {}),
+    ...(p.pass?.subject ? { subject: p.pass.subject } : {}),
+    ...(p.outcome ? { outcome: p.outcome } : {}),
+    reasons: (p.reasons ?? []).map((r) => r.code),
+    ...(p.temperatureC === undefined ? {} : { temperatureC: p.temperatureC }),
+  };
+}
+
 /** Record types that feed the ledger. */
 export const LEDGER_RECORD_TYPES: readonly string[] = Object.keys(HANDLERS);
 
@@ -230,8 +270,8 @@ export class LedgerProjection implements RecordProjection {
        ON CONFLICT (entry_id) DO UPDATE SET ${sets},
          plate_key = COALESCE(excluded.plate_key, plate_key),
          arrived_at = MIN(arrived_at, excluded.arrived_at),
-         personal = CASE WHEN COALESCE(excluded.driver_name, excluded.driver_id_number, excluded.driver_subject)
-           IS NULL THEN personal ELSE 'kept' END,
+         personal = CASE WHEN COALESCE(excluded.driver_name, excluded.driver_id_number, excluded.driver_subject,
+           excluded.persons) IS NULL THEN personal ELSE 'kept' END,
          updated_at = MAX(updated_at, excluded.updated_at)`,
     );
     this.byVisit = db.prepare('SELECT entry_id FROM ledger WHERE visit_id = ?');

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
+import { type PlateColour, PlateColourSchema } from '../../core/plate-colour.ts';
 
 /**
  * The ledger of trucks and drivers: one entry per truck that came through a lane (keyed by the
@@ -20,6 +21,25 @@ export const LedgerTestSchema = z
   .strict();
 export type LedgerTest = z.infer<typeof LedgerTestSchema>;
 
+/**
+ * One person of an entry (the export writes a row for each). Names, ID numbers and holder ids
+ * are pseudonymised or deleted with the entry's (`personName`, `idNumber`, `subject` are
+ * personal keys: personal-data.ts).
+ */
+export const LedgerPersonSchema = z
+  .object({
+    seat: z.number().int().positive().describe('In the order they joined the transit; 1 is the driver'),
+    role: z.enum(['driver', 'co-driver', 'escort']),
+    personName: z.string().nullable().optional().describe('As registered by hand'),
+    idNumber: z.string().nullable().optional(),
+    subject: z.string().nullable().optional().describe('Pseudonymous pass holder id'),
+    outcome: z.enum(['PASS', 'YARD', 'ISOLATE', 'REVIEW']).optional().describe("This person's own"),
+    reasons: z.array(z.string()),
+    temperatureC: z.number().optional(),
+  })
+  .strict();
+export type LedgerPerson = z.infer<typeof LedgerPersonSchema>;
+
 export const LedgerEntrySchema = z
   .object({
     entryId: z.string().describe('The transit id, or `visit:<visit id>` for a yard visit without a transit'),
@@ -27,13 +47,19 @@ export const LedgerEntrySchema = z
     visitId: z.string().optional(),
     lane: z.string().optional(),
     plate: z.string().optional(),
+    plateColour: PlateColourSchema.optional().describe('Absent when not known (a pass names no colour)'),
+    trailerPlate: z.string().optional(),
     driver: z
       .object({
         name: z.string().optional(),
         idNumber: z.string().optional(),
         subject: z.string().optional().describe('Pseudonymous pass holder id'),
       })
-      .strict(),
+      .strict()
+      .describe('Seat 1 (before crews: the one person)'),
+    persons: z
+      .array(LedgerPersonSchema)
+      .describe('Every person in the cab; for entries written before crews, the driver alone'),
     personalData: z
       .enum(['kept', 'pseudonymised', 'deleted'])
       .describe('Names and ID numbers are pseudonymised or deleted after the retention period'),
@@ -56,7 +82,10 @@ export const LedgerEntrySchema = z
   .strict();
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
-/** Plates compare without case, spaces, dots or dashes: `ab-12 345` finds `AB12345`. */
+/**
+ * Plates compare without case, spaces, dots or dashes: `ab-12 345` finds `AB12345`. A vehicle is
+ * its plate and the plate's colour: the ledger is keyed by both (`plate_key`, `plate_colour`).
+ */
 export function plateKey(plate: string): string {
   return plate.toUpperCase().replace(/[\s.\-_·]/g, '');
 }
@@ -67,6 +96,9 @@ export interface LedgerRow {
   visit_id: string | null;
   lane: string | null;
   plate: string | null;
+  plate_colour?: string | null;
+  trailer_plate?: string | null;
+  persons?: string | null;
   driver_name: string | null;
   driver_id_number: string | null;
   driver_subject: string | null;
@@ -95,16 +127,28 @@ export class Ledger {
   private readonly selectOne: Statement;
 
   constructor(db: Database) {
-    this.selectByPlate = db.prepare('SELECT * FROM ledger WHERE plate_key = ? ORDER BY arrived_at LIMIT ?');
+    this.selectByPlate = db.prepare(
+      `SELECT * FROM ledger WHERE plate_key = @key
+         AND (@colour IS NULL OR plate_colour IS NULL OR plate_colour = @colour)
+       ORDER BY arrived_at LIMIT @limit`,
+    );
     this.selectBetween = db.prepare(
       'SELECT * FROM ledger WHERE arrived_at >= ? AND arrived_at < ? ORDER BY arrived_at LIMIT ?',
     );
     this.selectOne = db.prepare('SELECT * FROM ledger WHERE entry_id = ?');
   }
 
-  /** Every entry of a plate, oldest first. */
-  byPlate(plate: string, limit = 1000): LedgerEntry[] {
-    return (this.selectByPlate.all(plateKey(plate), limit) as LedgerRow[]).map(entryFromRow);
+  /**
+   * Every entry of a vehicle, oldest first: its plate and, when given, its colour (entries whose
+   * colour is not known match any colour; another colour is another vehicle).
+   */
+  byPlate(plate: string, colour?: PlateColour, limit = 1000): LedgerEntry[] {
+    const rows = this.selectByPlate.all({
+      key: plateKey(plate),
+      colour: colour ?? null,
+      limit,
+    }) as LedgerRow[];
+    return rows.map(entryFromRow);
   }
 
   /**
@@ -125,6 +169,24 @@ function opt<T>(v: T | null): T | undefined {
   return v === null ? undefined : v;
 }
 
+/** The persons of a row: its JSON, or for a row written before crews, its driver. */
+function personsOf(r: LedgerRow): LedgerPerson[] {
+  if (r.persons) return JSON.parse(r.persons) as LedgerPerson[];
+  if (!r.driver_name && !r.driver_id_number && !r.driver_subject && r.temperature_c === null) return [];
+  return [
+    {
+      seat: 1,
+      role: 'driver',
+      personName: r.driver_name,
+      idNumber: r.driver_id_number,
+      subject: r.driver_subject,
+      ...(r.decision ? { outcome: r.decision as LedgerPerson['outcome'] } : {}),
+      reasons: r.reasons ? (JSON.parse(r.reasons) as string[]) : [],
+      ...(r.temperature_c === null ? {} : { temperatureC: r.temperature_c }),
+    },
+  ];
+}
+
 export function entryFromRow(r: LedgerRow): LedgerEntry {
   const entry = {
     entryId: r.entry_id,
@@ -132,6 +194,9 @@ export function entryFromRow(r: LedgerRow): LedgerEntry {
     visitId: opt(r.visit_id),
     lane: opt(r.lane),
     plate: opt(r.plate),
+    plateColour: opt(r.plate_colour ?? null),
+    trailerPlate: opt(r.trailer_plate ?? null),
+    persons: personsOf(r),
     driver: { name: opt(r.driver_name), idNumber: opt(r.driver_id_number), subject: opt(r.driver_subject) },
     personalData: r.personal,
     origin: opt(r.origin),

@@ -87,6 +87,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "the ledger's vehicle (plate colour, trailer plate) and crew (a person per seat)",
+    sql: `
+      -- A vehicle is its plate and the plate's colour (core/plate-colour.ts); NULL: not known
+      -- (a pass names no colour; entries written before this version).
+      ALTER TABLE ledger ADD COLUMN plate_colour TEXT;
+      ALTER TABLE ledger ADD COLUMN trailer_plate TEXT;
+      -- Every person in the cab, JSON (ledger.ts LedgerPersonSchema); NULL before crews: the
+      -- driver columns are the one person.
+      ALTER TABLE ledger ADD COLUMN persons TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {

@@ -54,11 +54,11 @@ export class Retention {
       'SELECT MIN((SELECT at FROM records r WHERE r.stream = s.stream AND r.seq > s.delivered_seq ORDER BY r.seq LIMIT 1)) AS at FROM streams s',
     );
     this.selectLedgerPersonal = db.prepare(
-      `SELECT entry_id, driver_name, driver_id_number, driver_subject FROM ledger
+      `SELECT entry_id, driver_name, driver_id_number, driver_subject, persons FROM ledger
        WHERE personal = 'kept' AND updated_at < ? ORDER BY updated_at LIMIT ?`,
     );
     this.updateLedgerPersonal = db.prepare(
-      `UPDATE ledger SET driver_name = ?, driver_id_number = ?, driver_subject = ?, personal = ?
+      `UPDATE ledger SET driver_name = ?, driver_id_number = ?, driver_subject = ?, persons = ?, personal = ?
        WHERE entry_id = ?`,
     );
     this.deleteLedger = db.prepare(
@@ -126,6 +126,7 @@ export class Retention {
         driver_name: string | null;
         driver_id_number: string | null;
         driver_subject: string | null;
+        persons: string | null;
       }[];
       if (rows.length === 0) break;
       const t = (v: string | null) => (v === null ? null : transform(v));
@@ -135,6 +136,8 @@ export class Retention {
             t(r.driver_name),
             t(r.driver_id_number),
             t(r.driver_subject),
+            // Each person of the crew: their name, ID number and holder id (personal-data.ts keys).
+            r.persons === null ? null : JSON.stringify(scrubPersonalData(JSON.parse(r.persons), transform)),
             state,
             r.entry_id,
           );

@@ -118,6 +118,19 @@ describe('the ledger', () => {
       lane: 'east-1',
       plate: '晋D 12345',
       driver: { name: 'Zhang San', idNumber: '****1234', subject: 'holder-77' },
+      // A decision written before crews: its driver is the one person.
+      persons: [
+        {
+          seat: 1,
+          role: 'driver',
+          personName: 'Zhang San',
+          idNumber: '****1234',
+          subject: 'holder-77',
+          outcome: 'YARD',
+          reasons: ['pass-yellow'],
+          temperatureC: 36.6,
+        },
+      ],
       personalData: 'kept',
       origin: 'Taiyuan',
       destination: 'Beijing',

@@ -95,7 +95,9 @@ describe('gatepost export: the ledger of trucks and drivers of a period', () => 
     expect(wang).toMatchObject({
       transit_id: 't-1',
       lane: 'east-1',
-      driver_name: 'Wang Wei',
+      seat: '1',
+      role: 'driver',
+      person_name: 'Wang Wei',
       origin: 'Taiyuan, Shanxi',
       destination: `'=HYPERLINK("x")`,
       decision: 'YARD',
