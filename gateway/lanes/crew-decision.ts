@@ -13,14 +13,20 @@ export interface CrewDecision extends Decision {
   persons: Map<number, Decision>;
 }
 
-/** What the rules are told of one person. */
-export function personInput(m: CrewMember | undefined, now: number, hasThermometer: boolean): DecisionInput {
+/** What the rules are told of one person; `destinations`: those the lane serves (routes). */
+export function personInput(
+  m: CrewMember | undefined,
+  now: number,
+  hasThermometer: boolean,
+  destinations?: readonly string[],
+): DecisionInput {
   return {
     now,
     ...(m?.verdict ? { verdict: m.verdict } : {}),
     ...(m?.manual ? { manual: true } : {}),
-    ...(m?.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }),
+    readings: m?.readings ?? [],
     noThermometer: !hasThermometer,
+    ...(destinations ? { destinations } : {}),
   };
 }
 
@@ -30,8 +36,9 @@ export function personDecision(
   rules: DecisionRules,
   now: number,
   hasThermometer: boolean,
+  destinations?: readonly string[],
 ): Decision {
-  const d = decide(personInput(m, now, hasThermometer), rules);
+  const d = decide(personInput(m, now, hasThermometer, destinations), rules);
   if (!m?.replayed) return d;
   const reasons = sortReasons([
     ...d.reasons,
@@ -46,22 +53,23 @@ export function rulesDecision(
   rules: DecisionRules,
   now: number,
   hasThermometer: boolean,
+  destinations?: readonly string[],
 ): CrewDecision {
   const members = t.crew.members;
   if (members.length === 0)
-    return combine([[undefined, personDecision(undefined, rules, now, hasThermometer)]]);
-  return combine(members.map((m) => [m, personDecision(m, rules, now, hasThermometer)]));
+    return combine([[undefined, personDecision(undefined, rules, now, hasThermometer, destinations)]]);
+  return combine(members.map((m) => [m, personDecision(m, rules, now, hasThermometer, destinations)]));
 }
 
-/** At a yard exit only a fever (anyone's) can keep the truck in. */
+/** The temperature reasons that keep a truck at a yard exit: a fever, or one still to be confirmed. */
+const EXIT_TEMPERATURE: ReadonlySet<string> = new Set(['fever', 'recheck-required']);
+
+/** At a yard exit only a fever (anyone's, or one still to confirm) can keep the truck in. */
 export function feverOnly(t: Transit, rules: DecisionRules, now: number): CrewDecision {
   return combine(
     t.crew.members.map((m) => {
-      const d = decide(
-        { now, manual: true, ...(m.temperatureC === undefined ? {} : { temperatureC: m.temperatureC }) },
-        rules,
-      );
-      const reasons = d.reasons.filter((r) => r.code === 'fever');
+      const d = decide({ now, manual: true, readings: m.readings }, rules);
+      const reasons = d.reasons.filter((r) => EXIT_TEMPERATURE.has(r.code));
       return [m, { outcome: outcomeOf(reasons), reasons }];
     }),
   );

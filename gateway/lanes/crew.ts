@@ -1,6 +1,7 @@
 import type { Verdict } from '../passes/verdict.ts';
 import type { CrewRole, ManualRegistration, PassSummary } from './lane-records.ts';
 import { MAX_CODES_PER_TRANSIT } from './scan-budget.ts';
+import { CONFIRMING_METHODS, type TemperatureReading } from './temperature-reading.ts';
 
 /**
  * The most persons one transit holds: the scan budget's codes (a cab seats a driver, a co-driver
@@ -18,7 +19,12 @@ export class CrewMember {
   /** The code scanned, when it was not a pass that verifies (a yard exit looks it up as a plate). */
   unverifiedCode: string | undefined;
   manual: ManualRegistration | undefined;
-  /** The measured skin temperature in °C attributed to them (the higher of two counts). */
+  /** Their temperature readings in the order they came (screening and hand-entered): the rules judge these. */
+  readonly readings: TemperatureReading[] = [];
+  /**
+   * Their temperature in °C as shown: the latest handheld or contact reading if staff took one,
+   * else the highest screening reading.
+   */
   temperatureC: number | undefined;
 
   constructor(readonly seat: number) {}
@@ -31,9 +37,11 @@ export class CrewMember {
     return this.verdict !== undefined || this.manual !== undefined;
   }
 
-  /** Takes a reading: the higher of two readings counts. */
-  measured(objectC: number): void {
-    this.temperatureC = Math.max(this.temperatureC ?? -Infinity, objectC);
+  /** Takes a reading (see temperatureC for the one shown). */
+  measured(r: TemperatureReading): void {
+    this.readings.push(r);
+    const hand = this.readings.findLast((x) => CONFIRMING_METHODS.has(x.method));
+    this.temperatureC = hand ? hand.valueC : Math.max(this.temperatureC ?? -Infinity, r.valueC);
   }
 }
 
@@ -52,7 +60,7 @@ export class CrewMember {
 export class Crew {
   readonly members: CrewMember[] = [];
   /** Readings not yet attributed to a person, oldest first. */
-  private readonly waiting: number[] = [];
+  private readonly waiting: TemperatureReading[] = [];
 
   get size(): number {
     return this.members.length;
@@ -91,11 +99,16 @@ export class Crew {
   }
 
   /** Attributes a reading (see the class comment); `now`: the transit is decided, nothing waits. */
-  reading(objectC: number, now = false): void {
+  reading(r: TemperatureReading, now = false): void {
     const open = this.members.findLast((m) => m.temperatureC === undefined);
-    if (open) open.measured(objectC);
-    else if (now) this.lastOrOwn().measured(objectC);
-    else this.waiting.push(objectC);
+    if (open) open.measured(r);
+    else if (now) this.lastOrOwn().measured(r);
+    else this.waiting.push(r);
+  }
+
+  /** The person in this seat, if any. */
+  seat(seat: number): CrewMember | undefined {
+    return this.members.find((m) => m.seat === seat);
   }
 
   /** The transit is being decided: readings still waiting go to the last person (or one of their own). */

@@ -18,6 +18,7 @@ import type { LaneBarrierActions } from './lane-barrier.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
 import type { Alarm, LaneRecordData } from './lane-records.ts';
+import { awaitsReading } from './temperature-rules.ts';
 import type { Transit } from './transit.ts';
 
 export interface LaneDeciderDeps {
@@ -65,7 +66,8 @@ export class LaneDecider {
       await this.commit(t, d, 'rules');
       return;
     }
-    await this.commit(t, rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer), 'rules');
+    const d = rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer, config.destinations);
+    await this.commit(t, d, 'rules');
   }
 
   /**
@@ -77,7 +79,16 @@ export class LaneDecider {
   async reconsider(t: Transit, always: boolean): Promise<void> {
     const prev = t.decision;
     if (!prev) return;
-    const news = this.facts(t).reasons.filter((r) => !t.decidedOn.has(reasonKey(r)));
+    // A fever (or a reading) the rules held for confirmation is decided by the confirming
+    // reading, either way: the one late input that may make a decision milder (temperature-rules.ts).
+    const now = this.facts(t);
+    if (prev.by === 'rules' && awaitsReading(prev.reasons) && !awaitsReading(now.reasons)) {
+      // At a yard exit the truck is then checked out as at first (fever, then the yard's word).
+      if (this.d.config.kind === 'yard-exit') await this.decide(t);
+      else await this.commit(t, now, 'rules', undefined, t.opened || t.phase === 'leaving');
+      return;
+    }
+    const news = now.reasons.filter((r) => !t.decidedOn.has(reasonKey(r)));
     const worse = escalation(prev, news);
     if (worse) await this.commit(t, worse, 'rules', undefined, true);
     // A person who joined, or a first reading, goes on record (the ledger has a row per person).
@@ -91,7 +102,7 @@ export class LaneDecider {
     const now = this.d.clock.now();
     return this.d.config.kind === 'yard-exit'
       ? feverOnly(t, this.d.rules, now)
-      : rulesDecision(t, this.d.rules, now, this.d.hasThermometer);
+      : rulesDecision(t, this.d.rules, now, this.d.hasThermometer, this.d.config.destinations);
   }
 
   /**

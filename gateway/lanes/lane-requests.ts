@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { requestSchema } from '../mqtt/envelope.ts';
 import { OutcomeSchema } from './decision-schema.ts';
 import { ManualRegistrationSchema } from './lane-records.ts';
+import { HandReadingSchema } from './temperature-reading.ts';
 
 /**
  * The staff requests a lane takes, one schema each: a section of the MQTT contract (lane-topics.ts),
@@ -18,5 +19,6 @@ export const LANE_REQUESTS = {
   mode: requestSchema(
     z.object({ mode: z.enum(['auto', 'maintenance']), reason: z.string().min(3).max(200) }).strict(),
   ),
+  reading: requestSchema(HandReadingSchema),
 } as const;
 export type LaneAction = keyof typeof LANE_REQUESTS;

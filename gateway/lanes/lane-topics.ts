@@ -97,6 +97,14 @@ export const LANE_TOPICS = {
     publisher: 'staff',
     description: 'Put the lane into maintenance, or back to automatic.',
   }),
+  laneRequestReading: def({
+    pattern: 'gatepost/{site}/lane/{lane}/request/reading',
+    schema: LANE_REQUESTS.reading,
+    retained: false,
+    publisher: 'staff',
+    description:
+      "Enter a temperature staff took by hand (handheld infrared, contact, or a thermal camera's reading) for the person at the lane; °F is converted. A handheld or contact reading confirms or clears a screening fever (rules.feverConfirm).",
+  }),
   laneResponse: def({
     pattern: 'gatepost/{site}/lane/{lane}/response/{action}',
     schema: ResponseSchema,

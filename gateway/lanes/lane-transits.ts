@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import type { LaneRecordData } from './lane-records.ts';
 import type { RecordTrail } from './record-trail.ts';
+import { awaitsReading } from './temperature-rules.ts';
 import { Transit } from './transit.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -40,8 +41,8 @@ export class LaneTransits {
   /**
    * The transit a scan, a measurement or a registration belongs to: the one still collecting;
    * on a lane with a loop, the one decided while its vehicle is still on the loop (a late
-   * input: `late`); a registration joins a decided transit whose barrier stayed shut; else a
-   * new one.
+   * input: `late`); a registration joins a decided transit whose barrier stayed shut, and so
+   * does a measurement when the decision waits for a confirming reading; else a new one.
    */
   async for(trigger: 'scan' | 'measurement' | 'manual', at: number): Promise<{ t: Transit; late: boolean }> {
     const cur = this.open;
@@ -49,6 +50,8 @@ export class LaneTransits {
       if (cur.phase === 'collecting' || cur.phase === 'deciding') return { t: cur, late: false };
       if (this.d.config.hasLoop && this.d.vehicleOn()) return { t: cur, late: true };
       if (trigger === 'manual' && cur.phase === 'decided') return { t: cur, late: true };
+      if (trigger === 'measurement' && cur.phase === 'decided' && awaitsReading(cur.decision?.reasons))
+        return { t: cur, late: true };
     }
     return { t: await this.begin(trigger, at), late: false };
   }

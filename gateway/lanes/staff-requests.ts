@@ -7,6 +7,7 @@ import type { OutcomeSchema } from './decision-schema.ts';
 import type { LaneController } from './lane-controller.ts';
 import type { ManualRegistrationSchema } from './lane-records.ts';
 import { LANE_REQUESTS, type LaneAction } from './lane-requests.ts';
+import type { HandReading } from './temperature-reading.ts';
 
 export interface StaffRequestContext {
   lanes: ReadonlyMap<string, LaneController>;
@@ -129,6 +130,8 @@ async function run(
       await lane.setMode(d.mode, d.reason, auditOk);
       return lane.state();
     }
+    case 'reading':
+      return lane.enterReading(data as HandReading, staffId);
   }
 }
 
@@ -143,5 +146,7 @@ function describe(action: LaneAction, data: unknown): string {
       return `barrier ${String(d.action)} by hand`;
     case 'mode':
       return `lane mode ${String(d.mode)}: ${String(d.reason)}`;
+    case 'reading':
+      return `temperature ${String(d.value)} °${String(d.unit)} by ${String(d.method)}`;
   }
 }

@@ -1,6 +1,17 @@
 import type { DecisionRules } from './decision-rules.ts';
-import type { DecisionReasonCode, Outcome } from './decision-schema.ts';
+import type { DecisionReason, DecisionReasonCode, Outcome } from './decision-schema.ts';
 import { CONFIRMING_METHODS, type TemperatureReading } from './temperature-reading.ts';
+
+/** Reasons the rules give while a temperature waits for a confirming reading. */
+const AWAITING_READING: ReadonlySet<DecisionReasonCode> = new Set([
+  'recheck-required',
+  'ambient-out-of-range',
+]);
+
+/** A decision with these reasons waits for a confirming reading (the lane takes it late). */
+export function awaitsReading(reasons: readonly DecisionReason[] | undefined): boolean {
+  return reasons?.some((r) => AWAITING_READING.has(r.code)) ?? false;
+}
 
 type Add = (code: DecisionReasonCode, outcome: Outcome, detail: string) => void;
 

@@ -3,10 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { Crew, CrewMember } from '../../gateway/lanes/crew.ts';
 import { combine, personDecision, rulesDecision } from '../../gateway/lanes/crew-decision.ts';
 import { OUTCOMES, type Outcome, worse } from '../../gateway/lanes/decision-schema.ts';
+import type { TemperatureReading } from '../../gateway/lanes/temperature-reading.ts';
 import { Transit } from '../../gateway/lanes/transit.ts';
 import { passReplayKey } from '../../gateway/passes/replay-key.ts';
 import { DecisionRulesSchema } from '../../site-config/schema.ts';
 import { lane, verdictFor } from './lane-harness.ts';
+
+/** A screening reading, as the lane's thermometer gives one. */
+const screening = (valueC: number): TemperatureReading => ({
+  valueC,
+  method: 'screening',
+  at: 0,
+  ambientC: 22,
+});
 
 const rules = DecisionRulesSchema.parse({});
 const NOW = Date.UTC(2026, 11, 6, 10);
@@ -38,7 +47,7 @@ describe('a crew: every person in the cab, each with their own pass and temperat
         for (const [i, p] of people.entries()) {
           const m = t.crew.forPass(`key-${i}`)?.member as CrewMember;
           if (p.code) m.verdict = verdictFor(p.code, NOW);
-          if (p.temperatureC !== undefined) m.measured(p.temperatureC);
+          if (p.temperatureC !== undefined) m.measured(screening(p.temperatureC));
           m.replayed = p.replayed;
         }
         const d = rulesDecision(t, rules, NOW, thermometer);
@@ -76,16 +85,16 @@ describe('a crew: every person in the cab, each with their own pass and temperat
 
   it('a reading goes to the person scanned most recently who has none; one taken first waits for the next person', () => {
     const crew = new Crew();
-    crew.reading(36.4); // before anyone showed a pass: waits
+    crew.reading(screening(36.4)); // before anyone showed a pass: waits
     expect(crew.readingWaiting).toBe(true);
     const a = crew.forPass('a')?.member as CrewMember;
     expect(a.temperatureC).toBe(36.4);
     const b = crew.forPass('b')?.member as CrewMember;
     const c = crew.forPass('c')?.member as CrewMember;
-    crew.reading(36.8); // c was scanned last
-    crew.reading(36.6); // then b
+    crew.reading(screening(36.8)); // c was scanned last
+    crew.reading(screening(36.6)); // then b
     expect([a.temperatureC, b.temperatureC, c.temperatureC]).toEqual([36.4, 36.6, 36.8]);
-    crew.reading(38.0); // everyone has one: waits for a next person...
+    crew.reading(screening(38.0)); // everyone has one: waits for a next person...
     expect(crew.complete(true)).toBe(false);
     crew.settle(); // ...and at the decision goes to the last one: a fever is never dropped
     expect(c.temperatureC).toBe(38.0);
@@ -94,7 +103,7 @@ describe('a crew: every person in the cab, each with their own pass and temperat
 
   it('a registration goes to the person with neither pass nor registration, else it adds one', () => {
     const crew = new Crew();
-    crew.reading(36.5);
+    crew.reading(screening(36.5));
     crew.settle(); // nobody scanned: the reading is a person of its own
     const reg = { plate: '冀A55555', name: '李四', idNumber: '130102198001011234' };
     expect(crew.forRegistration(reg).seat).toBe(1);

@@ -38,7 +38,15 @@ const baseline = new Map<string, Record<string, Box>>();
 
 beforeAll(async () => {
   [site, browser] = await Promise.all([
-    startWebSite({ timeScale: 4, users: [{ name: '200101', role: 'kiosk', lane: 'east-1', pin: '246810' }] }),
+    startWebSite({
+      timeScale: 4,
+      // An isolation on one screening reading (feverConfirm immediate): these pages are about the
+      // alarms that follow; the recheck is tested in test/e2e/fever-recheck.test.ts.
+      configure: (raw) => {
+        raw.rules = { ...raw.rules, feverConfirm: 'immediate' };
+      },
+      users: [{ name: '200101', role: 'kiosk', lane: 'east-1', pin: '246810' }],
+    }),
     launchChromium(),
   ]);
 }, 90_000);

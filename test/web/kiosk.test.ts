@@ -26,6 +26,11 @@ beforeAll(async () => {
   [site, browser] = await Promise.all([
     startWebSite({
       timeScale: SCALE,
+      // An isolation on one screening reading (feverConfirm immediate): these pages are about the
+      // alarms that follow; the recheck is tested in test/e2e/fever-recheck.test.ts.
+      configure: (raw) => {
+        raw.rules = { ...raw.rules, feverConfirm: 'immediate' };
+      },
       users: [
         { name: '200101', role: 'kiosk', lane: 'east-1', pin: '246810' },
         { name: '200301', role: 'kiosk', lane: 'west-1', pin: '135790' },

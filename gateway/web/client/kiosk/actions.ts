@@ -9,11 +9,12 @@ import type { IdleLock } from '../shared/idle-lock.ts';
 import { refusalWords } from '../shared/refusal-words.ts';
 import type { Reply } from '../shared/requests.ts';
 import type { LaneModel } from './lane-model.ts';
+import { openReadingDialog } from './reading-dialog.ts';
 import { openRegisterDialog } from './register-dialog.ts';
 
 /**
  * The kiosk's buttons: register a person by hand, override the decision (with a reason), open
- * and close the barrier, maintenance mode. Each is a staff request carrying the signed-in
+ * and close the barrier, enter a temperature taken by hand, maintenance mode. Each is a staff request carrying the signed-in
  * person's staff ID; the gateway audits it and replies, and the reply is shown.
  *
  * The buttons never move: above them a line of fixed height says why they are off (the gateway
@@ -28,13 +29,18 @@ const OVERRIDE_REASONS: StringKey[] = [
 ];
 const MODE_REASONS: StringKey[] = ['mode.r.fault', 'mode.r.cleaning', 'mode.r.done'];
 
+type Action = 'register' | 'override' | 'barrier' | 'mode' | 'reading';
+
 export interface ActionsState {
   gatewayLost: boolean;
 }
 
 export class KioskActions {
   readonly el: HTMLElement;
-  private readonly buttons: Record<'register' | 'override' | 'open' | 'close' | 'mode', HTMLButtonElement>;
+  private readonly buttons: Record<
+    'register' | 'override' | 'open' | 'close' | 'reading' | 'mode',
+    HTMLButtonElement
+  >;
   private readonly reason = h('div', { class: 'actions-reason', dataset: { testid: 'actions-reason' } });
   private gatewayLost = false;
 
@@ -56,6 +62,7 @@ export class KioskActions {
       override: btn('override', 'btn-warn', () => this.override()),
       open: btn('open', 'btn-plain', () => this.barrier('open')),
       close: btn('close', 'btn-plain', () => this.barrier('close')),
+      reading: btn('reading', 'btn-plain', () => this.reading()),
       mode: btn('mode', 'btn-plain btn-mode', () => this.mode()),
     };
     this.el = h(
@@ -74,6 +81,7 @@ export class KioskActions {
     setText(b.override, t('action.override'));
     setText(b.open, t('action.open'));
     setText(b.close, t('action.close'));
+    setText(b.reading, t('action.reading'));
     setText(b.mode, this.model.state?.mode === 'maintenance' ? t('action.auto') : t('action.maintenance'));
     const readOnly = this.ctx.signedIn.role !== 'kiosk';
     const off = readOnly || s.gatewayLost || this.lock.isLocked;
@@ -93,19 +101,20 @@ export class KioskActions {
     );
   }
 
-  private topic(action: 'register' | 'override' | 'barrier' | 'mode'): string {
+  private topic(action: Action): string {
     const name = (
       {
         register: 'laneRequestRegister',
         override: 'laneRequestOverride',
         barrier: 'laneRequestBarrier',
         mode: 'laneRequestMode',
+        reading: 'laneRequestReading',
       } as const
     )[action];
     return topicFor(name, { site: this.ctx.info.site.id, lane: this.lane });
   }
 
-  private async send(action: 'register' | 'override' | 'barrier' | 'mode', data: unknown): Promise<boolean> {
+  private async send(action: Action, data: unknown): Promise<boolean> {
     // Disabled buttons cannot be tapped; a dialog still open when the link went is answered here.
     if (this.gatewayLost) {
       toast(t('disabled.gateway'), 'error', 10_000);
@@ -129,6 +138,10 @@ export class KioskActions {
       }
       return ok;
     });
+  }
+
+  private reading(): void {
+    openReadingDialog((data) => this.send('reading', data));
   }
 
   private override(): void {

@@ -28,6 +28,7 @@ export function wordAlarm(kind: string, params: AlarmParams, here?: string): Ala
     device: device ? tEnum('device', device) : '—',
     reason: reason ? tEnum('reason', reason) : '—',
     lane: str('earlierLane') ?? '—',
+    due: str('due') ?? '—',
     max: num('max') ?? '—',
     pct: num('pct') ?? '—',
   };

@@ -3,11 +3,11 @@ import { t } from './i18n.ts';
 
 /**
  * On-screen keyboards with keys big enough for gloved fingers: licence plates (the province
- * characters first, then letters and digits), PINs, staff IDs and ID numbers. Keys type into the
+ * characters first, then letters and digits), PINs, staff IDs, ID numbers and temperatures. Keys type into the
  * bound input and fire its `input` event; a physical keyboard still works (the input has
  * `inputmode="none"`, so a tablet shows no keyboard of its own).
  */
-export type KeyboardLayout = 'plate' | 'pin' | 'alnum' | 'idnumber';
+export type KeyboardLayout = 'plate' | 'pin' | 'alnum' | 'idnumber' | 'decimal';
 
 /** Province (and region) abbreviations that begin a plate. */
 // biome-ignore format: the keyboard's rows
@@ -66,6 +66,14 @@ export function keyboard(
         ];
       case 'idnumber':
         return [DIGITS.slice(0, 5), [...DIGITS.slice(5), 'X'], [BACK, CLEAR, ENTER]];
+      case 'decimal':
+        return [
+          ['1', '2', '3'],
+          ['4', '5', '6'],
+          ['7', '8', '9'],
+          ['.', '0', BACK],
+          [CLEAR, ENTER],
+        ];
       case 'alnum':
         return [DIGITS, ...LETTER_ROWS, ['-', '.', '_', BACK, CLEAR, ENTER]];
       case 'plate':

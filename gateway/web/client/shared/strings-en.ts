@@ -144,6 +144,7 @@ export const EN: Record<StringKey, string> = {
   'alarm.barrier-unexpected-open': 'BARRIER OPENED WITHOUT A COMMAND',
   'alarm.unauthorized-passage': 'VEHICLE PASSED WITHOUT CLEARANCE',
   'alarm.scan-budget': 'TOO MANY SCANS: CHECK THE SCANNER',
+  'alarm.calibration-overdue': 'CALIBRATION OVERDUE',
   'alarm.clock': 'GATEWAY CLOCK PROBLEM',
   'alarm.storage': 'DISK ALMOST FULL',
   'alarm.uplink': 'UPLINK DOWN',

@@ -139,6 +139,7 @@ export const ZH = {
   'alarm.barrier-unexpected-open': '栏杆未经指令抬起',
   'alarm.unauthorized-passage': '车辆未经放行通过',
   'alarm.scan-budget': '扫码过多，请检查扫码器',
+  'alarm.calibration-overdue': '测温仪校准过期',
   'alarm.clock': '网关时钟异常',
   'alarm.storage': '存储空间告警',
   'alarm.uplink': '上行中断',
