@@ -3,6 +3,7 @@ import { BrokerConfigSchema } from './broker-config.ts';
 import { CamerasSectionSchema } from './cameras-config.ts';
 import { ConfigIdSchema as id } from './config-id.ts';
 import { checkCrossReferences } from './cross-references.ts';
+import { checkDownlinkReferences, DownlinkConfigSchema } from './downlink-config.ts';
 import { CheckpointConfigSchema } from './lane-config.ts';
 import { OpsConfigSchema } from './ops-config.ts';
 import { PassesConfigSchema } from './passes-config.ts';
@@ -15,6 +16,12 @@ import { YardConfigSchema } from './yard-config.ts';
 
 // Each section's schema lives in its own module; they are re-exported here for the importers.
 export { BrokerConfigSchema } from './broker-config.ts';
+export {
+  type CentralKey,
+  CentralKeySchema,
+  type DownlinkConfig,
+  DownlinkConfigSchema,
+} from './downlink-config.ts';
 export { CheckpointConfigSchema, type LaneConfig, LaneConfigSchema } from './lane-config.ts';
 export { OpsConfigSchema } from './ops-config.ts';
 export { PassesConfigSchema } from './passes-config.ts';
@@ -41,6 +48,7 @@ export const SiteConfigSchema = z
     site: z.object({ id, name: z.string().min(1) }).strict(),
     broker: BrokerConfigSchema.prefault({}),
     uplink: UplinkConfigSchema.prefault({}),
+    downlink: DownlinkConfigSchema.prefault({}),
     storage: StorageConfigSchema.prefault({}),
     web: WebConfigSchema.prefault({}),
     ops: OpsConfigSchema.prefault({}),
@@ -52,6 +60,7 @@ export const SiteConfigSchema = z
     simulation: SimulationConfigSchema.prefault({}),
   })
   .strict()
-  .superRefine(checkCrossReferences);
+  .superRefine(checkCrossReferences)
+  .superRefine(checkDownlinkReferences);
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;

@@ -21,6 +21,7 @@ commands:
                                    online copy of the store, the config and the files it names
   restore FROM [--config FILE] [--prefix DIR]
                                    put a backup back on a stopped box (docs/install.md)
+  central keygen|sign|publish ...  the central office's side of the downlink (docs/downlink.md)
 `;
 
 type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export-command.ts')).exportCommand,
   backup: async () => (await import('./backup-command.ts')).backupCommand,
   restore: async () => (await import('./restore-command.ts')).restoreCommand,
+  central: async () => (await import('./central-command.ts')).centralCommand,
 };
 
 /** Runs one `gatepost` command; resolves with the process exit code. */

@@ -6,7 +6,7 @@ import { def } from './topic-def.ts';
 /** The data of an `alarm` record of the gateway itself (not of one lane). */
 export const GatewayAlarmSchema = z
   .object({
-    kind: z.enum(['trust-list', 'clock']),
+    kind: z.enum(['trust-list', 'clock', 'downlink']),
     message: z.string().describe('English, for logs; the pages word the alarm from `kind` and `params`'),
     params: AlarmParamsSchema.optional(),
     active: z.boolean().describe('false when the condition has cleared'),
@@ -43,7 +43,7 @@ export const GATEWAY_TOPICS = {
     retained: false,
     publisher: 'gateway',
     description:
-      'An alarm of the gateway itself: the trust list is missing or unreadable (every pass then verifies as untrusted), or it is back; the clock is not synchronised (kind `clock`), or it is again. A record of the gateway stream.',
+      'An alarm of the gateway itself: the trust list is missing or unreadable (every pass then verifies as untrusted), or it is back; the clock is not synchronised (kind `clock`), or it is again; a downlink envelope from the central office was refused (kind `downlink`, docs/downlink.md). A record of the gateway stream.',
   }),
   gatewayClock: def({
     pattern: 'gatepost/{site}/gateway/clock',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import { DOWNLINK_TOPICS } from '../downlink/downlink-topics.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
 import { CAMERA_TOPICS } from './camera-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
@@ -98,6 +99,7 @@ export const TOPICS = {
     description: 'Health of one lane device (scanner, thermometer, barrier): online, offline or degraded.',
   }),
   ...GATEWAY_TOPICS,
+  ...DOWNLINK_TOPICS,
   ...LANE_TOPICS,
   ...CAMERA_TOPICS,
   ...YARD_TOPICS,

@@ -21,6 +21,13 @@ export interface UplinkConnectionOptions {
   onRetry?(): void;
   /** Jitter source of the backoff (tests fix it). */
   random?: () => number;
+  /** Filters subscribed (QoS 1) on every connection: the downlink's (gateway/downlink/). */
+  subscriptions?: readonly string[];
+  /**
+   * Each message received; its PUBACK is sent, and the next message read, only once the
+   * returned promise settles (mqtt.js's handleMessage), so nothing is acknowledged unhandled.
+   */
+  onMessage?(topic: string, payload: Buffer, dup: boolean): Promise<void>;
 }
 
 /**
@@ -97,6 +104,17 @@ export class UplinkConnection {
       return;
     }
     this.client = client;
+    const onMessage = this.o.onMessage;
+    if (onMessage) {
+      // Set before the CONNACK: a persistent session's queued messages follow it at once.
+      client.handleMessage = (packet, done) => {
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        onMessage(packet.topic, payload, packet.dup === true).then(
+          () => done(),
+          () => done(),
+        );
+      };
+    }
     client.on('connect', () => {
       if (gen !== this.gen) return;
       this.up = true;
@@ -104,6 +122,7 @@ export class UplinkConnection {
       this.lastError = undefined;
       this.o.log.info({ url: this.o.url, attempts: this.backoff.attempts }, 'uplink connected');
       this.o.onUp(client);
+      this.subscribe(client, gen);
     });
     client.on('error', (err) => {
       if (gen !== this.gen) return;
@@ -126,6 +145,25 @@ export class UplinkConnection {
       this.o.onDown(wasUp);
       this.retry();
     });
+  }
+
+  /** Subscribes again on each connection (the session keeps them, but a new session would not). */
+  private subscribe(client: MqttClient, gen: number): void {
+    const filters = this.o.subscriptions ?? [];
+    if (filters.length === 0) return;
+    client.subscribe(
+      filters.map((f) => f),
+      { qos: 1 },
+      (err, granted) => {
+        if (gen !== this.gen) return;
+        const refused = (granted ?? []).filter((g) => g.qos !== 1 && g.qos !== 0).map((g) => g.topic);
+        if (err || refused.length > 0)
+          this.o.log.error(
+            { url: this.o.url, err: err?.message, refused },
+            'uplink: the central broker refused a downlink subscription',
+          );
+      },
+    );
   }
 
   private retry(): void {

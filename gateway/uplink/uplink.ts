@@ -29,6 +29,11 @@ export interface UplinkOptions {
   registry?: Registry;
   /** Jitter source of the reconnect backoff (tests fix it). */
   random?: () => number;
+  /** Reads the central office's downlink on this connection (gateway/downlink/downlink.ts). */
+  downlink?: {
+    filters(): string[];
+    handle(topic: string, payload: Buffer, dup: boolean): Promise<void>;
+  };
 }
 
 /** Records a stream may put in flight per round-robin turn. */
@@ -94,6 +99,13 @@ export class Uplink {
       onDown: (wasUp) => this.onDown(wasUp),
       onRetry: () => this.metrics?.reconnects.inc(),
       ...(o.random ? { random: o.random } : {}),
+      ...(o.downlink
+        ? {
+            subscriptions: o.downlink.filters(),
+            onMessage: (topic: string, payload: Buffer, dup: boolean) =>
+              o.downlink?.handle(topic, payload, dup) ?? Promise.resolve(),
+          }
+        : {}),
     });
     for (const s of o.outbox.streams()) {
       this.addStream(
