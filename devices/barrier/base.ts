@@ -21,6 +21,8 @@ import {
 } from '../events.ts';
 import { HealthCell, type HealthRule, type HealthState } from '../health.ts';
 import type { WireClock } from '../serial/wire-clock.ts';
+import { type DetectorStuckEvent, DetectorStuckEventSchema } from './detector-events.ts';
+import type { BarrierDetector } from './detectors.ts';
 import { BarrierRunner } from './runner.ts';
 import type { BarrierTimings, Relay } from './safety-machine.ts';
 
@@ -30,6 +32,8 @@ export type BarrierEvents = {
   state: BarrierStateEvent;
   vehicle: VehicleEvent;
   tailgate: TailgateEvent;
+  /** A detector stuck high, or low again after it was. */
+  stuck: DetectorStuckEvent;
   error: DeviceErrorEvent;
   health: HealthEvent;
 };
@@ -45,7 +49,7 @@ export interface BarrierDriver {
   command(command: BarrierCommand): Promise<BarrierCommandResult>;
   on<K extends keyof BarrierEvents>(event: K, listener: (payload: BarrierEvents[K]) => unknown): () => void;
   readonly state: BarrierState;
-  /** The loop detector as the driver last saw it (debounced). */
+  /** Any presence input (safety loop, photo-eye) high, as the driver last saw them (debounced). */
   readonly loop: boolean;
   readonly health: HealthState;
 }
@@ -61,6 +65,8 @@ export abstract class BarrierBase implements BarrierDriver {
     protected readonly log: Logger,
     timings: BarrierTimings,
     health: { rule: HealthRule; wire: WireClock },
+    /** Every detector of the barrier (presence inputs, arming and reset loops). */
+    readonly detectors: readonly BarrierDetector[],
   ) {
     this.bus = new EventBus(log);
     this.healthCell = new HealthCell({
@@ -88,6 +94,19 @@ export abstract class BarrierBase implements BarrierDriver {
       tailgate: (barrierState) => {
         this.log.warn({ barrierState }, 'tailgate: a second vehicle on the loop');
         emitChecked(this.bus, 'tailgate', TailgateEventSchema, { barrierState, at: clock.now() }, log);
+      },
+      stuck: (role, name, stuck) => {
+        const kind = detectors.find((d) => d.name === name)?.kind ?? 'loop';
+        const afterMs = timings.stuckAfterMs ?? 0;
+        if (stuck) this.log.warn({ detector: name, role, afterMs }, 'barrier detector stuck high');
+        else this.log.info({ detector: name, role }, 'barrier detector low again after it was stuck');
+        emitChecked(
+          this.bus,
+          'stuck',
+          DetectorStuckEventSchema,
+          { detector: name, role, kind, stuck, afterMs, at: clock.now() },
+          log,
+        );
       },
       fault: (reason) => this.error(ErrorCode.BarrierFault, 'fault', reason),
     });

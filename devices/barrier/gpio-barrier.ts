@@ -6,6 +6,7 @@ import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import { BarrierBase } from './base.ts';
 import type { GpioBarrierConfig } from './config.ts';
 import { DebouncedInput } from './debounce.ts';
+import { type GpioDetector, gpioDetectors } from './detectors.ts';
 import type { Relay } from './safety-machine.ts';
 
 export interface GpioBarrierOptions {
@@ -17,7 +18,10 @@ export interface GpioBarrierOptions {
   wire?: WireClock;
 }
 
-/** The GPIO boom barrier (datasheet section 3): relays pulsed, limits and loop debounced. */
+/**
+ * The GPIO boom barrier (datasheet section 3): relays pulsed; limits and every detector (safety
+ * loops, photo-eyes, arming and reset loops, one line each) debounced.
+ */
 export function createGpioBarrierDriver(options: GpioBarrierOptions): GpioBarrier {
   return new GpioBarrier(options);
 }
@@ -26,11 +30,12 @@ export class GpioBarrier extends BarrierBase {
   private readonly outputs: Record<Relay, GpioOutput>;
   private readonly limitOpen: DebouncedInput;
   private readonly limitClosed: DebouncedInput;
-  private readonly loopInput: DebouncedInput;
+  private readonly detectorInputs: { detector: GpioDetector; input: DebouncedInput }[];
   private started = false;
 
   constructor(private readonly options: GpioBarrierOptions) {
     const { config, chip, clock } = options;
+    const detectors = gpioDetectors(config);
     super(
       clock,
       options.log.child({ device: 'barrier', kind: 'gpio', chip: chip.name }),
@@ -39,8 +44,11 @@ export class GpioBarrier extends BarrierBase {
         travelTimeoutMs: config.travelTimeoutMs,
         autoCloseAfterClearMs: config.autoCloseAfterClearMs,
         closeIfNoVehicleMs: config.closeIfNoVehicleMs,
+        trailerGapMs: config.trailerGapMs,
+        stuckAfterMs: config.stuckAfterMs,
       },
       { rule: HEALTH_RULES.gpioBarrier, wire: options.wire ?? wireClockFor(clock) },
+      detectors,
     );
     const { lines, debounceMs } = config;
     this.outputs = { open: chip.output(lines.open), close: chip.output(lines.close) };
@@ -52,9 +60,12 @@ export class GpioBarrier extends BarrierBase {
       });
     this.limitOpen = new DebouncedInput(chip.input(lines.limitOpen), debounceMs, clock, limits);
     this.limitClosed = new DebouncedInput(chip.input(lines.limitClosed), debounceMs, clock, limits);
-    this.loopInput = new DebouncedInput(chip.input(lines.loop), debounceMs, clock, (level) =>
-      this.runner.feed({ type: 'loop', high: level === 1 }),
-    );
+    this.detectorInputs = detectors.map((detector) => ({
+      detector,
+      input: new DebouncedInput(chip.input(detector.line), debounceMs, clock, (level) =>
+        this.runner.feed({ type: 'detector', role: detector.role, name: detector.name, high: level === 1 }),
+      ),
+    }));
   }
 
   start(): void {
@@ -63,12 +74,18 @@ export class GpioBarrier extends BarrierBase {
     // Both relays off before anything else, then the arm's state from the limit switches.
     this.write('open', false);
     this.write('close', false);
-    for (const input of [this.limitOpen, this.limitClosed, this.loopInput]) input.start();
+    for (const input of this.inputs()) input.start();
+    const detectors = this.detectorInputs.map(({ detector: d, input }) => ({
+      role: d.role,
+      name: d.name,
+      high: input.level === 1,
+    }));
     this.runner.feed({
       type: 'start',
       limitOpen: this.limitOpen.level === 1,
       limitClosed: this.limitClosed.level === 1,
-      loop: this.loopInput.level === 1,
+      loop: detectors.some((d) => d.role === 'presence' && d.high),
+      detectors,
     });
     // The lines answer nothing: ready is online (degraded while the arm is in fault).
     if (this.state === 'fault') this.healthCell.fault('arm in fault at start');
@@ -78,13 +95,17 @@ export class GpioBarrier extends BarrierBase {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const input of [this.limitOpen, this.limitClosed, this.loopInput]) input.stop();
+    for (const input of this.inputs()) input.stop();
     this.runner.feed({ type: 'stop' });
     this.runner.dispose();
     this.write('open', false);
     this.write('close', false);
     this.healthCell.lost('driver stopped');
     this.healthCell.dispose();
+  }
+
+  private inputs(): DebouncedInput[] {
+    return [this.limitOpen, this.limitClosed, ...this.detectorInputs.map((d) => d.input)];
   }
 
   protected relay(relay: Relay, on: boolean): void {

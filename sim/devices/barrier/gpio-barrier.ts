@@ -1,5 +1,6 @@
 import type { Clock } from '../../../core/clock.ts';
 import type { GpioBarrierConfig } from '../../../devices/barrier/config.ts';
+import { type GpioDetector, gpioDetectors } from '../../../devices/barrier/detectors.ts';
 import type { Level } from '../../../devices/gpio/gpio.ts';
 import type { VirtualGpioChip } from '../../../devices/gpio/virtual-chip.ts';
 import type { SimDevice } from '../device.ts';
@@ -19,16 +20,19 @@ export interface SimGpioBarrierOptions {
  * The GPIO boom barrier of datasheet section 3 on a virtual GPIO chip. The gateway's relay
  * outputs (`open`, `close`; active level per config) are inputs to the simulation: the arm
  * starts moving on the edge to the active level. The simulation drives the inputs: `limitOpen`
- * high while fully open, `limitClosed` high while fully closed, `loop` high while a vehicle is
- * on the loop. Both relays energised at once stop the motor (and are recorded as a violation).
+ * high while fully open, `limitClosed` high while fully closed, and each detector's line
+ * (safety loops, photo-eyes, arming and reset loops) high while it sees a vehicle. Both relays
+ * energised at once stop the motor (and are recorded as a violation).
  *
- * Control API: putVehicle(), removeVehicle(), jam(on); state, loopOccupied, violations.
+ * Control API: putVehicle(), removeVehicle() (the main loop), setDetector(name, high), jam(on);
+ * state, loopOccupied, violations.
  */
 export class SimGpioBarrier implements SimDevice {
   readonly kind = 'gpio-barrier' as const;
   readonly name: string;
   readonly core: BarrierCore;
   private readonly active: Level;
+  private readonly lineOf: ReadonlyMap<string, number>;
   private readonly relay = { open: false, close: false };
   private unwatch: (() => void)[] = [];
 
@@ -39,7 +43,10 @@ export class SimGpioBarrier implements SimDevice {
   ) {
     this.name = options.name ?? `gpio barrier ${chip.name}:${config.lines.open}`;
     this.active = config.activeHigh ? 1 : 0;
+    const detectors: GpioDetector[] = gpioDetectors(config);
+    this.lineOf = new Map(detectors.map((d) => [d.name, d.line]));
     this.core = new BarrierCore({
+      detectors,
       clock: options.clock,
       ...(options.travelMs !== undefined ? { travelMs: options.travelMs } : {}),
       ...(options.initial ? { initial: options.initial } : {}),
@@ -68,12 +75,12 @@ export class SimGpioBarrier implements SimDevice {
     const { lines } = this.config;
     this.driveInputs();
     const onState = () => this.driveInputs();
-    const onLoop = (occupied: boolean) => this.chip.drive(lines.loop, occupied ? 1 : 0);
+    const onDetector = (name: string, high: boolean) => this.driveDetector(name, high);
     this.core.on('state', onState);
-    this.core.on('loop', onLoop);
+    this.core.on('detector', onDetector);
     this.unwatch = [
       () => this.core.off('state', onState),
-      () => this.core.off('loop', onLoop),
+      () => this.core.off('detector', onDetector),
       this.chip.onOutput(lines.open, (level) => this.onRelay('open', level)),
       this.chip.onOutput(lines.close, (level) => this.onRelay('close', level)),
     ];
@@ -90,6 +97,11 @@ export class SimGpioBarrier implements SimDevice {
 
   removeVehicle(): void {
     this.core.removeVehicle();
+  }
+
+  /** A detector (by its config name) sees a vehicle, or no longer does. */
+  setDetector(name: string, high: boolean): void {
+    this.core.setDetector(name, high);
   }
 
   jam(on: boolean): void {
@@ -116,6 +128,11 @@ export class SimGpioBarrier implements SimDevice {
     const s = this.core.state;
     this.chip.drive(lines.limitOpen, s === 'open' ? 1 : 0);
     this.chip.drive(lines.limitClosed, s === 'closed' ? 1 : 0);
-    this.chip.drive(lines.loop, this.core.loopOccupied ? 1 : 0);
+    for (const name of this.lineOf.keys()) this.driveDetector(name, this.core.detector(name));
+  }
+
+  private driveDetector(name: string, high: boolean): void {
+    const line = this.lineOf.get(name);
+    if (line !== undefined) this.chip.drive(line, high ? 1 : 0);
   }
 }

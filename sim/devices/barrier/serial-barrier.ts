@@ -1,5 +1,6 @@
 import type { Clock } from '../../../core/clock.ts';
 import type { SerialBarrierConfig } from '../../../devices/barrier/config.ts';
+import { type SerialDetector, serialDetectors } from '../../../devices/barrier/detectors.ts';
 import type { SerialAttachment } from '../../attach/attachment.ts';
 import type { SimSerialDevice } from '../device.ts';
 import { DevicePort } from '../device-port.ts';
@@ -26,13 +27,15 @@ export interface SimSerialBarrierOptions {
 /**
  * The serial boom barrier of datasheet section 4. Every line ends with CR.
  *   OPEN   -> `OK` (then `ST OPENING ...` and, after the travel time, `ST OPEN ...`)
- *   CLOSE  -> `OK`, or `ERR LOOP` while a vehicle is on the loop
- *   STATUS -> `ST <state> LOOP=<0|1>` only
+ *   CLOSE  -> `OK`, or `ERR LOOP` while a vehicle is on the loop (or before a photo-eye)
+ *   STATUS -> `ST <state> LOOP=<0|1>` only, with the extension fields of the detectors the
+ *             config gives fields other than LOOP (`ST OPEN LOOP=0 PE1=1`)
  * While jammed, OPEN and CLOSE get `ERR FAULT`; anything else gets `ERR UNKNOWN` (the datasheet
  * names no reason for it). An `ST` line goes out unsolicited on every change of state or loop.
  * Replies are sent at once, paced to the baud rate, in order.
  *
- * Control API: putVehicle(), removeVehicle(), jam(on), unplug(), replug(); state, violations.
+ * Control API: putVehicle(), removeVehicle() (the main loop), setDetector(name, high), jam(on),
+ * unplug(), replug(); state, violations.
  * Unlucky-line knobs: slowReplies(ms) (every reply, and the command's effect, comes `ms` of real
  * time late) and dropOks(n) (the next `n` OKs are lost on the line; their commands still act).
  */
@@ -42,6 +45,7 @@ export class SimSerialBarrier implements SimSerialDevice {
   readonly port: DevicePort;
   readonly core: BarrierCore;
   private readonly splitter = new CrLineSplitter();
+  private readonly detectorList: readonly SerialDetector[];
   private lastSent: string | undefined;
   private started = false;
   private replyDelayMs = 0;
@@ -55,14 +59,16 @@ export class SimSerialBarrier implements SimSerialDevice {
   ) {
     this.name = options.name ?? `serial barrier ${config.port.path}`;
     this.port = new DevicePort(attachment, config.port, options.chunkMs);
+    this.detectorList = serialDetectors(config);
     this.core = new BarrierCore({
+      detectors: this.detectorList,
       clock: options.clock,
       ...(options.travelMs !== undefined ? { travelMs: options.travelMs } : {}),
       ...(options.initial ? { initial: options.initial } : {}),
       interlock: { refuseClose: true, reverse: options.interlock?.reverse ?? false },
     });
     this.core.on('state', () => this.sendStatusIfChanged());
-    this.core.on('loop', () => this.sendStatusIfChanged());
+    this.core.on('detector', () => this.sendStatusIfChanged());
     this.port.on('data', (bytes: Buffer) => {
       for (const line of this.splitter.push(bytes)) this.onLine('text' in line ? line.text : undefined);
     });
@@ -87,13 +93,22 @@ export class SimSerialBarrier implements SimSerialDevice {
     return this.core.loopOccupied;
   }
 
+  /** The ST line as the barrier would send it now. */
+  get currentStatus(): string {
+    const loop = this.detectorList.find((d) => d.field === 'LOOP');
+    const fields = this.detectorList
+      .filter((d) => d.field !== 'LOOP')
+      .map((d) => [d.field, this.core.detector(d.name)] as const);
+    return statusLine(this.protocolState, loop ? this.core.detector(loop.name) : false, fields);
+  }
+
   get violations(): readonly Violation[] {
     return this.core.violations;
   }
 
   async start(): Promise<void> {
     this.started = true;
-    this.lastSent = statusLine(this.protocolState, this.core.loopOccupied);
+    this.lastSent = this.currentStatus;
     await this.port.plug();
   }
 
@@ -119,6 +134,11 @@ export class SimSerialBarrier implements SimSerialDevice {
 
   removeVehicle(): void {
     this.core.removeVehicle();
+  }
+
+  /** A detector (by its config name) sees a vehicle, or no longer does. */
+  setDetector(name: string, high: boolean): void {
+    this.core.setDetector(name, high);
   }
 
   jam(on: boolean): void {
@@ -168,7 +188,7 @@ export class SimSerialBarrier implements SimSerialDevice {
         this.core.open();
         return;
       case 'CLOSE':
-        if (this.core.loopOccupied) {
+        if (this.core.presenceOccupied) {
           this.core.close(); // refused by the interlock; recorded as a breach of the gateway's rules
           this.send('ERR LOOP\r');
           return;
@@ -186,14 +206,14 @@ export class SimSerialBarrier implements SimSerialDevice {
   }
 
   private sendStatus(): void {
-    const line = statusLine(this.protocolState, this.core.loopOccupied);
+    const line = this.currentStatus;
     this.lastSent = line;
     this.send(line);
   }
 
   private sendStatusIfChanged(): void {
     if (!this.started) return;
-    const line = statusLine(this.protocolState, this.core.loopOccupied);
+    const line = this.currentStatus;
     if (line === this.lastSent) return;
     this.lastSent = line;
     this.send(line);

@@ -31,8 +31,17 @@ export function protocolState(arm: ArmState, jammed: boolean): ProtocolState {
   }
 }
 
-export function statusLine(state: ProtocolState, loopOccupied: boolean): string {
-  return `ST ${state} LOOP=${loopOccupied ? 1 : 0}\r`;
+/**
+ * `ST <state> LOOP=<0|1>`, then the extension fields of a barrier with more inputs
+ * (` PE1=1`, docs/devices.md "Extended ST line"), in order.
+ */
+export function statusLine(
+  state: ProtocolState,
+  loopOccupied: boolean,
+  fields: readonly (readonly [string, boolean])[] = [],
+): string {
+  const extra = fields.map(([name, high]) => ` ${name}=${high ? 1 : 0}`).join('');
+  return `ST ${state} LOOP=${loopOccupied ? 1 : 0}${extra}\r`;
 }
 
 /** One received line: its text, or `overflow` for a line longer than MAX_COMMAND_BYTES. */

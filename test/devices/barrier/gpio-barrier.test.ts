@@ -27,7 +27,15 @@ async function setup(
   const clock = new ManualClock();
   const chip = new VirtualGpioChip('test');
   before?.(chip);
-  const config = GpioBarrierConfigSchema.parse({ kind: 'gpio', chip: 'test', lines, ...overrides });
+  // One loop and no trailer gap: the loop rules as the datasheet states them (the gap and the
+  // other detectors: gpio-barrier-detectors.test.ts).
+  const config = GpioBarrierConfigSchema.parse({
+    kind: 'gpio',
+    chip: 'test',
+    lines,
+    trailerGapMs: 0,
+    ...overrides,
+  });
   const sim = new SimGpioBarrier(config, chip, { clock, initial });
   await sim.start();
   const relayLog: string[] = [];

@@ -13,11 +13,31 @@ describe('serial barrier lines (datasheet section 4)', () => {
     expect(got.map(parseBarrierLine)).toEqual([
       { kind: 'ok' },
       { kind: 'err', reason: 'LOOP' },
-      { kind: 'status', state: 'closing', loop: true },
-      { kind: 'status', state: 'open', loop: false },
+      { kind: 'status', state: 'closing', loop: true, inputs: { LOOP: true } },
+      { kind: 'status', state: 'open', loop: false, inputs: { LOOP: false } },
     ]);
     expect(parseBarrierLine('ST HALFWAY LOOP=0')).toEqual({ kind: 'unknown', text: 'ST HALFWAY LOOP=0' });
     expect(commandBytes('STATUS').toString()).toBe('STATUS\r');
+  });
+
+  it('reads the extended ST line: LOOP as the datasheet has it, then named input fields', () => {
+    expect(parseBarrierLine('ST CLOSING LOOP=0 PE1=1 ARM=0 RST=1')).toEqual({
+      kind: 'status',
+      state: 'closing',
+      loop: false,
+      inputs: { LOOP: false, PE1: true, ARM: false, RST: true },
+    });
+    // LOOP stays first and required; a field twice, a lower-case or long name, or a level
+    // other than 0/1 is no status line.
+    for (const bad of [
+      'ST OPEN PE1=1 LOOP=0',
+      'ST OPEN LOOP=0 PE1=1 PE1=0',
+      'ST OPEN LOOP=0 pe1=1',
+      'ST OPEN LOOP=0 PHOTO=1',
+      'ST OPEN LOOP=0 PE1=2',
+      'ST OPEN LOOP=0 A=1 B=1 C=1 D=1 E=1 F=1 G=1',
+    ])
+      expect(parseBarrierLine(bad)).toEqual({ kind: 'unknown', text: bad });
   });
 
   it('discards an overlong line or one with bytes outside printable ASCII, and counts it', () => {
