@@ -344,7 +344,7 @@ describe('the yard as a lane sees it', () => {
   });
 
   it('a fever at the yard exit isolates: the yard is not asked to let the truck out', async () => {
-    const l = lane({ id: 'yard-exit-1', kind: 'yard-exit' });
+    const l = lane({ id: 'yard-exit-1', kind: 'yard-exit', rules: { feverConfirm: 'immediate' } });
     await l.controller.start();
     await l.truckDecided('GREEN', 38.1);
     expect(l.decision()).toMatchObject({

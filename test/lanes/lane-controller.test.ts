@@ -53,7 +53,8 @@ describe('lane transits and decisions', () => {
   });
 
   it('a fever isolates: an isolation bay, fever and isolate alarms, the barrier stays shut', async () => {
-    const l = lane();
+    // One screening reading isolates (feverConfirm immediate); the recheck: lane-fever-recheck.test.ts.
+    const l = lane({ rules: { feverConfirm: 'immediate' } });
     await l.controller.start();
     await l.truckDecided('GREEN-TESTED', 38.2);
     expect(l.decision()).toMatchObject({ outcome: 'ISOLATE', bay: 'I-0001' });

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { HealthState } from '../../devices/health.ts';
@@ -65,6 +66,10 @@ export interface LaneOptions {
   interrupted?: { transitId: string; startedAt: number };
   maintenance?: { reason: string };
   health?: { scanner?: HealthState; thermometer?: HealthState; barrier?: HealthState };
+  /** The site's rules (default: the schema's, a fever confirmed before isolation). */
+  rules?: z.input<typeof DecisionRulesSchema>;
+  /** The lane's config beyond these (destinations, the thermometer's calibration). */
+  laneConfig?: { destinations?: string[]; thermometer?: Record<string, unknown> };
 }
 
 export function lane(opts: LaneOptions = {}) {
@@ -84,16 +89,20 @@ export function lane(opts: LaneOptions = {}) {
     kind: opts.kind ?? 'entry',
     hasLoop: opts.hasLoop ?? true,
     decisionTimeoutMs: 20_000,
+    ...(opts.laneConfig?.destinations ? { destinations: opts.laneConfig.destinations } : {}),
     devices: {
       scanner: { port: { path: '/dev/null' } },
       barrier: { kind: 'gpio', lines: { open: 1, close: 2, limitOpen: 3, limitClosed: 4, loop: 5 } },
+      ...(opts.laneConfig?.thermometer
+        ? { thermometer: { port: { path: '/dev/thermometer' }, ...opts.laneConfig.thermometer } }
+        : {}),
     },
   });
   let bays = 0;
   const controller = new LaneController({
     config,
     site: 'demo',
-    rules: DecisionRulesSchema.parse({}),
+    rules: DecisionRulesSchema.parse(opts.rules ?? {}),
     clock,
     log: silentLogger(),
     devices: { scanner, thermometer, barrier: b.barrier },

@@ -4,7 +4,7 @@ import { lane } from './lane-harness.ts';
 /** One transit per vehicle: inputs that come late, before the vehicle, or after another transit. */
 describe('transits: late inputs, inputs without a vehicle, transits replaced', () => {
   it('a fever measured after PASS while the truck is still on the loop escalates the same transit to ISOLATE; the barrier is not closed onto it', async () => {
-    const l = lane();
+    const l = lane({ rules: { feverConfirm: 'immediate' } });
     await l.controller.start();
     await l.truckDecided('GREEN-TESTED');
     expect(l.decision()?.outcome).toBe('PASS');
@@ -110,7 +110,7 @@ describe('transits: late inputs, inputs without a vehicle, transits replaced', (
   });
 
   it('a late input does not revive a reason staff have overridden', async () => {
-    const l = lane();
+    const l = lane({ rules: { feverConfirm: 'immediate' } });
     await l.controller.start();
     await l.truckDecided('GREEN-TESTED', 37.6);
     expect(l.decision()?.outcome).toBe('ISOLATE');
