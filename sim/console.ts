@@ -1,5 +1,5 @@
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import type { SimSerialDevice } from './devices/device.ts';
+import type { SimPluggableDevice } from './devices/device.ts';
 import type { SimulatedSite } from './site.ts';
 
 /**
@@ -83,7 +83,7 @@ export async function runConsoleCommand(site: SimulatedSite, line: string): Prom
             (l) =>
               `${l.id}: barrier ${l.barrier.state}${l.barrier.jammed ? ' (jammed)' : ''}` +
               `${l.barrier.loopOccupied ? ', vehicle on loop' : ''}; ` +
-              `scanner ${l.scanner.port.path}` +
+              `scanner ${'port' in l.scanner ? l.scanner.port.path : l.scanner.path}` +
               (l.thermometer ? `; thermometer ${l.thermometer.port.path}` : '') +
               (l.barrier.kind === 'serial-barrier' ? `; barrier ${l.barrier.port.path}` : ''),
           )
@@ -102,7 +102,7 @@ function thermometer(site: SimulatedSite, lane: string) {
   return t;
 }
 
-function serialDevice(site: SimulatedSite, a: string, b: string): SimSerialDevice {
+function serialDevice(site: SimulatedSite, a: string, b: string): SimPluggableDevice {
   if (a === 'bus') {
     const bus = site.buses.get(b);
     if (!bus) throw new GatepostError(ErrorCode.NotFound, `no bay sensor bus ${b}`);

@@ -11,6 +11,7 @@ import { SimBaySensorBus } from './devices/bay-sensor/bus.ts';
 import type { BaySensor } from './devices/bay-sensor/sensor.ts';
 import type { SimDevice } from './devices/device.ts';
 import { SimScanner } from './devices/scanner/scanner.ts';
+import { SimWedgeScanner } from './devices/scanner/wedge-scanner.ts';
 import { SimThermometer } from './devices/thermometer/thermometer.ts';
 import { GpioServer } from './gpio-server.ts';
 
@@ -34,7 +35,7 @@ export interface SimulatedSiteOptions {
 
 export interface SimulatedLane {
   readonly id: string;
-  readonly scanner: SimScanner;
+  readonly scanner: SimScanner | SimWedgeScanner;
   readonly thermometer: SimThermometer | undefined;
   readonly barrier: SimGpioBarrier | SimSerialBarrier;
 }
@@ -100,6 +101,14 @@ export class SimulatedSite {
     return lane;
   }
 
+  /** The lane's scanner when it is a serial one; throws GatepostError NotFound for a keyboard-wedge one. */
+  serialScanner(id: string): SimScanner {
+    const scanner = this.lane(id).scanner;
+    if (scanner.kind !== 'scanner')
+      throw new GatepostError(ErrorCode.NotFound, `lane ${id} has a keyboard-wedge scanner`);
+    return scanner;
+  }
+
   /** The sensor of a bay (e.g. `P-0412`); throws GatepostError NotFound if the bay has none. */
   bay(label: string): BaySensor {
     return this.busOf(label).sensor(label);
@@ -158,10 +167,10 @@ export class SimulatedSite {
 
   private addLane(lane: LaneConfig): void {
     const d = lane.devices;
-    const scanner = new SimScanner(d.scanner, this.attachment, {
-      name: `${lane.id} scanner`,
-      ...this.chunk(),
-    });
+    const scanner =
+      d.scanner.kind === 'evdev'
+        ? new SimWedgeScanner(d.scanner, { name: `${lane.id} scanner` })
+        : new SimScanner(d.scanner, this.attachment, { name: `${lane.id} scanner`, ...this.chunk() });
     const thermometer = d.thermometer
       ? new SimThermometer(d.thermometer, this.attachment, {
           clock: this.clock,

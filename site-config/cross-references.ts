@@ -39,7 +39,10 @@ export function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void
       ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `lane id "${lane.id}" is used twice` });
     laneIds.set(lane.id, lane.id);
     const d = lane.devices;
-    claimPort(d.scanner.port.path, `${lane.id} scanner`, [...path, 'devices', 'scanner', 'port', 'path']);
+    if (d.scanner.kind === 'evdev')
+      claimPort(d.scanner.path, `${lane.id} scanner`, [...path, 'devices', 'scanner', 'path']);
+    else
+      claimPort(d.scanner.port.path, `${lane.id} scanner`, [...path, 'devices', 'scanner', 'port', 'path']);
     if (d.thermometer) {
       claimPort(d.thermometer.port.path, `${lane.id} thermometer`, [
         ...path,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BarrierConfigSchema } from '../devices/barrier/config.ts';
-import { ScannerConfigSchema } from '../devices/scanner/config.ts';
+import { LaneScannerConfigSchema } from '../devices/scanner/config.ts';
 import { ThermometerConfigSchema } from '../devices/thermometer/config.ts';
 import { ConfigIdSchema as id } from './config-id.ts';
 
@@ -24,7 +24,7 @@ export const LaneConfigSchema = z
       ),
     devices: z
       .object({
-        scanner: ScannerConfigSchema,
+        scanner: LaneScannerConfigSchema,
         thermometer: ThermometerConfigSchema.optional(),
         barrier: BarrierConfigSchema,
       })

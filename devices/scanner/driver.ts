@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { ErrorCode, errorMessage } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import { hex, type Logger } from '../../core/logger.ts';
 import { ErrorRateLimit } from '../error-rate-limit.ts';
@@ -19,7 +19,8 @@ import type { SerialOpener } from '../serial/link.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
 import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import type { ScannerConfig } from './config.ts';
-import { type BadInputReason, ScannerFramer, type ScannerFramerOutput } from './framer.ts';
+import { ScannerFramer, type ScannerFramerOutput } from './framer.ts';
+import { scannerBadInput } from './framer-errors.ts';
 
 // A type alias (not an interface): its keys stay literal for callers' overloads, and it still
 // fits EventBus's Record<string, unknown>.
@@ -57,29 +58,6 @@ export interface ScannerDriver {
 
 /** How long a chunk that came after a long gap waits for the bytes that may follow it. */
 const SETTLE_MS = 25;
-
-const ERROR_CODES: Record<BadInputReason, ErrorCode> = {
-  'too-long': ErrorCode.CodeTooLong,
-  truncated: ErrorCode.CodeTruncated,
-  'invalid-utf8': ErrorCode.CodeInvalidUtf8,
-  nul: ErrorCode.CodeHasNul,
-  implausible: ErrorCode.CodeImplausible,
-  noise: ErrorCode.FrameDiscarded,
-  unframed: ErrorCode.FrameDiscarded,
-  babble: ErrorCode.FrameDiscarded,
-};
-
-const MESSAGES: Record<BadInputReason, string> = {
-  'too-long': 'code longer than the cap, discarded up to the next terminator',
-  truncated: 'code cut off by a gap inside it, discarded with its tail up to the terminator',
-  'invalid-utf8': 'code is not valid UTF-8, discarded',
-  nul: 'code contains NUL bytes, discarded',
-  implausible:
-    'not a plausible code (control characters, or a pass prefix with bytes outside its alphabet), discarded',
-  noise: 'line noise between codes, discarded',
-  unframed: 'code not framed by STX ... ETX and the terminator, discarded',
-  babble: 'frames right behind bad input, with no quiet between (a babbling scanner or line), discarded',
-};
 
 /** The QR scanner driver (datasheet section 1): serial bytes in, `code` events out. */
 export function createScannerDriver(options: ScannerDriverOptions): ScannerDriver {
@@ -271,18 +249,8 @@ class Scanner implements ScannerDriver {
       this.transport.countDiscarded(out.bytes);
       this.transport.countError();
       this.discardedFrames += out.frames ?? 1;
-      // Only the first bytes, in hex: enough to see noise or a prefix, never a whole pass.
-      const { reason, bytes, frames, why } = out;
-      this.log.warn({ reason, why, bytes, frames, head: hex(out.head, 16) }, 'bad scanner input');
-      const detail = why ? ` (${why})` : frames ? ` (${frames} frames)` : '';
       // At most 10 error events a second go out one by one; the rest are summarised.
-      this.errors.report({
-        errorCode: ERROR_CODES[reason],
-        kind: reason,
-        message: `${MESSAGES[reason]}${detail}`,
-        bytes,
-        at: now,
-      });
+      this.errors.report(scannerBadInput(out, now, this.log));
       // 3 bad reads within 60 s (by default) make the scanner degraded (devices/health.ts).
       this.healthCell.sample('noise', `bad read: ${out.reason}`);
     }

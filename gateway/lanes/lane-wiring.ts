@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../core/logger.ts';
 import { createBarrierDriver } from '../../devices/barrier/driver.ts';
 import type { DeviceErrorEvent, HealthEvent } from '../../devices/events.ts';
-import { createScannerDriver } from '../../devices/scanner/driver.ts';
+import { createLaneScanner } from '../../devices/scanner/factory.ts';
 import { createThermometerDriver } from '../../devices/thermometer/driver.ts';
 import type { LaneConfig, SiteConfig } from '../../site-config/schema.ts';
 import { DeviceErrorCollapser } from '../device-error-collapser.ts';
@@ -156,8 +156,7 @@ function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): La
   const { clock } = deps;
   const d = lane.devices;
   return {
-    scanner: createScannerDriver({
-      config: d.scanner,
+    scanner: createLaneScanner(d.scanner, {
       opener: deps.serial,
       clock,
       log, // the driver names itself (device, port) in its log lines

@@ -1,6 +1,12 @@
 import type { DevicePort } from './device-port.ts';
 
-export type SimDeviceKind = 'scanner' | 'thermometer' | 'gpio-barrier' | 'serial-barrier' | 'bay-sensor-bus';
+export type SimDeviceKind =
+  | 'scanner'
+  | 'wedge-scanner'
+  | 'thermometer'
+  | 'gpio-barrier'
+  | 'serial-barrier'
+  | 'bay-sensor-bus';
 
 /** What every simulated device offers the site, the tests, the traffic generator and the demo. */
 export interface SimDevice {
@@ -13,11 +19,15 @@ export interface SimDevice {
   stop(): Promise<void>;
 }
 
-/** A device on a serial line: it can be unplugged and plugged back in while running. */
-export interface SimSerialDevice extends SimDevice {
-  readonly port: DevicePort;
+/** A device that can be unplugged and plugged back in while running. */
+export interface SimPluggableDevice extends SimDevice {
   /** The cable is pulled: the host end is lost and the path disappears. */
   unplug(): Promise<void>;
   /** The cable is back at the same path. */
   replug(): Promise<void>;
+}
+
+/** A device on a serial line. */
+export interface SimSerialDevice extends SimPluggableDevice {
+  readonly port: DevicePort;
 }

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
-import type { SimSerialDevice } from '../devices/device.ts';
+import type { SimPluggableDevice, SimSerialDevice } from '../devices/device.ts';
 import type { PassMint } from '../passes/pass-mint.ts';
 import type { Random } from '../random.ts';
 import type { FaultEntry } from '../scenario/schema.ts';
@@ -66,12 +66,14 @@ export class FaultInjector {
         this.hold(label, forMs, () => actions.replug(device));
         return;
       }
-      case 'noise':
-        actions.lineNoise(
-          this.serialDevice(entry),
-          noiseBytes(this.random, entry.bytes ?? DEFAULT_NOISE_BYTES),
-        );
+      case 'noise': {
+        const device = this.serialDevice(entry);
+        const bytes = noiseBytes(this.random, entry.bytes ?? DEFAULT_NOISE_BYTES);
+        // A keyboard-wedge scanner has no line: its noise is stray keys.
+        if (device.kind === 'wedge-scanner') actions.scanRaw(lane, bytes, 'noise');
+        else actions.lineNoise(device as SimSerialDevice, bytes);
         return;
+      }
       case 'garbage':
         actions.scanRaw(lane, garbageLine(this.random, scanner().config), 'garbage', true);
         return;
@@ -193,7 +195,7 @@ export class FaultInjector {
     await a.clear();
   }
 
-  private serialDevice(entry: FaultEntry): SimSerialDevice {
+  private serialDevice(entry: FaultEntry): SimPluggableDevice {
     const site = this.traffic.actions.site;
     const device = entry.device ?? (entry.bus !== undefined ? 'bus' : 'scanner');
     if (device === 'bus') {

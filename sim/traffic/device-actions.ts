@@ -1,9 +1,10 @@
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { SimGpioBarrier } from '../devices/barrier/gpio-barrier.ts';
 import type { SimSerialBarrier } from '../devices/barrier/serial-barrier.ts';
-import type { SimSerialDevice } from '../devices/device.ts';
+import type { SimPluggableDevice, SimSerialDevice } from '../devices/device.ts';
 import { quietAfterBadInputMs } from '../devices/scanner/encode.ts';
 import type { SimScanner } from '../devices/scanner/scanner.ts';
+import type { SimWedgeScanner } from '../devices/scanner/wedge-scanner.ts';
 import type { SimThermometer } from '../devices/thermometer/thermometer.ts';
 import { wireNow } from '../pacing.ts';
 import type { SimulatedSite } from '../site.ts';
@@ -150,12 +151,12 @@ export class DeviceActions {
 
   // ---- any serial device ---------------------------------------------------------------------
 
-  async unplug(device: SimSerialDevice): Promise<void> {
+  async unplug(device: SimPluggableDevice): Promise<void> {
     this.log.emit('device', device.name, 'unplug');
     await device.unplug();
   }
 
-  async replug(device: SimSerialDevice): Promise<void> {
+  async replug(device: SimPluggableDevice): Promise<void> {
     if (this.stopped) return; // the site is stopping: plugging in now would leave a PTY behind
     this.log.emit('device', device.name, 'replug');
     await device.replug();
@@ -189,7 +190,11 @@ export class DeviceActions {
     return set;
   }
 
-  private onScanner(lane: string, send: (s: SimScanner) => Promise<void>, cutOff: boolean): void {
+  private onScanner(
+    lane: string,
+    send: (s: SimScanner | SimWedgeScanner) => Promise<void>,
+    cutOff: boolean,
+  ): void {
     const scanner = this.site.lane(lane).scanner;
     let line = this.scanners.get(lane);
     if (!line) {

@@ -45,8 +45,8 @@ describe('simulator console commands', () => {
 
   it('scan reaches the host end; unplug and replug move the device off and back on the hub', async () => {
     const s = await demoSite();
-    const path = s.lane('yard-exit').scanner.port.path;
-    const rec = new ByteRecorder(await s.hub!.open(s.lane('yard-exit').scanner.config.port));
+    const path = s.serialScanner('yard-exit').port.path;
+    const rec = new ByteRecorder(await s.hub!.open(s.serialScanner('yard-exit').config.port));
     expect(await runConsoleCommand(s, 'scan yard-exit 晋D12345 with spaces')).toMatch(/^scanned/);
     expect((await rec.waitForText('\r')).length).toBeGreaterThan(0);
     expect(Buffer.from(rec.bytes).toString('utf8')).toBe('晋D12345 with spaces\r');

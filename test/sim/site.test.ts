@@ -30,7 +30,7 @@ function serialPaths(cfg: SiteConfig): string[] {
   const lanes = [...cfg.checkpoints.flatMap((c) => c.lanes), ...cfg.yard.exitLanes];
   const out: string[] = [];
   for (const l of lanes) {
-    out.push(l.devices.scanner.port.path);
+    out.push(l.devices.scanner.kind === 'evdev' ? l.devices.scanner.path : l.devices.scanner.port.path);
     if (l.devices.thermometer) out.push(l.devices.thermometer.port.path);
     if (l.devices.barrier.kind === 'serial') out.push(l.devices.barrier.port.path);
   }
@@ -45,7 +45,7 @@ function demoIn(dir: string): SiteConfig {
     port.path = join(dir, basename(port.path));
   };
   for (const l of [...cfg.checkpoints.flatMap((c) => c.lanes), ...cfg.yard.exitLanes]) {
-    move(l.devices.scanner.port);
+    move(l.devices.scanner.kind === 'evdev' ? l.devices.scanner : l.devices.scanner.port);
     if (l.devices.thermometer) move(l.devices.thermometer.port);
     if (l.devices.barrier.kind === 'serial') move(l.devices.barrier.port);
   }
@@ -147,7 +147,7 @@ describe('SimulatedSite from config/demo.yaml', () => {
 
     // A scanner and a thermometer, as the gateway would open them.
     const lane = site.lane('west-2');
-    const scannerHost = await openHostEnd(lane.scanner.port.path, format8N1(9600));
+    const scannerHost = await openHostEnd(site.serialScanner('west-2').port.path, format8N1(9600));
     const rec = new ByteRecorder(scannerHost);
     await lane.scanner.present('GP1:abc');
     expect((await rec.waitForBytes(8)).toString('latin1')).toBe('GP1:abc\r');

@@ -31,7 +31,8 @@ describe("the demo's simulation (gatepost start with simulation.enabled)", () =>
     expect([trust.gp1Keys.size, trust.dscByKid.size]).toEqual([1, 1]);
 
     const hub = sim.opener as InProcessSerialHub;
-    const scanner = config.checkpoints[0]?.lanes[0]?.devices.scanner.port;
+    const laneScanner = config.checkpoints[0]?.lanes[0]?.devices.scanner;
+    const scanner = laneScanner?.kind === 'evdev' ? undefined : laneScanner?.port;
     if (!scanner) throw new Error('no scanner in the test config');
     const rec = new ByteRecorder(await hub.open(scanner));
     for (let i = 0; i < 60 && rec.bytes.length === 0; i++) await clock.advance(30_000);

@@ -86,7 +86,11 @@ describe('gatepost sim', () => {
     expect(trust.gp1Keys.size).toBe(1);
     expect(trust.dscByKid.size).toBe(1);
     for (const lane of f.config.checkpoints[0]?.lanes ?? [])
-      expect(existsSync(lane.devices.scanner.port.path)).toBe(false);
+      expect(
+        existsSync(
+          lane.devices.scanner.kind === 'evdev' ? lane.devices.scanner.path : lane.devices.scanner.port.path,
+        ),
+      ).toBe(false);
   });
 
   it('on a terminal it redraws one screen', async () => {

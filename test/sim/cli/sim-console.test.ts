@@ -16,7 +16,8 @@ describe('gatepost sim --console', () => {
     const config = faultSiteConfig(dir);
     const configFile = join(dir, 'site.json');
     await writeFile(configFile, JSON.stringify(config));
-    const scanner = config.checkpoints[0]?.lanes[0]?.devices.scanner.port.path;
+    const laneScanner = config.checkpoints[0]?.lanes[0]?.devices.scanner;
+    const scanner = laneScanner?.kind === 'evdev' ? undefined : laneScanner?.port.path;
     if (!scanner) throw new Error('no scanner in the test config');
 
     const child = spawn(

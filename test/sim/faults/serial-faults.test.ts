@@ -21,7 +21,7 @@ async function setUp(): Promise<FaultSite> {
 
 /** The host end of the lane's scanner (`ser`: 115200 baud), as the gateway's driver opens it. */
 async function scannerHost(fs: FaultSite, lane = 'ser') {
-  const port = fs.site.lane(lane).scanner.port;
+  const port = fs.site.serialScanner(lane).port;
   const host = await openHostEnd(port.path, format8N1(port.settings.baudRate));
   closers.push(() => host.close());
   return { host, rec: new ByteRecorder(host) };
@@ -48,7 +48,7 @@ function sentBytes(fs: FaultSite, action: string): Buffer {
 describe('serial faults on the wire (over PTYs)', () => {
   it('unplug: the scanner PTY goes away (the open host end hangs up) and comes back after `for`', async () => {
     const fs = await setUp();
-    const path = fs.site.lane('ser').scanner.port.path;
+    const path = fs.site.serialScanner('ser').port.path;
     const { host } = await scannerHost(fs);
     const closed = new Promise<Error | string | undefined>((resolve) => {
       host.once('close', resolve);

@@ -1,0 +1,70 @@
+import { EV_KEY, type InputEvent } from './input-event.ts';
+import { CHORD_KEYS, ENTER_KEYS, LOCK_KEYS, SHIFT_KEYS, US_KEYMAP } from './us-keymap.ts';
+
+/** The byte a code ends with: the evdev scanner frames its codes as the serial one set to CR. */
+export const ENTER_BYTE = 0x0d;
+/**
+ * The byte for a key that types no character of the layout (Tab, Escape, F-keys, a key under
+ * Ctrl or Alt, a key held until it repeats): ASCII SUB, a control character, so the code it is
+ * part of fails the plausibility check (plausible-code.ts) as a serial code with a stray
+ * control byte does, and is reported, never taken as a scan.
+ */
+export const UNTYPABLE_BYTE = 0x1a;
+
+const KEY_UP = 0;
+const KEY_DOWN = 1;
+const KEY_REPEAT = 2;
+
+/** One typed byte and the kernel time of the key press that typed it. */
+export interface TypedByte {
+  byte: number;
+  timeMs: number;
+}
+
+/**
+ * Key events of a keyboard-wedge scanner in, the bytes it typed out (UTF-8 of US-layout ASCII,
+ * Enter as CR). Only EV_KEY events count; EV_SYN and EV_MSC (scan codes) are ignored. Holds no
+ * more state than which modifiers are down.
+ */
+export class KeystrokeDecoder {
+  private readonly shifts = new Set<number>();
+  private readonly chords = new Set<number>();
+
+  /** Appends to `out` the bytes `event` types (none, or one). */
+  decode(event: InputEvent, out: TypedByte[]): void {
+    if (event.type !== EV_KEY) return;
+    const { code, value } = event;
+    if (SHIFT_KEYS.has(code)) {
+      this.hold(this.shifts, code, value);
+      return;
+    }
+    if (CHORD_KEYS.has(code)) {
+      this.hold(this.chords, code, value);
+      return;
+    }
+    if (value === KEY_UP || LOCK_KEYS.has(code)) return;
+    if (value === KEY_REPEAT) {
+      out.push({ byte: UNTYPABLE_BYTE, timeMs: event.timeMs });
+      return;
+    }
+    if (value !== KEY_DOWN) return;
+    if (ENTER_KEYS.has(code)) {
+      out.push({ byte: ENTER_BYTE, timeMs: event.timeMs });
+      return;
+    }
+    const chars = US_KEYMAP.get(code);
+    const ch = chars && this.chords.size === 0 ? chars[this.shifts.size > 0 ? 1 : 0] : undefined;
+    out.push({ byte: ch === undefined ? UNTYPABLE_BYTE : ch.charCodeAt(0), timeMs: event.timeMs });
+  }
+
+  /** Forgets held modifiers (the device was lost or reopened). */
+  reset(): void {
+    this.shifts.clear();
+    this.chords.clear();
+  }
+
+  private hold(set: Set<number>, code: number, value: number): void {
+    if (value === KEY_UP) set.delete(code);
+    else set.add(code);
+  }
+}
