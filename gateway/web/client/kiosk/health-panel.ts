@@ -3,13 +3,21 @@ import { h, setText, setVariant } from '../shared/dom.ts';
 import { t, tEnum } from '../shared/i18n.ts';
 import type { LaneModel } from './lane-model.ts';
 
-/** The lane's devices (scanner, thermometer, barrier), its mode, and the yard's free bays. */
+/**
+ * The lane's devices (scanner, thermometer, barrier), the thermometer's calibration when its
+ * config names an interval (overdue: flagged), its mode, and the yard's free bays.
+ */
 const DEVICES = ['scanner', 'thermometer', 'barrier'] as const;
 
 export class HealthPanel {
   readonly el: HTMLElement;
   private readonly title = h('h3');
   private readonly rows = new Map<string, { label: HTMLElement; value: HTMLElement }>();
+  private readonly calibration = {
+    row: h('li', { hidden: true }),
+    label: h('span', { class: 'health-name' }),
+    value: h('span', { class: 'health-state', dataset: { testid: 'calibration' } }),
+  };
   private readonly mode = {
     label: h('span', { class: 'health-name' }),
     value: h('span', { class: 'health-state', dataset: { testid: 'mode' } }),
@@ -28,7 +36,9 @@ export class HealthPanel {
       };
       this.rows.set(d, row);
       list.append(h('li', null, row.label, row.value));
+      if (d === 'thermometer') list.append(this.calibration.row);
     }
+    this.calibration.row.append(this.calibration.label, this.calibration.value);
     list.append(
       h('li', null, this.mode.label, this.mode.value),
       h('li', null, this.yard.label, this.yard.value),
@@ -46,6 +56,7 @@ export class HealthPanel {
       setVariant(row.value, 'health', present ? (s ?? 'unknown') : 'none');
       row.value.title = model.health.get(device)?.reason ?? '';
     }
+    this.updateCalibration(model);
     const m = model.state?.mode;
     setText(this.mode.label, t('health.mode'));
     setText(this.mode.value, m ? tEnum('mode', m) : '—');
@@ -55,5 +66,23 @@ export class HealthPanel {
     const free = yard?.counts.free;
     setText(this.yard.value, free === undefined ? '—' : String(free));
     setVariant(this.yard.value, 'health', free === undefined ? 'unknown' : free > 0 ? 'online' : 'offline');
+  }
+
+  private updateCalibration(model: LaneModel): void {
+    const c = model.state?.calibration?.thermometer;
+    this.calibration.row.hidden = !c;
+    if (!c) return;
+    const date = c.dueAt > 0 ? new Date(c.dueAt).toISOString().slice(0, 10) : '';
+    setText(this.calibration.label, t('health.calibration'));
+    setText(
+      this.calibration.value,
+      !c.overdue
+        ? t('health.calibrationDue', { date })
+        : date
+          ? t('health.calibrationOverdue', { date })
+          : t('health.calibrationNone'),
+    );
+    setVariant(this.calibration.value, 'health', c.overdue ? 'offline' : 'online');
+    this.calibration.value.title = c.calibratedAt ?? '';
   }
 }
