@@ -212,6 +212,7 @@ export const ALARM_KINDS = [
   'unauthorized-passage',
   'scan-budget',
   'calibration-overdue',
+  'detector-stuck',
 ] as const;
 /**
  * The facts of an alarm, for the pages to word it in the screen's language (the plate, the

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../core/logger.ts';
+import type { DetectorStuckEvent } from '../../devices/barrier/detector-events.ts';
 import { createBarrierDriver } from '../../devices/barrier/driver.ts';
 import type { DeviceErrorEvent, HealthEvent } from '../../devices/events.ts';
 import { createLaneScanner } from '../../devices/scanner/factory.ts';
@@ -27,6 +28,7 @@ import type {
   Subscribable,
   YardExits,
 } from './lane-ports.ts';
+import type { Alarm } from './lane-records.ts';
 import { ReplayGuard } from './replay-guard.ts';
 import { handleLaneRequest, type RefusedWhy } from './staff-requests.ts';
 
@@ -93,8 +95,12 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
   const controllers = new Map<string, LaneController>();
   for (const laneConfig of laneConfigs) {
     const laneLog = log.child({ lane: laneConfig.id });
-    const devices = createLaneDevices(laneConfig, deps, laneLog);
     const stream = laneStream(laneConfig.id);
+    const devices = createLaneDevices(laneConfig, deps, laneLog, (e) =>
+      sink
+        .record(stream, 'alarm', stuckAlarm(laneConfig.id, e))
+        .catch((err: unknown) => laneLog.error({ err }, 'detector alarm not recorded')),
+    );
     for (const [name, driver] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][]) {
       if (driver) reportDevice(driver, name, laneConfig.id, { site, errors, client, log: laneLog });
     }
@@ -152,9 +158,22 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
   };
 }
 
-function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): LaneDevices {
+function createLaneDevices(
+  lane: LaneConfig,
+  deps: GatewayDeps,
+  log: Logger,
+  onStuck: (e: DetectorStuckEvent) => unknown,
+): LaneDevices {
   const { clock } = deps;
   const d = lane.devices;
+  const barrier = createBarrierDriver({
+    config: d.barrier,
+    opener: deps.serial,
+    gpio: deps.gpio,
+    clock,
+    log, // the driver names itself (device, port) in its log lines
+  });
+  barrier.on('stuck', onStuck);
   return {
     scanner: createLaneScanner(d.scanner, {
       opener: deps.serial,
@@ -169,13 +188,24 @@ function createLaneDevices(lane: LaneConfig, deps: GatewayDeps, log: Logger): La
           log: log.child({ device: 'thermometer' }),
         })
       : undefined,
-    barrier: createBarrierDriver({
-      config: d.barrier,
-      opener: deps.serial,
-      gpio: deps.gpio,
-      clock,
-      log, // the driver names itself (device, port) in its log lines
-    }),
+    barrier,
+  };
+}
+
+/**
+ * A barrier detector high for longer than its `stuckAfterMs` (a photo-eye covered, a loop
+ * detector failed on): an alarm while it lasts, ended (`active: false`) when it is low again.
+ */
+function stuckAlarm(lane: string, e: DetectorStuckEvent): Alarm {
+  const minutes = Math.max(1, Math.round(e.afterMs / 60_000));
+  return {
+    lane,
+    kind: 'detector-stuck',
+    message: e.stuck
+      ? `barrier ${e.role} detector ${e.detector} (${e.kind}) high for over ${e.afterMs} ms: stuck, or a vehicle left there`
+      : `barrier ${e.role} detector ${e.detector} is low again`,
+    active: e.stuck,
+    params: { detector: e.detector, role: e.role, detectorKind: e.kind, minutes },
   };
 }
 

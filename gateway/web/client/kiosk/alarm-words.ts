@@ -29,6 +29,8 @@ export function wordAlarm(kind: string, params: AlarmParams, here?: string): Ala
     reason: reason ? tEnum('reason', reason) : '—',
     lane: str('earlierLane') ?? '—',
     due: str('due') ?? '—',
+    detector: str('detector') ?? '—',
+    minutes: num('minutes') ?? '—',
     max: num('max') ?? '—',
     pct: num('pct') ?? '—',
   };

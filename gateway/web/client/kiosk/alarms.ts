@@ -32,6 +32,7 @@ const LANE = new Set([
   'unauthorized-passage',
   'pass-replayed',
   'scan-budget',
+  'detector-stuck',
   'yard-full',
 ]);
 const RANK: Record<AlarmClass, number> = { life: 0, lane: 1, device: 2 };

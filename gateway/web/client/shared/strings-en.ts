@@ -145,6 +145,7 @@ export const EN: Record<StringKey, string> = {
   'alarm.unauthorized-passage': 'VEHICLE PASSED WITHOUT CLEARANCE',
   'alarm.scan-budget': 'TOO MANY SCANS: CHECK THE SCANNER',
   'alarm.calibration-overdue': 'CALIBRATION OVERDUE',
+  'alarm.detector-stuck': 'BARRIER DETECTOR STUCK',
   'alarm.clock': 'GATEWAY CLOCK PROBLEM',
   'alarm.storage': 'DISK ALMOST FULL',
   'alarm.uplink': 'UPLINK DOWN',

@@ -140,6 +140,7 @@ export const ZH = {
   'alarm.unauthorized-passage': '车辆未经放行通过',
   'alarm.scan-budget': '扫码过多，请检查扫码器',
   'alarm.calibration-overdue': '测温仪校准过期',
+  'alarm.detector-stuck': '栏杆检测器卡住',
   'alarm.clock': '网关时钟异常',
   'alarm.storage': '存储空间告警',
   'alarm.uplink': '上行中断',
