@@ -9,6 +9,7 @@ import { SimGpioBarrier } from './devices/barrier/gpio-barrier.ts';
 import { SimSerialBarrier } from './devices/barrier/serial-barrier.ts';
 import { SimBaySensorBus } from './devices/bay-sensor/bus.ts';
 import type { BaySensor } from './devices/bay-sensor/sensor.ts';
+import { SimSiteCameras } from './devices/camera/site-cameras.ts';
 import type { SimDevice } from './devices/device.ts';
 import { SimScanner } from './devices/scanner/scanner.ts';
 import { SimWedgeScanner } from './devices/scanner/wedge-scanner.ts';
@@ -53,6 +54,8 @@ export class SimulatedSite {
   readonly clock: Clock;
   readonly lanes = new Map<string, SimulatedLane>();
   readonly buses = new Map<string, SimBaySensorBus>();
+  /** The plate and thermal cameras of the config's `cameras` section (they push over HTTP). */
+  readonly cameras: SimSiteCameras;
   private readonly bays = new Map<string, SimBaySensorBus>();
   private readonly chips = new Map<string, VirtualGpioChip>();
   private readonly gpioAddress: string | undefined;
@@ -73,6 +76,7 @@ export class SimulatedSite {
     }
     this.clock = options.clock ?? new ScaledClock(config.simulation.timeScale);
     this.gpioAddress = options.gpioServer;
+    this.cameras = new SimSiteCameras(config);
     for (const cp of config.checkpoints) for (const lane of cp.lanes) this.addLane(lane);
     for (const lane of config.yard.exitLanes) this.addLane(lane);
     for (const busConfig of config.yard.baySensorBuses) {

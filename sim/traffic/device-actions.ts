@@ -1,6 +1,7 @@
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { SimGpioBarrier } from '../devices/barrier/gpio-barrier.ts';
 import type { SimSerialBarrier } from '../devices/barrier/serial-barrier.ts';
+import type { PlatePushKind } from '../devices/camera/push-camera.ts';
 import type { SimPluggableDevice, SimSerialDevice } from '../devices/device.ts';
 import { quietAfterBadInputMs } from '../devices/scanner/encode.ts';
 import type { SimScanner } from '../devices/scanner/scanner.ts';
@@ -29,6 +30,7 @@ interface ScannerLine {
  */
 export class DeviceActions {
   private readonly loops = new Map<string, Set<string>>();
+  private readonly detectors = new Map<string, Set<string>>();
   private readonly scanners = new Map<string, ScannerLine>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -44,6 +46,28 @@ export class DeviceActions {
 
   hasThermometer(lane: string): boolean {
     return this.site.lane(lane).thermometer !== undefined;
+  }
+
+  // ---- the cameras (HTTP push) ---------------------------------------------------------------
+
+  hasPlateCamera(lane: string): boolean {
+    return this.site.cameras.hasPlateCamera(lane);
+  }
+
+  hasThermalCamera(lane: string): boolean {
+    return this.site.cameras.hasThermalCamera(lane);
+  }
+
+  /** The lane's plate camera reads a truck's plate (a clean read, or a duplicate, misread, late push...). */
+  plateSeen(lane: string, plate: string, kind: PlatePushKind): void {
+    this.log.emit('device', `${lane} plate camera`, kind, plate);
+    void this.site.cameras.plateSeen(lane, plate, 'yellow', kind);
+  }
+
+  /** The lane's thermal camera measures the driver. */
+  cameraTemperature(lane: string, objectC: number, unit: 'celsius' | 'fahrenheit'): void {
+    this.log.emit('device', `${lane} thermal camera`, 'measures', `${objectC} °C as ${unit}`);
+    void this.site.cameras.temperatureSeen(lane, objectC, unit);
   }
 
   // ---- the loop ------------------------------------------------------------------------------
@@ -65,6 +89,21 @@ export class DeviceActions {
 
   loopOccupied(lane: string): boolean {
     return this.loopOf(lane).size > 0;
+  }
+
+  /** A vehicle on or off a detector of the lane's barrier other than its main loop (photo-eye, arming or reset loop). */
+  detector(lane: string, name: string, vehicle: string, on: boolean): void {
+    const key = `${lane}/${name}`;
+    let set = this.detectors.get(key);
+    if (!set) {
+      set = new Set();
+      this.detectors.set(key, set);
+    }
+    if (on === set.has(vehicle)) return;
+    if (on) set.add(vehicle);
+    else set.delete(vehicle);
+    this.log.emit('device', `${lane} barrier`, on ? 'detectorOn' : 'detectorOff', `${name} ${vehicle}`);
+    if (set.size === (on ? 1 : 0)) this.barrier(lane).setDetector(name, on);
   }
 
   // ---- the scanner ---------------------------------------------------------------------------
