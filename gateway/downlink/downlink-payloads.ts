@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlateColourSchema } from '../../core/plate-colour.ts';
 import { DecisionRulesSchema } from '../../site-config/rules-config.ts';
 import { TrustListFileSchema } from '../passes/trust-list.ts';
 import { SampleKindSchema, TestResultSchema } from '../yard/yard-payloads.ts';
@@ -35,8 +36,67 @@ export const TestResultsPayloadSchema = z
   .strict();
 export type TestResultsPayload = z.infer<typeof TestResultsPayloadSchema>;
 
+/** Entries of one pre-registrations envelope (a full list of a province's announced trucks). */
+export const MAX_PRE_REGISTRATIONS = 20_000;
+
+const epochSeconds = z.number().int().nonnegative();
+
+/** One truck announced ahead (报备): its plate and colour, its crew, where it goes, when. */
+export const PreRegistrationSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe("The centre's id of the announcement; a later one with the same id replaces it"),
+    plate: z.string().trim().min(1).max(16),
+    plateColour: PlateColourSchema.optional(),
+    crew: z
+      .array(
+        z
+          .object({
+            role: z.enum(['driver', 'co-driver', 'escort']),
+            name: z.string().min(1).max(100).optional(),
+            idNumber: z.string().min(1).max(32).optional().describe('Personal data'),
+            subject: z.string().min(1).max(128).optional().describe('Pseudonymous pass holder id'),
+          })
+          .strict(),
+      )
+      .max(4)
+      .default([]),
+    origin: z.string().max(200).optional(),
+    destination: z.string().max(200).optional(),
+    validFrom: epochSeconds,
+    validUntil: epochSeconds,
+    note: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((p) => p.validUntil > p.validFrom, {
+    message: 'validUntil must be after validFrom',
+    path: ['validUntil'],
+  });
+export type PreRegistration = z.infer<typeof PreRegistrationSchema>;
+
+/**
+ * `pre-registrations`: `full` replaces every pre-registration the site holds with `upsert`;
+ * `delta` adds or replaces `upsert` (by id) and deletes `remove`.
+ */
+export const PreRegistrationsPayloadSchema = z
+  .object({
+    mode: z.enum(['full', 'delta']),
+    upsert: z.array(PreRegistrationSchema).max(MAX_PRE_REGISTRATIONS).default([]),
+    remove: z.array(z.string().min(1).max(64)).max(MAX_PRE_REGISTRATIONS).default([]),
+  })
+  .strict()
+  .refine((p) => p.mode === 'delta' || p.remove.length === 0, {
+    message: 'a full list has nothing to remove',
+    path: ['remove'],
+  });
+export type PreRegistrationsPayload = z.infer<typeof PreRegistrationsPayloadSchema>;
+
 export const PAYLOAD_SCHEMAS = {
   'trust-list': TrustListPayloadSchema,
   rules: RulesPayloadSchema,
   'test-results': TestResultsPayloadSchema,
+  'pre-registrations': PreRegistrationsPayloadSchema,
 } satisfies Record<DownlinkKind, z.ZodType>;

@@ -26,6 +26,7 @@ export const DownlinkStatusSchema = z
         'trust-list': DownlinkKindStatusSchema.optional(),
         rules: DownlinkKindStatusSchema.optional(),
         'test-results': DownlinkKindStatusSchema.optional(),
+        'pre-registrations': DownlinkKindStatusSchema.optional(),
       } satisfies Record<(typeof DOWNLINK_KINDS)[number], unknown>)
       .strict()
       .describe('The version applied last of each kind; a kind never received is absent'),

@@ -21,6 +21,7 @@ import {
   type RefusalReason,
 } from './envelope.ts';
 import { CentralKeyRing, openEnvelope } from './envelope-verify.ts';
+import { PreRegistrationStore } from './pre-registrations.ts';
 import { applyTestResults } from './test-results-apply.ts';
 import { installTrustList, type TrustListTarget } from './trust-list-apply.ts';
 import { DownlinkVersionStore } from './version-store.ts';
@@ -76,6 +77,8 @@ export class Downlink {
   private readonly ring: CentralKeyRing;
   private readonly versions: DownlinkVersionStore;
   private readonly metrics: DownlinkMetrics | undefined;
+  /** The trucks announced ahead; the lanes' rule for them is not built yet (docs/downlink.md). */
+  readonly preRegistrations: PreRegistrationStore;
   private applied = 0;
   private refused = 0;
   private lastRefusal: DownlinkStatus['lastRefusal'];
@@ -83,6 +86,7 @@ export class Downlink {
   constructor(private readonly o: DownlinkOptions) {
     this.ring = new CentralKeyRing(o.config.centralKeys);
     this.versions = new DownlinkVersionStore(o.db);
+    this.preRegistrations = new PreRegistrationStore(o.db);
     if (o.registry) this.metrics = new DownlinkMetrics(o.registry, () => this.status());
   }
 
@@ -223,6 +227,11 @@ export class Downlink {
               .map((u) => ({ sampleId: u.sampleId, reason: u.reason })),
           },
         };
+      }
+      case 'pre-registrations': {
+        const payload = PAYLOAD_SCHEMAS['pre-registrations'].parse(parsed.data);
+        const outcome = this.preRegistrations.apply(payload, c.id, this.o.clock.now());
+        return { details: { ...outcome } };
       }
     }
   }

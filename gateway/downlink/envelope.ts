@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 export const DOWNLINK_JWS_TYPE = 'gatepost-downlink+jws';
 
-export const DOWNLINK_KINDS = ['trust-list', 'rules', 'test-results'] as const;
+export const DOWNLINK_KINDS = ['trust-list', 'rules', 'test-results', 'pre-registrations'] as const;
 export const DownlinkKindSchema = z.enum(DOWNLINK_KINDS);
 export type DownlinkKind = z.infer<typeof DownlinkKindSchema>;
 

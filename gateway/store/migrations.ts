@@ -100,6 +100,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ledger ADD COLUMN persons TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'pre-registrations from the central office (gateway/downlink/pre-registrations.ts)',
+    sql: `
+      -- Trucks announced ahead (报备), by plate and colour, kept as the centre last sent them.
+      -- data: the entry's JSON (downlink-payloads.ts PreRegistrationSchema), crew included.
+      CREATE TABLE pre_registrations (
+        id           TEXT PRIMARY KEY,
+        plate_key    TEXT NOT NULL,
+        plate_colour TEXT,
+        valid_from   INTEGER NOT NULL,
+        valid_until  INTEGER NOT NULL,
+        data         TEXT NOT NULL,
+        envelope_id  TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX pre_registrations_plate ON pre_registrations (plate_key, valid_until);
+      CREATE INDEX pre_registrations_until ON pre_registrations (valid_until);
+    `,
+  },
 ];
 
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {

@@ -255,4 +255,73 @@ describe('downlink from the central office (real Mosquitto)', () => {
     });
     expect(s2.rules.feverC).toBe(38.0);
   });
+
+  it('keeps pre-registrations: a full list replaces them all, a delta adds, replaces and removes', async () => {
+    const { broker, central } = await setup();
+    const s = site({ url: broker.url, central });
+    s.uplink.start();
+    await until(() => s.uplink.isConnected);
+    const now = Math.floor(Date.now() / 1000);
+    const truck = (id: string, plate: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      plate,
+      plateColour: 'yellow',
+      crew: [{ role: 'driver', name: '张三', idNumber: '110101199003071234' }],
+      destination: '北京新发地',
+      validFrom: now - 3600,
+      validUntil: now + 86_400,
+      ...extra,
+    });
+    const full = await central.send({
+      kind: 'pre-registrations',
+      version: 1,
+      payload: {
+        mode: 'full',
+        upsert: [truck('r1', '冀A12345'), truck('r2', '冀B00001'), truck('r3', '鲁C77777')],
+      },
+    });
+    expect(await ackFor(central, full.id)).toMatchObject({
+      status: 'applied',
+      details: { upserted: 3, removed: 0, held: 3 },
+    });
+    const at = Date.now();
+    expect(s.downlink.preRegistrations.find('冀A 12345', at, 'yellow')).toEqual([
+      expect.objectContaining({
+        id: 'r1',
+        destination: '北京新发地',
+        crew: [expect.objectContaining({ name: '张三' })],
+      }),
+    ]);
+    expect(s.downlink.preRegistrations.find('冀A12345', at, 'blue')).toEqual([]); // another vehicle
+    const delta = await central.send({
+      kind: 'pre-registrations',
+      version: 2,
+      payload: {
+        mode: 'delta',
+        upsert: [
+          truck('r2', '冀B00001', { destination: '天津' }),
+          truck('r4', '豫D55555', { validFrom: now + 7200 }),
+        ],
+        remove: ['r3'],
+      },
+    });
+    expect(await ackFor(central, delta.id)).toMatchObject({
+      status: 'applied',
+      details: { upserted: 2, removed: 1, held: 3 },
+    });
+    expect(s.downlink.preRegistrations.find('冀B00001', at)).toEqual([
+      expect.objectContaining({ destination: '天津' }),
+    ]);
+    expect(s.downlink.preRegistrations.find('鲁C77777', at)).toEqual([]);
+    expect(s.downlink.preRegistrations.find('豫D55555', at)).toEqual([]); // not valid yet
+    expect(s.downlink.preRegistrations.find('豫D55555', at + 3 * 3600_000)).toHaveLength(1);
+    // A full list cannot carry removals; nothing changes.
+    const bad = await central.send({
+      kind: 'pre-registrations',
+      version: 3,
+      payload: { mode: 'full', upsert: [], remove: ['r1'] },
+    });
+    expect(await ackFor(central, bad.id)).toMatchObject({ status: 'refused', reason: 'invalid-payload' });
+    expect(s.downlink.preRegistrations.find('冀A12345', at)).toHaveLength(1);
+  });
 });
