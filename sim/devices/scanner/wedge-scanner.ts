@@ -139,6 +139,10 @@ export class SimWedgeScanner implements SimDevice {
         events.push(...keyEventsForByte(bytes[j] as number, start + j * this.keyMs));
       const due = start + (end - 1) * this.keyMs - Date.now();
       if (due > 0) await sleep(due);
+      // Keys typed late (the simulator was starved) carry the time they were typed, as the
+      // kernel stamps each report when it comes: a stall is a real gap, seen as one.
+      const late = Date.now() - (start + (end - 1) * this.keyMs);
+      if (late > 0) for (const e of events) e.timeMs += late;
       await this.write(encodeInputEvents(events, this.eventSize));
     }
   }

@@ -24,9 +24,12 @@ afterEach(async () => {
 
 async function setUp(overrides: Record<string, unknown> = {}) {
   const dir = await makeTempDir();
+  // A wide gap unless a test is about it: a starved simulator's pause is a real cut.
   const config = EvdevScannerConfigSchema.parse({
     kind: 'evdev',
     path: `${dir}/usb-Scanner-event-kbd`,
+    interByteGapMs: 1000,
+    resyncSilenceMs: 1000,
     ...overrides,
   });
   const sim = new SimWedgeScanner(config, { keyIntervalMs: 1 });
@@ -61,13 +64,13 @@ describe('keyboard-wedge scanner driver (kind: evdev) on the simulated scanner F
   });
 
   it('a pause longer than interByteGapMs inside a code cuts it off: CodeTruncated, the next code reads', async () => {
-    const { sim, codes, errors } = await setUp({ interByteGapMs: 60, resyncSilenceMs: 200 });
+    const { sim, codes, errors } = await setUp({ interByteGapMs: 100, resyncSilenceMs: 1000 });
     await sim.sendRaw(Buffer.from('GP1:eyJhbGciOi'));
-    await sleep(150);
+    await sleep(300);
     await sim.sendRaw(Buffer.from('JFZERTQSJ9.x.y\r'));
     await until(() => errors.length === 1, 3000, 'truncated error');
     expect(errors[0]).toMatchObject({ errorCode: ErrorCode.CodeTruncated, kind: 'truncated' });
-    await sleep(250);
+    await sleep(1100); // the resync silence: what comes sooner would be taken for the tail
     await sim.present('GP1:abc.def.ghi');
     await until(() => codes.length === 1, 3000, 'next code');
     expect(codes[0]?.code).toBe('GP1:abc.def.ghi');
