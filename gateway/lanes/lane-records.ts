@@ -72,6 +72,11 @@ export const PassSummarySchema = z
     subject: z.string().optional().describe('Pseudonymous holder id (personal data: never logged)'),
     color: z.enum(['green', 'yellow', 'red']).optional(),
     certificateType: z.enum(['vaccination', 'recovery', 'test', 'native']).optional(),
+    origin: z.string().optional().describe("A GP1 pass's origin (region code)"),
+    destination: z
+      .string()
+      .optional()
+      .describe("A GP1 pass's destination (`dest`): the route rule checks it"),
     tests: z.array(
       z.object({
         kind: z.enum(['antigen', 'pcr']),

@@ -138,6 +138,8 @@ export function summarizeVerdict(v: Verdict): PassSummary {
     ...(f.subject ? { subject: f.subject } : {}),
     ...(f.color ? { color: f.color } : {}),
     ...(f.certificateType ? { certificateType: f.certificateType } : {}),
+    ...(f.origin ? { origin: f.origin } : {}),
+    ...(f.destination ? { destination: f.destination } : {}),
     ...(f.expiresAt === undefined ? {} : { expiresAt: f.expiresAt }),
   };
 }

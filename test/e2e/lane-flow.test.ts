@@ -46,6 +46,8 @@ async function start(attach: 'in-process' | 'pty'): Promise<Running> {
   raw.storage = { path: join(dir, 'gatepost.db') };
   raw.passes = { trustListPath: join(dir, 'trust.json') };
   raw.simulation = { enabled: true, attach };
+  // One screening fever isolates here (feverConfirm immediate); the recheck: fever-recheck.test.ts.
+  raw.rules = { ...raw.rules, feverConfirm: 'immediate' };
   raw.yard.baySensorBuses = [];
   // Only the lanes under test, with their serial paths in the temp dir.
   raw.checkpoints = raw.checkpoints.map((cp: any) => ({
