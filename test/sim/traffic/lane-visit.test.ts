@@ -39,7 +39,8 @@ describe('a truck at a lane', () => {
     const truck = traffic.population.next({ green: 1 }, 0);
     traffic.lane('ser').enqueue(truck);
     const barrier = fs.site.lane('ser').barrier;
-    await until(fs, () => barrier.loopOccupied, 10_000);
+    // Up to 8 s behind the truck before, then 3-5 s to roll up to the arm.
+    await until(fs, () => barrier.loopOccupied, 15_000);
     const onLoop = find(fs, (e) => e.action === 'putVehicle')?.t ?? -1;
 
     await fs.clock.advance(5_000);
@@ -85,9 +86,12 @@ describe('a truck at a lane', () => {
     expect(fs.events.some((e) => e.action === 'stops')).toBe(true);
 
     await pulse(fs, 'open');
-    await until(fs, () => !barrier.loopOccupied, 10_000);
-    expect(leftAt).toEqual(['open']);
-    expect(traffic.stats.through).toBe(1);
+    // Through once its rear is past the last detector (a trailer's coupling may leave the loop
+    // dark for a moment on the way: the arm is open then too).
+    await until(fs, () => traffic.stats.through === 1, 20_000);
+    expect(barrier.loopOccupied).toBe(false);
+    expect(leftAt.length).toBeGreaterThan(0);
+    expect(leftAt.every((s) => s === 'open')).toBe(true);
   });
 
   it('scan and temperature come in either order within a few seconds', async () => {
