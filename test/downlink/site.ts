@@ -64,7 +64,7 @@ export interface Central {
 
 let envelopeCount = 0;
 
-export async function startCentral(url: string): Promise<Central> {
+export async function startCentral(url: string, site = SITE): Promise<Central> {
   const keys = {
     a: generateCentralKey('central-2026a').privateJwk,
     b: generateCentralKey('central-2026b').privateJwk,
@@ -85,7 +85,7 @@ export async function startCentral(url: string): Promise<Central> {
     records.push(rec);
     if (rec.type === 'downlink-ack') acks.push(rec.data as DownlinkAck);
   });
-  await client.subscribeAsync(`${PREFIX}/${SITE}/gateway/#`, { qos: 1 });
+  await client.subscribeAsync(`${PREFIX}/${site}/gateway/#`, { qos: 1 });
   const publish = (topic: string, payload: string | Buffer) =>
     new Promise<void>((resolve, reject) =>
       client.publish(topic, payload, { qos: 1 }, (e) => (e ? reject(e) : resolve())),
@@ -99,7 +99,7 @@ export async function startCentral(url: string): Promise<Central> {
       const now = Math.floor(Date.now() / 1000);
       const claims: DownlinkClaims = {
         id: `env-${process.pid}-${++envelopeCount}`,
-        site: SITE,
+        site,
         iat: now,
         exp: now + 3600,
         ...partial,
