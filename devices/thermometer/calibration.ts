@@ -1,3 +1,5 @@
+import { ErrorCode } from '../../core/errors.ts';
+
 /**
  * A thermometer's calibration as its config states it (`calibratedAt`, `calibrationIntervalDays`):
  * when the next one is due and whether it is overdue. Pure; the lane watches it
@@ -17,6 +19,9 @@ export interface CalibrationStatus {
 }
 
 const DAY = 86_400_000;
+
+/** The catalogued code an overdue calibration is reported with (docs/errors.md). */
+export const CALIBRATION_OVERDUE_CODE: number = ErrorCode.CalibrationOverdue;
 
 /** Undefined when no interval is configured (no calibration is watched). */
 export function calibrationStatus(config: CalibrationConfig, now: number): CalibrationStatus | undefined {

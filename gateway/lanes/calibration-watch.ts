@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import { ErrorCode } from '../../core/errors.ts';
 import {
+  CALIBRATION_OVERDUE_CODE,
   type CalibrationConfig,
   type CalibrationStatus,
   calibrationStatus,
@@ -66,7 +66,7 @@ export function calibrationAlarm(s: CalibrationStatus): {
     params: {
       device: 'thermometer',
       due,
-      errorCode: ErrorCode.CalibrationOverdue,
+      errorCode: CALIBRATION_OVERDUE_CODE,
       ...(s.calibratedAt ? { calibratedAt: s.calibratedAt } : {}),
     },
   };
