@@ -147,6 +147,7 @@ export const EN: Record<StringKey, string> = {
   'alarm.calibration-overdue': 'CALIBRATION OVERDUE',
   'alarm.detector-stuck': 'BARRIER DETECTOR STUCK',
   'alarm.clock': 'GATEWAY CLOCK PROBLEM',
+  'alarm.downlink': 'CENTRAL MESSAGE REFUSED',
   'alarm.storage': 'DISK ALMOST FULL',
   'alarm.uplink': 'UPLINK DOWN',
   'alert.zone-full': 'Zone full',

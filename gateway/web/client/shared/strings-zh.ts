@@ -142,6 +142,7 @@ export const ZH = {
   'alarm.calibration-overdue': '测温仪校准过期',
   'alarm.detector-stuck': '栏杆检测器卡住',
   'alarm.clock': '网关时钟异常',
+  'alarm.downlink': '中心下发消息被拒收',
   'alarm.storage': '存储空间告警',
   'alarm.uplink': '上行中断',
   'alert.zone-full': '区域已满',
