@@ -55,10 +55,19 @@ export function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void
     if (d.barrier.kind === 'serial') {
       claimPort(d.barrier.port.path, `${lane.id} barrier`, [...path, 'devices', 'barrier', 'port', 'path']);
     } else {
-      for (const [name, line] of Object.entries(d.barrier.lines)) {
-        const key = `${d.barrier.chip}:${line}`;
+      const b = d.barrier;
+      // The relay and limit lines, then each detector's (presence inputs, arming and reset loops).
+      const claims: GpioClaim[] = [
+        ...Object.entries(b.lines).map(([name, line]): GpioClaim => [name, line, ['lines', name]]),
+        ...(b.presence ?? []).map((x, i): GpioClaim => [x.name, x.line, ['presence', i]]),
+        ...(b.arming ? [[b.arming.name, b.arming.line, ['arming']] satisfies GpioClaim] : []),
+        ...(b.reset ? [[b.reset.name, b.reset.line, ['reset']] satisfies GpioClaim] : []),
+      ];
+      for (const [name, line, at] of claims) {
+        if (line === undefined) continue;
+        const key = `${b.chip}:${line}`;
         const prev = gpio.get(key);
-        const p = [...path, 'devices', 'barrier', 'lines', name];
+        const p = [...path, 'devices', 'barrier', ...at];
         if (prev)
           ctx.addIssue({ code: 'custom', path: p, message: `GPIO line ${key} is already used by ${prev}` });
         else gpio.set(key, `${lane.id} ${name}`);
@@ -104,3 +113,6 @@ export function checkCrossReferences(cfg: SiteShape, ctx: z.RefinementCtx): void
     });
   });
 }
+
+/** A GPIO line a barrier claims: its name in messages, the line (none: not configured), its path. */
+type GpioClaim = [string, number | undefined, (string | number)[]];
