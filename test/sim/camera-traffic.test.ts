@@ -72,7 +72,7 @@ describe('the traffic simulator drives the cameras', () => {
         db.close();
       }
     };
-    const end = Date.now() + 20_000;
+    const end = Date.now() + 40_000;
     let sightings = read('plate-sighting');
     while ((sightings.length < 4 || read('camera-temperature').length < 1) && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 250));
@@ -85,5 +85,5 @@ describe('the traffic simulator drives the cameras', () => {
     const keys = sightings.map((s) => `${s.data.camera} ${s.data.plate}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(read('camera-temperature').length).toBeGreaterThanOrEqual(1);
-  }, 40_000);
+  }, 60_000);
 });
