@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BAY_SWEEP_CONDITIONS } from './bay-sweep-bench.ts';
 import { BROKER_BENCH_CONDITIONS, brokerBench } from './broker-bench.ts';
 import { COLD_START_CONDITIONS, coldStartBench } from './cold-start-bench.ts';
+import { EVDEV_BENCH_CONDITIONS } from './evdev-scanner-bench.ts';
 import {
   RELEASE_RSS_CONDITIONS,
   RELEASE_START_CONDITIONS,
@@ -132,6 +133,12 @@ try {
   );
   await section('bays', 'Bay sensor sweep of 1,200 bays (issue 5)', [BAY_SWEEP_CONDITIONS], () =>
     inChild('bench/bay-sweep-bench.ts', 'baySweepBench'),
+  );
+  await section(
+    'evdev',
+    'Keyboard-wedge scanner: evdev key event to code event (issue 23)',
+    [EVDEV_BENCH_CONDITIONS],
+    () => inChild('bench/evdev-scanner-bench.ts', 'evdevScannerBench'),
   );
   await section('rush', 'Rush hour: scan-to-barrier latency (issue 9) and memory', [], async () => {
     rush = await rushHourBench();
