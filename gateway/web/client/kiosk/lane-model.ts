@@ -1,3 +1,4 @@
+import type { PlateColour } from '../../../../core/plate-colour.ts';
 import type { Outcome } from '../../../lanes/decision-schema.ts';
 import type { DecisionRecord, LaneState, PassSummary } from '../../../lanes/lane-records.ts';
 import type { DeviceHealth } from '../../../mqtt/gateway-payloads.ts';
@@ -12,9 +13,13 @@ export interface CurrentTruck {
   transitId: string;
   startedAt: number;
   plate: string | undefined;
+  plateColour: PlateColour | undefined;
+  trailerPlate: string | undefined;
   pass: PassSummary | undefined;
   manual: boolean;
   tailgate: boolean;
+  /** Each person in the cab (the state's crew), seat order. */
+  persons: NonNullable<NonNullable<LaneState['transit']>['persons']>;
   temperatureC: number | undefined;
   decision:
     | {
@@ -111,7 +116,15 @@ export class LaneModel {
     return {
       transitId: t.transitId,
       startedAt: t.startedAt,
-      plate: t.pass?.plate ?? rec?.plate ?? rec?.manual?.plate ?? this.typedPlate(t.transitId, t.manual),
+      plate:
+        t.plate ??
+        t.pass?.plate ??
+        rec?.plate ??
+        rec?.manual?.plate ??
+        this.typedPlate(t.transitId, t.manual),
+      plateColour: t.plateColour ?? rec?.plateColour,
+      trailerPlate: t.trailerPlate ?? rec?.trailerPlate,
+      persons: t.persons ?? [],
       pass: t.pass,
       manual: t.manual,
       tailgate: t.tailgate,

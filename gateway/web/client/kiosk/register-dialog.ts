@@ -1,17 +1,22 @@
+import type { PlateColour } from '../../../../core/plate-colour.ts';
 import { openDialog, toast } from '../shared/dialog.ts';
 import { h, mount } from '../shared/dom.ts';
 import { type StringKey, t } from '../shared/i18n.ts';
 import { keyboard } from '../shared/keyboard.ts';
 import { placeKeys } from './place-keys.ts';
+import { colourOf, plateColourKeys } from './plate-colour-keys.ts';
 
 /**
- * Registering a person by hand (no phone): plate, name, ID number, origin and destination, each
- * with its on-screen input for gloved hands (plate keyboard, letter keyboard for the name in
- * pinyin, ID-number keypad, a keypad of place names). The fields sit on the left, the keyboard
+ * Registering a person by hand (no phone): the vehicle (plate, the plate's colour, the trailer's
+ * plate), name, ID number, origin and destination, each with its on-screen input for gloved hands
+ * (plate keyboard, big colour keys, letter keyboard for the name in pinyin, ID-number keypad, a
+ * keypad of place names). The fields sit on the left, the keyboard
  * of the field being filled on the right, so the dialog fits a 1024×600 screen.
  */
 export interface Registration {
   plate: string;
+  plateColour?: PlateColour;
+  trailerPlate?: string;
   name: string;
   idNumber: string;
   origin?: string;
@@ -28,14 +33,20 @@ export function openRegisterDialog(submit: (r: Registration) => Promise<boolean>
   // the field whole at 1024x600, so what was typed can be checked before it is sent.
   const plate = input('reg-plate', PLATE_MAX);
   plate.classList.add('plate-input');
+  const colour = input('reg-colour', 32);
+  colour.classList.add('colour-input');
+  const trailer = input('reg-trailer', PLATE_MAX);
+  trailer.classList.add('plate-input');
   const name = input('reg-name', 64);
   const idNumber = input('reg-id', 32);
   const origin = input('reg-origin', 64);
   const destination = input('reg-destination', 64);
-  const order = [plate, name, idNumber, origin, destination];
+  const order = [plate, colour, trailer, name, idNumber, origin, destination];
   const next = (el: HTMLInputElement) => () => order[order.indexOf(el) + 1]?.focus();
   const boards = new Map<HTMLInputElement, HTMLElement>([
     [plate, keyboard('plate', plate, { onEnter: next(plate) })],
+    [colour, plateColourKeys(colour, next(colour))],
+    [trailer, keyboard('plate', trailer, { onEnter: next(trailer) })],
     [name, keyboard('alnum', name, { onEnter: next(name) })],
     [idNumber, keyboard('idnumber', idNumber, { onEnter: next(idNumber) })],
     [origin, placeKeys(origin, next(origin))],
@@ -62,6 +73,8 @@ export function openRegisterDialog(submit: (r: Registration) => Promise<boolean>
         'div',
         { class: 'form register-fields' },
         field('register.plate', plate),
+        field('register.colour', colour),
+        field('register.trailer', trailer),
         field('register.name', name),
         field('register.idNumber', idNumber),
         field('register.origin', origin),
@@ -79,8 +92,11 @@ export function openRegisterDialog(submit: (r: Registration) => Promise<boolean>
             toast(t('register.missing'), 'error');
             return false;
           }
+          const plateColour = colourOf(colour);
           return submit({
             plate: plate.value.trim(),
+            ...(plateColour ? { plateColour } : {}),
+            ...(trailer.value.trim() ? { trailerPlate: trailer.value.trim() } : {}),
             name: name.value.trim(),
             idNumber: idNumber.value.trim(),
             ...(origin.value.trim() ? { origin: origin.value.trim() } : {}),

@@ -5,13 +5,17 @@ import { currentLang, t, tEnum } from '../shared/i18n.ts';
 import type { CurrentTruck } from './lane-model.ts';
 
 /**
- * The truck on the lane: plate, the pass (verified or not and why, colour, latest test), the
+ * The truck on the lane: plate (its colour and trailer), a line for each person of a crew, the pass (verified or not and why, colour, latest test), the
  * measured temperature (red from the site's fever threshold), the decision's reasons, who
  * decided, and the barrier.
  */
 export class TruckPanel {
   readonly el: HTMLElement;
   private readonly plate = h('div', { class: 'plate', dataset: { testid: 'plate' } });
+  /** The plate's colour and the trailer's plate, when known. */
+  private readonly vehicle = h('div', { class: 'vehicle', dataset: { testid: 'vehicle' } });
+  /** A line for each person of a crew of more than one: role, pass colour, temperature, outcome. */
+  private readonly crew = h('ul', { class: 'crew', dataset: { testid: 'crew' } });
   private readonly pass = h('dd', { dataset: { testid: 'pass' } });
   private readonly colour = h('dd', { dataset: { testid: 'colour' } });
   private readonly test = h('dd', { dataset: { testid: 'test' } });
@@ -31,6 +35,8 @@ export class TruckPanel {
       'section',
       { class: 'panel truck-panel' },
       this.plate,
+      this.vehicle,
+      this.crew,
       h(
         'dl',
         { class: 'facts' },
@@ -50,6 +56,31 @@ export class TruckPanel {
     setText(
       this.plate,
       truck ? (truck.plate ?? (truck.manual ? t('truck.manualNoPlate') : t('truck.noPlate'))) : '—',
+    );
+    const vehicle = [
+      truck?.plateColour ? t(`plateColour.${truck.plateColour}`) : '',
+      truck?.trailerPlate ? t('crew.trailer', { plate: truck.trailerPlate }) : '',
+    ].filter(Boolean);
+    setText(this.vehicle, vehicle.join(' · '));
+    this.vehicle.hidden = vehicle.length === 0;
+    setVariant(this.vehicle, 'colour', truck?.plateColour);
+    const persons = truck && truck.persons.length > 1 ? truck.persons : [];
+    this.crew.hidden = persons.length === 0;
+    mount(
+      this.crew,
+      persons.map((p) =>
+        h(
+          'li',
+          {
+            class: `person${p.outcome ? ` outcome-${p.outcome}` : ''}`,
+            dataset: { testid: `person-${p.seat}`, outcome: p.outcome ?? '' },
+          },
+          h('strong', null, t(`crew.${p.role}`)),
+          ` ${p.pass?.color ? t(`colour.${p.pass.color}`) : passText(p.pass, p.manual)}`,
+          ` · ${p.temperatureC === undefined ? t('truck.noTemperature') : celsius(p.temperatureC)}`,
+          p.outcome ? ` · ${tEnum('outcome', p.outcome)}` : '',
+        ),
+      ),
     );
     setText(this.pass, truck ? passText(truck.pass, truck.manual) : '—');
     setVariant(this.pass, 'verdict', truck?.pass ? (truck.pass.valid ? 'ok' : 'bad') : undefined);
