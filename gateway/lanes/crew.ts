@@ -46,7 +46,7 @@ export class CrewMember {
 }
 
 /**
- * The persons of one transit and how its inputs find them (docs/lanes.md, "Crews"):
+ * The persons of one transit and how its inputs find them (docs/yard.md, "Crews and vehicles"):
  *
  * - a pass joins the person who showed it before (same replay key), else it adds a person;
  * - a registration by hand goes to the first person with neither pass nor registration (the one

@@ -4,6 +4,7 @@ import type { ArmState } from '../devices/barrier/arm.ts';
 import type { Random } from '../random.ts';
 import type { DeviceActions } from './device-actions.ts';
 import type { DecisionSeen } from './gateway-link.ts';
+import { crewReadings } from './crew-order.ts';
 import type { Truck } from './population.ts';
 import type { SimEventLog } from './sim-events.ts';
 
@@ -100,9 +101,12 @@ export class LaneVisit {
     if (!this.options.tailgater) {
       this.after(random.uniform(...SCAN_AFTER), () => {
         actions.scan(this.lane, t.code);
+        // A crew shows its passes one after another, then each leans out (crew-order.ts).
+        for (const m of t.crew) actions.scan(this.lane, m.code);
         this.checkedOne();
+        if (this.options.measure && t.crew.length > 0) this.measureEach(crewReadings(t));
       });
-      if (this.options.measure) {
+      if (this.options.measure && t.crew.length === 0) {
         this.after(random.uniform(...TARGET_AFTER), () => {
           actions.presentTarget(this.lane, t.temperatureC);
           this.after(random.uniform(...TARGET_FOR), () => {
@@ -114,6 +118,20 @@ export class LaneVisit {
     }
     this.after(this.options.patienceMs, () => this.backOff());
     this.evaluate();
+  }
+
+  /** Each person of a crew leans out to the thermometer in turn (the target away between them). */
+  private measureEach(temps: readonly number[]): void {
+    const [c, ...rest] = temps;
+    if (c === undefined) return this.checkedOne();
+    const { actions, random } = this.ctx;
+    this.after(random.uniform(...TARGET_AFTER), () => {
+      actions.presentTarget(this.lane, c);
+      this.after(random.uniform(...TARGET_FOR), () => {
+        actions.removeTarget(this.lane);
+        this.measureEach(rest);
+      });
+    });
   }
 
   /** Cancels every timer and listener without touching the devices (the simulation is stopping). */

@@ -2,7 +2,20 @@ import type { PassHolder, PassKind, PassMint } from '../passes/pass-mint.ts';
 import type { Random } from '../random.ts';
 import type { PassMix } from '../scenario/schema.ts';
 
-/** One simulated truck and its driver, as the devices will see them. */
+/** A person in the cab besides the driver: their own pass and temperature. */
+export interface CrewMate {
+  readonly role: 'co-driver' | 'escort';
+  readonly holder: PassHolder;
+  readonly passKind: PassKind;
+  readonly code: string;
+  readonly temperatureC: number;
+  readonly fever: boolean;
+}
+
+/** How many share a cab: the driver alone mostly, a co-driver on long hauls, sometimes an escort. */
+const CREW_SIZES = { '1': 0.7, '2': 0.22, '3': 0.08 } as const;
+
+/** One simulated truck and its driver (and crew), as the devices will see them. */
 export interface Truck {
   /** `T0001`, in order of arrival. */
   readonly id: string;
@@ -13,6 +26,8 @@ export interface Truck {
   /** Skin temperature the thermometer will see, °C. */
   readonly temperatureC: number;
   readonly fever: boolean;
+  /** The others in the cab (0-2): a co-driver, an escort; each shows their own pass. */
+  readonly crew: readonly CrewMate[];
 }
 
 const PROVINCES = ['晋', '冀', '豫', '陕', '蒙', '京', '鲁', '皖', '川', '鄂'];
@@ -64,15 +79,19 @@ const REGIONS = [
 
 /**
  * Makes the trucks of a run: plates, drivers, temperatures and passes, all drawn from one
- * seeded stream, so the n-th truck of a seed is always the same truck.
+ * seeded stream, so the n-th truck of a seed is always the same truck. Crews (1-3 in a cab) come
+ * from a stream of their own: the drivers of a seed are the same with crews as before them.
  */
 export class Population {
   private n = 0;
+  private readonly crews: Random;
 
   constructor(
     private readonly random: Random,
     private readonly mint: PassMint,
-  ) {}
+  ) {
+    this.crews = random.fork('crews');
+  }
 
   next(mix: PassMix, feverRate: number): Truck {
     const r = this.random;
@@ -88,10 +107,42 @@ export class Population {
       dest: r.pick(REGIONS),
     };
     const fever = r.chance(feverRate);
-    const temperatureC = round1(fever ? r.uniform(37.5, 39.5) : clamp(r.normal(36.6, 0.25), 35.8, 37.1));
+    const temperatureC = skinTemperature(r, fever);
     const passKind = r.weighted(mix);
-    return { id, holder, passKind, code: this.mint.issue(passKind, holder, r), temperatureC, fever };
+    const code = this.mint.issue(passKind, holder, r);
+    return { id, holder, passKind, code, temperatureC, fever, crew: this.crewOf(holder, mix, feverRate) };
   }
+
+  /** The others in a cab: each their own holder (same plate and route), pass and temperature. */
+  private crewOf(driver: PassHolder, mix: PassMix, feverRate: number): CrewMate[] {
+    const c = this.crews;
+    const size = Number(c.weighted(CREW_SIZES));
+    const mates: CrewMate[] = [];
+    for (let seat = 2; seat <= size; seat++) {
+      const holder: PassHolder = {
+        ...driver,
+        sub: `crw-${c.nextUint32().toString(16).padStart(8, '0')}`,
+        familyName: c.pick(FAMILY),
+        givenName: c.pick(GIVEN),
+        dateOfBirth: `${c.int(1960, 2002)}-${pad2(c.int(1, 12))}-${pad2(c.int(1, 28))}`,
+      };
+      const fever = c.chance(feverRate);
+      const passKind = c.weighted(mix);
+      mates.push({
+        role: seat === 2 ? 'co-driver' : 'escort',
+        holder,
+        passKind,
+        code: this.mint.issue(passKind, holder, c),
+        temperatureC: skinTemperature(c, fever),
+        fever,
+      });
+    }
+    return mates;
+  }
+}
+
+function skinTemperature(r: Random, fever: boolean): number {
+  return round1(fever ? r.uniform(37.5, 39.5) : clamp(r.normal(36.6, 0.25), 35.8, 37.1));
 }
 
 function pad2(n: number): string {

@@ -94,25 +94,36 @@ describe('a truck at a lane', () => {
     expect(leftAt.every((s) => s === 'open')).toBe(true);
   });
 
-  it('scan and temperature come in either order within a few seconds', async () => {
+  it('scan and temperature come in either order within a few seconds; a crew is measured after its passes', async () => {
     const fs = await lanes({ default: { arrivalsPerHour: 0, patience: '10s', queueMax: 100 } });
     const { traffic } = fs.run;
-    for (let i = 0; i < 40; i++) traffic.lane('ser').enqueue(traffic.population.next({ green: 1 }, 0));
+    const trucks = Array.from({ length: 40 }, () => traffic.population.next({ green: 1 }, 0));
+    for (const t of trucks) traffic.lane('ser').enqueue(t);
     await fs.clock.advance(40 * 30_000);
     expect(traffic.stats.backedOff).toBe(40);
     let scanFirst = 0;
     let tempFirst = 0;
-    for (const on of fs.events.filter((e) => e.action === 'putVehicle')) {
+    let crews = 0;
+    for (const [i, on] of fs.events.filter((e) => e.action === 'putVehicle').entries()) {
       const firstAfter = (action: string) =>
         fs.events.find((e) => e.action === action && e.t >= on.t)?.t ?? Infinity;
       const scan = firstAfter('present') - on.t;
       const temp = firstAfter('presentTarget') - on.t;
       expect(scan).toBeLessThanOrEqual(4_000);
+      const crew = trucks[i]?.crew.length ?? 0;
+      if (crew > 0) {
+        // Every pass first (the lane gives a reading to the person scanned last without one).
+        crews++;
+        expect(temp).toBeGreaterThan(scan);
+        expect(temp - scan).toBeLessThanOrEqual(4_000);
+        continue;
+      }
       expect(temp).toBeLessThanOrEqual(4_000);
       if (scan < temp) scanFirst++;
       else tempFirst++;
     }
     expect(scanFirst).toBeGreaterThan(0);
     expect(tempFirst).toBeGreaterThan(0);
+    expect(crews).toBeGreaterThan(0);
   });
 });
