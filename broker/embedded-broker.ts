@@ -219,6 +219,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     const conn = new GuardedConnection(stream, info, {
       maxPacketBytes,
       slowClientTimeoutMs: limits.slowClientTimeoutMs,
+      framed: info.transport === 'ws' || info.transport === 'wss',
       onRefused: (reason, detail, head) =>
         security.counters.refuse(
           // A CONNECT of a level not served is answered (CONNACK 1): a refused connection.
