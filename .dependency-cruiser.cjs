@@ -34,7 +34,7 @@ const LAYERS = [
     what: 'the MQTT contract: topic table, envelopes, records, the payloads of the gateway itself, its client',
     path: [
       '^gateway/mqtt/',
-      '^gateway/lanes/(decision-schema|lane-records|lane-requests|lane-topics)[.]ts$',
+      '^gateway/lanes/(decision-schema|lane-records|lane-requests|lane-topics|temperature-reading)[.]ts$',
       '^gateway/yard/(yard-payloads|yard-topics)[.]ts$',
       '^gateway/downlink/(envelope|downlink-topics)[.]ts$',
     ],

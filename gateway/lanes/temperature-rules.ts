@@ -1,4 +1,5 @@
-import type { DecisionRules } from './decision-rules.ts';
+import type { z } from 'zod';
+import type { DecisionRulesSchema } from '../../site-config/schema.ts';
 import type { DecisionReason, DecisionReasonCode, Outcome } from './decision-schema.ts';
 import { CONFIRMING_METHODS, type TemperatureReading } from './temperature-reading.ts';
 
@@ -12,6 +13,9 @@ const AWAITING_READING: ReadonlySet<DecisionReasonCode> = new Set([
 export function awaitsReading(reasons: readonly DecisionReason[] | undefined): boolean {
   return reasons?.some((r) => AWAITING_READING.has(r.code)) ?? false;
 }
+
+/** The site's rules (the `rules` section). */
+type DecisionRules = z.infer<typeof DecisionRulesSchema>;
 
 type Add = (code: DecisionReasonCode, outcome: Outcome, detail: string) => void;
 
