@@ -209,7 +209,9 @@ describe.each(['in-process', 'pty'] as const)('lanes end to end, devices attache
     const barrier = r.site.lane('east-1').barrier;
     await expect.poll(() => barrier.state, { timeout: 10_000 }).toBe('open');
     barrier.removeVehicle();
-    await new Promise((res) => setTimeout(res, 100));
+    // Longer than the trailer gap (1,500 ms of clock, 375 ms here): a loop dark for less is the
+    // coupling of a tractor-trailer, the same truck. The arm closes 2 s after that.
+    await new Promise((res) => setTimeout(res, 600));
     barrier.putVehicle(); // a second truck follows through the open barrier
     await expect
       .poll(() => r.records.some((x) => x.type === 'alarm' && x.data.kind === 'tailgate'), {
