@@ -55,6 +55,9 @@ export interface DownlinkOptions {
   yard?: CoordinatorContext | Promise<CoordinatorContext>;
 }
 
+/** Refusals of one reason within this window raise one alarm (see raiseAlarm). */
+const ALARM_WINDOW_MS = 60_000;
+
 /** What applying an envelope found, for its ack. */
 type Applied = { details?: Record<string, unknown> };
 
@@ -82,6 +85,7 @@ export class Downlink {
   private applied = 0;
   private refused = 0;
   private lastRefusal: DownlinkStatus['lastRefusal'];
+  private readonly alarmed = new Map<RefusalReason, { at: number; suppressed: number }>();
 
   constructor(private readonly o: DownlinkOptions) {
     this.ring = new CentralKeyRing(o.config.centralKeys);
@@ -260,9 +264,29 @@ export class Downlink {
       { topic: topic.slice(0, 200), envelopeId: c.id, kind: c.kind, reason, message },
       'downlink envelope refused',
     );
+    await this.raiseAlarm(c.id, reason);
+    await this.ack(topic, c, { status: 'refused', reason, message: message.slice(0, 500) });
+  }
+
+  /**
+   * One gateway alarm per refusal reason per ALARM_WINDOW_MS at most: a flood of junk on the
+   * downlink topics raises one alarm a minute per reason (the next one counts those left out),
+   * not thousands of records. Every envelope still gets its ack.
+   */
+  private async raiseAlarm(envelopeId: string | undefined, reason: RefusalReason): Promise<void> {
+    const now = this.o.clock.now();
+    const last = this.alarmed.get(reason);
+    if (last && now - last.at < ALARM_WINDOW_MS) {
+      last.suppressed++;
+      return;
+    }
+    const more = last?.suppressed
+      ? ` (and ${last.suppressed} more refused for this reason since the last alarm)`
+      : '';
+    this.alarmed.set(reason, { at: now, suppressed: 0 });
     const alarm: GatewayAlarm = {
       kind: 'downlink',
-      message: `downlink envelope ${c.id ?? '(unreadable)'} refused: ${reason}`,
+      message: `downlink envelope ${envelopeId ?? '(unreadable)'} refused: ${reason}${more}`,
       active: true,
     };
     try {
@@ -270,7 +294,6 @@ export class Downlink {
     } catch (err) {
       this.o.log.error({ err }, 'downlink alarm not recorded');
     }
-    await this.ack(topic, c, { status: 'refused', reason, message: message.slice(0, 500) });
   }
 
   private async ack(

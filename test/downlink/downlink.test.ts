@@ -201,14 +201,23 @@ describe('downlink from the central office (real Mosquitto)', () => {
     expect(refused).toContainEqual(
       expect.objectContaining({ envelopeId: 'tamper-1', reason: 'bad-signature' }),
     );
-    // Nothing changed, and every refusal raised a gateway alarm (kind downlink) that reached the centre.
+    // Nothing changed, and each reason raised a gateway alarm (kind downlink) that reached the centre.
     expect(s.rules.feverC).toBe(37.5);
-    const alarms = s.recordsOfType('alarm').filter((a) => a.kind === 'downlink');
-    expect(alarms).toHaveLength(refused.length);
-    await until(() => central.records.filter((x) => x.type === 'alarm').length === refused.length);
+    const reasons = new Set(refused.map((a) => a.reason));
+    const alarms = () => s.recordsOfType('alarm').filter((a) => a.kind === 'downlink');
+    expect(alarms()).toHaveLength(reasons.size);
+    expect(alarms().map((a) => String(a.message))).toContainEqual(
+      expect.stringContaining('refused: rolled-back'),
+    );
+    await until(() => central.records.filter((x) => x.type === 'alarm').length === reasons.size);
+
+    // A flood of junk: every message is acked, the alarm is not raised again within its minute.
+    for (let i = 0; i < 30; i++) await central.sendRaw(`${PREFIX}/${SITE}/down/rules`, `junk ${i}`);
+    await until(() => central.acks.filter((a) => a.reason === 'unsigned').length === 31);
+    expect(alarms()).toHaveLength(reasons.size);
     expect(s.downlink.status()).toMatchObject({
       applied: 1,
-      refused: refused.length,
+      refused: refused.length + 30,
       kinds: { rules: { version: 5 } },
     });
   });
