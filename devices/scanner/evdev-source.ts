@@ -95,6 +95,10 @@ export class EvdevSource {
         return;
       }
       const grab = st.isFIFO() || !this.o.grab ? undefined : await grabInputDevice(handle.fd);
+      if (!this.running || gen !== this.generation) {
+        await handle.close().catch(() => undefined);
+        return;
+      }
       this.handle = handle;
       this.opened = st;
       this.lastFailure = '';
