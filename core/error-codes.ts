@@ -170,6 +170,13 @@ export const ERROR_CATALOGUE = {
     summary: 'A barrier command was refused because closing would be unsafe (a vehicle under the arm).',
     action: 'Wait for the vehicle to clear the loop; then close again.',
   },
+  BarrierDetectorStuck: {
+    code: 404,
+    summary:
+      'A barrier detector (safety loop, photo-eye, arming or reset loop) has seen a vehicle for longer than `stuckAfterMs`: stuck, or a vehicle left there. A stuck presence input keeps the arm up.',
+    action:
+      'Look at the lane. With no vehicle there, clean or realign the photo-eye, or check the loop detector and its loop; the alarm ends when the detector is clear.',
+  },
   // 500-599 store and uplink
   StoreFailed: {
     code: 500,

@@ -98,7 +98,12 @@ export abstract class BarrierBase implements BarrierDriver {
       stuck: (role, name, stuck) => {
         const kind = detectors.find((d) => d.name === name)?.kind ?? 'loop';
         const afterMs = timings.stuckAfterMs ?? 0;
-        if (stuck) this.log.warn({ detector: name, role, afterMs }, 'barrier detector stuck high');
+        if (stuck)
+          this.error(
+            ErrorCode.BarrierDetectorStuck,
+            'detector-stuck',
+            `${role} detector ${name} (${kind}) high for over ${afterMs} ms`,
+          );
         else this.log.info({ detector: name, role }, 'barrier detector low again after it was stuck');
         emitChecked(
           this.bus,

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { ErrorCode } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { DetectorStuckEvent } from '../../devices/barrier/detector-events.ts';
 import { createBarrierDriver } from '../../devices/barrier/driver.ts';
@@ -205,7 +206,13 @@ function stuckAlarm(lane: string, e: DetectorStuckEvent): Alarm {
       ? `barrier ${e.role} detector ${e.detector} (${e.kind}) high for over ${e.afterMs} ms: stuck, or a vehicle left there`
       : `barrier ${e.role} detector ${e.detector} is low again`,
     active: e.stuck,
-    params: { detector: e.detector, role: e.role, detectorKind: e.kind, minutes },
+    params: {
+      detector: e.detector,
+      role: e.role,
+      detectorKind: e.kind,
+      minutes,
+      code: ErrorCode.BarrierDetectorStuck,
+    },
   };
 }
 

@@ -229,7 +229,7 @@ describe('barrier detectors end to end, with the simulated site', () => {
     expect(raised).toMatchObject({
       lane: 'east-1',
       active: true,
-      params: { detector: 'photo-eye', role: 'presence', detectorKind: 'photo-eye', minutes: 1 },
+      params: { detector: 'photo-eye', role: 'presence', detectorKind: 'photo-eye', minutes: 1, code: 404 },
     });
     barrier.setDetector('photo-eye', false);
     await expect
