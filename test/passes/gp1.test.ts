@@ -48,6 +48,8 @@ describe('GP1 pass', () => {
       color: 'green',
       tests: [{ kind: 'antigen', result: 'negative', at: test.at * 1000 }],
       certificateType: 'native',
+      origin: claims.origin,
+      destination: claims.dest,
       issuedAt: (claims.iat as number) * 1000,
       expiresAt: (claims.exp as number) * 1000,
     });
@@ -59,6 +61,9 @@ describe('GP1 pass', () => {
     expect(v.valid).toBe(true);
     expect(v.facts.tests).toEqual([]);
     expect(v.facts).not.toHaveProperty('name');
+    // A pass without a route: no route rule can fire on it.
+    expect(v.facts).not.toHaveProperty('origin');
+    expect(v.facts).not.toHaveProperty('destination');
   });
 
   test('bad prefix', async () => {
