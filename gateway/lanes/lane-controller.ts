@@ -253,7 +253,8 @@ export class LaneController {
       const { t, late } = await this.transits.for('manual', this.o.clock.now());
       const r = handReading(entered, this.o.clock.now());
       const person = takeReading(t, r, late || t.decision !== undefined);
-      t.lastInput = { kind: 'measurement', at: performance.now() };
+      // Staff's input, not a device's: no input-to-command latency is measured from it.
+      t.lastInput = { kind: 'staff', at: performance.now() };
       await this.trail.now('measurement', handReadingRecord(this.id, t, entered, r, staffId, person?.seat));
       await this.afterInput(t, late);
       this.publish();
