@@ -75,11 +75,13 @@ export class CameraListener {
   readonly unknown: EventBus<{ push: UnknownPush }>;
   private readonly cameras = new Map<string, Camera>();
   private readonly repeats: RepeatWindow<Promise<PlateSightingEvent | undefined>>;
+  private readonly measurements: RepeatWindow<Promise<boolean>>;
   private server: Server | undefined;
 
   private constructor(private readonly o: CameraListenerOptions) {
     this.unknown = new EventBus(o.log);
     this.repeats = new RepeatWindow(o.config.repeatWindowMs);
+    this.measurements = new RepeatWindow(o.config.repeatWindowMs);
     for (const [kind, list] of [
       ['plate', o.config.plate],
       ['thermal', o.config.thermal],
@@ -223,12 +225,29 @@ export class CameraListener {
       };
       const checked = CameraTemperatureEventSchema.safeParse(event);
       if (!checked.success) return refused(422, 'schema', 'the temperature push does not fit its schema');
-      if (!(await this.commitOrFail(() => this.o.commit.temperature(checked.data))))
+      // A camera that pushes the same measurement again (same event id) gets its 200, not a second record.
+      const key = `${camera.config.id}\u0000event\u0000${r.read.eventId ?? `${at}`}`;
+      const taken = this.measurements.take(key, at, () =>
+        this.o.commit.temperature(checked.data).then(
+          () => true,
+          (err: unknown) => {
+            this.o.log.error({ err }, 'camera measurement could not be committed');
+            return false;
+          },
+        ),
+      );
+      if (!(await taken.value)) {
+        this.measurements.forget(key, taken.value);
         return {
           status: 503,
           reason: 'the measurement could not be stored; push it again',
           sample: undefined,
         };
+      }
+      if (taken.repeat) {
+        camera.counts.repeats++;
+        return { status: 200, reason: 'repeat push of a stored measurement', sample: 'good' };
+      }
       camera.counts.sightings++;
       camera.bus.emit('temperature', checked.data);
       return { status: 200, reason: 'measurement stored', sample: 'good' };
@@ -286,16 +305,6 @@ export class CameraListener {
   private heartbeat(camera: Camera, eventType: string): Outcome {
     camera.counts.heartbeats++;
     return { status: 200, reason: `${eventType} event noted (not a read)`, sample: 'good' };
-  }
-
-  private async commitOrFail(commit: () => Promise<void>): Promise<boolean> {
-    try {
-      await commit();
-      return true;
-    } catch (err) {
-      this.o.log.error({ err }, 'camera push could not be committed');
-      return false;
-    }
   }
 
   private reply(res: ServerResponse, status: number, reason: string, close = false): void {

@@ -61,6 +61,14 @@ beforeAll(async () => {
   client = await mqtt.connectAsync(gateway.brokerUrl);
   client.on('message', (topic, payload) => messages.push({ topic, payload: JSON.parse(payload.toString()) }));
   await client.subscribeAsync(['gatepost/demo/lane/#', 'gatepost/demo/gateway/#'], { qos: 1 });
+  // The yard publishes its 1,200 retained bay views once after start (the broker keeps them):
+  // wait for them, so that the memory figures below are the listener's alone.
+  let bays = 0;
+  const watcher = await mqtt.connectAsync(gateway.brokerUrl);
+  watcher.on('message', () => bays++);
+  await watcher.subscribeAsync('gatepost/demo/yard/bay/+', { qos: 0 });
+  await until(() => (bays >= 1200 ? true : undefined), 20_000);
+  await watcher.endAsync();
 }, 30_000);
 
 afterAll(async () => {
@@ -240,7 +248,13 @@ describe('thermal cameras push to the listener', () => {
       'content-type': 'application/json',
     });
     expect(r).toEqual({ status: 200, reason: 'measurement stored' });
+    // The camera pushes the same measurement again (same uid): answered, not stored twice.
+    const again = await push('/cameras/east-1-thermal', fixture('hikvision-facecapture-temperature.json'), {
+      'content-type': 'application/json',
+    });
+    expect(again).toEqual({ status: 200, reason: 'repeat push of a stored measurement' });
     const rows = stored('camera-temperature');
+    expect(rows).toHaveLength(1);
     expect(rows.at(-1)?.data).toMatchObject({
       source: 'camera',
       objectC: 38,
