@@ -117,6 +117,7 @@ export async function reserveBay(
         transitId: t.id,
         reason: d.reasons[0]?.code ?? d.outcome,
         ...(t.plate ? { plate: t.plate } : {}),
+        ...(t.vehicle?.plateColour ? { plateColour: t.vehicle.plateColour } : {}),
         ...(t.pass?.subject ? { subject: t.pass.subject } : {}),
       }),
     clock,

@@ -1,3 +1,4 @@
+import type { PlateColour } from '../../core/plate-colour.ts';
 import type {
   BarrierCommandResult,
   BarrierState,
@@ -59,6 +60,7 @@ export interface PassCheck {
 export interface ReserveRequest {
   zoneKind: 'parking' | 'isolation';
   plate?: string;
+  plateColour?: PlateColour;
   subject?: string;
   lane: string;
   transitId: string;

@@ -33,17 +33,17 @@ export const LANE_TOPICS = {
   laneVerification: record(
     'verification',
     VerificationSchema,
-    'The verdict on the pass scanned for a transit.',
+    'The verdict on a pass scanned for a transit, and whose it is (`seat`: a crew has a person per pass).',
   ),
   laneMeasurement: record(
     'measurement',
     MeasurementRecordSchema,
-    "The driver's temperature measured for a transit.",
+    'A temperature measured for a transit (the person scanned most recently without one takes it).',
   ),
   laneDecision: record(
     'decision',
     DecisionRecordSchema,
-    'PASS, YARD, ISOLATE or REVIEW with every reason, by the rules or by staff; committed before the barrier moves.',
+    "PASS, YARD, ISOLATE or REVIEW with every reason, by the rules or by staff; committed before the barrier moves. Since crews, `persons` has each person in the cab with their own outcome (the transit's is the worst), and the vehicle its `plateColour` and `trailerPlate`.",
   ),
   laneBarrier: record('barrier', BarrierRecordSchema, 'A barrier command and how it ended.'),
   laneAlarm: record(
@@ -67,14 +67,15 @@ export const LANE_TOPICS = {
     retained: true,
     publisher: 'gateway',
     description:
-      'What the lane is doing now, for the kiosk: mode, barrier, device health, the current transit.',
+      "What the lane is doing now, for the kiosk: mode, barrier, device health, the current transit (its plate, colour and trailer, and each person's line).",
   }),
   laneRequestRegister: def({
     pattern: 'gatepost/{site}/lane/{lane}/request/register',
     schema: LANE_REQUESTS.register,
     retained: false,
     publisher: 'staff',
-    description: 'Register a person without a phone by hand (plate, name, ID number, origin, destination).',
+    description:
+      "Register a person without a phone by hand (plate, the plate's colour, the trailer's plate, name, ID number, origin, destination): they join the transit's crew.",
   }),
   laneRequestOverride: def({
     pattern: 'gatepost/{site}/lane/{lane}/request/override',

@@ -76,6 +76,7 @@ const BayReserved = z
       .object({
         id: str,
         plate: str.optional(),
+        plateColour: str.optional(),
         subject: str.optional(),
         origin: str.optional(),
         destination: str.optional(),
@@ -195,6 +196,7 @@ const HANDLERS: Record<string, Handler> = {
       visit_id: v.id,
       lane: v.lane,
       plate: v.plate,
+      plate_colour: v.plateColour,
       driver_subject: v.subject,
       origin: v.origin,
       destination: v.destination,

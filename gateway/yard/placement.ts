@@ -39,7 +39,7 @@ export function place(engine: YardEngine, p: Placement): Promise<Placed> {
   const s = p.seed;
   // All keys known now are taken at once (a given bay too): a change never queues for more keys.
   const keys = [
-    ...(s.plate ? [`plate:${plateKey(s.plate)}`] : []),
+    ...(s.plate ? [`plate:${plateKey(s.plate)}`] : []), // every colour of a plate: one lock
     ...(s.subject ? [`subject:${s.subject}`] : []),
     ...(s.transitId ? [`transit:${s.transitId}`] : []),
     ...(p.bay === undefined ? [] : [bayKey(p.bay)]),
@@ -49,7 +49,7 @@ export function place(engine: YardEngine, p: Placement): Promise<Placed> {
     const again = s.transitId === undefined ? undefined : state.findVisit({ transitId: s.transitId });
     const againBay = again === undefined ? undefined : state.bayOfVisit(again);
     if (again !== undefined && againBay !== undefined) return { ok: true, bay: againBay, visitId: again };
-    const other = state.findVisit({ plate: s.plate, subject: s.subject });
+    const other = state.findVisit({ plate: s.plate, plateColour: s.plateColour, subject: s.subject });
     if (other !== undefined) {
       const where = state.bayOfVisit(other);
       return refuse(ErrorCode.IllegalTransition, 'already-in-yard', `This truck already holds bay ${where}`);

@@ -163,7 +163,12 @@ function planReserve(state: YardState, r: YardRecordData<'bay-reserved'>, at: nu
   const seed = r.visit;
   if (state.bayOfVisit(seed.id) !== undefined)
     return refuse(ErrorCode.IllegalTransition, 'duplicate-visit', 'That visit is already in the yard');
-  const other = state.findVisit({ plate: seed.plate, subject: seed.subject, transitId: seed.transitId });
+  const other = state.findVisit({
+    plate: seed.plate,
+    plateColour: seed.plateColour,
+    subject: seed.subject,
+    transitId: seed.transitId,
+  });
   if (other !== undefined) {
     return refuse(
       ErrorCode.IllegalTransition,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlateColourSchema } from '../../core/plate-colour.ts';
 
 /**
  * The yard's MQTT contract and its records, one zod schema each: the retained bay and summary
@@ -84,6 +85,9 @@ export const VisitSeedSchema = z
   .object({
     id: id.describe('Visit id: one truck, one stay in the yard'),
     plate: plate.optional(),
+    plateColour: PlateColourSchema.optional().describe(
+      "The plate's colour: with the plate, the vehicle (absent: not known, or a visit before colours)",
+    ),
     subject: subject.optional(),
     origin: text.optional(),
     destination: text.optional(),

@@ -32,7 +32,8 @@ export class YardState {
   readonly bays = new Map<string, BayRecord>();
   /** Where each truck in the yard is: visit id → bay. */
   private readonly visitBay = new Map<string, string>();
-  private readonly plates = new Map<string, string>();
+  /** Trucks by plate (plateKey), then by the plate's colour ('' when not known): a vehicle is both. */
+  private readonly plates = new Map<string, Map<string, string>>();
   private readonly subjects = new Map<string, string>();
   private readonly transits = new Map<string, string>();
   /** The bay reserved last in each zone kind (the fill-rows cursor), with its record's seq. */
@@ -63,9 +64,13 @@ export class YardState {
     return this.visitBay.get(visitId);
   }
 
-  /** The visit id of a truck in the yard, by lane transit, plate or pass subject. */
+  /**
+   * The visit id of a truck in the yard, by lane transit, plate (and its colour: another colour
+   * is another vehicle; a visit or a query without a colour matches any) or pass subject.
+   */
   findVisit(q: {
     plate?: string | undefined;
+    plateColour?: string | undefined;
     subject?: string | undefined;
     transitId?: string | undefined;
   }): string | undefined {
@@ -74,10 +79,17 @@ export class YardState {
       if (v) return v;
     }
     if (q.plate !== undefined) {
-      const v = this.plates.get(plateKey(q.plate));
+      const v = this.byPlate(q.plate, q.plateColour);
       if (v) return v;
     }
     return q.subject === undefined ? undefined : this.subjects.get(q.subject);
+  }
+
+  private byPlate(plate: string, colour: string | undefined): string | undefined {
+    const colours = this.plates.get(plateKey(plate));
+    if (!colours) return undefined;
+    if (colour !== undefined) return colours.get(colour) ?? colours.get('');
+    return colours.get('') ?? colours.values().next().value;
   }
 
   /** Trucks in the yard (reserved included). */
@@ -89,7 +101,11 @@ export class YardState {
   place(b: BayRecord, v: Visit): void {
     b.visit = v;
     this.visitBay.set(v.id, b.def.id);
-    if (v.plate !== undefined) this.plates.set(plateKey(v.plate), v.id);
+    if (v.plate !== undefined) {
+      const key = plateKey(v.plate);
+      const colours = this.plates.get(key) ?? this.plates.set(key, new Map()).get(key);
+      colours?.set(v.plateColour ?? '', v.id);
+    }
     if (v.subject !== undefined) this.subjects.set(v.subject, v.id);
     if (v.transitId !== undefined) this.transits.set(v.transitId, v.id);
   }
@@ -101,7 +117,11 @@ export class YardState {
     if (!v) return;
     this.visitBay.delete(v.id);
     const plate = v.plate === undefined ? undefined : plateKey(v.plate);
-    if (plate !== undefined && this.plates.get(plate) === v.id) this.plates.delete(plate);
+    const colours = plate === undefined ? undefined : this.plates.get(plate);
+    if (plate !== undefined && colours?.get(v.plateColour ?? '') === v.id) {
+      colours.delete(v.plateColour ?? '');
+      if (colours.size === 0) this.plates.delete(plate);
+    }
     if (v.subject !== undefined && this.subjects.get(v.subject) === v.id) this.subjects.delete(v.subject);
     if (v.transitId !== undefined && this.transits.get(v.transitId) === v.id)
       this.transits.delete(v.transitId);

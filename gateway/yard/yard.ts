@@ -25,6 +25,7 @@ export const ReserveInputSchema = z
   .object({
     zoneKind: z.enum(['parking', 'isolation']),
     plate: VisitSeedSchema.shape.plate,
+    plateColour: VisitSeedSchema.shape.plateColour,
     subject: VisitSeedSchema.shape.subject,
     lane: z.string().min(1).max(64),
     transitId: z.string().min(1).max(64),
