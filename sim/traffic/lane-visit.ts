@@ -1,10 +1,18 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import type { PlatePushKind } from '../devices/camera/push-camera.ts';
 import type { ArmState } from '../devices/barrier/arm.ts';
+import {
+  APPROACH_FROM_M,
+  detectorPlaces,
+  drawProfile,
+  STOP_AT_M,
+  VehicleOnLane,
+  type VehicleProfile,
+} from '../devices/barrier/vehicle-passage.ts';
+import type { PlatePushKind } from '../devices/camera/push-camera.ts';
 import type { Random } from '../random.ts';
+import { crewReadings } from './crew-order.ts';
 import type { DeviceActions } from './device-actions.ts';
 import type { DecisionSeen } from './gateway-link.ts';
-import { crewReadings } from './crew-order.ts';
 import type { Truck } from './population.ts';
 import type { SimEventLog } from './sim-events.ts';
 
@@ -22,6 +30,8 @@ export interface VisitOptions {
   measure: boolean;
   /** How long the truck waits for the barrier before backing off the loop (clock ms). */
   patienceMs: number;
+  /** Its shape and speed (default: drawn for the truck, rigid or tractor-trailer). */
+  profile?: VehicleProfile;
 }
 
 /** How a visit ended: through the open barrier, or backed off after `patienceMs`. */
@@ -31,7 +41,10 @@ export type VisitEnd = 'through' | 'backed-off';
 const SCAN_AFTER: [number, number] = [1000, 4000];
 const TARGET_AFTER: [number, number] = [500, 4000];
 const TARGET_FOR: [number, number] = [3000, 4500];
-const CLEAR_LOOP: [number, number] = [2000, 4000];
+/** How far behind the loop a tailgater is when the truck ahead is through, in seconds of its speed. */
+const TAILGATER_BEHIND_S = 1.2;
+/** The driver pulls away this long after the arm is fully open. */
+const PULL_AWAY: [number, number] = [500, 1500];
 /** A plate camera reads the truck as it rolls up, then again a moment later (one sighting). */
 const PLATE_AFTER: [number, number] = [200, 1500];
 const READ_AGAIN_AFTER: [number, number] = [300, 1200];
@@ -44,12 +57,14 @@ function plateReadKind(random: Random): PlatePushKind {
 }
 
 /**
- * One truck at one lane, as the devices see it: it rolls onto the loop; the driver's code is
- * scanned and the driver leans out to the thermometer, in either order, within a few seconds;
- * then the truck waits for the barrier. It drives off the loop only once the arm is fully open
- * and stays open for the few seconds the truck needs to clear the loop; if the arm starts to
- * move, the truck stops where it is. It never drives through a closed arm: after `patienceMs`
- * without an open barrier it backs off the loop (staff take over).
+ * One truck at one lane, as the devices see it: it rolls up over the barrier's detectors (an
+ * arming loop first, where there is one) and stops on the safety loop, short of the arm's line;
+ * from the moment it is on the loop, the driver's code is scanned and the driver leans out to
+ * the thermometer, in either order, within a few seconds; then the truck waits for the barrier.
+ * It pulls away only once the arm is fully open, and its tractor, coupling and trailer pass
+ * over each detector in turn (a tractor-trailer's coupling leaves the loop dark for a moment);
+ * if the arm starts to move, the truck stops where it is. It never drives through a closed arm:
+ * after `patienceMs` on the loop without an open barrier it backs off (staff take over).
  */
 export class LaneVisit {
   decision: DecisionSeen | undefined;
@@ -57,6 +72,11 @@ export class LaneVisit {
   private departure: TimerHandle | undefined;
   private pending: number;
   private done = false;
+  private onLoop = false;
+  private stopped = false;
+  private pulling = false;
+  private readonly vehicle: VehicleOnLane;
+  private readonly mainLoop: string;
   private readonly offState: () => void;
 
   constructor(
@@ -68,9 +88,25 @@ export class LaneVisit {
   ) {
     this.pending = options.tailgater ? 0 : 1 + (options.measure ? 1 : 0);
     const core = ctx.actions.barrier(lane).core;
+    this.mainLoop = core.mainLoop;
     const onState = (state: ArmState) => this.onBarrier(state);
     core.on('state', onState);
     this.offState = () => core.off('state', onState);
+    // Its own stream: drawing the vehicle shifts nothing else a seed draws.
+    const profile = options.profile ?? drawProfile(ctx.random.fork(`vehicle ${truck.id}`));
+    this.vehicle = new VehicleOnLane(
+      ctx.clock,
+      detectorPlaces(core.detectors),
+      profile,
+      (name, high) => this.detector(name, high),
+      // A tailgater is right behind the truck ahead: on the loop 1.2 s after it starts, later
+      // than a trailer's coupling would be (the barrier's 1.5 s gap), before the arm comes down.
+      options.tailgater ? -1 - profile.speedMps * TAILGATER_BEHIND_S : APPROACH_FROM_M,
+    );
+  }
+
+  get profile(): VehicleProfile {
+    return this.vehicle.profile;
   }
 
   /** The driver has been scanned and measured (a tailgater never is). */
@@ -79,9 +115,31 @@ export class LaneVisit {
   }
 
   start(): void {
+    this.vehicle.driveTo(STOP_AT_M, () => {
+      this.stopped = true;
+      this.evaluate();
+    });
+  }
+
+  /** The vehicle comes onto or leaves one of the barrier's detectors. */
+  private detector(name: string, high: boolean): void {
+    const { actions } = this.ctx;
+    if (name !== this.mainLoop) {
+      actions.detector(this.lane, name, this.truck.id, high);
+      return;
+    }
+    if (high) actions.vehicleOn(this.lane, this.truck.id);
+    else actions.vehicleOff(this.lane, this.truck.id);
+    if (high && !this.onLoop) {
+      this.onLoop = true;
+      this.arrived();
+    }
+  }
+
+  /** On the loop: the driver is checked, and waits for the barrier as long as their patience lasts. */
+  private arrived(): void {
     const { actions, log, random } = this.ctx;
     const t = this.truck;
-    actions.vehicleOn(this.lane, t.id);
     log.emit('truck', t.id, this.options.tailgater ? 'tailgates' : 'on loop', this.lane);
     // The plate camera sees every truck, the tailgater too; the thermal camera only a driver who stops.
     if (actions.hasPlateCamera(this.lane)) {
@@ -137,6 +195,7 @@ export class LaneVisit {
   /** Cancels every timer and listener without touching the devices (the simulation is stopping). */
   cancel(): void {
     this.done = true;
+    this.vehicle.halt();
     this.clearTimers();
   }
 
@@ -147,21 +206,27 @@ export class LaneVisit {
 
   private onBarrier(state: ArmState): void {
     if (this.done) return;
-    if (state !== 'open' && this.departure) {
-      // The arm moves while the truck is pulling away: it stops on the loop.
+    if (state !== 'open' && (this.departure || this.pulling)) {
+      // The arm moves while the truck is pulling away: it stops where it is.
       this.cancelDeparture();
+      this.vehicle.halt();
+      this.pulling = false;
       this.ctx.log.emit('truck', this.truck.id, 'stops', `${this.lane} arm ${state}`);
     }
     this.evaluate();
   }
 
   private evaluate(): void {
-    if (this.done || this.departure || !this.checked) return;
+    if (this.done || this.departure || this.pulling || !this.checked || !this.stopped) return;
     if (this.ctx.actions.barrier(this.lane).state !== 'open') return;
-    this.departure = this.after(this.ctx.random.uniform(...CLEAR_LOOP), () => {
+    this.departure = this.after(this.ctx.random.uniform(...PULL_AWAY), () => {
       this.departure = undefined;
-      if (this.ctx.actions.barrier(this.lane).state === 'open') this.finish('through');
-      else this.evaluate();
+      if (this.ctx.actions.barrier(this.lane).state !== 'open') {
+        this.evaluate();
+        return;
+      }
+      this.pulling = true;
+      this.vehicle.driveThrough(() => this.finish('through'));
     });
   }
 
@@ -174,6 +239,7 @@ export class LaneVisit {
   private finish(end: VisitEnd): void {
     if (this.done) return;
     if (this.options.measure) this.ctx.actions.removeTarget(this.lane);
+    this.vehicle.leave();
     this.ctx.actions.vehicleOff(this.lane, this.truck.id);
     if (end === 'through') this.ctx.log.emit('truck', this.truck.id, 'through', this.lane);
     this.done = true;
