@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { CamerasConfigSchema } from '../devices/camera/config.ts';
 
 /**
@@ -7,3 +8,26 @@ import { CamerasConfigSchema } from '../devices/camera/config.ts';
  */
 export const CamerasSectionSchema = CamerasConfigSchema.prefault({});
 export { CamerasConfigSchema };
+
+interface LanesAndCameras {
+  checkpoints: { lanes: { id: string }[] }[];
+  yard: { exitLanes: { id: string }[] };
+  cameras: z.infer<typeof CamerasConfigSchema>;
+}
+
+/** Every camera watches a lane of the site (a checkpoint lane or a yard exit lane). */
+export function checkCameraLanes(config: LanesAndCameras, ctx: z.RefinementCtx): void {
+  const lanes = new Set([
+    ...config.checkpoints.flatMap((c) => c.lanes.map((l) => l.id)),
+    ...config.yard.exitLanes.map((l) => l.id),
+  ]);
+  for (const kind of ['plate', 'thermal'] as const)
+    config.cameras[kind].forEach((cam, i) => {
+      if (!lanes.has(cam.lane))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras', kind, i, 'lane'],
+          message: `camera "${cam.id}" watches lane "${cam.lane}", which the site does not have`,
+        });
+    });
+}

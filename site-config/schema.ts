@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from './broker-config.ts';
-import { CamerasSectionSchema } from './cameras-config.ts';
+import { CamerasSectionSchema, checkCameraLanes } from './cameras-config.ts';
 import { ConfigIdSchema as id } from './config-id.ts';
 import { checkCrossReferences } from './cross-references.ts';
 import { checkDownlinkReferences, DownlinkConfigSchema } from './downlink-config.ts';
@@ -61,6 +61,7 @@ export const SiteConfigSchema = z
   })
   .strict()
   .superRefine(checkCrossReferences)
-  .superRefine(checkDownlinkReferences);
+  .superRefine(checkDownlinkReferences)
+  .superRefine(checkCameraLanes);
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;

@@ -63,12 +63,6 @@ export async function startCameras(o: StartCamerasOptions): Promise<Cameras> {
     }
     return bus;
   };
-  const known = new Set(config.checkpoints.flatMap((c) => c.lanes.map((l) => l.id)));
-  for (const l of config.yard.exitLanes ?? []) known.add(l.id);
-  for (const cam of [...config.cameras.plate, ...config.cameras.thermal])
-    if (!known.has(cam.lane))
-      log.warn({ camera: cam.id, lane: cam.lane }, 'camera names a lane the site does not have');
-
   const listener = await CameraListener.start({
     config: config.cameras,
     clock,
