@@ -12,7 +12,7 @@ export interface LaneRunnerContext extends VisitContext {
 
 /** The next truck reaches a free loop this long after the last one left it (clock ms). */
 const FOLLOW_GAP: [number, number] = [3000, 8000];
-/** A tailgater reaches the loop this soon after the truck ahead cleared it. */
+/** A tailgater starts this soon after the truck ahead is through, right behind the loop (lane-visit.ts). */
 const TAILGATE_GAP: [number, number] = [400, 1000];
 /** How often the head of the queue looks again while the loop is held or the arm is not down. */
 const LOOP_RECHECK_MS = 2000;
