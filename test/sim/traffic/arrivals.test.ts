@@ -126,4 +126,36 @@ describe('arrivals', () => {
     }
     expect(new Set(trucks.map((t) => t.id)).size).toBe(n);
   });
+
+  it('crews: 1-3 in a cab, each with their own pass and temperature, the same for a seed', async () => {
+    const r = await testRun({ seed: 5 });
+    runs.push(r);
+    const n = 2000;
+    const trucks = Array.from({ length: n }, () => r.run.traffic.population.next({ green: 1 }, 0.1));
+    const size = (k: number) => trucks.filter((t) => t.crew.length + 1 === k).length / n;
+    expect(size(1)).toBeCloseTo(0.7, 1);
+    expect(size(2)).toBeCloseTo(0.22, 1);
+    expect(size(3)).toBeCloseTo(0.08, 1);
+    expect(trucks.every((t) => t.crew.length <= 2)).toBe(true);
+    for (const t of trucks) {
+      expect(t.crew.map((m) => m.role)).toEqual(['co-driver', 'escort'].slice(0, t.crew.length));
+      // Each their own pass and holder, in the same truck (plate).
+      expect(new Set([t.code, ...t.crew.map((m) => m.code)]).size).toBe(t.crew.length + 1);
+      for (const m of t.crew) {
+        expect(m.holder.plate).toBe(t.holder.plate);
+        expect(m.holder.sub).not.toBe(t.holder.sub);
+        if (m.fever) expect(m.temperatureC).toBeGreaterThanOrEqual(37.5);
+        else expect(m.temperatureC).toBeLessThan(37.3);
+      }
+    }
+    // The same seed gives the same trucks, crews and all.
+    const again = await testRun({ seed: 5 });
+    runs.push(again);
+    const first = again.run.traffic.population.next({ green: 1 }, 0.1);
+    expect([first.holder, first.temperatureC, first.crew]).toEqual([
+      trucks[0]?.holder,
+      trucks[0]?.temperatureC,
+      trucks[0]?.crew,
+    ]);
+  });
 });
