@@ -33,7 +33,7 @@ export function summaryScreen(run: SimulationRun, h: SummaryHeader, width = 100)
   lines.push('');
   lines.push(
     `arrivals ${s.arrivals}  turned away ${s.turnedAway}  scans ${s.scans}  measurements ${s.measurements}  ` +
-      `fevers ${s.fevers}`,
+      `fevers ${s.fevers}  crew ${s.crew}`,
   );
   lines.push(`passes   ${[...s.passKinds].map(([k, n]) => `${k} ${n}`).join('  ') || '-'}`);
   lines.push(

@@ -144,11 +144,12 @@ export class LaneRunner {
     stats.arrivals++;
     stats.count(stats.passKinds, truck.passKind);
     if (truck.fever) stats.fevers++;
+    stats.crew += truck.crew.length;
     log.emit(
       'truck',
       truck.id,
       'arrives',
-      `${this.id} ${truck.holder.plate} ${truck.passKind} ${truck.temperatureC.toFixed(1)}`,
+      `${this.id} ${truck.holder.plate} ${truck.passKind} ${truck.temperatureC.toFixed(1)}${truck.crew.length ? ` +${truck.crew.length} crew` : ''}`,
     );
     this.enqueue(truck);
   }

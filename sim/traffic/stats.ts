@@ -12,6 +12,8 @@ export class SimStats {
   readonly passKinds = new Map<PassKind, number>();
   measurements = 0;
   fevers = 0;
+  /** Co-drivers and escorts that came with the drivers (each their own pass and temperature). */
+  crew = 0;
   /** Trucks that drove through an open barrier at an entry lane. */
   through = 0;
   backedOff = 0;
