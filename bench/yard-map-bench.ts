@@ -26,6 +26,32 @@ import { parseConfig } from '../site-config/load.ts';
  */
 export type YardMapBenchFigures = {
   yard_map_1200_updates_ms: number;
+  /** Publish of the first to the last message handed to the page (broker, WebSocket, mqtt.js). */
+  yard_map_delivery_ms: number;
+  /** WebSocket messages the page received for the burst (the broker joins what it writes in one turn). */
+  yard_map_ws_frames: number;
+  /** Per message, in the page: JSON parse and schema check (the router's time less the handler's). */
+  yard_map_parse_validate_us_per_message: number;
+  /** Per message, in the page: the model update and marking the bay for the next frame. */
+  yard_map_model_us_per_message: number;
+  /** Canvas drawing for the whole burst (every frame it took), and the frames. */
+  yard_map_paint_ms: number;
+  yard_map_frames: number;
+  /** The side panel's counts and plate matches, redrawn once a frame while the burst lasts. */
+  yard_map_side_panel_ms: number;
+};
+
+type PageStats = {
+  applied: number;
+  lastAppliedAt: number;
+  lastFrameAt: number;
+  frames: number;
+  paintMs: number;
+  modelMs: number;
+  sideMs: number;
+  messages: number;
+  handlerMs: number;
+  lastAt: number;
 };
 
 export const YARD_MAP_BENCH_CONDITIONS =
@@ -122,6 +148,18 @@ export async function yardMapBench(): Promise<YardMapBenchFigures> {
   };
   try {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    // Counts the WebSocket messages the page receives (the broker's framing, not the page's work).
+    await page.addInitScript(() => {
+      const g = globalThis as unknown as { WebSocket: typeof WebSocket; __wsFrames: number };
+      const Base = g.WebSocket;
+      g.__wsFrames = 0;
+      g.WebSocket = class extends Base {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('message', () => g.__wsFrames++);
+        }
+      };
+    });
     await page.goto(`${web.url}/yard`);
     // Demo sign-in (no users file): the staff ID only.
     await page.getByTestId('staff-id').fill('bench');
@@ -132,34 +170,60 @@ export async function yardMapBench(): Promise<YardMapBenchFigures> {
       timeout: 30_000,
     });
 
-    const times: number[] = [];
+    const snapshot = () =>
+      page.evaluate(() => {
+        const g = globalThis as any;
+        return {
+          at: performance.now(),
+          ws: g.__wsFrames as number,
+          ...(g.__gatepost.yard.stats() as PageStats),
+        };
+      });
+    const rounds: YardMapBenchFigures[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const start = await page.evaluate(() => ({
-        at: performance.now(),
-        applied: (globalThis as any).__gatepost.yard.stats().applied as number,
-      }));
+      const a = await snapshot();
       await burst(round);
       await page.waitForFunction(
         (target) => {
           const s = (globalThis as any).__gatepost.yard.stats();
           return s.applied >= target && s.lastFrameAt >= s.lastAppliedAt;
         },
-        start.applied + bays.length,
+        a.applied + bays.length,
         { timeout: 30_000, polling: 'raf' },
       );
-      const end = await page.evaluate(
-        () => (globalThis as any).__gatepost.yard.stats().lastFrameAt as number,
-      );
-      times.push(end - start.at);
+      const b = await snapshot();
+      const n = b.messages - a.messages;
+      const modelMs = b.modelMs - a.modelMs;
+      rounds.push({
+        yard_map_1200_updates_ms: b.lastFrameAt - a.at,
+        yard_map_delivery_ms: b.lastAt - a.at,
+        yard_map_ws_frames: b.ws - a.ws,
+        yard_map_parse_validate_us_per_message: ((b.handlerMs - a.handlerMs - modelMs) / n) * 1000,
+        yard_map_model_us_per_message: (modelMs / n) * 1000,
+        yard_map_paint_ms: b.paintMs - a.paintMs,
+        yard_map_frames: b.frames - a.frames,
+        yard_map_side_panel_ms: b.sideMs - a.sideMs,
+      });
     }
-    times.sort((a, b) => a - b);
-    return { yard_map_1200_updates_ms: Math.round(times[Math.floor(times.length / 2)] ?? Number.NaN) };
+    return medianOf(rounds);
   } finally {
     await browser.close();
     await client.endAsync();
     await web.close();
     await broker.close();
   }
+}
+
+/** Each figure's median over the rounds (figure by figure), rounded to a tenth. */
+function medianOf(rounds: YardMapBenchFigures[]): YardMapBenchFigures {
+  const first = rounds[0];
+  if (!first) throw new Error('no rounds');
+  const out = { ...first };
+  for (const key of Object.keys(first) as (keyof YardMapBenchFigures)[]) {
+    const xs = rounds.map((r) => r[key]).sort((x, y) => x - y);
+    out[key] = Math.round((xs[Math.floor(xs.length / 2)] ?? Number.NaN) * 10) / 10;
+  }
+  return out;
 }
 
 export default yardMapBench;
