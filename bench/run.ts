@@ -127,7 +127,7 @@ try {
   });
   await section(
     'broker',
-    'MQTT broker throughput: embedded Aedes vs Mosquitto',
+    'MQTT broker throughput: the embedded broker with auth + ACL vs bare Aedes vs Mosquitto',
     [BROKER_BENCH_CONDITIONS],
     async () => ({ ...(await brokerBench()) }),
   );
