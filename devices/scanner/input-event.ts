@@ -23,6 +23,8 @@ export interface InputEvent {
 export const EV_SYN = 0x00;
 export const EV_KEY = 0x01;
 export const EV_MSC = 0x04;
+/** EV_SYN code: the kernel's buffer overflowed and events were lost. */
+export const SYN_DROPPED = 3;
 
 const ARCH_32_BIT = new Set(['arm', 'ia32', 'mips', 'mipsel', 'ppc']);
 

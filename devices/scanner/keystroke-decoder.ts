@@ -1,4 +1,4 @@
-import { EV_KEY, type InputEvent } from './input-event.ts';
+import { EV_KEY, EV_SYN, type InputEvent, SYN_DROPPED } from './input-event.ts';
 import { CHORD_KEYS, ENTER_KEYS, LOCK_KEYS, SHIFT_KEYS, US_KEYMAP } from './us-keymap.ts';
 
 /** The byte a code ends with: the evdev scanner frames its codes as the serial one set to CR. */
@@ -23,7 +23,8 @@ export interface TypedByte {
 
 /**
  * Key events of a keyboard-wedge scanner in, the bytes it typed out (UTF-8 of US-layout ASCII,
- * Enter as CR). Only EV_KEY events count; EV_SYN and EV_MSC (scan codes) are ignored. Holds no
+ * Enter as CR). Only EV_KEY events count, and SYN_DROPPED (keys lost: the code in progress is
+ * spoiled); other EV_SYN and EV_MSC (scan codes) events are ignored. Holds no
  * more state than which modifiers are down.
  */
 export class KeystrokeDecoder {
@@ -32,6 +33,11 @@ export class KeystrokeDecoder {
 
   /** Appends to `out` the bytes `event` types (none, or one). */
   decode(event: InputEvent, out: TypedByte[]): void {
+    if (event.type === EV_SYN && event.code === SYN_DROPPED) {
+      // Keys were lost (the reader fell behind): whatever code was being typed is not whole.
+      out.push({ byte: UNTYPABLE_BYTE, timeMs: event.timeMs });
+      return;
+    }
     if (event.type !== EV_KEY) return;
     const { code, value } = event;
     if (SHIFT_KEYS.has(code)) {

@@ -6,6 +6,7 @@ import {
   EV_SYN,
   type InputEventSize,
   InputEventStream,
+  SYN_DROPPED,
 } from '../../../devices/scanner/input-event.ts';
 import { KEY } from '../../../devices/scanner/key-codes.ts';
 import {
@@ -101,6 +102,7 @@ describe('key codes against input-event-codes.h', () => {
     for (const [name, code] of Object.entries(KEY))
       expect([name, code]).toEqual([name, LINUX[`KEY_${name}`]]);
     expect([EV_SYN, EV_KEY, EV_MSC]).toEqual([LINUX.EV_SYN, LINUX.EV_KEY, LINUX.EV_MSC]);
+    expect(SYN_DROPPED).toBe(LINUX.SYN_DROPPED);
   });
 
   it('the driver decodes each US keycap, with and without Shift, to the character printed on it', () => {
@@ -167,6 +169,8 @@ describe('simulated wedge scanner -> driver decoding', () => {
     key(KEY.KP4, 1);
     key(KEY.SEMICOLON, 1);
     d.decode({ timeMs: 0, type: EV_MSC, code: 4, value: 0x70004 }, out);
+    d.decode({ timeMs: 0, type: EV_SYN, code: 0, value: 0 }, out); // SYN_REPORT: nothing
+    d.decode({ timeMs: 0, type: EV_SYN, code: SYN_DROPPED, value: 0 }, out); // keys lost
     expect(out.map((t) => t.byte)).toEqual([
       0x61,
       ENTER_BYTE,
@@ -176,6 +180,7 @@ describe('simulated wedge scanner -> driver decoding', () => {
       UNTYPABLE_BYTE,
       0x34,
       0x3a,
+      UNTYPABLE_BYTE,
     ]);
   });
 });
