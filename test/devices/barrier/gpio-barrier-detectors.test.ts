@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ManualClock } from '../../../core/clock.ts';
+import { ErrorCode, isGatepostError } from '../../../core/errors.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import { GpioBarrierConfigSchema } from '../../../devices/barrier/config.ts';
 import type { DetectorStuckEvent } from '../../../devices/barrier/detector-events.ts';
@@ -7,6 +10,7 @@ import { createGpioBarrierDriver, type GpioBarrier } from '../../../devices/barr
 import type { BarrierCommandResult, TailgateEvent, VehicleEvent } from '../../../devices/events.ts';
 import { VirtualGpioChip } from '../../../devices/gpio/virtual-chip.ts';
 import { SimGpioBarrier } from '../../../sim/devices/barrier/gpio-barrier.ts';
+import { parseConfig } from '../../../site-config/load.ts';
 
 /**
  * The GPIO barrier with a safety loop, a photo-eye, an arming and a reset loop (one line each),
@@ -203,5 +207,31 @@ describe('GPIO barrier config', () => {
     ];
     for (const b of bad)
       expect(GpioBarrierConfigSchema.safeParse({ kind: 'gpio', ...b }).success).toBe(false);
+  });
+
+  it('the site config loads the demo (detectors and lines.loop side by side) and refuses a detector line another lane has', () => {
+    const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
+    const east1 = parseConfig(raw).checkpoints[0]?.lanes[0]?.devices.barrier;
+    expect(east1?.kind === 'gpio' && east1.presence?.map((p) => p.name)).toEqual(['loop', 'photo-eye']);
+    // west-1's photo-eye on east-1's photo-eye line.
+    const west1 = raw.checkpoints[1].lanes[0].devices.barrier;
+    west1.presence = [
+      { name: 'loop', line: west1.lines.loop },
+      { name: 'eye', kind: 'photo-eye', line: 15 },
+    ];
+    delete west1.lines.loop;
+    let problems: { path: string; message: string }[] = [];
+    try {
+      parseConfig(raw);
+    } catch (e) {
+      if (!isGatepostError(e, ErrorCode.ConfigInvalid)) throw e;
+      problems = e.details?.problems as typeof problems;
+    }
+    expect(problems).toEqual([
+      {
+        path: 'checkpoints[1].lanes[0].devices.barrier.presence[1]',
+        message: 'GPIO line virtual:15 is already used by east-1 photo-eye',
+      },
+    ]);
   });
 });
