@@ -55,7 +55,7 @@ type PageStats = {
 };
 
 export const YARD_MAP_BENCH_CONDITIONS =
-  "headless Chromium 1920×1080, 1,200 retained bay updates (QoS 0) in one burst over the embedded broker's WebSocket, publish to painted frame, median of 5";
+  "headless Chromium 1920×1080, 1,200 retained bay updates (QoS 0) in one burst over the WebSocket of the embedded broker, publish to painted frame, median of 5. Per message, measured in the page: delivery = publish of the first to the last message handed to the page (broker, WebSocket, mqtt.js), parse_validate = the JSON parse of the router and zod check, model = the model update and marking the bay; paint = the canvas drawing of every frame of the burst. Cause of the 388-867 ms of issue 26 (CDP CPU profile and trace of the page): the broker sent every piece mqtt-packet writes (up to five a packet) as a WebSocket frame of its own, 6,000 frames a burst, each a renderer task and an mqtt.js stream chunk; the broker now joins what it writes in one turn of its event loop (16 frames a burst). What is left in the page is the stream and parser of mqtt.js and the zod check, interpreted since the CSP of the page forbids the eval its compiled path needs";
 
 const ROUNDS = 5;
 
