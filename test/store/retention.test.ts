@@ -128,6 +128,40 @@ describe('retention', () => {
     expect(storage.ledger.get('t-2')).toMatchObject({ personalData: 'deleted', driver: {}, plate: 'AB 123' });
   });
 
+  it("pseudonymises every person of a crew, in the records and in the ledger's persons", async () => {
+    const { clock, db, store, storage, deliverAll, path } = setup();
+    const person = (seat: number, role: string, name: string, idNumber: string) => ({
+      seat,
+      role,
+      outcome: 'REVIEW',
+      reasons: [{ code: 'manual-registration', outcome: 'REVIEW', detail: 'by hand' }],
+      manual: { plate: 'AB 123', name, idNumber },
+    });
+    await store.append('lane/east-1', 'decision', {
+      ...decision('t-3', 'Zhao Yun'),
+      persons: [
+        person(1, 'driver', 'Zhao Yun', '110101199001011111'),
+        person(2, 'co-driver', 'Ma Chao', '110101199001012222'),
+      ],
+    });
+    deliverAll();
+    await clock.advance(31 * DAY);
+    expect(storage.retention.run(clock.now())).toMatchObject({ recordsScrubbed: 1, ledgerScrubbed: 1 });
+    const entry = storage.ledger.get('t-3');
+    expect(entry?.persons.map((p) => [p.seat, p.role])).toEqual([
+      [1, 'driver'],
+      [2, 'co-driver'],
+    ]);
+    for (const p of entry?.persons ?? []) {
+      expect(isPseudonym(p.personName ?? '')).toBe(true);
+      expect(isPseudonym(p.idNumber ?? '')).toBe(true);
+    }
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = readFileSync(path);
+    for (const s of ['Zhao Yun', 'Ma Chao', '110101199001012222'])
+      expect(bytes.includes(Buffer.from(s)), s).toBe(false);
+  });
+
   it('reclaims delivered records past maxAgeDays, never undelivered ones, and old ledger entries', async () => {
     const { clock, store, storage } = setup();
     const old = await store.append('lane/east-1', 'decision', decision('t-3', 'A'));
