@@ -140,13 +140,18 @@ try {
     [EVDEV_BENCH_CONDITIONS],
     () => inChild('bench/evdev-scanner-bench.ts', 'evdevScannerBench'),
   );
-  await section('rush', 'Rush hour: scan-to-barrier latency (issue 9) and memory', [], async () => {
-    rush = await rushHourBench();
-    return {
-      figures: rush.figures,
-      conditions: Object.entries(rush.conditions).map(([k, v]) => `${k}: ${v}`),
-    };
-  });
+  await section(
+    'rush',
+    'Rush hour: scan-to-barrier latency quiet, MQTT-loaded and co-located (issues 9, 26) and memory',
+    [],
+    async () => {
+      rush = await rushHourBench();
+      return {
+        figures: rush.figures,
+        conditions: Object.entries(rush.conditions).map(([k, v]) => `${k}: ${v}`),
+      };
+    },
+  );
   await section('cold', 'Cold start to ready', [COLD_START_CONDITIONS], async () => ({
     ...(await coldStartBench(rush?.dir)),
   }));

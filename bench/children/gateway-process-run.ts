@@ -30,7 +30,14 @@ const inputs = new Map<string, number[]>();
 for (const lane of [...config.checkpoints.flatMap((c) => c.lanes), ...config.yard.exitLanes]) {
   const b = lane.devices.barrier;
   if (b.kind !== 'gpio') continue;
-  inputs.set(b.chip, [...(inputs.get(b.chip) ?? []), b.lines.limitOpen, b.lines.limitClosed, b.lines.loop]);
+  // Every input line: the limit switches and each detector (lines.loop, presence, arming, reset).
+  const detectors = [b.lines.loop, ...(b.presence ?? []).map((d) => d.line), b.arming?.line, b.reset?.line];
+  const lines = [
+    b.lines.limitOpen,
+    b.lines.limitClosed,
+    ...detectors.filter((l): l is number => l !== undefined),
+  ];
+  inputs.set(b.chip, [...(inputs.get(b.chip) ?? []), ...lines]);
 }
 const chips = new Map<string, RemoteGpioChip>();
 for (const [chip, lines] of inputs) chips.set(chip, await RemoteGpioChip.connect({ address, chip, lines }));

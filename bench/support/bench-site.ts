@@ -11,6 +11,8 @@ export interface BenchSite {
   configFile: string;
   brokerUrl: string;
   opsUrl: string;
+  /** With `pages`: the web pages' base URL (and the broker's WebSocket on for them). */
+  webUrl?: string;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface BenchSite {
 export async function prepareBenchSite(
   dir = mkdtempSync(join(tmpdir(), 'gatepost-bench-')),
   timeScale = 1,
+  o: { pages?: boolean } = {},
 ): Promise<BenchSite> {
   const raw = parseYaml(readFileSync(resolve(ROOT, 'config/demo.yaml'), 'utf8')) as Record<string, any>;
   mkdirSync(join(dir, 'dev'), { recursive: true });
@@ -31,6 +34,14 @@ export async function prepareBenchSite(
   const opsPort = await freePort();
   raw.broker = { ...raw.broker, tcp: { host: '127.0.0.1', port: brokerPort }, websocket: { enabled: false } };
   raw.web = { enabled: false };
+  let webUrl: string | undefined;
+  if (o.pages) {
+    // The kiosks' and the yard map's pages, live over the broker's WebSocket (co-located load).
+    const webPort = await freePort();
+    raw.broker.websocket = { enabled: true, host: '127.0.0.1', port: await freePort(), path: '/mqtt' };
+    raw.web = { enabled: true, host: '127.0.0.1', port: webPort };
+    webUrl = `http://127.0.0.1:${webPort}`;
+  }
   raw.ops = { enabled: true, host: '127.0.0.1', port: opsPort };
   raw.storage = { path: join(dir, 'gatepost.db') };
   raw.passes = { trustListPath: join(dir, 'trust-list.json') };
@@ -47,5 +58,6 @@ export async function prepareBenchSite(
     configFile,
     brokerUrl: `mqtt://127.0.0.1:${brokerPort}`,
     opsUrl: `http://127.0.0.1:${opsPort}`,
+    ...(webUrl ? { webUrl } : {}),
   };
 }
