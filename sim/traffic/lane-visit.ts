@@ -10,7 +10,7 @@ import {
 } from '../devices/barrier/vehicle-passage.ts';
 import type { PlatePushKind } from '../devices/camera/push-camera.ts';
 import type { Random } from '../random.ts';
-import { crewReadings } from './crew-order.ts';
+import { CREW_GAP, CREW_HOLD, crewReadings } from './crew-order.ts';
 import type { DeviceActions } from './device-actions.ts';
 import type { DecisionSeen } from './gateway-link.ts';
 import type { Truck } from './population.ts';
@@ -183,9 +183,9 @@ export class LaneVisit {
     const [c, ...rest] = temps;
     if (c === undefined) return this.checkedOne();
     const { actions, random } = this.ctx;
-    this.after(random.uniform(...TARGET_AFTER), () => {
+    this.after(random.uniform(...CREW_GAP), () => {
       actions.presentTarget(this.lane, c);
-      this.after(random.uniform(...TARGET_FOR), () => {
+      this.after(random.uniform(...CREW_HOLD), () => {
         actions.removeTarget(this.lane);
         this.measureEach(rest);
       });
