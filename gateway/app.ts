@@ -152,8 +152,9 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     const yardReady = new Promise<CoordinatorContext>((resolve) => {
       yardUp = resolve;
     });
+    let downlink: ReturnType<typeof startDownlink>;
     if (config.uplink.enabled) {
-      const downlink = startDownlink({
+      downlink = startDownlink({
         config,
         db,
         writer: sink,
@@ -162,7 +163,9 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         status: client,
         registry: ops.registry,
         yard: yardReady,
+        ...(deps.configFile ? { configFile: deps.configFile } : {}),
       });
+      started.push(() => downlink?.stop());
       const uplink = new Uplink({
         config: config.uplink,
         site: config.site.id,
@@ -238,6 +241,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     });
     started.push(() => lanes.stop());
     ops.attachLanes(lanes.controllers);
+    downlink?.attachLanes(lanes.controllers.values());
     // The plate and thermal cameras push to their own listener (gateway/cameras/, docs/devices.md).
     const cameras = config.cameras.enabled
       ? await startCameras({ config, sink, client, clock, log, registry: ops.registry })

@@ -19,4 +19,10 @@ export interface GatewayDeps {
   gpio: (chip: string) => GpioChip;
   /** Connect to this broker instead of starting the embedded one. */
   brokerUrl?: string;
+  /**
+   * The config file it runs on, for the downlink's `config` kind (gateway/downlink/config-apply.ts):
+   * `settled` once the start path has tried a config under trial, `restart` to stop and exit so
+   * that systemd starts it again on a new file.
+   */
+  configFile?: { path: string; settled?: Promise<void>; restart(reason: string): void };
 }

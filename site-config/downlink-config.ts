@@ -47,6 +47,15 @@ export const DownlinkConfigSchema = z
       .string()
       .optional()
       .describe('Where the replaced trust list is kept (default: passes.trustListPath + ".previous")'),
+    configReadyTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe(
+        'A config from the downlink that has not made the gateway ready (lanes, devices, broker) within this is rolled back',
+      ),
   })
   .strict()
   .refine((d) => new Set(d.centralKeys.map((k) => k.kid)).size === d.centralKeys.length, {

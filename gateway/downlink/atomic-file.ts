@@ -6,7 +6,8 @@ function tempName(file: string, tag: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${tag}-${process.pid}.tmp`);
 }
 
-function fsyncDir(dir: string): void {
+/** Makes a rename or an unlink in `dir` durable. */
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

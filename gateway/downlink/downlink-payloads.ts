@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlateColourSchema } from '../../core/plate-colour.ts';
+import { CONFIG_MAX_BYTES } from '../../site-config/load.ts';
 import { DecisionRulesSchema } from '../../site-config/rules-config.ts';
 import { TrustListFileSchema } from '../passes/trust-list.ts';
 import { SampleKindSchema, TestResultSchema } from '../yard/yard-payloads.ts';
@@ -94,9 +95,27 @@ export const PreRegistrationsPayloadSchema = z
   });
 export type PreRegistrationsPayload = z.infer<typeof PreRegistrationsPayloadSchema>;
 
+/**
+ * `config`: a whole site config file, as the site's config file holds it (YAML, or JSON for a
+ * site whose config file ends in .json); checked as `gatepost check-config` checks a file.
+ */
+export const ConfigPayloadSchema = z
+  .object({
+    text: z
+      .string()
+      .min(1)
+      .refine((t) => Buffer.byteLength(t, 'utf8') <= CONFIG_MAX_BYTES, {
+        message: `a config file holds at most ${CONFIG_MAX_BYTES} bytes`,
+      })
+      .describe('The config file’s text'),
+  })
+  .strict();
+export type ConfigPayload = z.infer<typeof ConfigPayloadSchema>;
+
 export const PAYLOAD_SCHEMAS = {
   'trust-list': TrustListPayloadSchema,
   rules: RulesPayloadSchema,
   'test-results': TestResultsPayloadSchema,
   'pre-registrations': PreRegistrationsPayloadSchema,
+  config: ConfigPayloadSchema,
 } satisfies Record<DownlinkKind, z.ZodType>;

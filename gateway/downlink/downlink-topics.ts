@@ -27,6 +27,9 @@ export const DownlinkStatusSchema = z
         rules: DownlinkKindStatusSchema.optional(),
         'test-results': DownlinkKindStatusSchema.optional(),
         'pre-registrations': DownlinkKindStatusSchema.optional(),
+        config: DownlinkKindStatusSchema.optional().describe(
+          'A config is counted here once staged; its ack says whether it came up (docs/downlink.md)',
+        ),
       } satisfies Record<(typeof DOWNLINK_KINDS)[number], unknown>)
       .strict()
       .describe('The version applied last of each kind; a kind never received is absent'),

@@ -10,6 +10,7 @@ import type { Stream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import type { StatusPublisher } from '../store/storage-guard.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
+import { ConfigChanges, type ConfigFileLink, type ConfigOutcome, type QuietLane } from './config-apply.ts';
 import { DownlinkMetrics } from './downlink-metrics.ts';
 import { PAYLOAD_SCHEMAS } from './downlink-payloads.ts';
 import type { DownlinkStatus, UnmatchedResult } from './downlink-topics.ts';
@@ -53,18 +54,21 @@ export interface DownlinkOptions {
    * yard starts: such an envelope (and those after it, and its PUBACK) waits for it.
    */
   yard?: CoordinatorContext | Promise<CoordinatorContext>;
+  /** The config file the gateway runs on; without it `config` envelopes are refused (`not-configured`). */
+  configFile?: ConfigFileLink;
 }
 
 /** Refusals of one reason within this window raise one alarm (see raiseAlarm). */
 const ALARM_WINDOW_MS = 60_000;
 
-/** What applying an envelope found, for its ack. */
-type Applied = { details?: Record<string, unknown> };
+/** What applying an envelope found, for its ack; `deferred`: the ack waits for the outcome (config). */
+type Applied = { details?: Record<string, unknown>; deferred?: true };
 
 class Refusal extends Error {
   constructor(
     readonly reason: RefusalReason,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -86,12 +90,32 @@ export class Downlink {
   private refused = 0;
   private lastRefusal: DownlinkStatus['lastRefusal'];
   private readonly alarmed = new Map<RefusalReason, { at: number; suppressed: number }>();
+  private readonly configChanges: ConfigChanges | undefined;
 
   constructor(private readonly o: DownlinkOptions) {
     this.ring = new CentralKeyRing(o.config.centralKeys);
     this.versions = new DownlinkVersionStore(o.db);
     this.preRegistrations = new PreRegistrationStore(o.db);
     if (o.registry) this.metrics = new DownlinkMetrics(o.registry, () => this.status());
+    if (o.configFile) {
+      this.configChanges = new ConfigChanges({
+        link: o.configFile,
+        site: o.site,
+        log: o.log,
+        settle: (outcome) => this.settleConfig(outcome),
+      });
+      void this.configChanges.resume().catch((err) => o.log.error({ err }, 'config change not resumed'));
+    }
+  }
+
+  /** The lanes, once started: a staged config is swapped in only when none has a transit open. */
+  attachLanes(lanes: Iterable<QuietLane>): void {
+    this.configChanges?.attachLanes(lanes);
+  }
+
+  /** Stops waiting for a quiet moment (the gateway stops). */
+  stop(): void {
+    this.configChanges?.stop();
   }
 
   /** The two subscriptions: this site's and the fleet's. */
@@ -136,7 +160,7 @@ export class Downlink {
         await this.ack(topic, opened.claims, { status: 'applied', duplicate: true });
         return;
       }
-      const result = await this.apply(opened.claims);
+      const result = await this.apply(opened.claims, topic);
       const c = opened.claims;
       this.versions.setApplied(c.kind, {
         version: c.version,
@@ -144,12 +168,17 @@ export class Downlink {
         issuedAt: c.iat * 1000,
         appliedAt: this.o.clock.now(),
       });
+      if (result.deferred) {
+        this.o.log.info({ envelopeId: c.id, kind: c.kind, version: c.version }, 'downlink envelope staged');
+        return;
+      }
       this.applied++;
       this.o.log.info({ envelopeId: c.id, kind: c.kind, version: c.version }, 'downlink envelope applied');
       await this.ack(topic, c, { status: 'applied', ...(result.details ? { details: result.details } : {}) });
     } catch (e) {
       const reason = e instanceof Refusal ? e.reason : 'apply-failed';
-      await this.refuse(topic, claims, reason, errorMessage(e), claims.id !== undefined);
+      const details = e instanceof Refusal ? e.details : undefined;
+      await this.refuse(topic, claims, reason, errorMessage(e), claims.id !== undefined, details);
     } finally {
       await this.publishStatus();
     }
@@ -190,7 +219,7 @@ export class Downlink {
     return undefined;
   }
 
-  private async apply(c: DownlinkClaims): Promise<Applied> {
+  private async apply(c: DownlinkClaims, topic: string): Promise<Applied> {
     const parsed = PAYLOAD_SCHEMAS[c.kind].safeParse(c.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -237,7 +266,47 @@ export class Downlink {
         const outcome = this.preRegistrations.apply(payload, c.id, this.o.clock.now());
         return { details: { ...outcome } };
       }
+      case 'config': {
+        const changes = this.configChanges;
+        if (!changes) throw new Refusal('not-configured', 'this gateway was not started from a config file');
+        const payload = PAYLOAD_SCHEMAS.config.parse(parsed.data);
+        const checked = changes.check(payload);
+        if (!checked.ok)
+          throw new Refusal(
+            'invalid-payload',
+            checked.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+            { problems: checked.problems.slice(0, 50), count: checked.problems.length },
+          );
+        await changes.stage(payload, { envelopeId: c.id, topic: topic.slice(0, 256), version: c.version });
+        return { deferred: true };
+      }
     }
+  }
+
+  /** The ack of a config change once it has ended: running, rolled back, failed or superseded. */
+  private async settleConfig(outcome: ConfigOutcome): Promise<void> {
+    const m = outcome.marker;
+    const claims: Partial<DownlinkClaims> = { id: m.envelopeId, kind: 'config', version: m.version };
+    if (outcome.status === 'applied') {
+      this.applied++;
+      this.o.log.info(
+        { envelopeId: m.envelopeId, version: m.version },
+        'config from the downlink is running',
+      );
+      await this.ack(m.topic, claims, {
+        status: 'applied',
+        details: { restarted: true, lastGood: this.configChanges?.paths.lastGood },
+      });
+    } else {
+      const reason =
+        outcome.status === 'rolled-back'
+          ? 'config-rolled-back'
+          : outcome.status === 'superseded'
+            ? 'superseded'
+            : 'apply-failed';
+      await this.refuse(m.topic, claims, reason, outcome.message, false);
+    }
+    await this.publishStatus();
   }
 
   private async recordUnmatched(u: UnmatchedResult): Promise<void> {
@@ -254,6 +323,7 @@ export class Downlink {
     reason: RefusalReason,
     message: string,
     signed: boolean,
+    details?: Record<string, unknown>,
   ): Promise<void> {
     this.refused++;
     const at = this.o.clock.now();
@@ -265,7 +335,12 @@ export class Downlink {
       'downlink envelope refused',
     );
     await this.raiseAlarm(c.id, reason);
-    await this.ack(topic, c, { status: 'refused', reason, message: message.slice(0, 500) });
+    await this.ack(topic, c, {
+      status: 'refused',
+      reason,
+      message: message.slice(0, 500),
+      ...(details ? { details } : {}),
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 export const DOWNLINK_JWS_TYPE = 'gatepost-downlink+jws';
 
-export const DOWNLINK_KINDS = ['trust-list', 'rules', 'test-results', 'pre-registrations'] as const;
+export const DOWNLINK_KINDS = ['trust-list', 'rules', 'test-results', 'pre-registrations', 'config'] as const;
 export const DownlinkKindSchema = z.enum(DOWNLINK_KINDS);
 export type DownlinkKind = z.infer<typeof DownlinkKindSchema>;
 
@@ -59,6 +59,8 @@ export const REFUSAL_REASONS = [
   'invalid-payload',
   'not-configured',
   'apply-failed',
+  'superseded',
+  'config-rolled-back',
 ] as const;
 export const RefusalReasonSchema = z.enum(REFUSAL_REASONS);
 export type RefusalReason = z.infer<typeof RefusalReasonSchema>;

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
 import type { StatusPublisher } from '../store/storage-guard.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
+import type { ConfigFileLink } from './config-apply.ts';
 import { Downlink, type DownlinkRecordWriter } from './downlink.ts';
 
 export interface StartDownlinkOptions {
@@ -17,6 +18,8 @@ export interface StartDownlinkOptions {
   registry?: Registry;
   /** Resolves once the yard is up (test-results envelopes wait for it). */
   yard: Promise<CoordinatorContext>;
+  /** The config file the gateway runs on (the start path's); `config` envelopes need it. */
+  configFile?: ConfigFileLink;
 }
 
 /**
@@ -48,6 +51,7 @@ export function startDownlink(o: StartDownlinkOptions): Downlink | undefined {
       : {}),
     rules: config.rules,
     yard: o.yard,
+    ...(o.configFile ? { configFile: o.configFile } : {}),
   });
   void downlink.publishStatus();
   return downlink;
