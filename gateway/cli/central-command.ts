@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { parseBoundedJson } from '../../core/bounded-json.ts';
-import { errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { readFileCapped } from '../../core/read-file-capped.ts';
 import { readEnvelopeFile } from '../downlink/envelope-file.ts';
 import {
@@ -109,10 +109,13 @@ export async function centralCommand(
 
 function readPrivateKey(file: string): CentralPrivateJwk {
   const json = parseBoundedJson(readFileCapped(file, 4096), { maxBytes: 4096, maxDepth: 2 });
-  if (!json.ok) throw new Error(`${file} ${json.error}`);
+  if (!json.ok) throw new GatepostError(ErrorCode.ConfigUnreadable, `${file} ${json.error}`);
   const key = CentralPrivateJwkSchema.safeParse(json.value);
   if (!key.success)
-    throw new Error(`${file} is not a central private key (an Ed25519 JWK with kid, x and d)`);
+    throw new GatepostError(
+      ErrorCode.ConfigInvalid,
+      `${file} is not a central private key (an Ed25519 JWK with kid, x and d)`,
+    );
   return key.data;
 }
 
@@ -121,7 +124,10 @@ async function publishOnce(url: string, topic: string, payload: string): Promise
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, clean: true });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from ${url} within 10 s`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new GatepostError(ErrorCode.BrokerUnavailable, `no answer from ${url} within 10 s`)),
+        10_000,
+      );
       client.once('error', (e) => {
         clearTimeout(timer);
         reject(e);

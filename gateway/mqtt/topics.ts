@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { DOWNLINK_TOPICS } from '../downlink/downlink-topics.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
-import { CAMERA_TOPICS } from './camera-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
+import { CAMERA_TOPICS } from './camera-topics.ts';
 import {
   DeviceErrorDataSchema,
   DeviceHealthSchema,
