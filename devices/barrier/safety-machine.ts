@@ -198,11 +198,8 @@ class Step extends StepBase {
     const s = this.s;
     if (s.arm === where && s.target === undefined) return;
     this.cancel('travel');
-    const relay: Relay = where === 'open' ? 'open' : 'close';
-    if (s.relays[relay]) {
-      this.relay(relay, false);
-      this.cancel('pulse');
-    }
+    // Whatever was driving it is done: its own direction, or the other one (the arm went there instead).
+    if (s.relays.open || s.relays.close) this.releaseRelays();
     const action: Action = where === 'open' ? 'open' : 'close';
     this.resolveWaiting((w) => w.action === action);
     this.failWaiting(() => true, 'fault', `the arm went ${where} instead`);
@@ -289,6 +286,8 @@ class Step extends StepBase {
       this.actions.push({ type: 'tailgate' });
       s.vehicle = 'present';
     }
+    // Never a close relay on with a vehicle at the arm, whatever the arm's state says.
+    if (s.relays.close) this.releaseRelays();
     if (closing) {
       // Safety: a vehicle under a closing arm. Cut the close pulse, drive open at once.
       this.failWaiting((w) => w.action === 'close', 'unsafe', 'a vehicle came onto the loop while closing');
