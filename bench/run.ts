@@ -6,6 +6,7 @@ import { BAY_SWEEP_CONDITIONS } from './bay-sweep-bench.ts';
 import { BROKER_BENCH_CONDITIONS, brokerBench } from './broker-bench.ts';
 import { COLD_START_CONDITIONS, coldStartBench } from './cold-start-bench.ts';
 import { EVDEV_BENCH_CONDITIONS } from './evdev-scanner-bench.ts';
+import { PLATE_CAMERA_BENCH_CONDITIONS } from './plate-camera-bench.ts';
 import {
   RELEASE_RSS_CONDITIONS,
   RELEASE_START_CONDITIONS,
@@ -139,6 +140,12 @@ try {
     'Keyboard-wedge scanner: evdev key event to code event (issue 23)',
     [EVDEV_BENCH_CONDITIONS],
     () => inChild('bench/evdev-scanner-bench.ts', 'evdevScannerBench'),
+  );
+  await section(
+    'plate-camera',
+    'Plate camera: push to committed sighting (issue 23)',
+    [PLATE_CAMERA_BENCH_CONDITIONS],
+    () => inChild('bench/plate-camera-bench.ts', 'plateCameraBench'),
   );
   await section(
     'rush',
