@@ -39,6 +39,12 @@ export const DecisionRulesSchema = z
     pcrMaxAgeHours: z.number().positive().default(48),
     greenWithoutTest: z.enum(['YARD', 'PASS', 'REVIEW']).default('YARD'),
     yellow: z.enum(['YARD', 'REVIEW', 'ISOLATE']).default('YARD'),
+    preRegisteredWithoutPass: z
+      .enum(['REVIEW', 'PASS'])
+      .default('REVIEW')
+      .describe(
+        'A truck announced by the central office (a pre-registration valid now, found by its plate and colour) whose person shows no pass: REVIEW pre-registered with the announcement, or PASS',
+      ),
   })
   .strict()
   .refine((r) => r.ambientMinC < r.ambientMaxC, {

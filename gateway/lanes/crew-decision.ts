@@ -13,14 +13,27 @@ export interface CrewDecision extends Decision {
   persons: Map<number, Decision>;
 }
 
+/** What the rules are told of the vehicle a person is in: its plate camera read, its announcement. */
+export type VehicleFacts = Pick<DecisionInput, 'sightedPlate' | 'preRegistration'>;
+
+/** The vehicle facts of a transit. */
+export function vehicleFacts(t: Transit): VehicleFacts {
+  return {
+    ...(t.sighting ? { sightedPlate: t.sighting.plate } : {}),
+    ...(t.preRegistration ? { preRegistration: t.preRegistration } : {}),
+  };
+}
+
 /** What the rules are told of one person; `destinations`: those the lane serves (routes). */
 export function personInput(
   m: CrewMember | undefined,
   now: number,
   hasThermometer: boolean,
   destinations?: readonly string[],
+  vehicle: VehicleFacts = {},
 ): DecisionInput {
   return {
+    ...vehicle,
     now,
     ...(m?.verdict ? { verdict: m.verdict } : {}),
     ...(m?.manual ? { manual: true } : {}),
@@ -37,8 +50,9 @@ export function personDecision(
   now: number,
   hasThermometer: boolean,
   destinations?: readonly string[],
+  vehicle: VehicleFacts = {},
 ): Decision {
-  const d = decide(personInput(m, now, hasThermometer, destinations), rules);
+  const d = decide(personInput(m, now, hasThermometer, destinations, vehicle), rules);
   if (!m?.replayed) return d;
   const reasons = sortReasons([
     ...d.reasons,
@@ -56,9 +70,14 @@ export function rulesDecision(
   destinations?: readonly string[],
 ): CrewDecision {
   const members = t.crew.members;
+  const vehicle = vehicleFacts(t);
   if (members.length === 0)
-    return combine([[undefined, personDecision(undefined, rules, now, hasThermometer, destinations)]]);
-  return combine(members.map((m) => [m, personDecision(m, rules, now, hasThermometer, destinations)]));
+    return combine([
+      [undefined, personDecision(undefined, rules, now, hasThermometer, destinations, vehicle)],
+    ]);
+  return combine(
+    members.map((m) => [m, personDecision(m, rules, now, hasThermometer, destinations, vehicle)]),
+  );
 }
 
 /** The temperature reasons that keep a truck at a yard exit: a fever, or one still to be confirmed. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { normalisePlate } from '../../devices/camera/plate-text.ts';
 import type { DecisionRulesSchema } from '../../site-config/schema.ts';
 import type { Verdict } from '../passes/verdict.ts';
 import {
@@ -8,6 +9,7 @@ import {
   outcomeOf,
   sortReasons,
 } from './decision-schema.ts';
+import type { PreRegisteredTruck } from './lane-records.ts';
 import type { TemperatureReading } from './temperature-reading.ts';
 import { judgeTemperature } from './temperature-rules.ts';
 
@@ -30,6 +32,10 @@ export interface DecisionInput {
   destinations?: readonly string[];
   /** The lane has no thermometer: temperature is not required. */
   noThermometer?: boolean;
+  /** The plate the lane's plate camera read for the vehicle (normalised), if it has one. */
+  sightedPlate?: string;
+  /** The central office's announcement of the vehicle valid now (looked up by plate and colour). */
+  preRegistration?: PreRegisteredTruck;
   /** When the decision is made, epoch ms. */
   now: number;
 }
@@ -56,7 +62,9 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
   if (input.manual) {
     add('manual-registration', 'REVIEW', 'registered by hand: staff decide');
   } else if (!input.verdict) {
-    add('no-pass', 'REVIEW', 'no pass was scanned in time');
+    if (input.preRegistration)
+      add('pre-registered', rules.preRegisteredWithoutPass, preRegisteredDetail(input.preRegistration));
+    else add('no-pass', 'REVIEW', 'no pass was scanned in time');
   } else if (input.verdict.kind === 'unverified') {
     add('unverified-code', 'REVIEW', 'the code scanned is not a pass that can be verified');
   } else if (!input.verdict.valid) {
@@ -66,6 +74,7 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
       `the pass did not verify (${input.verdict.reasons.join(', ') || 'unknown'})`,
     );
   } else {
+    plateRule(input.verdict, input.sightedPlate, add);
     routeRule(input.verdict, input.destinations, add);
     passRules(input.verdict, input.now, rules, add);
   }
@@ -126,4 +135,42 @@ function routeRule(
     'REVIEW',
     `the pass is${from} to ${dest}; this lane serves ${destinations.join(', ')}`,
   );
+}
+
+/** A plate as compared: the camera's normalisation (half-width, upper-case, no spaces or dashes). */
+const plateText = (s: string) => normalisePlate(s)?.plate ?? s.trim().toUpperCase();
+
+/**
+ * A valid pass that names a plate other than the one the lane's plate camera read is REVIEW
+ * `plate-mismatch`. A pass without a plate, or a vehicle no camera read, fires nothing.
+ */
+function plateRule(
+  verdict: Verdict,
+  sighted: string | undefined,
+  add: (code: DecisionReason['code'], outcome: Outcome, detail: string) => void,
+): void {
+  const named = verdict.facts.plate;
+  if (named === undefined || sighted === undefined) return;
+  if (plateText(named) === plateText(sighted)) return;
+  add('plate-mismatch', 'REVIEW', `the pass is for ${named}; the camera read ${sighted}`);
+}
+
+const day = (epochSeconds: number) =>
+  new Date(epochSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ');
+
+/** The announcement in plain words: its id, route, validity and crew (the kiosk shows them). */
+export function preRegisteredDetail(p: PreRegisteredTruck): string {
+  const route = [p.origin ? `from ${p.origin}` : '', p.destination ? `to ${p.destination}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const crew = p.crew.map((c) => (c.name ? `${c.role} ${c.name}` : c.role)).join(', ');
+  return [
+    `no pass, but pre-registered (${p.id}) as ${p.plate}`,
+    route,
+    `valid ${day(p.validFrom)} to ${day(p.validUntil)} UTC`,
+    crew ? `crew: ${crew}` : '',
+    p.note ?? '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }

@@ -35,6 +35,8 @@ export const DECISION_REASONS = [
   'ambient-out-of-range',
   'fever-not-confirmed',
   'route-mismatch',
+  'plate-mismatch',
+  'pre-registered',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;

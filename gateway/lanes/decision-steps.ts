@@ -117,7 +117,7 @@ export async function reserveBay(
         transitId: t.id,
         reason: d.reasons[0]?.code ?? d.outcome,
         ...(t.plate ? { plate: t.plate } : {}),
-        ...(t.vehicle?.plateColour ? { plateColour: t.vehicle.plateColour } : {}),
+        ...(t.plateColour ? { plateColour: t.plateColour } : {}),
         ...(t.pass?.subject ? { subject: t.pass.subject } : {}),
       }),
     clock,
@@ -142,7 +142,8 @@ export async function reserveBay(
 
 /**
  * At the yard exit only a truck the yard has cleared may leave; its bay is freed. The truck is
- * looked up by its pass (plate, subject) or, for an unverified code, by the code as a plate.
+ * looked up by its plate (registered, read by the plate camera, or on its pass) and its pass's
+ * subject, or, for an unverified code, by the code as a plate.
  */
 export async function exitDecision(
   exits: YardExits | undefined,
@@ -206,13 +207,17 @@ export function decisionRecord(
     ...(staffId ? { staffId } : {}),
     ...(t.lastInput ? { trigger: t.lastInput.kind } : {}),
     ...(t.plate ? { plate: t.plate } : {}),
-    ...(t.vehicle?.plateColour ? { plateColour: t.vehicle.plateColour } : {}),
+    ...(t.plateColour ? { plateColour: t.plateColour } : {}),
     ...(t.vehicle?.trailerPlate ? { trailerPlate: t.vehicle.trailerPlate } : {}),
     ...(t.temperatureC === undefined ? {} : { temperatureC: t.temperatureC }),
     ...(t.pass ? { pass: t.pass } : {}),
     ...(registered ? { manual: registered } : {}),
     ...(t.crew.size > 0 ? { persons: crewPersons(t) } : {}),
     ...(d.bay ? { bay: d.bay } : {}),
+    ...(t.sighting ? { sighting: t.sighting } : {}),
+    ...(t.preRegistration && d.reasons.some((r) => r.code === 'pre-registered')
+      ? { preRegistration: t.preRegistration }
+      : {}),
   };
 }
 

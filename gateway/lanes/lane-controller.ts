@@ -10,10 +10,18 @@ import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import { handReading, handReadingRecord, takeReading } from './hand-reading.ts';
 import { type IdNumberPolicy, keepRegistration } from './id-number-policy.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
+import { exitByPlate, LaneCameras } from './lane-cameras.ts';
 import { LaneDecider } from './lane-decider.ts';
 import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
-import type { BayReservations, LaneDevices, PassCheck, YardExits } from './lane-ports.ts';
+import type {
+  BayReservations,
+  LaneCameraFeed,
+  LaneDevices,
+  PassCheck,
+  PreRegistrationLookup,
+  YardExits,
+} from './lane-ports.ts';
 import type {
   Alarm,
   AlarmParams,
@@ -48,6 +56,8 @@ export interface LaneControllerOptions {
   yard: BayReservations | undefined;
   /** For a yard exit lane: the yard's exit check instead of the decision rules. */
   exits?: YardExits;
+  /** The trucks announced by the central office (Downlink.preRegistrations). */
+  preRegistrations?: PreRegistrationLookup;
   replay: ReplayGuard;
   record: LaneRecorder;
   publishState: (state: LaneState) => void;
@@ -78,6 +88,7 @@ export class LaneController {
   private readonly barrier: LaneBarrierActions;
   private readonly decider: LaneDecider;
   private readonly scans: LaneScans;
+  private readonly cameras: LaneCameras;
   /** This lane's records: the transit's facts appended without waiting, what it acts on awaited. */
   private readonly trail: RecordTrail;
   private offs: (() => void)[] = [];
@@ -131,12 +142,23 @@ export class LaneController {
       clock: o.clock,
       yard: o.yard,
       exits: o.exits,
+      preRegistrations: o.preRegistrations,
       hasThermometer: o.devices.thermometer !== undefined,
       mode: this.mode,
       barrier: this.barrier,
       vehicleOn: () => this.vehicleOn(),
       record: (type, data) => this.trail.now(type, data),
       alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+    });
+    this.cameras = new LaneCameras({
+      lane: this.id,
+      kind: o.config.kind,
+      mode: this.mode,
+      transits: this.transits,
+      trail: this.trail,
+      queue: this.queue,
+      afterInput: (t, late) => this.afterInput(t, late),
+      publish: () => this.publish(),
     });
     this.calibration = new CalibrationWatch({
       config: o.config.devices.thermometer,
@@ -150,15 +172,17 @@ export class LaneController {
 
   async start(): Promise<void> {
     const { devices, clock } = this.o;
-    this.offs = subscribeLane(devices, this.queue, {
-      code: (e, at) => this.scans.onCode(e, at),
-      measurement: (e, at) => this.onMeasurement(e, at),
-      arrived: (at, receivedAt) => this.onArrived(at, receivedAt),
-      cleared: (at) => this.onCleared(at),
-      tailgate: (at) => this.onTailgate(at),
-      barrierState: (e) => this.onBarrierState(e),
-      health: (device, state, reason) => this.onHealth(device, state, reason),
-    });
+    this.offs.push(
+      ...subscribeLane(devices, this.queue, {
+        code: (e, at) => this.scans.onCode(e, at),
+        measurement: (e, at) => this.onMeasurement(e, at),
+        arrived: (at, receivedAt) => this.onArrived(at, receivedAt),
+        cleared: (at) => this.onCleared(at),
+        tailgate: (at) => this.onTailgate(at),
+        barrierState: (e) => this.onBarrierState(e),
+        health: (device, state, reason) => this.onHealth(device, state, reason),
+      }),
+    );
     if (this.o.interrupted) {
       const { transitId, startedAt } = this.o.interrupted;
       await this.trail.now('transit-end', {
@@ -180,6 +204,11 @@ export class LaneController {
     );
     this.calibration.start();
     this.publish();
+  }
+
+  /** Hears the lane's plate and thermal cameras (gateway/cameras/), from now until it stops. */
+  attachCameras(feed: LaneCameraFeed): void {
+    this.offs.push(...this.cameras.listen(feed));
   }
 
   async stop(): Promise<void> {
@@ -404,7 +433,8 @@ export class LaneController {
   private async maybeDecide(t: Transit): Promise<void> {
     if (t.phase !== 'collecting' || t.awaitingVehicle) return;
     if (t.scans.refused > 0) return this.decideTransit(t);
-    if (!t.crew.complete(this.o.devices.thermometer !== undefined)) return;
+    const needsTemperature = this.o.devices.thermometer !== undefined;
+    if (!t.crew.complete(needsTemperature) && !exitByPlate(t, this.o.config.kind, needsTemperature)) return;
     await this.decideTransit(t);
   }
 

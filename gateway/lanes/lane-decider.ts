@@ -16,7 +16,8 @@ import {
 } from './decision-steps.ts';
 import type { LaneBarrierActions } from './lane-barrier.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
-import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
+import type { BayReservations, PreRegistrationLookup, YardCommit, YardExits } from './lane-ports.ts';
+import { lookUpPreRegistration } from './lane-pre-registrations.ts';
 import type { Alarm, LaneRecordData } from './lane-records.ts';
 import { awaitsReading } from './temperature-rules.ts';
 import type { Transit } from './transit.ts';
@@ -27,6 +28,8 @@ export interface LaneDeciderDeps {
   clock: Clock;
   yard: BayReservations | undefined;
   exits: YardExits | undefined;
+  /** The trucks announced by the central office (a truck without a pass may be one). */
+  preRegistrations?: PreRegistrationLookup | undefined;
   hasThermometer: boolean;
   mode: LaneModeKeeper;
   barrier: LaneBarrierActions;
@@ -66,6 +69,7 @@ export class LaneDecider {
       await this.commit(t, d, 'rules');
       return;
     }
+    lookUpPreRegistration(t, this.d.preRegistrations, clock.now());
     const d = rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer, config.destinations);
     await this.commit(t, d, 'rules');
   }
@@ -100,6 +104,7 @@ export class LaneDecider {
   private facts(t: Transit): CrewDecision {
     t.crew.settle(); // a reading nobody took is someone's: never dropped
     const now = this.d.clock.now();
+    if (this.d.config.kind !== 'yard-exit') lookUpPreRegistration(t, this.d.preRegistrations, now);
     return this.d.config.kind === 'yard-exit'
       ? feverOnly(t, this.d.rules, now)
       : rulesDecision(t, this.d.rules, now, this.d.hasThermometer, this.d.config.destinations);

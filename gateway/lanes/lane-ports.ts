@@ -1,4 +1,5 @@
 import type { PlateColour } from '../../core/plate-colour.ts';
+import type { CameraTemperatureEvent, PlateSightingEvent } from '../../devices/camera/camera-events.ts';
 import type {
   BarrierCommandResult,
   BarrierState,
@@ -124,3 +125,27 @@ export interface LaneDevices {
   thermometer: LaneThermometer | undefined;
   barrier: LaneBarrier;
 }
+
+/** One announcement as the central office's store holds it (the downlink's PreRegistration). */
+export interface PreRegistrationEntry {
+  id: string;
+  plate: string;
+  plateColour?: PlateColour | undefined;
+  crew: readonly { role: string; name?: string | undefined }[];
+  origin?: string | undefined;
+  destination?: string | undefined;
+  validFrom: number;
+  validUntil: number;
+  note?: string | undefined;
+}
+
+/** The trucks announced ahead (Downlink.preRegistrations): those of a plate valid at a time. */
+export interface PreRegistrationLookup {
+  find(plate: string, atMs: number, colour?: PlateColour): PreRegistrationEntry[];
+}
+
+/** What a lane hears of its cameras (gateway/cameras/ Cameras.lane(id)). */
+export type LaneCameraFeed = Subscribable<{
+  sighting: PlateSightingEvent;
+  temperature: CameraTemperatureEvent;
+}>;

@@ -16,7 +16,7 @@ export const TransitStartSchema = z
   .object({
     lane,
     transitId,
-    trigger: z.enum(['loop', 'scan', 'measurement', 'manual', 'tailgate']),
+    trigger: z.enum(['loop', 'scan', 'measurement', 'manual', 'tailgate', 'sighting']),
     tailgate: z.boolean(),
   })
   .strict();
@@ -32,6 +32,7 @@ export const DecisionTriggerSchema = z.enum([
   'registration',
   'timeout',
   'staff',
+  'sighting',
 ]);
 export type DecisionTrigger = z.infer<typeof DecisionTriggerSchema>;
 
@@ -116,8 +117,9 @@ export const MeasurementRecordSchema = z
     transitId,
     objectC: z.number().describe('The temperature, °C'),
     method: ReadingMethodSchema.optional().describe(
-      "Where it came from: `screening` the lane's thermometer, else taken by hand and entered by `staffId` (absent in records written before the field was: screening)",
+      "Where it came from: `screening` the lane's thermometer, `camera` a thermal camera (pushed, with `camera`, or entered by hand), else taken by hand and entered by `staffId` (absent in records written before the field was: screening)",
     ),
+    camera: z.string().optional().describe('The thermal camera that pushed it (its id in the config)'),
     ambientC: z.number().optional().describe('The ambient temperature of a screening reading, °C'),
     readings: z.number().int().optional().describe('How many polls a screening reading is the median of'),
     staffId: z.string().optional().describe('Who entered a reading taken by hand'),
@@ -157,6 +159,25 @@ export const CrewPersonSchema = z
   .strict();
 export type CrewPerson = z.infer<typeof CrewPersonSchema>;
 
+/**
+ * A truck the central office announced ahead (报备), as a decision shows it: the announcement's
+ * id, plate, route, validity and crew (roles and names; ID numbers stay in the downlink's table).
+ */
+export const PreRegisteredTruckSchema = z
+  .object({
+    id: z.string(),
+    plate: z.string(),
+    plateColour: PlateColourSchema.optional(),
+    crew: z.array(z.object({ role: z.string(), name: z.string().optional() }).strict()).max(4),
+    origin: z.string().optional(),
+    destination: z.string().optional(),
+    validFrom: z.number().int().describe('Epoch seconds'),
+    validUntil: z.number().int().describe('Epoch seconds'),
+    note: z.string().optional(),
+  })
+  .strict();
+export type PreRegisteredTruck = z.infer<typeof PreRegisteredTruckSchema>;
+
 export const DecisionRecordSchema = z
   .object({
     lane,
@@ -182,6 +203,14 @@ export const DecisionRecordSchema = z
       .optional()
       .describe('Every person in the cab, seat order (absent in records written before crews)'),
     bay: z.string().optional().describe('The yard bay reserved for YARD and ISOLATE'),
+    sighting: z
+      .object({ camera: z.string(), plate: z.string(), colour: PlateColourSchema, at: z.number().int() })
+      .strict()
+      .optional()
+      .describe("The plate camera's read of the vehicle (its plate and colour), if a camera read it"),
+    preRegistration: PreRegisteredTruckSchema.optional().describe(
+      'The announcement a truck without a pass was found by (reason pre-registered)',
+    ),
   })
   .strict();
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

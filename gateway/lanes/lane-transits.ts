@@ -39,12 +39,15 @@ export class LaneTransits {
   }
 
   /**
-   * The transit a scan, a measurement or a registration belongs to: the one still collecting;
+   * The transit a scan, a measurement, a plate camera's sighting or a registration belongs to: the one still collecting;
    * on a lane with a loop, the one decided while its vehicle is still on the loop (a late
    * input: `late`); a registration joins a decided transit whose barrier stayed shut, and so
    * does a measurement when the decision waits for a confirming reading; else a new one.
    */
-  async for(trigger: 'scan' | 'measurement' | 'manual', at: number): Promise<{ t: Transit; late: boolean }> {
+  async for(
+    trigger: 'scan' | 'measurement' | 'manual' | 'sighting',
+    at: number,
+  ): Promise<{ t: Transit; late: boolean }> {
     const cur = this.open;
     if (cur) {
       if (cur.phase === 'collecting' || cur.phase === 'deciding') return { t: cur, late: false };
@@ -63,7 +66,9 @@ export class LaneTransits {
     if (prev) await this.end(prev, prev.opened || prev.phase === 'leaving' ? 'cleared' : 'abandoned', at);
     const t = new Transit(recordId(this.d.clock), at, trigger === 'tailgate');
     t.awaitingVehicle =
-      this.d.config.hasLoop && (trigger === 'scan' || trigger === 'measurement') && !this.d.vehicleOn();
+      this.d.config.hasLoop &&
+      (trigger === 'scan' || trigger === 'measurement' || trigger === 'sighting') &&
+      !this.d.vehicleOn();
     this.current = t;
     this.d.trail.later('transit-start', {
       lane: this.d.config.id,

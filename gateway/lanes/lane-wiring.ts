@@ -25,7 +25,9 @@ import type {
   BayHolder,
   BayReservations,
   ExitHolder,
+  LaneCameraFeed,
   LaneDevices,
+  PreRegistrationLookup,
   Subscribable,
   YardExits,
 } from './lane-ports.ts';
@@ -46,10 +48,14 @@ export interface LanesOptions {
   commandLatency?: (lane: string, seconds: number) => void;
   /** The trust list's first load, begun as the gateway started (trust-list-first-load.ts). */
   trustFirstLoad?: FirstTrustLoad;
+  /** The trucks announced by the central office (Downlink.preRegistrations), when the downlink runs. */
+  preRegistrations?: PreRegistrationLookup;
 }
 
 export interface Lanes {
   readonly controllers: ReadonlyMap<string, LaneController>;
+  /** Joins the site's cameras to the lanes: each lane hears its own (Cameras.lane(id)). */
+  attachCameras(cameras: { lane(laneId: string): LaneCameraFeed }): void;
   stop(): Promise<void>;
 }
 
@@ -116,6 +122,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       devices,
       passes: verifier,
       ...(o.yard ? { yard: reservationsOf(o.yard), exits: exitsOf(o.yard) } : { yard: undefined }),
+      ...(o.preRegistrations ? { preRegistrations: o.preRegistrations } : {}),
       replay,
       record: (type, data) => sink.record(stream, type, data),
       publishState: (state) => {
@@ -151,6 +158,9 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
 
   return {
     controllers,
+    attachCameras(cameras) {
+      for (const [id, c] of controllers) c.attachCameras(cameras.lane(id));
+    },
     async stop() {
       for (const c of controllers.values()) await c.stop();
       errors.stop();

@@ -2,7 +2,13 @@ import type { PlateColour } from '../../core/plate-colour.ts';
 import type { Verdict } from '../passes/verdict.ts';
 import { Crew } from './crew.ts';
 import type { Decision } from './decision-schema.ts';
-import type { DecisionRecord, DecisionTrigger, LaneState, PassSummary } from './lane-records.ts';
+import type {
+  DecisionRecord,
+  DecisionTrigger,
+  LaneState,
+  PassSummary,
+  PreRegisteredTruck,
+} from './lane-records.ts';
 import { ScanBudget } from './scan-budget.ts';
 
 export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
@@ -23,6 +29,10 @@ export class Transit {
   readonly crew = new Crew();
   /** The vehicle registered by hand (the latest registration's plate, colour and trailer). */
   vehicle: Vehicle | undefined;
+  /** The lane's plate camera's read of the vehicle (the latest sighting while the transit is open). */
+  sighting: { camera: string; plate: string; colour: PlateColour; at: number } | undefined;
+  /** The central office's announcement of its plate, looked up when it is decided (decision-rules.ts). */
+  preRegistration: PreRegisteredTruck | undefined;
   decision: DecisionRecord | undefined;
   /** The crew's shape (Crew.shape) at the last decision. */
   decidedCrew = '';
@@ -80,9 +90,16 @@ export class Transit {
     return this.crew.members.findLast((m) => m.unverifiedCode !== undefined)?.unverifiedCode;
   }
 
-  /** The plate registered by hand, else the first plate a pass names. */
+  /** The plate registered by hand, else the one the plate camera read, else the first a pass names. */
   get plate(): string | undefined {
-    return this.vehicle?.plate ?? this.crew.members.find((m) => m.pass?.plate)?.pass?.plate;
+    return (
+      this.vehicle?.plate ?? this.sighting?.plate ?? this.crew.members.find((m) => m.pass?.plate)?.pass?.plate
+    );
+  }
+
+  /** The plate's colour: registered by hand, else as the plate camera read it. */
+  get plateColour(): PlateColour | undefined {
+    return this.vehicle ? this.vehicle.plateColour : this.sighting?.colour;
   }
 
   summary(): NonNullable<LaneState['transit']> {
@@ -96,7 +113,7 @@ export class Transit {
       ...(this.pass ? { pass: this.pass } : {}),
       ...(temperatureC === undefined ? {} : { temperatureC }),
       ...(plate ? { plate } : {}),
-      ...(this.vehicle?.plateColour ? { plateColour: this.vehicle.plateColour } : {}),
+      ...(this.plateColour ? { plateColour: this.plateColour } : {}),
       ...(this.vehicle?.trailerPlate ? { trailerPlate: this.vehicle.trailerPlate } : {}),
       ...(this.crew.size > 0
         ? {

@@ -3,7 +3,12 @@ import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { HealthState } from '../../devices/health.ts';
 import { LaneController } from '../../gateway/lanes/lane-controller.ts';
-import type { ExitResult, ReserveRequest, ReserveResult } from '../../gateway/lanes/lane-ports.ts';
+import type {
+  ExitResult,
+  PreRegistrationLookup,
+  ReserveRequest,
+  ReserveResult,
+} from '../../gateway/lanes/lane-ports.ts';
 import type { LaneState } from '../../gateway/lanes/lane-records.ts';
 import { ReplayGuard } from '../../gateway/lanes/replay-guard.ts';
 import type { Verdict } from '../../gateway/passes/verdict.ts';
@@ -70,6 +75,8 @@ export interface LaneOptions {
   rules?: z.input<typeof DecisionRulesSchema>;
   /** The lane's config beyond these (destinations, the thermometer's calibration). */
   laneConfig?: { destinations?: string[]; thermometer?: Record<string, unknown> };
+  /** The trucks announced by the central office. */
+  preRegistrations?: PreRegistrationLookup;
 }
 
 export function lane(opts: LaneOptions = {}) {
@@ -134,6 +141,7 @@ export function lane(opts: LaneOptions = {}) {
     ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
     ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
     commandLatency: (s) => latencies.push(s),
+    ...(opts.preRegistrations ? { preRegistrations: opts.preRegistrations } : {}),
   });
   const at = () => clock.now();
   const drive = {

@@ -117,8 +117,11 @@ export class TruckPanel {
           'li',
           { class: `reason outcome-${r.outcome}`, dataset: { code: r.code } },
           h('strong', null, tEnum('reason', r.code)),
-          // The gateway's own words are English; staff overrides carry the staff's reason.
-          r.code === 'staff-override' || currentLang() === 'en' ? h('span', null, ` — ${r.detail}`) : null,
+          // The gateway's own words are English; staff overrides carry the staff's reason, and a
+          // pre-registration the centre's announcement (its crew, route and validity).
+          r.code === 'staff-override' || r.code === 'pre-registered' || currentLang() === 'en'
+            ? h('span', null, ` — ${r.detail}`)
+            : null,
         ),
       ),
     );

@@ -127,6 +127,8 @@ export const EN: Record<StringKey, string> = {
   'reason.ambient-out-of-range': 'Too hot or cold to measure',
   'reason.fever-not-confirmed': 'Fever not confirmed',
   'reason.route-mismatch': 'Destination not served here',
+  'reason.plate-mismatch': 'Plate differs from the camera',
+  'reason.pre-registered': 'No pass, pre-registered',
   'passReason.untrusted': 'untrusted issuer',
   'passReason.unknown-kid': 'unknown signing key',
   'passReason.bad-signature': 'signature does not match (forged)',

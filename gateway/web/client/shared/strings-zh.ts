@@ -122,6 +122,8 @@ export const ZH = {
   'reason.ambient-out-of-range': '环境温度超出测温范围',
   'reason.fever-not-confirmed': '复测体温正常',
   'reason.route-mismatch': '目的地不在本通道',
+  'reason.plate-mismatch': '车牌与识别不符',
+  'reason.pre-registered': '无通行码，已报备',
   'passReason.untrusted': '签发者不受信任',
   'passReason.unknown-kid': '未知签名密钥',
   'passReason.bad-signature': '签名不符（伪造）',
