@@ -4,6 +4,7 @@ import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import { type Cameras, startCameras } from './cameras/camera-wiring.ts';
 import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
+import { PreRegistrationStore } from './downlink/pre-registrations.ts';
 import { startDownlink } from './downlink/start-downlink.ts';
 import type { GatewayDeps } from './gateway-deps.ts';
 import type { LaneController } from './lanes/lane-controller.ts';
@@ -238,6 +239,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       yard,
       commandLatency: ops.metrics.laneLatency.observe,
       ...(trustFirstLoad ? { trustFirstLoad } : {}),
+      // The trucks the central office announced (the downlink's table): a truck without a pass may be one.
+      preRegistrations: new PreRegistrationStore(db),
     });
     started.push(() => lanes.stop());
     ops.attachLanes(lanes.controllers);
@@ -247,6 +250,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       ? await startCameras({ config, sink, client, clock, log, registry: ops.registry })
       : undefined;
     if (cameras) started.push(() => cameras.stop());
+    // Each lane hears its plate camera's sightings and its thermal camera's temperatures.
+    if (cameras) lanes.attachCameras(cameras);
     ops.startClockCheck(sink, client);
     // The kiosk and yard-map pages, with the staff sign-in (gateway/web/).
     const web = config.web.enabled
