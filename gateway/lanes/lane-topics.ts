@@ -28,7 +28,7 @@ export const LANE_TOPICS = {
   laneTransitStart: record(
     'transit-start',
     TransitStartSchema,
-    'A vehicle began a transit (loop, first scan, or a tailgate).',
+    "A vehicle began a transit (loop, first scan, a plate camera's sighting, or a tailgate).",
   ),
   laneVerification: record(
     'verification',
@@ -38,12 +38,12 @@ export const LANE_TOPICS = {
   laneMeasurement: record(
     'measurement',
     MeasurementRecordSchema,
-    'A temperature measured for a transit (the person scanned most recently without one takes it).',
+    "A temperature measured for a transit (the person scanned most recently without one takes it): by the lane's thermometer, a thermal camera (`method: camera`, `camera`) or by hand.",
   ),
   laneDecision: record(
     'decision',
     DecisionRecordSchema,
-    "PASS, YARD, ISOLATE or REVIEW with every reason, by the rules or by staff; committed before the barrier moves. Since crews, `persons` has each person in the cab with their own outcome (the transit's is the worst), and the vehicle its `plateColour` and `trailerPlate`.",
+    "PASS, YARD, ISOLATE or REVIEW with every reason, by the rules or by staff; committed before the barrier moves. Since crews, `persons` has each person in the cab with their own outcome (the transit's is the worst), and the vehicle its `plateColour` and `trailerPlate`. With a plate camera, `sighting` is its read of the vehicle (a pass for another plate: REVIEW `plate-mismatch`); a truck without a pass that the central office announced is `pre-registered`, with the announcement in `preRegistration`.",
   ),
   laneBarrier: record('barrier', BarrierRecordSchema, 'A barrier command and how it ended.'),
   laneAlarm: record(
