@@ -8,8 +8,8 @@ import { z } from 'zod';
  * - `screening`: the lane's fixed infrared thermometer (devices/thermometer), automatic;
  * - `handheld-ir`, `contact`: taken by staff and entered on the kiosk; each confirms (or clears)
  *   a screening fever by itself;
- * - `camera`: a thermal camera's reading entered by staff; a screening method, it confirms only
- *   as a second screening would.
+ * - `camera`: a thermal camera's reading, pushed by the camera (lane-cameras.ts) or entered by
+ *   staff; a screening method, it confirms only as a second screening would.
  */
 export const READING_METHODS = ['screening', 'handheld-ir', 'contact', 'camera'] as const;
 export const ReadingMethodSchema = z.enum(READING_METHODS);
