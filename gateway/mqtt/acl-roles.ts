@@ -49,7 +49,13 @@ export const GATEPOST_ACL: AclTable = {
     description:
       "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
     publish: [{ topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' }],
-    subscribe: ['gatepost/{site}/lane/{lane}/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/yard/summary'],
+    subscribe: [
+      'gatepost/{site}/lane/{lane}/#',
+      ...GATEWAY_STATUS_TOPICS,
+      'gatepost/{site}/yard/summary',
+      // The downlink's status: the trust list's age in the status bar.
+      'gatepost/{site}/gateway/downlink',
+    ],
     ...THROTTLED_CLIENT,
     needsLane: true,
     assignable: true,

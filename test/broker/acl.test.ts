@@ -225,6 +225,7 @@ describe('filter coverage', () => {
       ['gatepost', 'demo', 'gateway', 'storage'],
       ['gatepost', 'demo', 'gateway', 'alarm'],
       ['gatepost', 'demo', 'yard', 'summary'],
+      ['gatepost', 'demo', 'gateway', 'downlink'],
     ]);
   });
 });

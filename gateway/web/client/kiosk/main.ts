@@ -43,6 +43,8 @@ void boot({
       `gatepost/${site}/lane/${lane}/#`,
       topicFor('yardSummary', { site }),
       topicFor('gatewayAlarm', { site }),
+      // The trust list's age in the status bar (docs/downlink.md, Status).
+      topicFor('gatewayDownlink', { site }),
     ];
   },
   start,
@@ -78,6 +80,7 @@ function start(ctx: PageContext): void {
     schedule();
   }, lane);
 
+  ctx.status.setTrustList(undefined); // its place in the bar, `—` until the downlink status comes
   document.body.classList.add('kiosk-page');
   ctx.main.classList.add('kiosk');
   ctx.main.append(
@@ -221,6 +224,7 @@ function start(ctx: PageContext): void {
       storageLevel = s.level;
     })
     .on('gatewayUplink', (u) => uplink.update(u.connected, u.since, ctx.clock.now()))
+    .on('gatewayDownlink', (d) => ctx.status.setTrustList(d.kinds['trust-list']?.issuedAt))
     .on('yardSummary', (s) => {
       yard = s;
       schedule();

@@ -22,6 +22,11 @@ export class StatusBar {
   private readonly gatewayEl = h('span', { class: 'pill', dataset: { testid: 'gateway' } });
   private readonly uplinkEl = h('span', { class: 'pill', dataset: { testid: 'uplink' } });
   private readonly storageEl = h('span', { class: 'pill', dataset: { testid: 'storage' } });
+  private readonly trustEl = h('span', {
+    class: 'pill trust-pill',
+    hidden: true,
+    dataset: { testid: 'trust-list' },
+  });
   private readonly clockEl = h('span', { class: 'bar-clock' });
   private readonly userEl = h('span', { class: 'bar-user' });
   private readonly langBtn = h('button', {
@@ -46,13 +51,17 @@ export class StatusBar {
   private gateway: GatewayState | undefined;
   private uplink: UplinkStatus | undefined;
   private storage: StorageStatus | undefined;
+  /** When the central office issued the trust list in use (the downlink's status), epoch ms. */
+  private trustIssuedAt: number | undefined;
+  /** The page shows the trust list's age (the kiosk): the pill keeps its place from the start. */
+  private trustShown = false;
   private uplinkDenied = false;
   private user: string | undefined;
 
   constructor(private readonly o: StatusBarOptions) {
     this.langBtn.addEventListener('click', () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'));
     this.signOutBtn.addEventListener('click', () => o.onSignOut());
-    this.pillsEl.append(this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl);
+    this.pillsEl.append(this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl, this.trustEl);
     this.el = h(
       'header',
       { class: 'status-bar' },
@@ -79,6 +88,15 @@ export class StatusBar {
   }
   setStorage(s: StorageStatus): void {
     this.storage = s;
+    this.render();
+  }
+  /**
+   * Shows the trust list's age: when the centre issued the list in use (the retained downlink
+   * status), or `—` until one came by the downlink. Pages that never call this show no pill.
+   */
+  setTrustList(issuedAt: number | undefined): void {
+    this.trustShown = true;
+    this.trustIssuedAt = issuedAt;
     this.render();
   }
   setUser(staffId: string | undefined): void {
@@ -135,6 +153,14 @@ export class StatusBar {
       );
     }
 
+    const issued = this.trustIssuedAt;
+    this.trustEl.hidden = !this.trustShown;
+    if (issued === undefined) pill(this.trustEl, 'off', t('trust.unknown'));
+    else {
+      const ageMs = Math.max(0, Date.now() - issued);
+      pill(this.trustEl, ageMs > TRUST_LIST_OLD_MS ? 'warn' : 'ok', t('trust.age', { age: trustAge(ageMs) }));
+    }
+
     const stale = this.stale && link !== undefined;
     document.body.classList.toggle('is-stale', stale);
     this.staleBanner.hidden = !stale;
@@ -161,6 +187,18 @@ export class StatusBar {
       );
     }
   }
+}
+
+/** A trust list the centre issued longer ago than this is shown amber: is the downlink working? */
+const TRUST_LIST_OLD_MS = 2 * 24 * 3600_000;
+
+/** `12 min`, `5 h`, `3 d`: short, so the pill stays whole at 1024 px. */
+function trustAge(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return t('trust.ageMin', { n: min });
+  const hours = Math.floor(min / 60);
+  if (hours < 48) return t('trust.ageH', { n: hours });
+  return t('trust.ageD', { n: Math.floor(hours / 24) });
 }
 
 function pill(el: HTMLElement, level: 'ok' | 'warn' | 'bad' | 'off', text: string): void {
