@@ -97,9 +97,16 @@ export class Transit {
     );
   }
 
-  /** The plate's colour: registered by hand, else as the plate camera read it. */
+  /**
+   * The plate's colour: registered by hand, else as the plate camera read it (when staff
+   * registered the plate without a colour, only if the camera read that plate).
+   */
   get plateColour(): PlateColour | undefined {
-    return this.vehicle ? this.vehicle.plateColour : this.sighting?.colour;
+    if (this.vehicle?.plateColour) return this.vehicle.plateColour;
+    const seen = this.sighting;
+    if (!seen) return undefined;
+    const key = (p: string) => p.replace(/[\s.\-·]/g, '').toUpperCase();
+    return !this.vehicle || key(this.vehicle.plate) === key(seen.plate) ? seen.colour : undefined;
   }
 
   summary(): NonNullable<LaneState['transit']> {

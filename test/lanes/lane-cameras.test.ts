@@ -129,6 +129,23 @@ describe('a plate camera on an entry lane', () => {
     expect(l.lastDecision()?.reasons.map((r: { code: string }) => r.code)).toContain('plate-mismatch');
   });
 
+  it("a plate staff register without a colour takes the camera's colour of that plate, not of another", async () => {
+    const reg = { plate: '晋D 5', name: '李四', idNumber: '140105199001011234' };
+    const same = withCameras({ thermometer: false });
+    await same.controller.start();
+    same.drive.arrive();
+    same.sight('晋D5', 'yellow');
+    await same.controller.register(reg);
+    expect(same.lastDecision()).toMatchObject({ plate: '晋D 5', plateColour: 'yellow' });
+    const other = withCameras({ thermometer: false });
+    await other.controller.start();
+    other.drive.arrive();
+    other.sight('晋D6', 'yellow');
+    await other.controller.register(reg);
+    expect(other.lastDecision()?.plate).toBe('晋D 5');
+    expect(other.lastDecision()?.plateColour).toBeUndefined();
+  });
+
   it('in maintenance a sighting starts nothing', async () => {
     const l = withCameras({ maintenance: { reason: 'works' } });
     await l.controller.start();
