@@ -16,7 +16,8 @@ import { parseConfig } from '../../site-config/load.ts';
 /**
  * The real gateway with the simulated plate cameras (sim/devices/camera) pushing Hikvision ANPR
  * bodies over HTTP to its camera listener, and the simulated lane devices: a pass for another
- * plate than east-1's camera read is REVIEW plate-mismatch; a truck parked in the yard and
+ * plate than east-1's camera read is REVIEW plate-mismatch (its temperature from the thermal
+ * camera, pushed in °F, a reading of method camera); a truck parked in the yard and
  * cleared there leaves through the yard exit found by the exit camera's plate, with no scan.
  */
 const SCALE = 4;
@@ -69,6 +70,7 @@ async function start(): Promise<Running> {
       { id: 'east-1-plate', lane: 'east-1', secret: 'east-1-plate-secret-01' },
       { id: 'exit-plate', lane: 'yard-exit', allow: ['127.0.0.1'] },
     ],
+    thermal: [{ id: 'east-1-thermal', lane: 'east-1', secret: 'east-1-thermal-secret' }],
   };
   const config = parseConfig(raw);
 
@@ -115,14 +117,18 @@ const decisions = (r: Running, lane: string) =>
     .filter((m) => m.topic.includes(`/lane/${lane}/`) && m.body?.type === 'decision')
     .map((m) => m.body.data);
 
-/** A truck at east-1: on the loop, its plate read by the camera, its pass scanned, its temperature taken. */
-async function entry(r: Running, plateSeen: string, code: string) {
+/**
+ * A truck at east-1: on the loop, its plate read by the camera, its pass scanned, its temperature
+ * taken by the thermometer or, given `thermalC`, by the thermal camera (which sends it in °F).
+ */
+async function entry(r: Running, plateSeen: string, code: string, thermalC?: number) {
   const n = decisions(r, 'east-1').length + 1;
   const sim = r.site.lane('east-1');
   sim.barrier.putVehicle();
   await r.site.cameras.plateSeen('east-1', plateSeen, 'yellow', 'read');
   await sim.scanner.present(code);
-  sim.thermometer?.presentTarget(36.5);
+  if (thermalC === undefined) sim.thermometer?.presentTarget(36.5);
+  else await r.site.cameras.temperatureSeen('east-1', thermalC, 'fahrenheit');
   await expect.poll(() => decisions(r, 'east-1').length, { timeout: 15_000 }).toBe(n);
   sim.thermometer?.removeTarget();
   return decisions(r, 'east-1')[n - 1];
@@ -146,11 +152,12 @@ describe('plate cameras drive the lanes, end to end', () => {
     const now = Math.floor(r.clock.now() / 1000);
     const test = { kind: 'antigen', result: 'negative', at: now - 3600 };
 
-    // The camera reads 晋D30001; the pass is 晋D30009's.
+    // The camera reads 晋D30001; the pass is 晋D30009's. The thermal camera takes the temperature.
     const mismatch = await entry(
       r,
       '晋D30001',
       await r.sign({ plate: '晋D30009', sub: 'drv-1', color: 'green', test }),
+      36.6,
     );
     expect(mismatch).toMatchObject({
       outcome: 'REVIEW',
@@ -158,7 +165,16 @@ describe('plate cameras drive the lanes, end to end', () => {
       plateColour: 'yellow',
       sighting: { camera: 'east-1-plate', plate: '晋D30001', colour: 'yellow' },
     });
-    expect(mismatch.reasons.map((x: { code: string }) => x.code)).toContain('plate-mismatch');
+    expect(mismatch.reasons.map((x: { code: string }) => x.code)).toEqual([
+      'plate-mismatch',
+      'recent-negative-test',
+    ]);
+    const measured = r.messages.find(
+      (m) => m.topic.endsWith('/lane/east-1/measurement') && m.body.data?.transitId === mismatch.transitId,
+    )?.body.data;
+    expect(measured).toMatchObject({ method: 'camera', camera: 'east-1-thermal', seat: 1 });
+    expect(measured.objectC).toBeCloseTo(36.6, 1);
+    expect(mismatch.temperatureC).toBeCloseTo(36.6, 1);
     expect(r.site.lane('east-1').barrier.state).toBe('closed');
     await leave(r, 'east-1');
 
@@ -203,6 +219,6 @@ describe('plate cameras drive the lanes, end to end', () => {
       outcome: 'REVIEW',
       reasons: [expect.objectContaining({ code: 'yard-not-cleared' })],
     });
-    expect(r.site.cameras.statuses).toEqual({ 200: 4 });
+    expect(r.site.cameras.statuses).toEqual({ 200: 5 });
   }, 90_000);
 });
