@@ -75,7 +75,7 @@ type DeviceName = 'scanner' | 'thermometer' | 'barrier';
 export const DEVICE_START_GRACE_MS = 30_000;
 
 /**
- * One lane's logic: transits from the loop, the scanner and the thermometer, decisions by the
+ * One lane's logic: transits from the loop, the scanner, the thermometer and the cameras, decisions by the
  * site's rules, bay reservations, the barrier through the driver's safety rules, staff actions,
  * and a record of every step, committed before anything leaves the process.
  */
