@@ -1,7 +1,7 @@
 import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
 import { decodeUtf8Strict, readFileCapped } from '../../core/read-file-capped.ts';
-import { parseBoundedYaml } from '../../site-config/bounded-yaml.ts';
 import { formatPath } from '../../core/value-path.ts';
+import { parseBoundedYaml } from '../../site-config/bounded-yaml.ts';
 import { CONFIG_MAX_BYTES, type ConfigProblem, formatProblems } from '../../site-config/load.ts';
 import { bayLabel, type SiteConfig } from '../../site-config/schema.ts';
 import { FAULT_KINDS } from '../faults/fault-kinds.ts';

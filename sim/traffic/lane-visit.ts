@@ -181,7 +181,10 @@ export class LaneVisit {
   /** Each person of a crew leans out to the thermometer in turn (the target away between them). */
   private measureEach(temps: readonly number[]): void {
     const [c, ...rest] = temps;
-    if (c === undefined) return this.checkedOne();
+    if (c === undefined) {
+      this.checkedOne();
+      return;
+    }
     const { actions, random } = this.ctx;
     this.after(random.uniform(...CREW_GAP), () => {
       actions.presentTarget(this.lane, c);

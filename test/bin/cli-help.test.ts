@@ -5,7 +5,18 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/gatepost.js');
-const COMMANDS = ['start', 'broker', 'check-config', 'verify', 'sim', 'user', 'export', 'backup', 'restore', 'central'];
+const COMMANDS = [
+  'start',
+  'broker',
+  'check-config',
+  'verify',
+  'sim',
+  'user',
+  'export',
+  'backup',
+  'restore',
+  'central',
+];
 
 function gatepost(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });

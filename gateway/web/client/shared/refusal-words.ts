@@ -18,6 +18,7 @@ export const STAFF_REPLY_ERRORS = [
   'BarrierRefused',
   'BarrierNoReply',
   'BarrierUnsafe',
+  'BarrierDetectorStuck',
   'StoreFailed',
   'StoreFull',
   'YardFull',

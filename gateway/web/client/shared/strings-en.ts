@@ -84,6 +84,8 @@ export const EN: Record<StringKey, string> = {
     'the barrier did not carry out the command. Check that its controller is on remote, then try again',
   'refusal.BarrierNoReply': 'the barrier did not answer. Check its cable and power, then try again',
   'refusal.BarrierUnsafe': 'a vehicle is under the arm. Wait until it has left the loop, then close again',
+  'refusal.BarrierDetectorStuck':
+    'a barrier detector has seen a vehicle for minutes. Look at the lane; if it is empty, clean the photo-eye or test the loop',
   'refusal.StoreFailed':
     'the gateway could not save it; nothing changed. Try again; if it happens again, call the technician',
   'refusal.StoreFull': "the gateway's storage is full. Call the technician",

@@ -80,6 +80,8 @@ export const ZH = {
   'refusal.BarrierRefused': '栏杆没有执行命令。请检查栏杆控制器是否在远程模式，再试一次',
   'refusal.BarrierNoReply': '栏杆没有回应。请检查栏杆的线缆和电源，再试一次',
   'refusal.BarrierUnsafe': '栏杆下有车辆，不能落杆。等车辆驶离线圈后再落杆',
+  'refusal.BarrierDetectorStuck':
+    '栏杆检测器已连续数分钟检测到车辆。请查看车道；若没有车辆，清洁光电开关或检测地感线圈',
   'refusal.StoreFailed': '网关无法保存，什么也没改变。请再试一次；再次出现请联系技术人员',
   'refusal.StoreFull': '网关存储已满。请联系技术人员',
   'refusal.YardFull': '没有这类空车位。请释放已完成的车位，或选择其他区域',
