@@ -13,6 +13,8 @@ export interface DecisionSeen {
   plate?: string;
   /** The yard bay reserved for YARD and ISOLATE. */
   bay?: string;
+  /** Its reasons' codes (e.g. `recheck-required`: the driver waits for a second reading). */
+  reasons?: readonly string[];
 }
 
 /** The yard staff's actions (the coordinator requests of gateway/yard/yard-topics.ts). */

@@ -8,6 +8,11 @@ import type { SimStats } from './stats.ts';
 export interface LaneRunnerContext extends VisitContext {
   population: Population;
   stats: SimStats;
+  /**
+   * The site's rules.recheckPauseMs when a screening fever is rechecked (rules.feverConfirm
+   * `recheck`): a driver told to wait steps up to the thermometer again after it.
+   */
+  recheckPauseMs?: number;
 }
 
 /** The next truck reaches a free loop this long after the last one left it (clock ms). */
@@ -99,8 +104,9 @@ export class LaneRunner {
   /** Gives a decision to the truck on the loop if it has none yet; false if there is no such truck. */
   offerDecision(d: DecisionSeen): boolean {
     const v = this.current;
-    if (!v || v.decision) return false;
-    v.decision = d;
+    // A truck's transit decided again (after a recheck) is still that truck's.
+    if (!v || (v.decision && v.decision.transitId !== d.transitId)) return false;
+    v.decided(d);
     return true;
   }
 
@@ -198,6 +204,7 @@ export class LaneRunner {
         tailgater,
         measure: actions.hasThermometer(this.id),
         patienceMs: this.traffic.patience,
+        ...(this.ctx.recheckPauseMs === undefined ? {} : { recheckPauseMs: this.ctx.recheckPauseMs }),
       },
       (v, end) => this.ended(v, end),
     );

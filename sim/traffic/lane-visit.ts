@@ -32,6 +32,12 @@ export interface VisitOptions {
   patienceMs: number;
   /** Its shape and speed (default: drawn for the truck, rigid or tractor-trailer). */
   profile?: VehicleProfile;
+  /**
+   * Told to wait for a recheck (a decision with reason `recheck-required`), a driver alone in the
+   * cab steps up to the thermometer again this long after (clock ms) and waits for the barrier as
+   * long as their patience lasts from then. A crew's recheck is staff's (a handheld reading).
+   */
+  recheckPauseMs?: number;
 }
 
 /** How a visit ended: through the open barrier, or backed off after `patienceMs`. */
@@ -39,6 +45,8 @@ export type VisitEnd = 'through' | 'backed-off';
 
 /** Timings of a visit, clock ms: drawn uniformly between the two. */
 const SCAN_AFTER: [number, number] = [1000, 4000];
+/** After the recheck pause, the driver steps up again this much later. */
+const RECHECK_AFTER: [number, number] = [2000, 10000];
 const TARGET_AFTER: [number, number] = [500, 4000];
 const TARGET_FOR: [number, number] = [3000, 4500];
 /** How far behind the loop a tailgater is when the truck ahead is through, in seconds of its speed. */
@@ -69,6 +77,8 @@ function plateReadKind(random: Random): PlatePushKind {
 export class LaneVisit {
   decision: DecisionSeen | undefined;
   private readonly timers = new Set<TimerHandle>();
+  private patience: TimerHandle | undefined;
+  private rechecked = false;
   private departure: TimerHandle | undefined;
   private pending: number;
   private done = false;
@@ -174,8 +184,26 @@ export class LaneVisit {
         });
       }
     }
-    this.after(this.options.patienceMs, () => this.backOff());
+    this.patience = this.after(this.options.patienceMs, () => this.backOff());
     this.evaluate();
+  }
+
+  /** The gateway decided this truck's transit (again, after a recheck). */
+  decided(d: DecisionSeen): void {
+    this.decision = d;
+    const pause = this.options.recheckPauseMs;
+    if (this.done || this.rechecked || pause === undefined || !this.options.measure) return;
+    if (this.truck.crew.length > 0 || !d.reasons?.includes('recheck-required')) return;
+    this.rechecked = true;
+    const { actions, clock, log, random } = this.ctx;
+    log.emit('truck', this.truck.id, 'waits for a recheck', this.lane);
+    if (this.patience) clock.clearTimeout(this.patience);
+    const again = pause + random.uniform(...RECHECK_AFTER);
+    this.after(again, () => {
+      actions.presentTarget(this.lane, this.truck.temperatureC);
+      this.after(random.uniform(...TARGET_FOR), () => actions.removeTarget(this.lane));
+    });
+    this.patience = this.after(again + this.options.patienceMs, () => this.backOff());
   }
 
   /** Each person of a crew leans out to the thermometer in turn (the target away between them). */

@@ -30,6 +30,10 @@ const DecisionRecord = z.object({
     outcome: z.enum(['PASS', 'YARD', 'ISOLATE', 'REVIEW']),
     plate: z.string().optional(),
     bay: z.string().optional(),
+    reasons: z
+      .array(z.object({ code: z.string().max(64) }))
+      .max(64)
+      .optional(),
   }),
 });
 
@@ -141,8 +145,9 @@ export class MqttGatewayLink implements GatewayLink {
     if (topic.endsWith('/decision')) {
       const record = DecisionRecord.safeParse(json);
       if (!record.success) return;
-      const { lane, transitId, outcome, plate, bay } = record.data.data;
+      const { lane, transitId, outcome, plate, bay, reasons } = record.data.data;
       const d: DecisionSeen = { lane, transitId, outcome };
+      if (reasons !== undefined) d.reasons = reasons.map((r) => r.code);
       if (plate !== undefined) d.plate = plate;
       if (bay !== undefined) d.bay = bay;
       for (const l of this.listeners) {

@@ -81,6 +81,7 @@ export class TrafficGenerator {
         log: this.log,
         stats: this.stats,
         population: this.population,
+        ...(config.rules.feverConfirm === 'recheck' ? { recheckPauseMs: config.rules.recheckPauseMs } : {}),
       };
       const runner = new LaneRunner(ctx, lane.id, lane.kind, this.settingsOf(lane.id), (v, end) =>
         this.visitEnded(runner, v, end),

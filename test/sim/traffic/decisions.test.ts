@@ -75,3 +75,43 @@ describe('decisions seen on the broker', () => {
     });
   });
 });
+
+describe('a fever to be rechecked (rules.feverConfirm: recheck)', () => {
+  it('a driver alone, told recheck-required, waits past their patience and steps up to the thermometer again after the pause', async () => {
+    const link = new HandLink();
+    const fs = await faultSite('mem', 'in-process', { default: { arrivalsPerHour: 0, patience: '60s' } }, link);
+    sites.push(fs);
+    const { traffic } = fs.run;
+    const pause = fs.site.config.rules.recheckPauseMs;
+    expect(fs.site.config.rules.feverConfirm).toBe('recheck');
+    let truck = traffic.population.next({ green: 1 }, 1);
+    while (truck.crew.length > 0) truck = traffic.population.next({ green: 1 }, 1);
+    traffic.lane('ser').enqueue(truck);
+    const targets = () => fs.events.filter((e) => e.action === 'presentTarget');
+    for (let i = 0; i < 80 && targets().length === 0; i++) await fs.clock.advance(250);
+    expect(targets()).toHaveLength(1);
+    await fs.clock.advance(3_000);
+    const decidedAt = fs.run.log.elapsed();
+    link.publish({ lane: 'ser', outcome: 'REVIEW', transitId: 't1', reasons: ['recheck-required'] });
+    expect(fs.events.some((e) => e.action === 'waits for a recheck')).toBe(true);
+
+    // Past the 60 s patience it is still on the loop, waiting for the pause to end.
+    await fs.clock.advance(pause);
+    expect(fs.events.some((e) => e.action === 'backs off')).toBe(false);
+    expect(targets()).toHaveLength(1);
+    await fs.clock.advance(11_000);
+    const again = targets()[1];
+    expect(again?.detail).toBe(truck.temperatureC.toFixed(1));
+    expect((again?.t ?? 0) - decidedAt).toBeGreaterThanOrEqual(pause + 2_000);
+    expect((again?.t ?? 0) - decidedAt).toBeLessThanOrEqual(pause + 10_000);
+
+    // Decided again for the same transit (the fever confirmed): no third reading, and the truck is
+    // still the lane's, waiting for staff until its patience runs out after the recheck.
+    link.publish({ lane: 'ser', outcome: 'ISOLATE', transitId: 't1', reasons: ['fever'] });
+    await fs.clock.advance(20_000);
+    expect(targets()).toHaveLength(2);
+    expect(fs.events.some((e) => e.action === 'backs off')).toBe(false);
+    await fs.clock.advance(60_000);
+    expect(fs.events.some((e) => e.action === 'backs off')).toBe(true);
+  });
+});

@@ -82,6 +82,7 @@ describe('the simulator on the gateway broker', () => {
         transitId: '01a201b2-e972-71c0-b749-925bab332cbb',
         plate: '晋D12345',
         bay: 'P-0012',
+        reasons: ['no-recent-test'],
       },
     ]);
   });
