@@ -1,74 +1,27 @@
-import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
-import type { Logger } from '../../core/logger.ts';
 import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
 import type { HealthState } from '../../devices/health.ts';
-import type { LaneConfig } from '../../site-config/schema.ts';
 import { CalibrationWatch, calibrationAlarm } from './calibration-watch.ts';
-import type { DecisionRules } from './decision-rules.ts';
 import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import { handReading, handReadingRecord, takeReading } from './hand-reading.ts';
-import { type IdNumberPolicy, keepRegistration } from './id-number-policy.ts';
+import { keepRegistration } from './id-number-policy.ts';
+import { LaneAlarms } from './lane-alarms.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
 import { exitByPlate, LaneCameras } from './lane-cameras.ts';
+import type { LaneControllerOptions } from './lane-controller-options.ts';
 import { LaneDecider } from './lane-decider.ts';
 import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
-import type {
-  BayReservations,
-  LaneCameraFeed,
-  LaneDevices,
-  PassCheck,
-  PreRegistrationLookup,
-  YardExits,
-} from './lane-ports.ts';
-import type {
-  Alarm,
-  AlarmParams,
-  LaneRecordData,
-  LaneRecordType,
-  LaneState,
-  ManualRegistration,
-} from './lane-records.ts';
+import type { LaneCameraFeed, LaneDevices } from './lane-ports.ts';
+import type { LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
 import { LaneScans } from './lane-scans.ts';
 import { LaneTransits } from './lane-transits.ts';
 import { RecordTrail } from './record-trail.ts';
-import type { ReplayGuard } from './replay-guard.ts';
 import { OVER_BUDGET_DECISION } from './scan-budget.ts';
 import type { HandReading } from './temperature-reading.ts';
 import type { Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
-
-/** Commits a lane record (then publishes it); resolves once it is committed. */
-export type LaneRecorder = <T extends LaneRecordType | 'scan'>(
-  type: T,
-  data: T extends LaneRecordType ? LaneRecordData<T> : unknown,
-) => Promise<unknown>;
-
-export interface LaneControllerOptions {
-  config: LaneConfig;
-  site: string;
-  rules: DecisionRules;
-  clock: Clock;
-  log: Logger;
-  devices: LaneDevices;
-  passes: PassCheck;
-  yard: BayReservations | undefined;
-  /** For a yard exit lane: the yard's exit check instead of the decision rules. */
-  exits?: YardExits;
-  /** The trucks announced by the central office (Downlink.preRegistrations). */
-  preRegistrations?: PreRegistrationLookup;
-  replay: ReplayGuard;
-  record: LaneRecorder;
-  publishState: (state: LaneState) => void;
-  idNumbers: IdNumberPolicy;
-  /** A transit left open by the previous run, to be closed as interrupted. */
-  interrupted?: { transitId: string; startedAt: number };
-  /** Maintenance set by staff before the restart: it holds until staff clear it. */
-  maintenance?: { reason: string };
-  /** Hears the input-to-command latency of each open by the rules (the ops metric). */
-  commandLatency?: (seconds: number) => void;
-}
 
 type DeviceName = 'scanner' | 'thermometer' | 'barrier';
 /** A device still offline this long after start-up raises its alarm (it never reported going down). */
@@ -97,11 +50,18 @@ export class LaneController {
   private onLoop = false;
   /** The thermometer's calibration: overdue raises an alarm, and shows in the state. */
   private readonly calibration: CalibrationWatch;
+  private readonly alarms: LaneAlarms;
 
   constructor(private readonly o: LaneControllerOptions) {
     this.id = o.config.id;
     this.queue = new WorkQueue(o.log);
     this.trail = new RecordTrail((type, data) => o.record(type as LaneRecordType, data as never));
+    this.alarms = new LaneAlarms({
+      lane: this.id,
+      log: o.log,
+      trail: this.trail,
+      transits: () => this.transits,
+    });
     if (o.maintenance) this.mode.set('maintenance', o.maintenance.reason);
     this.barrier = new LaneBarrierActions({
       lane: this.id,
@@ -109,7 +69,7 @@ export class LaneController {
       queue: this.queue,
       mode: this.mode,
       record: (type, data) => this.trail.now(type, data),
-      alarm: (kind, message, transitId, active) => this.alarm(kind, message, transitId, active),
+      alarm: (kind, message, transitId, active) => this.alarms.raise(kind, message, transitId, active),
       publish: () => this.publish(),
       ...(o.commandLatency ? { commandLatency: o.commandLatency } : {}),
     });
@@ -131,7 +91,8 @@ export class LaneController {
       trail: this.trail,
       passes: o.passes,
       replay: o.replay,
-      alarm: (kind, message, transitId, params) => this.alarm(kind, message, transitId, undefined, params),
+      alarm: (kind, message, transitId, params) =>
+        this.alarms.raise(kind, message, transitId, undefined, params),
       afterInput: (t, late) => this.afterInput(t, late),
       decide: (t) => this.decideTransit(t),
       publish: () => this.publish(),
@@ -148,7 +109,7 @@ export class LaneController {
       barrier: this.barrier,
       vehicleOn: () => this.vehicleOn(),
       record: (type, data) => this.trail.now(type, data),
-      alarm: (kind, message, transitId) => this.alarm(kind, message, transitId),
+      alarm: (kind, message, transitId) => this.alarms.raise(kind, message, transitId),
     });
     this.cameras = new LaneCameras({
       lane: this.id,
@@ -165,7 +126,9 @@ export class LaneController {
       clock: o.clock,
       overdue: (s) => {
         const { message, params } = calibrationAlarm(s);
-        void this.queue.run(() => this.alarm('calibration-overdue', message, undefined, undefined, params));
+        void this.queue.run(() =>
+          this.alarms.raise('calibration-overdue', message, undefined, undefined, params),
+        );
       },
     });
   }
@@ -353,7 +316,7 @@ export class LaneController {
       const crossed = !t.opened && this.barrier.openWithoutDecision;
       await this.transits.end(t, t.opened ? 'cleared' : crossed ? 'unauthorized' : 'abandoned', at);
       if (crossed)
-        await this.alarm(
+        await this.alarms.raise(
           'unauthorized-passage',
           'a vehicle crossed the barrier, which opened without a decision',
           t.id,
@@ -369,7 +332,7 @@ export class LaneController {
     const t =
       cur ?? (this.mode.mode === 'maintenance' ? undefined : await this.transits.begin('tailgate', at));
     if (t) t.tailgate = true;
-    await this.alarm('tailgate', 'a second vehicle followed through the open barrier', t?.id);
+    await this.alarms.raise('tailgate', 'a second vehicle followed through the open barrier', t?.id);
     this.publish();
   }
 
@@ -407,16 +370,24 @@ export class LaneController {
 
   private async onHealth(device: DeviceName, state: HealthState, reason: string): Promise<void> {
     if (this.mode.deviceHealth(device, state))
-      await this.alarm('device-offline', `${device} is offline: ${reason}`, undefined, undefined, { device });
+      await this.alarms.raise('device-offline', `${device} is offline: ${reason}`, undefined, undefined, {
+        device,
+      });
     this.publish();
   }
 
   private async alarmStillOffline(): Promise<void> {
     for (const device of this.mode.stillOffline())
-      await this.alarm('device-offline', `${device} has been offline since start-up`, undefined, undefined, {
-        device,
-        sinceStart: 1,
-      });
+      await this.alarms.raise(
+        'device-offline',
+        `${device} has been offline since start-up`,
+        undefined,
+        undefined,
+        {
+          device,
+          sinceStart: 1,
+        },
+      );
     this.publish();
   }
 
@@ -452,41 +423,6 @@ export class LaneController {
   private async afterInput(t: Transit, late: boolean, always = false): Promise<void> {
     if (late && t.decision) await this.decider.reconsider(t, always);
     else await this.maybeDecide(t);
-  }
-
-  private alarm(
-    kind: Alarm['kind'],
-    message: string,
-    transitId?: string,
-    active?: boolean,
-    extra?: AlarmParams,
-  ): Promise<unknown> {
-    this.o.log.warn({ kind, transitId, active }, `lane alarm: ${message}`);
-    const params = { ...this.transitParams(transitId), ...extra };
-    return this.trail.now('alarm', {
-      lane: this.id,
-      kind,
-      message,
-      ...(transitId ? { transitId } : {}),
-      ...(active === undefined ? {} : { active }),
-      ...(Object.keys(params).length ? { params } : {}),
-    });
-  }
-
-  /** What the pages word an alarm with from its transit: plate, temperature, bay, first reason. */
-  private transitParams(transitId: string | undefined): AlarmParams {
-    const t = [this.transits.current, this.transits.open].find((x) => x && x.id === transitId);
-    if (!t) return {};
-    const plate = t.plate;
-    const reason = t.decision?.reasons.find((r) => r.code !== 'staff-override')?.code;
-    return {
-      ...(plate ? { plate: plate.slice(0, 16) } : {}),
-      ...(t.temperatureC !== undefined ? { temperatureC: t.temperatureC } : {}),
-      ...(t.decision?.bay ? { bay: t.decision.bay } : {}),
-      ...(t.decision ? { outcome: t.decision.outcome } : {}),
-      ...(reason ? { reason } : {}),
-      ...(t.opened ? { barrierOpen: 1 } : {}),
-    };
   }
 
   private publish(): void {
