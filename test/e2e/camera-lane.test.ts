@@ -1,17 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ScaledClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
-import { type Gateway, startGateway } from '../../gateway/app.ts';
-import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
 
 /**
  * The real gateway with the simulated plate cameras (sim/devices/camera) pushing Hikvision ANPR
@@ -22,22 +16,11 @@ import { parseConfig } from '../../site-config/load.ts';
  */
 const SCALE = 4;
 
-interface Running {
-  gateway: Gateway;
-  site: SimulatedSite;
-  client: MqttClient;
-  messages: { topic: string; body: any }[];
-  sign: (claims: Record<string, unknown>) => Promise<string>;
-  clock: ScaledClock;
-}
+type Running = SimGateway;
 
 const running: Running[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.client.endAsync();
-    await r.gateway.stop();
-    await r.site.stop();
-  }
+  for (const r of running.splice(0)) await r.stop();
 });
 
 /** A port free right now on loopback (the simulated cameras must know it before the gateway listens). */
@@ -74,40 +57,8 @@ async function start(): Promise<Running> {
   };
   const config = parseConfig(raw);
 
-  const good = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(good.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
-  writeFileSync(config.passes.trustListPath ?? '', JSON.stringify({ keys: [jwk] }));
-
-  const clock = new ScaledClock(SCALE);
-  const chips = new Map<string, VirtualGpioChip>();
-  const gpio = (name: string) => chips.get(name) ?? chips.set(name, new VirtualGpioChip(name)).get(name)!;
-  const site = new SimulatedSite(config, { attach: 'in-process', clock, gpioChip: gpio });
-  await site.start();
-  const gateway = await startGateway({ config, clock, log: silentLogger(), serial: site.hub!, gpio });
-  const client = await mqtt.connectAsync(gateway.brokerUrl);
-  const messages: Running['messages'] = [];
-  client.on('message', (topic, payload) => messages.push({ topic, body: JSON.parse(payload.toString()) }));
-  await client.subscribeAsync('gatepost/demo/lane/#', { qos: 1 });
-  const sign = async (claims: Record<string, unknown>) => {
-    const now = Math.floor(clock.now() / 1000);
-    const jws = await new CompactSign(
-      new TextEncoder().encode(JSON.stringify({ iat: now - 60, exp: now + 86_400, ...claims })),
-    )
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'sim-1' })
-      .sign(good.privateKey);
-    return `GP1:${jws}`;
-  };
-  const r = { gateway, site, client, messages, sign, clock };
+  const r = await startSimGateway(config, SCALE);
   running.push(r);
-  await expect
-    .poll(
-      () =>
-        [...gateway.lanes.values()].every((l) =>
-          Object.values(l.state().devices).every((s) => s === 'online'),
-        ),
-      { timeout: 10_000 },
-    )
-    .toBe(true);
   return r;
 }
 
