@@ -79,7 +79,12 @@ describe('decisions seen on the broker', () => {
 describe('a fever to be rechecked (rules.feverConfirm: recheck)', () => {
   it('a driver alone, told recheck-required, waits past their patience and steps up to the thermometer again after the pause', async () => {
     const link = new HandLink();
-    const fs = await faultSite('mem', 'in-process', { default: { arrivalsPerHour: 0, patience: '60s' } }, link);
+    const fs = await faultSite(
+      'mem',
+      'in-process',
+      { default: { arrivalsPerHour: 0, patience: '60s' } },
+      link,
+    );
     sites.push(fs);
     const { traffic } = fs.run;
     const pause = fs.site.config.rules.recheckPauseMs;
