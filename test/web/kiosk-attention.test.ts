@@ -46,12 +46,14 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 
+// A retried test leaves more to stop (its pages, a restarted broker): 30 s was not always enough
+// on a loaded CI box, and a slow close failed a file whose tests had all passed.
 afterAll(async () => {
   await browser?.close();
   await site?.stop();
   for (const b of brokers) await b.close();
   await removeTempDirs();
-});
+}, 90_000);
 
 const attention = (page: Page) =>
   page.evaluate('globalThis.__gatepost.kiosk.attention()') as Promise<string[]>;
