@@ -1,14 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ScaledClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
-import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { wordAlarm } from '../../gateway/web/client/kiosk/alarm-words.ts';
 import type { ArmState } from '../../sim/devices/barrier/arm.ts';
 import {
@@ -17,8 +11,8 @@ import {
   VehicleOnLane,
   type VehicleProfile,
 } from '../../sim/devices/barrier/vehicle-passage.ts';
-import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
 
 /**
  * The real gateway with the simulated site of config/demo.yaml, in process, at real time (the
@@ -27,22 +21,11 @@ import { parseConfig } from '../../site-config/load.ts';
  * its ST lines. A tractor-trailer whose coupling leaves the loop dark for 1.2 s is one truck; a
  * photo-eye blocked while the arm closes sends it back up; a photo-eye stuck raises its alarm.
  */
-interface Running {
-  gateway: Gateway;
-  site: SimulatedSite;
-  client: MqttClient;
-  records: { topic: string; type: string; data: any }[];
-  sign: (claims: Record<string, unknown>) => Promise<string>;
-  clock: ScaledClock;
-}
+type Running = SimGateway;
 
 const running: Running[] = [];
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.client.endAsync();
-    await r.gateway.stop();
-    await r.site.stop();
-  }
+  for (const r of running.splice(0)) await r.stop();
 });
 
 async function start(barrier: Record<string, unknown> = {}): Promise<Running> {
@@ -71,51 +54,15 @@ async function start(barrier: Record<string, unknown> = {}): Promise<Running> {
     }));
   const config = parseConfig(raw);
 
-  const key = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(key.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
-  writeFileSync(config.passes.trustListPath ?? '', JSON.stringify({ keys: [jwk] }));
-
-  const clock = new ScaledClock(1);
-  const chips = new Map<string, VirtualGpioChip>();
-  const gpio = (name: string) => chips.get(name) ?? chips.set(name, new VirtualGpioChip(name)).get(name)!;
-  const site = new SimulatedSite(config, { attach: 'in-process', clock, gpioChip: gpio });
-  await site.start();
-  const hub = site.hub;
-  if (!hub) throw new Error('the in-process site has a serial hub');
-  const gateway = await startGateway({ config, clock, log: silentLogger(), serial: hub, gpio });
-  const client = await mqtt.connectAsync(gateway.brokerUrl);
-  const records: Running['records'] = [];
-  client.on('message', (topic, payload) => {
-    const msg = JSON.parse(payload.toString());
-    if (msg && typeof msg === 'object' && 'type' in msg)
-      records.push({ topic, type: msg.type, data: msg.data });
-  });
-  await client.subscribeAsync('gatepost/demo/lane/#', { qos: 1 });
-  const sign = async (claims: Record<string, unknown>) => {
-    const now = Math.floor(clock.now() / 1000);
-    const jws = await new CompactSign(
-      new TextEncoder().encode(JSON.stringify({ iat: now - 60, exp: now + 86_400, ...claims })),
-    )
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'sim-1' })
-      .sign(key.privateKey);
-    return `GP1:${jws}`;
-  };
-  const r = { gateway, site, client, records, sign, clock };
+  const r = await startSimGateway(config, 1);
   running.push(r);
-  await expect
-    .poll(
-      () =>
-        [...gateway.lanes.values()].every((l) =>
-          Object.values(l.state().devices).every((s) => s === 'online'),
-        ),
-      { timeout: 10_000 },
-    )
-    .toBe(true);
   return r;
 }
 
 const of = (r: Running, lane: string, type: string) =>
-  r.records.filter((x) => x.type === type && x.topic.includes(`/lane/${lane}/`));
+  r.messages
+    .filter((m) => m.body?.type === type && m.topic.includes(`/lane/${lane}/`))
+    .map((m) => ({ topic: m.topic, type, data: m.body.data }));
 
 /** A green pass with a fresh negative test: PASS. */
 async function pass(r: Running, plate: string) {
