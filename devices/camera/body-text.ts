@@ -12,7 +12,12 @@ export type BodyEncoding = 'utf-8' | 'gbk';
 export const MAX_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const gb18030 = new TextDecoder('gb18030', { fatal: true });
+/** Made on first use: building a GB18030 decoder loads ICU's converter, a cost at every start. */
+let gb18030: TextDecoder | undefined;
+const gbDecoder = () => {
+  gb18030 ??= new TextDecoder('gb18030', { fatal: true });
+  return gb18030;
+};
 
 /** GB2312, GBK and GB18030 all decode as GB18030 (a superset of the other two). */
 const GB_LABELS = /^(gb2312|gbk|gb18030|x-gbk|cp936|euc-cn|csgb2312|chinese)$/i;
@@ -34,7 +39,7 @@ export function decodeBody(
   const order: BodyEncoding[] = label && GB_LABELS.test(label) ? ['gbk', 'utf-8'] : ['utf-8', 'gbk'];
   for (const encoding of order) {
     try {
-      return { text: (encoding === 'gbk' ? gb18030 : utf8).decode(body), encoding };
+      return { text: (encoding === 'gbk' ? gbDecoder() : utf8).decode(body), encoding };
     } catch {
       // the next encoding
     }
