@@ -5,9 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { CONFIG_RESTART_EXIT_CODE } from '../../gateway/downlink/config-apply.ts';
 import { configFilePaths } from '../../gateway/downlink/config-files.ts';
-import { demoConfigForTest } from '../support/gateway-process.ts';
+import { demoConfigForTest, type GatewayProcess, spawnGatewayOnFile } from '../support/gateway-process.ts';
 import { startMosquitto } from '../support/mosquitto.ts';
-import { type GatewayRun, runGateway } from './config-gateway.ts';
 import { startCentral, until } from './site.ts';
 
 /**
@@ -37,9 +36,9 @@ describe('a site config from the central office', () => {
     const paths = configFilePaths(file);
     const original = toYaml(base);
     writeFileSync(file, original);
-    let gw: GatewayRun = runGateway(file);
-    cleanup.push(() => gw.kill());
-    const start = async (g: GatewayRun) => {
+    let gw: GatewayProcess = spawnGatewayOnFile(file);
+    cleanup.push(() => gw.stop());
+    const start = async (g: GatewayProcess) => {
       gw = g;
       await g.waitForLog((l) => l.msg === 'uplink connected', 60_000);
     };
@@ -71,7 +70,7 @@ describe('a site config from the central office', () => {
     expect(readFileSync(file, 'utf8')).toBe(good);
     expect(readFileSync(paths.lastGood, 'utf8')).toBe(original);
     expect(central.ackOf(v2.id)).toBeUndefined(); // acked once it came up, not when staged
-    await start(runGateway(file));
+    await start(spawnGatewayOnFile(file));
     await until(() => central.ackOf(v2.id) !== undefined, 90_000, 'the ack of the valid config');
     expect(central.ackOf(v2.id)).toMatchObject({ status: 'applied', kind: 'config', version: 2 });
     await until(() => !existsSync(paths.marker), 10_000, 'the change ended');
@@ -87,12 +86,12 @@ describe('a site config from the central office', () => {
     const v3 = await central.send({ kind: 'config', version: 3, payload: { text: never } });
     expect((await gw.exited).code).toBe(CONFIG_RESTART_EXIT_CODE);
     expect(readFileSync(file, 'utf8')).toBe(never);
-    const trialRun = runGateway(file);
+    const trialRun = spawnGatewayOnFile(file);
     gw = trialRun;
     await trialRun.waitForLog((l) => l.msg === 'config rolled back', 90_000);
     expect((await trialRun.exited).code).toBe(CONFIG_RESTART_EXIT_CODE);
     expect(readFileSync(file, 'utf8')).toBe(good);
-    await start(runGateway(file));
+    await start(spawnGatewayOnFile(file));
     await until(() => central.ackOf(v3.id) !== undefined, 90_000, 'the ack of the rolled-back config');
     expect(central.ackOf(v3.id)).toMatchObject({
       status: 'refused',
@@ -106,12 +105,12 @@ describe('a site config from the central office', () => {
     const killed = toYaml({ ...base, site: { ...base.site, name: 'Demo, killed while starting' } });
     const v4 = await central.send({ kind: 'config', version: 4, payload: { text: killed } });
     expect((await gw.exited).code).toBe(CONFIG_RESTART_EXIT_CODE);
-    const dying = runGateway(file);
+    const dying = spawnGatewayOnFile(file);
     gw = dying;
     await dying.waitForLog((l) => l.msg === 'broker listening', 60_000);
-    await dying.kill('SIGKILL');
+    await dying.stop('SIGKILL');
     expect(readFileSync(file, 'utf8')).toBe(killed);
-    await start(runGateway(file));
+    await start(spawnGatewayOnFile(file));
     expect(readFileSync(file, 'utf8')).toBe(good);
     await until(() => central.ackOf(v4.id) !== undefined, 90_000, 'the ack of the killed config');
     expect(central.ackOf(v4.id)).toMatchObject({

@@ -56,6 +56,14 @@ export function spawnGateway(config: Record<string, unknown>, root = ROOT): Gate
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-cfg-'));
   const file = join(dir, 'site.yaml');
   writeFileSync(file, toYaml(config));
+  return spawnGatewayOnFile(file, root);
+}
+
+/**
+ * Runs `gatepost start --config <file>` on a file the test keeps: started again on the same file,
+ * as systemd would restart it (test/downlink: a config swap, a rollback).
+ */
+export function spawnGatewayOnFile(file: string, root = ROOT): GatewayProcess {
   const child = spawn(process.execPath, [join(root, 'bin/gatepost.js'), 'start', '--config', file], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
