@@ -1,40 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { openDatabase } from '../../gateway/store/database.ts';
 import { Ledger, LedgerEntrySchema } from '../../gateway/store/ledger.ts';
 import { MIGRATIONS, migrate } from '../../gateway/store/migrations.ts';
 import { scrubPersonalData } from '../../gateway/store/personal-data.ts';
-import { RecordStore } from '../../gateway/store/record-store.ts';
-import { startStorage } from '../../gateway/store/storage.ts';
-import { StorageConfigSchema } from '../../site-config/schema.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
 
-function setup() {
-  const clock = new ManualClock(Date.UTC(2026, 11, 6, 8, 0, 0));
-  const db = openDatabase(':memory:');
-  const log = silentLogger();
-  const store = new RecordStore({ db, site: 'demo', clock, log, groupCommitMs: 0 });
-  const storage = startStorage({
-    db,
-    store,
-    config: StorageConfigSchema.parse({ path: ':memory:' }),
-    site: 'demo',
-    clock,
-    log,
-  });
-  cleanup.push(() => {
-    storage.stop();
-    store.close();
-    db.close();
-  });
-  return { clock, db, store, storage };
-}
+const setup = () => memoryStorage(Date.UTC(2026, 11, 6, 8, 0, 0), cleanup);
 
 const reason = (code: string, outcome: string) => ({ code, outcome, detail: code });
 const T1 = '0195f0a2-0000-7000-8000-000000000001';

@@ -1,42 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { openDatabase } from '../../gateway/store/database.ts';
 import { LedgerEntrySchema, plateKey } from '../../gateway/store/ledger.ts';
 import { LEDGER_RECORD_TYPES } from '../../gateway/store/ledger-projection.ts';
-import { RecordStore } from '../../gateway/store/record-store.ts';
-import { startStorage } from '../../gateway/store/storage.ts';
-import { StorageConfigSchema } from '../../site-config/schema.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
 
-function setup() {
-  const clock = new ManualClock(Date.UTC(2026, 10, 22, 8, 0, 0));
-  const db = openDatabase(':memory:');
-  const log = silentLogger();
-  const store = new RecordStore({ db, site: 'demo', clock, log, groupCommitMs: 0 });
-  const storage = startStorage({
-    db,
-    store,
-    config: StorageConfigSchema.parse({ path: ':memory:' }),
-    site: 'demo',
-    clock,
-    log,
-  });
-  cleanup.push(() => {
-    storage.stop();
-    store.close();
-    db.close();
-  });
-  const at = async (minutes: number, stream: string, type: string, data: unknown) => {
-    await clock.advance(minutes * 60_000);
-    return store.append(stream, type, data);
-  };
-  return { clock, db, store, storage, at };
-}
+const setup = () => memoryStorage(Date.UTC(2026, 10, 22, 8, 0, 0), cleanup);
 
 const T1 = '0195f0a2-0000-7000-8000-000000000001';
 const by = { kind: 'lane', id: 'east-1' };
