@@ -1,19 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { hashSecret } from '../../broker/password-hash.ts';
-import { writeUsersFile } from '../../broker/users-file.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { SessionSchema, SiteInfoSchema } from '../../gateway/web/client/shared/site-info.ts';
-import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
+import type { WebServer } from '../../gateway/web/server.ts';
 import { AddressLimiter } from '../../gateway/web/sign-in.ts';
-import { parseConfig } from '../../site-config/load.ts';
-import type { SiteConfig } from '../../site-config/schema.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
+import { startSignInServer } from '../support/sign-in-server.ts';
+import { removeTempDirs } from '../support/tmp.ts';
 
 /**
  * The web server on its own with the embedded broker: the pages and their bundles, `/config.json`,
@@ -21,46 +13,12 @@ import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
  */
 let broker: EmbeddedBroker;
 let web: WebServer;
-let config: SiteConfig;
 
 beforeAll(async () => {
-  const dir = await makeTempDir('gatepost-web-server-');
-  const usersFile = join(dir, 'users.json');
-  const secretFile = join(dir, 'secrets');
-  writeFileSync(secretFile, `${'x'.repeat(40)}\n`);
-  const user = async (name: string, role: string, pin: string, lane?: string) => ({
-    name,
-    role,
-    ...(lane ? { lane } : {}),
-    secret: 'pin' as const,
-    hash: await hashSecret(pin),
-    changedAt: Date.now() - 60_000,
-  });
-  writeUsersFile(usersFile, {
-    version: 1,
-    users: [await user('200101', 'kiosk', '246810', 'east-1'), await user('300001', 'coordinator', '112233')],
-  });
-  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-  raw.broker = {
-    tcp: { host: '127.0.0.1', port: 0 },
-    websocket: { host: '127.0.0.1', port: 0 },
-    usersFile,
-    tokens: { secretFile },
-  };
-  raw.web = { host: '127.0.0.1', port: 0 };
-  config = parseConfig(raw);
-  broker = await startEmbeddedBroker({
-    ...config.broker,
-    site: config.site.id,
-    acl: GATEPOST_ACL,
-    log: silentLogger(),
-  });
-  web = await startWebServer({
-    config,
-    broker: { wsPort: broker.wsPort, signIn: true },
-    tokens: broker.tokens,
-    log: silentLogger(),
-  });
+  ({ broker, web } = await startSignInServer('gatepost-web-server-', [
+    { name: '200101', role: 'kiosk', lane: 'east-1', pin: '246810' },
+    { name: '300001', role: 'coordinator', pin: '112233' },
+  ]));
 });
 
 afterAll(async () => {

@@ -1,16 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { hashSecret } from '../../broker/password-hash.ts';
-import { writeUsersFile } from '../../broker/users-file.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
-import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
-import { parseConfig } from '../../site-config/load.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
+import type { WebServer } from '../../gateway/web/server.ts';
+import { startSignInServer } from '../support/sign-in-server.ts';
+import { removeTempDirs } from '../support/tmp.ts';
 
 /**
  * The sign-in takes requests from the server's own pages only (Origin, Sec-Fetch-Site), and the
@@ -20,44 +13,7 @@ let broker: EmbeddedBroker;
 let web: WebServer;
 
 beforeAll(async () => {
-  const dir = await makeTempDir('gatepost-web-origin-');
-  const usersFile = join(dir, 'users.json');
-  const secretFile = join(dir, 'secrets');
-  writeFileSync(secretFile, `${'x'.repeat(40)}\n`);
-  writeUsersFile(usersFile, {
-    version: 1,
-    users: [
-      {
-        name: '200101',
-        role: 'kiosk',
-        lane: 'east-1',
-        secret: 'pin',
-        hash: await hashSecret('246810'),
-        changedAt: Date.now() - 60_000,
-      },
-    ],
-  });
-  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-  raw.broker = {
-    tcp: { host: '127.0.0.1', port: 0 },
-    websocket: { host: '127.0.0.1', port: 0 },
-    usersFile,
-    tokens: { secretFile },
-  };
-  raw.web = { host: '127.0.0.1', port: 0 };
-  const config = parseConfig(raw);
-  broker = await startEmbeddedBroker({
-    ...config.broker,
-    site: config.site.id,
-    acl: GATEPOST_ACL,
-    log: silentLogger(),
-  });
-  web = await startWebServer({
-    config,
-    broker: { wsPort: broker.wsPort, signIn: true },
-    tokens: broker.tokens,
-    log: silentLogger(),
-  });
+  ({ broker, web } = await startSignInServer('gatepost-web-origin-'));
 });
 
 afterAll(async () => {
