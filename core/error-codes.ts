@@ -111,6 +111,36 @@ export const ERROR_CATALOGUE = {
     action:
       'Occasional: nothing (the camera sends the next read). Frequent: check the camera firmware, its picture size and its event type.',
   },
+  PrinterGarbage: {
+    code: 250,
+    summary:
+      'The receipt printer sent bytes that are no ESC/POS status reply (DLE EOT), or a reply nobody asked for; they were thrown away.',
+    action:
+      'Occasional: nothing. Frequent: check the baud rate (9600 8N1), that automatic status back is off, and the cable.',
+  },
+  PrinterNoReply: {
+    code: 251,
+    summary: 'The receipt printer did not answer a status request (DLE EOT) in time.',
+    action:
+      'Check its power, the cable and the port (serial or /dev/usb/lp0). The driver keeps asking and reconnects on its own.',
+  },
+  PrinterFault: {
+    code: 252,
+    summary:
+      'The receipt printer reports a fault of its own: paper out, cover open, or an error (cutter jam, head too hot); nothing is printed until it clears.',
+    action:
+      'Load a new paper roll, close the cover, or clear the jam; the card can be reprinted afterwards.',
+  },
+  ReceiptRefused: {
+    code: 253,
+    summary: 'A receipt was refused before encoding: it does not pass its schema or is over its budget.',
+    action: 'A bug of the caller: check the receipt against devices/printer/receipt.ts (RECEIPT_LIMITS).',
+  },
+  PrinterBusy: {
+    code: 254,
+    summary: 'A print was refused: the printer is printing and its queue of waiting receipts is full.',
+    action: 'Print again in a moment.',
+  },
   // 300-399 Modbus and sensors
   ModbusTimeout: {
     code: 300,
