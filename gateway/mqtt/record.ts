@@ -9,8 +9,10 @@ import { z } from 'zod';
  */
 export const StreamSchema = z
   .string()
-  .regex(/^(lane\/[a-z0-9][a-z0-9-]*|yard|gateway)$/)
-  .describe('A lane (`lane/<lane id>`), the yard (`yard`) or the gateway itself (`gateway`)');
+  .regex(/^(lane\/[a-z0-9][a-z0-9-]*|yard|gateway|cards)$/)
+  .describe(
+    'A lane (`lane/<lane id>`), the yard (`yard`), the cards (`cards`) or the gateway itself (`gateway`)',
+  );
 export type Stream = z.infer<typeof StreamSchema>;
 
 export const RecordTypeSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import { CARD_TOPICS } from '../cards/card-topics.ts';
 import { DOWNLINK_TOPICS } from '../downlink/downlink-topics.ts';
 import { LANE_TOPICS } from '../lanes/lane-topics.ts';
 import { YARD_TOPICS } from '../yard/yard-topics.ts';
@@ -103,6 +104,7 @@ export const TOPICS = {
   ...LANE_TOPICS,
   ...CAMERA_TOPICS,
   ...YARD_TOPICS,
+  ...CARD_TOPICS,
 } as const;
 
 export type TopicName = keyof typeof TOPICS;
