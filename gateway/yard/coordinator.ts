@@ -122,6 +122,14 @@ function run(yard: Yard, action: YardAction, data: unknown, by: Actor): Promise<
     }
     case 'unblock':
       return yard.unblock((data as YardRequestData<'unblock'>).bay, by);
+    default:
+      // The hand-over actions (handover-payloads.ts): their handling lands next.
+      return Promise.resolve({
+        ok: false,
+        code: ErrorCode.PayloadInvalid,
+        reason: 'unknown-action',
+        message: `action ${action} is not served yet`,
+      });
   }
 }
 

@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { PlateColourSchema } from '../../core/plate-colour.ts';
+import {
+  EscortViewSchema,
+  HANDOVER_ALERT_KINDS,
+  HANDOVER_RECORDS,
+  HANDOVER_REQUEST_DATA,
+  HandoverSchema,
+  HandoverViewSchema,
+} from './handover/handover-payloads.ts';
+import { ActorSchema, BayIdSchema, TransactionSchema } from './yard-basics.ts';
+
+export { type Actor, ActorSchema, BayIdSchema } from './yard-basics.ts';
 
 /**
  * The yard's MQTT contract and its records, one zod schema each: the retained bay and summary
@@ -39,10 +50,6 @@ export type BlockReason = z.infer<typeof BlockReasonSchema>;
 /** At most this many samples per truck visit (a cap on what one visit may grow to). */
 export const MAX_SAMPLES = 10;
 
-export const BayIdSchema = z
-  .string()
-  .regex(/^[A-Z]{1,3}-\d{4,7}$/, 'must be a bay label such as P-0412')
-  .describe('Bay label, e.g. P-0412');
 const epoch = z.number().int().describe('Epoch ms');
 const id = z.string().min(1).max(64);
 const plate = z.string().trim().min(1).max(16).describe('Licence plate as registered');
@@ -53,7 +60,7 @@ const subject = z
   .describe('Pseudonymous pass holder id (personal data: never logged)');
 const text = z.string().max(200);
 const staffId = z.string().min(1).max(64).describe('Staff ID of the coordinator (audited)');
-const transaction = z.string().min(1).max(64).describe('Echoed in the reply, to match it to its request');
+const transaction = TransactionSchema;
 
 // ---- the model, as stored in records and snapshots -------------------------------------------
 
@@ -69,16 +76,6 @@ export const SampleSchema = z
   })
   .strict();
 export type Sample = z.infer<typeof SampleSchema>;
-
-/** Who caused a change: a lane, a coordinator (staff ID), a timer, a bay sensor or an exit lane. */
-export const ActorSchema = z
-  .object({
-    kind: z.enum(['lane', 'staff', 'timer', 'sensor']),
-    id: z.string().max(64).optional().describe('Lane id, staff ID or sensor bus'),
-    transaction: transaction.optional(),
-  })
-  .strict();
-export type Actor = z.infer<typeof ActorSchema>;
 
 /** What is known of a truck and its driver when a bay is reserved for it. */
 export const VisitSeedSchema = z
@@ -106,6 +103,7 @@ export const VisitSchema = VisitSeedSchema.extend({
   isolated: z.boolean().describe('Sent to isolation, or tested positive'),
   samples: z.array(SampleSchema).max(MAX_SAMPLES),
   bays: z.array(BayIdSchema).min(1).describe('Bays held, in order (moves append)'),
+  handover: HandoverSchema.optional().describe('Its last point-to-point hand-over (handover zone)'),
 }).strict();
 export type Visit = z.infer<typeof VisitSchema>;
 
@@ -136,6 +134,7 @@ export const ALERT_KINDS = [
   'positive-result',
   'sensor-mismatch',
   'sensor-mismatch-resolved',
+  ...HANDOVER_ALERT_KINDS,
 ] as const;
 
 export const YARD_RECORDS = {
@@ -151,7 +150,17 @@ export const YARD_RECORDS = {
     .strict(),
   'truck-moved': z.object({ from: bay, to: bay, visitId, reason: text.optional(), by }).strict(),
   'bay-released': z.object({ bay, visitId, reason: text, by }).strict(),
-  'truck-exited': z.object({ bay, visitId, lane: z.string().max(64), transitId: id.optional(), by }).strict(),
+  'truck-exited': z
+    .object({
+      bay,
+      visitId,
+      lane: z.string().max(64),
+      transitId: id.optional(),
+      escort: EscortViewSchema.optional().describe('Left under escort after a closed hand-over'),
+      handoverId: id.optional(),
+      by,
+    })
+    .strict(),
   'bay-blocked': z.object({ bay, reason: BlockReasonSchema, note: text.optional(), by }).strict(),
   'bay-unblocked': z.object({ bay, by }).strict(),
   alert: z
@@ -189,6 +198,7 @@ export const YARD_RECORDS = {
     })
     .strict()
     .describe('The whole yard, in parts of consecutive records; a restart replays from the last one'),
+  ...HANDOVER_RECORDS,
 } as const;
 export type YardRecordType = keyof typeof YARD_RECORDS;
 export type YardRecordData<T extends YardRecordType> = z.infer<(typeof YARD_RECORDS)[T]>;
@@ -231,6 +241,7 @@ export const BayViewSchema = z
       .optional(),
     block: BlockSchema.optional(),
     sensor: SensorViewSchema,
+    handover: HandoverViewSchema.optional().describe("The truck's last hand-over (handover zone)"),
   })
   .strict();
 export type BayView = z.infer<typeof BayViewSchema>;
@@ -332,6 +343,7 @@ export const YARD_REQUEST_DATA = {
   release: z.object({ bay, reason: text.min(1) }).strict(),
   block: z.object({ bay, reason: BlockReasonSchema, note: text.optional() }).strict(),
   unblock: z.object({ bay }).strict(),
+  ...HANDOVER_REQUEST_DATA,
 } as const;
 export type YardAction = keyof typeof YARD_REQUEST_DATA;
 export type YardRequestData<A extends YardAction> = z.infer<(typeof YARD_REQUEST_DATA)[A]>;

@@ -1,6 +1,7 @@
 import { ResponseSchema, requestSchema } from '../mqtt/envelope.ts';
 import { recordSchema } from '../mqtt/record.ts';
 import { def } from '../mqtt/topic-def.ts';
+import { HANDOVER_TOPICS } from './handover/handover-topics.ts';
 import {
   BayViewSchema,
   YARD_RECORDS,
@@ -107,4 +108,5 @@ export const YARD_TOPICS = {
     description:
       'The reply to a yard request, matched by `transaction`: the changed bays, or the error with its code and reason.',
   }),
+  ...HANDOVER_TOPICS,
 };
