@@ -6,7 +6,8 @@ export type SimDeviceKind =
   | 'thermometer'
   | 'gpio-barrier'
   | 'serial-barrier'
-  | 'bay-sensor-bus';
+  | 'bay-sensor-bus'
+  | 'printer';
 
 /** What every simulated device offers the site, the tests, the traffic generator and the demo. */
 export interface SimDevice {
