@@ -111,6 +111,17 @@ export function text(value: unknown): string | undefined {
   return t === '' ? undefined : t;
 }
 
+/**
+ * A camera's name for something (an event type, an event id): printable ASCII without spaces,
+ * at most 64 characters, else `undefined`. Such names go into records, health reasons and the
+ * camera's answer: control characters, bidi overrides and megabytes of text do not.
+ */
+export function identifier(value: unknown): string | undefined {
+  const t = text(value);
+  return t !== undefined && IDENTIFIER.test(t) ? t : undefined;
+}
+const IDENTIFIER = /^[\x21-\x7e]{1,64}$/;
+
 /** A number field, written as a number or as text (`36.8`, `"36.8"`). */
 export function numeric(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;

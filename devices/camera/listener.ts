@@ -17,6 +17,7 @@ import {
 } from './camera-events.ts';
 import { CameraHealth } from './camera-health.ts';
 import type { CamerasConfig, PushCameraConfig } from './config.ts';
+import { CAMERA_HTTP_BUDGET, capConnections } from './listener-budget.ts';
 import { keepPicture } from './picture-files.ts';
 import { readPlatePush } from './plate-push.ts';
 import { type PushPicture, readPushBody } from './push-body.ts';
@@ -77,6 +78,8 @@ export class CameraListener {
   private readonly repeats: RepeatWindow<Promise<PlateSightingEvent | undefined>>;
   private readonly measurements: RepeatWindow<Promise<boolean>>;
   private server: Server | undefined;
+  /** Pushes being read, parsed and committed (CAMERA_HTTP_BUDGET.maxPushesInFlight). */
+  private inFlight = 0;
 
   private constructor(private readonly o: CameraListenerOptions) {
     this.unknown = new EventBus(o.log);
@@ -104,13 +107,24 @@ export class CameraListener {
 
   static async start(o: CameraListenerOptions): Promise<CameraListener> {
     const l = new CameraListener(o);
-    const server = createServer({ requestTimeout: o.config.requestTimeoutMs + 1000 }, (req, res) => {
-      l.handle(req, res).catch((err: unknown) => {
-        o.log.error({ err }, 'camera push failed unexpectedly');
-        l.reply(res, 500, 'internal error');
-      });
-    });
-    server.headersTimeout = Math.min(o.config.requestTimeoutMs, 60_000);
+    const b = CAMERA_HTTP_BUDGET;
+    const server = createServer(
+      {
+        headersTimeout: Math.min(b.headersTimeoutMs, o.config.requestTimeoutMs),
+        // The body's own timer (push-body.ts) answers 408 first; node's is the backstop.
+        requestTimeout: o.config.requestTimeoutMs + 1000,
+        keepAliveTimeout: b.keepAliveTimeoutMs,
+        maxHeaderSize: b.maxHeaderBytes,
+        connectionsCheckingInterval: b.checkEveryMs,
+      },
+      (req, res) => {
+        l.handle(req, res).catch((err: unknown) => {
+          o.log.error({ err }, 'camera push failed unexpectedly');
+          l.reply(res, 500, 'internal error', true);
+        });
+      },
+    );
+    capConnections(server, b);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.config.port, o.config.host, () => {
@@ -152,7 +166,13 @@ export class CameraListener {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://camera');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://camera');
+    } catch {
+      req.resume();
+      return this.reply(res, 400, 'the request target is not a URL', true);
+    }
     const id = /^\/cameras\/([a-z0-9][a-z0-9-]{0,47})\/?$/.exec(url.pathname)?.[1];
     const camera = id === undefined ? undefined : this.cameras.get(id);
     if (!camera) {
@@ -169,7 +189,12 @@ export class CameraListener {
       return this.reply(res, 405, 'a camera pushes with POST', true);
     }
     camera.counts.pushes++;
-    const outcome = await this.take(camera, req, url);
+    if (this.inFlight >= CAMERA_HTTP_BUDGET.maxPushesInFlight) {
+      req.resume();
+      return this.reply(res, 503, 'too many pushes at once; push it again', true);
+    }
+    this.inFlight++;
+    const outcome = await this.take(camera, req, url).finally(() => this.inFlight--);
     if (outcome.sample) camera.health.sample(outcome.sample, outcome.reason);
     if (outcome.error) {
       camera.counts.refused++;

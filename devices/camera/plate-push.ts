@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type PlateColour, plateColourOfWord } from '../../core/plate-colour.ts';
-import { field, first, numeric, text } from './body-text.ts';
+import { field, first, identifier, numeric, text } from './body-text.ts';
 import { normalisePlate, RAW_PLATE_MAX } from './plate-text.ts';
 
 /**
@@ -22,6 +22,7 @@ export const GenericPlatePushSchema = z
     eventId: z
       .string()
       .max(64)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
       .optional()
       .describe("The camera's id of this read (a retried push repeats it)"),
     direction: z.enum(['in', 'out', 'unknown']).optional(),
@@ -74,8 +75,10 @@ export function readPlatePush(doc: unknown): PlatePushResult {
 
 /** Hikvision ISAPI: `eventType` ANPR, the read under `ANPR` (licensePlate, plateColor, ...). */
 function readIsapiAlert(alert: unknown): PlatePushResult {
-  const eventType = text(field(alert, 'eventType')) ?? '';
-  if (eventType.toUpperCase() !== 'ANPR') return { kind: 'other', eventType: eventType || 'none' };
+  const named = field(alert, 'eventType');
+  const eventType = identifier(named) ?? '';
+  if (eventType.toUpperCase() !== 'ANPR')
+    return { kind: 'other', eventType: eventType || (text(named) === undefined ? 'none' : 'unnamed') };
   const anpr = first(field(alert, 'ANPR'));
   const raw = text(field(anpr, 'licensePlate')) ?? text(field(anpr, 'originalLicensePlate'));
   if (raw === undefined)
@@ -83,12 +86,12 @@ function readIsapiAlert(alert: unknown): PlatePushResult {
   const confidence = numeric(field(anpr, 'confidenceLevel'));
   const at = text(field(alert, 'dateTime'));
   const cameraAt = at === undefined ? Number.NaN : Date.parse(at);
-  const eventId = text(field(alert, 'UUID'));
+  const eventId = identifier(field(alert, 'UUID'));
   const direction = text(field(anpr, 'direction'));
   return fromText(raw, optionalColour(text(field(anpr, 'plateColor'))), {
     ...(confidence !== undefined && confidence >= 0 && confidence <= 100 ? { confidence } : {}),
     ...(Number.isFinite(cameraAt) ? { cameraAt } : {}),
-    ...(eventId && eventId.length <= 64 ? { eventId } : {}),
+    ...(eventId ? { eventId } : {}),
     ...(direction === 'forward' ? { direction: 'in' } : direction === 'reverse' ? { direction: 'out' } : {}),
   });
 }

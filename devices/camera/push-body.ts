@@ -16,6 +16,7 @@ export type PushBody =
 
 export type PushBodyFault =
   | 'too-large'
+  | 'too-many-parts'
   | 'timeout'
   | 'bad-multipart'
   | 'no-document'
@@ -32,7 +33,7 @@ export interface PushBodyOptions {
 /** Parts of a multipart push at most (an ANPR push has the XML and 2 or 3 pictures). */
 const MAX_PARTS = 10;
 /** The XML or JSON document's own budget inside the body. */
-const MAX_DOCUMENT_BYTES = 256 * 1024;
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
 /** Past the cap the rest is read and thrown away, up to this many times the cap, so the camera hears the 413. */
 const DRAIN_FACTOR = 4;
 
@@ -63,19 +64,32 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
     };
     const fail = (status: 400 | 408 | 413 | 415, kind: PushBodyFault, message: string) =>
       finish({ ok: false, status, kind, message, bytes: total });
-    const timer = setTimeout(() => {
-      fail(408, 'timeout', `the push did not arrive whole within ${o.timeoutMs} ms`);
-      req.destroy();
-    }, o.timeoutMs);
+    // The answer (408, connection: close) ends the connection; destroying it here would lose the answer.
+    const timer = setTimeout(
+      () => fail(408, 'timeout', `the push did not arrive whole within ${o.timeoutMs} ms`),
+      o.timeoutMs,
+    );
     timer.unref();
     req.on('aborted', () => fail(400, 'aborted', 'the camera closed the connection mid-push'));
     req.on('error', () => fail(400, 'aborted', 'the connection failed mid-push'));
 
+    // A bare XML or JSON body is only the document: it has the document's budget, not the pictures'.
+    const bare = mime !== 'multipart/form-data';
+    const cap = bare ? Math.min(o.maxBytes, MAX_DOCUMENT_BYTES) : o.maxBytes;
     const tooLarge = () =>
-      fail(413, 'too-large', `the push is larger than cameras.maxBodyBytes (${o.maxBytes} bytes)`);
-    if (Number.isFinite(declared) && declared > o.maxBytes) {
-      over = true;
-    }
+      fail(
+        413,
+        'too-large',
+        bare && cap < o.maxBytes
+          ? `the document is larger than ${cap} bytes (cameras.maxBodyBytes is for multipart pushes with pictures)`
+          : `the push is larger than cameras.maxBodyBytes (${o.maxBytes} bytes)`,
+      );
+    /** Refuses now and cuts the connection once the answer is out (the listener answers in this turn). */
+    const cutOff = () => {
+      tooLarge();
+      setImmediate(() => req.destroy());
+    };
+    if (Number.isFinite(declared) && declared > cap) return cutOff();
 
     const pictures: PushPicture[] = [];
     let document: Buffer | undefined;
@@ -142,6 +156,13 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
         },
       );
       boy.on('error', () => fail(400, 'bad-multipart', 'the multipart push is malformed'));
+      // Busboy skips the parts past its limit but still parses them: a push of thousands is refused.
+      const tooManyParts = () => {
+        fail(413, 'too-many-parts', `the multipart push has more than ${MAX_PARTS} parts`);
+        over = true;
+      };
+      boy.on('partsLimit', tooManyParts);
+      boy.on('filesLimit', tooManyParts);
       boy.on('finish', () => {
         ended = true;
         done();
@@ -176,17 +197,14 @@ export function readPushBody(req: IncomingMessage, o: PushBodyOptions): Promise<
 
     req.on('data', (chunk: Buffer) => {
       total += chunk.length;
-      if (!over && total > o.maxBytes) over = true;
-      if (over) {
+      if (!over && total > cap) over = true;
+      if (over || settled) {
         if (parse) {
           parse = undefined;
           release();
         }
         // Nothing more is kept or parsed; drain a while so the camera reads its 413.
-        if (total > o.maxBytes * DRAIN_FACTOR) {
-          tooLarge();
-          req.destroy();
-        }
+        if (total > cap * DRAIN_FACTOR) cutOff();
         return;
       }
       try {

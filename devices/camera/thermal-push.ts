@@ -1,4 +1,4 @@
-import { field, numeric, text } from './body-text.ts';
+import { field, identifier, numeric, text } from './body-text.ts';
 
 /** Skin temperatures outside this range are not a person's (the thermometer's plausible range). */
 export const PLAUSIBLE_C = { min: 30, max: 45 } as const;
@@ -53,7 +53,8 @@ function unitOf(word: string | undefined): TemperatureUnit | undefined {
  */
 export function readThermalPush(doc: unknown): ThermalPushResult {
   const root = field(doc, 'EventNotificationAlert') ?? doc;
-  const eventType = text(field(root, 'eventType')) ?? 'generic';
+  const named = field(root, 'eventType');
+  const eventType = identifier(named) ?? (text(named) === undefined ? 'generic' : 'unnamed');
   if (/^(videoloss|heartbeat)$/i.test(eventType)) return { kind: 'other', eventType };
   const found = findReading(root);
   if (!found)
@@ -78,7 +79,8 @@ export function readThermalPush(doc: unknown): ThermalPushResult {
     numeric(field(found.at, 'alarmTemperature')) ?? numeric(field(found.at, 'ruleTemperature'));
   const at = text(field(root, 'dateTime')) ?? text(field(root, 'at'));
   const cameraAt = at === undefined ? Number.NaN : /^\d+$/.test(at) ? Number(at) : Date.parse(at);
-  const eventId = text(field(root, 'UUID')) ?? text(field(root, 'uid')) ?? text(field(root, 'eventId'));
+  const eventId =
+    identifier(field(root, 'UUID')) ?? identifier(field(root, 'uid')) ?? identifier(field(root, 'eventId'));
   return {
     kind: 'read',
     read: {
@@ -89,7 +91,7 @@ export function readThermalPush(doc: unknown): ThermalPushResult {
       ...(abnormal === 'true' || abnormal === 'false' ? { abnormal: abnormal === 'true' } : {}),
       ...(threshold === undefined ? {} : { thresholdC: toCelsius(threshold, unit) }),
       ...(Number.isFinite(cameraAt) ? { cameraAt } : {}),
-      ...(eventId && eventId.length <= 64 ? { eventId } : {}),
+      ...(eventId ? { eventId } : {}),
     },
   };
 }
