@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
-import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_COUNT, glyph } from '../../../sim/devices/printer/bitmap-font.ts';
 import { renderReceipt } from '../../../sim/devices/printer/receipt-render.ts';
 import { bytes, qrStore, receiptsOf } from './escpos-bytes.ts';
+import { readQr } from './qr-read.ts';
 
 const require = createRequire(import.meta.url);
 const receiptline = require('receiptline') as {
@@ -13,14 +13,6 @@ const receiptline = require('receiptline') as {
 
 const ESC = 0x1b;
 const GS = 0x1d;
-
-/** Reads the QR code on a PNG with jsQR (an independent decoder). */
-function readQr(png: Buffer): { data: string; width: number } | undefined {
-  const image = PNG.sync.read(png);
-  const code = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
-  if (!code) return undefined;
-  return { data: code.data, width: code.location.topRightCorner.x - code.location.topLeftCorner.x };
-}
 
 function blackDots(png: Buffer): number {
   const image = PNG.sync.read(png);
