@@ -24,7 +24,8 @@ import { type ParsedReceipt, RECEIPT_LIMITS, type ReceiptLine, ReceiptSchema } f
  * Text never carries a command: every control character (C0, DEL, C1) of a line is replaced by
  * `?` (a tab by a space) and LF splits the line, so a hostile plate or name can neither cut the
  * paper nor ask for status. GB18030 bytes of non-ASCII text are all >= 0x30, so once the control
- * characters are gone no text byte is below 0x20.
+ * characters are gone no text byte is below 0x20. QR data is sent as its UTF-8 bytes, but never
+ * with a DLE (0x10) in it: a printer may act on DLE EOT/ENQ/DC4 even inside a command's data.
  */
 
 export const ESC = 0x1b;
@@ -83,6 +84,13 @@ export function encodeReceipt(input: unknown): EncodeResult {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     return refused(`receipt invalid: ${first ? `${first.path.join('.')}: ${first.message}` : 'schema'}`);
+  }
+  for (const [i, line] of parsed.data.lines.entries()) {
+    if (line.kind === 'qr' && line.data.includes('\x10')) {
+      // A printer may take DLE EOT, DLE ENQ or DLE DC4 even inside a command's data as a
+      // real-time command: a QR code's data must not hold DLE at all (a GP1 pass never does).
+      return refused(`receipt invalid: lines.${i}.data: QR data holds DLE (0x10)`);
+    }
   }
   const out: number[] = [...INITIALISE];
   for (const line of parsed.data.lines) encodeLine(line, out);

@@ -213,7 +213,7 @@ describe('ReceiptPrinter over a real PTY', () => {
     const outcome = await printer.print(hostile);
     const elapsed = performance.now() - started;
     expect(outcome).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(elapsed).toBeLessThan(50);
+    expect(elapsed).toBeLessThan(200);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 1024 * 1024);
     const cut = { lines: [{ kind: 'text', text: `plate\x1dV\x42\x00\x10\x04\x01 x` }] } satisfies Receipt;
     expect(await printer.print(cut)).toMatchObject({ ok: true });
