@@ -55,6 +55,9 @@ export const GATEPOST_ACL: AclTable = {
       'gatepost/{site}/yard/summary',
       // The downlink's status: the trust list's age in the status bar.
       'gatepost/{site}/gateway/downlink',
+      // Cards: the replies to card requests, and the card printers' health.
+      'gatepost/{site}/cards/response/+',
+      'gatepost/{site}/printer/+/health',
     ],
     ...THROTTLED_CLIENT,
     needsLane: true,
@@ -64,7 +67,14 @@ export const GATEPOST_ACL: AclTable = {
     description:
       "Yard coordinators: yard requests; reads the yard, the gateway's state, uplink, storage and alarms, the lane states",
     publish: [{ topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' }],
-    subscribe: ['gatepost/{site}/yard/#', ...GATEWAY_STATUS_TOPICS, 'gatepost/{site}/lane/+/state'],
+    subscribe: [
+      'gatepost/{site}/yard/#',
+      ...GATEWAY_STATUS_TOPICS,
+      'gatepost/{site}/lane/+/state',
+      // Cards: the replies to card requests, and the card printers' health.
+      'gatepost/{site}/cards/response/+',
+      'gatepost/{site}/printer/+/health',
+    ],
     ...THROTTLED_CLIENT,
     needsLane: false,
     assignable: true,

@@ -226,6 +226,8 @@ describe('filter coverage', () => {
       ['gatepost', 'demo', 'gateway', 'alarm'],
       ['gatepost', 'demo', 'yard', 'summary'],
       ['gatepost', 'demo', 'gateway', 'downlink'],
+      ['gatepost', 'demo', 'cards', 'response', '+'],
+      ['gatepost', 'demo', 'printer', '+', 'health'],
     ]);
   });
 });
