@@ -105,6 +105,18 @@ export const YardTrafficSchema = z
     isolationStay: DurationRangeSchema.default({ min: 7_200_000, max: 14_400_000 }).describe(
       'How long a positive driver stays in isolation before staff release the truck',
     ),
+    pcrAfter: DurationRangeSchema.optional().describe(
+      'From the move to isolation to the result of the PCR swab taken there; no PCR when absent',
+    ),
+    pcrPositiveRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Share of PCR results (after a positive antigen test) that are positive'),
+    disinfection: DurationRangeSchema.optional().describe(
+      'From the release of an isolated truck to staff unblocking its bay; never when absent',
+    ),
     driveToExit: DurationRangeSchema.default({ min: 60_000, max: 120_000 }).describe(
       'From the bay to the yard exit lane',
     ),

@@ -19,15 +19,20 @@ export interface DecisionSeen {
 
 /** The yard staff's actions (the coordinator requests of gateway/yard/yard-topics.ts). */
 export interface YardStaff {
-  /** Records an antigen swab of the truck in `bay`; false if refused or unanswered. */
-  sample(bay: string): Promise<boolean>;
-  /** Records the result of the oldest pending sample of the truck in `bay`. */
-  result(bay: string, result: 'negative' | 'positive'): Promise<boolean>;
+  /** Records a swab (antigen unless `kind` says PCR) of the truck in `bay`; false if refused or unanswered. */
+  sample(bay: string, kind?: SampleKind): Promise<boolean>;
+  /** Records the result of the oldest pending sample (of that kind) of the truck in `bay`. */
+  result(bay: string, result: 'negative' | 'positive', kind?: SampleKind): Promise<boolean>;
   /** Moves the truck to an isolation bay; the new bay, or undefined if refused. */
   moveToIsolation(bay: string): Promise<string | undefined>;
   /** Releases the truck from its bay (a reason is required). */
   release(bay: string, reason: string): Promise<boolean>;
+  /** Unblocks a bay (disinfected after an isolated truck left it); absent where staff cannot. */
+  unblock?(bay: string): Promise<boolean>;
 }
+
+/** The swabs yard staff take: a rapid antigen test, or a PCR confirming a positive one. */
+export type SampleKind = 'antigen' | 'pcr';
 
 export interface GatewayLink {
   /** Whether decisions can be seen now (connected to the broker). */

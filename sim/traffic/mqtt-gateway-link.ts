@@ -78,9 +78,9 @@ export class MqttGatewayLink implements GatewayLink {
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     this.staff = {
-      sample: async (bay) => (await this.request('sample', { bay, kind: 'antigen' }))?.status === 'ok',
-      result: async (bay, result) =>
-        (await this.request('result', { bay, kind: 'antigen', result }))?.status === 'ok',
+      sample: async (bay, kind = 'antigen') => (await this.request('sample', { bay, kind }))?.status === 'ok',
+      result: async (bay, result, kind = 'antigen') =>
+        (await this.request('result', { bay, kind, result }))?.status === 'ok',
       moveToIsolation: async (bay) => {
         const reply = await this.request('move', {
           from: bay,
@@ -94,6 +94,7 @@ export class MqttGatewayLink implements GatewayLink {
           : undefined;
       },
       release: async (bay, reason) => (await this.request('release', { bay, reason }))?.status === 'ok',
+      unblock: async (bay) => (await this.request('unblock', { bay }))?.status === 'ok',
     };
   }
 

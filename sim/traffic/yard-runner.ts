@@ -3,7 +3,7 @@ import type { Random } from '../random.ts';
 import type { DurationRange } from '../scenario/duration.ts';
 import type { YardTraffic } from '../scenario/schema.ts';
 import type { DeviceActions } from './device-actions.ts';
-import type { YardStaff } from './gateway-link.ts';
+import type { SampleKind, YardStaff } from './gateway-link.ts';
 import type { Truck } from './population.ts';
 import type { SimEventLog } from './sim-events.ts';
 import type { SimStats } from './stats.ts';
@@ -39,8 +39,11 @@ const MOVE_DRIVE: DurationRange = { min: 60_000, max: 120_000 };
  * record the result about 15 minutes after that (positive at `positiveRate`). After a negative
  * result the truck leaves its bay (the sensor frees) and drives out through the exit lane;
  * after a positive one staff move it to an isolation bay, where it stays `isolationStay` before
- * it is released and leaves the same way. Staff act through the gateway's yard requests when
- * there is a gateway; without one the trucks keep the same timings.
+ * it is released and leaves the same way. With `pcrAfter`, staff swab an isolated driver for a
+ * PCR test and record its result (positive at `pcrPositiveRate`) before the release; with
+ * `disinfection`, they unblock the isolation bay that long after the truck left it. Staff act
+ * through the gateway's yard requests when there is a gateway; without one the trucks keep the
+ * same timings.
  */
 export class YardRunner {
   private readonly trucks = new Map<string, YardTruck>();
@@ -111,7 +114,38 @@ export class YardRunner {
     }
     if (!y.isolated) await this.isolate(y);
     if (!this.running) return;
-    this.after(this.settings.isolationStay, () => void this.release(y));
+    const stay = this.draw(this.settings.isolationStay);
+    const pcr = this.settings.pcrAfter;
+    if (pcr === undefined) {
+      this.afterMs(stay, () => void this.release(y));
+      return;
+    }
+    // A PCR swab confirms the antigen result; the truck stays until its result is in.
+    await this.swab(y, 'pcr');
+    if (!this.running) return;
+    const pcrMs = this.draw(pcr);
+    this.afterMs(pcrMs, () => void this.pcrResult(y));
+    this.afterMs(Math.max(stay, pcrMs + 1), () => void this.release(y));
+  }
+
+  private async swab(y: YardTruck, kind: SampleKind): Promise<void> {
+    const staff = this.ctx.staff();
+    if (!staff) return;
+    this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request sample', kind);
+    const ok = await staff.sample(y.bay, kind);
+    if (ok) this.ctx.stats.samples++;
+    else this.ctx.stats.staffFailures++;
+  }
+
+  private async pcrResult(y: YardTruck): Promise<void> {
+    const result = this.ctx.random.chance(this.settings.pcrPositiveRate) ? 'positive' : 'negative';
+    const staff = this.ctx.staff();
+    if (!staff) {
+      this.ctx.log.emit('truck', y.truck.id, 'tested', `pcr ${result}`);
+      return;
+    }
+    this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request result', `pcr ${result}`);
+    if (!(await staff.result(y.bay, result, 'pcr'))) this.ctx.stats.staffFailures++;
   }
 
   private async isolate(y: YardTruck): Promise<void> {
@@ -141,7 +175,20 @@ export class YardRunner {
       if (!this.running) return;
       if (!ok) this.ctx.stats.staffFailures++;
     }
+    // The bay an isolated truck leaves is blocked for disinfection; staff unblock it once done.
+    const bay = y.bay;
+    const disinfection = this.settings.disinfection;
+    if (disinfection !== undefined && staff?.unblock) {
+      this.after(disinfection, () => void this.unblock(bay));
+    }
     this.leave(y);
+  }
+
+  private async unblock(bay: string): Promise<void> {
+    const staff = this.ctx.staff();
+    if (!staff?.unblock) return;
+    this.ctx.log.emit('gateway', `bay ${bay}`, 'request unblock');
+    if (!(await staff.unblock(bay))) this.ctx.stats.staffFailures++;
   }
 
   private leave(y: YardTruck): void {
@@ -170,8 +217,15 @@ export class YardRunner {
     });
   }
 
+  private draw(range: DurationRange): number {
+    return this.ctx.random.uniform(range.min, range.max);
+  }
+
   private after(range: DurationRange, fn: () => void): void {
-    const ms = this.ctx.random.uniform(range.min, range.max);
+    this.afterMs(this.draw(range), fn);
+  }
+
+  private afterMs(ms: number, fn: () => void): void {
     const handle = this.ctx.clock.setTimeout(() => {
       this.timers.delete(handle);
       if (this.running) fn();

@@ -30,13 +30,15 @@ export class ScriptedGateway implements GatewayLink {
     private readonly clock: Clock,
   ) {
     this.staff = {
-      sample: async (bay) => this.call(`sample ${bay}`, true),
-      result: async (bay, result) => this.call(`result ${bay} ${result}`, true),
+      sample: async (bay, kind) => this.call(`sample ${bay}${kind === 'pcr' ? ' pcr' : ''}`, true),
+      result: async (bay, result, kind) =>
+        this.call(`result ${bay} ${result}${kind === 'pcr' ? ' pcr' : ''}`, true),
       moveToIsolation: async (bay) => {
         this.staffCalls.push(`move ${bay}`);
         return this.bay('I');
       },
       release: async (bay) => this.call(`release ${bay}`, true),
+      unblock: async (bay) => this.call(`unblock ${bay}`, true),
     };
   }
 

@@ -16,7 +16,11 @@ const FAST_YARD = {
 };
 
 /** The demo site with a stand-in gateway, one lane's traffic of a single pass kind. */
-async function yardRun(passes: Record<string, number>, positiveRate: number): Promise<TestRun> {
+async function yardRun(
+  passes: Record<string, number>,
+  positiveRate: number,
+  extra: Record<string, unknown> = {},
+): Promise<TestRun> {
   const r = await testRun({
     seed: 21,
     gateway: true,
@@ -24,7 +28,7 @@ async function yardRun(passes: Record<string, number>, positiveRate: number): Pr
       traffic: {
         default: { arrivalsPerHour: 0, patience: '2m' },
         lanes: { 'east-1': { arrivalsPerHour: 12, passes, feverRate: 0 } },
-        yard: { ...FAST_YARD, positiveRate },
+        yard: { ...FAST_YARD, positiveRate, ...extra },
       },
     },
   });
@@ -96,6 +100,26 @@ describe('trucks in the yard', () => {
     expect(at(r, 'free', 'bay I-0001') - (moved?.t ?? 0)).toBe(30 * 60_000);
     expect(r.run.traffic.stats.movedToIsolation).toBeGreaterThan(0);
     expect(r.run.traffic.stats.leftYard).toBeGreaterThan(0);
+  });
+
+  it('with pcrAfter and disinfection: a PCR swab in isolation, its result before the release, the bay unblocked after', async () => {
+    const r = await yardRun({ yellow: 1 }, 1, { pcrAfter: '40m', pcrPositiveRate: 1, disinfection: '10m' });
+    await r.clock.advance(3 * 3_600_000);
+    const calls = r.gateway?.staffCalls ?? [];
+    const first = (call: string) => calls.indexOf(call);
+    expect(first('move P-0001')).toBeGreaterThanOrEqual(0);
+    expect(first('sample I-0001 pcr')).toBeGreaterThan(first('move P-0001'));
+    expect(first('result I-0001 positive pcr')).toBeGreaterThan(first('sample I-0001 pcr'));
+    expect(first('release I-0001')).toBeGreaterThan(first('result I-0001 positive pcr'));
+    expect(first('unblock I-0001')).toBeGreaterThan(first('release I-0001'));
+    // The PCR result (40 min) comes after the stay (30 min): the release waits for it.
+    const moved = r.events.find((e) => e.action === 'moves');
+    const released = r.events.find((e) => e.action === 'request release' && e.subject === 'bay I-0001');
+    const pcr = r.events.find((e) => e.action === 'request result' && e.detail === 'pcr positive');
+    expect((pcr?.t ?? 0) - (moved?.t ?? 0)).toBe(40 * 60_000);
+    expect(released?.t).toBeGreaterThan(pcr?.t ?? Infinity);
+    const unblocked = r.events.find((e) => e.action === 'request unblock' && e.subject === 'bay I-0001');
+    expect((unblocked?.t ?? 0) - (released?.t ?? 0)).toBe(10 * 60_000);
   });
 
   it('ISOLATE: the truck parks in the isolation bay reserved for it', async () => {
