@@ -8,11 +8,17 @@ import type { DecisionRules } from '../lanes/decision-rules.ts';
 import type { GatewayAlarm } from '../mqtt/gateway-records.ts';
 import type { Stream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
+import type { TrustListFile } from '../passes/trust-list.ts';
 import type { StatusPublisher } from '../store/storage-guard.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
 import { ConfigChanges, type ConfigFileLink, type ConfigOutcome, type QuietLane } from './config-apply.ts';
 import { DownlinkMetrics } from './downlink-metrics.ts';
-import { PAYLOAD_SCHEMAS } from './downlink-payloads.ts';
+import {
+  type ConfigPayload,
+  PAYLOAD_SCHEMAS,
+  type PreRegistrationsPayload,
+  type TestResultsPayload,
+} from './downlink-payloads.ts';
 import type { DownlinkStatus, UnmatchedResult } from './downlink-topics.ts';
 import {
   type DownlinkAck,
@@ -21,7 +27,7 @@ import {
   DownlinkKindSchema,
   type RefusalReason,
 } from './envelope.ts';
-import { CentralKeyRing, openEnvelope } from './envelope-verify.ts';
+import { CentralKeyRing, nextTurn, openEnvelope } from './envelope-verify.ts';
 import { PreRegistrationStore } from './pre-registrations.ts';
 import { applyTestResults } from './test-results-apply.ts';
 import { installTrustList, type TrustListTarget } from './trust-list-apply.ts';
@@ -220,6 +226,8 @@ export class Downlink {
   }
 
   private async apply(c: DownlinkClaims, topic: string): Promise<Applied> {
+    // Checked once against its kind's schema (the cast below is to that schema's type).
+    await nextTurn();
     const parsed = PAYLOAD_SCHEMAS[c.kind].safeParse(c.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -232,24 +240,21 @@ export class Downlink {
       case 'trust-list': {
         const target = this.o.trustList;
         if (!target) throw new Refusal('not-configured', 'this site has no passes.trustListPath');
-        installTrustList(target, PAYLOAD_SCHEMAS['trust-list'].parse(parsed.data));
+        await nextTurn();
+        installTrustList(target, parsed.data as TrustListFile);
         return {};
       }
       case 'rules': {
         const rules = this.o.rules;
         if (!rules) throw new Refusal('not-configured', 'no lanes take rules here');
         // One assignment per field, in one turn of the event loop: no decision sees a mix.
-        Object.assign(rules, PAYLOAD_SCHEMAS.rules.parse(parsed.data));
+        Object.assign(rules, parsed.data as DecisionRules);
         return {};
       }
       case 'test-results': {
         const yard = await this.o.yard;
         if (!yard) throw new Refusal('not-configured', 'no yard here');
-        const outcome = await applyTestResults(
-          yard,
-          c.id,
-          PAYLOAD_SCHEMAS['test-results'].parse(parsed.data),
-        );
+        const outcome = await applyTestResults(yard, c.id, parsed.data as TestResultsPayload);
         for (const u of outcome.unmatched) await this.recordUnmatched(u);
         return {
           details: {
@@ -262,14 +267,15 @@ export class Downlink {
         };
       }
       case 'pre-registrations': {
-        const payload = PAYLOAD_SCHEMAS['pre-registrations'].parse(parsed.data);
+        await nextTurn();
+        const payload = parsed.data as PreRegistrationsPayload;
         const outcome = this.preRegistrations.apply(payload, c.id, this.o.clock.now());
         return { details: { ...outcome } };
       }
       case 'config': {
         const changes = this.configChanges;
         if (!changes) throw new Refusal('not-configured', 'this gateway was not started from a config file');
-        const payload = PAYLOAD_SCHEMAS.config.parse(parsed.data);
+        const payload = parsed.data as ConfigPayload;
         const checked = changes.check(payload);
         if (!checked.ok)
           throw new Refusal(
@@ -330,11 +336,12 @@ export class Downlink {
     this.lastRefusal = { envelopeId: c.id ?? null, reason, at };
     // Only a signed envelope's id is remembered: a forger must not burn the centre's ids.
     if (signed && c.id) this.versions.markSeen(c.id);
-    this.o.log.warn(
+    // A warning with each alarm (once a minute per reason); a flood's other refusals at debug.
+    const alarmed = await this.raiseAlarm(c.id, reason);
+    this.o.log[alarmed ? 'warn' : 'debug'](
       { topic: topic.slice(0, 200), envelopeId: c.id, kind: c.kind, reason, message },
       'downlink envelope refused',
     );
-    await this.raiseAlarm(c.id, reason);
     await this.ack(topic, c, {
       status: 'refused',
       reason,
@@ -348,12 +355,12 @@ export class Downlink {
    * downlink topics raises one alarm a minute per reason (the next one counts those left out),
    * not thousands of records. Every envelope still gets its ack.
    */
-  private async raiseAlarm(envelopeId: string | undefined, reason: RefusalReason): Promise<void> {
+  private async raiseAlarm(envelopeId: string | undefined, reason: RefusalReason): Promise<boolean> {
     const now = this.o.clock.now();
     const last = this.alarmed.get(reason);
     if (last && now - last.at < ALARM_WINDOW_MS) {
       last.suppressed++;
-      return;
+      return false;
     }
     const more = last?.suppressed
       ? ` (and ${last.suppressed} more refused for this reason since the last alarm)`
@@ -369,6 +376,7 @@ export class Downlink {
     } catch (err) {
       this.o.log.error({ err }, 'downlink alarm not recorded');
     }
+    return true;
   }
 
   private async ack(

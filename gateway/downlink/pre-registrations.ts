@@ -6,6 +6,9 @@ import {
   type PreRegistrationsPayload,
 } from './downlink-payloads.ts';
 
+/** Announcements of one plate a lookup returns at most (valid at once; the lane takes the first). */
+export const MAX_FOUND = 16;
+
 /** How long after its validity an announcement is kept (then deleted at the next envelope). */
 const KEEP_AFTER_SECONDS = 24 * 3600;
 
@@ -40,8 +43,14 @@ export class PreRegistrationStore {
     );
     this.remove = db.prepare('DELETE FROM pre_registrations WHERE id = ?');
     this.purge = db.prepare('DELETE FROM pre_registrations WHERE valid_until < ?');
+    // The colour is matched in SQL and the rows capped: a centre's list of thousands of
+    // announcements of one plate costs a lane's lookup MAX_FOUND rows, not thousands.
     this.byPlate = db.prepare(
-      'SELECT data FROM pre_registrations WHERE plate_key = ? AND valid_from <= ? AND valid_until >= ? ORDER BY valid_from',
+      `SELECT data FROM pre_registrations WHERE id IN (
+         SELECT id FROM pre_registrations WHERE plate_key = @plate AND valid_from <= @at AND valid_until >= @at
+           AND (@colour IS NULL OR plate_colour IS NULL OR plate_colour = @colour)
+         ORDER BY valid_from LIMIT ${MAX_FOUND})
+       ORDER BY valid_from`,
     );
     this.count = db.prepare('SELECT count(*) AS n FROM pre_registrations');
   }
@@ -70,18 +79,18 @@ export class PreRegistrationStore {
   }
 
   /**
-   * The announcements of a plate valid at `atMs`; with a colour, those of that colour or of none
-   * given (an announcement without a colour matches any).
+   * The announcements of a plate valid at `atMs`, earliest first, at most MAX_FOUND; with a
+   * colour, those of that colour or of none given (an announcement without a colour matches any).
    */
   find(plate: string, atMs: number, colour?: PreRegistration['plateColour']): PreRegistration[] {
     const at = Math.floor(atMs / 1000);
-    const rows = this.byPlate.all(plateKey(plate), at, at) as { data: string }[];
+    const rows = this.byPlate.all({ plate: plateKey(plate), at, colour: colour ?? null }) as {
+      data: string;
+    }[];
     const found: PreRegistration[] = [];
     for (const r of rows) {
       const p = PreRegistrationSchema.safeParse(JSON.parse(r.data));
-      if (!p.success) continue;
-      if (colour && p.data.plateColour && p.data.plateColour !== colour) continue;
-      found.push(p.data);
+      if (p.success) found.push(p.data);
     }
     return found;
   }
