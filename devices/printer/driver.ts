@@ -10,13 +10,14 @@ import {
   type HealthEvent,
   HealthEventSchema,
 } from '../events.ts';
-import { HealthCell, type HealthRule, type HealthState } from '../health.ts';
+import { HealthCell, type HealthState } from '../health.ts';
 import type { SerialOpener } from '../serial/link.ts';
 import { SerialPortOpener } from '../serial/serialport-opener.ts';
 import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
 import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import type { PrinterDeviceConfig } from './config.ts';
 import { encodeReceipt } from './escpos-encoder.ts';
+import { faultOf, PRINTER_HEALTH_RULE, RECOVERY_POLL_MS, sameStatus } from './printer-health.ts';
 import {
   blockingFault,
   parseStatusReply,
@@ -53,25 +54,6 @@ export interface ReceiptPrinterOptions {
   /** Real time for wire timings and the health rule (default: wireClockFor(clock)). */
   wire?: WireClock;
 }
-
-/**
- * Health of a receipt printer (devices/health.ts): status asked every statusPollMs (every second
- * while a round failed or it is not online), 500 ms per reply: offline after 3 unanswered rounds
- * and 3 s without an answer; back after 2 answers; degraded while it reports a fault of its own
- * (paper out or near its end, cover open, an error) or a share of its replies are late or garbage.
- */
-export const PRINTER_HEALTH_RULE: HealthRule = {
-  offlineAfterFailures: 3,
-  offlineAfterMs: 3000,
-  onlineAfterAnswers: 2,
-  windowSamples: 10,
-  windowMs: 60_000,
-  degradedAt: 3,
-  recoverAt: 0,
-};
-
-/** While not online (or after a failed round), ask this often at most. */
-const RECOVERY_POLL_MS = 1000;
 
 type Round = { ok: true; status: PrinterStatus; printerOffline: boolean } | { ok: false; message: string };
 
@@ -169,6 +151,9 @@ export class ReceiptPrinter implements ReceiptPrinterPort {
       this.transport.on('down', ({ reason }) => {
         this.requester.reset();
         this.healthCell.lost(`port down: ${reason}`);
+        if (this.lastStatus?.online) {
+          this.applyStatus({ ...this.lastStatus, online: false, at: this.options.clock.now() });
+        }
       }),
       this.transport.on('up', () => this.pollSoon()),
     ];
@@ -372,25 +357,4 @@ export class ReceiptPrinter implements ReceiptPrinterPort {
     if (!this.transport.isUp || this.printsWaiting > 0) return;
     await this.round(this.config.replyTimeoutMs);
   }
-}
-
-function sameStatus(a: PrinterStatus, b: PrinterStatus): boolean {
-  return (
-    a.online === b.online &&
-    a.paperOut === b.paperOut &&
-    a.paperNearEnd === b.paperNearEnd &&
-    a.coverOpen === b.coverOpen &&
-    a.error === b.error
-  );
-}
-
-/** The fault the printer reports of itself, in words, if any (it degrades its health). */
-function faultOf(status: PrinterStatus): string | undefined {
-  const faults = [
-    status.coverOpen ? 'cover open' : undefined,
-    status.paperOut ? 'paper out' : undefined,
-    status.error ? 'error' : undefined,
-    status.paperNearEnd && !status.paperOut ? 'paper near its end' : undefined,
-  ].filter((f) => f !== undefined);
-  return faults.length > 0 ? faults.join(', ') : undefined;
 }

@@ -229,6 +229,8 @@ describe('ReceiptPrinter over a real PTY', () => {
     await r.pty.unplug();
     await until(() => r.printer.health === 'offline', 3000, 'offline on unplug');
     expect(r.health.at(-1)?.reason).toMatch(/port down/);
+    expect(r.printer.status()?.online).toBe(false);
+    expect(r.statuses.at(-1)).toMatchObject({ online: false });
     expect(await r.printer.print(CARD)).toMatchObject({ ok: false, reason: 'offline' });
     await r.pty.replug();
     r.peerLink = await new SerialPortOpener().open(
