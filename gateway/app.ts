@@ -24,6 +24,7 @@ import { Uplink } from './uplink/uplink.ts';
 import { VERSION } from './version.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
 import { type CoordinatorContext, serveCoordinatorRequests } from './yard/coordinator.ts';
+import { receivingTransitFinder } from './yard/handover/receiving-transit.ts';
 import { storeYardReader, YARD_STREAM } from './yard/rebuild.ts';
 import { Yard } from './yard/yard.ts';
 
@@ -196,6 +197,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       reader: storeYardReader(db, store),
       target: client,
       keepFrom: (seq) => storage.reclaimer.holdFrom(YARD_STREAM, seq),
+      findTransit: receivingTransitFinder(storage.ledger, () => clock.now()),
       // Its 1,200 retained bay views once the lanes are ready (below), not in their way.
       publishBaysLater: true,
     });

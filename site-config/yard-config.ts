@@ -35,6 +35,7 @@ export const YardConfigSchema = z
     reservationTimeoutMin: z.number().positive().default(30),
     antigenResultMin: z.number().positive().default(15),
     pcrResultMin: z.number().positive().default(360),
+    handoverOverdueMinutes: z.number().positive().default(120),
     exitLanes: z.array(LaneConfigSchema).default([]),
     baySensorBuses: z.array(BaySensorBusConfigSchema).default([]),
   })

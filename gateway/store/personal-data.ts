@@ -24,9 +24,13 @@ const PERSONAL_KEYS: ReadonlySet<string> = new Set([
   'code',
   'rawCode',
   'subject',
+  'phone',
 ]);
-/** Objects whose `name` is a person's: the lanes' manual registration, drivers, pass holders. */
-const PERSONAL_OBJECTS: ReadonlySet<string> = new Set(['manual', 'driver', 'person', 'holder']);
+/**
+ * Objects whose `name` is a person's: the lanes' manual registration, drivers, pass holders, a
+ * hand-over's escort (gateway/yard/handover/handover-payloads.ts; its `phone` is a key above).
+ */
+const PERSONAL_OBJECTS: ReadonlySet<string> = new Set(['manual', 'driver', 'person', 'holder', 'escort']);
 
 export type PersonalDataMode = 'pseudonymise' | 'delete';
 

@@ -18,7 +18,11 @@ export type BayAction =
   /** A negative result clears the truck even if another sample is still pending; a positive isolates it. */
   | { type: 'result'; result: 'negative' | 'positive' }
   | { type: 'release' }
-  | { type: 'exit' }
+  /**
+   * The truck leaves by the exit lane: cleared, or `underEscort` after a closed hand-over (its own
+   * release rule, docs/yard.md); a bay that held an isolated truck is then disinfected.
+   */
+  | { type: 'exit'; underEscort?: boolean }
   /** The truck leaves this bay for another one. */
   | { type: 'move-out' }
   /** The truck comes into this (free) bay from one in state `from`. */
@@ -111,6 +115,7 @@ export function transition(from: BayState, action: BayAction): Transition {
 
     case 'exit':
       if (from === 'cleared') return ok('free');
+      if (action.underEscort && TRUCK_PRESENT.has(from)) return ok(from === 'isolation' ? 'blocked' : 'free');
       return exitRefusal(from);
 
     case 'move-out':

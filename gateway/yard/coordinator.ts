@@ -3,6 +3,7 @@ import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { parseRequest, requestSchema } from '../mqtt/envelope.ts';
 import { topicFor } from '../mqtt/topics.ts';
+import type { HandoverStepRequest } from './handover/handover-machine.ts';
 import { YARD_STREAM, type YardRecordWriter } from './rebuild.ts';
 import type { ActionResult, Yard } from './yard.ts';
 import {
@@ -123,13 +124,8 @@ function run(yard: Yard, action: YardAction, data: unknown, by: Actor): Promise<
     case 'unblock':
       return yard.unblock((data as YardRequestData<'unblock'>).bay, by);
     default:
-      // The hand-over actions (handover-payloads.ts): their handling lands next.
-      return Promise.resolve({
-        ok: false,
-        code: ErrorCode.PayloadInvalid,
-        reason: 'unknown-action',
-        message: `action ${action} is not served yet`,
-      });
+      // The hand-over's steps (handover/handover-payloads.ts), validated by their schemas above.
+      return yard.handover({ action, data } as HandoverStepRequest, by);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { isOpen } from './handover/handover-machine.ts';
 import type { SampleKind } from './yard-payloads.ts';
 import type { BayRecord } from './yard-state.ts';
 
@@ -7,6 +8,8 @@ export interface YardTimings {
   reservationTimeoutMin: number;
   antigenResultMin: number;
   pcrResultMin: number;
+  /** A hand-over not closed by then is overdue (optional: configs before hand-overs). */
+  handoverOverdueMinutes?: number;
 }
 
 const MINUTE = 60_000;
@@ -16,14 +19,20 @@ export function resultDueAt(kind: SampleKind, at: number, t: YardTimings): numbe
   return at + Math.round((kind === 'antigen' ? t.antigenResultMin : t.pcrResultMin) * MINUTE);
 }
 
+/** When a hand-over opened at `at` is overdue unless closed (default 2 h). */
+export function handoverDueAt(at: number, t: YardTimings): number {
+  return at + Math.round((t.handoverOverdueMinutes ?? 120) * MINUTE);
+}
+
 export function reservationExpiresAt(at: number, t: YardTimings): number {
   return at + Math.round(t.reservationTimeoutMin * MINUTE);
 }
 
-/** A deadline the yard acts on: a reservation that lapses, or a result that becomes overdue. */
+/** A deadline the yard acts on: a reservation that lapses, a result or a hand-over that becomes overdue. */
 export type Deadline =
   | { kind: 'reservation'; bay: string; visitId: string; at: number }
-  | { kind: 'result'; bay: string; visitId: string; sampleId: string; at: number };
+  | { kind: 'result'; bay: string; visitId: string; sampleId: string; at: number }
+  | { kind: 'handover'; bay: string; visitId: string; handoverId: string; at: number };
 
 /** The deadlines a bay's stored state implies. Everything is in the state, so a restart re-arms them. */
 function deadlinesOf(b: BayRecord): Deadline[] {
@@ -36,6 +45,9 @@ function deadlinesOf(b: BayRecord): Deadline[] {
     if (!s.result && !s.overdue)
       out.push({ kind: 'result', bay: b.def.id, visitId: v.id, sampleId: s.id, at: s.dueAt });
   }
+  const h = v.handover;
+  if (h && isOpen(h) && !h.overdue)
+    out.push({ kind: 'handover', bay: b.def.id, visitId: v.id, handoverId: h.id, at: h.dueAt });
   return out;
 }
 

@@ -1,5 +1,8 @@
 import { ErrorCode } from '../../core/errors.ts';
 import { type BayAction, transition } from './bay-state.ts';
+import { exitAction } from './handover/handover-exit.ts';
+import { type HandoverRecord, isOpen } from './handover/handover-machine.ts';
+import { isHandoverRecord, planHandover } from './handover/handover-plans.ts';
 import {
   MAX_SAMPLES,
   type Visit,
@@ -56,7 +59,7 @@ export function planRecord<T extends YardRecordType>(
     case 'bay-released':
       return onVisit(d as YardRecordData<'bay-released'>, () => ({ type: 'release' }), leave);
     case 'truck-exited':
-      return onVisit(d as YardRecordData<'truck-exited'>, () => ({ type: 'exit' }), leave);
+      return onVisit(d as YardRecordData<'truck-exited'>, (_b, v) => exitAction(v.handover), leave);
     case 'sample-recorded': {
       const r = d as YardRecordData<'sample-recorded'>;
       return onVisit(
@@ -131,6 +134,7 @@ export function planRecord<T extends YardRecordType>(
         b.block = undefined;
       });
     default:
+      if (isHandoverRecord(type)) return planHandover(state, { type, data } as HandoverRecord, at);
       // alert, request-refused, snapshot: no change of state.
       return { ok: true, apply: () => [] };
   }
@@ -204,6 +208,8 @@ function planMove(state: YardState, r: YardRecordData<'truck-moved'>, at: number
   const v = from.visit;
   if (!v || v.id !== r.visitId)
     return refuse(ErrorCode.NotFound, 'no-such-truck', `That truck is not in bay ${r.from}`);
+  if (isOpen(v.handover))
+    return refuse(ErrorCode.IllegalTransition, 'handover-open', 'A hand-over is under way in this bay');
   const out = transition(from.state, { type: 'move-out' });
   if (!out.ok) return refuse(ErrorCode.IllegalTransition, out.reason, out.message);
   const into = transition(to.state, {

@@ -1,3 +1,4 @@
+import { handoverView } from './handover/handover-views.ts';
 import {
   BAY_STATES,
   type BayView,
@@ -35,6 +36,7 @@ export function bayView(b: BayRecord, sensor: SensorView): BayView {
       : {}),
     ...(b.block ? { block: { ...b.block } } : {}),
     sensor,
+    ...(v?.handover ? { handover: handoverView(v.handover) } : {}),
   };
 }
 

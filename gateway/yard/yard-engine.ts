@@ -6,6 +6,7 @@ import { BayEventSchema, SensorHealthEventSchema } from '../../devices/events.ts
 import type { YardConfigSchema } from '../../site-config/schema.ts';
 import { chooseBay } from './assignment.ts';
 import { type Deadline, Deadlines } from './deadlines.ts';
+import { handoverOverdue } from './handover/handover-requests.ts';
 import { buildLayout, type YardLayout } from './layout.ts';
 import { KeyedLocks } from './locks.ts';
 import { type RetainedTarget, YardPublisher } from './publisher.ts';
@@ -58,6 +59,8 @@ export interface YardOptions {
    * tells it once its lanes are ready (gateway/app.ts). Default: at start.
    */
   publishBaysLater?: boolean;
+  /** The lane transit of a truck by its plate (the ledger's latest), for a hand-over's receiving truck. */
+  findTransit?: (plate: string, colour: string | undefined) => string | undefined;
 }
 
 /** A committed change: the bays it touched. */
@@ -337,6 +340,7 @@ export class YardEngine {
         await this.commit('reservation-expired', { bay: d.bay, visitId: d.visitId, by: { kind: 'timer' } });
         return;
       }
+      if (d.kind === 'handover') return handoverOverdue(this, d);
       const v = this.state.bay(d.bay)?.visit;
       const s = v?.samples.find((x) => x.id === d.sampleId);
       if (!v || v.id !== d.visitId || !s) return;

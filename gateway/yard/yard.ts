@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import { recordId } from '../../core/ids.ts';
 import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
-import { transition } from './bay-state.ts';
 import { resultDueAt } from './deadlines.ts';
+import { checkExit, type ExitCheck } from './exit-check.ts';
+import type { HandoverStepRequest } from './handover/handover-machine.ts';
+import { runHandoverStep } from './handover/handover-requests.ts';
 import { place, zoneFull } from './placement.ts';
 import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
 import {
@@ -18,7 +20,7 @@ import {
 } from './yard-payloads.ts';
 import { refuse } from './yard-state.ts';
 
-export type { ActionResult, YardOptions };
+export type { ActionResult, ExitCheck, YardOptions };
 
 /** What a lane asks for: a bay for a truck sent to the yard (YARD) or to isolation (ISOLATE). */
 export const ReserveInputSchema = z
@@ -59,9 +61,6 @@ export interface BaySensorSource {
   on(event: 'sensor-health', listener: (e: SensorHealthEvent) => unknown): () => void;
 }
 
-export type ExitCheck =
-  | { allowed: true; bay: string; visitId: string; plate?: string }
-  | { allowed: false; reason: string; message: string; bay?: string; visitId?: string; dueAt?: number };
 /** A truck's exit, its record `committed` (or not) later: Yard.holdExit. */
 export type HeldExit =
   | (Extract<ExitCheck, { allowed: true }> & {
@@ -152,31 +151,7 @@ export class Yard {
    * Changes nothing: `exit` commits.
    */
   checkExit(q: string | { plate?: string; subject?: string }): ExitCheck {
-    const { state } = this.engine;
-    const visitId =
-      typeof q === 'string'
-        ? (state.findVisit({ plate: q }) ?? state.findVisit({ subject: q }))
-        : state.findVisit(q);
-    const bay = visitId === undefined ? undefined : state.bayOfVisit(visitId);
-    const b = bay === undefined ? undefined : state.bay(bay);
-    if (!b?.visit || visitId === undefined)
-      return {
-        allowed: false,
-        reason: 'not-in-yard',
-        message: 'Not registered in the yard: see a coordinator',
-      };
-    const t = transition(b.state, { type: 'exit' });
-    if (t.ok)
-      return { allowed: true, bay: b.def.id, visitId, ...(b.visit.plate ? { plate: b.visit.plate } : {}) };
-    const due = b.visit.samples.filter((s) => !s.result).map((s) => s.dueAt);
-    return {
-      allowed: false,
-      reason: t.reason,
-      message: t.message,
-      bay: b.def.id,
-      visitId,
-      ...(due.length > 0 ? { dueAt: Math.min(...due) } : {}),
-    };
+    return checkExit(this.engine.state, q);
   }
 
   /** The exit lane lets a cleared truck out: checked again under its bay's lock, committed, bay freed. */
@@ -242,6 +217,7 @@ export class Yard {
           visitId,
           lane: q.lane,
           ...(q.transitId === undefined ? {} : { transitId: q.transitId }),
+          ...(check.escort ? { escort: check.escort, handoverId: check.handoverId } : {}),
           by: { kind: 'lane', id: q.lane },
         },
         onQueued && (() => onQueued(check)),
@@ -353,6 +329,11 @@ export class Yard {
         extra?.();
       }
     });
+  }
+
+  /** A point-to-point hand-over step (handover/handover-requests.ts). */
+  handover(req: HandoverStepRequest, by: Actor): Promise<ActionResult> {
+    return runHandoverStep(this.engine, req, by);
   }
 
   // ---- bay sensors (events of the bay sensor driver, validated here) -----------------------------

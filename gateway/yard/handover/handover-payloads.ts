@@ -27,7 +27,12 @@ const seals = z.array(seal).max(MAX_SEALS);
 /** The escort who takes the inbound truck out of the yard. Personal data (store/personal-data.ts). */
 export const EscortSchema = z
   .object({
-    id: z.string().trim().min(1).max(64).describe("The escort's staff or ID number"),
+    id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .describe("The escort's staff ID (a work number, not an ID card number)"),
     name: z.string().trim().min(1).max(64).describe("The escort's name (personal data)"),
     phone: z
       .string()
