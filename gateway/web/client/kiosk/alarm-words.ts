@@ -1,5 +1,6 @@
 import { celsius } from '../shared/format.ts';
 import { isStringKey, type StringKey, t, tEnum } from '../shared/i18n.ts';
+import { printProblemWords } from '../shared/printer-words.ts';
 import type { AlarmParams } from './alarms.ts';
 
 /**
@@ -33,6 +34,7 @@ export function wordAlarm(kind: string, params: AlarmParams, here?: string): Ala
     minutes: num('minutes') ?? '—',
     max: num('max') ?? '—',
     pct: num('pct') ?? '—',
+    problem: printProblemWords(str('problem')),
   };
   const titleKey = `alarm.${kind}`;
   if (!isStringKey(titleKey)) {

@@ -1,11 +1,14 @@
 import type { YardSummary } from '../../../yard/yard-payloads.ts';
-import { h, setText, setVariant } from '../shared/dom.ts';
+import { h, mount, setText, setVariant } from '../shared/dom.ts';
 import { t, tEnum } from '../shared/i18n.ts';
+import type { PrinterBoard } from '../shared/printer-board.ts';
+import { conditionWords, isLoud } from '../shared/printer-words.ts';
 import type { LaneModel } from './lane-model.ts';
 
 /**
  * The lane's devices (scanner, thermometer, barrier), the thermometer's calibration when its
- * config names an interval (overdue: flagged), its mode, and the yard's free bays.
+ * config names an interval (overdue: flagged), its mode, the yard's free bays, and the card
+ * printers (out of paper, cover open, a fault or offline: red and flashing).
  */
 const DEVICES = ['scanner', 'thermometer', 'barrier'] as const;
 
@@ -27,6 +30,9 @@ export class HealthPanel {
     value: h('span', { class: 'health-state', dataset: { testid: 'yard-free' } }),
   };
 
+  /** A row per card printer, once its health came. */
+  private readonly printers = h('li', { class: 'health-printers', hidden: true });
+
   constructor() {
     const list = h('ul', { class: 'health-list' });
     for (const d of DEVICES) {
@@ -42,6 +48,7 @@ export class HealthPanel {
     list.append(
       h('li', null, this.mode.label, this.mode.value),
       h('li', null, this.yard.label, this.yard.value),
+      this.printers,
     );
     this.el = h('section', { class: 'panel health-panel' }, this.title, list);
   }
@@ -66,6 +73,30 @@ export class HealthPanel {
     const free = yard?.counts.free;
     setText(this.yard.value, free === undefined ? '—' : String(free));
     setVariant(this.yard.value, 'health', free === undefined ? 'unknown' : free > 0 ? 'online' : 'offline');
+  }
+
+  /** The card printers' rows (the printer serving the lane; any the kiosk may read). */
+  updatePrinters(board: PrinterBoard): void {
+    this.printers.hidden = board.size === 0;
+    mount(
+      this.printers,
+      board.all().map((p) =>
+        h(
+          'div',
+          { class: 'health-printer' },
+          h('span', { class: 'health-name' }, t('health.printer', { id: p.id })),
+          h(
+            'span',
+            {
+              class: `health-state health-${isLoud(p.condition) ? 'offline health-loud' : p.condition === 'degraded' ? 'degraded' : 'online'}`,
+              dataset: { testid: `printer-${p.id}`, condition: p.condition },
+              title: p.reason,
+            },
+            conditionWords(p.condition),
+          ),
+        ),
+      ),
+    );
   }
 
   private updateCalibration(model: LaneModel): void {

@@ -5,13 +5,17 @@ import { topicFor } from '../../../mqtt/topics.ts';
 import type { YardSummary } from '../../../yard/yard-payloads.ts';
 import { AttentionSound } from '../shared/attention-sound.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
+import { CardDesk } from '../shared/card-desk.ts';
 import { h } from '../shared/dom.ts';
 import { onLanguageChange, t } from '../shared/i18n.ts';
 import { IdleLock } from '../shared/idle-lock.ts';
+import { PrinterBoard } from '../shared/printer-board.ts';
+import { printerCondition } from '../shared/printer-words.ts';
 import { KioskActions } from './actions.ts';
 import { AlarmList, type AlarmParams, UplinkWatch } from './alarms.ts';
 import { type AttentionItem, attentionItems, soundFor } from './attention.ts';
 import { AttentionBanner } from './attention-banner.ts';
+import { CardButton } from './card-button.ts';
 import { DecisionBanner } from './decision-banner.ts';
 import { HealthPanel } from './health-panel.ts';
 import { LaneModel } from './lane-model.ts';
@@ -45,6 +49,9 @@ void boot({
       topicFor('gatewayAlarm', { site }),
       // The trust list's age in the status bar (docs/downlink.md, Status).
       topicFor('gatewayDownlink', { site }),
+      // Cards: the replies to this kiosk's card requests, and the card printers' health.
+      `gatepost/${site}/cards/response/+`,
+      `gatepost/${site}/printer/+/health`,
     ];
   },
   start,
@@ -73,6 +80,9 @@ function start(ctx: PageContext): void {
   const health = new HealthPanel();
   const recent = new RecentList();
   const actions = new KioskActions(ctx, lane, model, lock);
+  const cardButton = new CardButton(new CardDesk(ctx), lane);
+  const printers = new PrinterBoard();
+  truck.head.append(cardButton.el);
   const attention = new AttentionBanner((item) => {
     if (item.kind === 'alarm') alarms.ackTop(staffId());
     else if (item.kind === 'gateway') gatewaySilenced = true;
@@ -115,8 +125,16 @@ function start(ctx: PageContext): void {
     bannerAge.update(gatewayLost ? lastLive : undefined);
     truckAge.update(gatewayLost ? lastLive : undefined);
     health.update(model, yard);
+    health.updatePrinters(printers);
     recent.update(model, alarms.all(), ctx.info.feverC);
     actions.update({ gatewayLost });
+    // The card is for the truck on the lane, or the last one once it has gone.
+    const last = current ?? model.recent[0];
+    cardButton.update({
+      truck: last !== undefined,
+      plate: last?.plate,
+      off: ctx.signedIn.role !== 'kiosk' || gatewayLost || lock.isLocked,
+    });
     lock.setUnavailable(gatewayLost ? t('lock.noGateway') : undefined);
     attention.update(items, alarms.topBatch());
     sound.play(soundFor(items));
@@ -229,7 +247,24 @@ function start(ctx: PageContext): void {
       yard = s;
       schedule();
     })
-    .on('laneResponse', (r) => ctx.requests.settle(r));
+    .on('laneResponse', (r) => ctx.requests.settle(r))
+    .on('cardResponse', (r) => ctx.requests.settle(r))
+    .on('printerHealth', (p, params) => {
+      const printer = params.printer ?? '?';
+      const turned = printers.apply(printer, p);
+      const condition = printerCondition(p);
+      // A printer that cannot print is an alarm (a device's sound) until it is back.
+      if (turned === 'loud')
+        alarms.raise({
+          id: `printer-${printer}-${condition}-${p.at}`,
+          kind: 'printer',
+          message: p.reason,
+          params: { device: printer, problem: condition },
+          at: p.at,
+        });
+      else if (turned === 'quiet') alarms.resolve('printer', p.at);
+      schedule();
+    });
 
   (globalThis as { __gatepost?: unknown }).__gatepost = {
     kiosk: {

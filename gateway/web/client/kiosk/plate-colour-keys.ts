@@ -1,6 +1,7 @@
 import type { PlateColour } from '../../../../core/plate-colour.ts';
 import { h } from '../shared/dom.ts';
 import { t } from '../shared/i18n.ts';
+import './plate-colour-keys.css';
 
 /**
  * A plate's colour by touch, for a hand registration: a big key for each national toll colour

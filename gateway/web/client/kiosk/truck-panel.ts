@@ -24,6 +24,8 @@ export class TruckPanel {
   private readonly decidedBy = h('dd', { dataset: { testid: 'decided-by' } });
   private readonly reasons = h('ul', { class: 'reasons', dataset: { testid: 'reasons' } });
   private readonly labels: HTMLElement[] = [];
+  /** The plate, and beside it the truck's own button (issue a card: card-button.ts). */
+  readonly head = h('div', { class: 'truck-head' }, this.plate);
 
   constructor(private readonly feverC: number) {
     const row = (key: Parameters<typeof t>[0], dd: HTMLElement) => {
@@ -34,7 +36,7 @@ export class TruckPanel {
     this.el = h(
       'section',
       { class: 'panel truck-panel' },
-      this.plate,
+      this.head,
       this.vehicle,
       this.crew,
       h(

@@ -1,5 +1,5 @@
 import { ERROR_CATALOGUE, type ErrorName } from '../../../../core/error-codes.ts';
-import { type StringKey, t } from './i18n.ts';
+import { isStringKey, type StringKey, t } from './i18n.ts';
 import type { Reply } from './requests.ts';
 
 /**
@@ -40,4 +40,21 @@ function codeOf(data: unknown): number | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const code = (data as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * A refused hand-over step: its reason (`handover-not-opened`, `receiving-not-arrived`...,
+ * docs/yard.md) says which step is missing, in the screen's words; a reason without words falls
+ * back to the code's.
+ */
+export function handoverRefusalWords(r: Exclude<Reply, { status: 'ok' }>): string {
+  const reason = r.status === 'error' ? reasonOf(r.data) : undefined;
+  const key = `handoverRefusal.${reason}`;
+  return reason && isStringKey(key) ? t(key as StringKey) : refusalWords(r);
+}
+
+function reasonOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const reason = (data as { reason?: unknown }).reason;
+  return typeof reason === 'string' ? reason : undefined;
 }

@@ -1,9 +1,13 @@
+import { EN_CARDS } from './strings-en-cards.ts';
+import { EN_HANDOVER } from './strings-en-handover.ts';
 import { EN_PAGES } from './strings-en-pages.ts';
 import type { StringKey } from './strings-zh.ts';
 
 /** English. Same keys as strings-zh.ts (the default); the type checker holds the two in step. */
 export const EN: Record<StringKey, string> = {
   ...EN_PAGES,
+  ...EN_HANDOVER,
+  ...EN_CARDS,
   // sign-in
   'signin.title': 'Sign in',
   'signin.staffId': 'Staff ID',

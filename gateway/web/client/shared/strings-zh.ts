@@ -1,3 +1,5 @@
+import { ZH_CARDS } from './strings-zh-cards.ts';
+import { ZH_HANDOVER } from './strings-zh-handover.ts';
 import { ZH_PAGES } from './strings-zh-pages.ts';
 
 /**
@@ -6,6 +8,8 @@ import { ZH_PAGES } from './strings-zh-pages.ts';
  */
 export const ZH = {
   ...ZH_PAGES,
+  ...ZH_HANDOVER,
+  ...ZH_CARDS,
   // sign-in
   'signin.title': '请登录',
   'signin.staffId': '工号',

@@ -1,13 +1,17 @@
 import { topicFor } from '../../../mqtt/topics.ts';
 import type { BayView, YardAction } from '../../../yard/yard-payloads.ts';
 import type { PageContext } from '../shared/boot.ts';
+import type { CardDesk } from '../shared/card-desk.ts';
 import { toast } from '../shared/dialog.ts';
 import { h, mount } from '../shared/dom.ts';
 import { dwell } from '../shared/format.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
-import { refusalWords } from '../shared/refusal-words.ts';
+import { handoverRefusalWords, refusalWords } from '../shared/refusal-words.ts';
 import { assignDialog, moveDialog, releaseDialog } from './bay-dialogs.ts';
 import { confirmAction } from './confirm-dialog.ts';
+import { abortHandover, closeHandover, openHandoverDialog, transferDialog } from './handover-dialogs.ts';
+import { handoverFacts, handoverOf, renderCaption, stepButtons, truckIn } from './handover-panel.ts';
+import { type HandoverAction, type HandoverStep, STEP_ACTION, stepsNow } from './handover-steps.ts';
 import { clockOrNever, countdown, lateWords, sinceWords, spanWords } from './time-words.ts';
 import type { YardModel } from './yard-model.ts';
 import './bay-panel.css';
@@ -26,12 +30,19 @@ export class BayPanel {
   private readonly title = h('h2', { class: 'bay-title' });
   private readonly info = h('div', { class: 'bay-body' });
   private readonly actionsBox = h('div', { class: 'bay-actions-box' });
+  /** The hand-over's caption and step buttons, for a bay of the hand-over zone (handover-panel.ts). */
+  private readonly handoverCaption = h('div', {
+    class: 'handover-caption',
+    dataset: { testid: 'handover-caption' },
+  });
+  private readonly handoverBox = h('div', { class: 'handover-box' });
   private bay: string | undefined;
 
   constructor(
     private readonly ctx: PageContext,
     private readonly model: YardModel,
     onClose: () => void,
+    private readonly cards?: CardDesk,
   ) {
     this.el = h(
       'section',
@@ -52,6 +63,8 @@ export class BayPanel {
         ),
       ),
       this.info,
+      this.handoverCaption,
+      this.handoverBox,
       this.actionsBox,
     );
   }
@@ -72,6 +85,19 @@ export class BayPanel {
     if (!bay) return;
     this.tick();
     const v = this.model.views.get(bay);
+    const handoverZone = v?.zoneKind === 'handover';
+    this.handoverCaption.hidden = !handoverZone;
+    this.handoverBox.hidden = !handoverZone;
+    mount(
+      this.handoverBox,
+      v && handoverZone
+        ? stepButtons(
+            v,
+            (step, opener) => this.step(bay, v, step, opener),
+            this.ctx.signedIn.role === 'viewer',
+          )
+        : null,
+    );
     mount(
       this.actionsBox,
       this.ctx.signedIn.role === 'viewer'
@@ -89,6 +115,7 @@ export class BayPanel {
     const units = { min: t('unit.min'), h: t('unit.h') };
     const zone = this.model.zones.find((z) => z.id === this.model.zoneOf.get(bay));
     const tr = v?.truck;
+    if (v?.zoneKind === 'handover') renderCaption(this.handoverCaption, v, now);
     const row = (label: string, value: string, testid?: string) => [
       h('dt', null, label),
       h('dd', testid ? { dataset: { testid } } : null, value),
@@ -106,6 +133,7 @@ export class BayPanel {
     );
     mount(
       this.info,
+      handoverFacts(v),
       h(
         'dl',
         { class: 'bay-facts' },
@@ -189,6 +217,14 @@ export class BayPanel {
       out.push(btn('bay.move', 'move', 'btn-plain', () => moveDialog(bay, v, this.model, sender)));
       out.push(btn('bay.release', 'release', 'btn-warn', (o) => releaseDialog(bay, v, o, sender)));
     }
+    if (truckIn(v)) out.push(btn('card.issue', 'card', 'btn-plain', () => this.issueCard(bay, v)));
+    if (stepsNow({ zoneKind: v.zoneKind, truckIn: truckIn(v), handover: handoverOf(v) }).canAbort) {
+      out.push(
+        btn('handover.abort', 'handover-abort', 'btn-warn', (o) =>
+          abortHandover(bay, v, o, (a, d) => this.send(a, d)),
+        ),
+      );
+    }
     if (pending) {
       out.push(
         btn('bay.positive', 'positive', 'btn-danger', (opener) =>
@@ -206,6 +242,19 @@ export class BayPanel {
     return out;
   }
 
+  /** A hand-over step's button: its dialog (open, transfer, close) or, for the arrival, the request. */
+  private step(bay: string, v: BayView, step: HandoverStep, opener: Element): void {
+    const send = (a: HandoverAction, d: Record<string, unknown>) => this.send(a, d);
+    if (step === 'open') openHandoverDialog(bay, v, send);
+    else if (step === 'receiving-arrived') void send(STEP_ACTION[step], { bay });
+    else if (step === 'transferred') transferDialog(bay, v, send);
+    else closeHandover(bay, v, opener, send);
+  }
+
+  private issueCard(bay: string, v: BayView): void {
+    this.cards?.issue(v.truck?.plate, { bay });
+  }
+
   private async send(action: YardAction, data: Record<string, unknown>): Promise<boolean> {
     const topic = topicFor(requestTopic(action), { site: this.ctx.info.site.id });
     const r = await this.ctx.requests.send(topic, data);
@@ -213,9 +262,14 @@ export class BayPanel {
       toast(t('action.done', { action: tEnum('yardAction', action) }), 'ok');
       return true;
     }
-    toast(t('action.failed', { action: tEnum('yardAction', action), why: refusalWords(r) }), 'error', 10_000);
+    const why = isHandover(action) ? handoverRefusalWords(r) : refusalWords(r);
+    toast(t('action.failed', { action: tEnum('yardAction', action), why }), 'error', 10_000);
     return false;
   }
+}
+
+function isHandover(action: YardAction): boolean {
+  return action.startsWith('handover-');
 }
 
 function requestTopic(action: YardAction) {
@@ -228,6 +282,11 @@ function requestTopic(action: YardAction) {
     release: 'yardRequestRelease',
     block: 'yardRequestBlock',
     unblock: 'yardRequestUnblock',
+    'handover-open': 'yardRequestHandoverOpen',
+    'handover-receiving-arrived': 'yardRequestHandoverReceivingArrived',
+    'handover-transferred': 'yardRequestHandoverTransferred',
+    'handover-close': 'yardRequestHandoverClose',
+    'handover-abort': 'yardRequestHandoverAbort',
   } as const;
   return names[action];
 }

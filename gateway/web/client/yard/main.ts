@@ -3,9 +3,13 @@ import './yard.css';
 import { topicFor } from '../../../mqtt/topics.ts';
 import { type AlertData, BAY_STATES } from '../../../yard/yard-payloads.ts';
 import { boot, type PageContext } from '../shared/boot.ts';
+import { CardDesk } from '../shared/card-desk.ts';
+import { toast } from '../shared/dialog.ts';
 import { h } from '../shared/dom.ts';
 import { onLanguageChange, t, tEnum } from '../shared/i18n.ts';
 import { IdleLock } from '../shared/idle-lock.ts';
+import { PrinterBoard } from '../shared/printer-board.ts';
+import { conditionProblem, printerCondition } from '../shared/printer-words.ts';
 import { AlertList } from './alert-list.ts';
 import { BayPanel } from './bay-panel.ts';
 import { MapBar } from './map-bar.ts';
@@ -33,6 +37,9 @@ void boot({
       topicFor('yardSummary', { site }),
       topicFor('yardAlert', { site }),
       `gatepost/${site}/yard/response/+`,
+      // Cards: the replies to this page's card requests, and the card printers' health.
+      `gatepost/${site}/cards/response/+`,
+      `gatepost/${site}/printer/+/health`,
     ];
   },
   start,
@@ -40,6 +47,7 @@ void boot({
 
 function start(ctx: PageContext): void {
   const model = new YardModel(ctx.info);
+  const printers = new PrinterBoard();
   const headerText = (zoneId: string) => {
     const zone = model.zones.find((z) => z.id === zoneId);
     const c = model.counts.get(zoneId);
@@ -64,7 +72,7 @@ function start(ctx: PageContext): void {
     column.classList.toggle('bay-open', bay !== undefined);
   };
   const map = new MapCanvas(model, headerText, stripText, select);
-  const bayPanel = new BayPanel(ctx, model, () => select(undefined));
+  const bayPanel = new BayPanel(ctx, model, () => select(undefined), new CardDesk(ctx));
   const alerts = new AlertList(
     (bay) => select(bay),
     () => side.renderTabs(),
@@ -146,12 +154,23 @@ function start(ctx: PageContext): void {
       // The router checked the record against its type's schema: this is an alert.
       alerts.add(r.id, r.at, r.data as AlertData);
     })
-    .on('yardResponse', (r) => ctx.requests.settle(r));
+    .on('yardResponse', (r) => ctx.requests.settle(r))
+    .on('cardResponse', (r) => ctx.requests.settle(r))
+    .on('printerHealth', (p, params) => {
+      const printer = params.printer ?? '?';
+      // A printer that cannot print is said at once (the notice strip), and stays in the totals.
+      if (printers.apply(printer, p) === 'loud') {
+        const c = printerCondition(p);
+        toast(t('alarmWhat.printer', { device: printer, problem: conditionProblem(c) }), 'error', 15_000);
+      }
+      side.renderPrinters(printers);
+    });
 
   onLanguageChange(() => {
     alerts.render();
     map.markAll();
     side.renderControls();
+    side.renderPrinters(printers);
     side.renderClock();
     search.renderControls();
     zones.render();
