@@ -18,8 +18,11 @@ const CONSOLE_HELP = `commands:
   occupy <bay> [cm]              a truck parks in the bay (distance to target, cm)
   free <bay>                     the bay is empty
   sensor <bay> online|offline    the bay's sensor answers / stays silent
-  unplug <lane> scanner|thermometer|barrier,  unplug bus <bus-id>
-  replug <lane> scanner|thermometer|barrier,  replug bus <bus-id>
+  paper <printer> out|in|<n>     the printer's paper runs out / a new roll (of n receipts)
+  cover <printer> open|closed    the printer's cover
+  printer <printer> online|offline|slow <ms>   switched off (answers nothing) / on; ms per receipt
+  unplug <lane> scanner|thermometer|barrier,  unplug bus <bus-id>,  unplug printer <printer>
+  replug <lane> scanner|thermometer|barrier,  replug bus <bus-id>,  replug printer <printer>
   status [<lane>]                lanes: barrier state, loop, serial paths
   help`;
 
@@ -70,6 +73,10 @@ export async function runConsoleCommand(site: SimulatedSite, line: string): Prom
         if (b !== 'online' && b !== 'offline') return 'usage: sensor <bay> online|offline';
         site.bay(a).online = b === 'online';
         return `${a} sensor ${b}`;
+      case 'paper':
+      case 'cover':
+      case 'printer':
+        return printerCommand(site, cmd, a, b, rest[1] ?? '');
       case 'unplug':
       case 'replug': {
         const device = serialDevice(site, a, b);
@@ -103,6 +110,7 @@ function thermometer(site: SimulatedSite, lane: string) {
 }
 
 function serialDevice(site: SimulatedSite, a: string, b: string): SimPluggableDevice {
+  if (a === 'printer') return site.printer(b);
   if (a === 'bus') {
     const bus = site.buses.get(b);
     if (!bus) throw new GatepostError(ErrorCode.NotFound, `no bay sensor bus ${b}`);
@@ -115,6 +123,26 @@ function serialDevice(site: SimulatedSite, a: string, b: string): SimPluggableDe
   throw new GatepostError(
     ErrorCode.NotFound,
     `lane ${a} has no serial ${b || 'device'} (scanner, thermometer or serial barrier)`,
+  );
+}
+
+function printerCommand(site: SimulatedSite, cmd: string, id: string, what: string, ms: string): string {
+  const printer = site.printer(id);
+  if (cmd === 'paper') {
+    if (what === 'out') printer.setPaperOut(true);
+    else if (what === 'in') printer.loadPaper();
+    else printer.loadPaper(number(what));
+  } else if (cmd === 'cover') {
+    if (what !== 'open' && what !== 'closed') return 'usage: cover <printer> open|closed';
+    printer.setCoverOpen(what === 'open');
+  } else if (what === 'online' || what === 'offline') printer.setOffline(what === 'offline');
+  else if (what === 'slow') printer.setSlow(number(ms));
+  else return 'usage: printer <printer> online|offline|slow <ms>';
+  const s = printer.status();
+  return (
+    `${printer.name}: paper ${s.paperOut ? 'out' : s.paperNearEnd ? 'near end' : 'in'}` +
+    `${s.paperLeft !== undefined ? ` (${s.paperLeft} receipts left)` : ''}, cover ${s.coverOpen ? 'open' : 'closed'}` +
+    `${s.offline ? ', offline' : ''}`
   );
 }
 

@@ -25,6 +25,7 @@ export async function runDeviceConsole(
   say(await runConsoleCommand(site, 'status'));
   for (const bus of site.buses.values())
     say(`bay bus ${bus.id}: ${bus.port.path} (${bus.labels().length} sensors)`);
+  for (const p of site.printers.values()) say(`${p.name}: ${p.port.path}, receipts in ${p.outputDir}`);
   if (site.gpioServerAddress) say(`virtual GPIO chips served at ${site.gpioServerAddress}`);
 
   return new Promise<number>((resolve) => {

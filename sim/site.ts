@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Clock, ScaledClock } from '../core/clock.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { type VirtualGpioChip, virtualGpioChip } from '../devices/gpio/virtual-chip.ts';
@@ -11,6 +13,8 @@ import { SimBaySensorBus } from './devices/bay-sensor/bus.ts';
 import type { BaySensor } from './devices/bay-sensor/sensor.ts';
 import { SimSiteCameras } from './devices/camera/site-cameras.ts';
 import type { SimDevice } from './devices/device.ts';
+import { SimPrinter, type SimPrinterOptions } from './devices/printer/printer.ts';
+import { sitePrinterLines } from './devices/printer/site-printers.ts';
 import { SimScanner } from './devices/scanner/scanner.ts';
 import { SimWedgeScanner } from './devices/scanner/wedge-scanner.ts';
 import { SimThermometer } from './devices/thermometer/thermometer.ts';
@@ -32,6 +36,11 @@ export interface SimulatedSiteOptions {
   chunkMs?: number;
   thermometer?: { ambientC?: number; settleMs?: number };
   barrier?: { travelMs?: number; interlock?: Partial<Interlock> };
+  /** The config's `printers`: where receipts go (`<outputDir>/<printer id>/`; a temp dir by default), head width, paper. */
+  printer?: { outputDir?: string } & Pick<
+    SimPrinterOptions,
+    'widthDots' | 'paperReceipts' | 'nearEndReceipts'
+  >;
 }
 
 export interface SimulatedLane {
@@ -43,7 +52,8 @@ export interface SimulatedLane {
 
 /**
  * Every simulated device of a site config: a scanner, an optional thermometer and a barrier per
- * lane (checkpoint lanes and yard exit lanes), and one simulated bus per bay sensor bus. Serial
+ * lane (checkpoint lanes and yard exit lanes), one simulated bus per bay sensor bus, and a receipt
+ * printer per `printers` entry (serial or usblp: both a PTY at the configured path). Serial
  * devices are attached in-process (on `hub`) or over socat PTYs at the config's paths; GPIO
  * barriers sit on virtual chips, optionally served to other processes by a GpioServer.
  */
@@ -54,6 +64,8 @@ export class SimulatedSite {
   readonly clock: Clock;
   readonly lanes = new Map<string, SimulatedLane>();
   readonly buses = new Map<string, SimBaySensorBus>();
+  /** The receipt printers of the config's `printers` section, by id. */
+  readonly printers = new Map<string, SimPrinter>();
   /** The plate and thermal cameras of the config's `cameras` section (they push over HTTP). */
   readonly cameras: SimSiteCameras;
   private readonly bays = new Map<string, SimBaySensorBus>();
@@ -84,9 +96,20 @@ export class SimulatedSite {
       this.buses.set(bus.id, bus);
       for (const label of bus.labels()) this.bays.set(label, bus);
     }
+    const { outputDir, ...printerOptions } = options.printer ?? {};
+    const receipts = outputDir ?? join(tmpdir(), `gatepost-receipts-${process.pid}`);
+    for (const line of sitePrinterLines(config)) {
+      const printer = new SimPrinter(line, this.attachment, {
+        ...printerOptions,
+        outputDir: join(receipts, line.id),
+        name: `${line.id} printer`,
+        ...this.chunk(),
+      });
+      this.printers.set(line.id, printer);
+    }
   }
 
-  /** Every device, lanes first (scanner, thermometer, barrier), then the bay buses. */
+  /** Every device, lanes first (scanner, thermometer, barrier), then the bay buses, then the printers. */
   devices(): SimDevice[] {
     const out: SimDevice[] = [];
     for (const lane of this.lanes.values()) {
@@ -95,6 +118,7 @@ export class SimulatedSite {
       out.push(lane.barrier);
     }
     out.push(...this.buses.values());
+    out.push(...this.printers.values());
     return out;
   }
 
@@ -111,6 +135,13 @@ export class SimulatedSite {
     if (scanner.kind !== 'scanner')
       throw new GatepostError(ErrorCode.NotFound, `lane ${id} has a keyboard-wedge scanner`);
     return scanner;
+  }
+
+  /** The simulated receipt printer of a `printers` entry; throws GatepostError NotFound for an unknown id. */
+  printer(id: string): SimPrinter {
+    const printer = this.printers.get(id);
+    if (!printer) throw new GatepostError(ErrorCode.NotFound, `no simulated printer ${id}`);
+    return printer;
   }
 
   /** The sensor of a bay (e.g. `P-0412`); throws GatepostError NotFound if the bay has none. */

@@ -63,6 +63,8 @@ export class SimPrinter extends EventEmitter implements SimSerialDevice {
   readonly port: DevicePort;
   readonly parser: EscPosParser;
   readonly widthDots: PrintWidthDots;
+  /** Where the receipts are written. */
+  readonly outputDir: string;
   /** The last receipts printed (at most 100), oldest first. */
   readonly printed: PrintedReceiptFile[] = [];
   private readonly builder: ReceiptBuilder;
@@ -85,6 +87,7 @@ export class SimPrinter extends EventEmitter implements SimSerialDevice {
     super();
     this.name = options.name ?? `printer ${line.path}`;
     this.widthDots = options.widthDots ?? 576;
+    this.outputDir = options.outputDir;
     this.paperLeft = options.paperReceipts;
     this.nearEndReceipts = options.nearEndReceipts ?? 2;
     this.updateNearEnd();
