@@ -32,7 +32,7 @@ const timings = {
     .max(120_000)
     .default(10_000)
     .describe(
-      'After sending a receipt, wait this long for the status that confirms it (the bytes go out at the line speed first)',
+      'After sending a receipt, wait this long for the status that confirms it, beyond the time its bytes take on a serial line',
     ),
   maxQueued: z
     .number()

@@ -216,8 +216,10 @@ export class ReceiptPrinter implements ReceiptPrinterPort {
     } catch (err) {
       return { ok: false, reason: 'offline', message: `sending the receipt failed: ${errorMessage(err)}` };
     }
-    // The bytes go out at the line speed before the printer hears the status request.
-    const after = await this.round(this.config.printTimeoutMs);
+    // The bytes go out at the line speed (10 bits a byte) before the printer hears the request.
+    const wireMs =
+      this.config.transport === 'serial' ? Math.ceil((bytes.length * 10_000) / this.config.baudRate) : 0;
+    const after = await this.round(this.config.printTimeoutMs + wireMs);
     if (!after.ok) {
       return { ok: false, reason: 'timeout', message: `sent, but no status after: ${after.message}` };
     }
