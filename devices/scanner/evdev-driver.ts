@@ -186,6 +186,7 @@ class EvdevScanner implements ScannerDriver {
       this.count.bytesIn += chunk.length;
       this.typed.length = 0;
       for (const event of this.records.push(chunk)) this.keys.decode(event, this.typed);
+      if (this.keys.notEvents > 0) this.notEvents();
       if (this.typed.length === 0) return;
       // The kernel's key times, placed on the wire clock (event-timeline.ts).
       this.timeline.anchor(this.typed[0]?.timeMs ?? 0, arrivedAt, !this.framer.busy);
@@ -199,6 +200,21 @@ class EvdevScanner implements ScannerDriver {
       this.resetInput();
       this.log.error({ err: errorMessage(err) }, 'scanner key decoding failed; input dropped');
     }
+  }
+
+  /** Records that are no input events: the device is not a keyboard, or eventSize is wrong. */
+  private notEvents(): void {
+    const n = this.keys.notEvents;
+    this.keys.notEvents = 0;
+    this.count.errors++;
+    this.errors.report({
+      errorCode: ErrorCode.FrameDiscarded,
+      kind: 'not-input-events',
+      message: `${n} records read are not input events (type past EV_MAX): is eventSize (${this.records.size} bytes) right for this gateway?`,
+      bytes: n * this.records.size,
+      at: this.options.clock.now(),
+    });
+    this.healthCell.sample('noise', 'records that are not input events');
   }
 
   private armGapTimer(): void {

@@ -23,6 +23,8 @@ export interface InputEvent {
 export const EV_SYN = 0x00;
 export const EV_KEY = 0x01;
 export const EV_MSC = 0x04;
+/** The highest event type there is (EV_MAX): a record of a higher type is no input_event. */
+export const EV_MAX = 0x1f;
 /** EV_SYN code: the kernel's buffer overflowed and events were lost. */
 export const SYN_DROPPED = 3;
 

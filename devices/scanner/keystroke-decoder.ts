@@ -1,4 +1,4 @@
-import { EV_KEY, EV_SYN, type InputEvent, SYN_DROPPED } from './input-event.ts';
+import { EV_KEY, EV_MAX, EV_SYN, type InputEvent, SYN_DROPPED } from './input-event.ts';
 import { CHORD_KEYS, ENTER_KEYS, LOCK_KEYS, SHIFT_KEYS, US_KEYMAP } from './us-keymap.ts';
 
 /** The byte a code ends with: the evdev scanner frames its codes as the serial one set to CR. */
@@ -24,17 +24,29 @@ export interface TypedByte {
 /**
  * Key events of a keyboard-wedge scanner in, the bytes it typed out (UTF-8 of US-layout ASCII,
  * Enter as CR). Only EV_KEY events count, and SYN_DROPPED (keys lost: the code in progress is
- * spoiled); other EV_SYN and EV_MSC (scan codes) events are ignored. Holds no
- * more state than which modifiers are down.
+ * spoiled); other EV_SYN, EV_MSC (scan codes), EV_REL and EV_ABS events are ignored. A record
+ * whose type is past EV_MAX is no input event at all (records of the wrong size, eventSize):
+ * it spoils the code in progress and is counted in `notEvents`. Holds no more state than which
+ * modifiers are down, and forgets them at each Enter and at SYN_DROPPED: a Shift whose release
+ * was lost, or that is never released, spoils one code at most, not every code after it.
  */
 export class KeystrokeDecoder {
   private readonly shifts = new Set<number>();
   private readonly chords = new Set<number>();
+  /** Records seen that are no input events (type past EV_MAX), until the caller resets it. */
+  notEvents = 0;
 
   /** Appends to `out` the bytes `event` types (none, or one). */
   decode(event: InputEvent, out: TypedByte[]): void {
+    if (event.type > EV_MAX) {
+      this.notEvents++;
+      out.push({ byte: UNTYPABLE_BYTE, timeMs: event.timeMs });
+      return;
+    }
     if (event.type === EV_SYN && event.code === SYN_DROPPED) {
-      // Keys were lost (the reader fell behind): whatever code was being typed is not whole.
+      // Keys were lost (the reader fell behind): whatever code was being typed is not whole,
+      // and a modifier's release may be among them.
+      this.reset();
       out.push({ byte: UNTYPABLE_BYTE, timeMs: event.timeMs });
       return;
     }
@@ -55,6 +67,8 @@ export class KeystrokeDecoder {
     }
     if (value !== KEY_DOWN) return;
     if (ENTER_KEYS.has(code)) {
+      // A scanner releases Shift after each character: one still down at the end of a code is stuck.
+      this.reset();
       out.push({ byte: ENTER_BYTE, timeMs: event.timeMs });
       return;
     }
