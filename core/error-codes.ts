@@ -276,6 +276,29 @@ export const ERROR_CATALOGUE = {
     summary: 'Staff asked to decide a truck, but there is no truck on the lane.',
     action: 'Wait for the next truck to arrive, or register one by hand.',
   },
+  // 820-839 cards (gateway/cards, docs/passes.md)
+  SiteKeyUnreadable: {
+    code: 820,
+    summary:
+      "The site's card key file (site-key.jwk in the store directory) exists but cannot be read or is not an Ed25519 private key.",
+    action:
+      'Restore the file from a backup of the store directory. Deleting it makes a new key, and every card issued so far stops verifying.',
+  },
+  CardNothingToIssue: {
+    code: 821,
+    summary: 'A card was asked for a lane without a decided transit, or a bay without a truck.',
+    action: 'Decide the truck at the lane first (or check the bay), then issue the card.',
+  },
+  CardUnknown: {
+    code: 822,
+    summary: 'The card named does not exist at this site.',
+    action: 'Check the card id printed on the card.',
+  },
+  CardRevoked: {
+    code: 823,
+    summary: 'The card is revoked: it cannot be reprinted or revoked again.',
+    action: 'Issue a new card for the truck.',
+  },
   // 900-949 simulator
   SimInputInvalid: {
     code: 900,

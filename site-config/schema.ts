@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from './broker-config.ts';
 import { CamerasSectionSchema, checkCameraLanes } from './cameras-config.ts';
+import { CardsConfigSchema } from './cards-config.ts';
 import { ConfigIdSchema as id } from './config-id.ts';
 import { checkCrossReferences } from './cross-references.ts';
 import { checkDownlinkReferences, DownlinkConfigSchema } from './downlink-config.ts';
 import { CheckpointConfigSchema } from './lane-config.ts';
 import { OpsConfigSchema } from './ops-config.ts';
 import { PassesConfigSchema } from './passes-config.ts';
+import { checkPrinterReferences, PrintersSectionSchema } from './printer-config.ts';
 import { DecisionRulesSchema } from './rules-config.ts';
 import { SimulationConfigSchema } from './simulation-config.ts';
 import { StorageConfigSchema } from './storage-config.ts';
@@ -57,11 +59,14 @@ export const SiteConfigSchema = z
     checkpoints: z.array(CheckpointConfigSchema).min(1),
     yard: YardConfigSchema,
     cameras: CamerasSectionSchema,
+    printers: PrintersSectionSchema,
+    cards: CardsConfigSchema.prefault({}),
     simulation: SimulationConfigSchema.prefault({}),
   })
   .strict()
   .superRefine(checkCrossReferences)
   .superRefine(checkDownlinkReferences)
-  .superRefine(checkCameraLanes);
+  .superRefine(checkCameraLanes)
+  .superRefine(checkPrinterReferences);
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;

@@ -25,7 +25,7 @@ const request = (action: CardAction, description: string) =>
     pattern: `gatepost/{site}/cards/request/${action}`,
     schema: requestSchema(CARD_REQUEST_DATA[action]),
     retained: false,
-    publisher: 'staff',
+    publisher: 'staff or coordinator',
     description: `${description} The reply comes on \`cards/response/${action}\`.`,
   });
 

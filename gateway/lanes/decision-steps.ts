@@ -152,6 +152,10 @@ export async function exitDecision(
   clock: Clock,
   timeoutMs = YARD_TIMEOUT_MS,
 ): Promise<Decision & { committed?: YardCommit }> {
+  if (t.verdict?.reasons.includes('card-revoked')) {
+    const detail = 'the card is revoked (lost or withdrawn): a coordinator checks the truck';
+    return { outcome: 'REVIEW', reasons: [{ code: 'pass-invalid', outcome: 'REVIEW', detail }] };
+  }
   const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? t.unverifiedCode : undefined);
   const subject = t.pass?.subject;
   if (!exits || (!plate && !subject)) {

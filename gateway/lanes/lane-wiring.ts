@@ -14,7 +14,7 @@ import type { DeviceErrorData, DeviceHealth } from '../mqtt/gateway-payloads.ts'
 import { laneStream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { preloadDccSchemas } from '../passes/hc1-schema.ts';
-import { emptyTrustStore } from '../passes/trust-list.ts';
+import { emptyTrustStore, type TrustStore } from '../passes/trust-list.ts';
 import type { FirstTrustLoad } from '../passes/trust-list-first-load.ts';
 import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
@@ -27,6 +27,7 @@ import type {
   ExitHolder,
   LaneCameraFeed,
   LaneDevices,
+  PassCheck,
   PreRegistrationLookup,
   Subscribable,
   YardExits,
@@ -50,6 +51,8 @@ export interface LanesOptions {
   trustFirstLoad?: FirstTrustLoad;
   /** The trucks announced by the central office (Downlink.preRegistrations), when the downlink runs. */
   preRegistrations?: PreRegistrationLookup;
+  /** The site's cards (gateway/cards): its key joins the trust list, its revoked cards are refused. */
+  cards?: { trust(base: TrustStore): TrustStore; verifier(inner: PassCheck): PassCheck };
 }
 
 export interface Lanes {
@@ -73,10 +76,12 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
 
   preloadDccSchemas();
   const trust = await startTrustList(config, sink, log, o.trustFirstLoad);
+  const listed = () => trust?.current() ?? emptyTrustStore();
   const verifier = new PassVerifier({
-    trust: () => trust?.current() ?? emptyTrustStore(),
+    trust: o.cards ? () => o.cards?.trust(listed()) ?? listed() : listed,
     clockSkewSeconds: config.passes.clockSkewSeconds,
   });
+  const passes = o.cards ? o.cards.verifier(verifier) : verifier;
   const replayWindowMs = config.passes.replayWindowSeconds * 1000;
   const replay = new ReplayGuard(replayWindowMs);
   const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];
@@ -120,7 +125,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       clock: deps.clock,
       log: laneLog,
       devices,
-      passes: verifier,
+      passes,
       ...(o.yard ? { yard: reservationsOf(o.yard), exits: exitsOf(o.yard) } : { yard: undefined }),
       ...(o.preRegistrations ? { preRegistrations: o.preRegistrations } : {}),
       replay,

@@ -36,6 +36,9 @@ export const GATEPOST_ACL: AclTable = {
       'gatepost/{site}/yard/+',
       'gatepost/{site}/yard/bay/+',
       'gatepost/{site}/yard/response/+',
+      'gatepost/{site}/cards/+',
+      'gatepost/{site}/cards/response/+',
+      'gatepost/{site}/printer/+/health',
     ],
     subscribe: ['gatepost/{site}/#'],
     retain: true,
@@ -48,7 +51,11 @@ export const GATEPOST_ACL: AclTable = {
   kiosk: {
     description:
       "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
-    publish: [{ topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' }],
+    publish: [
+      { topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' },
+      // Cards for drivers without phones (issue, reprint, revoke), as the yard's coordinators.
+      { topic: 'gatepost/{site}/cards/request/+', ownerField: 'staffId' },
+    ],
     subscribe: [
       'gatepost/{site}/lane/{lane}/#',
       ...GATEWAY_STATUS_TOPICS,
@@ -66,7 +73,10 @@ export const GATEPOST_ACL: AclTable = {
   coordinator: {
     description:
       "Yard coordinators: yard requests; reads the yard, the gateway's state, uplink, storage and alarms, the lane states",
-    publish: [{ topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' }],
+    publish: [
+      { topic: 'gatepost/{site}/yard/request/+', ownerField: 'staffId' },
+      { topic: 'gatepost/{site}/cards/request/+', ownerField: 'staffId' },
+    ],
     subscribe: [
       'gatepost/{site}/yard/#',
       ...GATEWAY_STATUS_TOPICS,

@@ -6,7 +6,13 @@ export interface TopicDef<S extends z.ZodType = z.ZodType> {
   schema: S;
   retained: boolean;
   /** Who publishes it. */
-  publisher: 'gateway' | 'broker (last will)' | 'staff' | 'simulator' | 'coordinator';
+  publisher:
+    | 'gateway'
+    | 'broker (last will)'
+    | 'staff'
+    | 'simulator'
+    | 'coordinator'
+    | 'staff or coordinator';
   description: string;
 }
 

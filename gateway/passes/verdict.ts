@@ -27,7 +27,8 @@ export type StepName = (typeof STEP_NAMES)[number];
 
 /**
  * Machine-readable reason codes, by the step that gives them; docs/passes.md explains each one.
- * A code that is no pass at all (`unverified-code`) has no step; `internal-error` any step.
+ * A code that is no pass at all (`unverified-code`) has no step; `internal-error` any step;
+ * `card-revoked` (one of this site's cards, revoked: gateway/cards/revoked-cards.ts) none.
  */
 const DECODING_REASONS = [
   'too-long',
@@ -50,6 +51,7 @@ export const REASON_CODES = [
   ...EXPIRY_REASONS,
   ...SCHEMA_REASONS,
   'key-usage',
+  'card-revoked',
   'internal-error',
 ] as const;
 export const ReasonCodeSchema = z.enum(REASON_CODES);

@@ -218,7 +218,10 @@ describe('filter coverage', () => {
     const open = compileAcl(GATEPOST_ACL, 'viewer', { site: undefined, username: 'v', lane: undefined })!;
     expect(open.subscribe).toEqual([['gatepost', '+', '#']]);
     const sneaky = compileAcl(GATEPOST_ACL, 'kiosk', { site: 'demo', username: 'a-#', lane: 'east-1/#' })!;
-    expect(sneaky.publish).toEqual([]);
+    // The lane's rule is gone; the site's card requests (no lane in them) are not widened either.
+    expect(sneaky.publish).toEqual([
+      { levels: ['gatepost', 'demo', 'cards', 'request', '+'], ownerField: 'staffId' },
+    ]);
     expect(sneaky.subscribe).toEqual([
       ['gatepost', 'demo', 'gateway', 'state'],
       ['gatepost', 'demo', 'gateway', 'uplink'],
@@ -262,9 +265,10 @@ describe('the ACL table against the topic tree', () => {
     };
     expect(allowed).toEqual({
       gateway: def.publisher === 'gateway',
-      kiosk: def.publisher === 'staff',
-      otherKiosk: false,
-      coordinator: def.publisher === 'coordinator',
+      kiosk: def.publisher === 'staff' || def.publisher === 'staff or coordinator',
+      // A topic of the site's, not of a lane (the card requests): any lane's kiosk.
+      otherKiosk: def.publisher === 'staff or coordinator',
+      coordinator: def.publisher === 'coordinator' || def.publisher === 'staff or coordinator',
       viewer: false,
       uplink: false,
     });
