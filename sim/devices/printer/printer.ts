@@ -39,7 +39,7 @@ export interface PrintedReceiptFile {
   jsonPath: string;
   /** Decoded text lines. */
   lines: string[];
-  /** The data of every QR code on it, in order, exactly as received (UTF-8). */
+  /** The data of every QR code printed on it, in order, exactly as received (UTF-8); see sidecar.qr for ones that did not fit. */
   qr: string[];
   sidecar: ReceiptSidecar;
 }
@@ -229,7 +229,14 @@ export class SimPrinter extends EventEmitter implements SimSerialDevice {
     const jsonPath = join(this.options.outputDir, `${base}.json`);
     await writeFile(pngPath, png);
     await writeFile(jsonPath, `${JSON.stringify(sidecar, null, 2)}\n`);
-    return { index, pngPath, jsonPath, lines: sidecar.lines, qr: sidecar.qr.map((q) => q.data), sidecar };
+    return {
+      index,
+      pngPath,
+      jsonPath,
+      lines: sidecar.lines,
+      qr: sidecar.qr.filter((q) => q.printed).map((q) => q.data),
+      sidecar,
+    };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -29,7 +29,14 @@ export interface ReceiptSidecar {
   heightDots: number;
   /** The text lines as received (one per LF), decoded (GB18030 in Chinese mode). */
   lines: string[];
-  qr: { data: string; moduleSize: number; errorCorrection: string; model: 1 | 2 | 'micro' }[];
+  /** Every QR print command received; `printed` false when the symbol did not fit (too much data, too wide). */
+  qr: {
+    data: string;
+    moduleSize: number;
+    errorCorrection: string;
+    model: 1 | 2 | 'micro';
+    printed: boolean;
+  }[];
   images: number;
   cut: { partial: boolean; feedDots: number };
   droppedItems: number;
@@ -140,6 +147,9 @@ function qrOps(item: PrintedItem & { kind: 'qr' }, width: number, y0: number): {
   const count = qr.getModuleCount();
   const m = item.moduleSize;
   const size = (count + 2 * QUIET_MODULES) * m;
+  // A symbol wider than the print area is not printed (Epson: GS ( k fn 181 does nothing then);
+  // the quiet zone may fall off the paper's edge, the symbol itself may not.
+  if (count * m > width) return { ops: [], height: 0 };
   const op: Op = {
     y: y0,
     draw: (c, y) => {
@@ -185,12 +195,15 @@ export function renderReceipt(
   widthDots: PrintWidthDots,
 ): { png: Buffer; sidecar: ReceiptSidecar } {
   const ops: Op[] = [];
+  const qrPrinted: boolean[] = [];
   let y = TOP_MARGIN;
   for (const item of receipt.items) {
     let placed: { ops: Op[]; height: number };
     if (item.kind === 'text') placed = textOps(item, widthDots, y);
-    else if (item.kind === 'qr') placed = qrOps(item, widthDots, y);
-    else if (item.kind === 'image') placed = imageOps(item, widthDots, y);
+    else if (item.kind === 'qr') {
+      placed = qrOps(item, widthDots, y);
+      qrPrinted.push(placed.ops.length > 0);
+    } else if (item.kind === 'image') placed = imageOps(item, widthDots, y);
     else placed = { ops: [], height: item.lines * (CELL_H + LINE_SPACING) + item.dots };
     ops.push(...placed.ops);
     y += placed.height;
@@ -207,11 +220,15 @@ export function renderReceipt(
     widthDots,
     heightDots: height,
     lines: receipt.items.flatMap((i) => (i.kind === 'text' ? [i.text] : [])),
-    qr: receipt.items.flatMap((i) =>
-      i.kind === 'qr'
-        ? [{ data: i.data, moduleSize: i.moduleSize, errorCorrection: i.errorCorrection, model: i.model }]
-        : [],
-    ),
+    qr: receipt.items
+      .flatMap((i) => (i.kind === 'qr' ? [i] : []))
+      .map((i, n) => ({
+        data: i.data,
+        moduleSize: i.moduleSize,
+        errorCorrection: i.errorCorrection,
+        model: i.model,
+        printed: qrPrinted[n] ?? false,
+      })),
     images: receipt.items.filter((i) => i.kind === 'image').length,
     cut: receipt.cut,
     droppedItems: receipt.droppedItems,

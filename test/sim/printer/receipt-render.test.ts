@@ -86,7 +86,7 @@ describe('receipt renderer', () => {
       const { png, sidecar } = renderReceipt(receipt, width);
       expect(PNG.sync.read(png).width).toBe(width);
       expect(sidecar.lines).toEqual(['CARD']);
-      expect(sidecar.qr).toEqual([{ data, moduleSize, errorCorrection: 'M', model: 2 }]);
+      expect(sidecar.qr).toEqual([{ data, moduleSize, errorCorrection: 'M', model: 2, printed: true }]);
       const read = readQr(png);
       expect(read?.data).toBe(data);
       // jsQR's corners are the symbol's outer corners: a version 4 symbol (33 modules; 4-M holds
@@ -94,6 +94,35 @@ describe('receipt renderer', () => {
       expect(data.length).toBeGreaterThan(42);
       expect(Math.abs((read?.width ?? 0) - 33 * moduleSize)).toBeLessThanOrEqual(moduleSize);
     }
+  });
+
+  it('prints no symbol wider than the paper, as a printer does not, and says so in the sidecar', () => {
+    const data = 'X'.repeat(300); // byte mode, level L: version 11, 61 modules, × 8 dots = 488 > 384
+    const qr = bytes(
+      GS,
+      '(k',
+      3,
+      0,
+      49,
+      67,
+      8,
+      qrStore(Uint8Array.from(Buffer.from(data))),
+      GS,
+      '(k',
+      3,
+      0,
+      49,
+      81,
+      48,
+    );
+    const [receipt] = receiptsOf(bytes(ESC, '@', qr, GS, 'V', 0));
+    if (!receipt) throw new Error('no receipt');
+    const narrow = renderReceipt(receipt, 384);
+    expect(narrow.sidecar.qr).toMatchObject([{ data, moduleSize: 8, printed: false }]);
+    expect(readQr(narrow.png)).toBeUndefined();
+    const wide = renderReceipt(receipt, 576);
+    expect(wide.sidecar.qr).toMatchObject([{ data, printed: true }]);
+    expect(readQr(wide.png)?.data).toBe(data);
   });
 
   it('draws text in the font and CJK characters as placeholder boxes', () => {
