@@ -6,9 +6,10 @@ import { errorMessage, isGatepostError } from '../../core/errors.ts';
 import { plateColourCode } from '../../core/plate-colour.ts';
 import { loadConfigFile } from '../../site-config/load.ts';
 import { entryFromRow, type LedgerEntry, type LedgerPerson, type LedgerRow } from '../store/ledger.ts';
+import { writeHandovers } from './export-handovers.ts';
 import { DEFAULT_CONFIG, wantsHelp } from './options.ts';
 
-const USAGE = `usage: gatepost export --from TIME --to TIME [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
+const USAGE = `usage: gatepost export --from TIME --to TIME [--kind ledger|handovers] [--format csv|jsonl] [--out FILE] [--config FILE | --db FILE]
 
 Writes the ledger of trucks and drivers that arrived in [from, to): plate (and its colour,
 the trailer's), each person in the cab (CSV: a row each; JSON lines: an entry each, with its
@@ -16,6 +17,8 @@ persons), origin, destination, lane, decision, temperature, yard bay, tests and 
 departure. TIME is
 ISO 8601 (a date alone is midnight UTC). Output goes to stdout unless --out is given; a progress
 bar goes to stderr when stderr is a terminal. The store is opened read only: the gateway may run.
+--kind handovers writes the point-to-point hand-overs opened in [from, to) instead: the trucks,
+the escort, the seals, the cargo, each step's time (docs/yard.md).
 `;
 
 const PAGE = 500;
@@ -30,13 +33,22 @@ export async function exportCommand(
     out.write(USAGE);
     return 0;
   }
-  let values: { from?: string; to?: string; format?: string; out?: string; config?: string; db?: string };
+  let values: {
+    from?: string;
+    to?: string;
+    kind?: string;
+    format?: string;
+    out?: string;
+    config?: string;
+    db?: string;
+  };
   try {
     values = parseArgs({
       args: argv,
       options: {
         from: { type: 'string' },
         to: { type: 'string' },
+        kind: { type: 'string', default: 'ledger' },
         format: { type: 'string', default: 'csv' },
         out: { type: 'string', short: 'o' },
         config: { type: 'string', short: 'c' },
@@ -51,9 +63,16 @@ export async function exportCommand(
   const from = parseTime(values.from);
   const to = parseTime(values.to);
   const format = values.format;
-  if (from === undefined || to === undefined || !(from < to) || (format !== 'csv' && format !== 'jsonl')) {
+  const kind = values.kind;
+  if (
+    from === undefined ||
+    to === undefined ||
+    !(from < to) ||
+    (format !== 'csv' && format !== 'jsonl') ||
+    (kind !== 'ledger' && kind !== 'handovers')
+  ) {
     err.write(
-      `gatepost export: give --from and --to as ISO times, from before to, and --format csv or jsonl\n\n${USAGE}`,
+      `gatepost export: give --from and --to as ISO times, from before to, --format csv or jsonl, --kind ledger or handovers\n\n${USAGE}`,
     );
     return 2;
   }
@@ -77,7 +96,22 @@ export async function exportCommand(
     return 1;
   }
   const sink: NodeJS.WritableStream = values.out ? createWriteStream(values.out) : out;
+  const end = async () => {
+    if (sink === out) return;
+    await new Promise<void>((resolve, reject) => {
+      sink.once('error', reject);
+      sink.end(() => resolve());
+    });
+  };
   try {
+    if (kind === 'handovers') {
+      const n = await writeHandovers(db, { from, to, format, field: csvField }, writer(sink), (total) =>
+        progressBar(err, total),
+      );
+      await end();
+      err.write(`gatepost export: ${n} hand-overs written\n`);
+      return 0;
+    }
     const total = (
       db
         .prepare('SELECT COUNT(*) AS n FROM ledger WHERE arrived_at >= ? AND arrived_at < ?')
@@ -109,12 +143,7 @@ export async function exportCommand(
       progress(rows);
     }
     progress(rows, true);
-    if (sink !== out) {
-      await new Promise<void>((resolve, reject) => {
-        sink.once('error', reject);
-        sink.end(() => resolve());
-      });
-    }
+    await end();
     err.write(`gatepost export: ${rows} ledger entries written\n`);
     return 0;
   } catch (e) {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { CSV_COLUMNS, csvField, exportCommand } from '../../gateway/cli/export-command.ts';
 import { LedgerEntrySchema } from '../../gateway/store/ledger.ts';
+import { parseCsvLine } from '../support/csv-line.ts';
 import { startYardStack, type YardStack } from './stack.ts';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -223,26 +224,3 @@ describe('gatepost export: the ledger of trucks and drivers of a period', () => 
     expect(csvField('-5')).toBe("'-5");
   });
 });
-
-/** Splits one CSV line (RFC 4180 quoting). */
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
