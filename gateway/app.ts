@@ -3,6 +3,7 @@ import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import { type Cameras, startCameras } from './cameras/camera-wiring.ts';
+import { startCards } from './cards/cards-wiring.ts';
 import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
 import { PreRegistrationStore } from './downlink/pre-registrations.ts';
 import { startDownlink } from './downlink/start-downlink.ts';
@@ -232,7 +233,20 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       });
     }
 
+    // The site's cards: its key (refused to start on an unreadable one), printers, card requests.
+    const cards = await startCards({
+      config,
+      db,
+      writer: sink,
+      client,
+      yard,
+      serial: deps.serial,
+      clock,
+      log,
+    });
+    started.push(() => cards.stop());
     const lanes = await startLanes({
+      cards: cards.lanes,
       config,
       deps,
       sink,

@@ -119,6 +119,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pre_registrations_until ON pre_registrations (valid_until);
     `,
   },
+  {
+    version: 5,
+    description: "cards for drivers without phones (gateway/cards/card-store.ts), the site's revocations",
+    sql: `
+      -- One row per card issued: its truck (plate, plate_key as ledger.ts keys plates), where it
+      -- was issued for (a lane's transit or a bay's visit), its validity, and the signed code
+      -- itself so that a reprint prints the same card. revoked_at: refused at every lane since.
+      CREATE TABLE cards (
+        id           TEXT PRIMARY KEY,
+        kid          TEXT NOT NULL,
+        plate        TEXT NOT NULL,
+        plate_key    TEXT NOT NULL,
+        plate_colour TEXT,
+        color        TEXT NOT NULL CHECK (color IN ('green', 'yellow', 'red')),
+        lane         TEXT,
+        transit_id   TEXT,
+        bay          TEXT,
+        visit_id     TEXT,
+        issued_at    INTEGER NOT NULL,
+        valid_until  INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        reason       TEXT,
+        printed_at   INTEGER,
+        code         TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX cards_plate ON cards (plate_key, issued_at);
+      CREATE INDEX cards_revoked ON cards (revoked_at) WHERE revoked_at IS NOT NULL;
+    `,
+  },
 ];
 
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
