@@ -20,7 +20,7 @@ export type BayAction =
   | { type: 'release' }
   /**
    * The truck leaves by the exit lane: cleared, or `underEscort` after a closed hand-over (its own
-   * release rule, docs/yard.md); a bay that held an isolated truck is then disinfected.
+   * release rule, docs/yard.md), unless it is in isolation.
    */
   | { type: 'exit'; underEscort?: boolean }
   /** The truck leaves this bay for another one. */
@@ -115,7 +115,8 @@ export function transition(from: BayState, action: BayAction): Transition {
 
     case 'exit':
       if (from === 'cleared') return ok('free');
-      if (action.underEscort && TRUCK_PRESENT.has(from)) return ok(from === 'isolation' ? 'blocked' : 'free');
+      // Under escort, but never out of isolation: a positive or isolated truck stays.
+      if (action.underEscort && TRUCK_PRESENT.has(from) && from !== 'isolation') return ok('free');
       return exitRefusal(from);
 
     case 'move-out':
