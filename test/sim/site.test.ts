@@ -35,6 +35,7 @@ function serialPaths(cfg: SiteConfig): string[] {
     if (l.devices.barrier.kind === 'serial') out.push(l.devices.barrier.port.path);
   }
   for (const b of cfg.yard.baySensorBuses) out.push(b.port.path);
+  for (const p of cfg.printers) out.push(p.path);
   return out;
 }
 
@@ -50,6 +51,7 @@ function demoIn(dir: string): SiteConfig {
     if (l.devices.barrier.kind === 'serial') move(l.devices.barrier.port);
   }
   for (const b of cfg.yard.baySensorBuses) move(b.port);
+  for (const p of cfg.printers) move(p);
   return cfg;
 }
 
@@ -86,7 +88,7 @@ describe('SimulatedSite from config/demo.yaml', () => {
     expect(site.bay('P-0412').address).toBe(12); // bus-3 starts at P-0401, address 1
     expect(site.busOf('P-0412').id).toBe('bus-3');
     expect(site.bay('I-0001').address).toBe(101);
-    expect(site.devices().length).toBe(laneIds.length * 2 + 4 + 6);
+    expect(site.devices().length).toBe(laneIds.length * 2 + 4 + 6 + cfg.printers.length);
 
     for (const lookup of [() => site.lane('north-9'), () => site.bay('Z-0001')]) {
       try {

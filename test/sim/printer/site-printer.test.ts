@@ -4,6 +4,7 @@ import { VirtualGpioChip } from '../../../devices/gpio/virtual-chip.ts';
 import { runConsoleCommand } from '../../../sim/console.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
 import { loadConfigFile } from '../../../site-config/load.ts';
+import { PrintersSectionSchema } from '../../../site-config/printer-config.ts';
 import { ByteRecorder } from '../../support/recorder.ts';
 import { makeTempDir, removeTempDirs } from '../../support/tmp.ts';
 import { bytes, qrStore } from './escpos-bytes.ts';
@@ -20,8 +21,8 @@ describe('a site config with printers in the simulator', () => {
   it('simulates every printers entry; the console sets its paper, cover and line', async () => {
     const dir = await makeTempDir();
     const cfg = loadConfigFile(DEMO);
-    // Two entries as contracts item 2 gives them (the site's printers section), on the in-process hub.
-    const printers = [
+    // Two entries of the site's printers section (contracts item 2), on the in-process hub.
+    const printers = PrintersSectionSchema.parse([
       {
         id: 'kiosk-1',
         serves: { lanes: ['east-1'] },
@@ -30,18 +31,21 @@ describe('a site config with printers in the simulator', () => {
         baudRate: 19200,
       },
       { id: 'yard', serves: { yard: true }, transport: 'usblp', path: '/dev/usb/lp0' },
-    ];
+    ]);
     const chips = new Map<string, VirtualGpioChip>();
-    const site = new SimulatedSite({ ...cfg, printers } as unknown as typeof cfg, {
-      attach: 'in-process',
-      clock: new ManualClock(),
-      gpioChip: (name) => {
-        const chip = chips.get(name) ?? new VirtualGpioChip(name);
-        chips.set(name, chip);
-        return chip;
+    const site = new SimulatedSite(
+      { ...cfg, printers },
+      {
+        attach: 'in-process',
+        clock: new ManualClock(),
+        gpioChip: (name) => {
+          const chip = chips.get(name) ?? new VirtualGpioChip(name);
+          chips.set(name, chip);
+          return chip;
+        },
+        printer: { outputDir: `${dir}/receipts`, widthDots: 384 },
       },
-      printer: { outputDir: `${dir}/receipts`, widthDots: 384 },
-    });
+    );
     await site.start();
     closers.push(() => site.stop());
     expect([...site.printers.keys()]).toEqual(['kiosk-1', 'yard']);
