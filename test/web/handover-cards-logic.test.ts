@@ -122,6 +122,8 @@ describe('hand-over steps', () => {
     expect(calm.text).toMatch(/剩/);
     const late = captionOf(view({ overdue: true, dueAt: 5_000 }), 5_000 + 12 * 60_000);
     expect(late).toEqual({ text: '交接超时 +12分！请督促完成或中止', loud: 'overdue' });
+    // Flagged by the gateway a moment before this screen's clock reaches the due time: no "+0 s".
+    expect(captionOf(view({ overdue: true, dueAt: 5_000 }), 4_800).text).toBe('交接超时！请督促完成或中止');
     // Past its due time on this screen's clock before the gateway's flag: loud already.
     expect(captionOf(view({ dueAt: 5_000 }), 6_000).loud).toBe('overdue');
     expect(captionOf(view({ state: 'transferred', sealMismatch: true }), 2_000)).toEqual({

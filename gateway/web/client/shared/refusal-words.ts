@@ -1,5 +1,6 @@
 import { ERROR_CATALOGUE, type ErrorName } from '../../../../core/error-codes.ts';
-import { isStringKey, type StringKey, t } from './i18n.ts';
+import type { HandoverRefusalReason } from '../../../yard/handover/handover-machine.ts';
+import { type StringKey, t } from './i18n.ts';
 import type { Reply } from './requests.ts';
 
 /**
@@ -42,6 +43,20 @@ function codeOf(data: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The words of each reason a hand-over step is refused for (every reason the yard gives). */
+const HANDOVER_REFUSALS: Record<HandoverRefusalReason, StringKey> = {
+  'not-handover-zone': 'handoverRefusal.not-handover-zone',
+  'not-arrived': 'handoverRefusal.not-arrived',
+  'handover-open': 'handoverRefusal.handover-open',
+  'handover-closed': 'handoverRefusal.handover-closed',
+  'handover-not-opened': 'handoverRefusal.handover-not-opened',
+  'receiving-already-arrived': 'handoverRefusal.receiving-already-arrived',
+  'receiving-not-arrived': 'handoverRefusal.receiving-not-arrived',
+  'already-transferred': 'handoverRefusal.already-transferred',
+  'not-transferred': 'handoverRefusal.not-transferred',
+  'not-pending': 'handoverRefusal.not-pending',
+};
+
 /**
  * A refused hand-over step: its reason (`handover-not-opened`, `receiving-not-arrived`...,
  * docs/yard.md) says which step is missing, in the screen's words; a reason without words falls
@@ -49,8 +64,11 @@ function codeOf(data: unknown): number | undefined {
  */
 export function handoverRefusalWords(r: Exclude<Reply, { status: 'ok' }>): string {
   const reason = r.status === 'error' ? reasonOf(r.data) : undefined;
-  const key = `handoverRefusal.${reason}`;
-  return reason && isStringKey(key) ? t(key as StringKey) : refusalWords(r);
+  const key =
+    reason && Object.hasOwn(HANDOVER_REFUSALS, reason)
+      ? HANDOVER_REFUSALS[reason as HandoverRefusalReason]
+      : undefined;
+  return key ? t(key) : refusalWords(r);
 }
 
 function reasonOf(data: unknown): string | undefined {

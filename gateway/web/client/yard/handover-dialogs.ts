@@ -37,13 +37,30 @@ const ABORT_REASONS: StringKey[] = [
   'handover.abort.r.error',
 ];
 
-/** Fields on the left, the keys of the field being filled on the right. */
-function fieldsWithKeys(
-  rows: { label: string; input: HTMLInputElement; keys: () => HTMLElement; extra?: HTMLElement }[],
-) {
+interface FieldRow {
+  label: string;
+  input: HTMLInputElement;
+  keys: () => HTMLElement;
+  extra?: HTMLElement;
+}
+
+/**
+ * A hand-over form: the fields on the left, on the right the keys of the field being filled with
+ * cancel and submit under them. The buttons sit in the keys' column, not under the fields, so the
+ * dialog stays short enough to end above the yard's notice strip at 1024×600 (a notice never
+ * covers a button). Submit is off while its request is under way; the dialog closes when it
+ * succeeds.
+ */
+function formDialog(o: {
+  title: string;
+  rows: FieldRow[];
+  note?: string;
+  submitLabel: string;
+  submit: () => boolean | Promise<boolean>;
+}): void {
   const slot = h('div', { class: 'handover-keys', dataset: { testid: 'handover-keys' } });
   const fields: HTMLElement[] = [];
-  for (const r of rows) {
+  for (const r of o.rows) {
     const label = h('span', null, r.label, r.extra ? [h('br'), r.extra] : null);
     const f = h('label', { class: 'field' }, label, r.input);
     fields.push(f);
@@ -52,10 +69,44 @@ function fieldsWithKeys(
       mount(slot, r.keys());
     });
   }
-  return {
-    body: h('div', { class: 'handover-layout' }, h('div', { class: 'form handover-fields' }, fields), slot),
-    focusFirst: () => rows[0]?.input.focus(),
-  };
+  const cancel = h('button', {
+    type: 'button',
+    class: 'btn btn-plain',
+    dataset: { testid: 'handover-cancel' },
+  });
+  const submit = h('button', {
+    type: 'button',
+    class: 'btn btn-primary',
+    dataset: { testid: 'handover-submit' },
+  });
+  cancel.textContent = t('dialog.cancel');
+  submit.textContent = o.submitLabel;
+  const handle = openDialog({
+    title: o.title,
+    class: 'dialog-wide handover-dialog',
+    body: h(
+      'div',
+      { class: 'handover-layout' },
+      h(
+        'div',
+        { class: 'form handover-fields' },
+        o.note ? h('p', { class: 'seal-note' }, o.note) : null,
+        fields,
+      ),
+      h('div', { class: 'handover-right' }, slot, h('div', { class: 'handover-buttons' }, cancel, submit)),
+    ),
+    actions: [],
+  });
+  cancel.addEventListener('click', () => handle.close());
+  submit.addEventListener('click', async () => {
+    submit.disabled = cancel.disabled = true;
+    try {
+      if (await o.submit()) handle.close();
+    } finally {
+      submit.disabled = cancel.disabled = false;
+    }
+  });
+  o.rows[0]?.input.focus();
 }
 
 const input = (testid: string, maxlength: number) =>
@@ -139,81 +190,69 @@ export function openHandoverDialog(bay: string, v: BayView, send: HandoverSend):
     escortName: keyboard('alnum', escortName, { onEnter: next(escortName) }),
     phone: keyboard('pin', phone, { onEnter: next(phone) }),
   };
-  const form = fieldsWithKeys([
-    { label: t('handover.receivingPlate'), input: plate, keys: () => boards.plate },
-    { label: t('handover.receivingColour'), input: colour, keys: () => boards.colour },
-    { label: t('handover.escortId'), input: escortId, keys: () => boards.escortId },
-    { label: t('handover.escortName'), input: escortName, keys: () => boards.escortName },
-    { label: t('handover.escortPhone'), input: phone, keys: () => boards.phone },
-    { label: t('handover.sealsBefore'), input: seals.input, keys: sealKeys(seals), extra: sealCount(seals) },
-    { label: t('handover.cargo'), input: cargo, keys: cargoKeys(cargo) },
-  ]);
-  openDialog({
+  formDialog({
     title: t('handover.openTitle', { bay, plate: v.truck?.plate ?? '' }),
-    class: 'dialog-wide handover-dialog',
-    body: form.body,
-    actions: [
-      { label: t('dialog.cancel'), onClick: () => true },
+    rows: [
+      { label: t('handover.receivingPlate'), input: plate, keys: () => boards.plate },
+      { label: t('handover.receivingColour'), input: colour, keys: () => boards.colour },
+      { label: t('handover.escortId'), input: escortId, keys: () => boards.escortId },
+      { label: t('handover.escortName'), input: escortName, keys: () => boards.escortName },
+      { label: t('handover.escortPhone'), input: phone, keys: () => boards.phone },
       {
-        label: t('handoverStep.open'),
-        kind: 'primary',
-        onClick: () => {
-          const sealsBefore = seals.values();
-          const filled = [plate, escortId, escortName, phone, cargo].every((x) => x.value.trim() !== '');
-          if (!filled || sealsBefore.length === 0) {
-            toast(t('handover.missing'), 'error');
-            return false;
-          }
-          const plateColour = colourOf(colour);
-          return send('handover-open', {
-            bay,
-            receivingPlate: plate.value.trim(),
-            ...(plateColour ? { receivingPlateColour: plateColour } : {}),
-            escort: { id: escortId.value.trim(), name: escortName.value.trim(), phone: phone.value.trim() },
-            sealsBefore,
-            cargo: cargo.value.trim(),
-          });
-        },
+        label: t('handover.sealsBefore'),
+        input: seals.input,
+        keys: sealKeys(seals),
+        extra: sealCount(seals),
       },
+      { label: t('handover.cargo'), input: cargo, keys: cargoKeys(cargo) },
     ],
+    submitLabel: t('handoverStep.open'),
+    submit: () => {
+      const sealsBefore = seals.values();
+      const filled = [plate, escortId, escortName, phone, cargo].every((x) => x.value.trim() !== '');
+      if (!filled || sealsBefore.length === 0) {
+        toast(t('handover.missing'), 'error');
+        return false;
+      }
+      const plateColour = colourOf(colour);
+      return send('handover-open', {
+        bay,
+        receivingPlate: plate.value.trim(),
+        ...(plateColour ? { receivingPlateColour: plateColour } : {}),
+        escort: { id: escortId.value.trim(), name: escortName.value.trim(), phone: phone.value.trim() },
+        sealsBefore,
+        cargo: cargo.value.trim(),
+      });
+    },
   });
-  form.focusFirst();
 }
 
 export function transferDialog(bay: string, v: BayView, send: HandoverSend): void {
   const broken = sealList('ho-seals-broken');
   const after = sealList('ho-seals-after');
-  const form = fieldsWithKeys([
-    {
-      label: t('handover.sealsBroken'),
-      input: broken.input,
-      keys: sealKeys(broken),
-      extra: sealCount(broken),
-    },
-    { label: t('handover.sealsAfter'), input: after.input, keys: sealKeys(after), extra: sealCount(after) },
-  ]);
-  openDialog({
+  formDialog({
     title: t('handover.transferTitle', { bay, plate: v.truck?.plate ?? '' }),
-    class: 'dialog-wide handover-dialog',
-    body: h('div', null, h('p', { class: 'seal-note' }, t('handover.sealsNote')), form.body),
-    actions: [
-      { label: t('dialog.cancel'), onClick: () => true },
+    note: t('handover.sealsNote'),
+    rows: [
       {
-        label: t('handoverStep.transferred'),
-        kind: 'primary',
-        onClick: () => {
-          const sealsBroken = broken.values();
-          const sealsAfter = after.values();
-          if (sealsBroken.length === 0 || sealsAfter.length === 0) {
-            toast(t('handover.transferMissing'), 'error');
-            return false;
-          }
-          return send('handover-transferred', { bay, sealsBroken, sealsAfter });
-        },
+        label: t('handover.sealsBroken'),
+        input: broken.input,
+        keys: sealKeys(broken),
+        extra: sealCount(broken),
       },
+      { label: t('handover.sealsAfter'), input: after.input, keys: sealKeys(after), extra: sealCount(after) },
     ],
+    submitLabel: t('handoverStep.transferred'),
+    submit: () => {
+      const sealsBroken = broken.values();
+      const sealsAfter = after.values();
+      if (sealsBroken.length === 0 || sealsAfter.length === 0) {
+        toast(t('handover.transferMissing'), 'error');
+        return false;
+      }
+      return send('handover-transferred', { bay, sealsBroken, sealsAfter });
+    },
   });
-  form.focusFirst();
 }
 
 export function closeHandover(bay: string, v: BayView, opener: Element | null, send: HandoverSend): void {

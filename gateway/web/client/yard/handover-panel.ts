@@ -14,6 +14,9 @@ import { countdown, lateWords } from './time-words.ts';
  * and the steps taken (when, by whom). The caption and the buttons are there for every bay of
  * the zone, with or without a hand-over, so nothing moves when one opens.
  */
+/** The steps' numbers, the same in either language; a step done shows a tick instead. */
+const STEP_MARKS = ['①', '②', '③', '④'];
+
 /** The bay's hand-over, as its retained view carries it (docs/yard.md). */
 export function handoverOf(v: BayView | undefined): HandoverView | undefined {
   return v?.handover;
@@ -39,7 +42,10 @@ export function captionOf(
   }
   if (ho.sealMismatch) return { text: t('handover.sealMismatch'), loud: 'seal-mismatch' };
   if (ho.overdue || ho.dueAt <= now)
-    return { text: t('handover.overdue', { late: `+${lateWords(now - ho.dueAt)}` }), loud: 'overdue' };
+    return {
+      text: t('handover.overdue', { late: now - ho.dueAt >= 1_000 ? ` +${lateWords(now - ho.dueAt)}` : '' }),
+      loud: 'overdue',
+    };
   return {
     text: t('handover.caption', { state: tEnum('handoverState', ho.state), left: countdown(ho.dueAt, now) }),
     loud: undefined,
@@ -62,7 +68,7 @@ export function stepButtons(
   return h(
     'div',
     { class: 'handover-steps', role: 'group', dataset: { testid: 'handover-steps' } },
-    now.steps.map(({ step, status }) =>
+    now.steps.map(({ step, status }, i) =>
       h(
         'button',
         {
@@ -72,7 +78,8 @@ export function stepButtons(
           dataset: { testid: `handover-${step}`, status },
           onclick: (ev: Event) => onStep(step, ev.currentTarget as Element),
         },
-        status === 'done' ? `✓ ${t(`handoverStep.${step}`)}` : t(`handoverStep.${step}`),
+        h('span', { class: 'step-mark' }, status === 'done' ? '✓' : (STEP_MARKS[i] ?? '')),
+        t(`handoverStep.${step}`),
       ),
     ),
   );
