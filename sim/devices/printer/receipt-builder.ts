@@ -98,7 +98,10 @@ export class ReceiptBuilder {
   apply(c: EscPosCommand): void {
     switch (c.kind) {
       case 'init':
-        this.flushLine(false);
+        // ESC @ clears the print buffer: a line not yet printed (no LF) is lost; printed ones stay on the paper.
+        this.line = [];
+        this.lineBytes = 0;
+        this.lineStyle = undefined;
         this.align = 'left';
         this.bold = false;
         this.width = 1;

@@ -97,6 +97,11 @@ describe('ESC/POS parser: documented commands', () => {
     expect(receipt?.items.map((i) => (i.kind === 'text' ? i.text : i.kind))).toEqual(['中文\u0080', 'A1']);
   });
 
+  it('drops a line not yet printed on ESC @ and keeps the printed ones', () => {
+    const [receipt] = receiptsOf(bytes('printed', 0x0a, 'half a line', ESC, '@', 'after', 0x0a, GS, 'V', 0));
+    expect(receipt?.items.map((i) => (i.kind === 'text' ? i.text : i.kind))).toEqual(['printed', 'after']);
+  });
+
   it('answers nothing itself but reports DLE EOT n and GS r 1 as requests', () => {
     const { commands } = parseChunks([bytes(DLE, 4, 1, DLE, 4, 2, DLE, 4, 4, GS, 'r', 1, DLE, 4, 9)]);
     expect(commands).toEqual([
