@@ -96,6 +96,23 @@ export const PreRegistrationsPayloadSchema = z
 export type PreRegistrationsPayload = z.infer<typeof PreRegistrationsPayloadSchema>;
 
 /**
+ * The same payload with its entries not yet checked: the downlink checks the shell at once and
+ * the (up to 20,000) entries with PreRegistrationSchema a slice at a time, the event loop running
+ * between slices (pre-registrations.ts).
+ */
+export const PreRegistrationsShellSchema = z
+  .object({
+    mode: z.enum(['full', 'delta']),
+    upsert: z.array(z.unknown()).max(MAX_PRE_REGISTRATIONS).default([]),
+    remove: z.array(z.string().min(1).max(64)).max(MAX_PRE_REGISTRATIONS).default([]),
+  })
+  .strict()
+  .refine((p) => p.mode === 'delta' || p.remove.length === 0, {
+    message: 'a full list has nothing to remove',
+    path: ['remove'],
+  });
+
+/**
  * `config`: a whole site config file, as the site's config file holds it (YAML, or JSON for a
  * site whose config file ends in .json); checked as `gatepost check-config` checks a file.
  */

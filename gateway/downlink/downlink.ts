@@ -13,12 +13,7 @@ import type { StatusPublisher } from '../store/storage-guard.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
 import { ConfigChanges, type ConfigFileLink, type ConfigOutcome, type QuietLane } from './config-apply.ts';
 import { DownlinkMetrics } from './downlink-metrics.ts';
-import {
-  type ConfigPayload,
-  PAYLOAD_SCHEMAS,
-  type PreRegistrationsPayload,
-  type TestResultsPayload,
-} from './downlink-payloads.ts';
+import { type ConfigPayload, PAYLOAD_SCHEMAS, type TestResultsPayload } from './downlink-payloads.ts';
 import type { DownlinkStatus, UnmatchedResult } from './downlink-topics.ts';
 import {
   type DownlinkAck,
@@ -226,8 +221,14 @@ export class Downlink {
   }
 
   private async apply(c: DownlinkClaims, topic: string): Promise<Applied> {
-    // Checked once against its kind's schema (the cast below is to that schema's type).
     await nextTurn();
+    if (c.kind === 'pre-registrations') {
+      // Up to 20,000 entries: checked and staged a slice at a time (pre-registrations.ts).
+      const r = await this.preRegistrations.applyInSlices(c.payload, c.id, this.o.clock.now());
+      if (!r.ok) throw new Refusal('invalid-payload', r.message);
+      return { details: { ...r.outcome } };
+    }
+    // Checked once against its kind's schema (the cast below is to that schema's type).
     const parsed = PAYLOAD_SCHEMAS[c.kind].safeParse(c.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -265,12 +266,6 @@ export class Downlink {
               .map((u) => ({ sampleId: u.sampleId, reason: u.reason })),
           },
         };
-      }
-      case 'pre-registrations': {
-        await nextTurn();
-        const payload = parsed.data as PreRegistrationsPayload;
-        const outcome = this.preRegistrations.apply(payload, c.id, this.o.clock.now());
-        return { details: { ...outcome } };
       }
       case 'config': {
         const changes = this.configChanges;

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { base64url, CompactSign } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.ts';
@@ -82,6 +81,38 @@ const claims = (
   ...c,
 });
 
+/**
+ * The longest stretch the event loop was held, in CPU time of this process between two of its
+ * turns (a setImmediate ticker): what the lanes would wait, robust to the box lending the core
+ * to another process meanwhile (wall-clock loop delay is not, on a shared 2-core box).
+ */
+function sliceWatch() {
+  let last = process.cpuUsage();
+  let longest = 0;
+  let on = true;
+  const tick = () => {
+    const now = process.cpuUsage(last);
+    last = process.cpuUsage();
+    longest = Math.max(longest, (now.user + now.system) / 1000);
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop: () => {
+      on = false;
+    },
+    longestMs: () => longest,
+  };
+}
+
+/** CPU ms a synchronous call takes. */
+function cpuMs(f: () => unknown): number {
+  const before = process.cpuUsage();
+  f();
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1000;
+}
+
 /** Hands one message to the downlink and returns its ack. */
 async function deliver(t: string, payload: string | Buffer): Promise<DownlinkAck | undefined> {
   const before = acks().length;
@@ -161,10 +192,9 @@ describe('downlink: what is not the centre’s signature is refused before any w
     const forged = `${base64url.encode(JSON.stringify({ alg: 'EdDSA', typ: DOWNLINK_JWS_TYPE, kid: 'hq-z' }))}.${base64url.encode(huge)}.${base64url.encode(new Uint8Array(64))}`;
     const before = acks().length;
     const bytes = Buffer.from(forged);
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
+    const h = sliceWatch();
     const m = await measure(() => downlink.handle(topic('trust-list'), bytes));
-    h.disable();
+    h.stop();
     store.flush();
     // The ack still names the id and version the forgery claims (read from its first bytes only).
     expect(acks().slice(before).at(-1)).toMatchObject({
@@ -173,19 +203,18 @@ describe('downlink: what is not the centre’s signature is refused before any w
       reason: 'unknown-key',
     });
     // Before, the unverified payload was parsed whole for the ack: an 8-million-element array in the heap.
-    expect(h.max / 1e6).toBeLessThan(300);
+    expect(h.longestMs()).toBeLessThan(200);
     expect(m.peakHeapMB).toBeLessThan(100);
   });
 
   it('over maxEnvelopeBytes is refused at its length; JSON nested 10,000 deep, signed, is refused', async () => {
     const big = Buffer.alloc(MAX_BYTES + 1, 0x41);
     const before = acks().length;
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
+    const h = sliceWatch();
     const m = await measure(() => downlink.handle(topic('rules'), big));
-    h.disable();
+    h.stop();
     expect(acks().slice(before).at(-1)).toMatchObject({ reason: 'too-large', envelopeId: null });
-    expect(h.max / 1e6).toBeLessThan(50);
+    expect(h.longestMs()).toBeLessThan(20);
     expect(m.peakHeapMB).toBeLessThan(8);
     const deep = `{"id":"deep-1","kind":"rules","version":5,"site":"${SITE}","iat":${now()},"exp":${now() + 60},"payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
     expect(await deliver(topic('rules'), await jws({}, deep))).toMatchObject({ reason: 'malformed' });
@@ -231,17 +260,17 @@ describe('downlink: signed and hostile within the schema', () => {
       claims({ kind: 'trust-list', version: 1, payload: { keys } }),
       key.privateJwk,
     );
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
+    const h = sliceWatch();
     const m = await measure(() => deliver(topic('trust-list'), signed));
-    h.disable();
+    h.stop();
     expect(m.value).toMatchObject({ status: 'applied' });
     expect((JSON.parse(readFileSync(trustListPath(), 'utf8')) as { keys: unknown[] }).keys).toHaveLength(
       10_000,
     );
-    // About 430 ms in one piece before the envelope was opened over several turns and its payload
-    // validated once; a few ms would take a worker thread (JSON.parse of 1.2 MB is one call).
-    expect(h.max / 1e6).toBeLessThan(300);
+    // Before, the payload was validated twice, in the same turn as the install (about 430 ms of
+    // wall time on this loaded box); now about 55 ms of CPU at most between two turns. A few ms
+    // would take a worker thread: JSON.parse of the 1.2 MB payload is one call.
+    expect(h.longestMs()).toBeLessThan(150);
     expect(m.peakHeapMB).toBeLessThan(64);
   }, 60_000);
 
@@ -258,16 +287,47 @@ describe('downlink: signed and hostile within the schema', () => {
       claims({ kind: 'pre-registrations', version: 1, payload: { mode: 'full', upsert } }),
       key.privateJwk,
     );
-    // Known limit, left: the 20,000 upserts are one SQLite transaction in one turn of the event
-    // loop (about 0.5 s on a loaded 2-core box); the lookup below is what a lane pays at each transit.
+    const h = sliceWatch();
     const m = await measure(() => deliver(topic('pre-registrations'), signed));
+    h.stop();
+    // Checked and written in one piece, the list held the event loop about 0.7-1.4 s of wall time
+    // on this loaded box (measured in parts); now in slices of 500 and one swap, about 75 ms of
+    // CPU at most. Left in one piece: the payload's JSON.parse (3.4 MB) and the swap.
+    expect(h.longestMs()).toBeLessThan(150);
     expect(m.value).toMatchObject({ status: 'applied', details: { upserted: 20_000, held: 20_000 } });
     downlink.preRegistrations.find('浙B00000', Date.now()); // the statement's first run
-    const t0 = performance.now();
-    const found = downlink.preRegistrations.find('浙A12345', Date.now(), 'blue');
-    const lookupMs = performance.now() - t0;
+    let found: ReturnType<typeof downlink.preRegistrations.find> = [];
+    const lookupMs = cpuMs(() => {
+      found = downlink.preRegistrations.find('浙A12345', Date.now(), 'blue');
+    });
     expect(found.length).toBe(MAX_FOUND);
-    expect(lookupMs).toBeLessThan(50);
+    expect(lookupMs).toBeLessThan(30);
+    // A later full list with one bad entry, its last: refused whole, the list held stays as it was.
+    const bad = [...upsert.slice(0, 19_999), { ...upsert[0], id: 'pr-bad', validUntil: t - 3600 }];
+    const refused = await signEnvelope(
+      claims({ kind: 'pre-registrations', version: 2, payload: { mode: 'full', upsert: bad } }),
+      key.privateJwk,
+    );
+    expect(await deliver(topic('pre-registrations'), refused)).toMatchObject({
+      status: 'refused',
+      reason: 'invalid-payload',
+      message: 'payload.upsert.19999.validUntil: validUntil must be after validFrom',
+    });
+    expect(downlink.preRegistrations.find('浙A12345', Date.now())).toHaveLength(MAX_FOUND);
+    // A delta that removes them all and adds one: applied as one change.
+    const delta = await signEnvelope(
+      claims({
+        kind: 'pre-registrations',
+        version: 3,
+        payload: { mode: 'delta', remove: upsert.map((u) => u.id), upsert: [{ ...upsert[0], id: 'pr-new' }] },
+      }),
+      key.privateJwk,
+    );
+    expect(await deliver(topic('pre-registrations'), delta)).toMatchObject({
+      status: 'applied',
+      details: { upserted: 1, removed: 20_000, held: 1 },
+    });
+    expect(downlink.preRegistrations.find('浙A12345', Date.now()).map((p) => p.id)).toEqual(['pr-new']);
   }, 60_000);
 });
 
@@ -279,8 +339,7 @@ describe('downlink: a flood', () => {
     const warnsBefore = warnLines.length;
     const acksBefore = acks().length;
     const signedBad = await jws({}, '{"id":"x"}', stranger.privateJwk);
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
+    const h = sliceWatch();
     let sent = 0;
     // The uplink hands messages one at a time, each awaited (its PUBACK waits): so does this.
     const t0 = performance.now();
@@ -289,7 +348,7 @@ describe('downlink: a flood', () => {
       await downlink.handle(topic('rules'), Buffer.from(sent % 2 ? 'junk' : signedBad));
       await new Promise((r) => setTimeout(r, 1));
     }
-    h.disable();
+    h.stop();
     store.flush();
     const alarms = (
       db.prepare("SELECT count(*) AS n FROM records WHERE type = 'alarm'").get() as { n: number }
@@ -297,6 +356,6 @@ describe('downlink: a flood', () => {
     expect(acks().length - acksBefore).toBe(sent);
     expect(alarms - alarmsBefore).toBeLessThanOrEqual(2);
     expect(warnLines.length - warnsBefore).toBeLessThanOrEqual(2);
-    expect(h.percentile(99) / 1e6).toBeLessThan(50);
+    expect(h.longestMs()).toBeLessThan(20);
   }, 30_000);
 });
