@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { HANDOVERS_MIGRATION } from './handover-ledger.ts';
 
 /**
  * Schema migrations, versioned in code. `PRAGMA user_version` holds the last one applied; each
@@ -119,6 +120,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pre_registrations_until ON pre_registrations (valid_until);
     `,
   },
+  // Version 4: the ledger of point-to-point hand-overs, kept beside its projection.
+  HANDOVERS_MIGRATION,
   {
     version: 5,
     description: "cards for drivers without phones (gateway/cards/card-store.ts), the site's revocations",

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+import { HandoverRetention } from './handover-retention.ts';
 import { type Pseudonymiser, scrubPersonalData } from './personal-data.ts';
 import type { Reclaimer } from './reclaimer.ts';
 
@@ -24,6 +25,7 @@ type StorageConfig = SiteConfig['storage'];
  * Age rules, run every `storage.maintenanceIntervalMs`:
  * - delivered records older than `maxAgeDays` are deleted (undelivered ones never are);
  * - ledger entries not updated for `ledgerMaxAgeDays` are deleted;
+ * - the same two rules for the hand-overs' ledger (handover-retention.ts: the escort's name, phone);
  * - names, ID numbers, pass codes and holder ids in records and in the ledger are pseudonymised
  *   or deleted (`personalData`) after `personalDataRetentionDays`, once delivered: a record
  *   once its stream's cursor has passed it, a ledger entry once every stream has delivered
@@ -37,6 +39,7 @@ export class Retention {
   private readonly selectLedgerPersonal: Statement;
   private readonly updateLedgerPersonal: Statement;
   private readonly deleteLedger: Statement;
+  private readonly handovers: HandoverRetention;
 
   constructor(
     private readonly db: Database,
@@ -61,6 +64,7 @@ export class Retention {
       `UPDATE ledger SET driver_name = ?, driver_id_number = ?, driver_subject = ?, persons = ?, personal = ?
        WHERE entry_id = ?`,
     );
+    this.handovers = new HandoverRetention(db);
     this.deleteLedger = db.prepare(
       'DELETE FROM ledger WHERE entry_id IN (SELECT entry_id FROM ledger WHERE updated_at < ? LIMIT ?)',
     );
@@ -146,6 +150,18 @@ export class Retention {
       report.ledgerScrubbed += rows.length;
       budget -= rows.length;
     }
+
+    // The hand-overs' ledger, by the same rules (the escort's name and phone).
+    const h = this.handovers.run(this.db, {
+      ledgerCutoff,
+      personalCutoff: ledgerPersonalCutoff,
+      transform,
+      state,
+      budget,
+    });
+    report.ledgerDeleted += h.deleted;
+    report.ledgerScrubbed += h.scrubbed;
+    budget -= h.deleted + h.scrubbed;
 
     report.more = budget <= 0;
     if (report.reclaimed + report.ledgerDeleted + report.recordsScrubbed + report.ledgerScrubbed > 0) {

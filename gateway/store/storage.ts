@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
 import { DiskReserve } from './disk-reserve.ts';
 import { Ledger } from './ledger.ts';
+import { HandoverProjection } from './handover-ledger.ts';
 import { LedgerProjection } from './ledger-projection.ts';
 import { Outbox } from './outbox.ts';
 import type { RecordWriter } from './pending-records.ts';
@@ -51,6 +52,8 @@ export function startStorage(o: StorageOptions): Storage {
   const log = o.log.child({ part: 'storage' });
   const ledgerProjection = new LedgerProjection(o.db, log);
   o.store.addProjection(ledgerProjection);
+  // The hand-overs of the yard, beside it (handover-ledger.ts).
+  o.store.addProjection(new HandoverProjection(o.db, log));
   const reclaimer = new Reclaimer(o.db, log);
   const path = o.config.path;
   const reserve =

@@ -10,10 +10,13 @@ import { silentLogger } from '../../core/logger.ts';
 import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import { RecordSink } from '../../gateway/record-sink.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
+import { HandoverProjection } from '../../gateway/store/handover-ledger.ts';
+import { Ledger } from '../../gateway/store/ledger.ts';
 import { LedgerProjection } from '../../gateway/store/ledger-projection.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
 import { chooseBay } from '../../gateway/yard/assignment.ts';
 import { serveCoordinatorRequests } from '../../gateway/yard/coordinator.ts';
+import { receivingTransitFinder } from '../../gateway/yard/handover/receiving-transit.ts';
 import { buildLayout } from '../../gateway/yard/layout.ts';
 import { rebuildYard, storeYardReader, type YardRecordWriter } from '../../gateway/yard/rebuild.ts';
 import { bayView, yardSummary } from '../../gateway/yard/views.ts';
@@ -57,6 +60,7 @@ export async function startYardStack(opts: { dbPath?: string; clock?: Clock; bro
   const store = new RecordStore({ db, site: SITE, clock, log, groupCommitMs: 2 });
   // As the gateway does (store/storage.ts): the ledger of trucks and drivers, fed by the records.
   store.addProjection(new LedgerProjection(db, log));
+  store.addProjection(new HandoverProjection(db, log));
   const client = await GatewayClient.connect({
     url: broker.url ?? '',
     site: SITE,
@@ -78,6 +82,7 @@ export async function startYardStack(opts: { dbPath?: string; clock?: Clock; bro
     writer,
     reader: storeYardReader(db, store),
     target: client,
+    findTransit: receivingTransitFinder(new Ledger(db), () => clock.now()),
   });
   await serveCoordinatorRequests(client, SITE, { yard, writer, log });
   const page = await mqtt.connectAsync(broker.url ?? '');
