@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The `cards` section: cards for drivers without phones (docs/passes.md#cards). */
+/** The `cards` section: cards for drivers without phones (docs/passes.md#site-key-and-cards). */
 export const CardsConfigSchema = z
   .object({
     validHours: z

@@ -40,7 +40,7 @@ export interface Cards {
 }
 
 /**
- * The site's cards (docs/passes.md#cards): its key (made on the first start, refused if
+ * The site's cards (docs/passes.md#site-key-and-cards): its key (made on the first start, refused if
  * unreadable), published retained as a public JWK; its printers and their health; the card
  * requests of the kiosks and the yard.
  */

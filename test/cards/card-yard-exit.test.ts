@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { CardReplyDataSchema } from '../../gateway/cards/card-payloads.ts';
+import { parseConfig } from '../../site-config/load.ts';
+import { type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
+
+/**
+ * A card issued at the yard for a bay's truck, printed on the simulated printer, and its QR (as
+ * printed) scanned at the yard exit lane: the exit finds the truck's visit by the card's claims
+ * and lets the cleared truck out, its bay freed.
+ */
+const SCALE = 4;
+
+type Running = SimGateway & { replies: { topic: string; body: any }[] };
+const running: Running[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop();
+});
+
+async function start(): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatepost-card-exit-'));
+  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
+  raw.broker = { tcp: { host: '127.0.0.1', port: 0 }, websocket: { enabled: false } };
+  raw.web = { enabled: false };
+  raw.storage = { path: join(dir, 'gatepost.db') };
+  raw.passes = { trustListPath: join(dir, 'trust.json') };
+  raw.simulation = { enabled: true, attach: 'in-process' };
+  raw.yard.baySensorBuses = [];
+  const east = raw.checkpoints[0];
+  east.lanes = [east.lanes[0]];
+  for (const lane of [east.lanes[0], ...raw.yard.exitLanes]) lane.decisionTimeoutMs = 8_000 * SCALE;
+  raw.checkpoints = [east];
+  const r = await startSimGateway(parseConfig(raw), SCALE);
+  const replies: Running['replies'] = [];
+  r.client.on('message', (topic, payload) => {
+    if (/^gatepost\/demo\/(cards|yard)\/response\//.test(topic))
+      replies.push({ topic, body: JSON.parse(payload.toString()) });
+  });
+  await r.client.subscribeAsync(['gatepost/demo/cards/response/+', 'gatepost/demo/yard/response/+'], {
+    qos: 1,
+  });
+  const out = Object.assign(r, { replies });
+  running.push(out);
+  return out;
+}
+
+/** A staff request (`cards` or `yard`), answered on its response topic. */
+async function ask(r: Running, family: 'cards' | 'yard', action: string, data: Record<string, unknown>) {
+  const transaction = `t-${Math.random().toString(36).slice(2)}`;
+  const reply = () =>
+    r.replies.find(
+      (m) => m.topic === `gatepost/demo/${family}/response/${action}` && m.body.transaction === transaction,
+    )?.body;
+  await r.client.publishAsync(
+    `gatepost/demo/${family}/request/${action}`,
+    JSON.stringify({ transaction, staffId: 'C2001', data }),
+    { qos: 1 },
+  );
+  await expect.poll(() => reply() !== undefined, { timeout: 30_000 }).toBe(true);
+  expect(reply(), `${family} ${action}: ${reply()?.error}`).toMatchObject({ status: 'ok' });
+  return reply();
+}
+
+const decisionsOf = (r: Running, lane: string) =>
+  r.messages.filter((m) => m.body?.type === 'decision' && m.body.data.lane === lane).map((m) => m.body.data);
+
+describe('a card at the yard exit', () => {
+  it("a cleared truck's card, printed at the yard and scanned at the exit, lets it out", async () => {
+    const r = await start();
+    // A green pass without a test: the lane sends the truck to the yard (rules.greenWithoutTest).
+    const lane = r.site.lane('east-1');
+    lane.barrier.putVehicle();
+    await lane.scanner.present(await r.sign({ plate: '晋D50001', sub: 'drv-50001', color: 'green' }));
+    lane.thermometer?.presentTarget(36.5);
+    await expect.poll(() => decisionsOf(r, 'east-1').length, { timeout: 20_000 }).toBe(1);
+    const decision = decisionsOf(r, 'east-1')[0];
+    expect(decision).toMatchObject({ outcome: 'YARD' });
+    const bay: string = decision.bay;
+
+    // In the yard: arrived, swabbed, negative: cleared.
+    await ask(r, 'yard', 'arrive', { bay });
+    await ask(r, 'yard', 'sample', { bay, kind: 'antigen' });
+    await ask(r, 'yard', 'result', { bay, result: 'negative' });
+
+    // The card, issued at the bay panel, printed on the printer serving the yard.
+    const printed = r.site.printer('east-kiosk').nextReceipt(30_000);
+    const issued = CardReplyDataSchema.parse((await ask(r, 'cards', 'issue', { bay })).data);
+    if (!('card' in issued)) throw new Error('no card');
+    expect(issued.card).toMatchObject({ plate: '晋D50001', bay });
+    expect(issued.printed).toEqual({ ok: true });
+    const [code] = (await printed).qr;
+    expect(code?.startsWith('GP1:')).toBe(true);
+
+    // At the yard exit: the printed code finds the visit; the cleared truck leaves, its bay freed.
+    const exit = r.site.lane('yard-exit');
+    exit.barrier.putVehicle();
+    await exit.scanner.present(code ?? '');
+    await expect.poll(() => decisionsOf(r, 'yard-exit').length, { timeout: 20_000 }).toBe(1);
+    expect(decisionsOf(r, 'yard-exit')[0]).toMatchObject({ outcome: 'PASS' });
+    expect(decisionsOf(r, 'yard-exit')[0].reasons.map((x: { code: string }) => x.code)).toContain(
+      'yard-cleared',
+    );
+    await expect.poll(() => r.gateway.yard.view(bay)?.state, { timeout: 10_000 }).toBe('free');
+  }, 180_000);
+});
