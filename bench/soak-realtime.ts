@@ -107,6 +107,7 @@ const result: RealtimeSoakResult = {
   outages: [],
   samples: [],
 };
+say(`default length ${defaultHours(rate.perMin)} h: ${TARGET_DECISIONS} decisions at ${rate.source}`);
 say(
   `${hours} h at the rush (${RUSH.arrivalsPerHour} trucks/h per entry lane + bursts), samples every ${everyS} s`,
 );
