@@ -4,7 +4,7 @@ import { ConfigIdSchema as id } from './config-id.ts';
 
 /**
  * The `printers` section (optional): the site's ESC/POS receipt printers that print drivers'
- * cards (docs/configuration.md#printers, docs/passes.md#site-key-and-cards). Each names what it serves: the
+ * cards (docs/configuration.md, docs/passes.md#site-key-and-cards). Each names what it serves: the
  * kiosks of some lanes, and/or the yard's bay panels; a card is printed on the first printer
  * serving the place it is issued at, unless the request names another.
  */

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { ErrorCode } from '../../core/errors.ts';
+import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ReceiptPrinterPort } from '../../devices/printer/receipt.ts';
 import type { CardsConfig } from '../../site-config/cards-config.ts';
@@ -166,7 +166,8 @@ export class CardIssuer {
 
   private view(id: string): CardView {
     const card = this.o.store.get(id);
-    if (!card) throw new Error(`card ${id} vanished from the store`);
+    if (!card)
+      throw new GatepostError(ErrorCode.StoreFailed, `card ${id} is not in the store it was written to`);
     return cardView(card);
   }
 

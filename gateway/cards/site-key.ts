@@ -13,7 +13,7 @@ import {
 import path from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, errorMessage, GatepostError } from '../../core/errors.ts';
+import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import { type SiteKeyJwk, SiteKeyJwkSchema } from './card-payloads.ts';
 
 /**
@@ -61,6 +61,7 @@ export async function loadOrCreateSiteKey(file: string, site: string): Promise<S
   try {
     raw = readKeyFile(file);
   } catch (e) {
+    if (isGatepostError(e)) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, errorMessage(e));
   }
   if (raw === undefined) {
@@ -117,8 +118,8 @@ async function siteKeyOf(priv: PrivateJwk, file: string, site: string, created: 
 
 function readKeyFile(file: string): Buffer {
   const st = statSync(file);
-  if (!st.isFile()) throw new Error('not a regular file');
-  if (st.size > MAX_KEY_FILE_BYTES) throw new Error(`larger than ${MAX_KEY_FILE_BYTES} bytes`);
+  if (!st.isFile()) throw unreadable(file, 'not a regular file');
+  if (st.size > MAX_KEY_FILE_BYTES) throw unreadable(file, `larger than ${MAX_KEY_FILE_BYTES} bytes`);
   return readFileSync(file);
 }
 
