@@ -35,7 +35,7 @@ const LAYERS = [
     path: [
       '^gateway/mqtt/',
       '^gateway/lanes/(decision-schema|lane-records|lane-requests|lane-topics|temperature-reading)[.]ts$',
-      '^gateway/yard/(yard-payloads|yard-topics)[.]ts$',
+      '^gateway/yard/(yard-payloads|yard-topics|yard-basics|handover/handover-payloads|handover/handover-topics)[.]ts$',
       '^gateway/cards/(card-payloads|card-topics)[.]ts$',
       '^gateway/downlink/(envelope|downlink-topics)[.]ts$',
     ],

@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord } from '../mqtt/record.ts';
-import type { Migration } from './migrations.ts';
 import type { RecordProjection } from './record-store.ts';
 
 /**
@@ -11,7 +10,8 @@ import type { RecordProjection } from './record-store.ts';
  * that commits them, like the ledger of trucks (ledger-projection.ts). The escort's name and
  * phone are personal data: retention pseudonymises or deletes them (handover-retention.ts).
  */
-export const HANDOVERS_MIGRATION: Migration = {
+/** Store migration 4 (listed in migrations.ts). */
+export const HANDOVERS_MIGRATION = {
   version: 4,
   description: 'the ledger of point-to-point hand-overs (gateway/store/handover-ledger.ts)',
   sql: `

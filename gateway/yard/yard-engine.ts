@@ -6,7 +6,7 @@ import { BayEventSchema, SensorHealthEventSchema } from '../../devices/events.ts
 import type { YardConfigSchema } from '../../site-config/schema.ts';
 import { chooseBay } from './assignment.ts';
 import { type Deadline, Deadlines } from './deadlines.ts';
-import { handoverOverdue } from './handover/handover-requests.ts';
+import { handoverOverdue } from './handover/handover-overdue.ts';
 import { buildLayout, type YardLayout } from './layout.ts';
 import { KeyedLocks } from './locks.ts';
 import { type RetainedTarget, YardPublisher } from './publisher.ts';

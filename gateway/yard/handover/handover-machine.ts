@@ -191,6 +191,8 @@ export type HandoverDecision =
 /** The one record a step commits, or why the step is refused. */
 export function decideHandover(ctx: HandoverContext, req: HandoverStepRequest): HandoverDecision {
   const { bay, visitId, by, handover: h } = ctx;
+  const refusal = handoverPrecondition(ctx.handoverZone, ctx.arrived, h, RECORD_OF[req.action]);
+  if (refusal) return refusal;
   const record = ((): HandoverRecord => {
     const handoverId = req.action === 'handover-open' ? ctx.newId : (h?.id ?? ctx.newId);
     const base = { bay, visitId, handoverId };
@@ -243,9 +245,17 @@ export function decideHandover(ctx: HandoverContext, req: HandoverStepRequest): 
         return { type: 'handover-aborted', data: { ...base, reason: req.data.reason, by } };
     }
   })();
-  const refusal = handoverPrecondition(ctx.handoverZone, ctx.arrived, h, record.type);
-  return refusal ?? { ok: true, record };
+  return { ok: true, record };
 }
+
+/** The record each step commits. */
+const RECORD_OF: Record<HandoverStepRequest['action'], HandoverRecordType> = {
+  'handover-open': 'handover-opened',
+  'handover-receiving-arrived': 'handover-receiving-arrived',
+  'handover-transferred': 'handover-transferred',
+  'handover-close': 'handover-closed',
+  'handover-abort': 'handover-aborted',
+};
 
 /**
  * Where a hand-over may happen at all, then the machine's order: the refusal of a record in a

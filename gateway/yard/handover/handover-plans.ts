@@ -1,9 +1,11 @@
 import { ErrorCode } from '../../../core/errors.ts';
 import { TRUCK_PRESENT } from '../bay-state.ts';
-import type { Plan } from '../record-plans.ts';
-import { refuse, type YardState } from '../yard-state.ts';
+import { type Refusal, refuse, type YardState } from '../yard-state.ts';
 import { applyHandoverRecord, type HandoverRecord, handoverPrecondition } from './handover-machine.ts';
 import { HANDOVER_RECORDS, type HandoverRecordType } from './handover-payloads.ts';
+
+/** A checked hand-over record: `apply()` makes the change (the shape of record-plans.ts' Plan). */
+export type HandoverPlan = { ok: true; apply: () => string[] } | Refusal;
 
 export function isHandoverRecord(type: string): type is HandoverRecordType {
   return Object.hasOwn(HANDOVER_RECORDS, type);
@@ -14,7 +16,7 @@ export function isHandoverRecord(type: string): type is HandoverRecordType {
  * (handover-machine.ts); the bay's own state does not change. Checked like every record: the
  * truck must be the one in the bay, and the machine must allow the step.
  */
-export function planHandover(state: YardState, rec: HandoverRecord, at: number): Plan {
+export function planHandover(state: YardState, rec: HandoverRecord, at: number): HandoverPlan {
   const { bay, visitId, handoverId } = rec.data;
   const b = state.bay(bay);
   if (!b) return refuse(ErrorCode.NotFound, 'no-such-bay', `No bay ${bay}`);

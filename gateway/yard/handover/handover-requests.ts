@@ -5,7 +5,7 @@ import { handoverDueAt } from '../deadlines.ts';
 import type { Actor } from '../yard-basics.ts';
 import type { ActionResult, Committed, YardEngine } from '../yard-engine.ts';
 import { refuse } from '../yard-state.ts';
-import { decideHandover, type HandoverRecord, type HandoverStepRequest, isOpen } from './handover-machine.ts';
+import { decideHandover, type HandoverRecord, type HandoverStepRequest } from './handover-machine.ts';
 
 /**
  * A coordinator's hand-over step (yard request actions `handover-*`), under the bay's lock: the
@@ -62,23 +62,4 @@ export function runHandoverStep(
 function commitRecord(engine: YardEngine, rec: HandoverRecord): Promise<Committed> {
   const commit = engine.commit.bind(engine) as (type: string, data: unknown) => Promise<Committed>;
   return commit(rec.type, rec.data);
-}
-
-/** A hand-over's due time passed (Deadlines): recorded once, then alerted (`handover-overdue`). */
-export async function handoverOverdue(
-  engine: YardEngine,
-  d: { bay: string; visitId: string; handoverId: string },
-): Promise<void> {
-  const v = engine.state.bay(d.bay)?.visit;
-  const h = v?.handover;
-  if (!v || v.id !== d.visitId || !h || h.id !== d.handoverId || !isOpen(h) || h.overdue) return;
-  const data = { bay: d.bay, visitId: v.id, handoverId: h.id, dueAt: h.dueAt };
-  if (!(await engine.commit('handover-overdue', data)).ok) return;
-  await engine.alert({
-    kind: 'handover-overdue',
-    bay: d.bay,
-    visitId: v.id,
-    ...(v.plate ? { plate: v.plate } : {}),
-    message: `The hand-over in bay ${d.bay} is not closed: it was due ${new Date(h.dueAt).toISOString()}`,
-  });
 }
