@@ -130,6 +130,21 @@ describe('cards on the real gateway', () => {
     const first = await truck(r, 'east-1', pass);
     expect(first.decision).toMatchObject({ outcome: 'PASS', plate: '晋D30001' });
 
+    // Refused, with the reason and code: neither lane nor bay; a lane no truck came through; an unknown card.
+    expect(await ask(r, 'issue', {})).toMatchObject({
+      status: 'error',
+      data: { code: 610, reason: 'invalid-request' },
+    });
+    expect(await ask(r, 'issue', { lane: 'east-2' })).toMatchObject({
+      status: 'error',
+      data: { code: 821, reason: 'no-transit' },
+    });
+    expect(await ask(r, 'reprint', { cardId: 'card-0000000000000000' })).toMatchObject({
+      status: 'error',
+      data: { code: 822, reason: 'unknown-card' },
+    });
+    await expect.poll(() => r.cardMessages.filter((m) => m.body?.type === 'request-refused').length).toBe(2);
+
     // The kiosk of east-1 asks for a card: issued, not printed (no printer serves east-1 here).
     const issued = await ask(r, 'issue', { lane: 'east-1' });
     expect(issued.status).toBe('ok');
