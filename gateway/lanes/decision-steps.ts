@@ -8,7 +8,7 @@ import {
   sortReasons,
   worse,
 } from './decision-schema.ts';
-import type { BayReservations, YardCommit, YardExits } from './lane-ports.ts';
+import type { BayReservations, ExitResult, YardCommit, YardExits } from './lane-ports.ts';
 import type { CrewPerson, DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 
@@ -186,11 +186,21 @@ export async function exitDecision(
   if (r.allowed) {
     return {
       outcome: 'PASS',
-      reasons: [{ code: 'yard-cleared', outcome: 'PASS', detail: `cleared to leave; bay ${r.bay} freed` }],
+      reasons: [{ code: 'yard-cleared', outcome: 'PASS', detail: exitDetail(r) }],
       ...(r.committed ? { committed: r.committed } : {}),
     };
   }
   return { outcome: 'REVIEW', reasons: [{ code: 'yard-not-cleared', outcome: 'REVIEW', detail: r.message }] };
+}
+
+/**
+ * Why a truck may leave the yard: cleared by a test, or under escort after a closed hand-over,
+ * named by the escort's staff ID (the name is personal data; the yard's truck-exited record and
+ * the hand-over ledger hold it).
+ */
+function exitDetail(r: Extract<ExitResult, { allowed: true }>): string {
+  if (!r.escort) return `cleared to leave; bay ${r.bay} freed`;
+  return `leaves under escort ${r.escort.id} after hand-over ${r.handoverId ?? ''}; bay ${r.bay} freed`;
 }
 
 /** The decision record of a transit: what was decided, by whom, and on what facts. */

@@ -97,6 +97,9 @@ export type ExitResult =
   | {
       allowed: true;
       bay: string;
+      /** Leaves under escort after a closed point-to-point hand-over (the yard's own release rule). */
+      escort?: { id: string; name: string };
+      handoverId?: string;
       /**
        * Present when the truck's exit is queued but not yet committed: resolves once it is, or
        * is not (`ok: false`). A record appended meanwhile shares its commit.

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
+import { exitDecision } from '../../../gateway/lanes/decision-steps.ts';
+import type { ExitQuery } from '../../../gateway/lanes/lane-ports.ts';
+import type { Transit } from '../../../gateway/lanes/transit.ts';
 import type { HandoverRow } from '../../../gateway/store/handover-ledger.ts';
 import type { BayView } from '../../../gateway/yard/yard-payloads.ts';
 import { request, startYardStack, type YardStack } from '../stack.ts';
@@ -264,8 +267,20 @@ describe('the point-to-point hand-over in the yard', () => {
     await step(s, 'handover-receiving-arrived', {});
     await step(s, 'handover-transferred', { sealsBroken: ['AB-101', 'AB-102'], sealsAfter: ['N-1'] });
     await step(s, 'handover-close', {});
-    const out = await s.yard.exit({ plate: INBOUND, lane: 'yard-exit', transitId: 't-exit' });
-    expect(out).toMatchObject({ allowed: true, bay: BAY, escort: { id: escort.id, name: escort.name } });
+    expect(s.yard.checkExit(INBOUND)).toMatchObject({
+      allowed: true,
+      bay: BAY,
+      escort: { id: escort.id, name: escort.name },
+    });
+    // The exit lane's decision: its own release rule, naming the escort by staff ID.
+    const exits = { exit: (q: ExitQuery, gaveUp?: AbortSignal) => s.yard.holdExit(q, gaveUp) };
+    const transit = { id: 't-exit', plate: INBOUND } as Transit;
+    const decided = await exitDecision(exits, transit, 'yard-exit', clock);
+    expect(decided.outcome).toBe('PASS');
+    expect(decided.reasons[0]?.detail).toMatch(
+      /^leaves under escort E-204 after hand-over \S+; bay H-0001 freed$/,
+    );
+    expect(await decided.committed).toEqual({ ok: true });
     await s.yard.settle();
     const exited = recordsOf(s, 'truck-exited')[0]?.data as Record<string, unknown>;
     expect(exited).toMatchObject({ bay: BAY, escort: { id: escort.id, name: escort.name } });
