@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.ts';
+import type { HandoverStepRequest } from '../../gateway/yard/handover/handover-machine.ts';
 import { buildLayout } from '../../gateway/yard/layout.ts';
 import { rebuildYard } from '../../gateway/yard/rebuild.ts';
 import { Yard } from '../../gateway/yard/yard.ts';
@@ -17,7 +18,9 @@ type Op =
   | { op: 'sample'; bay: number; pcr: boolean }
   | { op: 'result'; bay: number; positive: boolean }
   | { op: 'move'; bay: number; to?: number }
-  | { op: 'wait'; minutes: number };
+  | { op: 'wait'; minutes: number }
+  /** A hand-over step in the hand-over bay; `mismatch`: other seals broken than recorded. */
+  | { op: 'handover'; step: HandoverStepRequest['action']; mismatch: boolean };
 
 // Mostly the first bays, where trucks are put first, so that changes meet the same truck.
 const bay = fc.oneof(
@@ -37,6 +40,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('result' as const), bay, positive: fc.boolean() }),
   fc.record({ op: fc.constant('move' as const), bay, to: fc.option(bay, { nil: undefined }) }),
   fc.record({ op: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 400 }) }),
+  fc.record({
+    op: fc.constant('handover' as const),
+    step: fc.constantFrom(
+      'handover-open' as const,
+      'handover-receiving-arrived' as const,
+      'handover-transferred' as const,
+      'handover-close' as const,
+      'handover-abort' as const,
+    ),
+    mismatch: fc.boolean(),
+  }),
 ) as fc.Arbitrary<Op>;
 
 let transit = 0;
@@ -79,6 +93,24 @@ async function run(h: Harness, o: Op): Promise<unknown> {
       return yard.move({ from: b, ...(o.to === undefined ? {} : { to: BAYS[o.to] }) }, staff);
     case 'wait':
       return h.clock.advance(o.minutes * MIN);
+    case 'handover':
+      return yard.handover(handoverStep(o.step, o.mismatch), staff);
+  }
+}
+
+function handoverStep(action: HandoverStepRequest['action'], mismatch: boolean): HandoverStepRequest {
+  const bay = 'H-0001';
+  switch (action) {
+    case 'handover-open': {
+      const escort = { id: 'E-1', name: 'Escort', phone: '13800000000' };
+      return { action, data: { bay, receivingPlate: 'RX-1', escort, sealsBefore: ['S1', 'S2'], cargo: 'c' } };
+    }
+    case 'handover-transferred':
+      return { action, data: { bay, sealsBroken: mismatch ? ['S1'] : ['s2', 'S1'], sealsAfter: ['N1'] } };
+    case 'handover-abort':
+      return { action, data: { bay, reason: 'r' } };
+    default:
+      return { action, data: { bay } };
   }
 }
 
@@ -132,7 +164,19 @@ describe('the yard survives a restart: rebuilt from the store, identical', () =>
     for (const s of ['reserved', 'occupied', 'sampled', 'overdue', 'cleared', 'isolation', 'blocked']) {
       expect(seen, s).toContain(s);
     }
-    for (const t of ['reservation-expired', 'result-overdue', 'truck-moved', 'truck-exited', 'snapshot']) {
+    for (const t of [
+      'reservation-expired',
+      'result-overdue',
+      'truck-moved',
+      'truck-exited',
+      'snapshot',
+      'handover-opened',
+      'handover-receiving-arrived',
+      'handover-transferred',
+      'handover-closed',
+      'handover-aborted',
+      'handover-overdue',
+    ]) {
       expect(seen, t).toContain(t);
     }
   });
