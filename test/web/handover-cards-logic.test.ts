@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CARD_PRINT_FAILURES, type CardReplyData } from '../../gateway/cards/card-payloads.ts';
 import { cardReply } from '../../gateway/web/client/shared/card-dialog.ts';
@@ -7,7 +8,11 @@ import {
   printerCondition,
   printProblemWords,
 } from '../../gateway/web/client/shared/printer-words.ts';
-import { handoverRefusalWords } from '../../gateway/web/client/shared/refusal-words.ts';
+import {
+  handoverRefusalWords,
+  refusalWords,
+  STAFF_REPLY_ERRORS,
+} from '../../gateway/web/client/shared/refusal-words.ts';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { captionOf } from '../../gateway/web/client/yard/handover-panel.ts';
@@ -200,6 +205,19 @@ describe('cards and printers', () => {
     }
     expect(printProblemWords('paper-out')).toBe(ZH['printer.problem.paper-out']);
     expect(printProblemWords('a-new-one')).toBe(ZH['printer.problem.unknown']);
+  });
+
+  it('words every error code a card reply can carry, in both languages', () => {
+    const raised = new Set<string>();
+    for (const f of readdirSync('gateway/cards').filter((f) => f.endsWith('.ts')))
+      for (const m of readFileSync(`gateway/cards/${f}`, 'utf8').matchAll(/ErrorCode\.(\w+)/g))
+        raised.add(m[1] as string);
+    expect(raised.size).toBeGreaterThan(2);
+    expect([...raised].filter((n) => !(STAFF_REPLY_ERRORS as readonly string[]).includes(n))).toEqual([]);
+    for (const n of STAFF_REPLY_ERRORS) expect(`refusal.${n}` in EN && `refusal.${n}` in ZH, n).toBe(true);
+    expect(refusalWords({ status: 'error', error: 'x', data: { code: 821, reason: 'no-transit' } })).toBe(
+      ZH['refusal.CardNothingToIssue'],
+    );
   });
 
   it('reads the card and its printing back from a reply, and nothing from a refusal', () => {

@@ -128,10 +128,12 @@ function start(ctx: PageContext): void {
     health.updatePrinters(printers);
     recent.update(model, alarms.all(), ctx.info.feverC);
     actions.update({ gatewayLost });
-    // The card is for the truck on the lane, or the last one once it has gone.
+    // The card is for the truck on the lane, or the last one once it has gone, once decided (the
+    // gateway gives none to a truck still being checked or waiting for REVIEW).
     const last = current ?? model.recent[0];
+    const outcomeOf = current ? current.decision?.outcome : model.recent[0]?.outcome;
     cardButton.update({
-      truck: last !== undefined,
+      truck: outcomeOf === 'PASS' || outcomeOf === 'YARD' || outcomeOf === 'ISOLATE',
       plate: last?.plate,
       off: ctx.signedIn.role !== 'kiosk' || gatewayLost || lock.isLocked,
     });

@@ -24,6 +24,10 @@ export const STAFF_REPLY_ERRORS = [
   'StoreFull',
   'YardFull',
   'IllegalTransition',
+  'CardNothingToIssue',
+  'CardUnknown',
+  'CardRevoked',
+  'SiteKeyUnreadable',
 ] as const satisfies readonly ErrorName[];
 
 const NAME_BY_CODE = new Map<number, ErrorName>(

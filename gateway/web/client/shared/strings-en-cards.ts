@@ -27,6 +27,13 @@ export const EN_CARDS: Record<CardsStringKey, string> = {
   'card.notYetPrinted': 'not printed',
   'card.close': 'Done',
   'card.refused': 'No card issued: {why}',
+  'refusal.CardNothingToIssue':
+    "no truck to issue a card for: the lane's truck is not decided yet, or the bay is empty. Check or register it first",
+  'refusal.CardUnknown': 'there is no such card. Check the card number printed on it',
+  'refusal.CardRevoked':
+    'this card is revoked: it cannot be printed or revoked again. Issue a new card for the truck',
+  'refusal.SiteKeyUnreadable':
+    'the gateway cannot read its card key, so no card can be issued. Call the technician',
   'cardAction.issue': 'Issue card',
   'cardAction.reprint': 'Reprint',
   'cardAction.revoke': 'Revoke card',

@@ -28,6 +28,11 @@ export const ZH_CARDS = {
   'card.notYetPrinted': '未打印',
   'card.close': '完成',
   'card.refused': '没有发卡：{why}',
+  'refusal.CardNothingToIssue':
+    '没有可发卡的车辆：车道上的车还没有核验结果，或车位里没有车。先核验或登记，再发卡',
+  'refusal.CardUnknown': '没有这张通行卡。请核对卡上印的卡号',
+  'refusal.CardRevoked': '这张通行卡已作废，不能再打印或作废。请为车辆重新发卡',
+  'refusal.SiteKeyUnreadable': '网关的发卡密钥读不出来，不能发卡。请叫技术员',
   'cardAction.issue': '发卡',
   'cardAction.reprint': '重新打印',
   'cardAction.revoke': '作废通行卡',
