@@ -14,7 +14,7 @@ import { COORDINATOR, openYard, parkTruck, tapBay } from './support/yard-page.ts
  * lane's truck is issued and printed; out of paper the health panel says so loud and the kiosk
  * sounds a device alarm, a card is issued but not printed, the page says why in words with a big
  * Reprint, and the reprint after the paper is back prints it; a lost card is revoked. At the yard,
- * a card for a bay's truck, and the printer in the yard's totals. Every dialog passes the layout
+ * a card for a bay's truck, and the printer in the yard's status bar. Every dialog passes the layout
  * audit; the kiosk's main buttons do not move.
  */
 const PRINTER = 'kiosk-east';
@@ -177,12 +177,13 @@ describe('cards at the kiosk', () => {
 });
 
 describe('cards at the yard', () => {
-  it("issues a card for a bay's truck and shows the printer in the totals", async () => {
+  it("issues a card for a bay's truck and shows the printer in the status bar", async () => {
     await parkTruck(site, 'P-0031', '冀C31031');
     const yard = await openYard(browser, site, { width: 1024, height: 600 });
+    const pill = yard.getByTestId('printer-pill');
     await expect
-      .poll(() => yard.getByTestId('printers').textContent(), { timeout: 10_000 })
-      .toBe(ZH['printerHealth.online']);
+      .poll(() => pill.textContent(), { timeout: 10_000 })
+      .toBe(`打印机 ${ZH['printerHealth.online']}`);
     await tapBay(yard, 'P-0031');
     await yard.getByTestId('bay-card').click();
     expect(await yard.getByTestId('card-plate').textContent()).toBe('冀C31031');
@@ -199,13 +200,23 @@ describe('cards at the yard', () => {
     expect(problems, describeProblems(problems)).toEqual([]);
     await yard.getByTestId('card-done').click();
 
-    // Offline: loud in the totals.
+    // Offline: loud (blinking) in the status bar, which keeps its layout.
     site.site.printer(PRINTER).setOffline(true);
-    await yard.getByTestId('bay-close').click();
     await expect
-      .poll(() => yard.getByTestId('printers').textContent(), { timeout: 30_000 })
-      .toBe(`${PRINTER} ${ZH['printerHealth.offline']}`);
-    expect(await yard.getByTestId('printers').getAttribute('class')).toContain('printer-loud');
+      .poll(() => pill.textContent(), { timeout: 30_000 })
+      .toBe(`打印机 ${ZH['printerHealth.offline']}`);
+    expect(await pill.getAttribute('class')).toContain('pill-bad');
+    expect(await pill.getAttribute('title')).toContain(PRINTER);
+    for (const lang of ['en', 'zh']) {
+      await yard.getByTestId('lang').click();
+      const audit = await auditLayout(yard);
+      expect(audit, `${lang}: ${describeProblems(audit)}`).toEqual([]);
+      // Every pill of the bar whole.
+      const cut = await yard
+        .locator('.bar-pills .pill:not([hidden])')
+        .evaluateAll((ps) => ps.filter((p) => p.scrollWidth > p.clientWidth).map((p) => p.textContent));
+      expect(cut, lang).toEqual([]);
+    }
     site.site.printer(PRINTER).setOffline(false);
     await yard.close();
   }, 90_000);

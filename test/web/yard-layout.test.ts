@@ -123,8 +123,8 @@ describe('yard page layout', () => {
       await tapBay(page, 'P-0003');
       await expect.poll(() => page.getByTestId('bay-plate').textContent()).toBe('冀A30003');
       await expectClean(page, `${tag} bay chosen`);
-      // All six actions of a truck with a test waiting, whole on screen.
-      expect(await page.locator('.bay-actions .btn').count()).toBe(6);
+      // All seven actions of a truck with a test waiting (the card among them), whole on screen.
+      expect(await page.locator('.bay-actions .btn').count()).toBe(7);
       await allInside(page, '.bay-actions .btn');
       await saveScreenshot(page, site.dir, `yard-${tag}.png`);
 

@@ -27,6 +27,12 @@ export class StatusBar {
     hidden: true,
     dataset: { testid: 'trust-list' },
   });
+  /** The card printers (the yard): the worst one's condition, loud when one cannot print. */
+  private readonly printerEl = h('span', {
+    class: 'pill printer-pill',
+    hidden: true,
+    dataset: { testid: 'printer-pill' },
+  });
   private readonly clockEl = h('span', { class: 'bar-clock' });
   private readonly userEl = h('span', { class: 'bar-user' });
   private readonly langBtn = h('button', {
@@ -61,7 +67,14 @@ export class StatusBar {
   constructor(private readonly o: StatusBarOptions) {
     this.langBtn.addEventListener('click', () => setLanguage(currentLang() === 'zh' ? 'en' : 'zh'));
     this.signOutBtn.addEventListener('click', () => o.onSignOut());
-    this.pillsEl.append(this.linkEl, this.gatewayEl, this.uplinkEl, this.storageEl, this.trustEl);
+    this.pillsEl.append(
+      this.linkEl,
+      this.gatewayEl,
+      this.uplinkEl,
+      this.storageEl,
+      this.trustEl,
+      this.printerEl,
+    );
     this.el = h(
       'header',
       { class: 'status-bar' },
@@ -98,6 +111,17 @@ export class StatusBar {
     this.trustShown = true;
     this.trustIssuedAt = issuedAt;
     this.render();
+  }
+  /**
+   * Shows the card printers: `words` already in the screen's language (re-sent after a change of
+   * language), `level` ok, warn (paper low), bad (cannot print: blinks) or off (no health yet).
+   * Pages that never call this show no pill; one that does keeps its place from the first call.
+   */
+  setPrinters(words: string, level: 'ok' | 'warn' | 'bad' | 'off', title = ''): void {
+    this.printerEl.hidden = false;
+    setText(this.printerEl, words);
+    setVariant(this.printerEl, 'pill', level);
+    this.printerEl.title = title;
   }
   setUser(staffId: string | undefined): void {
     this.user = staffId;

@@ -56,5 +56,5 @@ export const EN_CARDS: Record<CardsStringKey, string> = {
   'alarm.printer': 'Printer needs attention',
   'alarmWhat.printer': 'Printer {device}: {problem}',
   'alarmDo.printer': 'Fix the printer; a card not printed can be printed again with Reprint',
-  'yard.printers': 'Printers',
+  'bar.printer': 'Printer {state}',
 };

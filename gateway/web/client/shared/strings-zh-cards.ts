@@ -49,13 +49,13 @@ export const ZH_CARDS = {
   'printerHealth.online': '正常',
   'printerHealth.degraded': '纸将用完',
   'printerHealth.paper-out': '缺纸！',
-  'printerHealth.cover-open': '纸仓盖开着！',
+  'printerHealth.cover-open': '盖开着！',
   'printerHealth.error': '故障！',
   'printerHealth.offline': '离线！',
   'alarm.printer': '打印机需要处理',
   'alarmWhat.printer': '打印机 {device}：{problem}',
   'alarmDo.printer': '修好打印机；没打印出来的通行卡可以按"重新打印"',
-  'yard.printers': '打印机',
+  'bar.printer': '打印机 {state}',
 } as const;
 
 export type CardsStringKey = keyof typeof ZH_CARDS;

@@ -9,7 +9,7 @@ import { h } from '../shared/dom.ts';
 import { onLanguageChange, t, tEnum } from '../shared/i18n.ts';
 import { IdleLock } from '../shared/idle-lock.ts';
 import { PrinterBoard } from '../shared/printer-board.ts';
-import { conditionProblem, printerCondition } from '../shared/printer-words.ts';
+import { conditionProblem, conditionWords, isLoud, printerCondition } from '../shared/printer-words.ts';
 import { AlertList } from './alert-list.ts';
 import { BayPanel } from './bay-panel.ts';
 import { MapBar } from './map-bar.ts';
@@ -48,6 +48,21 @@ void boot({
 function start(ctx: PageContext): void {
   const model = new YardModel(ctx.info);
   const printers = new PrinterBoard();
+  /**
+   * The card printers in the status bar (there from the start, so nothing moves when one reports):
+   * "OK" when every one can print, else the worst one's condition, blinking when it cannot print.
+   */
+  const renderPrinters = () => {
+    const all = printers.all();
+    const worst = all.find((p) => isLoud(p.condition)) ?? all.find((p) => p.condition === 'degraded');
+    const c = worst?.condition ?? 'online';
+    ctx.status.setPrinters(
+      t('bar.printer', { state: all.length === 0 ? '—' : conditionWords(c) }),
+      all.length === 0 ? 'off' : isLoud(c) ? 'bad' : c === 'degraded' ? 'warn' : 'ok',
+      all.map((p) => `${p.id}: ${p.reason}`).join(', '),
+    );
+  };
+  renderPrinters();
   const headerText = (zoneId: string) => {
     const zone = model.zones.find((z) => z.id === zoneId);
     const c = model.counts.get(zoneId);
@@ -163,14 +178,14 @@ function start(ctx: PageContext): void {
         const c = printerCondition(p);
         toast(t('alarmWhat.printer', { device: printer, problem: conditionProblem(c) }), 'error', 15_000);
       }
-      side.renderPrinters(printers);
+      renderPrinters();
     });
 
   onLanguageChange(() => {
     alerts.render();
     map.markAll();
     side.renderControls();
-    side.renderPrinters(printers);
+    renderPrinters();
     side.renderClock();
     search.renderControls();
     zones.render();

@@ -2,8 +2,6 @@ import { BAY_STATES, type BayState } from '../../../yard/yard-payloads.ts';
 import { h, setText } from '../shared/dom.ts';
 import { dwell } from '../shared/format.ts';
 import { t, tEnum } from '../shared/i18n.ts';
-import type { PrinterBoard } from '../shared/printer-board.ts';
-import { conditionWords, isLoud } from '../shared/printer-words.ts';
 import { RowList } from '../shared/row-list.ts';
 import { STATE_COLORS } from './bay-colors.ts';
 import { countdown } from './time-words.ts';
@@ -86,7 +84,7 @@ export class SidePanel {
       this.legendItems.set(s, item);
       this.legend.append(h('li', null, item.button));
     }
-    for (const key of ['free', 'trucks', 'awaiting', 'overdue', 'printers', 'unknown']) {
+    for (const key of ['free', 'trucks', 'awaiting', 'overdue', 'unknown']) {
       const row = { dt: h('dt'), dd: h('dd', { dataset: { testid: key } }) };
       this.totalRows.set(key, row);
       this.totals.append(row.dt, row.dd);
@@ -143,7 +141,6 @@ export class SidePanel {
       trucks: 'yard.trucks',
       awaiting: 'yard.awaiting',
       overdue: 'yard.overdue',
-      printers: 'yard.printers',
       unknown: 'yard.unknown',
     };
     for (const [key, row] of this.totalRows) setText(row.dt, t(labels[key] ?? 'yard.unknown'));
@@ -183,27 +180,6 @@ export class SidePanel {
     set('awaiting', s ? String(s.awaiting) : '—');
     set('overdue', s ? String(s.overdue) : '—');
     set('unknown', m.total.unknown > 0 ? String(m.total.unknown) : undefined);
-  }
-
-  /**
-   * The card printers serving the yard, in the totals: "正常" / "OK" when every one can print, else
-   * the worst one's id and condition, loud ("P1 缺纸！"); `—` until a health came.
-   */
-  renderPrinters(board: PrinterBoard): void {
-    const row = this.totalRows.get('printers');
-    if (!row) return;
-    const all = board.all();
-    const worst = all.find((p) => isLoud(p.condition)) ?? all.find((p) => p.condition === 'degraded');
-    setText(
-      row.dd,
-      all.length === 0
-        ? '—'
-        : worst
-          ? `${worst.id} ${conditionWords(worst.condition)}`
-          : conditionWords('online'),
-    );
-    row.dd.classList.toggle('printer-loud', worst !== undefined && isLoud(worst.condition));
-    row.dd.classList.toggle('printer-low', worst?.condition === 'degraded');
   }
 
   private toggleState(s: BayState): void {
