@@ -16,12 +16,14 @@ export function realtimeMemoryChart(samples: readonly RealtimeSample[], outages:
     xLabel: 'hours',
     yLabel: 'MB',
     yMin: 0,
+    // Four series side by side in the legend (230 px each).
+    width: 1000,
     bands: outageBands(outages),
     hLines: [{ at: 100, label: 'RSS target 100 MB' }],
     series: [
       { name: 'RSS', color: '#2ca02c', points: points((s) => s.rssMb) },
-      { name: 'heap used after GC', color: '#1f77b4', points: points((s) => s.heapUsedMb) },
-      { name: 'external (array buffers incl.)', color: '#9467bd', points: points((s) => s.externalMb) },
+      { name: 'heap after GC', color: '#1f77b4', points: points((s) => s.heapUsedMb) },
+      { name: 'external', color: '#9467bd', points: points((s) => s.externalMb) },
       { name: 'store + WAL', color: '#8c564b', points: points((s) => s.storeMb + s.walMb) },
     ],
   });
@@ -35,12 +37,14 @@ export function realtimeCountsChart(samples: readonly RealtimeSample[], outages:
     xLabel: 'hours',
     yLabel: 'count / ms (lag p99)',
     yMin: 0,
+    // Four series side by side in the legend (230 px each).
+    width: 1000,
     bands: outageBands(outages),
     series: [
       { name: 'open fds', color: '#ff7f0e', points: points((s) => s.fds) },
       { name: 'active handles', color: '#17becf', points: points((s) => s.handles) },
       { name: 'timers', color: '#bcbd22', points: points((s) => s.timers) },
-      { name: 'event-loop lag p99, ms', color: '#d62728', points: points((s) => s.loopLagP99Ms) },
+      { name: 'lag p99, ms', color: '#d62728', points: points((s) => s.loopLagP99Ms) },
     ],
   });
 }

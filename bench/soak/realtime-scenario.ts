@@ -88,10 +88,11 @@ function sprinkled(config: SiteConfig): Sprinkled[] {
 
 /**
  * The soak's scenario, in real time (time scale 1): the rush at every entry lane from the start
- * for `hours`; yard staff who swab, record antigen results (5 % positive), move the positives to
- * isolation, confirm them by PCR (half positive), release them after 20-40 min (shortened from
- * hours, with the site's pcrResultMin of 30) and unblock their bays after disinfection; and the
- * faults above, each repeated through the run.
+ * for `hours`; yard staff who swab, record antigen results (5 % positive) 5-8 min later, move the
+ * positives to isolation, confirm them by PCR (half positive) 8-12 min later, release them after
+ * 10-20 min and unblock their bays after disinfection (all shortened, with the site's
+ * antigenResultMin of 10 and pcrResultMin of 15, so that bays turn over many times an hour); and
+ * the faults above, each repeated through the run.
  */
 export function realtimeSoakScenario(config: SiteConfig, hours: number, seed = 27): Record<string, unknown> {
   const totalMin = hours * 60;
@@ -109,12 +110,19 @@ export function realtimeSoakScenario(config: SiteConfig, hours: number, seed = 2
     timeScale: 1,
     traffic: {
       default: { ...RUSH, burst: { ...RUSH.burst, spacing: [...RUSH.burst.spacing] } },
+      // Shortened from the simulator's defaults (a stay of 20-40 min, isolation 2-4 h) so that
+      // the bays turn over many times an hour; the site's result deadlines are shortened to match.
       yard: {
         positiveRate: 0.05,
-        isolationStay: ['20m', '40m'],
-        pcrAfter: ['20m', '28m'],
+        driveToBay: ['30s', '90s'],
+        sampleAfter: ['1m', '3m'],
+        resultAfter: ['5m', '8m'],
+        leaveAfter: ['1m', '3m'],
+        driveToExit: ['30s', '60s'],
+        isolationStay: ['10m', '20m'],
+        pcrAfter: ['8m', '12m'],
         pcrPositiveRate: 0.5,
-        disinfection: ['5m', '15m'],
+        disinfection: ['3m', '8m'],
       },
     },
     timeline,
