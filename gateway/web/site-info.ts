@@ -44,6 +44,7 @@ export function siteInfo(config: SiteConfig, broker: BrokerEndpoint): SiteInfo {
     },
     feverC: config.rules.feverC,
     idleLockMinutes: IDLE_LOCK_MINUTES,
+    printers: config.printers.map((p) => ({ id: p.id, lanes: [...p.serves.lanes], yard: p.serves.yard })),
   };
 }
 

@@ -75,27 +75,39 @@ export class HealthPanel {
     setVariant(this.yard.value, 'health', free === undefined ? 'unknown' : free > 0 ? 'online' : 'offline');
   }
 
-  /** The card printers' rows (the printer serving the lane; any the kiosk may read). */
-  updatePrinters(board: PrinterBoard): void {
-    this.printers.hidden = board.size === 0;
+  /**
+   * The card printers' rows: one per printer serving the lane (`ids`, from the config), there from
+   * the start (`—` until its health comes), so the panel does not grow under the staff's eyes.
+   */
+  updatePrinters(board: PrinterBoard, ids: readonly string[]): void {
+    this.printers.hidden = ids.length === 0;
+    const known = new Map(board.all().map((p) => [p.id, p]));
     mount(
       this.printers,
-      board.all().map((p) =>
-        h(
+      ids.map((id) => {
+        const p = known.get(id);
+        const variant = !p
+          ? 'unknown'
+          : isLoud(p.condition)
+            ? 'offline health-loud'
+            : p.condition === 'degraded'
+              ? 'degraded'
+              : 'online';
+        return h(
           'div',
           { class: 'health-printer' },
-          h('span', { class: 'health-name' }, t('health.printer', { id: p.id })),
+          h('span', { class: 'health-name' }, t('health.printer', { id })),
           h(
             'span',
             {
-              class: `health-state health-${isLoud(p.condition) ? 'offline health-loud' : p.condition === 'degraded' ? 'degraded' : 'online'}`,
-              dataset: { testid: `printer-${p.id}`, condition: p.condition },
-              title: p.reason,
+              class: `health-state health-${variant}`,
+              dataset: { testid: `printer-${id}`, condition: p?.condition ?? 'unknown' },
+              title: p?.reason ?? '',
             },
-            conditionWords(p.condition),
+            p ? conditionWords(p.condition) : '—',
           ),
-        ),
-      ),
+        );
+      }),
     );
   }
 

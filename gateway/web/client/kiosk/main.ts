@@ -82,6 +82,8 @@ function start(ctx: PageContext): void {
   const actions = new KioskActions(ctx, lane, model, lock);
   const cardButton = new CardButton(new CardDesk(ctx), lane);
   const printers = new PrinterBoard();
+  /** The card printers serving this lane (the config's `printers[].serves.lanes`). */
+  const lanePrinters = ctx.info.printers.filter((p) => p.lanes.includes(lane)).map((p) => p.id);
   truck.head.append(cardButton.el);
   const attention = new AttentionBanner((item) => {
     if (item.kind === 'alarm') alarms.ackTop(staffId());
@@ -125,7 +127,7 @@ function start(ctx: PageContext): void {
     bannerAge.update(gatewayLost ? lastLive : undefined);
     truckAge.update(gatewayLost ? lastLive : undefined);
     health.update(model, yard);
-    health.updatePrinters(printers);
+    health.updatePrinters(printers, lanePrinters);
     recent.update(model, alarms.all(), ctx.info.feverC);
     actions.update({ gatewayLost });
     // The card is for the truck on the lane, or the last one once it has gone, once decided (the
@@ -253,6 +255,8 @@ function start(ctx: PageContext): void {
     .on('cardResponse', (r) => ctx.requests.settle(r))
     .on('printerHealth', (p, params) => {
       const printer = params.printer ?? '?';
+      // The printers of this lane's kiosk only (the config's `printers[].serves.lanes`).
+      if (!lanePrinters.includes(printer)) return;
       const turned = printers.apply(printer, p);
       const condition = printerCondition(p);
       // A printer that cannot print is an alarm (a device's sound) until it is back.

@@ -58,6 +58,15 @@ export const SiteInfoSchema = z
       .strict(),
     feverC: z.number(),
     idleLockMinutes: z.number().positive(),
+    printers: z
+      .array(
+        z
+          .object({ id: z.string(), lanes: z.array(z.string()), yard: z.boolean() })
+          .strict()
+          .describe("A card printer and what it serves (the config's `printers`)"),
+      )
+      .default([])
+      .describe('The card printers: a kiosk shows those of its lane, the yard those serving it'),
   })
   .strict();
 export type SiteInfo = z.infer<typeof SiteInfoSchema>;

@@ -53,6 +53,8 @@ function start(ctx: PageContext): void {
    * "OK" when every one can print, else the worst one's condition, blinking when it cannot print.
    */
   const renderPrinters = () => {
+    // A site without a printer for the yard shows none.
+    if (!ctx.info.printers.some((x) => x.yard)) return;
     const all = printers.all();
     const worst = all.find((p) => isLoud(p.condition)) ?? all.find((p) => p.condition === 'degraded');
     const c = worst?.condition ?? 'online';
@@ -173,6 +175,8 @@ function start(ctx: PageContext): void {
     .on('cardResponse', (r) => ctx.requests.settle(r))
     .on('printerHealth', (p, params) => {
       const printer = params.printer ?? '?';
+      // The printers serving the yard's bay panels only.
+      if (!ctx.info.printers.some((x) => x.id === printer && x.yard)) return;
       // A printer that cannot print is said at once (the notice strip), and stays in the totals.
       if (printers.apply(printer, p) === 'loud') {
         const c = printerCondition(p);
