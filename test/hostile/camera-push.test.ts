@@ -534,7 +534,10 @@ describe('camera push: many at once', () => {
     // A bare document has the document's budget (256 KiB), not the pictures': refused at its declared length.
     expect(MAX_DOCUMENT_BYTES).toBeLessThan(MAX_BODY);
     expect(answered.length).toBeGreaterThan(100);
-    for (const r of answered) expect([413, 503]).toContain(r.status);
+    // 413 at the declared length, 503 past maxPushesInFlight, 408 when a loaded box did not get
+    // to the headers within their timeout: each a clear answer.
+    for (const r of answered) expect([408, 413, 503]).toContain(r.status);
+    expect(answered.filter((r) => r.status === 413).length).toBeGreaterThan(50);
     expect(answered.filter((r) => r.status === 413)[0]?.reason).toMatch(
       /document is larger than 262144 bytes/,
     );
