@@ -62,11 +62,12 @@ function openFds(pid: number): number {
  */
 export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
   const t = Math.round((performance.now() - d.t0) / 100) / 10;
+  // /metrics first: its event-loop lag window must not hold the full GC the probe runs.
+  const m = (await scrape(d.opsUrl)) ?? new Map<string, number>();
   d.gateway.send({ type: 'probe' });
   const probe = await d.gateway.next('probe', 60_000);
   d.sim.send({ type: 'report' });
   const report = await d.sim.next('report', 60_000);
-  const m = (await scrape(d.opsUrl)) ?? new Map<string, number>();
   const memory = probe.memory as NodeJS.MemoryUsage;
   const resources = probe.resources as Record<string, number>;
   const traffic = report.traffic as Record<string, number>;
