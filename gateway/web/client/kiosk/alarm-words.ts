@@ -45,6 +45,8 @@ export function wordAlarm(kind: string, params: AlarmParams, here?: string): Ala
   if (kind === 'device-offline' && num('sinceStart')) what = 'alarmWhat.device-offline-start';
   if (kind === 'pass-replayed' && (str('earlierLane') ?? here) === here)
     what = 'alarmWhat.pass-replayed-here';
+  // A lane with several card printers names the one; with one, the id (a config id) is not shown.
+  if (kind === 'printer' && device) what = 'alarmWhat.printer-of';
   if (kind === 'trust-list' && str('problem') === 'not-configured') what = 'alarmWhat.trust-list-missing';
   if (kind === 'isolate')
     todo = num('barrierOpen') ? 'alarmDo.isolate-open' : str('bay') ? todo : 'alarmDo.isolate-noBay';

@@ -96,7 +96,11 @@ export class HealthPanel {
         return h(
           'div',
           { class: 'health-printer' },
-          h('span', { class: 'health-name' }, t('health.printer', { id })),
+          h(
+            'span',
+            { class: 'health-name' },
+            ids.length === 1 ? t('health.printerOne') : t('health.printer', { id }),
+          ),
           h(
             'span',
             {

@@ -265,7 +265,8 @@ function start(ctx: PageContext): void {
           id: `printer-${printer}-${condition}-${p.at}`,
           kind: 'printer',
           message: p.reason,
-          params: { device: printer, problem: condition },
+          // The printer's id only when the lane has several (an id is not a word of the screen).
+          params: lanePrinters.length > 1 ? { device: printer, problem: condition } : { problem: condition },
           at: p.at,
         });
       else if (turned === 'quiet') alarms.resolve('printer', p.at);

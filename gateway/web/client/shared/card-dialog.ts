@@ -110,10 +110,7 @@ function showOutcome(r: Reply, action: 'issue' | 'reprint', send: CardSend): voi
         fact('card.plate', card.plate),
         fact('card.id', card.id, 'card-id'),
         card.bay ? fact('card.bay', card.bay) : null,
-        fact(
-          'card.validUntil',
-          new Date(card.validUntil).toISOString().slice(0, 10) + ` ${clockTime(card.validUntil)}`,
-        ),
+        fact('card.validUntil', `${localDate(card.validUntil)} ${clockTime(card.validUntil)}`),
       ),
     ),
     actions: [
@@ -185,4 +182,11 @@ export function revokeDialog(card: Pick<CardView, 'id' | 'plate'>, send: CardSen
     ],
   });
   document.querySelector('.card-dialog .btn-danger')?.setAttribute('data-testid', 'revoke-yes');
+}
+
+/** The screen's local date of a time, 2026-12-06 (beside its local clock time). */
+function localDate(epochMs: number): string {
+  const d = new Date(epochMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
 }

@@ -47,6 +47,7 @@ export const EN_CARDS: Record<CardsStringKey, string> = {
   'printer.problem.no-printer': 'no printer is set up here (tell the technician)',
   'printer.problem.unknown': 'the printer failed',
   'health.printer': 'Printer {id}',
+  'health.printerOne': 'Printer',
   'printerHealth.online': 'OK',
   'printerHealth.degraded': 'paper low',
   'printerHealth.paper-out': 'NO PAPER',
@@ -54,7 +55,8 @@ export const EN_CARDS: Record<CardsStringKey, string> = {
   'printerHealth.error': 'FAULT',
   'printerHealth.offline': 'OFFLINE',
   'alarm.printer': 'Printer needs attention',
-  'alarmWhat.printer': 'Printer {device}: {problem}',
+  'alarmWhat.printer': '{problem}',
+  'alarmWhat.printer-of': '{device}: {problem}',
   'alarmDo.printer': 'Fix the printer; a card not printed can be printed again with Reprint',
   'bar.printer': 'Printer {state}',
 };

@@ -46,6 +46,7 @@ export const ZH_CARDS = {
   'printer.problem.no-printer': '这里没有配置打印机（请告诉技术员）',
   'printer.problem.unknown': '打印机出错',
   'health.printer': '打印机 {id}',
+  'health.printerOne': '打印机',
   'printerHealth.online': '正常',
   'printerHealth.degraded': '纸将用完',
   'printerHealth.paper-out': '缺纸！',
@@ -53,7 +54,8 @@ export const ZH_CARDS = {
   'printerHealth.error': '故障！',
   'printerHealth.offline': '离线！',
   'alarm.printer': '打印机需要处理',
-  'alarmWhat.printer': '打印机 {device}：{problem}',
+  'alarmWhat.printer': '{problem}',
+  'alarmWhat.printer-of': '{device}：{problem}',
   'alarmDo.printer': '修好打印机；没打印出来的通行卡可以按"重新打印"',
   'bar.printer': '打印机 {state}',
 } as const;
