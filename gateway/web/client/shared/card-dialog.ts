@@ -114,7 +114,14 @@ function showOutcome(r: Reply, action: 'issue' | 'reprint', send: CardSend): voi
       ),
     ),
     actions: [
-      { label: t('card.revoke'), kind: 'plain', onClick: () => (revokeDialog(card, send), false) },
+      {
+        label: t('card.revoke'),
+        kind: 'plain',
+        onClick: () => {
+          revokeDialog(card, send);
+          return false;
+        },
+      },
       { label: t('card.reprint'), kind: printed.ok ? 'plain' : 'primary', onClick: reprint },
       { label: t('card.close'), kind: printed.ok ? 'primary' : 'plain', onClick: () => true },
     ],
