@@ -227,7 +227,7 @@ export class BayPanel {
     }
     if (pending) {
       out.push(
-        btn('bay.positive', 'positive', 'btn-danger', (opener) =>
+        btn('bay.positive', 'positive', 'btn-danger far-corner', (opener) =>
           confirmAction({
             title: t('confirm.positiveTitle'),
             plate,
