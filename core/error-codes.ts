@@ -128,8 +128,7 @@ export const ERROR_CATALOGUE = {
     code: 252,
     summary:
       'The receipt printer reports a fault of its own: paper out, cover open, or an error (cutter jam, head too hot); nothing is printed until it clears.',
-    action:
-      'Load a new paper roll, close the cover, or clear the jam; the card can be reprinted afterwards.',
+    action: 'Load a new paper roll, close the cover, or clear the jam; the card can be reprinted afterwards.',
   },
   ReceiptRefused: {
     code: 253,
@@ -309,6 +308,13 @@ export const ERROR_CATALOGUE = {
     code: 901,
     summary: 'The simulator could not set up a PTY link (socat did not start or its link did not appear).',
     action: 'Install socat and check that the link directory is writable.',
+  },
+  SimWaitTimedOut: {
+    code: 902,
+    summary:
+      'A simulated device did not see what a script or test waited for in its time (a receipt that was never printed, say).',
+    action:
+      "Check the device's faults (paper, cover, offline) and that the gateway sent it anything (its log and device health).",
   },
   // 950-989 command line
   UsageInvalid: {

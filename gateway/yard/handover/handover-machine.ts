@@ -1,3 +1,4 @@
+import { ErrorCode, GatepostError } from '../../../core/errors.ts';
 import type { Actor } from '../yard-basics.ts';
 import type {
   Handover,
@@ -127,7 +128,7 @@ export function applyHandoverRecord(h: Handover | undefined, rec: HandoverRecord
       steps: [{ state: 'opened', at, by: { ...d.by } }],
     };
   }
-  if (!h) throw new Error(`${rec.type} without a hand-over`);
+  if (!h) throw new GatepostError(ErrorCode.Internal, `${rec.type} without a hand-over`);
   const next: Handover = structuredClone(h);
   const step = (state: HandoverState, by: Actor) => {
     next.state = state;

@@ -1,3 +1,4 @@
+import { ErrorCode, GatepostError } from '../../../core/errors.ts';
 import { ch, ESCPOS_PARSER_LIMITS, GS, SPECS } from './escpos-command-specs.ts';
 import type { EscPosCommand, EscPosParserStats } from './escpos-commands.ts';
 
@@ -118,7 +119,8 @@ export class EscPosParser {
     const spec = SPECS[this.prefix];
     const step = spec ? spec(this.fn, this.hdr) : ({ unknown: true } as const);
     if ('need' in step) {
-      if (step.need > HEADER_MAX) throw new Error(`ESC/POS spec asks for a ${step.need}-byte header`);
+      if (step.need > HEADER_MAX)
+        throw new GatepostError(ErrorCode.Internal, `ESC/POS spec asks for a ${step.need}-byte header`);
       this.need = step.need;
       this.mode = 'header';
       return;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ErrorCode, GatepostError } from '../../../core/errors.ts';
 import { SerialPortSettingsSchema } from '../../../devices/serial/port-settings.ts';
 import type { SerialAttachment } from '../../attach/attachment.ts';
 import type { SimSerialDevice } from '../device.ts';
@@ -173,7 +174,9 @@ export class SimPrinter extends EventEmitter implements SimSerialDevice {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('receipt', onReceipt);
-        reject(new Error(`${this.name}: no receipt within ${timeoutMs} ms`));
+        reject(
+          new GatepostError(ErrorCode.SimWaitTimedOut, `${this.name}: no receipt within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       const onReceipt = (r: PrintedReceiptFile) => {
         clearTimeout(timer);
