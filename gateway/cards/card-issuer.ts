@@ -106,9 +106,8 @@ export class CardIssuer {
 
   private async sign(truck: CardTruck): Promise<StoredCard> {
     const issuedAt = this.o.clock.now();
-    const longest = issuedAt + this.o.config.validHours * 3_600_000;
-    // Whole seconds (the code's exp), never past what the visit allows.
-    const validUntil = Math.floor(Math.min(longest, truck.notAfter ?? longest) / 1000) * 1000;
+    // cards.validHours from now, in whole seconds (the code's exp).
+    const validUntil = Math.floor((issuedAt + this.o.config.validHours * 3_600_000) / 1000) * 1000;
     const id = newCardId();
     const code = await signCard(
       {

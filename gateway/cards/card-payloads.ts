@@ -38,7 +38,7 @@ export const CardViewSchema = z
     plateColour: PlateColourSchema.optional(),
     bay: BayIdSchema.optional().describe('The bay of its yard visit, when it has one'),
     issuedAt: epoch,
-    validUntil: epoch.describe('The code expires then (exp), never later than its visit allows'),
+    validUntil: epoch.describe('The code expires then (exp): cards.validHours after issue'),
     revokedAt: epoch.optional(),
     printedAt: epoch.optional().describe('The last time it came out of a printer'),
   })

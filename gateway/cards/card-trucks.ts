@@ -14,8 +14,6 @@ export interface CardTruck {
   transitId?: string;
   bay?: string;
   visitId?: string;
-  /** The visit allows no later (a reservation that lapses then). */
-  notAfter?: number;
 }
 
 export type CardTruckLookup =
@@ -109,14 +107,14 @@ function truckOf(row: LedgerRow & { plate: string }, color: CardTruck['color']):
   };
 }
 
-function bayOf(view: BayView | undefined): Pick<CardTruck, 'bay' | 'visitId' | 'notAfter'> {
+/**
+ * The bay and visit a card names. A reservation's expiry does not bound the card: a card issued
+ * at the kiosk as the truck is sent to the yard must outlive its stay there (hours, a PCR result
+ * later); if the reservation lapses the visit ends and the card finds no truck at the exit.
+ */
+function bayOf(view: BayView | undefined): Pick<CardTruck, 'bay' | 'visitId'> {
   if (!view?.truck) return {};
-  return {
-    bay: view.bay,
-    visitId: view.truck.visitId,
-    // Reserved, not yet arrived: the reservation lapses then, and the visit with it.
-    ...(view.truck.expiresAt !== undefined ? { notAfter: view.truck.expiresAt } : {}),
-  };
+  return { bay: view.bay, visitId: view.truck.visitId };
 }
 
 /** Cleared in the yard: green; isolated: red; else (waiting, sampled): yellow. */
