@@ -37,6 +37,7 @@ export const DECISION_REASONS = [
   'route-mismatch',
   'plate-mismatch',
   'pre-registered',
+  'handover-receiving',
 ] as const;
 export const DecisionReasonCodeSchema = z.enum(DECISION_REASONS);
 export type DecisionReasonCode = z.infer<typeof DecisionReasonCodeSchema>;

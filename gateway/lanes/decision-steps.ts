@@ -8,7 +8,7 @@ import {
   sortReasons,
   worse,
 } from './decision-schema.ts';
-import type { BayReservations, ExitResult, YardCommit, YardExits } from './lane-ports.ts';
+import type { BayReservations, ExitResult, HandoverReceiving, YardCommit, YardExits } from './lane-ports.ts';
 import type { CrewPerson, DecisionRecord, LaneRecordData } from './lane-records.ts';
 import type { Transit } from './transit.ts';
 
@@ -201,6 +201,23 @@ export async function exitDecision(
 function exitDetail(r: Extract<ExitResult, { allowed: true }>): string {
   if (!r.escort) return `cleared to leave; bay ${r.bay} freed`;
   return `leaves under escort ${r.escort.id} after hand-over ${r.handoverId ?? ''}; bay ${r.bay} freed`;
+}
+
+/**
+ * A truck let through at an entry lane that an open hand-over waits for as its receiving truck is
+ * sent to the hand-over's bay: the decision names the bay (the kiosk says where to drive) and
+ * says why. The outcome stays the rules' own: a receiving truck passes the same checks as any.
+ */
+export function toReceivingBay(handovers: HandoverReceiving | undefined, t: Transit, d: Placed): Placed {
+  if (!handovers || !t.plate || d.outcome !== 'PASS' || d.bay) return d;
+  const found = handovers.receivingBay(t.plate);
+  if (!found) return d;
+  const detail = `receiving truck of hand-over ${found.handoverId}: to bay ${found.bay}`;
+  return {
+    ...d,
+    bay: found.bay,
+    reasons: sortReasons([...d.reasons, { code: 'handover-receiving', outcome: 'PASS', detail }]),
+  };
 }
 
 /** The decision record of a transit: what was decided, by whom, and on what facts. */

@@ -5,6 +5,7 @@ import type { DecisionRules } from './decision-rules.ts';
 import type { IdNumberPolicy } from './id-number-policy.ts';
 import type {
   BayReservations,
+  HandoverReceiving,
   LaneDevices,
   PassCheck,
   PreRegistrationLookup,
@@ -30,6 +31,8 @@ export interface LaneControllerOptions {
   yard: BayReservations | undefined;
   /** For a yard exit lane: the yard's exit check instead of the decision rules. */
   exits?: YardExits;
+  /** For an entry lane: the yard's hand-overs waiting for a receiving truck. */
+  handovers?: HandoverReceiving;
   /** The trucks announced by the central office (Downlink.preRegistrations). */
   preRegistrations?: PreRegistrationLookup;
   replay: ReplayGuard;

@@ -103,6 +103,7 @@ export class LaneController {
       clock: o.clock,
       yard: o.yard,
       exits: o.exits,
+      handovers: o.handovers,
       preRegistrations: o.preRegistrations,
       hasThermometer: o.devices.thermometer !== undefined,
       mode: this.mode,

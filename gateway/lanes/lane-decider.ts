@@ -12,11 +12,18 @@ import {
   needsBay,
   type Placed,
   reserveBay,
+  toReceivingBay,
   unreserved,
 } from './decision-steps.ts';
 import type { LaneBarrierActions } from './lane-barrier.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
-import type { BayReservations, PreRegistrationLookup, YardCommit, YardExits } from './lane-ports.ts';
+import type {
+  BayReservations,
+  HandoverReceiving,
+  PreRegistrationLookup,
+  YardCommit,
+  YardExits,
+} from './lane-ports.ts';
 import { lookUpPreRegistration } from './lane-pre-registrations.ts';
 import type { Alarm, LaneRecordData } from './lane-records.ts';
 import { awaitsReading } from './temperature-rules.ts';
@@ -28,6 +35,8 @@ export interface LaneDeciderDeps {
   clock: Clock;
   yard: BayReservations | undefined;
   exits: YardExits | undefined;
+  /** The yard's open hand-overs waiting for a receiving truck (entry lanes send it to the bay). */
+  handovers?: HandoverReceiving | undefined;
   /** The trucks announced by the central office (a truck without a pass may be one). */
   preRegistrations?: PreRegistrationLookup | undefined;
   hasThermometer: boolean;
@@ -135,6 +144,7 @@ export class LaneDecider {
             bay: held,
             ...(d.committed ? { committed: d.committed } : {}),
           };
+    if (this.d.config.kind === 'entry') placed = toReceivingBay(this.d.handovers, t, placed);
     let record = decisionRecord(this.lane, t, placed, by, staffId);
     // Committed before the barrier moves or an alarm leaves; a held bay's reservation or a
     // truck's exit shares its commit (both were queued by now) and must have been stored too.

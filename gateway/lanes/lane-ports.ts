@@ -108,6 +108,14 @@ export type ExitResult =
     }
   | { allowed: false; reason: string; message: string };
 
+/**
+ * The yard's open point-to-point hand-overs, as an entry lane sees them: the bay whose hand-over
+ * waits for this plate as its receiving truck (opened, the receiving truck not yet there).
+ */
+export interface HandoverReceiving {
+  receivingBay(plate: string): { bay: string; handoverId: string } | undefined;
+}
+
 export type ExitQuery = { plate?: string; subject?: string; lane: string; transitId?: string };
 
 /**

@@ -25,6 +25,7 @@ import type {
   BayHolder,
   BayReservations,
   ExitHolder,
+  HandoverReceiving,
   LaneCameraFeed,
   LaneDevices,
   PassCheck,
@@ -42,7 +43,7 @@ export interface LanesOptions {
   sink: RecordSink;
   client: GatewayClient;
   db: Database;
-  yard: (BayHolder & ExitHolder) | undefined;
+  yard: (BayHolder & ExitHolder & Partial<HandoverReceiving>) | undefined;
   /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
   onRefusedRequest?: (why: RefusedWhy) => void;
   /** Hears each lane's input-to-command latency (the ops metric). */
@@ -127,6 +128,7 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       devices,
       passes,
       ...(o.yard ? { yard: reservationsOf(o.yard), exits: exitsOf(o.yard) } : { yard: undefined }),
+      ...(o.yard?.receivingBay ? { handovers: { receivingBay: o.yard.receivingBay.bind(o.yard) } } : {}),
       ...(o.preRegistrations ? { preRegistrations: o.preRegistrations } : {}),
       replay,
       record: (type, data) => sink.record(stream, type, data),

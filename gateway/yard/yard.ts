@@ -6,6 +6,7 @@ import { resultDueAt } from './deadlines.ts';
 import { checkExit, type ExitCheck } from './exit-check.ts';
 import type { HandoverStepRequest } from './handover/handover-machine.ts';
 import { runHandoverStep } from './handover/handover-requests.ts';
+import { receivingBayOf } from './handover/receiving-bay.ts';
 import { place, zoneFull } from './placement.ts';
 import { type ActionResult, bayKey, YardEngine, type YardOptions } from './yard-engine.ts';
 import {
@@ -361,6 +362,11 @@ export class Yard {
 
   view(bay: string): BayView | undefined {
     return this.engine.view(bay);
+  }
+
+  /** The bay whose open hand-over waits for this plate as its receiving truck (entry lanes). */
+  receivingBay(plate: string): { bay: string; handoverId: string } | undefined {
+    return receivingBayOf(this.engine.state, plate);
   }
 
   /** Every bay's view, in layout order. */

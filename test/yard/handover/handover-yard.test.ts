@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.ts';
 import { ErrorCode } from '../../../core/errors.ts';
-import { exitDecision } from '../../../gateway/lanes/decision-steps.ts';
+import { exitDecision, toReceivingBay } from '../../../gateway/lanes/decision-steps.ts';
 import type { ExitQuery } from '../../../gateway/lanes/lane-ports.ts';
 import type { Transit } from '../../../gateway/lanes/transit.ts';
 import type { HandoverRow } from '../../../gateway/store/handover-ledger.ts';
@@ -132,6 +132,36 @@ describe('the point-to-point hand-over in the yard', () => {
       seal_mismatch: 0,
       seals_after: '["N-9"]',
     });
+  });
+
+  it("sends the receiving truck, let through at an entry lane, to the hand-over's bay until it is there", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 6, 8));
+    const s = await setUp(clock);
+    const passed = { outcome: 'PASS' as const, reasons: [], bay: undefined };
+    const at = (plate: string) => toReceivingBay(s.yard, { id: 't-in', plate } as unknown as Transit, passed);
+    // No hand-over open yet: a PASS as any.
+    expect(at(RECEIVING)).toEqual(passed);
+    expect((await open(s)).status).toBe('ok');
+    const handoverId = viewOf(await step(s, 'handover-receiving-arrived', {})).handover?.id;
+    expect((await step(s, 'handover-abort', { reason: 'test: start again' })).status).toBe('ok');
+    expect((await open(s)).status).toBe('ok');
+    // The plate as an officer types it (spaces, lower case) finds the same truck.
+    const sent = at(' 晋b-20002 ');
+    expect(sent.outcome).toBe('PASS');
+    expect(sent.bay).toBe(BAY);
+    expect(sent.reasons).toEqual([
+      { code: 'handover-receiving', outcome: 'PASS', detail: expect.stringContaining(`to bay ${BAY}`) },
+    ]);
+    expect(sent.reasons[0]?.detail).not.toContain(handoverId ?? 'no id');
+    // Another plate, a decision that is not a PASS, or a truck that already has a bay: untouched.
+    expect(at('晋B20003')).toEqual(passed);
+    const yard = { outcome: 'YARD' as const, reasons: [], bay: 'P-0001' };
+    expect(toReceivingBay(s.yard, { id: 't-in', plate: RECEIVING } as unknown as Transit, yard)).toEqual(
+      yard,
+    );
+    // Once the receiving truck is at the bay, no other truck is sent there.
+    expect((await step(s, 'handover-receiving-arrived', {})).status).toBe('ok');
+    expect(at(RECEIVING)).toEqual(passed);
   });
 
   it('refuses a step out of order with its reason (801), and audits the refusal', async () => {

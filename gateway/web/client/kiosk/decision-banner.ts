@@ -39,7 +39,8 @@ export class DecisionBanner {
     switch (d.outcome) {
       case 'PASS':
         setText(this.word, t('banner.PASS'));
-        setText(this.detail, t('banner.passDetail'));
+        // A receiving truck of a hand-over is sent to its bay (decision-steps.ts toReceivingBay).
+        setText(this.detail, d.bay ? t('banner.toHandoverBay', { bay: d.bay }) : t('banner.passDetail'));
         break;
       case 'YARD':
         setText(this.word, t('banner.YARD'));

@@ -10,6 +10,7 @@ export const EN_PAGES: Record<PagesStringKey, string> = {
   'banner.passDetail': 'Barrier opens',
   'banner.YARD': 'TO THE YARD',
   'banner.toBay': 'Drive to bay {bay}',
+  'banner.toHandoverBay': 'Barrier opens: drive to hand-over bay {bay}',
   'banner.noBay': 'Waiting for a bay',
   'banner.ISOLATE': 'ISOLATE',
   'banner.toIsolationBay': 'Isolation bay {bay} · staff alerted',

@@ -140,6 +140,7 @@ export const EN: Record<StringKey, string> = {
   'reason.route-mismatch': 'Destination not served here',
   'reason.plate-mismatch': 'Plate differs from the camera',
   'reason.pre-registered': 'No pass, pre-registered',
+  'reason.handover-receiving': 'Receiving truck of a hand-over',
   'passReason.untrusted': 'untrusted issuer',
   'passReason.unknown-kid': 'unknown signing key',
   'passReason.bad-signature': 'signature does not match (forged)',

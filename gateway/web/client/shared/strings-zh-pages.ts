@@ -11,6 +11,7 @@ export const ZH_PAGES = {
   'banner.passDetail': '抬杆放行',
   'banner.YARD': '进入堆场',
   'banner.toBay': '请驶往车位 {bay}',
+  'banner.toHandoverBay': '抬杆放行：请驶往交接车位 {bay}',
   'banner.noBay': '等待分配车位',
   'banner.ISOLATE': '隔离',
   'banner.toIsolationBay': '驶往隔离车位 {bay} · 通知工作人员',

@@ -135,6 +135,7 @@ export const ZH = {
   'reason.route-mismatch': '目的地不在本通道',
   'reason.plate-mismatch': '车牌与识别不符',
   'reason.pre-registered': '无通行码，已报备',
+  'reason.handover-receiving': '点对点交接接收车',
   'passReason.untrusted': '签发者不受信任',
   'passReason.unknown-kid': '未知签名密钥',
   'passReason.bad-signature': '签名不符（伪造）',
