@@ -1,22 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { systemClock } from '../core/clock.ts';
-import { silentLogger } from '../core/logger.ts';
-import { virtualGpioChip } from '../devices/gpio/virtual-chip.ts';
-import { InProcessSerialHub } from '../devices/serial/in-process-hub.ts';
-import { startGateway } from '../gateway/app.ts';
 import { anprMultipart, anprXml } from '../sim/devices/camera/camera-bodies.ts';
-import { parseConfig } from '../site-config/load.ts';
+import { prepareBenchSite } from './support/bench-site.ts';
+import { type BenchChild, spawnBenchChild } from './support/child.ts';
+import { rushHourScenario } from './support/rush-scenario.ts';
 import { percentile, round } from './support/stats.ts';
+import { unitEnvironment, unitNice, unitNodeFlags } from './support/unit-flags.ts';
 
 /**
  * Plate camera (issue 23): from the start of a camera's push (a new connection, a multipart
  * ANPR push with anpr.xml and two pictures, ~63 KB) to its 200, which the listener sends only
- * once the sighting is committed to the store (fsynced). The gateway runs in this process on
- * the demo config with every lane's camera pushing at once, each plate new (every push a commit).
+ * once the sighting is committed to the store (fsynced). The gateway runs as its own process
+ * beside the rush-hour traffic (the issue's condition) with every lane's camera pushing at once,
+ * each plate new (every push a commit).
  */
 export interface PlateCameraBenchFigures {
   plate_push_to_committed_p50_ms: number;
@@ -25,8 +22,11 @@ export interface PlateCameraBenchFigures {
   plate_pushes_per_s: number;
 }
 
+/** The rush-hour traffic runs this long before the first push. */
+const WARM_UP_MS = 20_000;
+
 export const PLATE_CAMERA_BENCH_CONDITIONS =
-  "in-process gateway on the demo config (no simulated traffic), a plate camera on each of its 4 lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit)";
+  "beside the rush-hour load: the gateway process (release bundle, the unit's flags) on the demo config with the rush-hour scenario's traffic from the simulator process (as in the rush-hour bench, 20 s of it before the first push), a plate camera on each of its 4 checkpoint lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit)";
 
 function post(port: number, path: string, body: Buffer, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,30 +55,39 @@ function post(port: number, path: string, body: Buffer, contentType: string): Pr
 }
 
 export async function plateCameraBench(perCamera = 100): Promise<PlateCameraBenchFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatepost-plate-bench-'));
-  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-  raw.broker.tcp = { host: '127.0.0.1', port: 0 };
-  raw.broker.websocket = { host: '127.0.0.1', port: 0 };
-  raw.web = { enabled: false };
-  raw.ops = { enabled: false };
-  raw.storage = { path: join(dir, 'gatepost.db') };
-  raw.simulation = { enabled: false };
-  const lanes = ['east-1', 'east-2', 'west-1', 'west-2'];
-  raw.cameras = {
-    enabled: true,
-    host: '127.0.0.1',
-    port: 0,
-    plate: lanes.map((lane) => ({ id: `${lane}-plate`, lane, allow: ['127.0.0.1'] })),
-  };
-  const gateway = await startGateway({
-    config: parseConfig(raw),
-    clock: systemClock,
-    log: silentLogger(),
-    serial: new InProcessSerialHub(),
-    gpio: virtualGpioChip,
-  });
+  const rush = rushHourScenario();
+  const site = await prepareBenchSite(undefined, rush.timeScale, { cameras: true });
+  const port = Number(new URL(site.cameraUrl ?? 'http://127.0.0.1:0').port);
+  const scenarioFile = join(site.dir, 'scenario.json');
+  writeFileSync(scenarioFile, JSON.stringify(rush.raw));
+  const epoch = String(Date.now());
+  const scale = String(rush.timeScale);
+  const children: BenchChild[] = [];
   try {
-    const port = gateway.cameras?.listener.port ?? 0;
+    // The rush-hour site, as in the rush-hour bench: the simulated devices and their traffic in
+    // one process, the gateway (as the unit runs it) in another.
+    const sim = spawnBenchChild('bench/children/site-process.ts', [
+      site.configFile,
+      scenarioFile,
+      site.brokerUrl,
+      epoch,
+      scale,
+    ]);
+    children.push(sim);
+    await sim.next('ready', 60_000);
+    const gw = spawnBenchChild('bench/children/gateway-process.ts', [site.configFile, epoch, scale], {
+      nodeArgs: unitNodeFlags(),
+      bundled: true,
+      nice: unitNice(),
+      env: unitEnvironment(),
+    });
+    children.push(gw);
+    await gw.next('ready', 60_000);
+    sim.send({ type: 'traffic' });
+    await sim.next('traffic-started', 30_000);
+    await new Promise((r) => setTimeout(r, WARM_UP_MS));
+
+    const lanes = ['east-1', 'east-2', 'west-1', 'west-2'];
     const latencies: number[] = [];
     const t0 = performance.now();
     await Promise.all(
@@ -105,7 +114,10 @@ export async function plateCameraBench(perCamera = 100): Promise<PlateCameraBenc
       plate_pushes_per_s: round(latencies.length / seconds, 1),
     };
   } finally {
-    await gateway.stop();
-    rmSync(dir, { recursive: true, force: true });
+    for (const c of children.reverse()) {
+      c.send({ type: 'stop' });
+      await c.stop(20_000);
+    }
+    rmSync(site.dir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,8 @@ export interface BenchSite {
   opsUrl: string;
   /** With `pages`: the web pages' base URL (and the broker's WebSocket on for them). */
   webUrl?: string;
+  /** With `cameras`: the plate cameras' push listener (a camera `<lane>-plate` per checkpoint lane). */
+  cameraUrl?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface BenchSite {
 export async function prepareBenchSite(
   dir = mkdtempSync(join(tmpdir(), 'gatepost-bench-')),
   timeScale = 1,
-  o: { pages?: boolean } = {},
+  o: { pages?: boolean; cameras?: boolean } = {},
 ): Promise<BenchSite> {
   const raw = parseYaml(readFileSync(resolve(ROOT, 'config/demo.yaml'), 'utf8')) as Record<string, any>;
   mkdirSync(join(dir, 'dev'), { recursive: true });
@@ -51,6 +53,20 @@ export async function prepareBenchSite(
     for (const d of Object.values(lane.devices) as any[]) if (d.port) d.port.path = devPath(d.port.path);
   }
   for (const bus of raw.yard.baySensorBuses) bus.port.path = devPath(bus.port.path);
+  for (const printer of raw.printers ?? []) printer.path = devPath(printer.path);
+  let cameraUrl: string | undefined;
+  if (o.cameras) {
+    // A plate camera on each checkpoint lane, pushing to the gateway's listener (issue 23).
+    const cameraPort = await freePort();
+    const lanes: string[] = raw.checkpoints.flatMap((c: any) => c.lanes.map((l: any) => l.id));
+    raw.cameras = {
+      enabled: true,
+      host: '127.0.0.1',
+      port: cameraPort,
+      plate: lanes.map((lane) => ({ id: `${lane}-plate`, lane, allow: ['127.0.0.1'] })),
+    };
+    cameraUrl = `http://127.0.0.1:${cameraPort}`;
+  }
   const configFile = join(dir, 'site.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));
   return {
@@ -59,5 +75,6 @@ export async function prepareBenchSite(
     brokerUrl: `mqtt://127.0.0.1:${brokerPort}`,
     opsUrl: `http://127.0.0.1:${opsPort}`,
     ...(webUrl ? { webUrl } : {}),
+    ...(cameraUrl ? { cameraUrl } : {}),
   };
 }
