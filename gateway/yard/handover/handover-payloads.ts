@@ -96,21 +96,36 @@ export type HandoverView = z.infer<typeof HandoverViewSchema>;
 const bay = BayIdSchema.describe("The inbound truck's bay, in a handover zone");
 const reason = z.string().trim().min(1).max(200);
 
+/**
+ * Text typed by a coordinator: no control characters and no invisible format characters (bidi
+ * overrides such as U+202E, zero-width spaces), which would make a seal number or a name read on
+ * the bay panel differently from what is recorded and compared. Requests only: stored records
+ * keep their own (older) schemas so that they always load.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const visible = <T extends z.ZodString>(s: T) =>
+  s.refine((v) => !INVISIBLE.test(v), 'must not hold control or invisible format characters');
+const typedSeals = z.array(visible(seal)).max(MAX_SEALS);
+const typedEscort = EscortSchema.extend({
+  id: visible(EscortSchema.shape.id),
+  name: visible(EscortSchema.shape.name),
+});
+
 export const HANDOVER_REQUEST_DATA = {
   'handover-open': z
     .object({
       bay,
-      receivingPlate: plate,
+      receivingPlate: visible(plate),
       receivingPlateColour: PlateColourSchema.optional(),
-      escort: EscortSchema,
-      sealsBefore: seals.min(1),
-      cargo: z.string().trim().min(1).max(200),
+      escort: typedEscort,
+      sealsBefore: typedSeals.min(1),
+      cargo: visible(z.string().trim().min(1).max(200)),
     })
     .strict(),
   'handover-receiving-arrived': z.object({ bay }).strict(),
-  'handover-transferred': z.object({ bay, sealsBroken: seals, sealsAfter: seals }).strict(),
+  'handover-transferred': z.object({ bay, sealsBroken: typedSeals, sealsAfter: typedSeals }).strict(),
   'handover-close': z.object({ bay }).strict(),
-  'handover-abort': z.object({ bay, reason }).strict(),
+  'handover-abort': z.object({ bay, reason: visible(reason) }).strict(),
 } as const;
 export type HandoverAction = keyof typeof HANDOVER_REQUEST_DATA;
 export type HandoverRequestData<A extends HandoverAction> = z.infer<(typeof HANDOVER_REQUEST_DATA)[A]>;
