@@ -13,6 +13,8 @@ const ROWS_PER_RUN = 50000;
 export interface RetentionReport {
   reclaimed: number;
   ledgerDeleted: number;
+  /** Cards whose validity ended more than `ledgerMaxAgeDays` ago (their stored codes hold the subject). */
+  cardsDeleted: number;
   recordsScrubbed: number;
   ledgerScrubbed: number;
   /** True when the run stopped at its budget and more is due. */
@@ -26,6 +28,8 @@ type StorageConfig = SiteConfig['storage'];
  * - delivered records older than `maxAgeDays` are deleted (undelivered ones never are);
  * - ledger entries not updated for `ledgerMaxAgeDays` are deleted;
  * - the same two rules for the hand-overs' ledger (handover-retention.ts: the escort's name, phone);
+ * - cards whose validity ended `ledgerMaxAgeDays` ago are deleted (a card's stored code holds the
+ *   person's pseudonymous subject; an expired card is refused at any lane, revoked or not);
  * - names, ID numbers, pass codes and holder ids in records and in the ledger are pseudonymised
  *   or deleted (`personalData`) after `personalDataRetentionDays`, once delivered: a record
  *   once its stream's cursor has passed it, a ledger entry once every stream has delivered
@@ -39,6 +43,7 @@ export class Retention {
   private readonly selectLedgerPersonal: Statement;
   private readonly updateLedgerPersonal: Statement;
   private readonly deleteLedger: Statement;
+  private readonly deleteCards: Statement;
   private readonly handovers: HandoverRetention;
 
   constructor(
@@ -68,6 +73,9 @@ export class Retention {
     this.deleteLedger = db.prepare(
       'DELETE FROM ledger WHERE entry_id IN (SELECT entry_id FROM ledger WHERE updated_at < ? LIMIT ?)',
     );
+    this.deleteCards = db.prepare(
+      'DELETE FROM cards WHERE id IN (SELECT id FROM cards WHERE valid_until < ? LIMIT ?)',
+    );
   }
 
   run(now: number): RetentionReport {
@@ -75,6 +83,7 @@ export class Retention {
     const report: RetentionReport = {
       reclaimed: 0,
       ledgerDeleted: 0,
+      cardsDeleted: 0,
       recordsScrubbed: 0,
       ledgerScrubbed: 0,
       more: false,
@@ -93,6 +102,12 @@ export class Retention {
     while (budget > 0) {
       const n = this.deleteLedger.run(ledgerCutoff, Math.min(CHUNK, budget)).changes;
       report.ledgerDeleted += n;
+      budget -= n;
+      if (n === 0) break;
+    }
+    while (budget > 0) {
+      const n = this.deleteCards.run(ledgerCutoff, Math.min(CHUNK, budget)).changes;
+      report.cardsDeleted += n;
       budget -= n;
       if (n === 0) break;
     }
@@ -164,7 +179,14 @@ export class Retention {
     budget -= h.deleted + h.scrubbed;
 
     report.more = budget <= 0;
-    if (report.reclaimed + report.ledgerDeleted + report.recordsScrubbed + report.ledgerScrubbed > 0) {
+    if (
+      report.reclaimed +
+        report.ledgerDeleted +
+        report.cardsDeleted +
+        report.recordsScrubbed +
+        report.ledgerScrubbed >
+      0
+    ) {
       this.log.info({ ...report }, 'retention run');
     }
     return report;
