@@ -53,6 +53,17 @@ export type CardPrinted = z.infer<typeof CardPrintedSchema>;
 
 // ---- staff requests and replies -----------------------------------------------------------------
 
+/** A revocation's reason as typed by staff: no blank one, no control or invisible format characters. */
+const typedReason = z
+  .string()
+  .trim()
+  .min(3)
+  .max(200)
+  .refine(
+    (v) => !/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(v),
+    'must not hold control or invisible format characters',
+  );
+
 /** The data of each card request (inside the shared request envelope of mqtt/envelope.ts). */
 export const CARD_REQUEST_DATA = {
   issue: z
@@ -67,7 +78,7 @@ export const CARD_REQUEST_DATA = {
       path: ['lane'],
     }),
   reprint: z.object({ cardId: CardIdSchema, printer: PrinterIdSchema.optional() }).strict(),
-  revoke: z.object({ cardId: CardIdSchema, reason: text.min(3) }).strict(),
+  revoke: z.object({ cardId: CardIdSchema, reason: typedReason }).strict(),
 } as const;
 export type CardAction = keyof typeof CARD_REQUEST_DATA;
 export const CARD_ACTIONS = Object.keys(CARD_REQUEST_DATA) as CardAction[];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
+import { CARD_REQUEST_DATA } from '../../gateway/cards/card-payloads.ts';
 import { CardStore, type StoredCard } from '../../gateway/cards/card-store.ts';
 import { openDatabase } from '../../gateway/store/database.ts';
 import { RecordStore } from '../../gateway/store/record-store.ts';
@@ -87,5 +88,19 @@ describe('card retention', () => {
     expect(ms).toBeLessThan(5_000);
     expect(storage.retention.run(later).cardsDeleted).toBe(10_000);
     expect((db.prepare('SELECT COUNT(*) AS n FROM cards').get() as { n: number }).n).toBe(0);
+  });
+});
+
+describe('card requests with hostile text', () => {
+  const revoke = CARD_REQUEST_DATA.revoke;
+  const cardId = 'card-0123456789abcdef';
+  it('refuses a blank, a control-character or a bidi-override revocation reason, with the reason', () => {
+    expect(revoke.safeParse({ cardId, reason: 'lost card 丢失' }).success).toBe(true);
+    expect(revoke.safeParse({ cardId, reason: '     ' }).success).toBe(false);
+    for (const reason of ['lost\u0000card', 'lost \u202Edrac', 'lost\u001b[2Jcard', 'lost\u200Bcard']) {
+      const r = revoke.safeParse({ cardId, reason });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.message).join(';')).toMatch(/control or invisible/);
+    }
   });
 });
