@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type EscPosCommand, EscPosParser } from '../../sim/devices/printer/escpos-parser.ts';
+import type { EscPosCommand } from '../../sim/devices/printer/escpos-commands.ts';
+import { EscPosParser } from '../../sim/devices/printer/escpos-parser.ts';
 
 /**
  * The simulated printer's ESC/POS parser facing a hostile stream: commands that claim more data
