@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { parseRequest, requestSchema } from '../mqtt/envelope.ts';
+import { staffRequestParser } from '../mqtt/staff-request.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import {
   type By,
@@ -32,10 +31,7 @@ export interface CardRequestContext {
   log: Logger;
 }
 
-const SCHEMAS = new Map<string, ReturnType<typeof requestSchema>>(
-  Object.entries(CARD_REQUEST_DATA).map(([action, data]) => [action, requestSchema(data)]),
-);
-const ANY_REQUEST = requestSchema(z.unknown());
+const parseCardRequest = staffRequestParser(CARD_REQUEST_DATA);
 
 /**
  * Handles one staff request published on `gatepost/<site>/cards/request/<action>` (issue,
@@ -48,23 +44,13 @@ export async function handleCardRequest(
   action: string,
   payload: Buffer,
 ): Promise<CardReply> {
-  const schema = SCHEMAS.get(action);
-  if (!schema) {
-    const envelope = parseRequest(ANY_REQUEST, payload);
-    const transaction = envelope.ok ? envelope.request.transaction : envelope.transaction;
-    const data = { code: ErrorCode.PayloadInvalid, reason: 'unknown-action' };
-    return { transaction, status: 'error', error: `unknown action "${action}"`, data };
-  }
-  const parsed = parseRequest(schema, payload);
-  if (!parsed.ok) {
-    const data = { code: ErrorCode.PayloadInvalid, reason: 'invalid-request' };
-    return { transaction: parsed.transaction, status: 'error', error: parsed.error, data };
-  }
-  const { transaction, staffId, data } = parsed.request;
+  const parsed = parseCardRequest(action, payload);
+  if (!parsed.ok) return parsed.reply;
+  const { transaction, staffId, data } = parsed;
   const by: By = { staffId, transaction };
   let result: CardResult;
   try {
-    result = await run(ctx.issuer, action as CardAction, data, by);
+    result = await run(ctx.issuer, parsed.action, data, by);
   } catch (e) {
     ctx.log.error({ err: e, action }, 'card request failed');
     result = { ok: false, code: ErrorCode.StoreFailed, reason: 'internal-error', message: errorMessage(e) };

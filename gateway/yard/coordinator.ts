@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { parseRequest, requestSchema } from '../mqtt/envelope.ts';
+import { staffRequestParser } from '../mqtt/staff-request.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import type { HandoverStepRequest } from './handover/handover-machine.ts';
 import { YARD_STREAM, type YardRecordWriter } from './rebuild.ts';
@@ -29,12 +28,7 @@ export interface CoordinatorContext {
   log: Logger;
 }
 
-/** The full request schema (shared envelope around the action's data) of each action. */
-const SCHEMAS = new Map<string, ReturnType<typeof requestSchema>>(
-  Object.entries(YARD_REQUEST_DATA).map(([action, data]) => [action, requestSchema(data)]),
-);
-
-const ANY_REQUEST = requestSchema(z.unknown());
+const parseYardRequest = staffRequestParser(YARD_REQUEST_DATA);
 
 /**
  * Handles one coordinator request published on `gatepost/<site>/yard/request/<action>`: size
@@ -47,24 +41,13 @@ export async function handleYardRequest(
   action: string,
   payload: Buffer,
 ): Promise<YardReply> {
-  const schema = SCHEMAS.get(action);
-  if (!schema) {
-    // Still echo the transaction if the envelope is sound, so that the page can match the reply.
-    const envelope = parseRequest(ANY_REQUEST, payload);
-    const transaction = envelope.ok ? envelope.request.transaction : envelope.transaction;
-    const data = { code: ErrorCode.PayloadInvalid, reason: 'unknown-action' };
-    return { transaction, status: 'error', error: `unknown action "${action}"`, data };
-  }
-  const parsed = parseRequest(schema, payload);
-  if (!parsed.ok) {
-    const data = { code: ErrorCode.PayloadInvalid, reason: 'invalid-request' };
-    return { transaction: parsed.transaction, status: 'error', error: parsed.error, data };
-  }
-  const { transaction, staffId, data } = parsed.request;
+  const parsed = parseYardRequest(action, payload);
+  if (!parsed.ok) return parsed.reply;
+  const { transaction, staffId, data } = parsed;
   const by: Actor = { kind: 'staff', id: staffId, transaction };
   let result: ActionResult;
   try {
-    result = await run(ctx.yard, action as YardAction, data, by);
+    result = await run(ctx.yard, parsed.action, data, by);
   } catch (e) {
     ctx.log.error({ err: e, action }, 'yard request failed');
     result = { ok: false, code: ErrorCode.StoreFailed, reason: 'internal-error', message: errorMessage(e) };
