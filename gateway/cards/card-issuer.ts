@@ -79,6 +79,17 @@ export class CardIssuer {
       by,
     });
     this.o.log.info({ card: card.id, kid: card.kid, printer }, 'card issued');
+    // One valid card per truck: a new one (the first lost, or issued again at the yard) replaces
+    // the truck's earlier cards, which are revoked as superseded.
+    for (const earlier of this.o.store.othersOfTruck(card)) {
+      if (!this.o.store.revoke(earlier, this.o.clock.now(), `superseded by ${card.id}`)) continue;
+      await this.write('card-revoked', {
+        cardId: earlier,
+        plate: card.plate,
+        reason: `superseded by ${card.id}`,
+        by,
+      });
+    }
     const printed = await this.print(card, printer, false, by);
     return { ok: true, card: this.view(card.id), printed };
   }

@@ -168,7 +168,9 @@ export const CARD_RECORDS = {
   'card-revoked': z
     .object({ cardId, plate, reason: text, by })
     .strict()
-    .describe('Refused at every lane of the site from now on'),
+    .describe(
+      'Refused at every lane of the site from now on: revoked by staff (lost), or superseded by a newer card of the same truck',
+    ),
   'request-refused': z
     .object({
       action: z.string().max(32),

@@ -51,6 +51,7 @@ export class CardStore {
   private readonly getStmt: Statement;
   private readonly revokeStmt: Statement;
   private readonly printedStmt: Statement;
+  private readonly sameTruckStmt: Statement;
   private readonly revokedIds: Set<string>;
 
   constructor(db: Database) {
@@ -65,6 +66,11 @@ export class CardStore {
       'UPDATE cards SET revoked_at = ?, reason = ? WHERE id = ? AND revoked_at IS NULL',
     );
     this.printedStmt = db.prepare('UPDATE cards SET printed_at = ? WHERE id = ?');
+    this.sameTruckStmt = db.prepare(
+      `SELECT id FROM cards WHERE revoked_at IS NULL AND id != @id
+         AND ((@transitId IS NOT NULL AND transit_id = @transitId)
+           OR (@visitId IS NOT NULL AND visit_id = @visitId))`,
+    );
     this.revokedIds = new Set(
       (db.prepare('SELECT id FROM cards WHERE revoked_at IS NOT NULL').all() as { id: string }[]).map(
         (r) => r.id,
@@ -100,6 +106,16 @@ export class CardStore {
     const changed = this.revokeStmt.run(at, reason, id).changes === 1;
     if (changed) this.revokedIds.add(id);
     return changed;
+  }
+
+  /** The cards of the same truck (its lane transit or its yard visit) not revoked, but this one. */
+  othersOfTruck(card: StoredCard): string[] {
+    const rows = this.sameTruckStmt.all({
+      id: card.id,
+      transitId: card.transitId ?? null,
+      visitId: card.visitId ?? null,
+    }) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   printed(id: string, at: number): void {

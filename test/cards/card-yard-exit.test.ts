@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { CardReplyDataSchema } from '../../gateway/cards/card-payloads.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import { readQr } from '../sim/printer/qr-read.ts';
-import { type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
+import { inProcessDemoConfig, type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
 
 /**
  * A card issued at the yard for a bay's truck, printed on the simulated printer, and its QR (as
@@ -24,13 +22,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatepost-card-exit-'));
-  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
-  raw.broker = { tcp: { host: '127.0.0.1', port: 0 }, websocket: { enabled: false } };
-  raw.web = { enabled: false };
-  raw.storage = { path: join(dir, 'gatepost.db') };
-  raw.passes = { trustListPath: join(dir, 'trust.json') };
-  raw.simulation = { enabled: true, attach: 'in-process' };
+  const { raw } = inProcessDemoConfig('gatepost-card-exit-');
   raw.yard.baySensorBuses = [];
   const east = raw.checkpoints[0];
   east.lanes = [east.lanes[0]];
@@ -39,11 +31,16 @@ async function start(): Promise<Running> {
   const r = await startSimGateway(parseConfig(raw), SCALE);
   const replies: Running['replies'] = [];
   r.client.on('message', (topic, payload) => {
-    if (/^gatepost\/demo\/(cards|yard|lane\/[a-z0-9-]+)\/response\//.test(topic))
+    if (/^gatepost\/demo\/((cards|yard|lane\/[a-z0-9-]+)\/response\/|cards\/card-revoked$)/.test(topic))
       replies.push({ topic, body: JSON.parse(payload.toString()) });
   });
   await r.client.subscribeAsync(
-    ['gatepost/demo/cards/response/+', 'gatepost/demo/yard/response/+', 'gatepost/demo/lane/+/response/+'],
+    [
+      'gatepost/demo/cards/response/+',
+      'gatepost/demo/yard/response/+',
+      'gatepost/demo/lane/+/response/+',
+      'gatepost/demo/cards/card-revoked',
+    ],
     { qos: 1 },
   );
   const out = Object.assign(r, { replies });
@@ -95,7 +92,19 @@ describe('a card at the yard exit', () => {
     if (!('card' in issued)) throw new Error('no card');
     expect(issued.card).toMatchObject({ plate: '晋D50001', bay });
     expect(issued.printed).toEqual({ ok: true });
-    const [code] = (await printed).qr;
+    await printed;
+    // Issued again (the first one lost before anyone said so): the new card replaces the first,
+    // which is revoked as superseded; one valid card per truck.
+    const printedAgain = r.site.printer('east-kiosk').nextReceipt(30_000);
+    const again = CardReplyDataSchema.parse((await ask(r, 'cards', 'issue', { bay })).data);
+    if (!('card' in again)) throw new Error('no card');
+    expect(again.card.id).not.toBe(issued.card.id);
+    await expect
+      .poll(() => r.replies.find((m) => m.topic === 'gatepost/demo/cards/card-revoked')?.body.data, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ cardId: issued.card.id, reason: `superseded by ${again.card.id}` });
+    const [code] = (await printedAgain).qr;
     expect(code?.startsWith('GP1:')).toBe(true);
 
     // At the yard exit: the printed code finds the visit; the cleared truck leaves, its bay freed.
