@@ -142,10 +142,12 @@ describe('SimulatedSite from config/demo.yaml', () => {
     await site.start();
     closers.push(() => site.stop());
     const paths = serialPaths(cfg);
-    expect(paths.length).toBe(16);
+    // 4 entry lanes and the yard exit (scanner, thermometer or not, serial barrier or GPIO), 6
+    // bay-sensor buses and the card printer: one socat each.
+    expect(paths.length).toBe(17);
     for (const p of paths) expect(existsSync(p)).toBe(true);
     const mine = liveSocatPids().filter((p) => !before.has(p));
-    expect(mine.length).toBe(16);
+    expect(mine.length).toBe(17);
 
     // A scanner and a thermometer, as the gateway would open them.
     const lane = site.lane('west-2');
