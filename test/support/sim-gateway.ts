@@ -1,13 +1,32 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+
+/**
+ * The demo config for a gateway in this process on its simulated devices (in-process): a broker
+ * on a free loopback port, no pages, the store and the trust list in a fresh temp dir (prefix),
+ * as a plain object to tweak before parseConfig.
+ */
+export function inProcessDemoConfig(prefix: string): { dir: string; raw: Record<string, any> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
+  raw.broker = { tcp: { host: '127.0.0.1', port: 0 }, websocket: { enabled: false } };
+  raw.web = { enabled: false };
+  raw.storage = { path: join(dir, 'gatepost.db') };
+  raw.passes = { trustListPath: join(dir, 'trust.json') };
+  raw.simulation = { enabled: true, attach: 'in-process' };
+  return { dir, raw };
+}
 
 /** The real gateway in this process on the simulated devices of its config, and a client on its broker. */
 export interface SimGateway {
