@@ -164,8 +164,13 @@ describe('cards at the kiosk', () => {
     await clean('revoke');
     await page.getByTestId('revoke-lost').click();
     await page.getByTestId('revoke-yes').click();
-    await expect.poll(() => cardRecords('card-revoked').length, { timeout: 10_000 }).toBe(1);
-    expect(cardRecords('card-revoked')[0]?.payload.data).toMatchObject({
+    // One valid card per truck: each new card superseded the one before it (card-printing: the
+    // first and the second), then staff revoked the third.
+    const revocations = () => cardRecords('card-revoked').map((c) => c.payload.data);
+    await expect.poll(() => revocations().length, { timeout: 10_000 }).toBe(3);
+    expect(revocations()[0]).toMatchObject({ cardId: issued.cardId, reason: `superseded by ${second}` });
+    expect(revocations()[1]).toMatchObject({ cardId: second, reason: `superseded by ${third}` });
+    expect(revocations()[2]).toMatchObject({
       cardId: third,
       reason: EN['card.revoke.r.lost'],
       by: { staffId: KIOSK.staff },
