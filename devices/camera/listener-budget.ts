@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-
 /**
  * What one HTTP client may cost the camera listener, around the push body (whose bytes and time
  * are cameras.maxBodyBytes and cameras.requestTimeoutMs, push-body.ts). The same rules as the
@@ -21,23 +19,3 @@ export const CAMERA_HTTP_BUDGET = {
   /** Authorised pushes whose bodies are being read at once; more get 503 (the camera retries). */
   maxPushesInFlight: 32,
 } as const;
-
-/** Closes connections over the total or per-address cap as soon as they are accepted. */
-export function capConnections(server: Server, budget: typeof CAMERA_HTTP_BUDGET): void {
-  server.maxConnections = budget.maxConnections;
-  const perAddress = new Map<string, number>();
-  server.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? '';
-    const n = perAddress.get(address) ?? 0;
-    if (n >= budget.maxConnectionsPerAddress) {
-      socket.destroy();
-      return;
-    }
-    perAddress.set(address, n + 1);
-    socket.once('close', () => {
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left);
-      else perAddress.delete(address);
-    });
-  });
-}

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
+import { capConnections } from '../../core/connection-caps.ts';
 import { ErrorCode } from '../../core/errors.ts';
 import { EventBus } from '../../core/event-bus.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -17,7 +18,7 @@ import {
 } from './camera-events.ts';
 import { CameraHealth } from './camera-health.ts';
 import type { CamerasConfig, PushCameraConfig } from './config.ts';
-import { CAMERA_HTTP_BUDGET, capConnections } from './listener-budget.ts';
+import { CAMERA_HTTP_BUDGET } from './listener-budget.ts';
 import { keepPicture } from './picture-files.ts';
 import { readPlatePush } from './plate-push.ts';
 import { type PushPicture, readPushBody } from './push-body.ts';

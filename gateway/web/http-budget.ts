@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { capConnections } from '../../core/connection-caps.ts';
 
 /**
  * What one HTTP client may cost a listener of the gateway (the web pages, the ops endpoints):
@@ -67,22 +68,7 @@ export function budgetedServer(
       handler(req, res);
     },
   );
-  server.maxConnections = budget.maxConnections;
-  const perAddress = new Map<string, number>();
-  server.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? '';
-    const n = perAddress.get(address) ?? 0;
-    if (n >= budget.maxConnectionsPerAddress) {
-      socket.destroy();
-      return;
-    }
-    perAddress.set(address, n + 1);
-    socket.once('close', () => {
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left);
-      else perAddress.delete(address);
-    });
-  });
+  capConnections(server, budget);
   return server;
 }
 
