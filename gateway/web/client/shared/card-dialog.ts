@@ -4,6 +4,7 @@ import { h } from './dom.ts';
 import { clockTime } from './format.ts';
 import { type StringKey, t } from './i18n.ts';
 import { printProblemWords } from './printer-words.ts';
+import { reasonPresets } from './reason-presets.ts';
 import { refusalWords } from './refusal-words.ts';
 import type { Reply } from './requests.ts';
 import './cards.css';
@@ -136,22 +137,7 @@ function showOutcome(r: Reply, action: 'issue' | 'reprint', send: CardSend): voi
 
 /** Revoking a (lost) card: the card large, a reason from presets, confirm in red. */
 export function revokeDialog(card: Pick<CardView, 'id' | 'plate'>, send: CardSend): void {
-  const reason = h('input', { class: 'field-input', maxlength: 200, dataset: { testid: 'revoke-reason' } });
-  const presets = REVOKE_REASONS.map((k) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'btn btn-plain preset',
-        dataset: { testid: `revoke-${k.slice(k.lastIndexOf('.') + 1)}` },
-        onclick: (ev: Event) => {
-          reason.value = t(k);
-          for (const p of presets) p.classList.toggle('on', p === ev.currentTarget);
-        },
-      },
-      t(k),
-    ),
-  );
+  const { reason, presets } = reasonPresets('revoke', REVOKE_REASONS);
   openDialog({
     title: t('card.revokeTitle'),
     class: 'card-dialog',

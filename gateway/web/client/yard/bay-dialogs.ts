@@ -3,6 +3,7 @@ import { closeDialog, openDialog, toast } from '../shared/dialog.ts';
 import { h } from '../shared/dom.ts';
 import { type StringKey, t, tEnum } from '../shared/i18n.ts';
 import { keyboard } from '../shared/keyboard.ts';
+import { reasonPresets } from '../shared/reason-presets.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import type { YardModel } from './yard-model.ts';
 import './yard-dialogs.css';
@@ -168,23 +169,8 @@ export function releaseReasons(state: BayView['state']): { presets: StringKey[];
 }
 
 export function releaseDialog(bay: string, v: BayView, opener: Element | null, send: Send): void {
-  const reason = h('input', { class: 'field-input', maxlength: 200, dataset: { testid: 'release-reason' } });
   const fit = releaseReasons(v.state);
-  const presets = fit.presets.map((k) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'btn btn-plain preset',
-        dataset: { testid: `release-${k.slice(k.lastIndexOf('.') + 1)}` },
-        onclick: (ev: Event) => {
-          reason.value = t(k);
-          for (const p of presets) p.classList.toggle('on', p === ev.currentTarget);
-        },
-      },
-      t(k),
-    ),
-  );
+  const { reason, presets } = reasonPresets('release', fit.presets);
   confirmAction({
     title: t('confirm.releaseTitle'),
     plate: v.truck?.plate,

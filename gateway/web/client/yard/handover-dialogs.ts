@@ -4,6 +4,7 @@ import { openDialog, toast } from '../shared/dialog.ts';
 import { h, mount } from '../shared/dom.ts';
 import { type StringKey, t } from '../shared/i18n.ts';
 import { keyboard } from '../shared/keyboard.ts';
+import { reasonPresets } from '../shared/reason-presets.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { handoverOf } from './handover-panel.ts';
 import type { HandoverAction } from './handover-steps.ts';
@@ -267,22 +268,7 @@ export function closeHandover(bay: string, v: BayView, opener: Element | null, s
 }
 
 export function abortHandover(bay: string, v: BayView, opener: Element | null, send: HandoverSend): void {
-  const reason = h('input', { class: 'field-input', maxlength: 200, dataset: { testid: 'abort-reason' } });
-  const presets = ABORT_REASONS.map((k) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'btn btn-plain preset',
-        dataset: { testid: `abort-${k.slice(k.lastIndexOf('.') + 1)}` },
-        onclick: (ev: Event) => {
-          reason.value = t(k);
-          for (const p of presets) p.classList.toggle('on', p === ev.currentTarget);
-        },
-      },
-      t(k),
-    ),
-  );
+  const { reason, presets } = reasonPresets('abort', ABORT_REASONS);
   confirmAction({
     title: t('handover.abortTitle'),
     plate: v.truck?.plate,
