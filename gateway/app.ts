@@ -1,6 +1,7 @@
 import { dropEarlyBrokerThread } from '../broker/broker-early-thread.ts';
 import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
+import { ShutdownSteps } from '../core/shutdown-steps.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
 import { type Cameras, startCameras } from './cameras/camera-wiring.ts';
 import { startCards } from './cards/cards-wiring.ts';
@@ -58,16 +59,8 @@ export interface Gateway {
 /** Starts every part of the gateway for a site config. */
 export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, clock, log } = deps;
-  const started: (() => Promise<void> | void)[] = [];
-  const stopAll = async () => {
-    for (const stop of started.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err }, 'error while stopping');
-      }
-    }
-  };
+  const started = new ShutdownSteps(log);
+  const stopAll = () => started.stopAll();
 
   // The embedded broker's thread boots while the store opens (a cold start waits for neither alone).
   const externalUrl = deps.brokerUrl ?? config.broker.url;
@@ -89,12 +82,12 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
   let broker: LocalBroker | undefined;
   try {
     const ops = await startOps({ config: config.ops, site: config.site.id, version: VERSION, clock, log });
-    started.push(() => ops.stop());
+    started.add('ops', () => ops.stop());
     const db = openDatabase(config.storage.path, {
       reserve: new DiskReserve(config.storage.path, config.storage.reserveBytes),
       log,
     });
-    started.push(() => {
+    started.add('database', () => {
       db.close();
     });
     const store = new RecordStore({
@@ -106,14 +99,14 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       maxBatchRows: config.storage.maxBatchRows,
       policy: new RecordPolicy(config.storage.telemetryTypes),
     });
-    started.push(() => store.close());
+    started.add('store', () => store.close());
     ops.attachStore(db, store);
 
     if (brokerStarting) {
       // The DCC schemas compile (~250 ms of this thread) while the broker's thread still boots.
       preloadDccSchemas();
       broker = await brokerStarting;
-      started.push(() => broker?.close());
+      started.add('broker', () => broker?.close());
       ops.attachBroker(broker);
     }
     const brokerUrl = externalUrl ?? broker?.url;
@@ -134,7 +127,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         ? { username: config.broker.username, password: config.broker.password }
         : broker?.gatewayCredentials) ?? {}),
     });
-    started.push(() => client.stop());
+    started.add('mqtt-client', () => client.stop());
     ops.online();
     const sink = new RecordSink(store, client, config.site.id, log);
     // Ledger, disk guard and retention; then the uplink to the central broker (docs/storage.md).
@@ -149,7 +142,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       status: client,
       registry: ops.registry,
     });
-    started.push(() => storage.stop());
+    started.add('storage', () => storage.stop());
     // The central office's downlink rides on the uplink; its lab results wait for the yard.
     let yardUp: (ctx: CoordinatorContext) => void = () => {};
     const yardReady = new Promise<CoordinatorContext>((resolve) => {
@@ -168,7 +161,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         yard: yardReady,
         ...(deps.configFile ? { configFile: deps.configFile } : {}),
       });
-      started.push(() => downlink?.stop());
+      started.add('downlink', () => downlink?.stop());
       const uplink = new Uplink({
         config: config.uplink,
         site: config.site.id,
@@ -182,7 +175,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         ...(downlink ? { downlink } : {}),
       });
       uplink.start();
-      started.push(() => uplink.stop());
+      started.add('uplink', () => uplink.stop());
     } else {
       ops.attachBacklog(storage.outbox);
     }
@@ -202,7 +195,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       // Its 1,200 retained bay views once the lanes are ready (below), not in their way.
       publishBaysLater: true,
     });
-    started.push(() => yard.stop());
+    started.add('yard', () => yard.stop());
     const coordinator: CoordinatorContext = { yard, writer: sink, log: yardLog };
     await serveCoordinatorRequests(client, config.site.id, coordinator);
     yardUp(coordinator);
@@ -225,7 +218,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       );
       ops.attachBaySensors(baySensors);
       baySensors.start();
-      started.push(async () => {
+      started.add('bay-sensors', async () => {
         unlisten();
         unlistenErrors();
         await baySensors.stop();
@@ -244,7 +237,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       clock,
       log,
     });
-    started.push(() => cards.stop());
+    started.add('cards', () => cards.stop());
     const lanes = await startLanes({
       cards: cards.lanes,
       config,
@@ -258,14 +251,14 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       // The trucks the central office announced (the downlink's table): a truck without a pass may be one.
       preRegistrations: new PreRegistrationStore(db),
     });
-    started.push(() => lanes.stop());
+    started.add('lanes', () => lanes.stop());
     ops.attachLanes(lanes.controllers);
     downlink?.attachLanes(lanes.controllers.values());
     // The plate and thermal cameras push to their own listener (gateway/cameras/, docs/devices.md).
     const cameras = config.cameras.enabled
       ? await startCameras({ config, sink, client, clock, log, registry: ops.registry })
       : undefined;
-    if (cameras) started.push(() => cameras.stop());
+    if (cameras) started.add('cameras', () => cameras.stop());
     // Each lane hears its plate camera's sightings and its thermal camera's temperatures.
     if (cameras) lanes.attachCameras(cameras);
     ops.startClockCheck(sink, client);
@@ -283,7 +276,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
           log: log.child({ part: 'web' }),
         })
       : undefined;
-    if (web) started.push(() => web.close());
+    if (web) started.add('web', () => web.close());
     log.info({ site: config.site.id, lanes: lanes.controllers.size, broker: brokerUrl }, 'gateway ready');
     ops.started();
     // The yard's bays once the lanes are ready, or after a second if a device keeps them from it.
@@ -295,7 +288,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       void yard.publishAll().then(() => yardLog.info('yard bays published'));
     };
     const baysAnyway = clock.setTimeout(publishBays, BAYS_PUBLISHED_WITHIN_MS);
-    started.push(() => clock.clearTimeout(baysAnyway));
+    started.add('bays-timer', () => clock.clearTimeout(baysAnyway));
     void ops.readiness.whenReady().then(publishBays);
     return { broker, brokerUrl, store, lanes: lanes.controllers, yard, cameras, web, ops, stop: stopAll };
   } catch (e) {

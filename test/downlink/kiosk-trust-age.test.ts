@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCentralKey } from '../../gateway/downlink/envelope-sign.ts';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { openKiosk, setLang, settled } from '../web/kiosk-helpers.ts';
 import { type Central, startCentral } from './site.ts';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await central?.stop();
   await broker?.dispose();

@@ -180,6 +180,22 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
 }
 
+/**
+ * Closes the browser, waiting at most `budgetMs`: a Chromium that does not answer its close
+ * (seen once on a loaded box) is left to Playwright, which kills it when the test process ends,
+ * and the rest of the teardown (the gateway, the brokers, the temp dirs) still runs.
+ */
+export async function closeBrowser(browser: Browser | undefined, budgetMs = 15_000): Promise<void> {
+  if (!browser) return;
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<'over'>((resolve) => {
+    timer = setTimeout(() => resolve('over'), budgetMs);
+  });
+  const outcome = await Promise.race([browser.close(), over]);
+  clearTimeout(timer);
+  if (outcome === 'over') console.warn(`Chromium did not close within ${budgetMs} ms; left to Playwright`);
+}
+
 /** Signs in at the page's sign-in screen with the on-screen keyboards, as staff would. */
 export async function signInByTouch(page: Page, staffId: string, pin: string): Promise<void> {
   const form = page.getByTestId('sign-in');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import {
   heard,
   loseBroker,
@@ -49,7 +49,7 @@ beforeAll(async () => {
 // A retried test leaves more to stop (its pages, a restarted broker): 30 s was not always enough
 // on a loaded CI box, and a slow close failed a file whose tests had all passed.
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   for (const b of brokers) await b.close();
   await removeTempDirs();

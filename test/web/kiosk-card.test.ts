@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { openKiosk, setLang, settled, truck } from './kiosk-helpers.ts';
 import { auditLayout, describeProblems, positionsOf } from './support/layout-audit.ts';
 import { COORDINATOR, openYard, parkTruck, tapBay } from './support/yard-page.ts';
@@ -54,7 +54,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { loseBroker, openKiosk, records, setLang, settled, truck, truckGone } from './kiosk-helpers.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   for (const b of brokers) await b.close();
   await removeTempDirs();

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { openKiosk, records as recordsOf, truck as truckOn } from './kiosk-helpers.ts';
 
 /**
@@ -33,7 +33,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

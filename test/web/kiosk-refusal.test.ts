@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { openKiosk } from './kiosk-helpers.ts';
 
 /**
@@ -22,7 +22,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

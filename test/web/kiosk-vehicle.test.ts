@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIOSK_PLATE_COLOURS } from '../../gateway/web/client/kiosk/plate-colour-keys.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { openKiosk, records, setLang, settled } from './kiosk-helpers.ts';
 import { auditLayout, describeProblems } from './support/layout-audit.ts';
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

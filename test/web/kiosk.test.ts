@@ -1,7 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, saveScreenshot, startWebSite, type WebSite } from '../support/web-site.ts';
+import {
+  closeBrowser,
+  launchChromium,
+  saveScreenshot,
+  startWebSite,
+  type WebSite,
+} from '../support/web-site.ts';
 import {
   heard,
   openKiosk,
@@ -41,7 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, positionsOf } from './support/layout-audit.ts';
 
 /**
@@ -16,7 +16,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
 });
 
 const STYLE = `<style>

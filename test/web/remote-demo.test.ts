@@ -12,7 +12,7 @@ import { SiteInfoSchema } from '../../gateway/web/client/shared/site-info.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, describeProblems } from './support/layout-audit.ts';
 
 /**
@@ -54,7 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await web?.close();
   await broker?.close();
   await removeTempDirs();

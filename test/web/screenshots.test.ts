@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, signInByTouch, startWebSite, type WebSite } from '../support/web-site.ts';
+import {
+  closeBrowser,
+  launchChromium,
+  signInByTouch,
+  startWebSite,
+  type WebSite,
+} from '../support/web-site.ts';
 import { auditLayout, describeProblems } from './support/layout-audit.ts';
 import { parkTruck, tapBay } from './support/yard-page.ts';
 
@@ -73,7 +79,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOnly } from '../../gateway/web/build.ts';
 import { fitRows } from '../../gateway/web/client/shared/keyboard.ts';
-import { launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';
 
 /**
@@ -77,7 +77,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
 });
 
 async function open(size: { width: number; height: number }): Promise<Page> {

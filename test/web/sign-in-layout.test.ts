@@ -4,7 +4,7 @@ import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import type { WebServer } from '../../gateway/web/server.ts';
 import { startSignInServer } from '../support/sign-in-server.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';
 
 /**
@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await web?.close();
   await broker?.close();
   await removeTempDirs();

@@ -4,7 +4,13 @@ import { EN } from '../../gateway/web/client/shared/strings-en.ts';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { ARM_MS } from '../../gateway/web/client/yard/confirm-dialog.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, saveScreenshot, startWebSite, type WebSite } from '../support/web-site.ts';
+import {
+  closeBrowser,
+  launchChromium,
+  saveScreenshot,
+  startWebSite,
+  type WebSite,
+} from '../support/web-site.ts';
 import { auditLayout, describeProblems, positionsOf } from './support/layout-audit.ts';
 import { COORDINATOR, openYard, parkTruck, records, staff, tapBay } from './support/yard-page.ts';
 
@@ -39,7 +45,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZH } from '../../gateway/web/client/shared/strings-zh.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
+import { closeBrowser, launchChromium, startWebSite, type WebSite } from '../support/web-site.ts';
 import { auditLayout, describeProblems, positionsOf } from './support/layout-audit.ts';
 import { COORDINATOR, openYard, parkTruck, records, tapBay, yardHook } from './support/yard-page.ts';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   await removeTempDirs();
 });

@@ -7,6 +7,7 @@ import { STATE_COLORS } from '../../gateway/web/client/yard/bay-colors.ts';
 import type { BayState } from '../../gateway/yard/yard-payloads.ts';
 import { removeTempDirs } from '../support/tmp.ts';
 import {
+  closeBrowser,
   hexRgb,
   launchChromium,
   near,
@@ -44,7 +45,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await site?.stop();
   for (const b of brokers) await b.close();
   await removeTempDirs();
