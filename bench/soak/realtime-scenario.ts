@@ -88,7 +88,7 @@ function sprinkled(config: SiteConfig): Sprinkled[] {
 
 /**
  * The soak's scenario, in real time (time scale 1): the rush at every entry lane from the start
- * for `hours`; yard staff who swab, record antigen results (5 % positive) 5-8 min later, move the
+ * for `hours`; kiosk staff who decide REVIEW transits by hand (to the yard) 15-40 s after; yard staff who swab, record antigen results (5 % positive) 5-8 min later, move the
  * positives to isolation, confirm them by PCR (half positive) 8-12 min later, release them after
  * 10-20 min and unblock their bays after disinfection (all shortened, with the site's
  * antigenResultMin of 10 and pcrResultMin of 15, so that bays turn over many times an hour); and
@@ -110,6 +110,10 @@ export function realtimeSoakScenario(config: SiteConfig, hours: number, seed = 2
     timeScale: 1,
     traffic: {
       default: { ...RUSH, burst: { ...RUSH.burst, spacing: [...RUSH.burst.spacing] } },
+      // Kiosk staff decide a REVIEW transit by hand within the truck's patience (a test in the
+      // yard), as staff at a lane do; without them every REVIEW truck held its lane for the whole
+      // minute of its patience and the soak made some 6 decisions a minute.
+      laneStaff: { reviewAfter: ['15s', '40s'], outcome: 'YARD' },
       // Shortened from the simulator's defaults (a stay of 20-40 min, isolation 2-4 h) so that
       // the bays turn over many times an hour; the site's result deadlines are shortened to match.
       yard: {

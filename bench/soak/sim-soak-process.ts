@@ -86,6 +86,7 @@ process.on('message', (raw) => {
         unblocked,
         leftYard: s.leftYard,
         gaveUpAtExit: gaveUp,
+        laneOverrides: s.laneOverrides,
         staffFailures: s.staffFailures,
         faults: Object.fromEntries(s.faults),
         trustListWrites,

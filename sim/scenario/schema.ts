@@ -133,11 +133,33 @@ export const YardTrafficSchema = z
   .strict();
 export type YardTraffic = z.infer<typeof YardTrafficSchema>;
 
+export const LaneStaffSchema = z
+  .object({
+    reviewAfter: DurationRangeSchema.default({ min: 15_000, max: 40_000 }).describe(
+      'From a REVIEW decision to the kiosk staff deciding the transit by hand (keep it under the patience)',
+    ),
+    outcome: z
+      .enum(['PASS', 'YARD'])
+      .default('YARD')
+      .describe('What the staff decide a REVIEW transit (a test in the yard when in doubt)'),
+    staffId: z
+      .string()
+      .min(1)
+      .max(32)
+      .default('sim-kiosk')
+      .describe('The kiosk staff id the simulator acts under'),
+  })
+  .strict();
+export type LaneStaffTraffic = z.infer<typeof LaneStaffSchema>;
+
 export const TrafficSchema = z
   .object({
     default: LaneTrafficSchema.prefault({}),
     lanes: z.record(laneId, LaneTrafficOverrideSchema).default({}).describe('Per-lane overrides, by lane id'),
     yard: YardTrafficSchema.prefault({}),
+    laneStaff: LaneStaffSchema.optional().describe(
+      "Staff at the entry lanes' kiosks who decide REVIEW transits by hand (an override); none when absent, and a REVIEW truck waits out its patience",
+    ),
   })
   .strict();
 

@@ -31,6 +31,12 @@ export interface YardStaff {
   unblock?(bay: string): Promise<boolean>;
 }
 
+/** The kiosk staff's action at an entry lane: deciding the lane's open transit by hand (an override). */
+export interface LaneStaff {
+  /** Overrides the open transit of `lane` with `outcome`; false if refused or unanswered. */
+  decide(lane: string, outcome: 'PASS' | 'YARD', reason: string): Promise<boolean>;
+}
+
 /** The swabs yard staff take: a rapid antigen test, or a PCR confirming a positive one. */
 export type SampleKind = 'antigen' | 'pcr';
 
@@ -41,6 +47,8 @@ export interface GatewayLink {
   onDecision(listener: (decision: DecisionSeen) => void): () => void;
   /** Acting as yard staff; undefined when there is no gateway to ask. */
   readonly staff: YardStaff | undefined;
+  /** Acting as kiosk staff at the entry lanes; undefined when there is no gateway to ask. */
+  readonly laneStaff?: LaneStaff | undefined;
   close(): Promise<void>;
 }
 

@@ -1,13 +1,14 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { SiteConfig } from '../../site-config/schema.ts';
-import type { DecisionSeen, GatewayLink, YardStaff } from './gateway-link.ts';
+import type { DecisionSeen, GatewayLink, LaneStaff, YardStaff } from './gateway-link.ts';
 
 /**
  * The traffic's view of a gateway over its MQTT broker: decisions from
- * `gatepost/<site>/lane/+/decision`, and the yard coordinator's requests
+ * `gatepost/<site>/lane/+/decision`, the yard coordinator's requests
  * (`gatepost/<site>/yard/request/<action>`, replies on `.../yard/response/<action>` matched by
- * `transaction`). Its own small schemas read only the fields it needs: sim/ does not import the
+ * `transaction`) and the kiosk staff's override of a lane's transit
+ * (`gatepost/<site>/lane/<lane>/request/override`, replies on `.../lane/<lane>/response/override`). Its own small schemas read only the fields it needs: sim/ does not import the
  * gateway's MQTT code, so that the simulator cannot share a bug with what it tests.
  * Connects in the background and keeps reconnecting, so it can start before the broker does.
  */
@@ -19,6 +20,8 @@ export interface MqttGatewayLinkOptions {
   password?: string;
   /** The yard staff id requests are made under (a coordinator's user name when the broker wants one). */
   staffId: string;
+  /** The kiosk staff id lane requests are made under (default `sim-kiosk`). */
+  laneStaffId?: string;
   /** How long a yard request waits for its reply (real ms). */
   requestTimeoutMs?: number;
 }
@@ -53,6 +56,7 @@ const MAX_PAYLOAD = 256 * 1024;
 
 export class MqttGatewayLink implements GatewayLink {
   readonly staff: YardStaff;
+  readonly laneStaff: LaneStaff;
   private readonly client: MqttClient;
   private readonly listeners = new Set<(d: DecisionSeen) => void>();
   private readonly pending = new Map<
@@ -74,7 +78,14 @@ export class MqttGatewayLink implements GatewayLink {
     });
     this.client.on('error', () => undefined); // refused while the broker is not up yet: it retries
     this.client.on('connect', () => {
-      this.client.subscribe([`${this.prefix}/lane/+/decision`, `${this.prefix}/yard/response/+`], { qos: 0 });
+      this.client.subscribe(
+        [
+          `${this.prefix}/lane/+/decision`,
+          `${this.prefix}/yard/response/+`,
+          `${this.prefix}/lane/+/response/+`,
+        ],
+        { qos: 0 },
+      );
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     this.staff = {
@@ -96,6 +107,17 @@ export class MqttGatewayLink implements GatewayLink {
       release: async (bay, reason) => (await this.request('release', { bay, reason }))?.status === 'ok',
       unblock: async (bay) => (await this.request('unblock', { bay }))?.status === 'ok',
     };
+    this.laneStaff = {
+      decide: async (lane, outcome, reason) =>
+        (
+          await this.request(
+            'override',
+            { outcome, reason },
+            `lane/${lane}`,
+            this.options.laneStaffId ?? 'sim-kiosk',
+          )
+        )?.status === 'ok',
+    };
   }
 
   get connected(): boolean {
@@ -116,17 +138,23 @@ export class MqttGatewayLink implements GatewayLink {
     await this.client.endAsync(true);
   }
 
-  private request(action: string, data: Record<string, unknown>): Promise<Reply | undefined> {
+  /** A request on `<prefix>/<to>/request/<action>` (the yard's by default) and its reply. */
+  private request(
+    action: string,
+    data: Record<string, unknown>,
+    to = 'yard',
+    staffId = this.options.staffId,
+  ): Promise<Reply | undefined> {
     if (!this.client.connected) return Promise.resolve(undefined);
     const transaction = `sim-${process.pid}-${++this.transactions}`;
-    const body = JSON.stringify({ transaction, staffId: this.options.staffId, data });
+    const body = JSON.stringify({ transaction, staffId, data });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(transaction);
         resolve(undefined);
       }, this.options.requestTimeoutMs ?? 5000);
       this.pending.set(transaction, { resolve, timer });
-      this.client.publish(`${this.prefix}/yard/request/${action}`, body, { qos: 1 }, (err) => {
+      this.client.publish(`${this.prefix}/${to}/request/${action}`, body, { qos: 1 }, (err) => {
         if (!err) return;
         clearTimeout(timer);
         this.pending.delete(transaction);

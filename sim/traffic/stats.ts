@@ -28,7 +28,9 @@ export class SimStats {
   movedToIsolation = 0;
   /** Trucks that left the yard through its exit lane. */
   leftYard = 0;
-  /** Yard staff requests the gateway refused or did not answer. */
+  /** REVIEW transits the kiosk staff decided by hand (traffic.laneStaff). */
+  laneOverrides = 0;
+  /** Yard and kiosk staff requests the gateway refused or did not answer. */
   staffFailures = 0;
   readonly faults = new Map<FaultKind, number>();
   activeFaults = 0;

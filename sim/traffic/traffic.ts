@@ -7,6 +7,7 @@ import type { SimulatedSite } from '../site.ts';
 import { DeviceActions } from './device-actions.ts';
 import { type DecisionSeen, type GatewayLink, NO_GATEWAY } from './gateway-link.ts';
 import { LaneRunner } from './lane-runner.ts';
+import { LaneStaffRunner } from './lane-staff-runner.ts';
 import type { LaneVisit, VisitEnd } from './lane-visit.ts';
 import { Population, type Truck } from './population.ts';
 import { SimEventLog } from './sim-events.ts';
@@ -47,6 +48,8 @@ export class TrafficGenerator {
   readonly population: Population;
   readonly lanes = new Map<string, LaneRunner>();
   readonly yard: YardRunner;
+  /** The kiosk staff who decide REVIEW transits by hand, when the scenario has them. */
+  private readonly laneStaff: LaneStaffRunner | undefined;
   private readonly link: GatewayLink;
   private readonly awaiting = new Map<string, AwaitingDecision[]>();
   private readonly overrides = new Map<string, LaneTrafficOverride>();
@@ -101,6 +104,22 @@ export class TrafficGenerator {
       },
       traffic.yard,
     );
+    this.laneStaff = traffic.laneStaff
+      ? new LaneStaffRunner(
+          {
+            clock,
+            random: random.fork('lane-staff'),
+            log: this.log,
+            stats: this.stats,
+            staff: () => (this.link.connected ? this.link.laneStaff : undefined),
+            onLoop: (lane) => {
+              const runner = this.lanes.get(lane);
+              return runner?.kind === 'entry' ? runner.current : undefined;
+            },
+          },
+          traffic.laneStaff,
+        )
+      : undefined;
   }
 
   start(): void {
@@ -119,6 +138,7 @@ export class TrafficGenerator {
     for (const list of this.awaiting.values()) for (const a of list) this.options.clock.clearTimeout(a.timer);
     this.awaiting.clear();
     this.yard.stop();
+    this.laneStaff?.stop();
     this.actions.stop();
   }
 
@@ -148,6 +168,7 @@ export class TrafficGenerator {
     if (!this.running) return;
     this.stats.count(this.stats.decisions, d.outcome);
     this.log.emit('gateway', `${d.lane} decision`, d.outcome, [d.plate, d.bay].filter(Boolean).join(' '));
+    this.laneStaff?.onDecision(d);
     const waiting = this.awaiting.get(d.lane) ?? [];
     // A truck that already drove through, by plate; else the truck on the loop; else the oldest waiting.
     let i = waiting.findIndex((a) => d.plate !== undefined && a.visit.truck.holder.plate === d.plate);

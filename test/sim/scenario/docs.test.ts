@@ -4,6 +4,7 @@ import { FAULT_KIND_NAMES, faultInfo } from '../../../sim/faults/fault-kinds.ts'
 import { PASS_KINDS } from '../../../sim/passes/pass-mint.ts';
 import {
   BurstSchema,
+  LaneStaffSchema,
   LaneTrafficSchema,
   ScenarioSchema,
   TrafficSchema,
@@ -35,6 +36,7 @@ describe('docs/simulator.md keeps up with the scenario schema', () => {
       ...Object.keys(TrafficSchema.shape),
       ...Object.keys(LaneTrafficSchema.shape),
       ...Object.keys(YardTrafficSchema.shape),
+      ...Object.keys(LaneStaffSchema.shape),
       ...Object.keys(BurstSchema.shape),
       ...[
         'at',
@@ -54,6 +56,6 @@ describe('docs/simulator.md keeps up with the scenario schema', () => {
       ...PASS_KINDS,
     ];
     for (const f of fields)
-      expect(DOC, f).toMatch(new RegExp(`\`(traffic\\.)?((yard|lanes|default)\\.)?${f}[\`:.=[]`));
+      expect(DOC, f).toMatch(new RegExp(`\`(traffic\\.)?((yard|lanes|default|laneStaff)\\.)?${f}[\`:.=[]`));
   });
 });

@@ -125,6 +125,32 @@ describe('the simulator on the gateway broker', () => {
     expect(new Set(requests.map((r) => r.body.transaction)).size).toBe(4);
   });
 
+  it("acts as kiosk staff with an override the lane accepts, on the lane's request topic", async () => {
+    const l = await link();
+    const lane = await client();
+    const seen: { topic: string; body: Record<string, unknown> }[] = [];
+    await lane.subscribeAsync('gatepost/demo/lane/+/request/+');
+    lane.on('message', (topic, payload) => {
+      const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+      seen.push({ topic, body });
+      const ok = TOPICS.laneRequestOverride.schema.safeParse(body).success;
+      const reply = ok
+        ? { transaction: body.transaction, status: 'ok' }
+        : { transaction: body.transaction, status: 'error', error: 'refused' };
+      void lane.publishAsync(topic.replace('/request/', '/response/'), JSON.stringify(reply));
+    });
+    expect(await l.laneStaff.decide('east-2', 'YARD', 'checked at the kiosk: no-pass')).toBe(true);
+    expect(await l.laneStaff.decide('east-2', 'PASS', 'x')).toBe(false); // a reason under 3 characters
+    expect(seen.map((s) => s.topic)).toEqual([
+      'gatepost/demo/lane/east-2/request/override',
+      'gatepost/demo/lane/east-2/request/override',
+    ]);
+    expect(seen[0]?.body).toMatchObject({
+      staffId: 'sim-kiosk',
+      data: { outcome: 'YARD', reason: 'checked at the kiosk: no-pass' },
+    });
+  });
+
   it('a request nobody answers fails after its timeout; with no broker it fails at once', async () => {
     const l = await link(300);
     const t0 = performance.now();
