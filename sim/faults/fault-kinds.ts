@@ -3,7 +3,7 @@
  * does to the devices. The scenario schema validates timeline entries against this table, the
  * injector dispatches on it, and docs/simulator.md lists it (a test keeps them in step).
  */
-export type FaultTarget = 'serial-device' | 'lane' | 'bus' | 'bay';
+export type FaultTarget = 'serial-device' | 'lane' | 'camera' | 'bus' | 'bay';
 
 export interface FaultKindInfo {
   target: FaultTarget;
@@ -79,6 +79,24 @@ export const FAULT_KINDS = {
     about:
       'The next time the barrier opens, a second truck follows the first onto the loop before it closes.',
   },
+  'camera-offline': {
+    target: 'camera',
+    defaultForMs: 60_000,
+    about:
+      "The lane's `device` camera (plate or thermal) is offline: it pushes nothing, the next `count` times it would, or during `for`.",
+  },
+  'camera-malformed': {
+    target: 'camera',
+    defaultForMs: 30_000,
+    about:
+      "The lane's `device` camera pushes bodies cut off after 200 bytes: the next `count` pushes, or every push during `for`.",
+  },
+  'camera-oversized': {
+    target: 'camera',
+    defaultForMs: 30_000,
+    about:
+      "The lane's `device` camera pushes bodies with a picture over the listener's `cameras.maxBodyBytes`: the next `count` pushes, or every push during `for`.",
+  },
   'bus-silent': {
     target: 'bus',
     defaultForMs: 60_000,
@@ -97,6 +115,9 @@ export const FAULT_KIND_NAMES = Object.keys(FAULT_KINDS) as [FaultKind, ...Fault
 
 /** The serial devices of a lane or the yard a fault may name with `device`. */
 export const SERIAL_DEVICES = ['scanner', 'thermometer', 'barrier', 'bus'] as const;
+
+/** The cameras of a lane a camera fault names with `device`. */
+export const CAMERA_DEVICES = ['plate', 'thermal'] as const;
 
 export function faultInfo(kind: FaultKind): FaultKindInfo {
   return FAULT_KINDS[kind];

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import type { CameraDevice, CameraFault } from '../devices/camera/site-cameras.ts';
 import type { SimPluggableDevice, SimSerialDevice } from '../devices/device.ts';
 import type { PassMint } from '../passes/pass-mint.ts';
 import type { Random } from '../random.ts';
@@ -13,6 +14,13 @@ const DEFAULT_NOISE_BYTES = 24;
 const DEFAULT_OVERLONG_BYTES = 5000;
 const DEFAULT_EXCEPTION = 4; // server device failure
 const DEFAULT_IMPLAUSIBLE_C = 52;
+
+/** What each camera fault kind makes the camera do. */
+const CAMERA_FAULTS = {
+  'camera-offline': 'offline',
+  'camera-malformed': 'malformed',
+  'camera-oversized': 'oversized',
+} as const satisfies Record<string, CameraFault>;
 
 /** A fault in force, for the summary. */
 export interface ActiveFault {
@@ -142,6 +150,19 @@ export class FaultInjector {
       case 'tailgate':
         this.traffic.lane(lane).tailgateNext();
         return;
+      case 'camera-offline':
+      case 'camera-malformed':
+      case 'camera-oversized': {
+        const device = this.camera(entry);
+        const fault = CAMERA_FAULTS[entry.fault];
+        if (entry.count !== undefined) {
+          actions.cameraFault(lane, device, fault, entry.count);
+          return;
+        }
+        actions.cameraFault(lane, device, fault);
+        this.hold(label, forMs, () => actions.cameraFault(lane, device, undefined));
+        return;
+      }
       case 'bus-silent': {
         const bus = entry.bus ?? '';
         actions.setBusSilent(bus, true);
@@ -195,6 +216,18 @@ export class FaultInjector {
     await a.clear();
   }
 
+  /** The lane's camera a camera fault names; throws when the lane has none of that kind. */
+  private camera(entry: FaultEntry): CameraDevice {
+    const { actions } = this.traffic;
+    const lane = entry.lane ?? '';
+    if (entry.device === 'plate' && actions.hasPlateCamera(lane)) return 'plate';
+    if (entry.device === 'thermal' && actions.hasThermalCamera(lane)) return 'thermal';
+    throw new GatepostError(
+      ErrorCode.NotFound,
+      `lane ${lane} has no ${entry.device ?? 'plate or thermal'} camera`,
+    );
+  }
+
   private serialDevice(entry: FaultEntry): SimPluggableDevice {
     const site = this.traffic.actions.site;
     const device = entry.device ?? (entry.bus !== undefined ? 'bus' : 'scanner');
@@ -222,13 +255,16 @@ const SAMPLE_HOLDER = {
   dest: '110000',
 };
 
-/** `unplug east-1 scanner`, `bus-silent bus-3`, `sensor-offline P-0412`, ... */
+/** `unplug east-1 scanner`, `camera-offline east-1 plate`, `bus-silent bus-3`, `sensor-offline P-0412`, ... */
 function faultLabel(entry: FaultEntry): string {
+  const target = FAULT_KINDS[entry.fault].target;
   const where = [
     entry.lane,
-    FAULT_KINDS[entry.fault].target === 'serial-device'
+    target === 'serial-device'
       ? (entry.device ?? (entry.bus ? 'bus' : 'scanner'))
-      : undefined,
+      : target === 'camera'
+        ? entry.device
+        : undefined,
     entry.bus,
     entry.bay,
   ].filter((x) => x !== undefined);

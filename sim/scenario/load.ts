@@ -29,7 +29,8 @@ export function loadScenarioFile(file: string): Scenario {
 
 /**
  * Checks that the lanes, buses and bays a scenario names exist in the site config, and that
- * faults fit their device (a thermometer fault on a lane without one, unplugging a GPIO barrier).
+ * faults fit their device (a thermometer fault on a lane without one, unplugging a GPIO barrier,
+ * a camera fault on a lane without that camera).
  */
 export function checkScenarioAgainstSite(scenario: Scenario, config: SiteConfig, source = 'scenario'): void {
   const lanes = new Map(
@@ -75,6 +76,12 @@ export function checkScenarioAgainstSite(scenario: Scenario, config: SiteConfig,
     if ((thermometerFault.includes(entry.fault) || device === 'thermometer') && !lane.devices.thermometer) {
       problem([...at, 'lane'], `lane ${lane.id} has no thermometer`);
     }
+    if (target === 'camera' && entry.device !== undefined && !hasCamera(config, lane.id, entry.device)) {
+      problem(
+        [...at, 'device'],
+        `lane ${lane.id} has no ${entry.device} camera${config.cameras.enabled ? '' : ' (cameras.enabled is false)'}`,
+      );
+    }
     if (device === 'barrier' && lane.devices.barrier.kind !== 'serial') {
       problem(
         [...at, 'device'],
@@ -83,6 +90,12 @@ export function checkScenarioAgainstSite(scenario: Scenario, config: SiteConfig,
     }
   });
   if (problems.length > 0) throw invalid(source, problems);
+}
+
+/** Whether the config's `cameras` section gives the lane a plate (or thermal) camera that pushes. */
+function hasCamera(config: SiteConfig, lane: string, device: string): boolean {
+  const list = device === 'plate' ? config.cameras.plate : device === 'thermal' ? config.cameras.thermal : [];
+  return config.cameras.enabled && list.some((c) => c.lane === lane);
 }
 
 function invalid(source: string, problems: ConfigProblem[]): GatepostError {

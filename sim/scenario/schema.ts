@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAULT_KIND_NAMES, FAULT_KINDS, SERIAL_DEVICES } from '../faults/fault-kinds.ts';
+import { CAMERA_DEVICES, FAULT_KIND_NAMES, FAULT_KINDS, SERIAL_DEVICES } from '../faults/fault-kinds.ts';
 import { PASS_KINDS, type PassKind } from '../passes/pass-mint.ts';
 import { DurationRangeSchema, DurationSchema } from './duration.ts';
 
@@ -168,15 +168,22 @@ const faultFields = {
   fault: z.enum(FAULT_KIND_NAMES),
   lane: laneId.optional(),
   device: z
-    .enum(SERIAL_DEVICES)
+    .enum([...SERIAL_DEVICES, ...CAMERA_DEVICES])
     .optional()
-    .describe('For unplug and noise: which serial device (default scanner)'),
+    .describe(
+      'For unplug and noise: which serial device (default scanner); for camera faults: plate or thermal',
+    ),
   bus: z.string().min(1).optional().describe('A bay sensor bus id'),
   bay: z.string().min(1).optional().describe('A bay label, e.g. P-0412'),
   for: DurationSchema.optional().describe('How long the fault lasts (default per kind)'),
   bytes: z.number().int().min(1).max(65_536).optional(),
   code: z.number().int().min(1).max(255).optional().describe('Modbus exception code'),
-  count: z.number().int().min(1).optional().describe('bad-crc: this many replies instead of a duration'),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('bad-crc: this many replies, camera faults: this many pushes, instead of a duration'),
   tempC: z.number().min(-50).max(150).optional().describe('implausible-reading: what the sensor reads'),
   repeat: z
     .object({ every: DurationSchema, times: z.number().int().min(1).max(100_000) })
@@ -197,8 +204,23 @@ export const FaultEntrySchema = z
     if (target === 'lane') need('lane', 'a lane');
     if (target === 'bus') need('bus', 'a bus');
     if (target === 'bay') need('bay', 'a bay');
-    if (target === 'serial-device') {
-      if (e.device === 'bus' || (e.device === undefined && e.bus !== undefined))
+    const camera = (CAMERA_DEVICES as readonly string[]).includes(e.device ?? '');
+    if (target === 'camera') {
+      need('lane', 'a lane');
+      if (!camera)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['device'],
+          message: `${e.fault} needs device: plate or thermal`,
+        });
+    } else if (target === 'serial-device') {
+      if (camera)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['device'],
+          message: `${e.fault} takes a serial device, not a camera`,
+        });
+      else if (e.device === 'bus' || (e.device === undefined && e.bus !== undefined))
         need('bus', 'a bus with device: bus');
       else need('lane', 'a lane (or bus: with device: bus)');
     } else if (e.device !== undefined) {

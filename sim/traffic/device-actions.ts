@@ -2,6 +2,7 @@ import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { SimGpioBarrier } from '../devices/barrier/gpio-barrier.ts';
 import type { SimSerialBarrier } from '../devices/barrier/serial-barrier.ts';
 import type { PlatePushKind } from '../devices/camera/push-camera.ts';
+import type { CameraDevice, CameraFault } from '../devices/camera/site-cameras.ts';
 import type { SimPluggableDevice, SimSerialDevice } from '../devices/device.ts';
 import { quietAfterBadInputMs } from '../devices/scanner/encode.ts';
 import type { SimScanner } from '../devices/scanner/scanner.ts';
@@ -68,6 +69,17 @@ export class DeviceActions {
   cameraTemperature(lane: string, objectC: number, unit: 'celsius' | 'fahrenheit'): void {
     this.log.emit('device', `${lane} thermal camera`, 'measures', `${objectC} °C as ${unit}`);
     void this.site.cameras.temperatureSeen(lane, objectC, unit);
+  }
+
+  /** The lane's plate or thermal camera shows a fault from now on (the next `pushes` only); undefined clears it. */
+  cameraFault(lane: string, device: CameraDevice, fault: CameraFault | undefined, pushes?: number): void {
+    this.log.emit(
+      'device',
+      `${lane} ${device} camera`,
+      'setFault',
+      fault ? `${fault}${pushes ? ` ×${pushes}` : ''}` : 'none',
+    );
+    this.site.cameras.setFault(lane, device, fault, pushes);
   }
 
   // ---- the loop ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 /**
  * Bodies as real cameras push them (shapes: test/fixtures/cameras/README.md): Hikvision ISAPI
  * ANPR alerts, bare or multipart with pictures, in UTF-8 or GBK; the generic JSON; Hikvision
- * body-temperature face captures in °C or °F.
+ * body-temperature face captures in °C or °F, bare or multipart with the face picture.
  */
 let gbkTable: Map<string, Buffer> | undefined;
 
@@ -77,23 +77,43 @@ export function jpeg(bytes: number, seed: number): Buffer {
   ]);
 }
 
-/** The multipart/form-data push of an ANPR camera: `anpr.xml` and its two pictures. */
-export function anprMultipart(xml: Buffer, pictureBytes = 60_000): { body: Buffer; contentType: string } {
+/** A multipart/form-data body of named parts, each with its Content-Type. */
+function multipart(parts: { name: string; type: string; data: Buffer }[]): {
+  body: Buffer;
+  contentType: string;
+} {
   const boundary = `MIME_boundary_${randomUUID().slice(0, 8)}`;
-  const part = (name: string, type: string, data: Buffer) => [
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${type}\r\nContent-Length: ${data.length}\r\n\r\n`,
-    ),
-    data,
-    Buffer.from('\r\n'),
-  ];
   const body = Buffer.concat([
-    ...part('anpr.xml', 'text/xml', xml),
-    ...part('licensePlatePicture.jpg', 'image/jpeg', jpeg(Math.round(pictureBytes / 20), 1)),
-    ...part('detectionPicture.jpg', 'image/jpeg', jpeg(pictureBytes, 2)),
+    ...parts.flatMap(({ name, type, data }) => [
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${type}\r\nContent-Length: ${data.length}\r\n\r\n`,
+      ),
+      data,
+      Buffer.from('\r\n'),
+    ]),
     Buffer.from(`--${boundary}--\r\n`),
   ]);
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** The multipart/form-data push of an ANPR camera: `anpr.xml` and its two pictures. */
+export function anprMultipart(xml: Buffer, pictureBytes = 60_000): { body: Buffer; contentType: string } {
+  return multipart([
+    { name: 'anpr.xml', type: 'text/xml', data: xml },
+    { name: 'licensePlatePicture.jpg', type: 'image/jpeg', data: jpeg(Math.round(pictureBytes / 20), 1) },
+    { name: 'detectionPicture.jpg', type: 'image/jpeg', data: jpeg(pictureBytes, 2) },
+  ]);
+}
+
+/** The multipart/form-data push of a thermal camera's face capture: the JSON and its face picture. */
+export function faceCaptureMultipart(
+  json: Buffer,
+  pictureBytes = 40_000,
+): { body: Buffer; contentType: string } {
+  return multipart([
+    { name: 'faceCapture.json', type: 'application/json', data: json },
+    { name: 'faceImage.jpg', type: 'image/jpeg', data: jpeg(pictureBytes, 3) },
+  ]);
 }
 
 /** A Hikvision body-temperature face capture (JSON), in °C or °F. */

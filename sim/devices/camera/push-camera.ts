@@ -1,5 +1,5 @@
 import type { PlateColour } from '../../../core/plate-colour.ts';
-import { anprMultipart, anprXml, faceCaptureJson } from './camera-bodies.ts';
+import { anprMultipart, anprXml, faceCaptureJson, faceCaptureMultipart } from './camera-bodies.ts';
 
 /** What a simulated camera does on one push: a good read, or one of the faults real cameras show. */
 export type PlatePushKind =
@@ -11,6 +11,9 @@ export type PlatePushKind =
   | 'malformed'
   | 'oversized'
   | 'offline';
+
+/** What a simulated thermal camera does on one push: a measurement, or a fault. */
+export type TemperaturePushKind = 'read' | 'malformed' | 'oversized' | 'offline';
 
 const HIKVISION_COLOUR: Record<PlateColour, string> = {
   blue: 'blue',
@@ -40,8 +43,8 @@ export interface SimPushCameraOptions {
  * camera does (multipart ANPR with pictures, bare XML in GBK, JSON face captures), with the
  * faults of real ones: duplicates (the same read pushed again), misreads (a character wrong),
  * late pushes (read a minute before), malformed and oversized bodies, and being offline (no push
- * at all). Returns the HTTP status the camera got (0 when it did not push or the connection
- * failed).
+ * at all); a thermal camera's pushes show the last three too. Returns the HTTP status the camera
+ * got (0 when it did not push or the connection failed).
  */
 export class SimPushCamera {
   private last: { plate: string; colour: PlateColour } | undefined;
@@ -70,19 +73,34 @@ export class SimPushCamera {
     if (kind === 'gbk') return this.post(anprXml({ ...alert, encoding: 'gbk' }), 'text/xml');
     if (kind === 'malformed') return this.post(anprXml(alert).subarray(0, 200), 'text/xml');
     if (kind === 'oversized') {
-      const { body, contentType } = anprMultipart(
-        anprXml(alert),
-        (this.o.maxBodyBytes ?? 2 * 1024 * 1024) + 100_000,
-      );
+      const { body, contentType } = anprMultipart(anprXml(alert), this.overCap());
       return this.post(body, contentType);
     }
     const { body, contentType } = anprMultipart(anprXml(alert));
     return this.post(body, contentType);
   }
 
-  async pushTemperature(objectC: number, unit: 'celsius' | 'fahrenheit', now = new Date()): Promise<number> {
-    this.sent.temperature = (this.sent.temperature ?? 0) + 1;
-    return this.post(faceCaptureJson(objectC, unit, now), 'application/json');
+  async pushTemperature(
+    objectC: number,
+    unit: 'celsius' | 'fahrenheit',
+    now = new Date(),
+    kind: TemperaturePushKind = 'read',
+  ): Promise<number> {
+    const counted = kind === 'read' ? 'temperature' : `temperature ${kind}`;
+    this.sent[counted] = (this.sent[counted] ?? 0) + 1;
+    if (kind === 'offline') return 0;
+    const json = faceCaptureJson(objectC, unit, now);
+    if (kind === 'malformed') return this.post(json.subarray(0, 200), 'application/json');
+    if (kind === 'oversized') {
+      const { body, contentType } = faceCaptureMultipart(json, this.overCap());
+      return this.post(body, contentType);
+    }
+    return this.post(json, 'application/json');
+  }
+
+  /** Picture bytes that take a push past the listener's cap. */
+  private overCap(): number {
+    return (this.o.maxBodyBytes ?? 2 * 1024 * 1024) + 100_000;
   }
 
   private async post(body: Buffer, contentType: string): Promise<number> {

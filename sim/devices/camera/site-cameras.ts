@@ -5,6 +5,15 @@ import { type PlatePushKind, SimPushCamera } from './push-camera.ts';
 /** A fault a camera keeps showing until cleared: every push malformed or oversized, or none at all. */
 export type CameraFault = 'malformed' | 'oversized' | 'offline';
 
+/** Which of a lane's cameras. */
+export type CameraDevice = 'plate' | 'thermal';
+
+interface FaultInForce {
+  fault: CameraFault;
+  /** Pushes left to spoil; until cleared when absent. */
+  pushesLeft?: number;
+}
+
 /**
  * The simulated plate and thermal cameras of a site config's `cameras` section, by lane. They
  * push to the gateway's camera listener (`baseUrl`, from the config unless set once the
@@ -14,7 +23,8 @@ export type CameraFault = 'malformed' | 'oversized' | 'offline';
 export class SimSiteCameras {
   private readonly plate = new Map<string, SimPushCamera>();
   private readonly thermal = new Map<string, SimPushCamera>();
-  private readonly faults = new Map<string, CameraFault>();
+  /** By `<lane> <device>`. */
+  private readonly faults = new Map<string, FaultInForce>();
   readonly statuses: Record<string, number> = {};
   private baseUrl: string;
 
@@ -38,24 +48,43 @@ export class SimSiteCameras {
     return this.config.cameras.enabled && this.config.cameras.thermal.some((c) => c.lane === lane);
   }
 
-  /** From now on the lane's cameras show this fault (undefined: cleared). */
-  setFault(lane: string, fault: CameraFault | undefined): void {
-    if (fault) this.faults.set(lane, fault);
-    else this.faults.delete(lane);
+  /**
+   * From now on the lane's plate or thermal camera shows this fault on every push, or on the next
+   * `pushes` only (undefined fault: cleared).
+   */
+  setFault(lane: string, device: CameraDevice, fault: CameraFault | undefined, pushes?: number): void {
+    const key = `${lane} ${device}`;
+    if (!fault) this.faults.delete(key);
+    else this.faults.set(key, pushes === undefined ? { fault } : { fault, pushesLeft: pushes });
+  }
+
+  /** The fault the camera shows now, if any. */
+  faultOf(lane: string, device: CameraDevice): CameraFault | undefined {
+    return this.faults.get(`${lane} ${device}`)?.fault;
   }
 
   /** The lane's plate camera reads a plate (`kind`: a clean read or one of a camera's quirks). */
   async plateSeen(lane: string, plate: string, colour: PlateColour, kind: PlatePushKind): Promise<void> {
     const cam = this.camera(this.plate, this.config.cameras.plate, lane);
     if (!cam) return;
-    this.count(await cam.pushPlate(plate, colour, this.faults.get(lane) ?? kind));
+    this.count(await cam.pushPlate(plate, colour, this.takeFault(lane, 'plate') ?? kind));
   }
 
   /** The lane's thermal camera measures a driver. */
   async temperatureSeen(lane: string, objectC: number, unit: 'celsius' | 'fahrenheit'): Promise<void> {
     const cam = this.camera(this.thermal, this.config.cameras.thermal, lane);
-    if (!cam || this.faults.get(lane) === 'offline') return;
-    this.count(await cam.pushTemperature(objectC, unit));
+    if (!cam) return;
+    this.count(
+      await cam.pushTemperature(objectC, unit, new Date(), this.takeFault(lane, 'thermal') ?? 'read'),
+    );
+  }
+
+  /** The fault this push shows, counting it off a fault that lasts `pushes`. */
+  private takeFault(lane: string, device: CameraDevice): CameraFault | undefined {
+    const key = `${lane} ${device}`;
+    const f = this.faults.get(key);
+    if (f?.pushesLeft !== undefined && --f.pushesLeft <= 0) this.faults.delete(key);
+    return f?.fault;
   }
 
   private count(status: number): void {
