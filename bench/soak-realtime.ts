@@ -263,7 +263,7 @@ function line(s: RealtimeSample): string {
     `${(s.t / 60).toFixed(1)} min:`,
     `${s.decisions} decisions, ${s.transits} transits (${s.transitsOpen} open),`,
     `yard ${s.parked} parked/${s.inYard} in/${s.leftYard} left,`,
-    `RSS ${s.rssMb} MB, heap ${s.heapUsedMb} MB, ext ${s.externalMb} MB, fds ${s.fds}, handles ${s.handles},`,
+    `RSS ${s.rssMb} MB (anon ${s.rssAnonMb}, file ${s.rssFileMb}), load ${s.loadAvg1}, heap ${s.heapUsedMb} MB, ext ${s.externalMb} MB, fds ${s.fds}, handles ${s.handles},`,
     `lag p99 ${s.loopLagP99Ms} ms, store ${s.storeMb}+${s.walMb} MB, pending ${s.pending}${s.outage ? ' [outage]' : ''},`,
     `central ${s.centralDecisions}`,
   ].join(' ');

@@ -4,6 +4,11 @@ export interface RealtimeSample {
   t: number;
   /** Resident set size of the gateway process (/proc/<pid>/status VmRSS), MB. */
   rssMb: number;
+  /** Of it, the process's own pages (RssAnon) and mapped files' pages (RssFile: the node binary's code, libraries), MB. */
+  rssAnonMb: number;
+  rssFileMb: number;
+  /** The machine's 1-minute load average (what else ran beside the soak shows here). */
+  loadAvg1: number;
   /** V8 heap in use right after a full GC (the gateway runs with --expose-gc), MB. */
   heapUsedMb: number;
   heapTotalMb: number;

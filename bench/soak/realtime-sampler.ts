@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { BenchChild } from '../support/child.ts';
-import { rssMb } from '../support/proc.ts';
+import { rssMb, rssSplitMb } from '../support/proc.ts';
 import { scrape, sumOf } from '../support/prom.ts';
 import type { LaneTransits, OpenTransitWatch } from './open-transits.ts';
 import type { RealtimeSample } from './realtime-sample.ts';
@@ -73,9 +74,13 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
   const traffic = report.traffic as Record<string, number>;
   const started = sumOf(m, 'gatepost_records_total', { type: 'transit-start' });
   const ended = sumOf(m, 'gatepost_records_total', { type: 'transit-end' });
+  const split = rssSplitMb(d.gateway.pid);
   return {
     t,
     rssMb: Math.round((rssMb(d.gateway.pid) ?? Number.NaN) * 100) / 100,
+    rssAnonMb: Math.round((split?.anon ?? Number.NaN) * 100) / 100,
+    rssFileMb: Math.round((split?.file ?? Number.NaN) * 100) / 100,
+    loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     heapUsedMb: mb(memory.heapUsed),
     heapTotalMb: mb(memory.heapTotal),
     externalMb: mb(memory.external),

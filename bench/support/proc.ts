@@ -10,6 +10,23 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+/**
+ * A process's resident memory split as /proc/<pid>/status gives it, MB: `anon` is its own (heaps,
+ * stacks, malloc), `file` the pages of mapped files (the node binary's code, shared libraries),
+ * which another process of the same binary shares.
+ */
+export function rssSplitMb(pid: number): { anon: number; file: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const anon = /RssAnon:\s+(\d+)\s+kB/.exec(status)?.[1];
+    const file = /RssFile:\s+(\d+)\s+kB/.exec(status)?.[1];
+    if (anon === undefined || file === undefined) return undefined;
+    return { anon: Number(anon) / 1024, file: Number(file) / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number | undefined {
   try {

@@ -8,6 +8,9 @@ function minute(m: number, over: Partial<RealtimeSample> = {}): RealtimeSample {
   return {
     t: m * 60,
     rssMb: 80,
+    rssAnonMb: 45,
+    rssFileMb: 35,
+    loadAvg1: 0.5,
     heapUsedMb: 30,
     heapTotalMb: 40,
     externalMb: 4,
