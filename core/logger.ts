@@ -16,9 +16,13 @@ const SENSITIVE_KEYS = [
   'code',
   'pass',
   'rawCode',
+  'phone',
 ];
-/** `name` is personal only inside a pass's facts or a manual registration (elsewhere it names a lane or device). */
-const SENSITIVE_PATHS = ['facts.name', 'manual.name'];
+/**
+ * `name` is personal only inside a pass's facts, a manual registration or a hand-over's escort
+ * (elsewhere it names a lane or device).
+ */
+const SENSITIVE_PATHS = ['facts.name', 'manual.name', 'escort.name', 'escort.phone'];
 export const REDACT_PATHS = [...SENSITIVE_KEYS, ...SENSITIVE_PATHS].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 export interface LoggerOptions {

@@ -24,6 +24,7 @@ describe('logging', () => {
         driver: { driverName: '张三', idNumber: '140105199001011234', sub: 'drv-77' },
         scan: { pass: { code: 'HC1:6BF...' } },
         verdict: { facts: { name: 'Erika Mustermann', subject: 'holder-9' } },
+        request: { data: { escort: { id: 'E-0042', name: '李四', phone: '+86 138 0000 1234' } } },
       },
       'scan',
     );
@@ -36,6 +37,8 @@ describe('logging', () => {
       'HC1:6BF',
       'Mustermann',
       'holder-9',
+      '李四',
+      '138 0000 1234',
     ])
       expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({
