@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, it, type TestContext } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { wordAlarm } from '../../gateway/web/client/kiosk/alarm-words.ts';
 import type { ArmState } from '../../sim/devices/barrier/arm.ts';
@@ -23,12 +23,8 @@ import { type SimGateway, startSimGateway } from '../support/sim-gateway.ts';
  */
 type Running = SimGateway;
 
-const running: Running[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.stop();
-});
-
-async function start(barrier: Record<string, unknown> = {}): Promise<Running> {
+/** Each test has its own gateway, stopped when that test finishes. */
+async function start(ctx: TestContext, barrier: Record<string, unknown> = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-detectors-'));
   const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
   raw.broker = { tcp: { host: '127.0.0.1', port: 0 }, websocket: { enabled: false } };
@@ -55,7 +51,7 @@ async function start(barrier: Record<string, unknown> = {}): Promise<Running> {
   const config = parseConfig(raw);
 
   const r = await startSimGateway(config, 1);
-  running.push(r);
+  ctx.onTestFinished(() => r.stop());
   return r;
 }
 
@@ -89,7 +85,7 @@ async function rollUp(r: Running, lane: string, profile: VehicleProfile, front: 
 }
 
 /** Scanned and measured at the lane: waits for its decision. */
-async function checkIn(r: Running, lane: string, code: string) {
+async function checkIn(expect: ExpectStatic, r: Running, lane: string, code: string) {
   const sim = r.site.lane(lane);
   await sim.scanner.present(code);
   sim.thermometer?.presentTarget(36.5);
@@ -107,14 +103,16 @@ const TRACTOR_TRAILER: VehicleProfile = {
   speedMps: 2,
 };
 
-describe('barrier detectors end to end, with the simulated site', () => {
-  it('a tractor-trailer with a 1.2 s gap over the serial lane is one transit, no tailgate, and the arm never closes on it', async () => {
-    const r = await start();
+// The tests wait on the arm and the truck in real time, each on its own gateway: they run side by side.
+describe.concurrent('barrier detectors end to end, with the simulated site', () => {
+  it('a tractor-trailer with a 1.2 s gap over the serial lane is one transit, no tailgate, and the arm never closes on it', async (ctx) => {
+    const { expect } = ctx;
+    const r = await start(ctx);
     const lane = 'east-2';
     const barrier = r.site.lane(lane).barrier;
     const truck = await rollUp(r, lane, TRACTOR_TRAILER, -3);
     expect(barrier.core.detector('loop')).toBe(true);
-    const d = await checkIn(r, lane, await pass(r, '晋D22001'));
+    const d = await checkIn(expect, r, lane, await pass(r, '晋D22001'));
     expect(d).toMatchObject({ outcome: 'PASS' });
     await expect.poll(() => barrier.state, { timeout: 10_000 }).toBe('open');
 
@@ -139,12 +137,13 @@ describe('barrier detectors end to end, with the simulated site', () => {
     expect(barrier.violations).toEqual([]);
   }, 90_000);
 
-  it('a photo-eye blocked while the arm closes on the GPIO lane reverses the arm; it closes once the eye is clear', async () => {
-    const r = await start();
+  it('a photo-eye blocked while the arm closes on the GPIO lane reverses the arm; it closes once the eye is clear', async (ctx) => {
+    const { expect } = ctx;
+    const r = await start(ctx);
     const lane = 'east-1';
     const barrier = r.site.lane(lane).barrier;
     barrier.putVehicle();
-    const d = await checkIn(r, lane, await pass(r, '晋D22002'));
+    const d = await checkIn(expect, r, lane, await pass(r, '晋D22002'));
     expect(d).toMatchObject({ outcome: 'PASS' });
     await expect.poll(() => barrier.state, { timeout: 10_000 }).toBe('open');
     const arm: ArmState[] = [];
@@ -163,8 +162,9 @@ describe('barrier detectors end to end, with the simulated site', () => {
     expect(arm).toEqual(['closing', 'opening', 'open', 'closing', 'closed']);
   }, 60_000);
 
-  it('a photo-eye stuck for longer than stuckAfterMs raises a detector-stuck alarm, ended when it is clear', async () => {
-    const r = await start({ stuckAfterMs: 1_000 });
+  it('a photo-eye stuck for longer than stuckAfterMs raises a detector-stuck alarm, ended when it is clear', async (ctx) => {
+    const { expect } = ctx;
+    const r = await start(ctx, { stuckAfterMs: 1_000 });
     const barrier = r.site.lane('east-1').barrier;
     barrier.setDetector('photo-eye', true);
     await expect
