@@ -104,6 +104,10 @@ export async function buildDist(
       external: KEPT_EXTERNAL,
       write: true,
       logLevel: 'silent',
+      // No comments or indentation in the modules: V8 keeps each module's whole source text in the
+      // heap of every thread that loads it, as two bytes a character if one comment has a character
+      // past Latin-1 (an arrow, a dash). Rush-hour RSS of the release 117 -> 109-110 MB; names stay.
+      minifyWhitespace: true,
       banner: {
         js:
           "import { fileURLToPath as __gatepostFileURLToPath } from 'node:url';" +
