@@ -172,7 +172,7 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
         log: log.child({ part: 'uplink' }),
         status: client,
         registry: ops.registry,
-        ...(downlink ? { downlink } : {}),
+        ...(downlink ? { downlink, downlinkMaxEnvelopeBytes: config.downlink.maxEnvelopeBytes } : {}),
       });
       uplink.start();
       started.add('uplink', () => uplink.stop());

@@ -30,6 +30,31 @@ export function uplinkClientOptions(cfg: UplinkConfig, site: string): IClientOpt
   return o;
 }
 
+/**
+ * What a PUBLISH adds to its payload, at most: the fixed header (1 byte and a Remaining Length of
+ * up to 4), the topic (a 2-byte length and up to 65,535 bytes) and the packet identifier (2). So
+ * a downlink envelope of downlink.maxEnvelopeBytes is never refused for its topic, whatever it is.
+ */
+export const PUBLISH_OVERHEAD_BYTES = 1 + 4 + 2 + 65_535 + 2;
+
+/**
+ * Without the downlink the central broker sends the uplink only CONNACK, PUBACKs and PINGRESP
+ * (a few bytes each); 1 MiB leaves room for a stray message of a session that once had the
+ * downlink on.
+ */
+export const UPLINK_ONLY_MAX_PACKET_BYTES = 1024 * 1024;
+
+/**
+ * The largest packet the uplink reads from the central broker (gateway/uplink/inbound-packet-meter.ts):
+ * MQTT 3.1.1 has no maximum packet size a client can ask for, so this is checked on each fixed
+ * header as it arrives, before mqtt.js buffers the packet.
+ */
+export function inboundPacketBudget(downlinkMaxEnvelopeBytes: number | undefined): number {
+  return downlinkMaxEnvelopeBytes === undefined
+    ? UPLINK_ONLY_MAX_PACKET_BYTES
+    : downlinkMaxEnvelopeBytes + PUBLISH_OVERHEAD_BYTES;
+}
+
 /** A CA bundle of every public CA is some 200 KiB. */
 const MAX_PEM_BYTES = 1024 * 1024;
 

@@ -1,8 +1,9 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { Backoff } from '../../core/backoff.ts';
-import { errorMessage } from '../../core/errors.ts';
+import { ErrorCode, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { type UplinkConfig, uplinkClientOptions } from './client-options.ts';
+import { connectMetered } from './metered-socket.ts';
 
 /** A connection that lasted this long resets the backoff when it drops. */
 const STABLE_MS = 10_000;
@@ -21,6 +22,16 @@ export interface UplinkConnectionOptions {
   onRetry?(): void;
   /** Jitter source of the backoff (tests fix it). */
   random?: () => number;
+  /**
+   * The largest packet read from the central broker (client-options.ts inboundPacketBudget): a
+   * larger one drops the connection before its body is read (metered-socket.ts).
+   */
+  maxInboundPacketBytes: number;
+  /**
+   * A packet over the budget or malformed: a PUBLISH skipped unread, or anything else refused
+   * and its connection dropped (a new attempt follows with the backoff).
+   */
+  onRefused?(): void;
   /** Filters subscribed (QoS 1) on every connection: the downlink's (gateway/downlink/). */
   subscriptions?: readonly string[];
   /**
@@ -46,6 +57,8 @@ export class UplinkConnection {
   /** Changes whenever a connection ends: callbacks of older clients no longer count. */
   gen = 0;
   attempts = 0;
+  /** Packets over the budget or malformed: PUBLISHes skipped, others refused with their connection. */
+  refusedPackets = 0;
   lastError: string | undefined;
 
   constructor(private readonly o: UplinkConnectionOptions) {
@@ -94,8 +107,44 @@ export class UplinkConnection {
     if (this.stopping) return;
     const gen = ++this.gen;
     let client: MqttClient;
+    /** QoS 1 messages over the budget: mqtt.js gets them with no payload, to acknowledge in turn. */
+    const skippedIds = new Set<number>();
     try {
-      client = mqtt.connect(this.o.config.url, uplinkClientOptions(this.o.config, this.o.site));
+      client = connectMetered(
+        this.o.config.url,
+        uplinkClientOptions(this.o.config, this.o.site),
+        this.o.maxInboundPacketBytes,
+        {
+          onSkipped: (skipped, maxPacketBytes) => {
+            if (gen !== this.gen) return;
+            this.refusedPackets++;
+            if (skipped.packetId !== undefined) skippedIds.add(skipped.packetId);
+            this.o.log.error(
+              { errorCode: ErrorCode.UplinkPacketRefused, url: this.o.url, ...skipped, maxPacketBytes },
+              'uplink: the central broker sent a message over the budget; skipped unread (acknowledged if QoS 1)',
+            );
+            this.o.onRefused?.();
+          },
+          onRefused: (refusal, err) => {
+            if (gen !== this.gen) return;
+            this.refusedPackets++;
+            this.lastError = err.message;
+            this.o.log.error(
+              {
+                errorCode: err.code,
+                url: this.o.url,
+                reason: refusal.reason,
+                packetType: refusal.packetType,
+                declaredBytes: refusal.declaredBytes,
+                maxPacketBytes: refusal.maxPacketBytes,
+                socketBytesRead: refusal.socketBytesRead,
+              },
+              'uplink: the central broker sent a packet the uplink refuses; connection dropped before reading it',
+            );
+            this.o.onRefused?.();
+          },
+        },
+      );
     } catch (err) {
       // A bad URL or an unreadable TLS file: keep trying, someone may fix it.
       this.lastError = errorMessage(err);
@@ -108,6 +157,10 @@ export class UplinkConnection {
     if (onMessage) {
       // Set before the CONNACK: a persistent session's queued messages follow it at once.
       client.handleMessage = (packet, done) => {
+        if (packet.qos === 1 && packet.messageId !== undefined && skippedIds.delete(packet.messageId)) {
+          done();
+          return;
+        }
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
         onMessage(packet.topic, payload, packet.dup === true).then(
           () => done(),

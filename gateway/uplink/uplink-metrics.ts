@@ -5,6 +5,7 @@ import type { UplinkStatus } from '../mqtt/gateway-payloads.ts';
 export class UplinkMetrics {
   readonly delivered: Counter;
   readonly reconnects: Counter;
+  readonly refusedPackets: Counter;
 
   constructor(registry: Registry, status: () => UplinkStatus) {
     const gauge = (name: string, help: string, value: (s: UplinkStatus) => number) =>
@@ -41,6 +42,11 @@ export class UplinkMetrics {
     this.reconnects = new Counter({
       name: 'gatepost_uplink_reconnects_total',
       help: 'Connection attempts after the first',
+      registers: [registry],
+    });
+    this.refusedPackets = new Counter({
+      name: 'gatepost_uplink_refused_packets_total',
+      help: 'Connections dropped for a packet from the central broker over the size budget or of malformed length',
       registers: [registry],
     });
   }

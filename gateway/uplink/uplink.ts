@@ -2,13 +2,14 @@ import type { MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
+import { DownlinkConfigSchema } from '../../site-config/downlink-config.ts';
 import type { UplinkStatus } from '../mqtt/gateway-payloads.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import { envelopeJson, type Outbox, type OutboxRow } from '../store/outbox.ts';
 import type { Reclaimer } from '../store/reclaimer.ts';
 import type { CommittedBatch, RecordStore } from '../store/record-store.ts';
 import type { StatusPublisher } from '../store/storage-guard.ts';
-import { safeUrl, type UplinkConfig } from './client-options.ts';
+import { inboundPacketBudget, safeUrl, type UplinkConfig } from './client-options.ts';
 import { UplinkConnection } from './connection.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { StreamSender } from './stream-sender.ts';
@@ -34,6 +35,11 @@ export interface UplinkOptions {
     filters(): string[];
     handle(topic: string, payload: Buffer, dup: boolean): Promise<void>;
   };
+  /**
+   * downlink.maxEnvelopeBytes, which sets the largest packet read from the central broker
+   * (client-options.ts inboundPacketBudget); with a downlink and no value, the config's default.
+   */
+  downlinkMaxEnvelopeBytes?: number;
 }
 
 /** Records a stream may put in flight per round-robin turn. */
@@ -98,6 +104,12 @@ export class Uplink {
       onUp: () => this.onUp(),
       onDown: (wasUp) => this.onDown(wasUp),
       onRetry: () => this.metrics?.reconnects.inc(),
+      onRefused: () => this.metrics?.refusedPackets.inc(),
+      maxInboundPacketBytes: inboundPacketBudget(
+        o.downlink
+          ? (o.downlinkMaxEnvelopeBytes ?? DownlinkConfigSchema.parse({}).maxEnvelopeBytes)
+          : undefined,
+      ),
       ...(o.random ? { random: o.random } : {}),
       ...(o.downlink
         ? {
