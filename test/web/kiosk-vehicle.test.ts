@@ -111,11 +111,22 @@ describe('kiosk: the vehicle and the crew', () => {
     await sim.scanner.present(red);
     await expect.poll(() => page.locator('[data-testid="crew"] li').count(), { timeout: 10_000 }).toBe(2);
     expect(await page.getByTestId('person-2').textContent()).toContain('副驾');
+    // Each person steps up to the thermometer until it has measured them, then away until the
+    // gateway has polled it empty: one presence episode, one measurement each.
+    const thermometer = sim.thermometer;
+    if (!thermometer) throw new Error('east-1 has a thermometer');
     for (const c of [36.7, 36.5]) {
-      sim.thermometer?.presentTarget(c);
-      await new Promise((r) => setTimeout(r, 2_500));
-      sim.thermometer?.removeTarget();
-      await new Promise((r) => setTimeout(r, 1_500));
+      const measured = records(site, 'east-1', 'measurement').length;
+      thermometer.presentTarget(c);
+      await expect
+        .poll(() => records(site, 'east-1', 'measurement').length, { timeout: 10_000 })
+        .toBe(measured + 1);
+      const replies = thermometer.slave.stats.replies;
+      thermometer.removeTarget();
+      // The second reply since: the gateway has read the first, with no target, and ended the episode.
+      await expect
+        .poll(() => thermometer.slave.stats.replies, { timeout: 10_000 })
+        .toBeGreaterThan(replies + 1);
     }
     await expect
       .poll(() => page.getByTestId('person-2').getAttribute('data-outcome'), { timeout: 15_000 })
