@@ -9,7 +9,8 @@
  *   streams by. Of a QoS 1 one, mqtt.js is handed the same PUBLISH (flags, topic, packet id)
  *   with an empty payload, so that it is acknowledged in its turn like any other and the broker
  *   does not send it again on every connection (which would keep the uplink down for good); the
- *   uplink knows it by its packet id (`skipped`) and does not hand it on. A QoS 0 one is dropped
+ *   uplink knows it by its packet id (`skipped`) and does not hand it on. Its PUBACK may leave
+ *   while the broker is still sending the payload (Mosquitto takes that). A QoS 0 one is dropped
  *   whole.
  * - Any other packet over the budget, a PUBLISH of QoS 2 or 3 over it, a Remaining Length longer
  *   than 4 bytes (MQTT 3.1.1 section 2.2.3), or a topic longer than its PUBLISH is **refused**:

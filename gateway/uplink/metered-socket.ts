@@ -46,11 +46,6 @@ export class MeteredSocket extends Duplex {
     socket.on('close', () => this.destroy());
   }
 
-  /** Packets read whole so far. */
-  get packets(): number {
-    return this.meter.packets;
-  }
-
   private onData(chunk: Buffer): void {
     if (this.destroyed) return;
     this.socketBytesRead += chunk.length;
@@ -70,6 +65,7 @@ export class MeteredSocket extends Duplex {
       this.destroy(err);
       return;
     }
+    // Told first: mqtt.js may handle what is pushed before push returns.
     for (const s of verdict.skipped) this.listener.onSkipped(s, this.meter.maxPacketBytes);
     let more = true;
     for (const part of verdict.out) more = this.push(part) && more;
