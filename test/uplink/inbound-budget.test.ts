@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
@@ -55,7 +56,7 @@ async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Pro
 }
 
 /** A gateway's store and uplink, with the downlink's messages kept (their topic and size). */
-function gateway(url: string) {
+function gateway(url: string, tls: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-inbound-'));
   const path = join(dir, 'g.db');
   const db = openDatabase(path);
@@ -84,6 +85,7 @@ function gateway(url: string) {
       reconnectMinMs: 200,
       reconnectMaxMs: 800,
       statusIntervalMs: 100,
+      ...tls,
     }),
     site: 'up',
     store,
@@ -166,6 +168,18 @@ function mosquittoPub(port: number, topic: string, qos: 0 | 1, file: string): Pr
       code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}: ${err}`)),
     );
   });
+}
+
+/** MQTT's Remaining Length varint. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return Buffer.from(out);
 }
 
 /** The payload that makes a PUBLISH on `topic` exactly `total` bytes long. */
@@ -264,9 +278,10 @@ describe('uplink inbound packet budget', () => {
     const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
     /** Answers each CONNECT with a CONNACK, then runs `first` on the first connection only. */
-    async function fakeBroker(first: (s: Socket) => void) {
+    /** With `tls`, a TLS server (the uplink's mqtts://). */
+    async function fakeBroker(first: (s: Socket) => void, tls?: { cert: Buffer; key: Buffer }) {
       const sockets: { socket: Socket; written: number; closedAt?: number; openedAt: number }[] = [];
-      const server: Server = createServer((socket) => {
+      const onSocket = (socket: Socket) => {
         const entry = { socket, written: 0, openedAt: performance.now() } as (typeof sockets)[number];
         sockets.push(entry);
         socket.on('error', () => undefined);
@@ -277,7 +292,8 @@ describe('uplink inbound packet budget', () => {
           socket.write(CONNACK);
           if (sockets.length === 1) first(socket);
         });
-      });
+      };
+      const server: Server = tls ? createTlsServer(tls, onSocket) : createServer(onSocket);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       cleanup.push(
         () =>
@@ -288,7 +304,7 @@ describe('uplink inbound packet budget', () => {
       );
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      return { url: `mqtt://127.0.0.1:${port}`, sockets };
+      return { url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, sockets };
     }
 
     it('a QoS 1 PUBLISH of 256 MiB is read past without being held, and acknowledged in its turn', async () => {
@@ -408,6 +424,74 @@ describe('uplink inbound packet budget', () => {
       // The CONNACK came in the refused chunk: the attempt failed, and its retry says why.
       expect(g.lines.some((l) => l.msg === 'uplink retry' && String(l.err).includes('oversized'))).toBe(true);
     }, 30_000);
+
+    it('over mqtts:// the meter reads the decrypted stream: a message over the budget is skipped, the next one arrives', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gatepost-inbound-tls-'));
+      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+      const cert = join(dir, 'central.crt');
+      const key = join(dir, 'central.key');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '2',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
+      const topic = Buffer.from('central/up/down/rules');
+      const over = 8 * 1024 * 1024;
+      let heard = Buffer.alloc(0);
+      const fake = await fakeBroker(
+        (s) => {
+          s.on('data', (d: Buffer) => {
+            heard = Buffer.concat([heard, d]).subarray(-256);
+          });
+          const variable = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from([0x00, 0x07])]);
+          s.write(Buffer.concat([Buffer.from([0x32]), varint(variable.length + over), variable]));
+          s.write(Buffer.alloc(over, 0x61));
+          s.write(
+            Buffer.concat([
+              Buffer.from([0x32, 2 + topic.length + 2 + 5, 0, topic.length]),
+              topic,
+              Buffer.from([0, 8]),
+              Buffer.from('after'),
+            ]),
+          );
+        },
+        { cert: readFileSync(cert), key: readFileSync(key) },
+      );
+      const g = gateway(fake.url, { caFile: cert, rejectUnauthorized: true });
+      g.uplink.start();
+      await until(() => g.received.length === 1, 'the message after', 30_000);
+      expect(g.received).toEqual([{ topic: 'central/up/down/rules', bytes: 5 }]);
+      expect(g.skips()).toHaveLength(1);
+      expect(g.skips()[0]).toMatchObject({
+        qos: 1,
+        packetId: 7,
+        declaredBytes: 1 + 4 + 2 + topic.length + 2 + over,
+      });
+      await until(() => heard.includes(Buffer.from([0x40, 0x02, 0x00, 0x07])), 'its PUBACK');
+      await until(() => heard.includes(Buffer.from([0x40, 0x02, 0x00, 0x08])), 'the PUBACK of the next');
+      expect(heard.indexOf(Buffer.from([0x40, 0x02, 0x00, 0x07]))).toBeLessThan(
+        heard.indexOf(Buffer.from([0x40, 0x02, 0x00, 0x08])),
+      );
+      expect(fake.sockets).toHaveLength(1);
+    }, 60_000);
 
     it('a Remaining Length of five bytes is refused as malformed', async () => {
       const fake = await fakeBroker((s) => {
