@@ -33,7 +33,7 @@ export function uplinkClientOptions(cfg: UplinkConfig, site: string): IClientOpt
 /**
  * What a PUBLISH adds to its payload, at most: the fixed header (1 byte and a Remaining Length of
  * up to 4), the topic (a 2-byte length and up to 65,535 bytes) and the packet identifier (2). So
- * a downlink envelope of downlink.maxEnvelopeBytes is never refused for its topic, whatever it is.
+ * a downlink envelope of downlink.maxEnvelopeBytes is never skipped for its topic, whatever it is.
  */
 export const PUBLISH_OVERHEAD_BYTES = 1 + 4 + 2 + 65_535 + 2;
 
