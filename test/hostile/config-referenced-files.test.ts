@@ -74,6 +74,8 @@ describe('files named by the config: refused at once when not regular files', ()
   it('uplink.caFile: /dev/zero is an uplink error to retry on; the gateway and its lanes run on', async () => {
     const config = demoConfigForTest();
     config.uplink = { enabled: true, url: 'mqtts://127.0.0.1:1', caFile: '/dev/zero' };
+    // The simulated traffic 5x faster: its first scan comes ~1 s after the start, not ~14 s.
+    config.simulation = { ...config.simulation, timeScale: 5 };
     const run = start(config);
     const line = await run.gw.waitForLog((l) => l.msg === 'uplink cannot connect', START_BUDGET_MS);
     expect(String(line.err)).toContain('cannot read the uplink TLS CA /dev/zero: is not a regular file');
