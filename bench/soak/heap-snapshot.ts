@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 /**
@@ -71,8 +72,36 @@ async function inspectorUrl(port: number): Promise<string> {
   throw new Error(`no inspector on 127.0.0.1:${port} after SIGUSR1`);
 }
 
+/**
+ * Writing a snapshot leaves its buffers, some 140 MB for the gateway, freed but resident: glibc's
+ * malloc (MALLOC_ARENA_MAX=2, as the unit sets it) keeps them, and the process's RSS stays that
+ * much higher for good (seen in a soak: 130 -> 272 MB). Where gdb is installed, malloc_trim(0)
+ * in the process gives them back (gdb stops the process for about a second); the RSS before and
+ * after, MB.
+ */
+export function trimMalloc(pid: number): { beforeMb: number; afterMb: number } | undefined {
+  const rss = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const beforeMb = rss();
+  try {
+    execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], {
+      stdio: 'ignore',
+      timeout: 30_000,
+    });
+  } catch {
+    return undefined;
+  }
+  return { beforeMb, afterMb: rss() };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [pid = '', file = ''] = process.argv.slice(2);
   await takeHeapSnapshot(Number(pid), file);
   process.stdout.write(`wrote ${file}\n`);
+  const trimmed = trimMalloc(Number(pid));
+  process.stdout.write(
+    trimmed
+      ? `malloc_trim: RSS ${trimmed.beforeMb.toFixed(1)} -> ${trimmed.afterMb.toFixed(1)} MB\n`
+      : "no gdb: the snapshot's freed buffers stay resident in the process\n",
+  );
 }
