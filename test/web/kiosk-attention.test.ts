@@ -136,7 +136,9 @@ describe('kiosk attention', () => {
     await keypad.waitFor({ state: 'detached', timeout: 10_000 });
     expect(await page.evaluate('globalThis.__gatepost.kiosk.locked()')).toBe(false);
     expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
-    for (const sel of ACTIONS) expect(await page.locator(sel).isDisabled(), sel).toBe(false);
+    // Enabled again once the page has drawn the unlocked state (under load, a frame or two later).
+    for (const sel of ACTIONS)
+      await expect.poll(() => page.locator(sel).isDisabled(), { message: sel, timeout: 5_000 }).toBe(false);
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
 
     for (let i = 0; i < 4 && (await attention(page)).some((x) => x.startsWith('alarm:')); i++)
