@@ -4,7 +4,9 @@ import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startWorker } from '../core/worker-code.ts';
 import type { BrokerAddresses } from './broker-addresses.ts';
+import type { BrokerCountsSnapshot } from './broker-counts.ts';
 import { BROKER_THREAD_NAME, takeEarlyBrokerThread } from './broker-early-thread.ts';
+import { brokerMetricsText } from './broker-series.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
@@ -44,7 +46,10 @@ export type WorkerMessage =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export interface BrokerThreadOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
+export interface BrokerThreadOptions
+  extends Omit<EmbeddedBrokerOptions, 'log' | 'metrics' | 'aedes' | 'secrets'> {
+  /** The gateway's logger: the thread's lines are relayed to it, at its level. */
+  log: Logger;
   /** Niceness of the broker's thread (0-19). */
   nice: number;
   secrets: RunSecrets;
@@ -134,8 +139,9 @@ class BrokerThread implements LocalBroker {
     return this.call('refusals', []) as Promise<Record<RefusalKind, number>>;
   }
 
-  metricsText(): Promise<string> {
-    return this.call('metrics', []) as Promise<string>;
+  /** The thread sends its counts; its series are made here (the thread loads no prom-client). */
+  async metricsText(): Promise<string> {
+    return brokerMetricsText((await this.call('metrics', [])) as BrokerCountsSnapshot);
   }
 
   close(): Promise<void> {
@@ -276,7 +282,7 @@ class BrokerThread implements LocalBroker {
     }, wait);
   }
 
-  /** A log line of the broker thread (pino JSON) through the gateway's logger. */
+  /** A log line of the broker thread (pino's JSON, broker-log.ts) through the gateway's logger. */
   private relayLog(line: string): void {
     try {
       const { level, msg, time: _t, pid: _p, hostname: _h, app: _a, ...fields } = JSON.parse(line);

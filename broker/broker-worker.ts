@@ -1,11 +1,9 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Registry } from 'prom-client';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
-import { createLogger } from '../core/logger.ts';
 import { addressesOf } from './broker-addresses.ts';
 import type { EarlyBrokerWorkerData } from './broker-early-thread.ts';
-import { BrokerMetrics } from './broker-metrics.ts';
+import { lineLogger } from './broker-log.ts';
 import type { BrokerCall, BrokerWorkerData, BrokerWorkerStart, WorkerMessage } from './broker-thread.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
@@ -15,7 +13,8 @@ import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
  * flood of MQTT traffic is handled here and never delays a lane. First the thread lowers its
  * own scheduling priority (on Linux a nice value set by a thread applies to that thread only),
  * then it starts the broker, tells `ready` with the ports bound, and answers calls (sign-in,
- * token refresh, refusals, metrics, close). Its log lines go to the gateway's logger.
+ * token refresh, refusals, metrics, close). Its log lines go to the gateway's logger, and its
+ * series as plain numbers to the gateway's /metrics: no pino or prom-client in this isolate.
  */
 const port = parentPort;
 if (!port)
@@ -39,26 +38,14 @@ try {
 } catch (e) {
   priority = `unchanged (${errorMessage(e)})`;
 }
-const log = createLogger({
-  level: data.logLevel,
-  destination: {
-    write: (line: string) => {
-      send({ type: 'log', line });
-      return true;
-    },
-  },
-});
-const registry = new Registry();
-const metrics = new BrokerMetrics(registry);
+const log = lineLogger(data.logLevel, (line) => send({ type: 'log', line }));
 
 try {
   const broker = await startEmbeddedBroker({
     ...data.options,
     log,
-    metrics: registry,
     secrets: data.secrets,
   });
-  metrics.watch(broker.aedes);
   log.debug({ priority }, 'broker thread started');
   const answer = async (call: BrokerCall): Promise<unknown> => {
     switch (call.method) {
@@ -69,7 +56,7 @@ try {
       case 'refusals':
         return broker.refusals();
       case 'metrics':
-        return registry.metrics();
+        return broker.counts();
       case 'close':
         await broker.close();
         return undefined;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../core/logger.ts';
+import type { BrokerLog } from './broker-log.ts';
 
 /**
  * Whether a cluster node's shared bus (its Redis connections: publish, subscribe, persistence)
@@ -19,7 +19,7 @@ export class ClusterBus {
   constructor(
     private readonly conns: readonly Redis[],
     private readonly where: string,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {
     for (const c of conns) {
       for (const event of ['ready', 'close', 'end', 'error', 'reconnecting'] as const) {

@@ -3,7 +3,7 @@ import aedesPersistenceRedis, { type RedisPersistence } from 'aedes-persistence-
 import { Redis, type RedisOptions } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
+import type { BrokerLog } from './broker-log.ts';
 import { ClusterBus } from './cluster-bus.ts';
 import { StaleWills, type WillStore } from './stale-wills.ts';
 
@@ -93,7 +93,7 @@ async function bounded(p: Promise<unknown>): Promise<void> {
   clearTimeout(timer);
 }
 
-export function createClusterBackend(opts: ClusterOptions, log: Logger): ClusterBackend {
+export function createClusterBackend(opts: ClusterOptions, log: BrokerLog): ClusterBackend {
   const { where, ...redis } = parseRedisUrl(opts.redisUrl);
   const connection = (name: string) => {
     // Commands wait for Redis as long as it is away (maxRetriesPerRequest: null) rather than

@@ -1,8 +1,7 @@
-import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '../core/logger.ts';
+import type { BrokerLog } from './broker-log.ts';
 
 /**
- * What the broker refused, counted (and exported to Prometheus when given a registry), and
+ * What the broker refused, counted (broker-series.ts exports them to Prometheus), and
  * logged at most LOG_BURST times a minute per kind, so a client hammering the broker cannot fill
  * the disk with log lines; what was not logged is summed up in the next line that is.
  */
@@ -38,28 +37,15 @@ const LOG_BURST = 20;
 const LOG_WINDOW_MS = 60_000;
 
 export class SecurityCounters {
-  private readonly counts = new Map<RefusalKind, number>(KINDS.map((k) => [k, 0]));
   private readonly logWindow = new Map<RefusalKind, { start: number; logged: number; suppressed: number }>();
-  private readonly prom: Counter | undefined;
+  /** The kinds refused so far, in the order first refused (as the series shows them). */
+  private readonly refused = new Map<RefusalKind, number>();
 
-  constructor(
-    private readonly log: Logger,
-    registry?: Registry,
-  ) {
-    this.prom = registry
-      ? new Counter({
-          name: 'gatepost_broker_refusals_total',
-          help: 'Connections, packets, publishes and subscriptions the broker refused or held back, by kind',
-          labelNames: ['kind'],
-          registers: [registry],
-        })
-      : undefined;
-  }
+  constructor(private readonly log: BrokerLog) {}
 
   /** Counts one refusal and logs it (at warn) unless this kind has logged too much this minute. */
   refuse(kind: RefusalKind, fields: Record<string, unknown>, msg: string): void {
-    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
-    this.prom?.inc({ kind });
+    this.refused.set(kind, (this.refused.get(kind) ?? 0) + 1);
     const now = Date.now();
     let w = this.logWindow.get(kind);
     if (!w || now - w.start >= LOG_WINDOW_MS) {
@@ -78,6 +64,11 @@ export class SecurityCounters {
 
   /** Refusals so far, by kind. */
   snapshot(): Record<RefusalKind, number> {
-    return Object.fromEntries(KINDS.map((k) => [k, this.counts.get(k) ?? 0])) as Record<RefusalKind, number>;
+    return Object.fromEntries(KINDS.map((k) => [k, this.refused.get(k) ?? 0])) as Record<RefusalKind, number>;
+  }
+
+  /** The kinds refused at least once, in the order first refused (broker-series.ts). */
+  series(): Partial<Record<RefusalKind, number>> {
+    return Object.fromEntries(this.refused);
   }
 }

@@ -5,12 +5,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../core/errors.ts';
-import { hex, type Logger } from '../core/logger.ts';
 import type { AclTable } from './acl-table.ts';
 import type { BrokerAddresses } from './broker-addresses.ts';
+import { BrokerCounts, type BrokerCountsSnapshot } from './broker-counts.ts';
+import { type BrokerLog, hex } from './broker-log.ts';
 import type { ClusterBackend, ClusterOptions } from './cluster.ts';
 import { ConnectionSlots } from './connection-slots.ts';
 import type { RefusalKind } from './counters.ts';
@@ -37,7 +38,7 @@ export interface ListenerOptions {
 export interface EmbeddedBrokerOptions {
   tcp: ListenerOptions;
   websocket: ListenerOptions & { path: string };
-  log: Logger;
+  log: BrokerLog;
   /** The site id for the ACL table's `{site}`; without it `{site}` matches any site. */
   site?: string;
   usersFile?: string;
@@ -53,7 +54,10 @@ export interface EmbeddedBrokerOptions {
    * is GATEPOST_ACL of gateway/mqtt/acl-roles.ts. Plain data, so it crosses to the broker's thread.
    */
   acl: AclTable;
-  /** Prometheus registry for the refusal counters. */
+  /**
+   * A Prometheus registry to show the broker's series in (broker-series.ts, loaded only then).
+   * The gateway does not give one: it reads `counts()` (over the thread's channel) instead.
+   */
   metrics?: Registry;
   /** How often the users file and the TLS files are checked for changes (default 2 s and 5 s). */
   filePollMs?: number;
@@ -77,6 +81,8 @@ export interface EmbeddedBroker extends BrokerAddresses {
   readonly tokens: TokenIssuer;
   /** Refusals so far, by kind. */
   refusals(): Record<RefusalKind, number>;
+  /** The broker's series as plain numbers (broker-series.ts names them for Prometheus). */
+  counts(): BrokerCountsSnapshot;
   close(): Promise<void>;
 }
 
@@ -100,7 +106,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     tokens: { ...DEFAULT_TOKEN_OPTIONS, ...opts.tokens },
     limits,
     log,
-    metrics: opts.metrics,
     filePollMs: opts.filePollMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.gatewayUser !== undefined ? { gatewayUser: opts.gatewayUser } : {}),
@@ -132,17 +137,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     throw e;
   }
 
-  if (cluster && opts.metrics) {
-    const bus = cluster.bus;
-    new Gauge({
-      name: 'gatepost_broker_cluster_bus_up',
-      help: "1 while this cluster node's Redis connections are all up; 0 while publishes are held and CONNECTs refused",
-      registers: [opts.metrics],
-      collect() {
-        this.set(bus.up ? 1 : 0);
-      },
-    });
-  }
   const hooks = security.hooks();
   const preConnect = hooks.preConnect;
   const authorizePublish = hooks.authorizePublish;
@@ -280,8 +274,15 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     return server;
   };
 
+  const counted = new BrokerCounts();
+  const counts = (): BrokerCountsSnapshot => ({
+    ...counted.snapshot(),
+    refusals: security.counters.series(),
+    ...(cluster ? { clusterBusUp: cluster.bus.up ? 1 : 0 } : {}),
+  });
   const shutdown = () => {
     closing ??= (async () => {
+      counted.unwatch();
       for (const s of sockets) s.destroy();
       for (const wss of wsServers) for (const c of wss.clients) c.terminate();
       for (const s of servers) if ('closeAllConnections' in s) (s as HttpServer).closeAllConnections();
@@ -344,6 +345,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     throw e;
   }
 
+  counted.watch(aedes);
+  if (opts.metrics) (await import('./broker-series.ts')).registerBrokerSeries(opts.metrics, counts);
   warnAboutClearPasswords(opts, log);
   const localHost = opts.tcp.host === '0.0.0.0' || opts.tcp.host === '::' ? '127.0.0.1' : opts.tcp.host;
   log.info(
@@ -368,11 +371,12 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     gatewayCredentials: security.gatewayCredentials,
     tokens: security.issuer,
     refusals: () => security.counters.snapshot(),
+    counts,
     close: shutdown,
   };
 }
 
-function warnAboutClearPasswords(opts: EmbeddedBrokerOptions, log: Logger): void {
+function warnAboutClearPasswords(opts: EmbeddedBrokerOptions, log: BrokerLog): void {
   const open = (l: ListenerOptions) =>
     l.enabled && l.host !== '127.0.0.1' && l.host !== '::1' && l.host !== 'localhost';
   if (opts.usersFile && (open(opts.tcp) || open(opts.websocket))) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Registry } from 'prom-client';
+import type { Logger } from '../core/logger.ts';
 import { INTERNAL_GATEWAY_USER } from './authenticate.ts';
 import { addressesOf } from './broker-addresses.ts';
 import { dropEarlyBrokerThread } from './broker-early-thread.ts';
-import { BrokerMetrics } from './broker-metrics.ts';
+import { brokerMetricsText } from './broker-series.ts';
 import { startBrokerThread } from './broker-thread.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
@@ -11,7 +11,9 @@ import type { RunSecrets } from './security.ts';
 
 export type { LocalBroker, StaffTokenIssuer };
 
-export interface LocalBrokerOptions extends Omit<EmbeddedBrokerOptions, 'metrics' | 'aedes' | 'secrets'> {
+export interface LocalBrokerOptions
+  extends Omit<EmbeddedBrokerOptions, 'log' | 'metrics' | 'aedes' | 'secrets'> {
+  log: Logger;
   thread: { enabled: boolean; nice: number };
   /** `broker.username`: the users-file account the gateway connects as, instead of the in-process secret. */
   username?: string;
@@ -35,10 +37,7 @@ export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBrok
   dropEarlyBrokerThread(); // begun as the process started (bin/gatepost.js), not wanted here
   // Loaded only here: with the broker on its thread, Aedes is never loaded on the lanes' thread.
   const { startEmbeddedBroker } = await import('./embedded-broker.ts');
-  const registry = new Registry();
-  const metrics = new BrokerMetrics(registry);
-  const broker = await startEmbeddedBroker({ ...options, metrics: registry });
-  const unwatch = metrics.watch(broker.aedes);
+  const broker = await startEmbeddedBroker(options);
   return {
     runs: 'loop',
     ...addressesOf(broker),
@@ -47,10 +46,7 @@ export async function startLocalBroker(o: LocalBrokerOptions): Promise<LocalBrok
       refresh: async (token) => broker.tokens.refresh(token),
     },
     refusals: async () => broker.refusals(),
-    metricsText: () => registry.metrics(),
-    close: async () => {
-      unwatch();
-      await broker.close();
-    },
+    metricsText: () => brokerMetricsText(broker.counts()),
+    close: () => broker.close(),
   };
 }

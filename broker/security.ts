@@ -1,11 +1,10 @@
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { Aedes, AedesOptions, Client } from 'aedes';
-import type { Registry } from 'prom-client';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
 import { type AclTable, GATEWAY_ROLE } from './acl-table.ts';
 import { Authenticator } from './authenticate.ts';
 import { type CompiledAcl, type Identity, mayPublish, maySubscribe } from './authorizer.ts';
+import type { BrokerLog } from './broker-log.ts';
 import { SecurityCounters } from './counters.ts';
 import { GuardedConnection } from './guarded-connection.ts';
 import type { BrokerLimits } from './limits.ts';
@@ -23,8 +22,7 @@ export interface SecurityOptions {
   allowAnonymousLoopback: boolean;
   tokens: TokenOptions;
   limits: BrokerLimits;
-  log: Logger;
-  metrics?: Registry;
+  log: BrokerLog;
   /** How often the users file and the token secrets file are checked for changes. */
   filePollMs?: number;
   /** Secrets of this run (see RunSecrets), so that a restarted broker accepts who was connected. */
@@ -77,7 +75,7 @@ export class BrokerSecurity {
         `the broker's ACL table has no "${GATEWAY_ROLE}" role for the gateway process's own client`,
       );
     this.table = o.table;
-    this.counters = new SecurityCounters(o.log, o.metrics);
+    this.counters = new SecurityCounters(o.log);
     this.users = o.usersFile ? UserStore.load(o.usersFile, this.table, o.log) : undefined;
     const hashChecks = new HashCheckQueue();
     this.issuer = new TokenIssuer({

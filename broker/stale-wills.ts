@@ -1,6 +1,6 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { errorMessage } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
+import type { BrokerLog } from './broker-log.ts';
 
 /**
  * Cluster mode: a client's last will must never overwrite what the client said after it.
@@ -52,7 +52,7 @@ export class StaleWills {
   constructor(
     private readonly aedes: Aedes,
     private readonly heartbeatMs: number,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {
     const internals = aedes as unknown as AedesInternals;
     this.clients = internals.clients;

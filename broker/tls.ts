@@ -1,8 +1,8 @@
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { TlsOptions as NodeTlsOptions, SecureContextOptions, Server as TlsServer } from 'node:tls';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
 import { readFileCapped } from '../core/read-file-capped.ts';
+import type { BrokerLog } from './broker-log.ts';
 
 export interface TlsListenerOptions {
   enabled: boolean;
@@ -34,7 +34,7 @@ export class TlsFiles {
 
   constructor(
     private readonly o: TlsOptions,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {
     this.context();
   }

@@ -12,9 +12,9 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
 import { decodeUtf8Strict, readFileCapped } from '../core/read-file-capped.ts';
 import type { AclTable } from './acl-table.ts';
+import type { BrokerLog } from './broker-log.ts';
 import { hashSecret, parseHash } from './password-hash.ts';
 
 /**
@@ -161,11 +161,11 @@ export class UserStore {
   private constructor(
     readonly path: string,
     private readonly table: AclTable,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {}
 
   /** Reads the file; throws a GatepostError if it is missing or invalid. */
-  static load(path: string, table: AclTable, log: Logger): UserStore {
+  static load(path: string, table: AclTable, log: BrokerLog): UserStore {
     const store = new UserStore(path, table, log);
     store.users = store.read();
     return store;

@@ -18,7 +18,7 @@ export interface GatewayMetricsOptions {
  * file each: records committed (decisions by outcome, barrier operations and faults, alarms,
  * device errors, scans), device health and the bay buses, the lanes' input-to-command latency
  * (lane-latency-metrics.ts), and the process; the embedded
- * broker's series come from its own registry (broker/broker-metrics.ts, on the broker's thread)
+ * broker's series come from its counts (broker/broker-series.ts; the broker's thread sends numbers)
  * through `addSource`.
  * The storage guard (store size, alarm level) and the uplink (backlog count and age, drain
  * rate) register their own series on `registry`; backlog-metrics.ts stands in for the uplink's
