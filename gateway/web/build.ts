@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -6,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type * as esbuild from 'esbuild';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import { gzippedAsset, type ServedAsset } from './served-asset.ts';
 
 /**
  * Bundles the pages' TypeScript and CSS (gateway/web/client) for the browser with esbuild: one
  * entry per page, shared code (mqtt.js's browser build, zod, the topic table) split into common
  * chunks, every file named by its content hash so it can be cached for good. The server runs
- * this once per process at start (about 0.2 s) and keeps the result in memory, gzipped; nothing
- * is written to disk and nothing is fetched from the internet, then or later.
+ * this once per process at start (about 0.2 s) and keeps the result in memory, as built and
+ * gzipped (served-asset.ts), source maps included; nothing is written to disk and nothing is
+ * fetched from the internet, then or later.
  *
  * Browser code may import only browser-safe modules: a plugin refuses every Node built-in
  * (`node:*`, `fs`, ...), naming the file that imported it, so a stray import fails the build.
@@ -20,21 +21,16 @@ import { ErrorCode, GatepostError } from '../../core/errors.ts';
  *
  * A release build (`npm run build`, bin/build.js) writes the bundles to dist/web/ with a
  * manifest (writeWebAssets); a gateway running from dist/ (GATEPOST_DIST, bin/gatepost.js)
- * serves those and never loads esbuild, which a release does not install.
+ * serves those and never loads esbuild, which a release does not install. It keeps the scripts
+ * and stylesheets in memory, but not the source maps (3 MB, three times the rest): they
+ * stay in dist/web/ and are read from there when a developer's DevTools asks for one.
  */
 export const PAGES = ['kiosk', 'yard'] as const;
 export type PageName = (typeof PAGES)[number];
 
-export interface Asset {
-  body: Buffer;
-  gzip: Buffer;
-  contentType: string;
-  etag: string;
-}
-
 export interface WebAssets {
   /** By URL path, e.g. `/assets/kiosk-3FJ2K1.js`. */
-  files: ReadonlyMap<string, Asset>;
+  files: ReadonlyMap<string, ServedAsset>;
   /** Each page's script and stylesheet URL paths. */
   pages: Record<PageName, { script: string; style: string | undefined }>;
   /** Every source file that went into the bundles, relative to the project root. */
@@ -71,8 +67,25 @@ export const browserOnly: esbuild.Plugin = {
   },
 };
 
-/** Builds every page's bundle in memory. Throws with esbuild's messages on any error. */
+/** One file of the build as esbuild made it. */
+interface BuiltFile {
+  path: string;
+  contents: Uint8Array;
+  contentType: string;
+}
+
+interface WebBuild extends Omit<WebAssets, 'files'> {
+  outputs: BuiltFile[];
+}
+
+/** Builds every page's bundle in memory and keeps it as served (gzipped). Throws with esbuild's messages. */
 export async function buildWebAssets(options: { minify?: boolean } = {}): Promise<WebAssets> {
+  const { outputs, ...rest } = await bundleWeb(options);
+  const files = new Map(outputs.map((f) => [f.path, gzippedAsset(f.contents, f.contentType)]));
+  return { files, ...rest };
+}
+
+async function bundleWeb(options: { minify?: boolean }): Promise<WebBuild> {
   const t0 = performance.now();
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
@@ -97,18 +110,11 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
     plugins: [browserOnly],
   });
   const outdir = join(ROOT, 'dist/web');
-  const files = new Map<string, Asset>();
-  for (const f of result.outputFiles) {
+  const outputs = result.outputFiles.map((f) => {
     const path = ASSET_PREFIX + relative(outdir, f.path);
     const ext = path.slice(path.lastIndexOf('.'));
-    const body = Buffer.from(f.contents);
-    files.set(path, {
-      body,
-      gzip: gzipSync(body, { level: 9 }),
-      contentType: TYPES[ext] ?? 'text/plain; charset=utf-8',
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-    });
-  }
+    return { path, contents: f.contents, contentType: TYPES[ext] ?? 'text/plain; charset=utf-8' };
+  });
   const pages = {} as WebAssets['pages'];
   for (const page of PAGES) {
     const out = Object.entries(result.metafile.outputs).find(
@@ -122,7 +128,7 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
     };
   }
   return {
-    files,
+    outputs,
     pages,
     inputs: Object.keys(result.metafile.inputs).sort(),
     buildMs: Math.round(performance.now() - t0),
@@ -140,13 +146,13 @@ interface PrebuiltManifest {
  * manifest; resolves with the sources they were made of (relative path, size, mtime).
  */
 export async function writeWebAssets(dir: string): Promise<{ inputs: [string, number, number][] }> {
-  const assets = await buildWebAssets();
+  const assets = await bundleWeb({});
   const manifest: PrebuiltManifest = { pages: assets.pages, files: {} };
-  for (const [path, a] of assets.files) {
-    const file = join(dir, path.slice(ASSET_PREFIX.length));
+  for (const f of assets.outputs) {
+    const file = join(dir, f.path.slice(ASSET_PREFIX.length));
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, a.body);
-    manifest.files[path] = a.contentType;
+    writeFileSync(file, f.contents);
+    manifest.files[f.path] = f.contentType;
   }
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   return {
@@ -157,19 +163,22 @@ export async function writeWebAssets(dir: string): Promise<{ inputs: [string, nu
   };
 }
 
-/** The bundles a release build wrote in `dir`, read back (and gzipped) as the server keeps them. */
+/**
+ * The bundles a release build wrote in `dir` as the server keeps them: scripts and stylesheets
+ * read back and gzipped, source maps left on disk (read on request, served-asset.ts).
+ */
 export function readWebAssets(dir: string): WebAssets {
   const t0 = performance.now();
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as PrebuiltManifest;
-  const files = new Map<string, Asset>();
+  const files = new Map<string, ServedAsset>();
   for (const [path, contentType] of Object.entries(manifest.files)) {
-    const body = readFileSync(join(dir, path.slice(ASSET_PREFIX.length)));
-    files.set(path, {
-      body,
-      gzip: gzipSync(body, { level: 9 }),
-      contentType,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-    });
+    const file = join(dir, path.slice(ASSET_PREFIX.length));
+    files.set(
+      path,
+      path.endsWith('.map')
+        ? { kind: 'on-disk', contentType, file }
+        : gzippedAsset(readFileSync(file), contentType),
+    );
   }
   return { files, pages: manifest.pages, inputs: [], buildMs: Math.round(performance.now() - t0) };
 }
@@ -198,12 +207,12 @@ export function webAssets(): Promise<WebAssets> {
 /** `npm run build:web`: the same build as the server's, with a list of what it made. */
 async function main(): Promise<number> {
   try {
-    const assets = await buildWebAssets();
-    for (const [path, a] of assets.files) {
-      if (path.endsWith('.map')) continue;
+    const assets = await bundleWeb({});
+    for (const f of assets.outputs) {
+      if (f.path.endsWith('.map')) continue;
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       process.stdout.write(
-        `${path.padEnd(40)} ${kb(a.body.length).padStart(10)}  gzip ${kb(a.gzip.length)}\n`,
+        `${f.path.padEnd(40)} ${kb(f.contents.length).padStart(10)}  gzip ${kb(gzipSync(f.contents, { level: 9 }).length)}\n`,
       );
     }
     process.stdout.write(`${assets.inputs.length} source files, built in ${assets.buildMs} ms\n`);

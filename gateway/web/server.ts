@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from '../../broker/listen.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
-import { type PageName, type WebAssets, webAssets } from './build.ts';
+import { type PageName, webAssets } from './build.ts';
 import { AnonymousAccessSchema, type SiteInfo } from './client/shared/site-info.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { budgetedServer, WEB_HTTP_BUDGET } from './http-budget.ts';
 import { indexHtml, pageHtml } from './pages.ts';
+import { sendAsset } from './served-asset.ts';
 import { type StaffTokens, sendJson, signInHandlers } from './sign-in.ts';
 import { anonymousAccessOf, type BrokerEndpoint, siteInfo } from './site-info.ts';
 
@@ -94,7 +95,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     const kiosk = /^\/kiosk\/([a-z0-9][a-z0-9-]{0,31})$/.exec(path);
     if (kiosk?.[1] && lanes.has(kiosk[1])) return sendHtml(res, pages.kiosk.get(kiosk[1]) ?? '');
-    if (path.startsWith('/assets/')) return sendAsset(req, res, assets, path);
+    const asset = path.startsWith('/assets/') ? assets.files.get(path) : undefined;
+    if (asset) return sendAsset(req, res, asset);
     return notFound(res);
   };
 
@@ -139,31 +141,6 @@ function sendText(res: ServerResponse, body: string, type: string): void {
     'cache-control': 'no-cache',
   });
   res.end(body);
-}
-
-function sendAsset(req: IncomingMessage, res: ServerResponse, assets: WebAssets, path: string): void {
-  const asset = assets.files.get(path);
-  if (!asset) {
-    notFound(res);
-    return;
-  }
-  const headers: Record<string, string | number> = {
-    'content-type': asset.contentType,
-    etag: asset.etag,
-    // Named by content hash: a new build has new names.
-    'cache-control': 'public, max-age=31536000, immutable',
-    vary: 'accept-encoding',
-  };
-  if (req.headers['if-none-match'] === asset.etag) {
-    res.writeHead(304, headers).end();
-    return;
-  }
-  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const body = gzip ? asset.gzip : asset.body;
-  if (gzip) headers['content-encoding'] = 'gzip';
-  headers['content-length'] = body.length;
-  res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function notFound(res: ServerResponse): void {
