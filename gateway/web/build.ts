@@ -11,8 +11,8 @@ import { gzippedAsset, type ServedAsset } from './served-asset.ts';
  * Bundles the pages' TypeScript and CSS (gateway/web/client) for the browser with esbuild: one
  * entry per page, shared code (mqtt.js's browser build, zod, the topic table) split into common
  * chunks, every file named by its content hash so it can be cached for good. The server runs
- * this once per process at start (about 0.2 s) and keeps the result in memory, as built and
- * gzipped (served-asset.ts), source maps included; nothing is written to disk and nothing is
+ * this once per process at start (about 0.2 s) and keeps the result in memory, gzipped only
+ * (served-asset.ts), source maps included; nothing is written to disk and nothing is
  * fetched from the internet, then or later.
  *
  * Browser code may import only browser-safe modules: a plugin refuses every Node built-in
@@ -22,7 +22,7 @@ import { gzippedAsset, type ServedAsset } from './served-asset.ts';
  * A release build (`npm run build`, bin/build.js) writes the bundles to dist/web/ with a
  * manifest (writeWebAssets); a gateway running from dist/ (GATEPOST_DIST, bin/gatepost.js)
  * serves those and never loads esbuild, which a release does not install. It keeps the scripts
- * and stylesheets in memory, but not the source maps (3 MB, three times the rest): they
+ * and stylesheets gzipped in memory, but not the source maps (3 MB, three times the rest): they
  * stay in dist/web/ and are read from there when a developer's DevTools asks for one.
  */
 export const PAGES = ['kiosk', 'yard'] as const;
@@ -138,7 +138,13 @@ async function bundleWeb(options: { minify?: boolean }): Promise<WebBuild> {
 /** What writeWebAssets writes beside the bundles: `manifest.json` of dist/web/. */
 interface PrebuiltManifest {
   pages: WebAssets['pages'];
+  /** Every file's content type by URL path, source maps included. */
   files: Record<string, string>;
+  /**
+   * Every file but the source maps, gzipped beside itself (`<file>.gz`): its ETag and size as
+   * built, so that a start reads the gzip only and never the file itself.
+   */
+  gzipped?: Record<string, { etag: string; size: number }>;
 }
 
 /**
@@ -147,12 +153,17 @@ interface PrebuiltManifest {
  */
 export async function writeWebAssets(dir: string): Promise<{ inputs: [string, number, number][] }> {
   const assets = await bundleWeb({});
-  const manifest: PrebuiltManifest = { pages: assets.pages, files: {} };
+  const gzipped: NonNullable<PrebuiltManifest['gzipped']> = {};
+  const manifest: PrebuiltManifest = { pages: assets.pages, files: {}, gzipped };
   for (const f of assets.outputs) {
     const file = join(dir, f.path.slice(ASSET_PREFIX.length));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, f.contents);
     manifest.files[f.path] = f.contentType;
+    if (f.path.endsWith('.map')) continue;
+    const served = gzippedAsset(f.contents, f.contentType);
+    writeFileSync(`${file}.gz`, served.gzip);
+    gzipped[f.path] = { etag: served.etag, size: served.size };
   }
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   return {
@@ -165,7 +176,8 @@ export async function writeWebAssets(dir: string): Promise<{ inputs: [string, nu
 
 /**
  * The bundles a release build wrote in `dir` as the server keeps them: scripts and stylesheets
- * read back and gzipped, source maps left on disk (read on request, served-asset.ts).
+ * as the gzip the build wrote (the file itself is not read, nor compressed at every start),
+ * source maps left on disk (read on request, served-asset.ts).
  */
 export function readWebAssets(dir: string): WebAssets {
   const t0 = performance.now();
@@ -173,12 +185,11 @@ export function readWebAssets(dir: string): WebAssets {
   const files = new Map<string, ServedAsset>();
   for (const [path, contentType] of Object.entries(manifest.files)) {
     const file = join(dir, path.slice(ASSET_PREFIX.length));
-    files.set(
-      path,
-      path.endsWith('.map')
-        ? { kind: 'on-disk', contentType, file }
-        : gzippedAsset(readFileSync(file), contentType),
-    );
+    const gzipped = manifest.gzipped?.[path];
+    if (path.endsWith('.map')) files.set(path, { kind: 'on-disk', contentType, file });
+    else if (gzipped)
+      files.set(path, { kind: 'gzipped', contentType, gzip: readFileSync(`${file}.gz`), ...gzipped });
+    else files.set(path, gzippedAsset(readFileSync(file), contentType));
   }
   return { files, pages: manifest.pages, inputs: [], buildMs: Math.round(performance.now() - t0) };
 }

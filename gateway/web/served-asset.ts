@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
 import { readFileCapped } from '../../core/read-file-capped.ts';
 
 /**
  * One file under `/assets/` as the web server holds it, and its answer to a request.
  *
- * A page's script or stylesheet is kept as built and gzipped, with its ETag. A release's source
- * maps (3 MB, of use only to a developer with DevTools open) are not kept at all: each request
- * reads its file from dist/web/ within a byte budget, answers, and lets it go.
+ * A page's script or stylesheet is kept gzipped only (about a quarter of its size), with its
+ * ETag and its size as built: every browser asks for gzip, and the rare client that does not
+ * gets it decompressed for that answer. A release's source maps (3 MB, of use only to a
+ * developer with DevTools open) are not kept at all: each request reads its file from dist/web/
+ * within a byte budget, answers, and lets it go.
  */
 export type ServedAsset = GzippedAsset | OnDiskAsset;
 
@@ -17,7 +20,6 @@ export interface GzippedAsset {
   contentType: string;
   etag: string;
   gzip: Buffer;
-  body: Uint8Array;
   /** Bytes of the file as built (the answer's length to a client that does not take gzip). */
   size: number;
 }
@@ -32,6 +34,8 @@ export interface OnDiskAsset {
 /** A source map bigger than this is refused (the largest, the shared chunk's, is ~2.6 MB). */
 export const MAX_ON_DISK_ASSET_BYTES = 16 * 1024 * 1024;
 
+const gunzipAsync = promisify(gunzip);
+
 export function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 }
@@ -42,7 +46,6 @@ export function gzippedAsset(body: Uint8Array, contentType: string): GzippedAsse
     kind: 'gzipped',
     contentType,
     etag: etagOf(body),
-    body,
     gzip: gzipSync(body, { level: 9 }),
     size: body.length,
   };
@@ -66,7 +69,7 @@ export async function sendAsset(
     res.writeHead(200, headers).end();
     return;
   }
-  const body = gzip ? asset.gzip : asset.body;
+  const body = gzip ? asset.gzip : await gunzipAsync(asset.gzip);
   res.writeHead(200, headers).end(body);
 }
 

@@ -40,7 +40,7 @@ describe('web bundles', () => {
     expect(assets.inputs.filter((i) => i.startsWith('node_modules/mqtt/'))).toEqual([
       'node_modules/mqtt/dist/mqtt.esm.js',
     ]);
-    // Every file is named by its content hash and kept gzipped (a dev build keeps its source
+    // Every file is named by its content hash and kept gzipped only (a dev build keeps its source
     // maps too: it has no dist/web/ to read them from).
     for (const [path, a] of assets.files) {
       expect(path).toMatch(/^\/assets\/[\w-]+-[A-Z0-9]{8}\.(js|css)(\.map|\.LEGAL\.txt)?$/);
