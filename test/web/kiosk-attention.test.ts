@@ -79,11 +79,11 @@ describe('kiosk attention', () => {
       pin: '135790',
       width: 1024,
       height: 600,
+      // Playwright's clock from the page's start, so that every page timer (the idle check
+      // among them) follows its fast-forward; time flows as usual until then.
+      before: (p) => p.clock.install(),
     });
     const before = await positionsOf(page, ACTIONS);
-    // Playwright's clock from here on (the page's clocks read it; timers already running keep
-    // firing, the idle check among them).
-    await page.clock.install();
     await page.evaluate('window.__sameDocument = true');
     expect(await page.getByTestId('idle-lock').isVisible()).toBe(false);
 

@@ -56,11 +56,13 @@ export async function openKiosk(
     pin: string;
     width?: number;
     height?: number;
+    /** Runs on the new page before it loads (e.g. installs Playwright's clock, so that every page timer follows it). */
     before?: (p: Page) => Promise<void>;
   },
 ): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: o.width ?? 1280, height: o.height ?? 800 } });
   await page.addInitScript(SOUND_SPY);
+  await o.before?.(page);
   await page.goto(`${site.url}/kiosk/${o.lane}`);
   await signInByTouch(page, o.staff, o.pin);
   await expect

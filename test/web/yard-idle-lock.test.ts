@@ -47,9 +47,9 @@ async function expectClean(page: Page, what: string): Promise<void> {
 
 describe('yard idle lock', () => {
   it('locks the actions only: the map and alerts stay live, the control covers nothing, the PIN unlocks', async () => {
-    const page = await openYard(browser, site, { width: 1280, height: 800 });
+    // Playwright's clock from the page's start: the idle check follows its fast-forward.
+    const page = await openYard(browser, site, { width: 1280, height: 800 }, { clock: true });
     const before = await positionsOf(page, MAIN);
-    await page.clock.install();
     await page.evaluate('window.__sameDocument = true');
     const control = page.getByTestId('idle-lock');
     expect(await control.isVisible()).toBe(false);

@@ -21,11 +21,13 @@ export async function openYard(
   browser: Browser,
   site: WebSite,
   viewport: { width: number; height: number },
-  o: { hasTouch?: boolean; lang?: 'zh' | 'en' } = {},
+  /** `clock`: Playwright's clock installed before the page loads, so that every page timer follows it. */
+  o: { hasTouch?: boolean; lang?: 'zh' | 'en'; clock?: boolean } = {},
 ): Promise<Page> {
   const context = await browser.newContext({ viewport, hasTouch: o.hasTouch ?? false });
   const page = await context.newPage();
   if (o.lang === 'en') await page.addInitScript(() => localStorage.setItem('gatepost.lang', 'en'));
+  if (o.clock) await page.clock.install();
   await page.goto(`${site.url}/yard`);
   await signInByTouch(page, COORDINATOR.id, COORDINATOR.pin);
   await page.waitForFunction(() => (globalThis as any).__gatepost?.yard?.known() === 1200, undefined, {
