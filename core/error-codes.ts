@@ -227,7 +227,7 @@ export const ERROR_CATALOGUE = {
     summary:
       'The central broker (or something between) sent the uplink a packet over its size budget (downlink.maxEnvelopeBytes plus 64 KiB of PUBLISH header, or 1 MiB without the downlink) or malformed. A message (PUBLISH) over it is skipped unread and acknowledged, so the downlink never sees it; any other such packet drops the connection before its body is read, and the uplink reconnects with its backoff.',
     action:
-      "Find what the central office publishes to this site on `<topicPrefix>/<site>/down/#` or `<topicPrefix>/all/down/#` (the log line names the topic and size): send it smaller, or raise downlink.maxEnvelopeBytes if it is meant. A dropped connection that comes back each time is a broker or proxy sending broken packets. Records wait in the store.",
+      'Find what the central office publishes to this site on `<topicPrefix>/<site>/down/#` or `<topicPrefix>/all/down/#` (the log line names the topic and size): send it smaller, or raise downlink.maxEnvelopeBytes if it is meant. A dropped connection that comes back each time is a broker or proxy sending broken packets. Records wait in the store.',
   },
   // 600-699 broker and MQTT
   ListenFailed: {
