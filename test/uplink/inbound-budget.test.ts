@@ -19,6 +19,7 @@ import { inboundPacketBudget, PUBLISH_OVERHEAD_BYTES } from '../../gateway/uplin
 import { MAX_REMAINING_LENGTH } from '../../gateway/uplink/inbound-packet-meter.ts';
 import { Uplink } from '../../gateway/uplink/uplink.ts';
 import { StorageConfigSchema, UplinkConfigSchema } from '../../site-config/schema.ts';
+import { remainingLength } from '../support/broker-harness.ts';
 import { checkDelivery, collectRecords } from '../support/load-gateway.ts';
 import { startMosquitto } from '../support/mosquitto.ts';
 
@@ -168,18 +169,6 @@ function mosquittoPub(port: number, topic: string, qos: 0 | 1, file: string): Pr
       code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}: ${err}`)),
     );
   });
-}
-
-/** MQTT's Remaining Length varint. */
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
 }
 
 /** The payload that makes a PUBLISH on `topic` exactly `total` bytes long. */
@@ -462,7 +451,7 @@ describe('uplink inbound packet budget', () => {
             heard = Buffer.concat([heard, d]).subarray(-256);
           });
           const variable = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from([0x00, 0x07])]);
-          s.write(Buffer.concat([Buffer.from([0x32]), varint(variable.length + over), variable]));
+          s.write(Buffer.concat([Buffer.from([0x32]), remainingLength(variable.length + over), variable]));
           s.write(Buffer.alloc(over, 0x61));
           s.write(
             Buffer.concat([

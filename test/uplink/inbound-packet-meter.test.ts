@@ -5,6 +5,7 @@ import {
   MAX_REMAINING_LENGTH,
   type SkippedPublish,
 } from '../../gateway/uplink/inbound-packet-meter.ts';
+import { remainingLength } from '../support/broker-harness.ts';
 
 /**
  * The uplink's inbound packet meter reads fixed headers. However TCP cuts the central broker's
@@ -15,23 +16,11 @@ import {
  */
 const MAX = 4096;
 
-/** MQTT's Remaining Length varint. */
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
 /** What a server sends a client: CONNACK, PUBLISH, PUBACK..PUBCOMP, SUBACK, UNSUBACK, PINGRESP. */
 const SERVER_TYPES = [2, 3, 4, 5, 6, 7, 9, 11, 13];
 
 const header = (type: number, bodyBytes: number, flags = type === 6 ? 2 : 0) =>
-  Buffer.concat([Buffer.from([(type << 4) | flags]), varint(bodyBytes)]);
+  Buffer.concat([Buffer.from([(type << 4) | flags]), remainingLength(bodyBytes)]);
 const packet = (type: number, bodyBytes: number) =>
   Buffer.concat([header(type, bodyBytes), Buffer.alloc(bodyBytes, 0x62)]);
 

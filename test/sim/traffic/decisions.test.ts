@@ -1,27 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimGpioBarrier } from '../../../sim/devices/barrier/gpio-barrier.ts';
-import type { DecisionSeen, GatewayLink } from '../../../sim/traffic/gateway-link.ts';
 import { type FaultSite, faultSite } from '../support/fault-site.ts';
+import { HandLink } from '../support/hand-link.ts';
 
 const sites: FaultSite[] = [];
 afterEach(async () => {
   for (const s of sites.splice(0)) await s.stop();
 });
-
-/** A link whose decisions the test publishes by hand. */
-class HandLink implements GatewayLink {
-  readonly connected = true;
-  readonly staff = undefined;
-  private readonly listeners = new Set<(d: DecisionSeen) => void>();
-  onDecision(l: (d: DecisionSeen) => void) {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  publish(d: DecisionSeen): void {
-    for (const l of this.listeners) l(d);
-  }
-  async close(): Promise<void> {}
-}
 
 /** One truck on the GPIO lane, scanned, let through by a pulse on the open relay; resolves once it left the loop. */
 async function throughWithoutDecision(link: HandLink) {

@@ -1,33 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DecisionSeen, GatewayLink, LaneStaff } from '../../../sim/traffic/gateway-link.ts';
 import { type FaultSite, faultSite } from '../support/fault-site.ts';
+import { HandLink } from '../support/hand-link.ts';
 
 const sites: FaultSite[] = [];
 afterEach(async () => {
   for (const s of sites.splice(0)) await s.stop();
 });
-
-/** A link whose decisions the test publishes by hand, and whose kiosk staff's requests it records. */
-class HandLink implements GatewayLink {
-  readonly connected = true;
-  readonly staff = undefined;
-  readonly asked: { lane: string; outcome: string; reason: string }[] = [];
-  readonly laneStaff: LaneStaff = {
-    decide: async (lane, outcome, reason) => {
-      this.asked.push({ lane, outcome, reason });
-      return true;
-    },
-  };
-  private readonly listeners = new Set<(d: DecisionSeen) => void>();
-  onDecision(l: (d: DecisionSeen) => void) {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  publish(d: DecisionSeen): void {
-    for (const l of this.listeners) l(d);
-  }
-  async close(): Promise<void> {}
-}
 
 const STAFF = { laneStaff: { reviewAfter: ['20s', '30s'], outcome: 'YARD' } };
 
