@@ -112,10 +112,10 @@ export class TrafficGenerator {
             log: this.log,
             stats: this.stats,
             staff: () => (this.link.connected ? this.link.laneStaff : undefined),
-            onLoop: (lane) => {
-              const runner = this.lanes.get(lane);
-              return runner?.kind === 'entry' ? runner.current : undefined;
-            },
+            yardStaff: () => (this.link.connected ? this.link.staff : undefined),
+            onLoop: (lane) => this.lanes.get(lane)?.current,
+            isExit: (lane) => this.lanes.get(lane)?.kind === 'yard-exit',
+            bayOf: (truckId) => this.yard.bayOf(truckId),
           },
           traffic.laneStaff,
         )

@@ -65,6 +65,11 @@ export class YardRunner {
     this.timers.clear();
   }
 
+  /** The bay of a truck in the yard or on its way out of it. */
+  bayOf(truckId: string): string | undefined {
+    return this.trucks.get(truckId)?.bay;
+  }
+
   /** A truck sent to `bay` by a lane's decision drives there. */
   admit(truck: Truck, bay: string, isolated: boolean): void {
     const y: YardTruck = { truck, bay, isolated, exitTries: 0 };

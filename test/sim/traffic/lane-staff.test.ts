@@ -1,4 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../core/clock.ts';
+import { Random } from '../../../sim/random.ts';
+import type { DecisionSeen, YardStaff } from '../../../sim/traffic/gateway-link.ts';
+import { LaneStaffRunner } from '../../../sim/traffic/lane-staff-runner.ts';
+import type { LaneVisit } from '../../../sim/traffic/lane-visit.ts';
+import { SimEventLog } from '../../../sim/traffic/sim-events.ts';
+import { SimStats } from '../../../sim/traffic/stats.ts';
 import { type FaultSite, faultSite } from '../support/fault-site.ts';
 import { HandLink } from '../support/hand-link.ts';
 
@@ -59,5 +66,75 @@ describe('kiosk staff at the entry lanes (traffic.laneStaff)', () => {
     await fs.clock.advance(61_000);
     expect(link.asked).toHaveLength(0);
     expect(fs.events.some((e) => e.action === 'backs off')).toBe(true);
+  });
+});
+
+describe('the coordinator at the yard exit (traffic.laneStaff)', () => {
+  /** The runner alone, with a truck from bay P-0007 on the exit's loop. */
+  function atExit(release: boolean) {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const stats = new SimStats();
+    const visit = { truck: { id: 'T0042' }, decision: undefined as DecisionSeen | undefined };
+    const runner = new LaneStaffRunner(
+      {
+        clock,
+        random: new Random(7),
+        log: new SimEventLog(clock),
+        stats,
+        staff: () => ({
+          decide: async (lane, outcome, reason) => {
+            calls.push(`decide ${lane} ${outcome} ${reason}`);
+            return true;
+          },
+        }),
+        yardStaff: () =>
+          ({
+            release: async (bay: string, reason: string) => {
+              calls.push(`release ${bay} ${reason}`);
+              return release;
+            },
+          }) as unknown as YardStaff,
+        onLoop: () => visit as unknown as LaneVisit,
+        isExit: (lane) => lane === 'yard-exit',
+        bayOf: (truck) => (truck === 'T0042' ? 'P-0007' : undefined),
+      },
+      { reviewAfter: { min: 20_000, max: 20_000 }, outcome: 'YARD', staffId: 'sim-kiosk' },
+    );
+    const review = (reasons: string[]) => {
+      const d: DecisionSeen = { lane: 'yard-exit', outcome: 'REVIEW', transitId: 'x1', reasons };
+      visit.decision = d;
+      runner.onDecision(d);
+    };
+    return { clock, calls, stats, review };
+  }
+  const settle = async (clock: ManualClock) => {
+    await clock.advance(20_000);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+
+  it('release an unmatched truck from its bay, then let it through with a PASS', async () => {
+    const x = atExit(true);
+    x.review(['yard-not-cleared']);
+    await settle(x.clock);
+    expect(x.calls).toEqual([
+      'release P-0007 identified at the exit by the coordinator (yard-not-cleared)',
+      'decide yard-exit PASS released by the coordinator: yard-not-cleared',
+    ]);
+    expect(x.stats.laneOverrides).toBe(1);
+  });
+
+  it('keep a truck the yard will not release, and leave other exit REVIEWs alone', async () => {
+    const refused = atExit(false);
+    refused.review(['yard-not-cleared']);
+    await settle(refused.clock);
+    expect(refused.calls).toEqual([
+      'release P-0007 identified at the exit by the coordinator (yard-not-cleared)',
+    ]);
+    expect(refused.stats.staffFailures).toBe(1);
+    const other = atExit(true);
+    other.review(['pass-expired']);
+    await settle(other.clock);
+    expect(other.calls).toEqual([]);
   });
 });
