@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -14,36 +13,7 @@ import {
   VIEWER_LOGIN,
   waitFor,
 } from '../support/broker-harness.ts';
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl. */
-function makeCert(dir: string, name: string, cn = 'localhost'): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
+import { makeCert } from '../support/self-signed-cert.ts';
 
 /** The SHA-256 fingerprint of the certificate a TLS server presents now. */
 function presentedFingerprint(port: number, ca: Buffer): Promise<string> {

@@ -12,6 +12,7 @@ import {
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
+import { remainingLengthBytes } from '../../gateway/uplink/inbound-packet-meter.ts';
 import { makeTempDir, removeTempDirs } from './tmp.ts';
 
 /** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
@@ -152,14 +153,7 @@ const str = (s: string) => {
 };
 
 export function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
+  return Buffer.from(remainingLengthBytes(n));
 }
 
 export function connectPacket(o: {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { StorageConfigSchema, UplinkConfigSchema } from '../../site-config/schem
 import { remainingLength } from '../support/broker-harness.ts';
 import { checkDelivery, collectRecords } from '../support/load-gateway.ts';
 import { startMosquitto } from '../support/mosquitto.ts';
+import { makeCert } from '../support/self-signed-cert.ts';
 
 /**
  * The uplink reads no packet from the central broker over its budget (downlink.maxEnvelopeBytes
@@ -417,31 +418,7 @@ describe('uplink inbound packet budget', () => {
     it('over mqtts:// the meter reads the decrypted stream: a message over the budget is skipped, the next one arrives', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gatepost-inbound-tls-'));
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-      const cert = join(dir, 'central.crt');
-      const key = join(dir, 'central.key');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '2',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        ],
-        { stdio: 'ignore' },
-      );
+      const { cert, key } = makeCert(dir, 'central');
       const topic = Buffer.from('central/up/down/rules');
       const over = 8 * 1024 * 1024;
       let heard = Buffer.alloc(0);
