@@ -105,12 +105,14 @@ describe('lane kiosk', () => {
           data: expect.objectContaining({ action: 'override', staffId: '200101', ok: true }),
         }),
       ]);
-    expect(records('east-1', 'decision').at(-1)?.data).toMatchObject({
-      outcome: 'REVIEW',
-      by: 'staff',
-      staffId: '200101',
-      reasons: [expect.objectContaining({ code: 'staff-override', detail: '已人工核验通行码' })],
-    });
+    await expect
+      .poll(() => records('east-1', 'decision').at(-1)?.data)
+      .toMatchObject({
+        outcome: 'REVIEW',
+        by: 'staff',
+        staffId: '200101',
+        reasons: [expect.objectContaining({ code: 'staff-override', detail: '已人工核验通行码' })],
+      });
     await expect.poll(() => page.getByTestId('last-action').textContent()).toContain('200101');
     site.site.lane('east-1').thermometer?.removeTarget();
     await page.close();
