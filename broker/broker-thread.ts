@@ -10,6 +10,7 @@ import { brokerMetricsText } from './broker-series.ts';
 import type { RefusalKind } from './counters.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
 import type { LocalBroker, StaffTokenIssuer } from './local-broker-handle.ts';
+import { fillLengthCacheLater } from './mqtt-packet-lengths.ts';
 import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 import type { RunSecrets } from './security.ts';
 import type { IssueResult } from './staff-sign-in.ts';
@@ -62,6 +63,8 @@ const ENTRY = new URL('./broker-worker.ts', import.meta.url);
 // The gateway's own MQTT client (gateway/mqtt) runs on this, the main thread: no 6 MB cache of
 // encoded packet ids in its isolate (mqtt-packet-numbers.ts). The broker's thread does the same.
 dropMqttNumberCache();
+// and its encoded lengths filled at once, so they do not pin a Buffer pool slab each (mqtt-packet-lengths.ts).
+fillLengthCacheLater();
 
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
   10: 'trace',

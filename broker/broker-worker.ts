@@ -6,6 +6,7 @@ import type { EarlyBrokerWorkerData } from './broker-early-thread.ts';
 import { lineLogger } from './broker-log.ts';
 import type { BrokerCall, BrokerWorkerData, BrokerWorkerStart, WorkerMessage } from './broker-thread.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
+import { fillLengthCacheLater } from './mqtt-packet-lengths.ts';
 import { dropMqttNumberCache } from './mqtt-packet-numbers.ts';
 
 /**
@@ -30,6 +31,7 @@ const data: BrokerWorkerData = (workerData as Partial<EarlyBrokerWorkerData> | u
 const send = (m: WorkerMessage) => port.postMessage(m);
 // Aedes writes every packet through mqtt-packet: without its 6 MB cache of packet ids in this isolate.
 dropMqttNumberCache();
+fillLengthCacheLater();
 
 let priority = 'unchanged';
 try {
