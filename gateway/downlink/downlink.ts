@@ -318,6 +318,21 @@ export class Downlink {
     await this.o.writer.record('gateway', 'downlink-unmatched-result', u);
   }
 
+  /**
+   * A message on the downlink's topics that the uplink skipped unread (over its packet budget,
+   * gateway/uplink/inbound-packet-meter.ts): refused `too-large` like any envelope over
+   * maxEnvelopeBytes, with no envelope id (none was read), so the centre hears of it.
+   */
+  async refuseUnread(topic: string, declaredBytes: number, maxPacketBytes: number): Promise<void> {
+    await this.refuse(
+      topic,
+      {},
+      'too-large',
+      `a message of ${declaredBytes} bytes, over the uplink's ${maxPacketBytes}-byte packet budget: skipped unread`,
+      false,
+    );
+  }
+
   private async refuse(
     topic: string,
     c: Partial<DownlinkClaims>,

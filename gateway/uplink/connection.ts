@@ -39,6 +39,12 @@ export interface UplinkConnectionOptions {
    * returned promise settles (mqtt.js's handleMessage), so nothing is acknowledged unhandled.
    */
   onMessage?(topic: string, payload: Buffer, dup: boolean): Promise<void>;
+  /**
+   * A message over the packet budget, skipped unread: its topic (at most its first 256 bytes)
+   * and its size, so that the downlink can answer it (a `too-large` ack). Its PUBACK does not
+   * wait for this.
+   */
+  onSkippedMessage?(topic: string, declaredBytes: number, maxPacketBytes: number): void;
 }
 
 /**
@@ -124,6 +130,7 @@ export class UplinkConnection {
               'uplink: the central broker sent a message over the budget; skipped unread (acknowledged if QoS 1)',
             );
             this.o.onRefused?.();
+            this.o.onSkippedMessage?.(skipped.topic, skipped.declaredBytes, maxPacketBytes);
           },
           onRefused: (refusal, err) => {
             if (gen !== this.gen) return;

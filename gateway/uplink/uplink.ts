@@ -34,6 +34,8 @@ export interface UplinkOptions {
   downlink?: {
     filters(): string[];
     handle(topic: string, payload: Buffer, dup: boolean): Promise<void>;
+    /** A message on its topics that the uplink skipped unread, over the packet budget. */
+    refuseUnread(topic: string, declaredBytes: number, maxPacketBytes: number): Promise<void>;
   };
   /**
    * downlink.maxEnvelopeBytes, which sets the largest packet read from the central broker
@@ -116,6 +118,11 @@ export class Uplink {
             subscriptions: o.downlink.filters(),
             onMessage: (topic: string, payload: Buffer, dup: boolean) =>
               o.downlink?.handle(topic, payload, dup) ?? Promise.resolve(),
+            onSkippedMessage: (topic: string, declaredBytes: number, maxPacketBytes: number) => {
+              o.downlink?.refuseUnread(topic, declaredBytes, maxPacketBytes).catch((err: unknown) => {
+                o.log.error({ err, topic }, 'downlink: the refusal of a skipped message failed');
+              });
+            },
           }
         : {}),
     });

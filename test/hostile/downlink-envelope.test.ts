@@ -243,6 +243,21 @@ describe('downlink: what is not the centre’s signature is refused before any w
     const deep = `{"id":"deep-1","kind":"rules","version":5,"site":"${SITE}","iat":${now()},"exp":${now() + 60},"payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
     expect(await deliver(topic('rules'), await jws({}, deep))).toMatchObject({ reason: 'malformed' });
   });
+
+  it('a message the uplink skipped unread (over its packet budget) is refused too-large to the centre', async () => {
+    const before = acks().length;
+    await downlink.refuseUnread(topic('config'), 300 * 1024 * 1024, MAX_BYTES + 65_536);
+    store.flush();
+    expect(acks().slice(before)).toEqual([
+      expect.objectContaining({
+        envelopeId: null,
+        topic: topic('config'),
+        status: 'refused',
+        reason: 'too-large',
+        message: expect.stringContaining(`${300 * 1024 * 1024} bytes`),
+      }),
+    ]);
+  });
 });
 
 describe('downlink: signed, but not for now or not for here', () => {

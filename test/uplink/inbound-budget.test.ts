@@ -77,6 +77,8 @@ function gateway(url: string, tls: Record<string, unknown> = {}) {
     log,
   });
   const received: { topic: string; bytes: number }[] = [];
+  /** What the downlink was told of messages skipped unread (it answers each with a too-large ack). */
+  const unread: { topic: string; declaredBytes: number; maxPacketBytes: number }[] = [];
   const statuses: UplinkStatus[] = [];
   const registry = new Registry();
   const uplink = new Uplink({
@@ -106,6 +108,9 @@ function gateway(url: string, tls: Record<string, unknown> = {}) {
       async handle(topic, payload) {
         received.push({ topic, bytes: payload.length });
       },
+      async refuseUnread(topic, declaredBytes, maxPacketBytes) {
+        unread.push({ topic, declaredBytes, maxPacketBytes });
+      },
     },
     downlinkMaxEnvelopeBytes: MAX_ENVELOPE,
   });
@@ -134,6 +139,7 @@ function gateway(url: string, tls: Record<string, unknown> = {}) {
   return {
     uplink,
     received,
+    unread,
     statuses,
     lines,
     refusals,
@@ -239,6 +245,10 @@ describe('uplink inbound packet budget', () => {
       declaredBytes: 1 + 4 + 2 + DOWN_TOPIC.length + 2 + 16 * 1024 * 1024,
     });
     expect(g.received.filter((r) => r.bytes > fit)).toEqual([]);
+    // The downlink heard of each, to refuse it to the centre (too-large, no envelope id).
+    expect(g.unread).toEqual(
+      g.skips().map((s) => ({ topic: DOWN_TOPIC, declaredBytes: s.declaredBytes, maxPacketBytes: BUDGET })),
+    );
     expect(await g.refusedMetric()).toBe(3);
     expect(g.connects()).toBe(1);
     expect(g.refusals()).toEqual([]);
