@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { hashSecret } from '../../broker/password-hash.ts';
 import { writeUsersFile } from '../../broker/users-file.ts';
@@ -21,7 +21,7 @@ import { makeTempDir } from './tmp.ts';
  * devices in-process, the embedded broker (TCP and WebSocket on free loopback ports) with a
  * users file of staff PINs and a token secret file, the web server on a free port, a temp
  * SQLite file and a trust list; plus an anonymous loopback MQTT client that records what the
- * gateway publishes, and a headless Chromium (Debian's) to drive the pages.
+ * gateway publishes, and a headless Chromium (Debian's, chromium.ts) to drive the pages.
  */
 export interface StaffUser {
   name: string;
@@ -45,15 +45,7 @@ export interface WebSite {
   stop(): Promise<void>;
 }
 
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_FLAGS, closeBrowser, launchChromium } from './chromium.ts';
 
 export async function startWebSite(o: {
   users: StaffUser[];
@@ -174,26 +166,6 @@ export async function startWebSite(o: {
     await new Promise((r) => setTimeout(r, 50));
   }
   return { config, gateway, site, clock, dir, url: web.url, messages, client, sign, stop };
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
-}
-
-/**
- * Closes the browser, waiting at most `budgetMs`: a Chromium that does not answer its close
- * (seen once on a loaded box) is left to Playwright, which kills it when the test process ends,
- * and the rest of the teardown (the gateway, the brokers, the temp dirs) still runs.
- */
-export async function closeBrowser(browser: Browser | undefined, budgetMs = 15_000): Promise<void> {
-  if (!browser) return;
-  let timer: NodeJS.Timeout | undefined;
-  const over = new Promise<'over'>((resolve) => {
-    timer = setTimeout(() => resolve('over'), budgetMs);
-  });
-  const outcome = await Promise.race([browser.close(), over]);
-  clearTimeout(timer);
-  if (outcome === 'over') console.warn(`Chromium did not close within ${budgetMs} ms; left to Playwright`);
 }
 
 /** Signs in at the page's sign-in screen with the on-screen keyboards, as staff would. */

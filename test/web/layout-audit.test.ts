@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBrowser, launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/chromium.ts';
 import { auditLayout, positionsOf } from './support/layout-audit.ts';
 
 /**

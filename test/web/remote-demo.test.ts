@@ -11,8 +11,8 @@ import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { SiteInfoSchema } from '../../gateway/web/client/shared/site-info.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { closeBrowser, launchChromium } from '../support/chromium.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, describeProblems } from './support/layout-audit.ts';
 
 /**

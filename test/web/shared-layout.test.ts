@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOnly } from '../../gateway/web/build.ts';
 import { fitRows } from '../../gateway/web/client/shared/keyboard.ts';
-import { closeBrowser, launchChromium } from '../support/web-site.ts';
+import { closeBrowser, launchChromium } from '../support/chromium.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';
 
 /**

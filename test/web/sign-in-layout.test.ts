@@ -2,9 +2,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import type { WebServer } from '../../gateway/web/server.ts';
+import { closeBrowser, launchChromium } from '../support/chromium.ts';
 import { startSignInServer } from '../support/sign-in-server.ts';
 import { removeTempDirs } from '../support/tmp.ts';
-import { closeBrowser, launchChromium } from '../support/web-site.ts';
 import { auditLayout, type Box, describeProblems, positionsOf } from './support/layout-audit.ts';
 
 /**
