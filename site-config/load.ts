@@ -30,7 +30,9 @@ export function parseConfig(raw: unknown, source = 'config'): SiteConfig {
     });
   }
   const migrated = migrateConfig(raw);
-  const result = SiteConfigSchema.safeParse(migrated, { reportInput: true });
+  // Without zod's compiled fast paths: each object schema of the config would be compiled (a
+  // `new Function` each) for this one parse at start, and kept. Start CPU and heap (docs/memory.md).
+  const result = SiteConfigSchema.safeParse(migrated, { reportInput: true, jitless: true });
   if (result.success) return result.data;
   const problems = describeIssues(result.error.issues);
   throw new GatepostError(ErrorCode.ConfigInvalid, `${source} is not valid:\n${formatProblems(problems)}`, {
