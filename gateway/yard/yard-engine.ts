@@ -89,6 +89,8 @@ export class YardEngine {
   private changesSinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
   private stopped = false;
+  /** Bays whose views wait for publishAll (publishBaysLater): a sensor's change then only refreshes the summary. */
+  private baysHeld: boolean;
 
   constructor(readonly opts: YardOptions) {
     this.clock = opts.clock;
@@ -106,8 +108,11 @@ export class YardEngine {
           bay,
           message: `Bay ${bay}: sensor and records agree again`,
         }),
-      changed: (bay) => this.publisher?.bays([bay]),
+      // Before publishAll, which publishes every bay with its latest view anyway, the sensors' first
+      // readings (every sensed bay's, at start) would each be published once more ahead of it.
+      changed: (bay) => (this.baysHeld ? this.publisher?.summary() : this.publisher?.bays([bay])),
     });
+    this.baysHeld = opts.publishBaysLater === true;
     if (opts.target) {
       const render = { bay: (id: string) => this.view(id), summary: () => this.summary() };
       this.publisher = new YardPublisher(opts.site, opts.target, render, opts.log);
@@ -117,9 +122,11 @@ export class YardEngine {
   /**
    * Publishes every bay's view and the summary (retained). The gateway calls it once the lanes are
    * ready (gateway/app.ts): 1,200 retained publishes, and the broker's matching of them, otherwise
-   * share the start's CPU with the lanes' devices; a bay changed before then is published at once.
+   * share the start's CPU with the lanes' devices. A bay a record changed before then is published at
+   * once; one only its sensor changed waits for this.
    */
   publishAll(): Promise<void> {
+    this.baysHeld = false;
     if (this.stopped || !this.publisher) return Promise.resolve();
     this.publisher.bays(this.state.bays.keys());
     return this.publisher.flush();
