@@ -17,18 +17,21 @@ export type Stream = z.infer<typeof StreamSchema>;
 
 export const RecordTypeSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
 
+/**
+ * The envelope's fields, built once: every record topic's schema (some 15 in the topic table)
+ * shares them instead of building its own dozen zod schemas (docs/memory.md).
+ */
+const ENVELOPE_FIELDS = {
+  id: z.uuid().describe('Unique, time-ordered record id (UUIDv7)'),
+  site: z.string(),
+  stream: StreamSchema,
+  seq: z.number().int().positive().describe('Position in its stream, from 1, without gaps'),
+  type: RecordTypeSchema,
+  at: z.number().int().describe('When it happened, epoch milliseconds (gateway clock)'),
+};
+
 export function recordSchema<D extends z.ZodType>(data: D) {
-  return z
-    .object({
-      id: z.uuid().describe('Unique, time-ordered record id (UUIDv7)'),
-      site: z.string(),
-      stream: StreamSchema,
-      seq: z.number().int().positive().describe('Position in its stream, from 1, without gaps'),
-      type: RecordTypeSchema,
-      at: z.number().int().describe('When it happened, epoch milliseconds (gateway clock)'),
-      data,
-    })
-    .strict();
+  return z.object({ ...ENVELOPE_FIELDS, data }).strict();
 }
 
 export const AnyRecordSchema = recordSchema(z.unknown());
