@@ -23,7 +23,8 @@ export const DIST_ENTRIES = {
 /**
  * Packages the release build leaves as imports from node_modules: native modules (and the packages
  * that load them by path), the build tools, the Redis cluster backend (loaded only when configured)
- * and Ajv (only the sources' DCC check uses it; a release has its validators prebuilt). Every other
+ * Ajv (only the sources' DCC check uses it; a release has its validators prebuilt) and iconv-lite
+ * (its code tables, for Chinese receipts only). Every other
  * package is bundled into dist/: one file read and compiled instead of hundreds resolved, statted
  * and read at each start (bench: ~0.15-0.2 s of the release's cold start on the bench machine).
  * Their licences stay with them in node_modules, which the release still installs.
@@ -44,6 +45,10 @@ const KEPT_EXTERNAL = [
   'ajv',
   'ajv/*',
   'playwright-core',
+  // Only a receipt with Chinese text needs it (devices/printer/escpos-encoder.ts, GB18030): bundled,
+  // its code tables were 500 KB of the gateway's main chunk, kept as source text in the heap and
+  // scanned at every start; from node_modules they are read when first asked for.
+  'iconv-lite',
 ];
 
 /**
