@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CONNECT_BYTES } from '../../broker/packet-guard.ts';
-import { connackCode, connectPacket, remainingLength } from '../support/broker-harness.ts';
 import { rssOf } from '../support/measure.ts';
+import { connackCode, connectPacket, remainingLength } from '../support/mqtt-bytes.ts';
 
 /**
  * MQTT input is budgeted before the broker works on it: a hostile flood against a broker in a

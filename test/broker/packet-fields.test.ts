@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Utf8Check } from '../../broker/packet-fields.ts';
 import { PacketGuard } from '../../broker/packet-guard.ts';
-import { remainingLength } from '../support/broker-harness.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 
 /**
  * The packet guard's field walk, on bytes cut every way TCP could cut them: strings checked as

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONNECT_BYTES, PacketGuard } from '../../broker/packet-guard.ts';
-import { remainingLength } from '../support/broker-harness.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 
 /**
  * The packet guard reads only fixed headers. Whatever the bytes and however TCP cuts them into

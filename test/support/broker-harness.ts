@@ -12,7 +12,6 @@ import {
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
-import { remainingLengthBytes } from '../../gateway/uplink/inbound-packet-meter.ts';
 import { makeTempDir, removeTempDirs } from './tmp.ts';
 
 /** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
@@ -145,58 +144,15 @@ export function externalAddress(): string | undefined {
   return undefined;
 }
 
-// --- Raw MQTT 3.1.1 bytes, for what mqtt.js will not send -------------------------------------
-
-const str = (s: string) => {
-  const b = Buffer.from(s, 'utf8');
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
-
-export function remainingLength(n: number): Buffer {
-  return Buffer.from(remainingLengthBytes(n));
-}
-
-export function connectPacket(o: {
-  clientId: string;
-  clean: boolean;
-  username?: string;
-  password?: string;
-}): Buffer {
-  let flags = o.clean ? 0x02 : 0;
-  if (o.username !== undefined) flags |= 0x80;
-  if (o.password !== undefined) flags |= 0x40;
-  const body = Buffer.concat([
-    str('MQTT'),
-    Buffer.from([4, flags, 0, 30]),
-    str(o.clientId),
-    ...(o.username !== undefined ? [str(o.username)] : []),
-    ...(o.password !== undefined ? [str(o.password)] : []),
-  ]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
-}
-
-export function publishPacket(topic: string, payload: Buffer | string): Buffer {
-  const body = Buffer.concat([str(topic), Buffer.from(payload)]);
-  return Buffer.concat([Buffer.from([0x30]), remainingLength(body.length), body]);
-}
-
-export function publishQos2Packet(messageId: number, topic: string, payload: Buffer | string): Buffer {
-  const body = Buffer.concat([
-    str(topic),
-    Buffer.from([messageId >> 8, messageId & 0xff]),
-    Buffer.from(payload),
-  ]);
-  return Buffer.concat([Buffer.from([0x34]), remainingLength(body.length), body]);
-}
-
-export function subscribePacket(messageId: number, filter: string, qos = 0): Buffer {
-  const body = Buffer.concat([
-    Buffer.from([messageId >> 8, messageId & 0xff]),
-    str(filter),
-    Buffer.from([qos]),
-  ]);
-  return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
-}
+// Raw MQTT 3.1.1 bytes, for what mqtt.js will not send: mqtt-bytes.ts (re-exported here).
+export {
+  connackCode,
+  connectPacket,
+  publishPacket,
+  publishQos2Packet,
+  remainingLength,
+  subscribePacket,
+} from './mqtt-bytes.ts';
 
 export interface RawClient {
   socket: Socket;
@@ -215,11 +171,6 @@ export async function rawClient(port: number, host = '127.0.0.1'): Promise<RawCl
   socket.on('error', () => undefined);
   const closedP = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return { socket, received: () => Buffer.concat(chunks), closed: closedP };
-}
-
-/** The CONNACK return code in what a raw client received, if any. */
-export function connackCode(bytes: Buffer): number | undefined {
-  return bytes[0] === 0x20 && bytes[1] === 0x02 ? bytes[3] : undefined;
 }
 
 export function waitFor(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {

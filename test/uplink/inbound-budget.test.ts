@@ -19,9 +19,9 @@ import { inboundPacketBudget, PUBLISH_OVERHEAD_BYTES } from '../../gateway/uplin
 import { MAX_REMAINING_LENGTH } from '../../gateway/uplink/inbound-packet-meter.ts';
 import { Uplink } from '../../gateway/uplink/uplink.ts';
 import { StorageConfigSchema, UplinkConfigSchema } from '../../site-config/schema.ts';
-import { remainingLength } from '../support/broker-harness.ts';
 import { checkDelivery, collectRecords } from '../support/load-gateway.ts';
 import { startMosquitto } from '../support/mosquitto.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 import { makeCert } from '../support/self-signed-cert.ts';
 
 /**

@@ -5,7 +5,7 @@ import {
   MAX_REMAINING_LENGTH,
   type SkippedPublish,
 } from '../../gateway/uplink/inbound-packet-meter.ts';
-import { remainingLength } from '../support/broker-harness.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 
 /**
  * The uplink's inbound packet meter reads fixed headers. However TCP cuts the central broker's
