@@ -6,14 +6,14 @@ import { parseBoundedJson } from '../../core/bounded-json.ts';
  * `.../request/<action>` with a `transaction` of its choosing and reads the reply on
  * `.../response/<action>`, matched by that transaction.
  */
+/** The request envelope's fields, built once and shared by every request topic's schema (docs/memory.md). */
+const REQUEST_FIELDS = {
+  transaction: z.string().min(1).max(64).describe('Chosen by the client; echoed in the reply'),
+  staffId: z.string().min(1).max(32).describe('Who asks; every action is audited under this id'),
+};
+
 export function requestSchema<D extends z.ZodType>(data: D) {
-  return z
-    .object({
-      transaction: z.string().min(1).max(64).describe('Chosen by the client; echoed in the reply'),
-      staffId: z.string().min(1).max(32).describe('Who asks; every action is audited under this id'),
-      data,
-    })
-    .strict();
+  return z.strictObject({ ...REQUEST_FIELDS, data });
 }
 
 export const ResponseSchema = z

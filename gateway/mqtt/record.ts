@@ -31,7 +31,7 @@ const ENVELOPE_FIELDS = {
 };
 
 export function recordSchema<D extends z.ZodType>(data: D) {
-  return z.object({ ...ENVELOPE_FIELDS, data }).strict();
+  return z.strictObject({ ...ENVELOPE_FIELDS, data });
 }
 
 export const AnyRecordSchema = recordSchema(z.unknown());
