@@ -29,6 +29,8 @@ const USERS: TestUser[] = [
   { name: 'central', role: 'uplink', secret: 'password', password: 'central-password1' },
   { name: 'simtool', role: 'simulator', secret: 'password', password: 'simulator-pass-1' },
 ];
+/** The lowest scrypt cost the users file accepts (broker/password-hash.ts). */
+const CHEAP_HASH = { ln: 10, r: 8, p: 1 };
 const userOf = (role: string) => USERS.find((u) => u.role === role);
 
 type Who = 'gateway' | 'kiosk' | 'coordinator' | 'viewer' | 'uplink' | 'simulator' | 'loopback';
@@ -112,7 +114,9 @@ const seen: { topic: string; payload: string }[] = [];
 
 beforeAll(async () => {
   const dir = await makeTempDir();
-  const usersFile = await writeUsers(dir, USERS);
+  // Every case logs in anew: the cheapest scrypt cost the broker accepts (ln=10) keeps ~140 logins
+  // from being ~140 default-cost hash checks; the logins are checked the same way (broker-harness).
+  const usersFile = await writeUsers(dir, USERS, undefined, CHEAP_HASH);
   broker = await startBroker({ usersFile });
   watcher = await connect(broker.url ?? '');
   watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));

@@ -9,6 +9,7 @@ import {
   type EmbeddedBrokerOptions,
   startEmbeddedBroker,
 } from '../../broker/embedded-broker.ts';
+import { hashSecret, type ScryptCost } from '../../broker/password-hash.ts';
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
@@ -86,10 +87,27 @@ export interface TestUser {
   password: string;
 }
 
-export async function writeUsers(dir: string, users: TestUser[], file = 'users.json'): Promise<string> {
+/**
+ * Writes a users file of `users` in `dir`. `cost`: the scrypt cost of their hashes, the broker's
+ * default (ln=15, ~100 ms of a core per login) unless given. A hash carries its own cost and the
+ * broker checks every login against it the same way, so a file whose subject is not the hashing
+ * (the ACL table, logging in as each role again and again) may ask for a cheaper one.
+ */
+export async function writeUsers(
+  dir: string,
+  users: TestUser[],
+  file = 'users.json',
+  cost?: ScryptCost,
+): Promise<string> {
   let data = emptyUsersFile();
   for (const u of users) {
-    data = await upsertUser(data, { name: u.name, role: u.role, lane: u.lane, secret: u.secret }, u.password);
+    const user = { name: u.name, role: u.role, lane: u.lane, secret: u.secret };
+    if (cost) {
+      const record: UserRecord = { ...user, hash: await hashSecret(u.password, cost), changedAt: Date.now() };
+      if (!u.lane) delete record.lane;
+      const others = data.users.filter((x) => x.name !== u.name);
+      data = { ...data, users: [...others, record].sort((a, b) => a.name.localeCompare(b.name)) };
+    } else data = await upsertUser(data, user, u.password);
   }
   const path = join(dir, file);
   writeUsersFile(path, data);
