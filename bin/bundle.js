@@ -78,6 +78,23 @@ const distImportMetaPlugin = (at) => ({
 });
 
 /**
+ * zod's messages in English only: the package's index of its 60-odd locales (z.locales, which
+ * nothing here uses; zod sets English itself) was half of the zod chunk both threads load, ~300 of
+ * its 600 KB of source text kept in each isolate's heap. Only the index is replaced, with one that
+ * names `en`; if zod moves it, the plugin matches nothing and the build is as before.
+ */
+const zodEnglishOnlyPlugin = {
+  name: 'gatepost-zod-english-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+/**
  * The release build (`npm run build`): DIST_ENTRIES and everything they import (dynamic imports
  * in chunks of their own) as plain ES modules in `outdir` (default dist/), packages and so native
  * modules left as imports from node_modules. Written aside and swapped in whole. Its manifest.json
@@ -119,7 +136,7 @@ export async function buildDist(
           // The bundled CommonJS packages' require() of Node's modules and of KEPT_EXTERNAL.
           "import { createRequire as __gatepostCreateRequire } from 'node:module'; const require = __gatepostCreateRequire(import.meta.url);",
       },
-      plugins: [distImportMetaPlugin(at)],
+      plugins: [zodEnglishOnlyPlugin, distImportMetaPlugin(at)],
     }),
   );
   // Bundled packages stand in the manifest as npm's record of the install (rewritten by every

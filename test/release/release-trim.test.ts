@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist } from '../../bin/bundle.js';
+
+/**
+ * What the release build leaves out of the modules every start loads (docs/memory.md): zod's
+ * locales other than English (half of the zod chunk both threads load) and iconv-lite's code
+ * tables (half of the gateway's main chunk), which stays a package in node_modules.
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const AT = `node_modules/.cache/gatepost/test-release-trim-${process.pid}`;
+const DIR = join(ROOT, AT);
+let modules: { file: string; text: string }[] = [];
+
+beforeAll(async () => {
+  await buildDist(DIR, { at: AT });
+  modules = readdirSync(DIR)
+    .filter((f) => f.endsWith('.js'))
+    .map((file) => ({ file, text: readFileSync(join(DIR, file), 'utf8') }));
+}, 120_000);
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+describe('the release build', () => {
+  it("carries zod with its English messages only, and they are zod's usual ones", async () => {
+    const zodChunks = modules.filter((m) => m.text.includes('Too small: expected'));
+    expect(zodChunks.map((m) => m.file)).toHaveLength(1);
+    const exported = await import(pathToFileURL(join(DIR, zodChunks[0]?.file ?? '')).href);
+    const z = Object.values(exported).find(
+      (v): v is typeof import('zod').z =>
+        typeof v === 'object' && v !== null && 'locales' in v && 'object' in v && 'string' in v,
+    );
+    if (!z) throw new Error('no zod namespace exported by the zod chunk');
+    expect(Object.keys(z.locales)).toEqual(['en']);
+    const r = z.object({ a: z.string().min(3), b: z.number().int() }).safeParse({ a: 'x', b: 1.5 });
+    expect(r.error?.issues.map((i) => i.message)).toEqual([
+      'Too small: expected string to have >=3 characters',
+      'Invalid input: expected int, received number',
+    ]);
+  });
+
+  it('imports iconv-lite from node_modules instead of bundling its code tables', () => {
+    expect(modules.filter((m) => m.text.includes('iconv-lite/encodings'))).toEqual([]);
+    expect(modules.some((m) => /import \w+ ?from ?"iconv-lite"/.test(m.text))).toBe(true);
+  });
+});
