@@ -86,6 +86,8 @@ describe('kiosk: a pre-registered truck without a pass', () => {
     await expect
       .poll(() => page.getByTestId('decision-banner').getAttribute('data-outcome'), { timeout: 20_000 })
       .toBe('REVIEW');
+    // The page's WebSocket may hear the decision before the test's MQTT client does.
+    await expect.poll(() => recordsOf(site, 'east-1', 'decision').length).toBeGreaterThan(0);
     const decision = recordsOf(site, 'east-1', 'decision')[0]?.data;
     expect(decision).toMatchObject({
       plate: '冀A12345',

@@ -39,7 +39,10 @@ describe('kiosk refusals', () => {
     expect(await toast.textContent()).toBe(`栏杆操作失败：${ZH['refusal.BarrierUnsafe']}`);
     expect(await toast.textContent()).not.toMatch(/[A-Za-z]/);
     // The gateway refused it with the code, and its English reason stayed on the wire.
-    const reply = site.messages.find((m) => m.topic === 'gatepost/demo/lane/east-1/response/barrier');
+    const barrierReply = () =>
+      site.messages.find((m) => m.topic === 'gatepost/demo/lane/east-1/response/barrier');
+    await expect.poll(barrierReply).toBeDefined(); // the page may hear the reply first
+    const reply = barrierReply();
     const body = reply?.payload;
     expect(body).toMatchObject({ status: 'error', data: { code: 403 } });
     expect(body.error).toMatch(/loop/);

@@ -128,7 +128,9 @@ describe('yard map', () => {
     await expect.poll(() => page.getByTestId('bay-state').textContent(), { timeout: 5_000 }).toBe('已停车');
     expect(await page.getByTestId('bay-plate').textContent()).toBe('冀A12345');
     expect(near(await bayColour(page, 'P-0001'), colourOf('occupied'))).toBe(true);
-    const reserved = site.messages.find((m) => m.topic === 'gatepost/demo/yard/bay-reserved');
+    const bayReserved = () => site.messages.find((m) => m.topic === 'gatepost/demo/yard/bay-reserved');
+    await expect.poll(bayReserved).toBeDefined(); // the page may hear of it first
+    const reserved = bayReserved();
     expect(reserved?.payload.data).toMatchObject({
       bay: 'P-0001',
       by: { kind: 'staff', id: COORDINATOR.id },
