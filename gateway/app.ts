@@ -3,7 +3,7 @@ import { type LocalBroker, startLocalBroker } from '../broker/local-broker.ts';
 import { ErrorCode, GatepostError } from '../core/errors.ts';
 import { ShutdownSteps } from '../core/shutdown-steps.ts';
 import { createBaySensorDriver } from '../devices/bay-sensor/driver.ts';
-import { type Cameras, startCameras } from './cameras/camera-wiring.ts';
+import type { Cameras } from './cameras/camera-wiring.ts';
 import { startCards } from './cards/cards-wiring.ts';
 import { baySensorErrorData, DeviceErrorCollapser } from './device-error-collapser.ts';
 import { PreRegistrationStore } from './downlink/pre-registrations.ts';
@@ -255,8 +255,17 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
     ops.attachLanes(lanes.controllers);
     downlink?.attachLanes(lanes.controllers.values());
     // The plate and thermal cameras push to their own listener (gateway/cameras/, docs/devices.md).
+    // Loaded only when enabled: the listener, its XML and multipart parsers are ~150 KB of modules
+    // that a site without cameras would compile and keep at every start (docs/memory.md).
     const cameras = config.cameras.enabled
-      ? await startCameras({ config, sink, client, clock, log, registry: ops.registry })
+      ? await (await import('./cameras/camera-wiring.ts')).startCameras({
+          config,
+          sink,
+          client,
+          clock,
+          log,
+          registry: ops.registry,
+        })
       : undefined;
     if (cameras) started.add('cameras', () => cameras.stop());
     // Each lane hears its plate camera's sightings and its thermal camera's temperatures.
