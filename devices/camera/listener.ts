@@ -58,12 +58,17 @@ interface Camera {
   counts: { pushes: number; sightings: number; repeats: number; refused: number; heartbeats: number };
 }
 
-/** What a request came to: the status, the reason told to the camera, and how health takes it. */
+/**
+ * What a request came to: the status, the reason told to the camera, how health takes it, and
+ * what is told to the lane once the camera has its answer (a committed sighting or temperature).
+ */
 interface Outcome {
   status: number;
   reason: string;
   sample: HealthSample | undefined;
   error?: { kind: string; code: ErrorCode; bytes?: number };
+  /** Not `then`: an object with a `then` method is a thenable, which `await` would call. */
+  after?: () => void;
 }
 
 /**
@@ -196,7 +201,11 @@ export class CameraListener {
     }
     this.inFlight++;
     const outcome = await this.take(camera, req, url).finally(() => this.inFlight--);
+    // The answer goes out first: what follows (health, the lane's handling of the sighting, an
+    // error record) is the gateway's work, not the camera's wait (docs/camera-latency.md).
+    this.reply(res, outcome.status, outcome.reason, outcome.status >= 400);
     if (outcome.sample) camera.health.sample(outcome.sample, outcome.reason);
+    outcome.after?.();
     if (outcome.error) {
       camera.counts.refused++;
       camera.bus.emit('error', {
@@ -207,7 +216,6 @@ export class CameraListener {
         ...(outcome.error.bytes === undefined ? {} : { bytes: outcome.error.bytes }),
       });
     }
-    this.reply(res, outcome.status, outcome.reason, outcome.status >= 400);
   }
 
   private async take(camera: Camera, req: IncomingMessage, url: URL): Promise<Outcome> {
@@ -275,8 +283,12 @@ export class CameraListener {
         return { status: 200, reason: 'repeat push of a stored measurement', sample: 'good' };
       }
       camera.counts.sightings++;
-      camera.bus.emit('temperature', checked.data);
-      return { status: 200, reason: 'measurement stored', sample: 'good' };
+      return {
+        status: 200,
+        reason: 'measurement stored',
+        sample: 'good',
+        after: () => camera.bus.emit('temperature', checked.data),
+      };
     }
     const r = readPlatePush(doc.value);
     if (r.kind === 'other') return this.heartbeat(camera, r.eventType);
@@ -295,8 +307,12 @@ export class CameraListener {
       return { status: 200, reason: `repeat read of a sighting (${taken.reads} reads)`, sample: 'good' };
     }
     camera.counts.sightings++;
-    camera.bus.emit('sighting', sighting);
-    return { status: 200, reason: 'sighting stored', sample: 'good' };
+    return {
+      status: 200,
+      reason: 'sighting stored',
+      sample: 'good',
+      after: () => camera.bus.emit('sighting', sighting),
+    };
   }
 
   private async makeSighting(

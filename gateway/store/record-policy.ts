@@ -5,15 +5,18 @@ import { DEFAULT_TELEMETRY_TYPES, protectedConflict } from '../../site-config/te
  * How soon a record is committed. `now`: a decision, which a barrier waits on: committed at
  * once, in the call that appends it, with every record queued before it (the transit's scan and
  * verification, the bay the yard holds for it) in the same fsync. `soon`: the yard's answers to
- * a lane (a reserved bay, a truck let out): at the end of the event loop's current turn, so that
- * a decision appended in the same turn still shares their fsync. Everything else waits for the
- * group-commit window (storage.groupCommitMs).
+ * a lane (a reserved bay, a truck let out) and what a camera waits on for its 200 (a sighting, a
+ * temperature; docs/camera-latency.md): at the end of the event loop's current turn, so that a
+ * decision or another push appended in the same turn still shares their fsync. Everything else
+ * waits for the group-commit window (storage.groupCommitMs).
  */
 export type Urgency = 'now' | 'soon' | 'window';
 export const URGENCY: ReadonlyMap<string, Urgency> = new Map([
   ['decision', 'now'],
   ['bay-reserved', 'soon'],
   ['truck-exited', 'soon'],
+  ['plate-sighting', 'soon'],
+  ['camera-temperature', 'soon'],
 ]);
 
 export class RecordPolicy {
