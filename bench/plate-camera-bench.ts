@@ -13,7 +13,8 @@ import { unitEnvironment, unitNice, unitNodeFlags } from './support/unit-flags.t
  * ANPR push with anpr.xml and two pictures, ~63 KB) to its 200, which the listener sends only
  * once the sighting is committed to the store (fsynced). The gateway runs as its own process
  * beside the rush-hour traffic (the issue's condition) with every lane's camera pushing at once,
- * each plate new (every push a commit).
+ * each plate new (every push a commit). Where a push's time goes (profiled: the commit and its
+ * fsync on the event loop, GC, the XML parser's garbage) is docs/camera-latency.md.
  */
 export interface PlateCameraBenchFigures {
   plate_push_to_committed_p50_ms: number;
@@ -26,7 +27,7 @@ export interface PlateCameraBenchFigures {
 const WARM_UP_MS = 20_000;
 
 export const PLATE_CAMERA_BENCH_CONDITIONS =
-  "beside the rush-hour load: the gateway process (release bundle, the unit's flags) on the demo config with the rush-hour scenario's traffic from the simulator process (as in the rush-hour bench, 20 s of it before the first push), a plate camera on each of its 4 checkpoint lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit)";
+  "beside the rush-hour load: the gateway process (release bundle, the unit's flags) on the demo config with the rush-hour scenario's traffic from the simulator process (as in the rush-hour bench, 20 s of it before the first push), a plate camera on each of its 4 checkpoint lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit). Where the time goes (profiled: the sighting's commit and its fsync on the gateway's event loop, GC, the XML parser's garbage, stalls): docs/camera-latency.md";
 
 function post(port: number, path: string, body: Buffer, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
