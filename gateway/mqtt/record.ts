@@ -18,7 +18,7 @@ export type Stream = z.infer<typeof StreamSchema>;
 export const RecordTypeSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
 
 /**
- * The envelope's fields, built once: every record topic's schema (some 15 in the topic table)
+ * The envelope's fields, built once: every record topic's schema (some 80 in the topic table)
  * shares them instead of building its own dozen zod schemas (docs/memory.md).
  */
 const ENVELOPE_FIELDS = {
