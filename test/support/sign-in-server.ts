@@ -9,6 +9,7 @@ import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { startWebServer, type WebServer } from '../../gateway/web/server.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+import { useSharedWebAssets } from './shared-web-assets.ts';
 import { makeTempDir } from './tmp.ts';
 
 /** A staff member of the users file: a PIN, a role, and a lane for kiosk staff. */
@@ -66,6 +67,7 @@ export async function startSignInServer(
     acl: GATEPOST_ACL,
     log: silentLogger(),
   });
+  await useSharedWebAssets();
   const web = await startWebServer({
     config,
     broker: { wsPort: broker.wsPort, signIn: true },

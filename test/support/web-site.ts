@@ -14,6 +14,7 @@ import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+import { useSharedWebAssets } from './shared-web-assets.ts';
 import { makeTempDir } from './tmp.ts';
 
 /**
@@ -53,6 +54,9 @@ export async function startWebSite(o: {
   /** Changes to the demo config (parsed YAML) before it is checked. */
   configure?: (raw: Record<string, any>) => void;
 }): Promise<WebSite> {
+  // The pages' bundles of this test run (built by the first file that needs them), meanwhile.
+  const assetsReady = useSharedWebAssets();
+  assetsReady.catch(() => undefined);
   const dir = await makeTempDir('gatepost-web-');
   const raw = parseYaml(readFileSync('config/demo.yaml', 'utf8')) as Record<string, any>;
   const usersFile = join(dir, 'users.json');
@@ -121,7 +125,7 @@ export async function startWebSite(o: {
   const chips = new Map<string, VirtualGpioChip>();
   const gpio = (name: string) => chips.get(name) ?? chips.set(name, new VirtualGpioChip(name)).get(name)!;
   const site = new SimulatedSite(config, { attach: 'in-process', clock, gpioChip: gpio });
-  await site.start();
+  await Promise.all([site.start(), assetsReady]);
   let gateway: Gateway;
   try {
     gateway = await startGateway({ config, clock, log: silentLogger(), serial: site.hub!, gpio });
