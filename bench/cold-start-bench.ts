@@ -22,7 +22,7 @@ export interface ColdStartFigures {
 }
 
 export const COLD_START_CONDITIONS =
-  "spawn of the gateway process to its readiness message; full demo site, devices simulated in another process over PTYs; cold_start_s is the slower of an empty store and an existing one; the gateway at the unit's Nice= and Environment= (ops/gatepost.service)";
+  "spawn of the gateway process to the moment it is ready (its readiness, taken in the process; since 2026-12-06 not the arrival of its message, which came after the raise of the lanes' thread to real time that `gatepost start` makes only once ready: 130-200 ms under load); full demo site, devices simulated in another process over PTYs; cold_start_s is the slower of an empty store and an existing one; the gateway at the unit's Nice= and Environment= (ops/gatepost.service)";
 
 interface Start {
   spawnToReadyMs: number;
@@ -60,7 +60,9 @@ export async function startOnce(site: BenchSite, how: GatewaySpawn = {}): Promis
       const res = await fetch(`${site.opsUrl}/readyz`);
       if (res.status !== 200) throw new Error(`the gateway said ready but /readyz answered ${res.status}`);
       return {
-        spawnToReadyMs: ready.receivedAt - gw.spawnedAt,
+        // To the moment the child was ready (both clocks are the system's, from each process's
+        // origin), not to its message, which follows the raise to real time (gateway-process-run.ts).
+        spawnToReadyMs: Number(ready.readyAtEpochMs) - (performance.timeOrigin + gw.spawnedAt),
         inProcessMs: Number(ready.readyAfterMs),
         milestones: {
           ...(ready.milestones as Record<string, number | string>),
