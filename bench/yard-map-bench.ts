@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { startEmbeddedBroker } from '../broker/embedded-broker.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -11,6 +10,7 @@ import { startWebServer } from '../gateway/web/server.ts';
 import { buildLayout } from '../gateway/yard/layout.ts';
 import { BAY_STATES, type BayState, type BayView } from '../gateway/yard/yard-payloads.ts';
 import { parseConfig } from '../site-config/load.ts';
+import { launchChromium } from '../test/support/chromium.ts';
 
 /**
  * How long the yard map in real headless Chromium (Debian's) takes to take in and draw a burst
@@ -129,18 +129,7 @@ export async function yardMapBench(): Promise<YardMapBenchFigures> {
     log,
   });
   const client = await mqtt.connectAsync(broker.url ?? '');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const burst = async (round: number) => {
     for (const v of views(bays, round, Date.now())) {
       client.publish(topicFor('yardBay', { site, bay: v.bay }), JSON.stringify(v), { qos: 0, retain: true });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BayEvent } from '../../devices/events.ts';
-import { startYard } from './support.ts';
+import { bayReading as reading, startYard } from './support.ts';
 
 /** The retained publishes the yard makes, in order (topic and payload). */
 function recordingTarget() {
@@ -16,16 +15,6 @@ function recordingTarget() {
   };
 }
 
-function reading(bayId: string, occupied: boolean, at: number): BayEvent {
-  return {
-    bayId,
-    bus: 'bus-1',
-    address: Number(bayId.slice(2)),
-    occupied,
-    distanceCm: occupied ? 120 : 900,
-    at,
-  };
-}
 const turn = () => new Promise((r) => setImmediate(r));
 
 describe('bay views held for publishAll (the gateway start, publishBaysLater)', () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { BayEvent, SensorHealthEvent } from '../../devices/events.ts';
+import type { SensorHealthEvent } from '../../devices/events.ts';
 import { mismatchOf } from '../../gateway/yard/reconcile.ts';
 import { BAY_STATES } from '../../gateway/yard/yard-payloads.ts';
-import { staff, startYard } from './support.ts';
+import { bayReading as reading, staff, startYard } from './support.ts';
 
 const GRACE = 60_000;
 
-function reading(bayId: string, occupied: boolean, at: number): BayEvent {
-  return {
-    bayId,
-    bus: 'bus-1',
-    address: Number(bayId.slice(2)),
-    occupied,
-    distanceCm: occupied ? 120 : 900,
-    at,
-  };
-}
 function health(bayId: string, state: 'online' | 'offline', at: number): SensorHealthEvent {
   return { bayId, bus: 'bus-1', address: Number(bayId.slice(2)), state, at };
 }

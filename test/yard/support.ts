@@ -1,6 +1,7 @@
 import { ManualClock } from '../../core/clock.ts';
 import { recordId } from '../../core/ids.ts';
 import { silentLogger } from '../../core/logger.ts';
+import type { BayEvent } from '../../devices/events.ts';
 import type { GatepostRecord } from '../../gateway/mqtt/record.ts';
 import type { YardRecordReader, YardRecordWriter } from '../../gateway/yard/rebuild.ts';
 import { Yard, type YardOptions } from '../../gateway/yard/yard.ts';
@@ -141,4 +142,16 @@ let transit = 0;
 export function laneRequest(plate: string, zoneKind: 'parking' | 'isolation' = 'parking') {
   transit++;
   return { zoneKind, plate, lane: 'east-1', transitId: `transit-${transit}`, reason: 'no-recent-test' };
+}
+
+/** A bay sensor's reading on bus-1 (its address from the bay's number): a truck at 120 cm, none at 900. */
+export function bayReading(bayId: string, occupied: boolean, at: number): BayEvent {
+  return {
+    bayId,
+    bus: 'bus-1',
+    address: Number(bayId.slice(2)),
+    occupied,
+    distanceCm: occupied ? 120 : 900,
+    at,
+  };
 }
