@@ -28,16 +28,24 @@ export interface LoadGateway {
   kill(): Promise<void>;
   /** SIGTERM, wait for `stopped`. */
   stop(): Promise<void>;
+  /** A gated one (`gated`) goes on from its loaded modules to open the store; others ignore it. */
+  go(): void;
 }
 
-export function spawnLoadGateway(config: FixtureConfig): LoadGateway {
+/**
+ * The fixture as a child process. `gated`: it loads its modules, says `loaded` and waits for
+ * `go()` before it reads its config or opens anything, so a test can have the next process
+ * loaded while the one before it still runs (the crash test, between two SIGKILLs).
+ */
+export function spawnLoadGateway(config: FixtureConfig, o: { gated?: boolean } = {}): LoadGateway {
   const dir = mkdtempSync(join(tmpdir(), 'gatepost-fixture-'));
   const file = join(dir, 'fixture.json');
   writeFileSync(file, JSON.stringify(config));
   const child = spawn(process.execPath, [FIXTURE_MODULE, file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GATEPOST_LOG_LEVEL: 'warn' },
+    stdio: [o.gated ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GATEPOST_LOG_LEVEL: 'warn', ...(o.gated ? { GATEPOST_FIXTURE_GATE: '1' } : {}) },
   });
+  child.stdin?.on('error', () => undefined);
   const events: FixtureEvent[] = [];
   const waiters: { match: (e: FixtureEvent) => boolean; resolve: (e: FixtureEvent) => void }[] = [];
   let buf = '';
@@ -102,6 +110,9 @@ export function spawnLoadGateway(config: FixtureConfig): LoadGateway {
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    },
+    go() {
+      child.stdin?.end('go\n');
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
