@@ -40,6 +40,11 @@ export function unitEnvironment(): Record<string, string> {
     const [, name = '', value = ''] = m;
     if (name !== 'GATEPOST_LOG_LEVEL') env[name] = value;
   }
+  // To measure with more (a candidate for the unit, A/B): BENCH_UNIT_ENV_EXTRA='NAME=value ...'.
+  for (const word of (process.env.BENCH_UNIT_ENV_EXTRA ?? '').split(/\s+/)) {
+    const eq = word.indexOf('=');
+    if (eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
   return env;
 }
 
