@@ -5,6 +5,7 @@ import mqemitterRedis from 'mqemitter-redis';
 import { ErrorCode, errorMessage, GatepostError } from '../core/errors.ts';
 import type { BrokerLog } from './broker-log.ts';
 import { ClusterBus } from './cluster-bus.ts';
+import { handleEveryCommand } from './redis-commands.ts';
 import { StaleWills, type WillStore } from './stale-wills.ts';
 
 /**
@@ -105,6 +106,11 @@ export function createClusterBackend(opts: ClusterOptions, log: BrokerLog): Clus
       retryStrategy: (times) => Math.min(times * 200, 5000),
       maxRetriesPerRequest: null,
     });
+    // A command the libraries left unawaited and the close rejected: a debug line, not the
+    // thread's end (redis-commands.ts).
+    handleEveryCommand(conn, (err, command) =>
+      log.debug({ err: errorMessage(err), command, connection: name }, 'cluster: a Redis command failed'),
+    );
     // One line per outage, not one per reconnect attempt.
     let down = false;
     conn.on('error', (err: Error) => {
