@@ -51,6 +51,8 @@ const { values } = parseArgs({
     'trust-every': { type: 'string', default: '15' },
     drain: { type: 'string', default: '300' },
     out: { type: 'string', default: REALTIME_SOAK_FILE },
+    // Keeps the site's directory (the store, its WAL, the config) for a look after the run.
+    keep: { type: 'boolean', default: false },
   },
 });
 const hours = Number(values.hours);
@@ -233,7 +235,8 @@ try {
   await stopAllChildren();
   await subscriber.close();
   await central.dispose();
-  rmSync(site.dir, { recursive: true, force: true });
+  if (values.keep) say(`kept the site's directory (the store in it): ${site.dir}`);
+  else rmSync(site.dir, { recursive: true, force: true });
 }
 result.finishedAt = isoNow();
 result.status = failure ? 'failed' : 'finished';
