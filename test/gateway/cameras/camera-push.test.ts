@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +15,7 @@ import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 import { type Gateway, startGateway } from '../../../gateway/app.ts';
 import { TOPICS } from '../../../gateway/mqtt/topics.ts';
 import { parseConfig } from '../../../site-config/load.ts';
+import { heldBytes } from '../../support/held-memory.ts';
 
 const SECRET = 'east-1-plate-secret-0001';
 const fixture = (name: string) => readFileSync(`test/fixtures/cameras/${name}`);
@@ -334,14 +333,7 @@ describe('bad pushes get a 4xx with a reason, a device error and a health change
   });
 
   it('a body over the cap is refused while it streams, and holds no memory while it does', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const held = () => {
-      gc();
-      const m = process.memoryUsage();
-      return m.heapUsed + m.arrayBuffers;
-    };
-    const baseline = held();
+    const baseline = await heldBytes();
     let midway = Number.NaN;
     // 6 MiB into a 7 MiB multipart push (the cap is 2 MiB), the client waits: what does the
     // gateway hold? (A bare document has its own, smaller budget: test/hostile/camera-push.test.ts.)
@@ -352,7 +344,7 @@ describe('bad pushes get a 4xx with a reason, a device error and a health change
         pauseAt: 6 * 1024 * 1024,
         paused: async () => {
           await new Promise((res) => setTimeout(res, 100));
-          midway = held() - baseline;
+          midway = (await heldBytes()) - baseline;
         },
       },
       { ...xml, 'content-type': 'multipart/form-data; boundary=MIME_boundary_7c1f3e2a' },
