@@ -1,3 +1,5 @@
+import type { StoreTables } from './store-tables.ts';
+
 /** One minute's sample of the real-time soak (docs/soak-realtime.json), measured from outside the gateway. */
 export interface RealtimeSample {
   /** Real seconds since the traffic started. */
@@ -26,6 +28,8 @@ export interface RealtimeSample {
   /** The store's database file and its WAL, MB. */
   storeMb: number;
   walMb: number;
+  /** What the store holds, table by table (bench/soak/store-tables.ts); absent when it could not be read. */
+  store?: StoreTables;
   /** Records not yet acknowledged by the central broker (gatepost_uplink_backlog_records). */
   pending: number;
   uplinkConnected: boolean;

@@ -5,6 +5,7 @@ import { rssMb, rssSplitMb } from '../support/proc.ts';
 import { scrape, sumOf } from '../support/prom.ts';
 import type { LaneTransits, OpenTransitWatch } from './open-transits.ts';
 import type { RealtimeSample } from './realtime-sample.ts';
+import { readStoreTables } from './store-tables.ts';
 
 export interface SamplerDeps {
   gateway: BenchChild;
@@ -36,6 +37,9 @@ function laneTransits(m: Map<string, number>): Map<string, LaneTransits> {
   return lanes;
 }
 
+/** `{ key: value }` when there is a value, else nothing (the sample's optional fields). */
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 const mb = (bytes: number) => Math.round((bytes / MB) * 100) / 100;
 const ms = (seconds: number) => Math.round(seconds * 1000 * 100) / 100;
 
@@ -92,6 +96,7 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
     loopLagMaxMs: ms(m.get('gatepost_event_loop_lag_seconds{stat="max"}') ?? Number.NaN),
     storeMb: mb(fileBytes(d.storePath)),
     walMb: mb(fileBytes(`${d.storePath}-wal`)),
+    ...optional('store', readStoreTables(d.storePath)),
     pending: sumOf(m, 'gatepost_uplink_backlog_records'),
     uplinkConnected: sumOf(m, 'gatepost_uplink_connected') > 0,
     outage: d.outage(),
