@@ -19,11 +19,18 @@ describe("the soak's reading of the store, table by table", () => {
     dirs.push(dir);
     const path = join(dir, 'gatepost.db');
     const db = openDatabase(path);
-    const store = new RecordStore({ db, site: 's', clock: systemClock, log: silentLogger(), groupCommitMs: 1 });
+    const store = new RecordStore({
+      db,
+      site: 's',
+      clock: systemClock,
+      log: silentLogger(),
+      groupCommitMs: 1,
+    });
     const empty = readStoreTables(path);
     expect(empty?.tables.records).toMatchObject({ rows: 0 });
     const pad = 'x'.repeat(500);
-    for (let i = 0; i < 2000; i++) void store.append('lane/a', i % 4 ? 'decision' : 'transit-end', { i, pad });
+    for (let i = 0; i < 2000; i++)
+      void store.append('lane/a', i % 4 ? 'decision' : 'transit-end', { i, pad });
     await store.append('gateway', 'device-error', { pad });
     const full = readStoreTables(path);
     expect(full?.recordTypes).toEqual({ decision: 1500, 'transit-end': 500, 'device-error': 1 });
