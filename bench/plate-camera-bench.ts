@@ -57,7 +57,7 @@ function post(port: number, path: string, body: Buffer, contentType: string): Pr
 
 export async function plateCameraBench(perCamera = 100): Promise<PlateCameraBenchFigures> {
   const rush = rushHourScenario();
-  const site = await prepareBenchSite(undefined, rush.timeScale, { cameras: true });
+  const site = await prepareBenchSite(undefined, { cameras: true });
   const port = Number(new URL(site.cameraUrl ?? 'http://127.0.0.1:0').port);
   const scenarioFile = join(site.dir, 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(rush.raw));

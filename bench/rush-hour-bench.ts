@@ -92,7 +92,7 @@ export async function rushHourBench(
   const phaseCS = opts.phaseBS === 0 ? 0 : seconds('BENCH_RUSH_C_S', 80);
   const writesPerS = seconds('BENCH_RUSH_C_WRITES_PER_S', 200);
   const rush = rushHourScenario();
-  const site = await prepareBenchSite(undefined, rush.timeScale, { pages: phaseCS > 0 });
+  const site = await prepareBenchSite(undefined, { pages: phaseCS > 0 });
   const stalls = new StallSampler();
   const scenarioFile = join(site.dir, 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(rush.raw));

@@ -22,12 +22,9 @@ export interface BenchSite {
  * buses) for the process benches, in a temp dir: the serial paths become PTY links there, the
  * broker and the ops listener get free loopback ports, the web pages are off, the store and the
  * trust list live there too. `dir` may be given to start again on an existing store.
- *
- * `timeScale`: the clock's speed-up; wire timings stay real time at any scale (devices/serial/wire-clock.ts).
  */
 export async function prepareBenchSite(
   dir = mkdtempSync(join(tmpdir(), 'gatepost-bench-')),
-  timeScale = 1,
   o: { pages?: boolean; cameras?: boolean } = {},
 ): Promise<BenchSite> {
   const raw = parseYaml(readFileSync(resolve(ROOT, 'config/demo.yaml'), 'utf8')) as Record<string, any>;
