@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type * as esbuild from 'esbuild';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
+import { microtaskNextTick } from './microtask-next-tick.ts';
 import { gzippedAsset, type ServedAsset } from './served-asset.ts';
 
 /**
@@ -17,6 +18,8 @@ import { gzippedAsset, type ServedAsset } from './served-asset.ts';
  *
  * Browser code may import only browser-safe modules: a plugin refuses every Node built-in
  * (`node:*`, `fs`, ...), naming the file that imported it, so a stray import fails the build.
+ * mqtt.js's `process` shim drains its nextTick queue as a microtask, not a timer task
+ * (microtask-next-tick.ts).
  * `npm run build:web` runs the same build and prints what it made.
  *
  * A release build (`npm run build`, bin/build.js) writes the bundles to dist/web/ with a
@@ -107,7 +110,7 @@ async function bundleWeb(options: { minify?: boolean }): Promise<WebBuild> {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [browserOnly],
+    plugins: [browserOnly, microtaskNextTick],
   });
   const outdir = join(ROOT, 'dist/web');
   const outputs = result.outputFiles.map((f) => {
