@@ -1,5 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { jsonDepth } from '../../core/bounded-json.ts';
+import { readXml } from './xml-document.ts';
 
 /** A camera body's document, or why it is refused (plain words; never quotes the body). */
 export type ParsedBody =
@@ -47,22 +47,11 @@ export function decodeBody(
   return undefined;
 }
 
-const xml = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: false,
-  htmlEntities: false,
-  maxNestedTags: MAX_DEPTH,
-});
-
 /**
  * Parses a camera's body, XML or JSON (by its first character), within the depth budget and
- * without entities: a document type declaration (`<!DOCTYPE`, the door to entity expansion) is
- * refused outright, and entity references stay as written.
+ * without entity definitions: a document type declaration (`<!DOCTYPE`, the door to entity
+ * expansion) is refused outright; XML is read by xml-document.ts (only the five predefined
+ * entities and character references are decoded, any other entity is malformed).
  */
 export function parseBody(bytes: Uint8Array, declaredCharset?: string): ParsedBody {
   const decoded = decodeBody(bytes, declaredCharset);
@@ -80,17 +69,15 @@ export function parseBody(bytes: Uint8Array, declaredCharset?: string): ParsedBo
   if (!text.startsWith('<')) return { ok: false, kind: 'malformed', message: 'body is neither XML nor JSON' };
   if (/<!DOCTYPE|<!ENTITY/i.test(text))
     return { ok: false, kind: 'malformed', message: 'XML with a document type declaration is refused' };
-  const valid = XMLValidator.validate(text);
-  if (valid !== true)
-    return { ok: false, kind: 'malformed', message: `body is not well-formed XML (line ${valid.err.line})` };
-  try {
-    return { ok: true, format: 'xml', value: xml.parse(text) as unknown, encoding: decoded.encoding };
-  } catch (e) {
-    const deep = /nest/i.test((e as Error).message);
-    return deep
-      ? { ok: false, kind: 'too-deep', message: `XML nested deeper than ${MAX_DEPTH} levels` }
-      : { ok: false, kind: 'malformed', message: 'body is not well-formed XML' };
-  }
+  const read = readXml(text, MAX_DEPTH);
+  if (read.ok) return { ok: true, format: 'xml', value: read.value, encoding: decoded.encoding };
+  return read.kind === 'too-deep'
+    ? { ok: false, kind: 'too-deep', message: `XML nested deeper than ${MAX_DEPTH} levels` }
+    : {
+        ok: false,
+        kind: 'malformed',
+        message: `body is not well-formed XML${read.line !== undefined ? ` (line ${read.line})` : ''}`,
+      };
 }
 
 /** An object's field, case-insensitively (cameras differ: `licensePlate`, `LicensePlate`). */

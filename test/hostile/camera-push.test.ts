@@ -403,23 +403,27 @@ describe('camera push: XML and JSON documents', () => {
       `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><EventNotificationAlert><eventType>ANPR</eventType><ANPR><licensePlate>&lol2;</licensePlate></ANPR></EventNotificationAlert>`,
     );
     const entity = anpr('&lol;浙A1&#48;016');
+    const charRefs = anpr('浙A1&#48;01&#x36;');
     const m = await measure(async () => ({
       deep: await push('/cameras/gate-plate', 'text/xml', deep),
       attrs: await push('/cameras/gate-plate', 'text/xml', attrs),
       laughs: await push('/cameras/gate-plate', 'text/xml', laughs),
       entity: await push('/cameras/gate-plate', 'text/xml', entity),
+      charRefs: await push('/cameras/gate-plate', 'text/xml', charRefs),
     }));
     expect(m.value.deep.status).toBe(400);
     expect(m.value.deep.reason).toBe('XML nested deeper than 32 levels');
-    // Attributes are not read at all (ignoreAttributes): the plate under them is.
+    // Attributes are not kept: the plate under them is read.
     expect(m.value.attrs).toEqual({ status: 200, reason: 'sighting stored' });
     expect(m.value.laughs).toEqual({
       status: 400,
       reason: 'XML with a document type declaration is refused',
     });
-    // Entities stay as written: `&lol;` is dropped by normalisation, `&#48;` is not turned into 0.
-    expect(m.value.entity.status).toBe(200);
-    expect(committed.at(-1)?.plate).toBe('LOL浙A148016');
+    // An entity nobody declared is not well-formed XML (there is no DTD to declare one in).
+    expect(m.value.entity).toEqual({ status: 400, reason: 'body is not well-formed XML (line 1)' });
+    // Character references are characters, as XML says: 浙A1&#48;01&#x36; is 浙A10016.
+    expect(m.value.charRefs).toEqual({ status: 200, reason: 'sighting stored' });
+    expect(committed.at(-1)?.plate).toBe('浙A10016');
     expect(m.elapsedMs).toBeLessThan(1500);
     expect(m.peakHeapMB).toBeLessThan(BUDGET_HEAP_MB);
   });
