@@ -8,10 +8,10 @@ import { readXml, type XmlValue } from '../../../devices/camera/xml-document.ts'
 /** A tree of elements as readXml gives it back: text leaves, children by name, repeats as lists. */
 type Tree = { name: string; text: string } | { name: string; children: Tree[] };
 
-const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const toXml = (t: Tree): string =>
   'text' in t
-    ? `<${t.name}>${escape(t.text)}</${t.name}>`
+    ? `<${t.name}>${escapeText(t.text)}</${t.name}>`
     : `<${t.name}>${t.children.map(toXml).join('')}</${t.name}>`;
 
 /** What readXml should give for a tree's children. */
