@@ -25,7 +25,7 @@ import {
   TARGET_DECISIONS,
 } from './soak/realtime-scenario.ts';
 import { prepareRealtimeSoakSite, SOAK_CONFIG } from './soak/realtime-site.ts';
-import { checkTargets } from './soak/targets.ts';
+import { checkTargets, retentionHorizonS } from './soak/targets.ts';
 import { type BenchChild, spawnBenchChild, stopAllChildren } from './support/child.ts';
 import { scrape, sumOf } from './support/prom.ts';
 import { unitEnvironment, unitNice, unitNodeFlags } from './support/unit-flags.ts';
@@ -220,8 +220,7 @@ try {
   result.targets = checkTargets({
     samples: result.samples,
     warmUpShare: warmUp,
-    retentionHorizonS:
-      (site.config.storage.maxAgeDays * 86_400_000 + site.config.storage.maintenanceIntervalMs) / 1000,
+    retentionHorizonS: retentionHorizonS(site.config.storage),
     final,
   });
   result.samples.push(final);

@@ -35,6 +35,24 @@ export const TARGETS = {
   minTransitsForSlope: 1000,
 } as const;
 
+/**
+ * Seconds after which the store holds as much as it ever will: the longest age anything is kept
+ * for (delivered records `maxAgeDays`; ledger rows, hand-overs and cards `ledgerMaxAgeDays`),
+ * plus one maintenance run to delete what passed it. Pseudonymisation changes rows, it does not
+ * remove them, so `personalDataRetentionDays` does not count. (Until 2026-12-06 the soak took
+ * `maxAgeDays` alone: with the soak's 30 min records and 60 min ledger it judged the store from
+ * 35 min on, while the ledger still filled for another half hour.)
+ */
+export function retentionHorizonS(storage: {
+  maxAgeDays: number;
+  ledgerMaxAgeDays: number;
+  maintenanceIntervalMs: number;
+}): number {
+  return (
+    Math.max(storage.maxAgeDays, storage.ledgerMaxAgeDays) * 86_400 + storage.maintenanceIntervalMs / 1000
+  );
+}
+
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const fmt = (n: number | undefined, unit: string) => (n === undefined ? 'n/a' : `${r2(n)} ${unit}`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RealtimeSample } from '../../bench/soak/realtime-sample.ts';
-import { checkTargets, type TargetCheck } from '../../bench/soak/targets.ts';
+import { checkTargets, retentionHorizonS, type TargetCheck } from '../../bench/soak/targets.ts';
 
 /** A minute of a healthy soak: 300 transits a minute, flat memory, a store that stops growing. */
 function minute(m: number, over: Partial<RealtimeSample> = {}): RealtimeSample {
@@ -113,5 +113,25 @@ describe('the targets of the real-time soak', () => {
     const c = check(few).get('heap slope');
     expect(c?.ok).toBeUndefined();
     expect(c?.measured).toMatch(/over \d+ transits only: too few to judge$/);
+  });
+});
+
+describe('the retention horizon of the store check', () => {
+  it('is the longest age anything is kept for, plus one maintenance run', () => {
+    // config/soak.yaml: records 30 min, ledger 60 min, maintenance every 5 min.
+    expect(
+      retentionHorizonS({
+        maxAgeDays: 0.0208333,
+        ledgerMaxAgeDays: 0.0416667,
+        maintenanceIntervalMs: 300_000,
+      }),
+    ).toBeCloseTo(65 * 60, -1);
+    // A box's defaults: 90 days of records, a year of ledger, hourly maintenance.
+    expect(
+      retentionHorizonS({ maxAgeDays: 90, ledgerMaxAgeDays: 365, maintenanceIntervalMs: 3_600_000 }),
+    ).toBe(365 * 86_400 + 3_600);
+    expect(retentionHorizonS({ maxAgeDays: 2, ledgerMaxAgeDays: 1, maintenanceIntervalMs: 0 })).toBe(
+      2 * 86_400,
+    );
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * Judges a finished real-time soak's result again with today's targets (bench/soak/targets.ts),
+ * in place: `node --import tsx bench/soak/recheck-targets.ts <soak-realtime.json> <config.yaml>`.
+ * For a run whose targets were computed by an older harness (the store check's retention
+ * horizon, say); the samples are not touched, and the file says when and why it was re-judged.
+ */
+import { readFileSync } from 'node:fs';
+import { loadConfigFile } from '../../site-config/load.ts';
+import { isoNow, type RealtimeSoakResult, writeRealtimeResult } from './realtime-result.ts';
+import { checkTargets, retentionHorizonS } from './targets.ts';
+
+const [file, configFile] = process.argv.slice(2);
+if (!file || !configFile) {
+  process.stderr.write('usage: recheck-targets.ts <soak-realtime.json> <site config the soak ran>\n');
+  process.exit(2);
+}
+const result = JSON.parse(readFileSync(file, 'utf8')) as RealtimeSoakResult;
+if (result.status !== 'finished') throw new Error(`${file}: the run is ${result.status}, not finished`);
+const storage = loadConfigFile(configFile).storage;
+// The last sample is the one taken after the traffic stopped and the backlog drained.
+const samples = result.samples.slice(0, -1);
+const final = result.samples.at(-1);
+// The warm-up share, as the run's conditions state it ("the first 20 % of the run is a warm-up").
+const warmUp =
+  Number(/the first ([\d.]+) % of the run is a warm-up/.exec(result.conditions.length ?? '')?.[1] ?? 20) /
+  100;
+result.targets = checkTargets({
+  samples,
+  warmUpShare: warmUp,
+  retentionHorizonS: retentionHorizonS(storage),
+  final,
+});
+result.conditions.rejudged = `${isoNow()}: targets judged again by bench/soak/recheck-targets.ts (store check from ${Math.round(retentionHorizonS(storage) / 60)} min: the longest retention plus a maintenance run)`;
+writeRealtimeResult(result, file);
+for (const t of result.targets)
+  process.stdout.write(`${t.ok === undefined ? '?' : t.ok ? 'met' : 'MISSED'}  ${t.name}: ${t.measured}\n`);
