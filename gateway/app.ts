@@ -191,6 +191,8 @@ export async function startGateway(deps: GatewayDeps): Promise<Gateway> {
       reader: storeYardReader(db, store),
       target: client,
       keepFrom: (seq) => storage.reclaimer.holdFrom(YARD_STREAM, seq),
+      // So that the records held for a restart (from the last snapshot on) never outlive the store's retention.
+      snapshotAfterMs: (config.storage.maxAgeDays * 86_400_000) / 2,
       findTransit: receivingTransitFinder(storage.ledger, () => clock.now()),
       // Its 1,200 retained bay views once the lanes are ready (below), not in their way.
       publishBaysLater: true,

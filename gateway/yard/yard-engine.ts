@@ -47,6 +47,14 @@ export interface YardOptions {
   sensorGraceMs?: number;
   /** Write a snapshot after this many changes (default 2,000). */
   snapshotEvery?: number;
+  /**
+   * Write a snapshot, if anything changed since the last, once the records a restart needs
+   * (keepFrom) go back this far: the store keeps every yard record from the last snapshot on, so
+   * a yard with fewer than `snapshotEvery` changes in the store's retention would hold them past
+   * it (gateway/app.ts: half of storage.maxAgeDays). Checked with the summary, every
+   * summaryEveryMs. Default: no such limit.
+   */
+  snapshotAfterMs?: number;
   /** Republish the summary (dwell times move on) this often (default 60 s). */
   summaryEveryMs?: number;
   /**
@@ -87,6 +95,8 @@ export class YardEngine {
   private readonly arriving = new Set<string>();
   private summaryTimer: TimerHandle | undefined;
   private changesSinceSnapshot = 0;
+  /** Since when (clock ms) the store keeps the yard's records for a restart: the last snapshot's time; 0 unknown. */
+  private heldSince = 0;
   private snapshotting: Promise<void> | undefined;
   private stopped = false;
   /** Bays whose views wait for publishAll (publishBaysLater): a sensor's change then only refreshes the summary. */
@@ -140,13 +150,16 @@ export class YardEngine {
   start(): void {
     const report = rebuildYard(this.state, this.opts.reader, this.log);
     this.opts.keepFrom?.(report.keepFrom);
+    // Records after the last snapshot (a crash came before the stop's snapshot): a snapshot folds them.
+    this.changesSinceSnapshot = report.records;
+    this.heldSince = report.records > 0 ? 0 : this.clock.now();
     for (const b of this.state.bays.values()) this.deadlines.sync(b);
     if (this.opts.publishBaysLater) this.publisher?.summary();
     else void this.publishAll();
-    this.summaryTimer = this.clock.setInterval(
-      () => this.publisher?.summary(),
-      this.opts.summaryEveryMs ?? 60_000,
-    );
+    this.summaryTimer = this.clock.setInterval(() => {
+      this.publisher?.summary();
+      this.snapshotIfHeldTooLong();
+    }, this.opts.summaryEveryMs ?? 60_000);
     this.log.info(
       { bays: this.state.bays.size, trucks: this.state.trucks, ...report, timers: this.deadlines.size },
       'yard rebuilt from the store',
@@ -309,6 +322,13 @@ export class YardEngine {
     return this.snapshotting;
   }
 
+  /** A snapshot when the records kept for a restart reach back snapshotAfterMs and something changed. */
+  private snapshotIfHeldTooLong(): void {
+    const after = this.opts.snapshotAfterMs;
+    if (after === undefined || this.stopped || this.snapshotting || this.changesSinceSnapshot === 0) return;
+    if (this.clock.now() - this.heldSince >= after) void this.snapshot().catch(() => {});
+  }
+
   /** Stops the timers, lets changes in flight finish, writes a snapshot if anything changed. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -323,12 +343,14 @@ export class YardEngine {
   private async writeSnapshot(): Promise<void> {
     const release = await this.locks.exclusive();
     try {
+      const at = this.clock.now();
       const parts = snapshotParts(this.state, this.clock);
       // Appended in one turn of the event loop: consecutive records in one commit.
       const written = await Promise.all(
         parts.map((p) => this.opts.writer.record(YARD_STREAM, 'snapshot', p)),
       );
       this.changesSinceSnapshot = 0;
+      this.heldSince = at;
       // Only now, with the new snapshot whole on disk, may the records before it go.
       const first = written[0]?.seq;
       if (first !== undefined) this.opts.keepFrom?.(first);
