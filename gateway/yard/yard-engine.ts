@@ -10,13 +10,7 @@ import { handoverOverdue } from './handover/handover-overdue.ts';
 import { buildLayout, type YardLayout } from './layout.ts';
 import { KeyedLocks } from './locks.ts';
 import { type RetainedTarget, YardPublisher } from './publisher.ts';
-import {
-  rebuildYard,
-  snapshotParts,
-  YARD_STREAM,
-  type YardRecordReader,
-  type YardRecordWriter,
-} from './rebuild.ts';
+import { rebuildYard, YARD_STREAM, type YardRecordReader, type YardRecordWriter } from './rebuild.ts';
 import { type MismatchKind, SensorBoard } from './reconcile.ts';
 import { planRecord } from './record-plans.ts';
 import { bayView, yardSummary } from './views.ts';
@@ -30,6 +24,7 @@ import {
   type YardRecordType,
   type YardSummary,
 } from './yard-payloads.ts';
+import { YardSnapshots } from './yard-snapshots.ts';
 import { type Refusal, refuse, YardState } from './yard-state.ts';
 
 export type YardConfig = z.infer<typeof YardConfigSchema>;
@@ -94,10 +89,7 @@ export class YardEngine {
   private readonly publisher: YardPublisher | undefined;
   private readonly arriving = new Set<string>();
   private summaryTimer: TimerHandle | undefined;
-  private changesSinceSnapshot = 0;
-  /** Since when (clock ms) the store keeps the yard's records for a restart: the last snapshot's time; 0 unknown. */
-  private heldSince = 0;
-  private snapshotting: Promise<void> | undefined;
+  private readonly snapshots: YardSnapshots;
   private stopped = false;
   /** Bays whose views wait for publishAll (publishBaysLater): a sensor's change then only refreshes the summary. */
   private baysHeld: boolean;
@@ -108,6 +100,16 @@ export class YardEngine {
     this.layout = buildLayout(opts.config);
     this.state = new YardState(this.layout);
     this.deadlines = new Deadlines(opts.clock, (d) => this.onDeadline(d));
+    this.snapshots = new YardSnapshots({
+      state: this.state,
+      locks: this.locks,
+      clock: opts.clock,
+      log: opts.log,
+      writer: opts.writer,
+      keepFrom: opts.keepFrom,
+      every: opts.snapshotEvery ?? 2000,
+      afterMs: opts.snapshotAfterMs,
+    });
     this.sensors = new SensorBoard(opts.clock, opts.sensorGraceMs ?? 5 * 60_000, {
       arrival: (bay) => this.onSensorArrival(bay),
       mismatch: (bay, kind) =>
@@ -150,15 +152,13 @@ export class YardEngine {
   start(): void {
     const report = rebuildYard(this.state, this.opts.reader, this.log);
     this.opts.keepFrom?.(report.keepFrom);
-    // Records after the last snapshot (a crash came before the stop's snapshot): a snapshot folds them.
-    this.changesSinceSnapshot = report.records;
-    this.heldSince = report.records > 0 ? 0 : this.clock.now();
+    this.snapshots.started(report.records);
     for (const b of this.state.bays.values()) this.deadlines.sync(b);
     if (this.opts.publishBaysLater) this.publisher?.summary();
     else void this.publishAll();
     this.summaryTimer = this.clock.setInterval(() => {
       this.publisher?.summary();
-      this.snapshotIfHeldTooLong();
+      if (!this.stopped) this.snapshots.check();
     }, this.opts.summaryEveryMs ?? 60_000);
     this.log.info(
       { bays: this.state.bays.size, trucks: this.state.trucks, ...report, timers: this.deadlines.size },
@@ -206,8 +206,7 @@ export class YardEngine {
       this.sensors.recheck(id, b.state);
     }
     this.publisher?.bays(bays);
-    if (++this.changesSinceSnapshot >= (this.opts.snapshotEvery ?? 2000))
-      void this.snapshot().catch(() => {});
+    this.snapshots.changed();
     return { ok: true, bays };
   }
 
@@ -310,23 +309,13 @@ export class YardEngine {
   /** Resolves when no change is in flight and every retained topic is published. */
   async settle(): Promise<void> {
     (await this.locks.exclusive())();
-    await this.snapshotting;
+    await this.snapshots.settled();
     await this.publisher?.flush();
   }
 
   /** Writes a snapshot of the whole yard now, between changes. */
   snapshot(): Promise<void> {
-    this.snapshotting ??= this.writeSnapshot().finally(() => {
-      this.snapshotting = undefined;
-    });
-    return this.snapshotting;
-  }
-
-  /** A snapshot when the records kept for a restart reach back snapshotAfterMs and something changed. */
-  private snapshotIfHeldTooLong(): void {
-    const after = this.opts.snapshotAfterMs;
-    if (after === undefined || this.stopped || this.snapshotting || this.changesSinceSnapshot === 0) return;
-    if (this.clock.now() - this.heldSince >= after) void this.snapshot().catch(() => {});
+    return this.snapshots.write();
   }
 
   /** Stops the timers, lets changes in flight finish, writes a snapshot if anything changed. */
@@ -336,30 +325,8 @@ export class YardEngine {
     this.clock.clearInterval(this.summaryTimer);
     this.deadlines.clearAll();
     this.sensors.stop();
-    if (this.changesSinceSnapshot > 0) await this.snapshot().catch(() => {});
+    if (this.snapshots.pending > 0) await this.snapshot().catch(() => {});
     await this.settle();
-  }
-
-  private async writeSnapshot(): Promise<void> {
-    const release = await this.locks.exclusive();
-    try {
-      const at = this.clock.now();
-      const parts = snapshotParts(this.state, this.clock);
-      // Appended in one turn of the event loop: consecutive records in one commit.
-      const written = await Promise.all(
-        parts.map((p) => this.opts.writer.record(YARD_STREAM, 'snapshot', p)),
-      );
-      this.changesSinceSnapshot = 0;
-      this.heldSince = at;
-      // Only now, with the new snapshot whole on disk, may the records before it go.
-      const first = written[0]?.seq;
-      if (first !== undefined) this.opts.keepFrom?.(first);
-    } catch (err) {
-      this.log.error({ err }, 'yard snapshot not stored');
-      throw err;
-    } finally {
-      release();
-    }
   }
 
   private onDeadline(d: Deadline): void {
