@@ -19,6 +19,14 @@ class TooDeep extends Error {}
 
 const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 
+type Fields = Record<string, XmlValue | XmlValue[]>;
+/** Sets a field; `__proto__` as a data property (assigned, it would replace the prototype). */
+const setField = (into: Fields, name: string, value: XmlValue | XmlValue[]) => {
+  if (name === '__proto__')
+    Object.defineProperty(into, name, { value, enumerable: true, writable: true, configurable: true });
+  else into[name] = value;
+};
+
 /**
  * Reads a camera's XML document (an ISAPI `EventNotificationAlert` and the like) with saxes, a
  * strict XML 1.0 parser: anything not well-formed (unclosed or crossed tags, two roots, text
@@ -57,10 +65,12 @@ export function readXml(text: string, maxDepth: number): XmlRead {
       if (text !== '') value['#text'] = text;
     }
     const name = localName(tag.name);
-    const before = parent.children[name];
-    if (before === undefined) parent.children[name] = value;
+    // Own keys only: an element named `__proto__`, `constructor` or `toString` is a field like
+    // any other, not Object.prototype's setter or method.
+    const before = Object.hasOwn(parent.children, name) ? parent.children[name] : undefined;
+    if (before === undefined) setField(parent.children, name, value);
     else if (Array.isArray(before)) before.push(value);
-    else parent.children[name] = [before, value];
+    else setField(parent.children, name, [before, value]);
     parent.hasChildren = true;
   });
   try {
