@@ -84,7 +84,7 @@ export function parseBody(bytes: Uint8Array, declaredCharset?: string): ParsedBo
 export function field(value: unknown, name: string): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const rec = value as Record<string, unknown>;
-  if (name in rec) return rec[name];
+  if (Object.hasOwn(rec, name)) return rec[name];
   const lower = name.toLowerCase();
   for (const k of Object.keys(rec)) if (k.toLowerCase() === lower) return rec[k];
   return undefined;
