@@ -37,9 +37,6 @@ function laneTransits(m: Map<string, number>): Map<string, LaneTransits> {
   return lanes;
 }
 
-/** `{ key: value }` when there is a value, else nothing (the sample's optional fields). */
-const optional = <K extends string, V>(key: K, value: V | undefined) =>
-  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 const mb = (bytes: number) => Math.round((bytes / MB) * 100) / 100;
 const ms = (seconds: number) => Math.round(seconds * 1000 * 100) / 100;
 
@@ -79,6 +76,7 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
   const started = sumOf(m, 'gatepost_records_total', { type: 'transit-start' });
   const ended = sumOf(m, 'gatepost_records_total', { type: 'transit-end' });
   const split = rssSplitMb(d.gateway.pid);
+  const store = readStoreTables(d.storePath);
   return {
     t,
     rssMb: Math.round((rssMb(d.gateway.pid) ?? Number.NaN) * 100) / 100,
@@ -96,7 +94,7 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
     loopLagMaxMs: ms(m.get('gatepost_event_loop_lag_seconds{stat="max"}') ?? Number.NaN),
     storeMb: mb(fileBytes(d.storePath)),
     walMb: mb(fileBytes(`${d.storePath}-wal`)),
-    ...optional('store', readStoreTables(d.storePath)),
+    ...(store ? { store } : {}),
     pending: sumOf(m, 'gatepost_uplink_backlog_records'),
     uplinkConnected: sumOf(m, 'gatepost_uplink_connected') > 0,
     outage: d.outage(),

@@ -26,13 +26,13 @@ const SHIM_SCHEDULE = /([\w$]+)\.length===1&&!([\w$]+)&&setTimeout\(([\w$]+),0\)
 
 /** The bundle's text with each shim's drain scheduled as a microtask; throws when there is none. */
 export function scheduleNextTickAsMicrotask(source: string): string {
-  if (!SHIM_SCHEDULE.test(source))
+  const rewritten = source.replace(SHIM_SCHEDULE, '$1.length===1&&!$2&&queueMicrotask($3)');
+  if (rewritten === source)
     throw new GatepostError(
       ErrorCode.Internal,
       "web build: the process shim's nextTick schedule (setTimeout of its drain) is not in mqtt's browser build",
     );
-  SHIM_SCHEDULE.lastIndex = 0;
-  return source.replace(SHIM_SCHEDULE, '$1.length===1&&!$2&&queueMicrotask($3)');
+  return rewritten;
 }
 
 /** The esbuild plugin: applies scheduleNextTickAsMicrotask to mqtt's browser build as it is loaded. */
