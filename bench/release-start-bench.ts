@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { buildRelease, DIST_ENTRIES } from '../bin/bundle.js';
 import { startOnce } from './cold-start-bench.ts';
 import { rushHourBench } from './rush-hour-bench.ts';
@@ -34,17 +34,20 @@ export const RELEASE_START_CONDITIONS =
   'ready means what it did: store open, broker accepting and the gateway connected and online, trust list loaded, every device opened once. ' +
   'The milestones of the slower start (s since its process started): modules loaded (startGateway begins), broker connected, every part started (lanes included); cpu: all its threads until ready';
 
-const AT = 'node_modules/.cache/gatepost/bench-release';
-const ENTRIES = { ...DIST_ENTRIES, 'bench/children/gateway-process.ts': 'bench-gateway-process.js' };
-
-/** Builds the release for the bench; resolves with how to spawn the gateway's process from it. */
-export async function benchRelease(): Promise<{ dir: string; entries: Record<string, string> }> {
-  const dir = resolve(ROOT, AT);
-  await buildRelease(dir, { entries: ENTRIES, at: AT });
-  return {
-    dir,
-    entries: { 'bench/children/gateway-process.ts': ENTRIES['bench/children/gateway-process.ts'] },
-  };
+/**
+ * Builds a release for a bench, with the bench's own process module as one more entry, into
+ * node_modules/.cache/gatepost/<folder>; resolves with how spawnBenchChild runs that module from it.
+ * `file`: the bench's process module (default: the benches' gateway process).
+ */
+export async function benchRelease(
+  file = 'bench/children/gateway-process.ts',
+  folder = 'bench-release',
+): Promise<{ dir: string; entries: Record<string, string> }> {
+  const at = `node_modules/.cache/gatepost/${folder}`;
+  const built = `bench-${basename(file, '.ts')}.js`;
+  const dir = resolve(ROOT, at);
+  await buildRelease(dir, { entries: { ...DIST_ENTRIES, [file]: built }, at });
+  return { dir, entries: { [file]: built } };
 }
 
 /** `existingDir`: a bench site directory whose store to start on (else one made by a first start). */

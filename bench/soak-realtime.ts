@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMosquitto } from '../test/support/mosquitto.ts';
+import { benchRelease } from './release-start-bench.ts';
 import { CentralSubscriber } from './soak/central-subscriber.ts';
 import { OpenTransitWatch } from './soak/open-transits.ts';
 import { type Outage, outageSchedule } from './soak/outage-schedule.ts';
@@ -53,8 +54,16 @@ const { values } = parseArgs({
     out: { type: 'string', default: REALTIME_SOAK_FILE },
     // Keeps the site's directory (the store, its WAL, the config) for a look after the run.
     keep: { type: 'boolean', default: false },
+    // release: the gateway's process from a release build (dist/ modules, as a box runs it);
+    // bundled: built into one module at start, as `npm start` runs a checkout.
+    build: { type: 'string', default: 'release' },
   },
 });
+const build = values.build;
+if (build !== 'release' && build !== 'bundled') {
+  process.stderr.write(`soak:realtime: --build is release or bundled, not ${build}\n`);
+  process.exit(2);
+}
 const hours = Number(values.hours);
 const everyS = Number(values.every);
 const warmUp = Number(values['warm-up']);
@@ -104,6 +113,7 @@ const result: RealtimeSoakResult = {
     outageGraceMin: OUTAGE_GRACE_MIN,
     trustEveryMin,
     nodeFlags: [...unitNodeFlags(), '--expose-gc'],
+    build,
     nice: unitNice(),
   }),
   outages: [],
@@ -129,16 +139,14 @@ try {
   const sim = spawnBenchChild('bench/soak/sim-soak-process.ts', [site.configFile, JSON.stringify(scenario)]);
   children.push(sim);
   const simReady = await sim.next('ready', 120_000);
-  const gateway = spawnBenchChild(
-    'bench/soak/gateway-soak-process.ts',
-    [site.configFile, String(Date.now()), '1'],
-    {
-      nodeArgs: [...unitNodeFlags(), '--expose-gc'],
-      bundled: true,
-      nice: unitNice(),
-      env: unitEnvironment(),
-    },
-  );
+  const gatewayFile = 'bench/soak/gateway-soak-process.ts';
+  const release = build === 'release' ? await benchRelease(gatewayFile, 'soak-release') : undefined;
+  const gateway = spawnBenchChild(gatewayFile, [site.configFile, String(Date.now()), '1'], {
+    nodeArgs: [...unitNodeFlags(), '--expose-gc'],
+    ...(release ? { release } : { bundled: true }),
+    nice: unitNice(),
+    env: unitEnvironment(),
+  });
   children.push(gateway);
   const ready = await gateway.next('ready', 180_000);
   say(

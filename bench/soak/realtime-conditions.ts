@@ -17,6 +17,8 @@ export interface ConditionInputs {
   trustEveryMin: number;
   nodeFlags: string[];
   nice: number;
+  /** How the gateway's process was built: a release build's dist/ modules, or bundled at start. */
+  build: 'release' | 'bundled';
 }
 
 const minutesOf = (days: number) => Math.round(days * 24 * 60 * 10) / 10;
@@ -49,7 +51,7 @@ export function realtimeConditions(i: ConditionInputs): Record<string, string> {
     faults: `sprinkled through the run by the simulator: ${faults}`,
     outages: `the central Mosquitto stopped (SIGTERM, its persistence kept) and started again: ${i.planned.map((o) => `${o.fromMin}-${o.toMin} min`).join(', ') || 'none (run too short)'}; samples during an outage and ${i.outageGraceMin} min after it are marked and not judged for event-loop lag`,
     trustList: `the simulator rewrites the trust list (atomic rename) every ${Math.round(i.trustEveryMin * 10) / 10} min; the gateway reloads it on change`,
-    gateway: `its own process as on a box: built as the gatepost command runs (bin/run-bundled.js), node ${i.nodeFlags.join(' ')}, nice ${i.nice}; heap after a full GC of its main thread, asked over IPC (bench/soak/gateway-soak-process.ts; no gateway change); the broker's thread is in RSS, not in the heap figures`,
+    gateway: `its own process as on a box: ${i.build === 'release' ? 'from a release build (dist/ modules, the pages prebuilt, no esbuild or tsx in the process), as an installed release runs' : 'built into one module at start (bin/run-bundled.js), as `npm start` runs a checkout'}, node ${i.nodeFlags.join(' ')}, nice ${i.nice}; heap after a full GC of its main thread, asked over IPC (bench/soak/gateway-soak-process.ts; no gateway change); the broker's thread is in RSS, not in the heap figures`,
     central:
       'a persistent QoS 1 subscriber at the central Mosquitto counts the distinct decision records the uplink delivered',
     machine: `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, node ${m.node}; load average ${m.loadAtStart} at the start`,
