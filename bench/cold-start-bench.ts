@@ -82,8 +82,9 @@ export async function startOnce(site: BenchSite, how: GatewaySpawn = {}): Promis
 
 /** `existingDir`: a bench site directory whose store to start on (else one made by a first start). */
 export async function coldStartBench(existingDir?: string): Promise<ColdStartFigures> {
-  const fresh = await startOnce(await prepareBenchSite());
-  const existing = await startOnce(await prepareBenchSite(existingDir));
+  const first = await prepareBenchSite();
+  const fresh = await startOnce(first);
+  const existing = await startOnce(await prepareBenchSite(existingDir ?? first.dir));
   const s = (ms: number) => Math.round(ms) / 1000;
   return {
     cold_start_s: s(Math.max(fresh.spawnToReadyMs, existing.spawnToReadyMs)),

@@ -53,8 +53,9 @@ export async function benchRelease(
 /** `existingDir`: a bench site directory whose store to start on (else one made by a first start). */
 export async function releaseStartBench(existingDir?: string): Promise<ReleaseStartFigures> {
   const release = await benchRelease();
-  const fresh = await startOnce(await prepareBenchSite(), { release });
-  const existing = await startOnce(await prepareBenchSite(existingDir), { release });
+  const first = await prepareBenchSite();
+  const fresh = await startOnce(first, { release });
+  const existing = await startOnce(await prepareBenchSite(existingDir ?? first.dir), { release });
   const s = (ms: number) => Math.round(ms) / 1000;
   const slower = fresh.spawnToReadyMs > existing.spawnToReadyMs ? fresh : existing;
   const at = (name: string) => s(Number(slower.milestones[name] ?? Number.NaN));
