@@ -1,11 +1,23 @@
+import { parseBoundedJson } from '../../../../core/bounded-json.ts';
 import { type PayloadOf, TOPICS, type TopicName } from '../../../mqtt/topics.ts';
 
 /**
  * Routes each MQTT message to the page's handler of its topic pattern, after checking the
  * payload against the topic's schema (gateway/mqtt/topics.ts, shared with the gateway). A
- * message that does not parse is counted and dropped; an empty payload (a cleared retained
- * topic) is ignored.
+ * message over the page's budget (PAGE_MESSAGE_BUDGET: its size, then its nesting, checked before
+ * it is decoded or parsed), not JSON or not matching its schema is counted and dropped; an empty
+ * payload (a cleared retained topic) is ignored.
  */
+/**
+ * What one message may cost the page, checked before it is parsed. The gateway's largest payloads
+ * on the pages' topics are a lane's state and decision: ~2 KB with a crew, nested 7 deep, 98
+ * items (the real-time soak, 2026-12-07); the broker takes packets up to 256 KiB. The items cap
+ * bounds the schema check: zod took 1.9 s to reject a 220 KB bay view of 20,000 bad samples, and
+ * 0.4 s for 64 KB of them (interpreted, as in the page), on the page's only thread; 2,000 items
+ * of the costliest kind take it ~40 ms.
+ */
+export const PAGE_MESSAGE_BUDGET = { maxBytes: 64 * 1024, maxDepth: 16, maxItems: 2000 };
+
 type Params = Record<string, string>;
 
 type Handler = (data: unknown, params: Params, topic: string) => void;
@@ -19,7 +31,6 @@ interface Route {
 
 export class TopicRouter {
   private readonly routes = new Map<TopicName, Route>();
-  private readonly decoder = new TextDecoder();
   /** Messages dropped because they did not match their schema. */
   invalid = 0;
 
@@ -56,14 +67,12 @@ export class TopicRouter {
       const m = r.re.exec(topic);
       if (!m) continue;
       if (payload.length === 0) return true;
-      let json: unknown;
-      try {
-        json = JSON.parse(this.decoder.decode(payload));
-      } catch {
-        this.drop(topic, 'not JSON');
+      const json = parseBoundedJson(payload, PAGE_MESSAGE_BUDGET);
+      if (!json.ok) {
+        this.drop(topic, json.error);
         return true;
       }
-      const parsed = TOPICS[r.name].schema.safeParse(json);
+      const parsed = TOPICS[r.name].schema.safeParse(json.value);
       if (!parsed.success) {
         this.drop(topic, parsed.error.issues[0]?.message ?? 'invalid');
         return true;
