@@ -100,6 +100,7 @@ const scenario = realtimeSoakScenario(site.config, hours);
 const result: RealtimeSoakResult = {
   status: 'running',
   startedAt: isoNow(),
+  warmUpShare: warmUp,
   conditions: realtimeConditions({
     hours,
     everyS,

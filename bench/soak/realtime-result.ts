@@ -16,6 +16,8 @@ export interface RealtimeSoakResult {
   error?: string;
   /** How the run was set up: length, site, retention, traffic, faults, outages, machine. */
   conditions: Record<string, string>;
+  /** The share of the run at its start left out of the slopes and steady figures (`--warm-up`). */
+  warmUpShare?: number;
   /** The uplink outages that happened (minutes from the start of the traffic). */
   outages: Outage[];
   /** Least-squares slope of each series per 10,000 transits, after the warm-up. */

@@ -20,10 +20,12 @@ const storage = loadConfigFile(configFile).storage;
 // The last sample is the one taken after the traffic stopped and the backlog drained.
 const samples = result.samples.slice(0, -1);
 const final = result.samples.at(-1);
-// The warm-up share, as the run's conditions state it ("the first 20 % of the run is a warm-up").
+// The warm-up share the run used; runs from before 2026-12-07 state it in their conditions only
+// ("the first 20 % of the run is a warm-up").
 const warmUp =
+  result.warmUpShare ??
   Number(/the first ([\d.]+) % of the run is a warm-up/.exec(result.conditions.length ?? '')?.[1] ?? 20) /
-  100;
+    100;
 result.targets = checkTargets({
   samples,
   warmUpShare: warmUp,
