@@ -97,6 +97,19 @@ export class YardState {
     return this.visitBay.size;
   }
 
+  /**
+   * Entries in each look-up: none may outlive its truck's stay (the soak samples the heap for
+   * months; test/yard/yard-state-lookups.test.ts empties a yard and checks they are all 0).
+   */
+  lookupSizes(): { visits: number; plates: number; subjects: number; transits: number } {
+    return {
+      visits: this.visitBay.size,
+      plates: this.plates.size,
+      subjects: this.subjects.size,
+      transits: this.transits.size,
+    };
+  }
+
   /** Puts a truck's visit in a bay and keeps the look-ups. */
   place(b: BayRecord, v: Visit): void {
     b.visit = v;
