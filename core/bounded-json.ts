@@ -15,8 +15,9 @@ export type BoundedJson = { ok: true; value: unknown } | { ok: false; error: str
 /**
  * Parses untrusted JSON within a budget, checking, in this order and each before any work that
  * grows with what follows: the byte size, strict UTF-8 (never U+FFFD in place of bad bytes), the
- * nesting depth and the number of items (one linear scan, no recursion), then JSON.parse. The error is plain words to
- * follow the input's name ("request is too large (...)"); it never quotes the input.
+ * nesting depth and the number of items (one linear scan, no recursion), then JSON.parse. The
+ * error is plain words to follow the input's name ("request is too large (...)"); it never
+ * quotes the input.
  */
 export function parseBoundedJson(bytes: Uint8Array, budget: JsonBudget): BoundedJson {
   if (bytes.length > budget.maxBytes) {

@@ -2,19 +2,12 @@ import { parseBoundedJson } from '../../../../core/bounded-json.ts';
 import { type PayloadOf, TOPICS, type TopicName } from '../../../mqtt/topics.ts';
 
 /**
- * Routes each MQTT message to the page's handler of its topic pattern, after checking the
- * payload against the topic's schema (gateway/mqtt/topics.ts, shared with the gateway). A
- * message over the page's budget (PAGE_MESSAGE_BUDGET: its size, then its nesting, checked before
- * it is decoded or parsed), not JSON or not matching its schema is counted and dropped; an empty
- * payload (a cleared retained topic) is ignored.
- */
-/**
  * What one message may cost the page, checked before it is parsed. The gateway's largest payloads
  * on the pages' topics are a lane's state and decision: ~2 KB with a crew, nested 7 deep, 98
  * items (the real-time soak, 2026-12-07); the broker takes packets up to 256 KiB. The items cap
  * bounds the schema check: zod took 1.9 s to reject a 220 KB bay view of 20,000 bad samples, and
  * 0.4 s for 64 KB of them (interpreted, as in the page), on the page's only thread; 2,000 items
- * of the costliest kind take it ~40 ms.
+ * of the costliest kind take it ~40 ms (extrapolated from 5,361: 97 ms).
  */
 export const PAGE_MESSAGE_BUDGET = { maxBytes: 64 * 1024, maxDepth: 16, maxItems: 2000 };
 
@@ -29,6 +22,13 @@ interface Route {
   handlers: Handler[];
 }
 
+/**
+ * Routes each MQTT message to the page's handler of its topic pattern, after checking the
+ * payload against the topic's schema (gateway/mqtt/topics.ts, shared with the gateway). A
+ * message over the page's budget (PAGE_MESSAGE_BUDGET: its size, nesting and items, checked
+ * before it is parsed), not JSON or not matching its schema is counted and dropped; an empty
+ * payload (a cleared retained topic) is ignored.
+ */
 export class TopicRouter {
   private readonly routes = new Map<TopicName, Route>();
   /** Messages dropped because they did not match their schema. */
