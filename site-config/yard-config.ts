@@ -28,9 +28,16 @@ export const ZoneConfigSchema = z
   });
 export type ZoneConfig = z.infer<typeof ZoneConfigSchema>;
 
+/**
+ * Zones a yard may have. The yard summary carries a line of counts per zone (~15 JSON items
+ * each), and the web pages refuse a message of over 2,000 items (PAGE_MESSAGE_BUDGET in
+ * gateway/web/client/shared/topic-router.ts): at 100 zones the summary is ~1,535 items.
+ */
+export const MAX_ZONES = 100;
+
 export const YardConfigSchema = z
   .object({
-    zones: z.array(ZoneConfigSchema).min(1),
+    zones: z.array(ZoneConfigSchema).min(1).max(MAX_ZONES),
     assignmentPolicy: z.enum(['nearest-gate', 'fill-rows']).default('nearest-gate'),
     reservationTimeoutMin: z.number().positive().default(30),
     antigenResultMin: z.number().positive().default(15),
