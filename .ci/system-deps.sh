@@ -5,6 +5,8 @@
 set -euo pipefail
 need=()
 command -v socat >/dev/null || need+=(socat)
+# strace: test/store/wal-sync-order.test.ts watches the store's writes and syncs.
+command -v strace >/dev/null || need+=(strace)
 command -v mosquitto >/dev/null || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null || need+=(mosquitto-clients)
 command -v mbpoll >/dev/null || need+=(mbpoll)
