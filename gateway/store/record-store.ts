@@ -6,7 +6,6 @@ import type { Logger } from '../../core/logger.ts';
 import type { GatepostRecord, Stream } from '../mqtt/record.ts';
 import { mayHoldPersonalData } from './personal-data.ts';
 import { RecordPolicy } from './record-policy.ts';
-import { WalSync, type WalSyncer } from './wal-sync.ts';
 
 interface Pending {
   record: GatepostRecord;
@@ -44,22 +43,11 @@ export interface RecordStoreOptions {
   maxBatchRows?: number;
   /** Which types are sheddable telemetry; the defaults of record-policy.ts if absent. */
   policy?: RecordPolicy;
-  /**
-   * Syncs the WAL off the event loop (wal-sync.ts); by default the store's own WAL where it has
-   * one. `null`: every commit syncs on the event loop (`synchronous=FULL`), as SQLite does.
-   */
-  walSync?: WalSyncer | null;
 }
 
 /**
  * The durable record log. `append` gives a record its id and its place in its stream, and
- * resolves only once the transaction holding it is committed and on the disk. The WAL's sync
- * runs off the event loop: a batch is committed with `synchronous=NORMAL` (its frames written,
- * not synced), then `fdatasync` of the WAL runs on libuv's thread pool while the loop goes on,
- * and the batch resolves once a sync that started after its commit has finished; batches
- * committed while a sync runs share the next one. Where the store has no WAL file of its own
- * (in memory), each commit syncs as SQLite does (`synchronous=FULL`). The store's other writers
- * (cards, downlink, delivery cursors) keep `synchronous=FULL`.
+ * resolves only once the transaction holding it is committed (fsynced, `synchronous=FULL`).
  * Records appended close together share one transaction (group commit): the first record of a
  * group schedules the commit at most `groupCommitMs` later (or at once when `maxBatchRows` are
  * waiting), so many rows pay for one fsync. A decision, which a barrier waits on, is committed
@@ -83,12 +71,6 @@ export class RecordStore {
   private readonly failureListeners = new Set<(err: GatepostError) => void>();
   private readonly policy: RecordPolicy;
   private readonly maxBatchRows: number;
-  private readonly walSync: WalSyncer | undefined;
-  private readonly syncNormal: Statement | undefined;
-  private readonly syncFull: Statement | undefined;
-  /** Committed batches waiting for a WAL sync to start; `syncing`: the ones in the sync under way. */
-  private unsynced: Pending[][] = [];
-  private syncing: Pending[][] | undefined;
   private queue: Pending[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushImmediate: NodeJS.Immediate | undefined;
@@ -128,11 +110,6 @@ export class RecordStore {
       for (const [stream, seq] of last) this.bumpStream.run(stream, seq);
     });
     this.reloadSequences();
-    this.walSync = opts.walSync === null ? undefined : (opts.walSync ?? WalSync.open(db));
-    if (this.walSync) {
-      this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
-      this.syncFull = db.prepare('PRAGMA synchronous = FULL');
-    }
   }
 
   append<D>(stream: Stream, type: string, data: D): Promise<GatepostRecord<D>> {
@@ -178,7 +155,7 @@ export class RecordStore {
     });
   }
 
-  /** Commits everything queued now (it resolves once the WAL's sync after it has finished). */
+  /** Commits everything queued now. */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.flushImmediate) clearImmediate(this.flushImmediate);
@@ -187,61 +164,31 @@ export class RecordStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const offLoop = this.walSync !== undefined && !this.closed;
     try {
-      if (offLoop) this.commitUnsynced(batch);
-      else this.commitBatch(batch);
+      this.commitBatch(batch);
     } catch (e) {
       // The transaction rolled back: none of the batch is stored. Give the sequence numbers back
       // so that streams stay gapless, and fail every caller loudly.
       this.reloadSequences();
-      this.fail(batch, `store commit failed: ${errorMessage(e)}`, e);
+      const err = new GatepostError(
+        ErrorCode.StoreFailed,
+        `store commit failed: ${errorMessage(e)}`,
+        undefined,
+        {
+          cause: e,
+        },
+      );
+      this.opts.log.error({ err, rows: batch.length }, 'store commit failed');
+      for (const p of batch) p.reject(err);
+      for (const listener of this.failureListeners) {
+        try {
+          listener(err);
+        } catch (e) {
+          this.opts.log.error({ err: e }, 'commit failure listener failed');
+        }
+      }
       return;
     }
-    if (!offLoop) {
-      this.settle(batch);
-      return;
-    }
-    this.unsynced.push(batch);
-    this.startSync();
-  }
-
-  /** The batch's transaction with `synchronous=NORMAL`: written to the WAL, not yet synced. */
-  private commitUnsynced(batch: Pending[]): void {
-    this.syncNormal?.run();
-    try {
-      this.commitBatch(batch);
-    } finally {
-      this.syncFull?.run();
-    }
-  }
-
-  /** One WAL sync at a time; the batches committed before it started resolve when it ends. */
-  private startSync(): void {
-    const walSync = this.walSync;
-    if (!walSync || this.syncing || this.unsynced.length === 0) return;
-    const batches = this.unsynced;
-    this.unsynced = [];
-    this.syncing = batches;
-    walSync.sync().then(
-      () => {
-        if (this.syncing !== batches) return; // settled by close()
-        this.syncing = undefined;
-        for (const b of batches) this.settle(b);
-        this.startSync();
-      },
-      (e: unknown) => {
-        if (this.syncing !== batches) return;
-        this.syncing = undefined;
-        // The rows are in the database but perhaps not on the disk: nobody may act on them.
-        for (const b of batches) this.fail(b, `store sync failed: ${errorMessage(e)}`, e);
-        this.startSync();
-      },
-    );
-  }
-
-  /** A batch is durable: its callers and the commit listeners hear of it, in commit order. */
-  private settle(batch: Pending[]): void {
     let dataBytes = 0;
     const records: GatepostRecord[] = [];
     for (const p of batch) {
@@ -254,19 +201,6 @@ export class RecordStore {
         listener({ records, dataBytes });
       } catch (err) {
         this.opts.log.error({ err }, 'commit listener failed');
-      }
-    }
-  }
-
-  private fail(batch: Pending[], message: string, cause: unknown): void {
-    const err = new GatepostError(ErrorCode.StoreFailed, message, undefined, { cause });
-    this.opts.log.error({ err, rows: batch.length }, message.split(':')[0] ?? message);
-    for (const p of batch) p.reject(err);
-    for (const listener of this.failureListeners) {
-      try {
-        listener(err);
-      } catch (e) {
-        this.opts.log.error({ err: e }, 'commit failure listener failed');
       }
     }
   }
@@ -336,26 +270,10 @@ export class RecordStore {
     return this.opts.site;
   }
 
-  /**
-   * Commits what is queued and syncs the WAL on this thread, so that every append made before
-   * has resolved (or failed) by the time the database is closed.
-   */
   close(): void {
     if (this.closed) return;
-    this.closed = true;
     this.flush();
-    const waiting = [...(this.syncing ?? []), ...this.unsynced];
-    this.syncing = undefined;
-    this.unsynced = [];
-    if (this.walSync && waiting.length > 0) {
-      try {
-        this.walSync.syncNow();
-        for (const b of waiting) this.settle(b);
-      } catch (e) {
-        for (const b of waiting) this.fail(b, `store sync failed: ${errorMessage(e)}`, e);
-      }
-    }
-    this.walSync?.close();
+    this.closed = true;
   }
 
   private reloadSequences(): void {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * write to the WAL, every sync of it and the child's `ACK n` (written the moment an append
  * resolves). Each ACK must come after a sync of the WAL that started after the last WAL write
  * before it, and finished before the ACK: what was acknowledged was on the disk. It holds
- * whoever syncs (SQLite with `synchronous=FULL`, or the store's own sync off the event loop).
+ * whoever syncs (SQLite itself with `synchronous=FULL`, as now, or any sync of the store's own).
  */
 interface Sync {
   start: number;
