@@ -27,6 +27,13 @@ export interface PublishRule {
    * object with that field are denied.
    */
   ownerField?: string;
+  /**
+   * A path into the JSON payload (dot-separated, e.g. `data.lane`) that must name the client's
+   * own lane (`{lane}`: the lane of its user's record or token), so that staff at one lane's
+   * kiosk cannot act for another lane; a rule with it is dropped for a user without a lane, and
+   * payloads without the field are denied.
+   */
+  laneField?: string;
 }
 
 export interface RoleAcl {

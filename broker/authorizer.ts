@@ -20,6 +20,8 @@ export interface AclContext {
 interface CompiledPublish {
   levels: string[];
   ownerField: string | undefined;
+  /** Where the payload names the lane, and the client's lane it must equal. */
+  lane: { field: string; value: string } | undefined;
 }
 
 /** One role's rules with the substitutions of one client filled in. */
@@ -63,9 +65,17 @@ export function compileAcl(table: AclTable, role: string, ctx: AclContext): Comp
   if (!rules) return undefined;
   const publish: CompiledPublish[] = [];
   for (const rule of rules.publish) {
-    const { topic, ownerField } = typeof rule === 'string' ? { topic: rule, ownerField: undefined } : rule;
+    const { topic, ownerField, laneField } = typeof rule === 'string' ? { topic: rule } : rule;
     const filled = substitute(topic, ctx);
-    if (filled !== undefined) publish.push({ levels: filled.split('/'), ownerField });
+    if (filled === undefined) continue;
+    // A rule that checks the lane gives nothing to a client without one.
+    const lane = laneField === undefined ? undefined : substitute('{lane}', ctx);
+    if (laneField !== undefined && lane === undefined) continue;
+    publish.push({
+      levels: filled.split('/'),
+      ownerField,
+      lane: laneField !== undefined && lane !== undefined ? { field: laneField, value: lane } : undefined,
+    });
   }
   const subscribe = rules.subscribe.flatMap((f) => {
     const filled = substitute(f, ctx);
@@ -130,28 +140,52 @@ export function mayPublish(
   if (retain && !acl.rules.retain)
     return { ok: false, reason: `role ${acl.role} may not publish retained messages` };
   const levels = topic.split('/');
-  let ownerReason: string | undefined;
+  let payloadReason: string | undefined;
+  let json: Record<string, unknown> | undefined | null = null; // null: not parsed yet
   for (const rule of acl.publish) {
     if (!filterMatches(rule.levels, levels)) continue;
-    if (rule.ownerField === undefined) return ALLOW;
-    const owner = ownerOf(payload, rule.ownerField);
-    if (owner !== undefined && owner === username) return ALLOW;
-    ownerReason = `payload field "${rule.ownerField}" must name the publishing user`;
+    if (rule.ownerField === undefined && rule.lane === undefined) return ALLOW;
+    if (json === null) json = payloadObject(payload);
+    if (
+      rule.ownerField !== undefined &&
+      (username === undefined || fieldOf(json, rule.ownerField) !== username)
+    ) {
+      payloadReason = `payload field "${rule.ownerField}" must name the publishing user`;
+      continue;
+    }
+    if (rule.lane !== undefined && fieldOf(json, rule.lane.field) !== rule.lane.value) {
+      payloadReason = `payload field "${rule.lane.field}" must name the publishing user's lane`;
+      continue;
+    }
+    return ALLOW;
   }
-  return { ok: false, reason: ownerReason ?? `role ${acl.role} may not publish on this topic` };
+  return { ok: false, reason: payloadReason ?? `role ${acl.role} may not publish on this topic` };
 }
 
-function ownerOf(payload: Buffer | string, field: string): string | undefined {
+/** The payload as a JSON object, or undefined (too large to look into, not JSON, not an object). */
+function payloadObject(payload: Buffer | string): Record<string, unknown> | undefined {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > MAX_OWNED_PAYLOAD_BYTES) return undefined;
   try {
     const json: unknown = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-    const v = (json as Record<string, unknown>)[field];
-    return typeof v === 'string' ? v : undefined;
+    return isObject(json) ? json : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The string at a dot-separated path of own properties, or undefined. */
+function fieldOf(json: Record<string, unknown> | undefined, path: string): string | undefined {
+  let at: unknown = json;
+  for (const key of path.split('.')) {
+    if (!isObject(at) || !Object.hasOwn(at, key)) return undefined;
+    at = at[key];
+  }
+  return typeof at === 'string' ? at : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function maySubscribe(acl: CompiledAcl, filter: string): Verdict {

@@ -305,6 +305,12 @@ export const ERROR_CATALOGUE = {
     summary: 'The card is revoked: it cannot be reprinted or revoked again.',
     action: 'Issue a new card for the truck.',
   },
+  CardOtherLane: {
+    code: 824,
+    summary:
+      "A lane's kiosk asked to reprint or revoke a card that was not issued at that lane (another lane's, or the yard's).",
+    action: 'Reprint or revoke it at the kiosk of the lane that issued it, or from the yard page.',
+  },
   // 900-949 simulator
   SimInputInvalid: {
     code: 900,

@@ -94,9 +94,11 @@ export class CardIssuer {
     return { ok: true, card: this.view(card.id), printed };
   }
 
-  async reprint(cardId: string, printerId: string | undefined, by: By): Promise<CardResult> {
+  /** `atLane`: asked from that lane's kiosk, which may only reprint that lane's cards. */
+  async reprint(cardId: string, printerId: string | undefined, by: By, atLane?: string): Promise<CardResult> {
     const card = this.o.store.get(cardId);
     if (!card) return unknownCard(cardId);
+    if (atLane !== undefined && card.lane !== atLane) return otherLane(cardId, atLane);
     if (card.revokedAt !== undefined) return revoked(cardId);
     const printer =
       printerId ??
@@ -106,9 +108,11 @@ export class CardIssuer {
     return { ok: true, card: this.view(card.id), printed };
   }
 
-  async revoke(cardId: string, reason: string, by: By): Promise<CardResult> {
+  /** `atLane`: asked from that lane's kiosk, which may only revoke that lane's cards. */
+  async revoke(cardId: string, reason: string, by: By, atLane?: string): Promise<CardResult> {
     const card = this.o.store.get(cardId);
     if (!card) return unknownCard(cardId);
+    if (atLane !== undefined && card.lane !== atLane) return otherLane(cardId, atLane);
     if (!this.o.store.revoke(cardId, this.o.clock.now(), reason)) return revoked(cardId);
     await this.write('card-revoked', { cardId, plate: card.plate, reason, by });
     this.o.log.info({ card: cardId }, 'card revoked');
@@ -192,6 +196,15 @@ function unknownCard(id: string): CardResult {
     code: ErrorCode.CardUnknown,
     reason: 'unknown-card',
     message: `no card ${id} at this site`,
+  };
+}
+
+function otherLane(id: string, lane: string): CardResult {
+  return {
+    ok: false,
+    code: ErrorCode.CardOtherLane,
+    reason: 'other-lane',
+    message: `card ${id} was not issued at lane ${lane}`,
   };
 }
 

@@ -64,6 +64,15 @@ const typedReason = z
     'must not hold control or invisible format characters',
   );
 
+/**
+ * A kiosk's own lane on a reprint or revoke: a kiosk's user may only send its own (the broker
+ * checks `data.lane` against the user's lane), and the card must have been issued at that lane.
+ * The yard's coordinators send none and may act on any card.
+ */
+const kioskLane = ConfigIdSchema.optional().describe(
+  "Kiosk: its own lane (required of a kiosk's user; the card must be of that lane)",
+);
+
 /** The data of each card request (inside the shared request envelope of mqtt/envelope.ts). */
 export const CARD_REQUEST_DATA = {
   issue: z
@@ -77,8 +86,8 @@ export const CARD_REQUEST_DATA = {
       message: 'give a lane or a bay (one of them)',
       path: ['lane'],
     }),
-  reprint: z.object({ cardId: CardIdSchema, printer: PrinterIdSchema.optional() }).strict(),
-  revoke: z.object({ cardId: CardIdSchema, reason: typedReason }).strict(),
+  reprint: z.object({ cardId: CardIdSchema, printer: PrinterIdSchema.optional(), lane: kioskLane }).strict(),
+  revoke: z.object({ cardId: CardIdSchema, reason: typedReason, lane: kioskLane }).strict(),
 } as const;
 export type CardAction = keyof typeof CARD_REQUEST_DATA;
 export const CARD_ACTIONS = Object.keys(CARD_REQUEST_DATA) as CardAction[];

@@ -93,11 +93,11 @@ function run(issuer: CardIssuer, action: CardAction, data: unknown, by: By): Pro
     }
     case 'reprint': {
       const d = data as CardRequestData<'reprint'>;
-      return issuer.reprint(d.cardId, d.printer, by);
+      return issuer.reprint(d.cardId, d.printer, by, d.lane);
     }
     case 'revoke': {
       const d = data as CardRequestData<'revoke'>;
-      return issuer.revoke(d.cardId, d.reason, by);
+      return issuer.revoke(d.cardId, d.reason, by, d.lane);
     }
   }
 }

@@ -53,8 +53,10 @@ export const GATEPOST_ACL: AclTable = {
       "Staff at one lane's kiosk: that lane's requests; reads that lane, the gateway's state, uplink, storage and alarms, the yard summary",
     publish: [
       { topic: 'gatepost/{site}/lane/{lane}/request/+', ownerField: 'staffId' },
-      // Cards for drivers without phones (issue, reprint, revoke), as the yard's coordinators.
-      { topic: 'gatepost/{site}/cards/request/+', ownerField: 'staffId' },
+      // Cards for drivers without phones (issue, reprint, revoke), for this lane's trucks only:
+      // the request names the kiosk's lane (the broker checks it), and the gateway reprints or
+      // revokes only a card issued at that lane (gateway/cards/card-issuer.ts).
+      { topic: 'gatepost/{site}/cards/request/+', ownerField: 'staffId', laneField: 'data.lane' },
     ],
     subscribe: [
       'gatepost/{site}/lane/{lane}/#',

@@ -222,10 +222,8 @@ describe('filter coverage', () => {
     const open = compileAcl(GATEPOST_ACL, 'viewer', { site: undefined, username: 'v', lane: undefined })!;
     expect(open.subscribe).toEqual([['gatepost', '+', '#']]);
     const sneaky = compileAcl(GATEPOST_ACL, 'kiosk', { site: 'demo', username: 'a-#', lane: 'east-1/#' })!;
-    // The lane's rule is gone; the site's card requests (no lane in them) are not widened either.
-    expect(sneaky.publish).toEqual([
-      { levels: ['gatepost', 'demo', 'cards', 'request', '+'], ownerField: 'staffId' },
-    ]);
+    // The lane's rules are gone, the card requests too (they must name the kiosk's lane).
+    expect(sneaky.publish).toEqual([]);
     expect(sneaky.subscribe).toEqual([
       ['gatepost', 'demo', 'gateway', 'state'],
       ['gatepost', 'demo', 'gateway', 'uplink'],
@@ -257,8 +255,16 @@ describe('the ACL table against the topic tree', () => {
 
   it.each(topics)('%s: only its publisher may publish it', (_name, def) => {
     const topic = fill(def.pattern);
+    // Each user's request names the user and, as a kiosk's must, the user's own lane.
+    const laneOf: Partial<Record<keyof typeof roles, string>> = { kiosk: 'east-1', otherKiosk: 'east-2' };
     const who = (r: keyof typeof roles, user: string) =>
-      mayPublish(roles[r], user, topic, JSON.stringify({ staffId: user }), def.retained).ok;
+      mayPublish(
+        roles[r],
+        user,
+        topic,
+        JSON.stringify({ staffId: user, data: laneOf[r] ? { lane: laneOf[r] } : {} }),
+        def.retained,
+      ).ok;
     const allowed = {
       gateway: who('gateway', 'gw-main'),
       kiosk: who('kiosk', 'S1001'),
@@ -276,6 +282,52 @@ describe('the ACL table against the topic tree', () => {
       viewer: false,
       uplink: false,
     });
+  });
+
+  it("a kiosk's card requests must name its own lane; a coordinator's need none", () => {
+    const card = (role: keyof typeof roles, user: string, data: unknown) =>
+      mayPublish(
+        roles[role],
+        user,
+        'gatepost/demo/cards/request/revoke',
+        JSON.stringify({ staffId: user, data }),
+        false,
+      );
+    expect(card('kiosk', 'S1001', { cardId: 'card-0123456789abcdef', lane: 'east-1' }).ok).toBe(true);
+    for (const data of [
+      { cardId: 'card-0123456789abcdef', lane: 'east-2' },
+      { cardId: 'card-0123456789abcdef' },
+      { cardId: 'card-0123456789abcdef', lane: ['east-1'] },
+      { cardId: 'card-0123456789abcdef', lane: { toString: 'east-1' } },
+      'east-1',
+      null,
+    ]) {
+      const verdict = card('kiosk', 'S1001', data);
+      expect(verdict, JSON.stringify(data)).toEqual({
+        ok: false,
+        reason: `payload field "data.lane" must name the publishing user's lane`,
+      });
+    }
+    // An inherited property is not the payload's: a prototype trick names no lane.
+    const proto = mayPublish(
+      roles.kiosk,
+      'S1001',
+      'gatepost/demo/cards/request/revoke',
+      '{"staffId":"S1001","data":{"__proto__":{"lane":"east-1"}}}',
+      false,
+    );
+    expect(proto.ok).toBe(false);
+    // The owner is checked as before: another person's request is refused whatever its lane.
+    const onBehalf = JSON.stringify({ staffId: 'S1002', data: { lane: 'east-1' } });
+    expect(mayPublish(roles.kiosk, 'S1001', 'gatepost/demo/cards/request/revoke', onBehalf, false)).toEqual({
+      ok: false,
+      reason: 'payload field "staffId" must name the publishing user',
+    });
+    expect(card('coordinator', 'C2001', { cardId: 'card-0123456789abcdef' }).ok).toBe(true);
+    // A kiosk user without a lane has no card rule at all.
+    expect(
+      compileAcl(GATEPOST_ACL, 'kiosk', { site: 'demo', username: 'S1003', lane: undefined })?.publish,
+    ).toEqual([]);
   });
 
   it('docs/security.md lists every rule of the table', () => {

@@ -168,8 +168,21 @@ describe('cards on the real gateway', () => {
     const atEast2 = await truck(r, 'east-2', code);
     expect(atEast2.verification.pass).toMatchObject({ kind: 'GP1', valid: true, plate: '晋D30001' });
 
-    // Lost: revoked. The same card at east-2 is refused (card-revoked) and the truck not let through.
-    const revoked = await ask(r, 'revoke', { cardId: card.id, reason: 'driver lost it' });
+    // Another lane's kiosk (its requests name its lane; the broker checks that it is the user's)
+    // may not reprint or revoke it: refused with its code, and audited.
+    expect(await ask(r, 'reprint', { cardId: card.id, lane: 'east-2' })).toMatchObject({
+      status: 'error',
+      data: { code: 824, reason: 'other-lane' },
+    });
+    expect(await ask(r, 'revoke', { cardId: card.id, reason: 'not ours', lane: 'east-2' })).toMatchObject({
+      status: 'error',
+      data: { code: 824, reason: 'other-lane' },
+    });
+    await expect.poll(() => r.cardMessages.filter((m) => m.body?.type === 'request-refused').length).toBe(4);
+
+    // Lost: revoked by east-1's kiosk, which issued it. The same card at east-2 is refused
+    // (card-revoked) and the truck not let through.
+    const revoked = await ask(r, 'revoke', { cardId: card.id, reason: 'driver lost it', lane: 'east-1' });
     expect(revoked.status).toBe('ok');
     if (!('card' in revoked.data)) throw new Error('no card in the reply');
     expect(revoked.data.card.revokedAt).toBeGreaterThan(0);

@@ -80,7 +80,7 @@ function start(ctx: PageContext): void {
   const health = new HealthPanel();
   const recent = new RecentList();
   const actions = new KioskActions(ctx, lane, model, lock);
-  const cardButton = new CardButton(new CardDesk(ctx), lane);
+  const cardButton = new CardButton(new CardDesk(ctx, lane), lane);
   const printers = new PrinterBoard();
   /** The card printers serving this lane (the config's `printers[].serves.lanes`). */
   const lanePrinters = ctx.info.printers.filter((p) => p.lanes.includes(lane)).map((p) => p.id);

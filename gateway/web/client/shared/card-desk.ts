@@ -9,13 +9,18 @@ import { type CardAction, issueCardDialog } from './card-dialog.ts';
  * requests), and the issue dialog for a truck (kiosk: `{ lane }`, yard: `{ bay }`).
  */
 export class CardDesk {
-  constructor(private readonly ctx: PageContext) {}
+  /** `lane`: a kiosk's own lane, named in its reprints and revocations (the broker checks it). */
+  constructor(
+    private readonly ctx: PageContext,
+    private readonly lane?: string,
+  ) {}
 
   send(action: CardAction, data: Record<string, unknown>) {
     const name = (
       { issue: 'cardRequestIssue', reprint: 'cardRequestReprint', revoke: 'cardRequestRevoke' } as const
     )[action];
-    return this.ctx.requests.send(topicFor(name, { site: this.ctx.info.site.id }), data);
+    const withLane = this.lane !== undefined && action !== 'issue' ? { ...data, lane: this.lane } : data;
+    return this.ctx.requests.send(topicFor(name, { site: this.ctx.info.site.id }), withLane);
   }
 
   issue(plate: string | undefined, target: { lane: string } | { bay: string }): void {

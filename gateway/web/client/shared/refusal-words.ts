@@ -27,6 +27,7 @@ export const STAFF_REPLY_ERRORS = [
   'CardNothingToIssue',
   'CardUnknown',
   'CardRevoked',
+  'CardOtherLane',
   'SiteKeyUnreadable',
 ] as const satisfies readonly ErrorName[];
 

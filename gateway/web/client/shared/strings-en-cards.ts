@@ -32,6 +32,8 @@ export const EN_CARDS: Record<CardsStringKey, string> = {
   'refusal.CardUnknown': 'there is no such card. Check the card number printed on it',
   'refusal.CardRevoked':
     'this card is revoked: it cannot be printed or revoked again. Issue a new card for the truck',
+  'refusal.CardOtherLane':
+    'this card was not issued at this lane. Reprint or revoke it at the lane that issued it, or ask the yard',
   'refusal.SiteKeyUnreadable':
     'the gateway cannot read its card key, so no card can be issued. Call the technician',
   'cardAction.issue': 'Issue card',

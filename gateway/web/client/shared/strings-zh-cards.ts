@@ -32,6 +32,7 @@ export const ZH_CARDS = {
     '没有可发卡的车辆：车道上的车还没有核验结果，或车位里没有车。先核验或登记，再发卡',
   'refusal.CardUnknown': '没有这张通行卡。请核对卡上印的卡号',
   'refusal.CardRevoked': '这张通行卡已作废，不能再打印或作废。请为车辆重新发卡',
+  'refusal.CardOtherLane': '这张通行卡不是本车道发的。请到发卡车道补打或作废，或联系堆场',
   'refusal.SiteKeyUnreadable': '网关的发卡密钥读不出来，不能发卡。请叫技术员',
   'cardAction.issue': '发卡',
   'cardAction.reprint': '重新打印',
