@@ -32,10 +32,15 @@ export class YardState {
   readonly bays = new Map<string, BayRecord>();
   /** Where each truck in the yard is: visit id → bay. */
   private readonly visitBay = new Map<string, string>();
-  /** Trucks by plate (plateKey), then by the plate's colour ('' when not known): a vehicle is both. */
-  private readonly plates = new Map<string, Map<string, string>>();
-  private readonly subjects = new Map<string, string>();
-  private readonly transits = new Map<string, string>();
+  /**
+   * Trucks by plate (plateKey), then by the plate's colour ('' when not known): a vehicle is both.
+   * Each key holds every truck in the yard that has it, in the order they came (two trucks can
+   * share a plate, a driver's pass or a transit id): a look-up answers with the latest, and the
+   * earlier stays findable once the latest has left.
+   */
+  private readonly plates = new Map<string, Map<string, string[]>>();
+  private readonly subjects = new Map<string, string[]>();
+  private readonly transits = new Map<string, string[]>();
   /** The bay reserved last in each zone kind (the fill-rows cursor), with its record's seq. */
   readonly cursors = new Map<TruckZoneKind, { bay: string; seq: number }>();
 
@@ -75,21 +80,21 @@ export class YardState {
     transitId?: string | undefined;
   }): string | undefined {
     if (q.transitId !== undefined) {
-      const v = this.transits.get(q.transitId);
+      const v = this.transits.get(q.transitId)?.at(-1);
       if (v) return v;
     }
     if (q.plate !== undefined) {
       const v = this.byPlate(q.plate, q.plateColour);
       if (v) return v;
     }
-    return q.subject === undefined ? undefined : this.subjects.get(q.subject);
+    return q.subject === undefined ? undefined : this.subjects.get(q.subject)?.at(-1);
   }
 
   private byPlate(plate: string, colour: string | undefined): string | undefined {
     const colours = this.plates.get(plateKey(plate));
     if (!colours) return undefined;
-    if (colour !== undefined) return colours.get(colour) ?? colours.get('');
-    return colours.get('') ?? colours.values().next().value;
+    if (colour !== undefined) return (colours.get(colour) ?? colours.get(''))?.at(-1);
+    return (colours.get('') ?? colours.values().next().value)?.at(-1);
   }
 
   /** Trucks in the yard (reserved included). */
@@ -117,10 +122,10 @@ export class YardState {
     if (v.plate !== undefined) {
       const key = plateKey(v.plate);
       const colours = this.plates.get(key) ?? this.plates.set(key, new Map()).get(key);
-      colours?.set(v.plateColour ?? '', v.id);
+      if (colours) addTo(colours, v.plateColour ?? '', v.id);
     }
-    if (v.subject !== undefined) this.subjects.set(v.subject, v.id);
-    if (v.transitId !== undefined) this.transits.set(v.transitId, v.id);
+    if (v.subject !== undefined) addTo(this.subjects, v.subject, v.id);
+    if (v.transitId !== undefined) addTo(this.transits, v.transitId, v.id);
   }
 
   /** The truck leaves the yard. */
@@ -131,13 +136,12 @@ export class YardState {
     this.visitBay.delete(v.id);
     const plate = v.plate === undefined ? undefined : plateKey(v.plate);
     const colours = plate === undefined ? undefined : this.plates.get(plate);
-    if (plate !== undefined && colours?.get(v.plateColour ?? '') === v.id) {
-      colours.delete(v.plateColour ?? '');
+    if (plate !== undefined && colours) {
+      takeFrom(colours, v.plateColour ?? '', v.id);
       if (colours.size === 0) this.plates.delete(plate);
     }
-    if (v.subject !== undefined && this.subjects.get(v.subject) === v.id) this.subjects.delete(v.subject);
-    if (v.transitId !== undefined && this.transits.get(v.transitId) === v.id)
-      this.transits.delete(v.transitId);
+    if (v.subject !== undefined) takeFrom(this.subjects, v.subject, v.id);
+    if (v.transitId !== undefined) takeFrom(this.transits, v.transitId, v.id);
   }
 
   /** Sets a bay's state; `since` moves only when the state changes. */
@@ -183,4 +187,20 @@ export class YardState {
   cursorsRecord(): Record<string, string> {
     return Object.fromEntries([...this.cursors].map(([k, c]) => [k, c.bay]));
   }
+}
+
+/** Adds a truck to a look-up's key (after the trucks already there). */
+function addTo(index: Map<string, string[]>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (!ids) index.set(key, [id]);
+  else if (!ids.includes(id)) ids.push(id);
+}
+
+/** Takes a truck from a look-up's key; the key goes with its last truck. */
+function takeFrom(index: Map<string, string[]>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (!ids) return;
+  const at = ids.indexOf(id);
+  if (at >= 0) ids.splice(at, 1);
+  if (ids.length === 0) index.delete(key);
 }

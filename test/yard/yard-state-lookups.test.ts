@@ -8,8 +8,9 @@ import { demoYardConfig } from './stack.ts';
 /**
  * The yard's look-ups (visit → bay, plate, pass subject, lane transit) are kept per truck in the
  * yard. Whatever trucks came, shared plates, subjects and transits included, and in whatever
- * order they left, every look-up finds only trucks still in the yard, and once the yard is empty
- * every one of them is empty too: nothing grows with the trucks a box has seen (issue 27).
+ * order they left, every truck still in the yard is found by each of its keys (as itself or as a
+ * truck still there with the same key), and once the yard is empty every look-up is empty too:
+ * nothing grows with the trucks a box has seen (issue 27).
  */
 const layout = buildLayout(demoYardConfig());
 const bayIds = [...layout.bays.keys()];
@@ -30,7 +31,7 @@ const visitOf = (i: number, plate: number, subject: number, transit: number, col
 });
 
 describe('YardState look-ups', () => {
-  it('property: they find only trucks in the yard, and are empty once every truck has left', () => {
+  it('property: they find every truck in the yard by each key, and are empty once every truck has left', () => {
     fc.assert(
       fc.property(
         // Trucks: small pools of plates, subjects and transits, so that trucks share them.
@@ -59,12 +60,23 @@ describe('YardState look-ups', () => {
             const bay = bayId === undefined ? undefined : state.bay(bayId);
             if (bay) state.remove(bay);
             inYard.delete(id);
-            // Every look-up that answers names a truck that is still in the yard.
+            // Every truck still in the yard is found by each of its keys, as itself or as a truck
+            // still in the yard with the same key (the latest that came): a truck with the same
+            // plate, pass or transit leaving never makes it unfindable.
             for (const v of inYard.values()) {
-              for (const q of [{ plate: v.plate }, { subject: v.subject }, { transitId: v.transitId }]) {
-                const found = state.findVisit(q);
-                if (found !== undefined) expect(inYard.has(found)).toBe(true);
+              const byPlate = state.findVisit({ plate: v.plate, plateColour: v.plateColour });
+              const bySubject = state.findVisit({ subject: v.subject });
+              const byTransit = state.findVisit({ transitId: v.transitId });
+              for (const found of [byPlate, bySubject, byTransit]) {
+                expect(found !== undefined && inYard.has(found)).toBe(true);
               }
+              const plateOf = inYard.get(byPlate ?? '');
+              expect(plateOf?.plate).toBe(v.plate);
+              // Another colour is another vehicle; a truck without a colour matches any.
+              if (v.plateColour !== undefined && plateOf?.plateColour !== undefined)
+                expect(plateOf.plateColour).toBe(v.plateColour);
+              expect(inYard.get(bySubject ?? '')?.subject).toBe(v.subject);
+              expect(inYard.get(byTransit ?? '')?.transitId).toBe(v.transitId);
             }
           };
           // Some leave in the generated order, then the rest.
