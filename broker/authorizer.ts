@@ -68,14 +68,14 @@ export function compileAcl(table: AclTable, role: string, ctx: AclContext): Comp
     const { topic, ownerField, laneField } = typeof rule === 'string' ? { topic: rule } : rule;
     const filled = substitute(topic, ctx);
     if (filled === undefined) continue;
-    // A rule that checks the lane gives nothing to a client without one.
-    const lane = laneField === undefined ? undefined : substitute('{lane}', ctx);
-    if (laneField !== undefined && lane === undefined) continue;
-    publish.push({
-      levels: filled.split('/'),
-      ownerField,
-      lane: laneField !== undefined && lane !== undefined ? { field: laneField, value: lane } : undefined,
-    });
+    let lane: CompiledPublish['lane'];
+    if (laneField !== undefined) {
+      // A rule that checks the lane gives nothing to a client without one.
+      const value = substitute('{lane}', ctx);
+      if (value === undefined) continue;
+      lane = { field: laneField, value };
+    }
+    publish.push({ levels: filled.split('/'), ownerField, lane });
   }
   const subscribe = rules.subscribe.flatMap((f) => {
     const filled = substitute(f, ctx);

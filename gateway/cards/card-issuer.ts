@@ -96,9 +96,8 @@ export class CardIssuer {
 
   /** `atLane`: asked from that lane's kiosk, which may only reprint that lane's cards. */
   async reprint(cardId: string, printerId: string | undefined, by: By, atLane?: string): Promise<CardResult> {
-    const card = this.o.store.get(cardId);
-    if (!card) return unknownCard(cardId);
-    if (atLane !== undefined && card.lane !== atLane) return otherLane(cardId, atLane);
+    const card = this.cardFor(cardId, atLane);
+    if ('ok' in card) return card; // refused
     if (card.revokedAt !== undefined) return revoked(cardId);
     const printer =
       printerId ??
@@ -110,13 +109,20 @@ export class CardIssuer {
 
   /** `atLane`: asked from that lane's kiosk, which may only revoke that lane's cards. */
   async revoke(cardId: string, reason: string, by: By, atLane?: string): Promise<CardResult> {
-    const card = this.o.store.get(cardId);
-    if (!card) return unknownCard(cardId);
-    if (atLane !== undefined && card.lane !== atLane) return otherLane(cardId, atLane);
+    const card = this.cardFor(cardId, atLane);
+    if ('ok' in card) return card; // refused
     if (!this.o.store.revoke(cardId, this.o.clock.now(), reason)) return revoked(cardId);
     await this.write('card-revoked', { cardId, plate: card.plate, reason, by });
     this.o.log.info({ card: cardId }, 'card revoked');
     return { ok: true, card: this.view(cardId) };
+  }
+
+  /** The stored card a reprint or revoke acts on, or why not: unknown, or not of the asking lane. */
+  private cardFor(cardId: string, atLane: string | undefined): StoredCard | CardResult {
+    const card = this.o.store.get(cardId);
+    if (!card) return unknownCard(cardId);
+    if (atLane !== undefined && card.lane !== atLane) return otherLane(cardId, atLane);
+    return card;
   }
 
   private async sign(truck: CardTruck): Promise<StoredCard> {
