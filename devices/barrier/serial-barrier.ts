@@ -176,6 +176,13 @@ export class SerialBarrier extends BarrierBase {
       this.note('poor', `no reply to ${sent.command}, but its ST lines came`);
       return;
     }
+    if (sent.superseded) {
+      // A later command's ST lines came: this one is over, whatever it did.
+      this.ledger.drop(sent);
+      this.log.warn({ command: sent.command }, `no reply to ${sent.command}; a later command took effect`);
+      this.note('poor', `no reply to ${sent.command}, but a later command's ST lines came`);
+      return;
+    }
     this.note('silent', `no reply to ${sent.command} in ${this.replyTimeoutMs} ms`);
     this.status(); // the answer to a STATUS sent after it decides
   }
@@ -317,10 +324,12 @@ export class SerialBarrier extends BarrierBase {
       if (last && shows(last, sent.command)) this.applyLimits(last);
       return;
     }
-    if (sent.effected) {
+    if (sent.effected || sent.superseded) {
       this.log.warn(
         { command: sent.command, reason: line.reason },
-        'ERR to a command its ST lines showed done',
+        sent.effected
+          ? 'ERR to a command its ST lines showed done'
+          : 'ERR to a command a later one superseded',
       );
       return;
     }

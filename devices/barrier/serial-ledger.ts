@@ -14,6 +14,11 @@ export interface SentDrive {
   effected: boolean;
   /** Its reply timeout passed. */
   overdue: boolean;
+  /**
+   * An ST line showed a later command done: the barrier read this one first, so whatever it
+   * did is over. Its reply is still awaited (replies come in order) but it holds nothing back.
+   */
+  superseded: boolean;
 }
 
 /** A STATUS on the wire awaiting its ST line. */
@@ -47,7 +52,14 @@ export class SerialLedger {
   lastReport: StatusLine | undefined;
 
   sent(command: Drive): SentDrive {
-    const s: SentDrive = { command, seq: ++this.seq, timer: undefined, effected: false, overdue: false };
+    const s: SentDrive = {
+      command,
+      seq: ++this.seq,
+      timer: undefined,
+      effected: false,
+      overdue: false,
+      superseded: false,
+    };
     this.drives.push(s);
     return s;
   }
@@ -61,9 +73,9 @@ export class SerialLedger {
     this.drives = this.drives.filter((d) => d !== s);
   }
 
-  /** Commands that got no reply in time and whose effect no ST line has shown yet. */
+  /** Commands that got no reply in time and whose effect (or a later command's) no ST line has shown yet. */
   doubtful(): SentDrive[] {
-    return this.drives.filter((d) => d.overdue && !d.effected);
+    return this.drives.filter((d) => d.overdue && !d.effected && !d.superseded);
   }
 
   /**
@@ -78,17 +90,19 @@ export class SerialLedger {
 
   /**
    * Whether `st` may set the arm. The newest command not yet shown done decides: a line showing
-   * what it asked for marks it done (the barrier acted on it); a line showing anything else
-   * is from before the barrier read it, and is held back (its loop and FAULT still count).
+   * what it asked for marks it done (the barrier acted on it) and every command before it
+   * superseded (the barrier read them first: their effect is over, whatever their replies say);
+   * a line showing anything else is from before the barrier read it, and is held back (its
+   * loop and FAULT still count).
    */
   mayApply(st: StatusLine): boolean {
-    const pending = this.drives.filter((d) => !d.effected);
-    const newest = pending.at(-1);
+    const newest = this.drives.filter((d) => !d.effected && !d.superseded).at(-1);
     if (!newest) return true;
     if (!shows(st, newest.command)) return false;
     newest.effected = true;
+    for (const d of this.drives) if (d.seq < newest.seq && !d.effected) d.superseded = true;
     // One already past its reply timeout is decided now: no reply is awaited for it any more.
-    if (newest.overdue) this.drop(newest);
+    for (const d of this.drives.filter((x) => x.overdue && (x.effected || x.superseded))) this.drop(d);
     return true;
   }
 
