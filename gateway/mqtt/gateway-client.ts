@@ -26,11 +26,18 @@ export interface GatewayClientOptions {
  * holds nothing (the embedded broker keeps retained messages in memory), and a kiosk that
  * connects must still find each lane's state.
  */
+/** How long a stopping gateway waits to see its own `offline` come back from the broker. */
+export const SHUTDOWN_ECHO_MS = 2000;
+
 export class GatewayClient {
   /** The last payload published to each retained topic (lane and device states, the yard's bays). */
   private readonly retained = new Map<string, string>();
   private readonly stateTopic: string;
   private stopping = false;
+  /** Subscribed to its own state topic (the echo of its `offline` tells it the broker sent it on). */
+  private watchingOwnState = false;
+  /** Called when the echo of its own `offline`/`shutdown` comes back while stopping. */
+  private onShutdownEcho: (() => void) | undefined;
 
   private constructor(
     private readonly client: MqttClient,
@@ -82,6 +89,9 @@ export class GatewayClient {
     // dead node's will some 30 s on): while connected, an `offline` that is not ours is answered.
     await gc
       .subscribe(gc.stateTopic, (_topic, payload) => gc.onOwnState(payload))
+      .then(() => {
+        gc.watchingOwnState = true;
+      })
       .catch((err: unknown) => opts.log.warn({ err: errorMessage(err) }, 'own state topic not watched'));
     return gc;
   }
@@ -114,10 +124,14 @@ export class GatewayClient {
   }
 
   private onOwnState(payload: Buffer): void {
-    if (this.stopping || !this.client.connected) return;
+    if (!this.client.connected) return;
     // Anyone allowed to publish here could send anything: a state is a small flat object.
     const parsed = parseBoundedJson(payload, { maxBytes: 4096, maxDepth: 2 });
     if (!parsed.ok || (parsed.value as Partial<GatewayState> | null)?.state !== 'offline') return;
+    if (this.stopping) {
+      if ((parsed.value as Partial<GatewayState>).reason === 'shutdown') this.onShutdownEcho?.();
+      return;
+    }
     this.opts.log.warn('the broker says this gateway is offline while it is connected: online again');
     this.publishState('online', 'reconnected').catch((err: unknown) =>
       this.opts.log.warn({ err: errorMessage(err) }, 'online state not published'),
@@ -152,11 +166,35 @@ export class GatewayClient {
     return this.publish(this.stateTopic, payload, true);
   }
 
-  /** Publishes the clean `offline` state and disconnects (the will is not sent). */
+  /**
+   * Publishes the clean `offline` state and disconnects (the will is not sent). Aedes answers a
+   * QoS 1 PUBLISH (PUBACK) before it hands the message on, so an embedded broker closed right
+   * after the PUBACK dropped it (seen on a loaded box: subscribers kept `online`). The gateway
+   * watches its own state topic, so it waits for its `offline` to come back from the broker (at
+   * most SHUTDOWN_ECHO_MS): the broker has then sent it to every subscriber.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.client.connected) {
-      await this.publishState('offline', 'shutdown').catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const echoed = this.watchingOwnState
+        ? new Promise<void>((resolve) => {
+            this.onShutdownEcho = resolve;
+            timer = setTimeout(() => {
+              this.opts.log.warn(
+                { waitedMs: SHUTDOWN_ECHO_MS },
+                'own offline state not seen back from the broker; disconnecting anyway',
+              );
+              resolve();
+            }, SHUTDOWN_ECHO_MS);
+          })
+        : undefined;
+      await this.publishState('offline', 'shutdown').then(
+        () => echoed,
+        () => undefined,
+      );
+      clearTimeout(timer);
+      this.onShutdownEcho = undefined;
     }
     await this.client.endAsync();
   }

@@ -35,7 +35,7 @@ export const TOPICS = {
     retained: true,
     publisher: 'gateway',
     description:
-      "The gateway is online or offline. Retained; the broker publishes `offline` with reason `lost` as the last will if the gateway disappears. Back on the broker after losing it, the gateway says `online`/`reconnected` and publishes every retained topic of its own again (a restarted embedded broker holds none); a will published late while it is connected (a cluster node sending a dead node's) is answered with `online`/`reconnected` too.",
+      "The gateway is online or offline. Retained; the broker publishes `offline` with reason `lost` as the last will if the gateway disappears. Back on the broker after losing it, the gateway says `online`/`reconnected` and publishes every retained topic of its own again (a restarted embedded broker holds none); a will published late while it is connected (a cluster node sending a dead node's) is answered with `online`/`reconnected` too. A clean stop says `offline`/`shutdown` and disconnects once that has come back from the broker (at most 2 s): the broker has then sent it to its subscribers.",
   }),
   gatewayUplink: def({
     pattern: 'gatepost/{site}/gateway/uplink',

@@ -30,9 +30,12 @@ describe('the gatepost process', () => {
     await gw.waitForLog((l) => l.msg === 'gateway ready');
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${listening.tcpPort}`);
     cleanup.push(() => client.endAsync());
+    // Every state in the order it came: the retained `online` may come after the first scan.
+    const states: unknown[] = [];
     const scan = new Promise<unknown>((resolve) =>
       client.on('message', (topic, payload) => {
         if (topic.endsWith('/scan')) resolve(JSON.parse(payload.toString()));
+        if (topic === 'gatepost/demo/gateway/state') states.push(JSON.parse(payload.toString()));
       }),
     );
     await client.subscribeAsync('gatepost/demo/#', { qos: 1 });
@@ -40,12 +43,14 @@ describe('the gatepost process', () => {
 
     gw.child.kill('SIGINT');
     // The broker goes down with the process; what it said last is `offline`/`shutdown`.
-    const states: unknown[] = [];
-    client.on('message', (topic, payload) => {
-      if (topic === 'gatepost/demo/gateway/state') states.push(JSON.parse(payload.toString()));
-    });
     expect(await gw.exited).toEqual({ code: 0, signal: null });
-    expect(states.at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' });
+    // On a miss, say what the gateway logged while it stopped.
+    const from = gw.logs.findIndex((l) => l.msg === 'shutting down');
+    const stopping = gw.logs.slice(Math.max(0, from)).map((l) => `${l.level} ${l.part ?? ''} ${l.msg}`);
+    expect(states.at(-1), `states ${JSON.stringify(states)}; log ${stopping.join(' | ')}`).toMatchObject({
+      state: 'offline',
+      reason: 'shutdown',
+    });
   });
 
   it('when the gateway dies, the broker publishes its last will: offline, lost', async () => {
