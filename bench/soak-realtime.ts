@@ -19,6 +19,7 @@ import type { RealtimeSample } from './soak/realtime-sample.ts';
 import { takeSample } from './soak/realtime-sampler.ts';
 import {
   defaultHours,
+  longestYardStayS,
   RUSH,
   realtimeSoakScenario,
   rushDecisionsPerMinute,
@@ -229,7 +230,7 @@ try {
   result.targets = checkTargets({
     samples: result.samples,
     warmUpShare: warmUp,
-    retentionHorizonS: retentionHorizonS(site.config.storage),
+    retentionHorizonS: retentionHorizonS(site.config.storage, longestYardStayS()),
     final,
   });
   result.samples.push(final);

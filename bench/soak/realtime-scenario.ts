@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { YardTrafficSchema } from '../../sim/scenario/schema.ts';
+import { YARD_MOVE_DRIVE } from '../../sim/traffic/yard-runner.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
 import { ROOT } from '../support/child.ts';
 import { rushHourScenario } from '../support/rush-scenario.ts';
@@ -86,6 +88,41 @@ function sprinkled(config: SiteConfig): Sprinkled[] {
   return out;
 }
 
+/** The soak's yard staff and trucks (sim/scenario/schema.ts YardTrafficSchema), shortened: see below. */
+export const SOAK_YARD = {
+  positiveRate: 0.05,
+  driveToBay: ['30s', '90s'],
+  sampleAfter: ['1m', '3m'],
+  resultAfter: ['5m', '8m'],
+  leaveAfter: ['1m', '3m'],
+  driveToExit: ['30s', '60s'],
+  isolationStay: ['10m', '20m'],
+  pcrAfter: ['8m', '12m'],
+  pcrPositiveRate: 0.5,
+  disinfection: ['3m', '8m'],
+};
+
+/**
+ * Seconds from a truck's lane transit to the last yard event of its stay at the longest (a
+ * positive one: to its bay, swab, result, the move to isolation, the longer of its stay and its
+ * PCR, to the exit lane), with every duration at its maximum. Its ledger row is updated until
+ * then, and deleted `ledgerMaxAgeDays` after its last update: this much after the retention
+ * alone. A truck turned back at the exit lane (retried 5-10 min later, rare) stays longer.
+ */
+export function longestYardStayS(yard: unknown = SOAK_YARD): number {
+  const y = YardTrafficSchema.parse(yard);
+  const positive =
+    y.driveToBay.max +
+    y.sampleAfter.max +
+    y.resultAfter.max +
+    YARD_MOVE_DRIVE.max +
+    Math.max(y.isolationStay.max, y.pcrAfter?.max ?? 0) +
+    y.driveToExit.max;
+  const negative =
+    y.driveToBay.max + y.sampleAfter.max + y.resultAfter.max + y.leaveAfter.max + y.driveToExit.max;
+  return Math.max(positive, negative) / 1000;
+}
+
 /**
  * The soak's scenario, in real time (time scale 1): the rush at every entry lane from the start
  * for `hours`; kiosk staff who decide REVIEW transits by hand (to the yard) 15-40 s after; yard staff who swab, record antigen results (5 % positive) 5-8 min later, move the
@@ -116,18 +153,7 @@ export function realtimeSoakScenario(config: SiteConfig, hours: number, seed = 2
       laneStaff: { reviewAfter: ['15s', '40s'], outcome: 'YARD' },
       // Shortened from the simulator's defaults (a stay of 20-40 min, isolation 2-4 h) so that
       // the bays turn over many times an hour; the site's result deadlines are shortened to match.
-      yard: {
-        positiveRate: 0.05,
-        driveToBay: ['30s', '90s'],
-        sampleAfter: ['1m', '3m'],
-        resultAfter: ['5m', '8m'],
-        leaveAfter: ['1m', '3m'],
-        driveToExit: ['30s', '60s'],
-        isolationStay: ['10m', '20m'],
-        pcrAfter: ['8m', '12m'],
-        pcrPositiveRate: 0.5,
-        disinfection: ['3m', '8m'],
-      },
+      yard: SOAK_YARD,
     },
     timeline,
   };

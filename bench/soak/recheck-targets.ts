@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfigFile } from '../../site-config/load.ts';
 import { isoNow, type RealtimeSoakResult, writeRealtimeResult } from './realtime-result.ts';
+import { longestYardStayS } from './realtime-scenario.ts';
 import { checkTargets, retentionHorizonS } from './targets.ts';
 
 const [file, configFile] = process.argv.slice(2);
@@ -30,13 +31,14 @@ const warmUp =
   result.warmUpShare ??
   Number(/the first ([\d.]+) % of the run is a warm-up/.exec(result.conditions.length ?? '')?.[1] ?? 20) /
     100;
+const horizonS = retentionHorizonS(storage, longestYardStayS());
 result.targets = checkTargets({
   samples,
   warmUpShare: warmUp,
-  retentionHorizonS: retentionHorizonS(storage),
+  retentionHorizonS: horizonS,
   final,
 });
-result.conditions.rejudged = `${isoNow()}: targets judged again by bench/soak/recheck-targets.ts (store check from ${Math.round(retentionHorizonS(storage) / 60)} min: the longest retention plus a maintenance run)${cutOff ? `; the run was cut off after ${result.samples.length} samples, before it drained and reported` : ''}`;
+result.conditions.rejudged = `${isoNow()}: targets judged again by bench/soak/recheck-targets.ts (store check from ${Math.round(horizonS / 60)} min: the longest retention, counted from the last yard event of the longest stay, plus a maintenance run)${cutOff ? `; the run was cut off after ${result.samples.length} samples, before it drained and reported` : ''}`;
 writeRealtimeResult(result, file);
 for (const t of result.targets)
   process.stdout.write(`${t.ok === undefined ? '?' : t.ok ? 'met' : 'MISSED'}  ${t.name}: ${t.measured}\n`);

@@ -31,7 +31,7 @@ interface YardTruck {
 const EXIT_RETRY: DurationRange = { min: 300_000, max: 600_000 };
 const EXIT_TRIES = 3;
 /** From a bay to an isolation bay (clock ms). */
-const MOVE_DRIVE: DurationRange = { min: 60_000, max: 120_000 };
+export const YARD_MOVE_DRIVE: DurationRange = { min: 60_000, max: 120_000 };
 
 /**
  * The trucks the gateway sent to the yard, and the yard staff around them. A truck drives to
@@ -169,7 +169,7 @@ export class YardRunner {
     this.ctx.actions.freeBay(from);
     this.ctx.log.emit('truck', y.truck.id, 'moves', `${from} -> ${to}`);
     y.bay = to;
-    this.after(MOVE_DRIVE, () => this.ctx.actions.occupyBay(to));
+    this.after(YARD_MOVE_DRIVE, () => this.ctx.actions.occupyBay(to));
   }
 
   private async release(y: YardTruck): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RealtimeSample } from '../../bench/soak/realtime-sample.ts';
+import { longestYardStayS, SOAK_YARD } from '../../bench/soak/realtime-scenario.ts';
 import { checkTargets, retentionHorizonS, type TargetCheck } from '../../bench/soak/targets.ts';
 
 /** A minute of a healthy soak: 300 transits a minute, flat memory, a store that stops growing. */
@@ -117,21 +118,34 @@ describe('the targets of the real-time soak', () => {
 });
 
 describe('the retention horizon of the store check', () => {
-  it('is the longest age anything is kept for, plus one maintenance run', () => {
-    // config/soak.yaml: records 30 min, ledger 60 min, maintenance every 5 min.
+  it("is the longest age anything is kept for, a ledger row's counted from its truck's last yard event, plus one maintenance run", () => {
+    // config/soak.yaml: records 30 min, ledger 60 min, maintenance every 5 min; the soak's
+    // longest stay: 1.5 + 3 + 8 min to a positive result, 2 min to isolation, 20 min there, 1 min out.
+    expect(longestYardStayS()).toBe(35.5 * 60);
     expect(
-      retentionHorizonS({
-        maxAgeDays: 0.0208333,
-        ledgerMaxAgeDays: 0.0416667,
-        maintenanceIntervalMs: 300_000,
-      }),
-    ).toBeCloseTo(65 * 60, -1);
+      retentionHorizonS(
+        { maxAgeDays: 0.0208333, ledgerMaxAgeDays: 0.0416667, maintenanceIntervalMs: 300_000 },
+        longestYardStayS(),
+      ),
+    ).toBeCloseTo((60 + 35.5 + 5) * 60, -1);
     // A box's defaults: 90 days of records, a year of ledger, hourly maintenance.
     expect(
-      retentionHorizonS({ maxAgeDays: 90, ledgerMaxAgeDays: 365, maintenanceIntervalMs: 3_600_000 }),
+      retentionHorizonS({ maxAgeDays: 90, ledgerMaxAgeDays: 365, maintenanceIntervalMs: 3_600_000 }, 0),
     ).toBe(365 * 86_400 + 3_600);
-    expect(retentionHorizonS({ maxAgeDays: 2, ledgerMaxAgeDays: 1, maintenanceIntervalMs: 0 })).toBe(
+    // Records kept longer than ledger rows and the longest stay together: the records decide.
+    expect(retentionHorizonS({ maxAgeDays: 2, ledgerMaxAgeDays: 1, maintenanceIntervalMs: 0 }, 3_600)).toBe(
       2 * 86_400,
     );
+    expect(retentionHorizonS({ maxAgeDays: 1, ledgerMaxAgeDays: 1, maintenanceIntervalMs: 0 }, 3_600)).toBe(
+      86_400 + 3_600,
+    );
+  });
+
+  it("the longest stay follows the scenario's timings: a longer isolation or PCR lengthens it, a shorter one does not shorten the negative path", () => {
+    const longer = { ...SOAK_YARD, isolationStay: ['10m', '40m'] };
+    expect(longestYardStayS(longer)).toBe((35.5 + 20) * 60);
+    const noPositives = { ...SOAK_YARD, isolationStay: ['30s', '30s'], pcrAfter: ['30s', '30s'] };
+    // The negative path: 1.5 + 3 + 8 min to the result, 3 min to leave, 1 min out.
+    expect(longestYardStayS(noPositives)).toBe(16.5 * 60);
   });
 });
