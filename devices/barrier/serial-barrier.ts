@@ -7,9 +7,10 @@ import { type SerialCounters, SerialTransport } from '../serial/transport.ts';
 import { type WireClock, wireClockFor } from '../serial/wire-clock.ts';
 import { BarrierBase } from './base.ts';
 import type { SerialBarrierConfig } from './config.ts';
-import { type SerialDetector, serialDetectors } from './detectors.ts';
+import { serialDetectors } from './detectors.ts';
 import { LineFramer } from './line-framer.ts';
 import type { Relay } from './safety-machine.ts';
+import { SerialDetectorLevels } from './serial-detector-levels.ts';
 import { type Drive, type SentDrive, SerialLedger, type StatusLine, shows } from './serial-ledger.ts';
 import { type BarrierLine, commandBytes, parseBarrierLine } from './serial-protocol.ts';
 
@@ -56,12 +57,7 @@ export class SerialBarrier extends BarrierBase {
   private readonly framer = new LineFramer(64);
   private readonly wire: WireClock;
   private readonly ledger = new SerialLedger();
-  /** Presence inputs first: a vehicle under a closing arm must re-open it before anything else. */
-  private readonly detectorList: readonly SerialDetector[];
-  /** Each detector's level from the last ST line that had its field. */
-  private readonly levels = new Map<string, boolean>();
-  /** ST fields configured but not in the barrier's lines (warned once each). */
-  private readonly missingFields = new Set<string>();
+  private readonly detectorLevels: SerialDetectorLevels;
   private statusTimer: TimerHandle | undefined;
   private running = false;
   private offs: (() => void)[] = [];
@@ -85,7 +81,7 @@ export class SerialBarrier extends BarrierBase {
       { rule: HEALTH_RULES.serialBarrier, wire },
       detectors,
     );
-    this.detectorList = [...detectors].sort((a, b) => rank(a) - rank(b));
+    this.detectorLevels = new SerialDetectorLevels(detectors, this.log);
     this.wire = wire;
     this.transport = new SerialTransport({
       settings: config.port,
@@ -364,7 +360,7 @@ export class SerialBarrier extends BarrierBase {
     this.ledger.lastReport = st;
     const limitOpen = st.state === 'open';
     const limitClosed = st.state === 'closed';
-    const detectors = this.detectorList.map((d) => ({ role: d.role, name: d.name, high: this.level(st, d) }));
+    const detectors = this.detectorLevels.read(st);
     if (!this.runner.state.started) {
       const loop = detectors.some((d) => d.role === 'presence' && d.high);
       this.runner.feed({ type: 'start', limitOpen, limitClosed, loop, detectors });
@@ -374,23 +370,6 @@ export class SerialBarrier extends BarrierBase {
       this.applyLimits(st);
     }
     if (st.state === 'fault') this.runner.feed({ type: 'device-fault', reason: 'ST FAULT' });
-  }
-
-  /** A detector's level in this ST line; one whose field the line lacks keeps its last level. */
-  private level(st: StatusLine, d: SerialDetector): boolean {
-    const now = st.inputs[d.field];
-    if (now === undefined) {
-      if (!this.missingFields.has(d.field)) {
-        this.missingFields.add(d.field);
-        this.log.warn(
-          { detector: d.name, field: d.field },
-          "the barrier's ST lines have no field for this detector: check the barrier and the config",
-        );
-      }
-      return this.levels.get(d.name) ?? false;
-    }
-    this.levels.set(d.name, now);
-    return now;
   }
 
   /** The arm as the barrier reports it, unless the report is from before a command still unanswered. */
@@ -408,9 +387,4 @@ export class SerialBarrier extends BarrierBase {
   private note(sample: HealthSample, reason: string): void {
     this.healthCell.sample(sample, reason);
   }
-}
-
-/** Presence inputs before the arming and the reset loop. */
-function rank(d: SerialDetector): number {
-  return d.role === 'presence' ? 0 : 1;
 }
