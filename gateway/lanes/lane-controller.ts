@@ -1,8 +1,5 @@
-import type { TimerHandle } from '../../core/clock.ts';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '../../devices/events.ts';
-import type { HealthState } from '../../devices/health.ts';
-import { CalibrationWatch, calibrationAlarm } from './calibration-watch.ts';
 import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import { handReading, handReadingRecord, takeReading } from './hand-reading.ts';
 import { keepRegistration } from './id-number-policy.ts';
@@ -11,9 +8,10 @@ import { LaneBarrierActions } from './lane-barrier.ts';
 import { exitByPlate, LaneCameras } from './lane-cameras.ts';
 import type { LaneControllerOptions } from './lane-controller-options.ts';
 import { LaneDecider } from './lane-decider.ts';
+import { LaneDeviceHealth } from './lane-device-health.ts';
 import { subscribeLane } from './lane-events.ts';
 import { LaneModeKeeper } from './lane-mode.ts';
-import type { LaneCameraFeed, LaneDevices } from './lane-ports.ts';
+import type { LaneCameraFeed } from './lane-ports.ts';
 import type { LaneRecordType, LaneState, ManualRegistration } from './lane-records.ts';
 import { LaneScans } from './lane-scans.ts';
 import { LaneTransits } from './lane-transits.ts';
@@ -23,9 +21,7 @@ import type { HandReading } from './temperature-reading.ts';
 import type { Transit } from './transit.ts';
 import { WorkQueue } from './work-queue.ts';
 
-type DeviceName = 'scanner' | 'thermometer' | 'barrier';
-/** A device still offline this long after start-up raises its alarm (it never reported going down). */
-export const DEVICE_START_GRACE_MS = 30_000;
+export { DEVICE_START_GRACE_MS } from './lane-device-health.ts';
 
 /**
  * One lane's logic: transits from the loop, the scanner, the thermometer and the cameras, decisions by the
@@ -36,7 +32,7 @@ export class LaneController {
   readonly id: string;
   private readonly queue: WorkQueue;
   private readonly transits: LaneTransits;
-  private graceTimer: TimerHandle | undefined;
+  private readonly health: LaneDeviceHealth;
   private readonly mode = new LaneModeKeeper();
   private readonly barrier: LaneBarrierActions;
   private readonly decider: LaneDecider;
@@ -48,8 +44,6 @@ export class LaneController {
   private lastState = '';
   /** A vehicle is on the loop, as the vehicle events handled so far tell. */
   private onLoop = false;
-  /** The thermometer's calibration: overdue raises an alarm, and shows in the state. */
-  private readonly calibration: CalibrationWatch;
   private readonly alarms: LaneAlarms;
 
   constructor(private readonly o: LaneControllerOptions) {
@@ -122,15 +116,14 @@ export class LaneController {
       afterInput: (t, late) => this.afterInput(t, late),
       publish: () => this.publish(),
     });
-    this.calibration = new CalibrationWatch({
-      config: o.config.devices.thermometer,
+    this.health = new LaneDeviceHealth({
       clock: o.clock,
-      overdue: (s) => {
-        const { message, params } = calibrationAlarm(s);
-        void this.queue.run(() =>
-          this.alarms.raise('calibration-overdue', message, undefined, undefined, params),
-        );
-      },
+      queue: this.queue,
+      mode: this.mode,
+      alarms: this.alarms,
+      publish: () => this.publish(),
+      calibration: o.config.devices.thermometer,
+      hasThermometer: o.devices.thermometer !== undefined,
     });
   }
 
@@ -144,7 +137,7 @@ export class LaneController {
         cleared: (at) => this.onCleared(at),
         tailgate: (at) => this.onTailgate(at),
         barrierState: (e) => this.onBarrierState(e),
-        health: (device, state, reason) => this.onHealth(device, state, reason),
+        health: (device, state, reason) => this.health.changed(device, state, reason),
       }),
     );
     if (this.o.interrupted) {
@@ -159,14 +152,7 @@ export class LaneController {
     devices.scanner.start();
     devices.thermometer?.start();
     devices.barrier.start();
-    // Start from the devices' health as it is: a device that never comes up is offline too.
-    for (const [name, d] of Object.entries(devices) as [DeviceName, LaneDevices[keyof LaneDevices]][])
-      if (d?.health !== undefined) this.mode.deviceHealth(name, d.health, true);
-    this.graceTimer = clock.setTimeout(
-      () => void this.queue.run(() => this.alarmStillOffline()),
-      DEVICE_START_GRACE_MS,
-    );
-    this.calibration.start();
+    this.health.start(devices);
     this.publish();
   }
 
@@ -178,8 +164,7 @@ export class LaneController {
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
     this.transits.disarm();
-    this.o.clock.clearTimeout(this.graceTimer);
-    this.calibration.stop();
+    this.health.stop();
     await this.queue.idle();
     await Promise.all([
       this.o.devices.scanner.stop(),
@@ -200,16 +185,10 @@ export class LaneController {
       ...(this.mode.reason ? { modeReason: this.mode.reason } : {}),
       barrier: this.o.devices.barrier.state,
       devices: this.mode.devices(),
-      ...this.calibrationState(),
+      ...this.health.calibrationState(),
       ...(this.transits.open ? { transit: this.transits.open.summary() } : {}),
       at: this.o.clock.now(),
     };
-  }
-
-  /** The thermometer's calibration for the state, when its config names an interval. */
-  private calibrationState(): Pick<LaneState, 'calibration'> {
-    const thermometer = this.o.devices.thermometer ? this.calibration.status() : undefined;
-    return thermometer ? { calibration: { thermometer } } : {};
   }
 
   // ---- staff actions (each queued behind the device events) -------------------------------
@@ -366,29 +345,6 @@ export class LaneController {
     });
     await this.afterInput(t, late);
     await this.trail.settled();
-    this.publish();
-  }
-
-  private async onHealth(device: DeviceName, state: HealthState, reason: string): Promise<void> {
-    if (this.mode.deviceHealth(device, state))
-      await this.alarms.raise('device-offline', `${device} is offline: ${reason}`, undefined, undefined, {
-        device,
-      });
-    this.publish();
-  }
-
-  private async alarmStillOffline(): Promise<void> {
-    for (const device of this.mode.stillOffline())
-      await this.alarms.raise(
-        'device-offline',
-        `${device} has been offline since start-up`,
-        undefined,
-        undefined,
-        {
-          device,
-          sinceStart: 1,
-        },
-      );
     this.publish();
   }
 
