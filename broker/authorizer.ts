@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import type { AclTable, RoleAcl } from './acl-table.ts';
 
 /** Who a connected client is, decided when it connected. */
@@ -36,8 +37,12 @@ export interface CompiledAcl {
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 const ALLOW: Verdict = { ok: true };
-/** Payloads larger than this are not parsed for an owner field (requests are at most 16 KiB). */
-const MAX_OWNED_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * What is parsed of a payload for its owner or lane field (requests are at most 16 KiB and 8
+ * levels deep): anything larger, deeper or longer is refused before JSON.parse, so a kiosk at
+ * its packet rate cannot spend the broker's thread on deep or long documents.
+ */
+const OWNED_PAYLOAD_BUDGET = { maxBytes: 64 * 1024, maxDepth: 16, maxItems: 4096 };
 
 /**
  * Fills `{site}`, `{lane}` and `%u`; undefined when a value is missing or would change the topic
@@ -162,16 +167,11 @@ export function mayPublish(
   return { ok: false, reason: payloadReason ?? `role ${acl.role} may not publish on this topic` };
 }
 
-/** The payload as a JSON object, or undefined (too large to look into, not JSON, not an object). */
+/** The payload as a JSON object, or undefined (over the budget, not UTF-8 or JSON, not an object). */
 function payloadObject(payload: Buffer | string): Record<string, unknown> | undefined {
-  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-  if (size > MAX_OWNED_PAYLOAD_BYTES) return undefined;
-  try {
-    const json: unknown = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-    return isObject(json) ? json : undefined;
-  } catch {
-    return undefined;
-  }
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const parsed = parseBoundedJson(bytes, OWNED_PAYLOAD_BUDGET);
+  return parsed.ok && isObject(parsed.value) ? parsed.value : undefined;
 }
 
 /** The string at a dot-separated path of own properties, or undefined. */

@@ -48,6 +48,8 @@ interface ClientState {
   identity: Identity;
   acl: CompiledAcl;
   subscriptions: Set<string>;
+  /** Its user was changed or removed: it publishes nothing more, its will included. */
+  revoked?: true;
 }
 
 /**
@@ -137,9 +139,11 @@ export class BrokerSecurity {
           return;
         }
         const s = this.state.get(client);
-        const v = s
-          ? mayPublish(s.acl, s.identity.username, packet.topic, packet.payload, packet.retain)
-          : { ok: false as const, reason: 'client not authenticated' };
+        const v = !s
+          ? { ok: false as const, reason: 'client not authenticated' }
+          : s.revoked
+            ? { ok: false as const, reason: 'its user was changed or removed' }
+            : mayPublish(s.acl, s.identity.username, packet.topic, packet.payload, packet.retain);
         if (v.ok) return callback(null);
         this.refuse('publish', client, s, { topic: packet.topic, reason: v.reason }, 'publish denied');
         callback(new GatepostError(ErrorCode.NotAuthorized, `publish denied: ${v.reason}`));
@@ -177,7 +181,11 @@ export class BrokerSecurity {
     return this.state.get(client)?.identity;
   }
 
-  /** Closes the live connections of these users (their record was removed or changed). */
+  /**
+   * Closes the live connections of these users (their record was removed or changed). What they
+   * may publish was settled when they connected, so each is marked first: its will (set while the
+   * user was still what it was: a lane's kiosk, say) and anything still in flight are refused.
+   */
   revoke(names: Iterable<string>): void {
     for (const name of names) {
       const clients = this.byUser.get(name);
@@ -188,6 +196,8 @@ export class BrokerSecurity {
           { user: name, clientId: c.id },
           'closing the connection of a changed or removed user',
         );
+        const s = this.state.get(c);
+        if (s) s.revoked = true;
         c.close();
       }
     }

@@ -357,13 +357,13 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     }
   }, 60_000);
 
-  it('framing: a BOM, trailing garbage, a second document, an envelope that is not an object: refused by the broker', async () => {
+  it('framing: a BOM read alike by both layers; trailing garbage, a second document, an envelope that is not an object: refused by the broker', async () => {
     await startSite();
     const body = (t: string) => env({ cardId: TARGET, reason: 'lost', lane: 'east-1' }, t);
     const t1 = `bom-${++seq}`;
-    // TextDecoder drops a leading BOM (the gateway would read it); the broker's JSON.parse does not.
-    expect(bothLayers(`\ufeff${body(t1)}`)).toEqual({ broker: false, gatewayLane: 'east-1' });
-    await expectBrokerRefuses(`\ufeff${body(t1)}`, t1);
+    // Both decode strictly and drop a leading BOM: east-1 to both, so the gateway refuses the east-2 card.
+    expect(bothLayers(`\ufeff${body(t1)}`)).toEqual({ broker: true, gatewayLane: 'east-1' });
+    await expectGatewayRefuses(`\ufeff${body(t1)}`, t1, ErrorCode.CardOtherLane);
     const t2 = `trail-${++seq}`;
     await expectBrokerRefuses(`${body(t2)}garbage`, t2);
     const t3 = `two-${++seq}`;
@@ -374,15 +374,14 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     await expectBrokerRefuses(JSON.stringify(body(t5)), t5);
   }, 60_000);
 
-  it('bytes that are not UTF-8: the broker reads U+FFFD, the gateway refuses the payload (610)', async () => {
+  it('bytes that are not UTF-8: refused by the broker, which decodes strictly as the gateway does', async () => {
     await startSite();
-    // Bad bytes in the reason, east-1 named: the broker's lossy decode lets it through.
+    // Bad bytes in the reason, east-1 named: neither layer reads it.
     const t1 = `utf1-${++seq}`;
     const [head, tail] = env({ cardId: TARGET, reason: 'lostXX', lane: 'east-1' }, t1).split('XX');
     const bad = Buffer.concat([Buffer.from(head ?? ''), Buffer.from([0xff, 0xc0]), Buffer.from(tail ?? '')]);
-    expect(bothLayers(bad).broker).toBe(true);
-    expect((await expectGatewayRefuses(bad, '', ErrorCode.PayloadInvalid))?.error).toMatch(/UTF-8/);
-    expect(replyTo(t1)).toBeUndefined();
+    expect(bothLayers(bad)).toEqual({ broker: false, gatewayLane: undefined });
+    await expectBrokerRefuses(bad, t1);
     // An overlong encoding of "e" (C1 A5) in the lane: not east-1 to the broker.
     const t2 = `utf2-${++seq}`;
     const [h2, t2tail] = env({ cardId: TARGET, reason: 'lost', lane: 'XXast-1' }, t2).split('XX');
@@ -399,20 +398,31 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     );
   }, 60_000);
 
-  it('size and nesting: past 64 KiB the broker refuses; deep nesting under it costs the broker little and the gateway refuses it', async () => {
+  it('size and nesting: past 64 KiB, 16 levels or 4,096 items the broker refuses before parsing; between 16 and 64 KiB the gateway refuses it', async () => {
     await startSite();
-    // ~64 KiB of nesting inside an otherwise valid east-1 request.
+    // ~64 KiB of nesting inside an otherwise valid east-1 request: refused before JSON.parse.
     const t1 = `deep-${++seq}`;
     const depth = 32_000;
     const deep = `{"transaction":"${t1}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","lane":"east-1","x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
     expect(Buffer.byteLength(deep)).toBeLessThan(64 * 1024);
-    const heapBefore = process.memoryUsage().heapUsed;
-    const started = performance.now();
-    const deepReply = await expectGatewayRefuses(deep, '', ErrorCode.PayloadInvalid);
-    const ms = performance.now() - started;
-    expect(ms).toBeLessThan(2000);
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
-    expect(deepReply?.error).toMatch(/too large|deeper/);
+    const flat = env(
+      { cardId: TARGET, reason: 'lost', lane: 'east-1', x: Array(20_000).fill(0) },
+      `flat-${++seq}`,
+    );
+    expect(Buffer.byteLength(flat)).toBeLessThan(64 * 1024);
+    // The broker's own check, timed: the budget is enforced by a scan, not a parse (was ~8 ms deep).
+    const acl = compileAcl(GATEPOST_ACL, 'kiosk', { site: 'demo', username: 'S1001', lane: 'east-1' });
+    if (!acl) throw new Error('no kiosk ACL');
+    for (const doc of [deep, flat]) {
+      const bytes = Buffer.from(doc);
+      mayPublish(acl, 'S1001', REVOKE, bytes, false); // warm
+      const heapBefore = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) expect(mayPublish(acl, 'S1001', REVOKE, bytes, false).ok).toBe(false);
+      expect((performance.now() - started) / 20).toBeLessThan(5);
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(16 * 1024 * 1024);
+    }
+    await expectBrokerRefuses(deep, t1);
     // Just over 64 KiB (the broker's parse budget), east-1 named: the broker refuses, unparsed.
     const t2 = `big-${++seq}`;
     const big = env({ cardId: TARGET, reason: 'lost', lane: 'east-1', pad: 'x'.repeat(64 * 1024) }, t2);
