@@ -1,32 +1,19 @@
-import { join } from 'node:path';
-import type { Database } from 'better-sqlite3';
-import type { IClientOptions } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileAcl, mayPublish } from '../../broker/authorizer.ts';
-import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
-import { systemClock } from '../../core/clock.ts';
 import { ErrorCode } from '../../core/errors.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { CardIssuer } from '../../gateway/cards/card-issuer.ts';
-import { type CardReply, serveCardRequests } from '../../gateway/cards/card-requests.ts';
-import { CardStore, type StoredCard } from '../../gateway/cards/card-store.ts';
-import { CardTrucks } from '../../gateway/cards/card-trucks.ts';
-import { ephemeralSiteKey } from '../../gateway/cards/site-key.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
 import { requestJson } from '../../gateway/mqtt/envelope.ts';
-import { openDatabase } from '../../gateway/store/database.ts';
-import { CardsConfigSchema } from '../../site-config/cards-config.ts';
+import { closed, connect, refusal, startBroker, waitFor, writeUsers } from '../support/broker-harness.ts';
+import { makeTempDir } from '../support/tmp.ts';
 import {
-  closed,
-  connect,
-  refusal,
-  startBroker,
-  stopAll,
-  type TestUser,
-  waitFor,
-  writeUsers,
-} from '../support/broker-harness.ts';
-import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
+  CHEAP_HASH,
+  cardLaneSite,
+  KIOSK,
+  OTHER,
+  OWN_CARD,
+  REVOKE,
+  TARGET,
+} from './support/card-lane-site.ts';
 
 /**
  * An outside tester's hostile pass over "cards per lane": a kiosk user bound to east-1 tries to
@@ -37,189 +24,20 @@ import { makeTempDir, removeTempDirs } from '../support/tmp.ts';
  * counted), or it let it through and the gateway refused it (824 other-lane, 610 invalid), and in
  * every case the east-2 card is still unrevoked in the store.
  */
-const CHEAP_HASH = { ln: 10, r: 8, p: 1 };
-const KIOSK: TestUser = {
-  name: 'S1001',
-  role: 'kiosk',
-  lane: 'east-1',
-  secret: 'password',
-  password: 'kiosk-pass-0001',
-};
-const OTHER: TestUser = {
-  name: 'S1002',
-  role: 'kiosk',
-  lane: 'east-2',
-  secret: 'password',
-  password: 'kiosk-pass-0002',
-};
-const COORD: TestUser = {
-  name: 'C2001',
-  role: 'coordinator',
-  secret: 'password',
-  password: 'coord-pass-0001',
-};
-
-/** A card of east-1 (the kiosk's own) and one of east-2 (the target). */
-const OWN_CARD = 'card-0000000000000e01';
-const TARGET = 'card-0000000000000e02';
-const REVOKE = 'gatepost/demo/cards/request/revoke';
-
-let dir = '';
-let usersFile = '';
-let broker: EmbeddedBroker;
-let db: Database;
-let store: CardStore;
-let issuer: CardIssuer;
-const audit: { type: string; data: unknown }[] = [];
-const writer = {
-  record: async (_stream: string, type: string, data: unknown) => {
-    audit.push({ type, data });
-  },
-};
-const replies: { topic: string; reply: CardReply }[] = [];
-let seq = 0;
-
-const storedCard = (id: string, lane: string, plate: string): StoredCard => ({
-  id,
-  kid: 'site:demo:test',
-  plate,
-  color: 'green',
-  lane,
-  transitId: `tr-${id}`,
-  issuedAt: Date.now(),
-  validUntil: Date.now() + 3_600_000,
-  code: `GP1:h.${id}.s`,
-});
-
-beforeAll(async () => {
-  dir = await makeTempDir();
-  usersFile = await writeUsers(dir, [KIOSK, OTHER, COORD], undefined, CHEAP_HASH);
-  db = openDatabase(join(dir, 'gatepost.db'));
-  store = new CardStore(db);
-  store.insert(storedCard(OWN_CARD, 'east-1', '苏E00001'));
-  store.insert(storedCard(TARGET, 'east-2', '苏E00002'));
-  const log = silentLogger();
-  issuer = new CardIssuer({
-    site: { id: 'demo', name: 'Demo' },
-    config: CardsConfigSchema.parse({}),
-    key: await ephemeralSiteKey('demo'),
-    store,
-    trucks: new CardTrucks(db, undefined),
-    printers: { byId: () => undefined, serving: () => undefined },
-    writer,
-    clock: systemClock,
-    log,
-  });
-});
-
-afterAll(async () => {
-  await stopAll();
-  db?.close();
-  await removeTempDirs();
-});
-
-/** One broker per test (a test may change its users file), with the gateway's card handler on it. */
-async function startSite(extra: { filePollMs?: number } = {}) {
-  broker = await startBroker({ usersFile, allowAnonymousLoopback: false, ...extra });
-  const gw = await connect(broker.url ?? '', {
-    ...broker.gatewayCredentials,
-    clientId: 'gatepost-demo-gateway',
-  });
-  await serveCardRequests(
-    {
-      subscribe: async (filter, onMessage) => {
-        gw.on('message', (topic, payload) => {
-          if (topic.startsWith('gatepost/demo/cards/request/')) onMessage(topic, payload);
-        });
-        await gw.subscribeAsync(filter, { qos: 1 });
-      },
-      publish: async (topic, payload) => {
-        replies.push({ topic, reply: payload as CardReply });
-        await gw.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
-      },
-    },
-    'demo',
-    { issuer, writer, log: silentLogger() },
-  );
-}
-afterEach(stopAll);
-
-const login = (u: TestUser, clientId = `${u.name}-${++seq}`): IClientOptions => ({
-  username: u.name,
-  password: u.password,
-  clientId,
-});
-
-type Outcome = 'acked' | 'refused' | 'dropped';
-
-/**
- * Publishes as `u` on a fresh connection: 'acked' when the broker let it through (PUBACK/PUBCOMP,
- * or for QoS 0 the connection survives a round trip), 'refused' when it closed the connection and
- * counted an ACL refusal, 'dropped' when it closed it without one (a protocol error).
- */
-async function publishAs(
-  payload: string | Buffer,
-  o: { topic?: string; qos?: 0 | 1 | 2; retain?: boolean; user?: TestUser; url?: string } = {},
-): Promise<Outcome> {
-  const client = await connect(o.url ?? broker.url ?? '', login(o.user ?? KIOSK));
-  const before = broker.refusals().publish;
-  const qos = o.qos ?? 1;
-  const acked = new Promise<Outcome>((resolve) =>
-    client.publish(o.topic ?? REVOKE, payload, { qos, retain: o.retain === true }, (err) => {
-      if (err) return;
-      // QoS 0 has no ack: a round trip that only a live connection answers.
-      if (qos === 0) client.subscribe('gatepost/demo/gateway/state', (e) => !e && resolve('acked'));
-      else resolve('acked');
-    }),
-  );
-  const shut = closed(client, 5000).then((c) => (c ? ('refused' as const) : ('acked' as const)));
-  const outcome = await Promise.race([acked, shut]);
-  if (outcome === 'refused') {
-    // Closed by the broker's ACL (counted), or by a protocol error (not counted).
-    const counted = await waitFor(() => broker.refusals().publish > before, 1000).then(
-      () => true,
-      () => false,
-    );
-    return counted ? 'refused' : 'dropped';
-  }
-  return outcome;
-}
-
-const env = (data: Record<string, unknown>, transaction = `t-${++seq}`, staffId = 'S1001') =>
-  JSON.stringify({ transaction, staffId, data });
-
-/** A legitimate request, answered by the gateway: anything published before it has been handled. */
-async function settle(): Promise<void> {
-  const transaction = `settle-${++seq}`;
-  const payload = env({ cardId: 'card-0000000000000000', reason: 'settle', lane: 'east-1' }, transaction);
-  expect(await publishAs(payload)).toBe('acked');
-  await waitFor(() => replies.some((r) => r.reply.transaction === transaction), 5000, 'the settle reply');
-}
-
-const replyTo = (transaction: string) => replies.find((r) => r.reply.transaction === transaction)?.reply;
-const targetRevoked = () => store.get(TARGET)?.revokedAt !== undefined;
-
-/** The broker refused it, the gateway never answered it, the east-2 card is untouched. */
-async function expectBrokerRefuses(payload: string | Buffer, transaction: string, o = {}) {
-  expect(await publishAs(payload, o)).toBe('refused');
-  await settle();
-  expect(replyTo(transaction)).toBeUndefined();
-  expect(targetRevoked()).toBe(false);
-}
-
-/**
- * The broker let it through; the gateway refused it with `code`; the east-2 card is untouched.
- * `transaction` '' for payloads the gateway cannot read an envelope from (its reply echoes none).
- */
-async function expectGatewayRefuses(payload: string | Buffer, transaction: string, code: number, o = {}) {
-  const from = replies.length;
-  const reply = () => replies.slice(from).find((r) => r.reply.transaction === transaction)?.reply;
-  expect(await publishAs(payload, o)).toBe('acked');
-  await waitFor(() => reply() !== undefined, 5000, `the reply to "${transaction}"`);
-  expect(reply()).toMatchObject({ status: 'error', data: { code } });
-  expect(targetRevoked()).toBe(false);
-  return reply();
-}
+const site = cardLaneSite();
+const {
+  replies,
+  next,
+  startSite,
+  login,
+  publishAs,
+  env,
+  settle,
+  replyTo,
+  targetRevoked,
+  expectBrokerRefuses,
+  expectGatewayRefuses,
+} = site;
 
 /** What the broker's ACL and the gateway's parser each read as `data.lane` of the same bytes. */
 function bothLayers(payload: string | Buffer) {
@@ -234,33 +52,33 @@ function bothLayers(payload: string | Buffer) {
 describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', () => {
   it('control: its own card is revoked; east-2 named plainly is refused by the broker, east-1 naming an east-2 card by the gateway (824)', async () => {
     await startSite();
-    const own = `own-${++seq}`;
+    const own = `own-${next()}`;
     expect(await publishAs(env({ cardId: OWN_CARD, reason: 'driver lost it', lane: 'east-1' }, own))).toBe(
       'acked',
     );
     await waitFor(() => replyTo(own) !== undefined, 5000, 'the reply');
     expect(replyTo(own)).toMatchObject({ status: 'ok' });
-    expect(store.get(OWN_CARD)?.revokedAt).toBeGreaterThan(0);
+    expect(site.store.get(OWN_CARD)?.revokedAt).toBeGreaterThan(0);
 
-    const t1 = `plain-${++seq}`;
+    const t1 = `plain-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'not ours', lane: 'east-2' }, t1), t1);
-    const t2 = `mine-${++seq}`;
+    const t2 = `mine-${next()}`;
     await expectGatewayRefuses(
       env({ cardId: TARGET, reason: 'not ours', lane: 'east-1' }, t2),
       t2,
       ErrorCode.CardOtherLane,
     );
-    const t3 = `nolane-${++seq}`;
+    const t3 = `nolane-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'not ours' }, t3), t3);
     // Another kiosk's name and lane: the owner check refuses it.
-    const t4 = `onbehalf-${++seq}`;
+    const t4 = `onbehalf-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'x', lane: 'east-2' }, t4, 'S1002'), t4);
     // Issue and reprint for east-2 as well.
-    const t5 = `issue-${++seq}`;
+    const t5 = `issue-${next()}`;
     await expectBrokerRefuses(env({ lane: 'east-2' }, t5), t5, {
       topic: 'gatepost/demo/cards/request/issue',
     });
-    const t6 = `reprint-${++seq}`;
+    const t6 = `reprint-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, lane: 'east-2' }, t6), t6, {
       topic: 'gatepost/demo/cards/request/reprint',
     });
@@ -271,43 +89,43 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     const dup = (first: string, last: string, t: string) =>
       `{"transaction":"${t}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","lane":"${first}","lane":"${last}"}}`;
     // east-2 last: both read east-2; the broker refuses.
-    const t1 = `dup1-${++seq}`;
+    const t1 = `dup1-${next()}`;
     expect(bothLayers(dup('east-1', 'east-2', t1))).toEqual({ broker: false, gatewayLane: 'east-2' });
     await expectBrokerRefuses(dup('east-1', 'east-2', t1), t1);
     // east-1 last: both read east-1; the gateway refuses the east-2 card.
-    const t2 = `dup2-${++seq}`;
+    const t2 = `dup2-${next()}`;
     expect(bothLayers(dup('east-2', 'east-1', t2))).toEqual({ broker: true, gatewayLane: 'east-1' });
     await expectGatewayRefuses(dup('east-2', 'east-1', t2), t2, ErrorCode.CardOtherLane);
     // Two `data` members, and two `staffId`s.
-    const t3 = `dup3-${++seq}`;
+    const t3 = `dup3-${next()}`;
     const twoData = `{"transaction":"${t3}","staffId":"S1001","data":{"lane":"east-1"},"data":{"cardId":"${TARGET}","reason":"lost","lane":"east-2"}}`;
     expect(bothLayers(twoData)).toEqual({ broker: false, gatewayLane: 'east-2' });
     await expectBrokerRefuses(twoData, t3);
-    const t4 = `dup4-${++seq}`;
+    const t4 = `dup4-${next()}`;
     const twoStaff = `{"transaction":"${t4}","staffId":"S1001","staffId":"S1002","data":{"cardId":"${TARGET}","reason":"lost","lane":"east-2"}}`;
     await expectBrokerRefuses(twoStaff, t4);
   }, 60_000);
 
   it('__proto__ and constructor keys name no lane; a __proto__ beside the own lane is refused by the gateway', async () => {
     await startSite();
-    const t1 = `proto1-${++seq}`;
+    const t1 = `proto1-${next()}`;
     await expectBrokerRefuses(
       `{"transaction":"${t1}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","__proto__":{"lane":"east-1"},"lane":"east-2"}}`,
       t1,
     );
-    const t2 = `proto2-${++seq}`;
+    const t2 = `proto2-${next()}`;
     await expectBrokerRefuses(
       `{"transaction":"${t2}","staffId":"S1001","__proto__":{"data":{"lane":"east-1"}},"data":{"cardId":"${TARGET}","reason":"lost","lane":"east-2"}}`,
       t2,
     );
-    const t3 = `proto3-${++seq}`;
+    const t3 = `proto3-${next()}`;
     await expectBrokerRefuses(
       `{"transaction":"${t3}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","constructor":{"lane":"east-1"}}}`,
       t3,
     );
     // The own lane as an own property, east-2 in a __proto__ member: the broker lets it through,
     // the gateway's strict schema refuses the unknown key (and would act as east-1 anyway).
-    const t4 = `proto4-${++seq}`;
+    const t4 = `proto4-${next()}`;
     const p4 = `{"transaction":"${t4}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","lane":"east-1","__proto__":{"lane":"east-2"}}}`;
     expect(bothLayers(p4)).toEqual({ broker: true, gatewayLane: 'east-1' });
     await expectGatewayRefuses(p4, t4, ErrorCode.PayloadInvalid);
@@ -325,7 +143,7 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
       true,
       { toString: 'east-1' },
     ]) {
-      const t = `type-${++seq}`;
+      const t = `type-${next()}`;
       await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane }, t), t);
     }
   }, 60_000);
@@ -333,7 +151,7 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
   it('escapes, lookalikes, case and whitespace: refused, or read as east-1 by both layers', async () => {
     await startSite();
     // A JSON escape of east-1 is east-1 to both parsers: the gateway refuses the east-2 card.
-    const t1 = `esc1-${++seq}`;
+    const t1 = `esc1-${next()}`;
     const escaped = `{"transaction":"${t1}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","\\u006cane":"\\u0065ast-1"}}`;
     expect(bothLayers(escaped)).toEqual({ broker: true, gatewayLane: 'east-1' });
     await expectGatewayRefuses(escaped, t1, ErrorCode.CardOtherLane);
@@ -352,7 +170,7 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
       'east-2\u0000east-1',
     ];
     for (const lane of lookalikes) {
-      const t = `look-${++seq}`;
+      const t = `look-${next()}`;
       await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane }, t), t);
     }
   }, 60_000);
@@ -360,37 +178,37 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
   it('framing: a BOM read alike by both layers; trailing garbage, a second document, an envelope that is not an object: refused by the broker', async () => {
     await startSite();
     const body = (t: string) => env({ cardId: TARGET, reason: 'lost', lane: 'east-1' }, t);
-    const t1 = `bom-${++seq}`;
+    const t1 = `bom-${next()}`;
     // Both decode strictly and drop a leading BOM: east-1 to both, so the gateway refuses the east-2 card.
     expect(bothLayers(`\ufeff${body(t1)}`)).toEqual({ broker: true, gatewayLane: 'east-1' });
     await expectGatewayRefuses(`\ufeff${body(t1)}`, t1, ErrorCode.CardOtherLane);
-    const t2 = `trail-${++seq}`;
+    const t2 = `trail-${next()}`;
     await expectBrokerRefuses(`${body(t2)}garbage`, t2);
-    const t3 = `two-${++seq}`;
+    const t3 = `two-${next()}`;
     await expectBrokerRefuses(`${body(t3)}${env({ cardId: TARGET, reason: 'x', lane: 'east-2' })}`, t3);
-    const t4 = `arr-${++seq}`;
+    const t4 = `arr-${next()}`;
     await expectBrokerRefuses(`[${body(t4)}]`, t4);
-    const t5 = `str-${++seq}`;
+    const t5 = `str-${next()}`;
     await expectBrokerRefuses(JSON.stringify(body(t5)), t5);
   }, 60_000);
 
   it('bytes that are not UTF-8: refused by the broker, which decodes strictly as the gateway does', async () => {
     await startSite();
     // Bad bytes in the reason, east-1 named: neither layer reads it.
-    const t1 = `utf1-${++seq}`;
+    const t1 = `utf1-${next()}`;
     const [head, tail] = env({ cardId: TARGET, reason: 'lostXX', lane: 'east-1' }, t1).split('XX');
     const bad = Buffer.concat([Buffer.from(head ?? ''), Buffer.from([0xff, 0xc0]), Buffer.from(tail ?? '')]);
     expect(bothLayers(bad)).toEqual({ broker: false, gatewayLane: undefined });
     await expectBrokerRefuses(bad, t1);
     // An overlong encoding of "e" (C1 A5) in the lane: not east-1 to the broker.
-    const t2 = `utf2-${++seq}`;
+    const t2 = `utf2-${next()}`;
     const [h2, t2tail] = env({ cardId: TARGET, reason: 'lost', lane: 'XXast-1' }, t2).split('XX');
     await expectBrokerRefuses(
       Buffer.concat([Buffer.from(h2 ?? ''), Buffer.from([0xc1, 0xa5]), Buffer.from(t2tail ?? '')]),
       t2,
     );
     // CESU-8 surrogates of a lookalike: refused.
-    const t3 = `utf3-${++seq}`;
+    const t3 = `utf3-${next()}`;
     const [h3, t3tail] = env({ cardId: TARGET, reason: 'lost', lane: 'east-1XX' }, t3).split('XX');
     await expectBrokerRefuses(
       Buffer.concat([Buffer.from(h3 ?? ''), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(t3tail ?? '')]),
@@ -401,13 +219,13 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
   it('size and nesting: past 64 KiB, 16 levels or 4,096 items the broker refuses before parsing; between 16 and 64 KiB the gateway refuses it', async () => {
     await startSite();
     // ~64 KiB of nesting inside an otherwise valid east-1 request: refused before JSON.parse.
-    const t1 = `deep-${++seq}`;
+    const t1 = `deep-${next()}`;
     const depth = 32_000;
     const deep = `{"transaction":"${t1}","staffId":"S1001","data":{"cardId":"${TARGET}","reason":"lost","lane":"east-1","x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
     expect(Buffer.byteLength(deep)).toBeLessThan(64 * 1024);
     const flat = env(
       { cardId: TARGET, reason: 'lost', lane: 'east-1', x: Array(20_000).fill(0) },
-      `flat-${++seq}`,
+      `flat-${next()}`,
     );
     expect(Buffer.byteLength(flat)).toBeLessThan(64 * 1024);
     // The broker's own check, timed: the budget is enforced by a scan, not a parse (was ~8 ms deep).
@@ -424,17 +242,17 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     }
     await expectBrokerRefuses(deep, t1);
     // Just over 64 KiB (the broker's parse budget), east-1 named: the broker refuses, unparsed.
-    const t2 = `big-${++seq}`;
+    const t2 = `big-${next()}`;
     const big = env({ cardId: TARGET, reason: 'lost', lane: 'east-1', pad: 'x'.repeat(64 * 1024) }, t2);
     await expectBrokerRefuses(big, t2);
     // Between the gateway's 16 KiB and the broker's 64 KiB: through the broker, refused as too large.
-    const t3 = `mid-${++seq}`;
+    const t3 = `mid-${next()}`;
     const mid = env({ cardId: TARGET, reason: 'lost', lane: 'east-1', pad: 'x'.repeat(20 * 1024) }, t3);
     const midReply = await expectGatewayRefuses(mid, '', ErrorCode.PayloadInvalid);
     expect(midReply?.error).toMatch(/too large/);
     // Past the packet cap (256 KiB): the connection is cut before the body is read.
     const huge = env({ cardId: TARGET, reason: 'lost', lane: 'east-2', pad: 'x'.repeat(300 * 1024) });
-    const client = await connect(broker.url ?? '', login(KIOSK));
+    const client = await connect(site.broker.url ?? '', login(KIOSK));
     client.publish(REVOKE, huge, { qos: 1 });
     expect(await closed(client, 5000)).toBe(true);
     await settle();
@@ -443,16 +261,16 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
 
   it('MQTT flags: retained or QoS 2 or QoS 0 requests for east-2 are refused; a QoS 2 own-lane request is handled once', async () => {
     await startSite();
-    const t1 = `retain-${++seq}`;
+    const t1 = `retain-${next()}`;
     // Retained, even naming east-1: a kiosk may not retain (a retained request would be replayed to the gateway).
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-1' }, t1), t1, {
       retain: true,
     });
-    const t2 = `qos2-${++seq}`;
+    const t2 = `qos2-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t2), t2, { qos: 2 });
-    const t3 = `qos0-${++seq}`;
+    const t3 = `qos0-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t3), t3, { qos: 0 });
-    const t4 = `qos2own-${++seq}`;
+    const t4 = `qos2own-${next()}`;
     await expectGatewayRefuses(
       env({ cardId: TARGET, reason: 'lost', lane: 'east-1' }, t4),
       t4,
@@ -477,12 +295,12 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
       '$share/x/gatepost/demo/cards/request/revoke',
     ];
     for (const topic of refused) {
-      const t = `topic-${++seq}`;
+      const t = `topic-${next()}`;
       await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t), t, { topic });
     }
     // Wildcards in a topic name: Aedes drops the connection before the ACL is asked.
     for (const topic of ['gatepost/+/cards/request/revoke', 'gatepost/demo/cards/request/#']) {
-      const t = `wild-${++seq}`;
+      const t = `wild-${next()}`;
       expect(await publishAs(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t), { topic })).toBe(
         'dropped',
       );
@@ -492,14 +310,14 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
     }
     // Kinds the broker's `+` lets through, naming east-2: still refused (the lane is checked on any kind).
     for (const kind of ['Revoke', 'constructor', '__proto__', 'revoke ']) {
-      const t = `kind-${++seq}`;
+      const t = `kind-${next()}`;
       await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t), t, {
         topic: `gatepost/demo/cards/request/${kind}`,
       });
     }
     // Naming east-1 on an odd kind: through the broker, but no card action at the gateway.
     for (const kind of ['Revoke', 'constructor', 'hasOwnProperty', 'revoke-all']) {
-      const t = `kindown-${++seq}`;
+      const t = `kindown-${next()}`;
       expect(
         await publishAs(env({ cardId: TARGET, reason: 'lost', lane: 'east-1' }, t), {
           topic: `gatepost/demo/cards/request/${kind}`,
@@ -514,18 +332,18 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
 
   it('identity: MQTT 5, another kiosk\u2019s client id, a wrong password, a kiosk without a lane: no way in', async () => {
     await startSite();
-    const url = broker.url ?? '';
+    const url = site.broker.url ?? '';
     expect(await refusal(url, { ...login(KIOSK), protocolVersion: 5 })).not.toBe('accepted');
     expect(await refusal(url, login(KIOSK, 'S1002'))).not.toBe('accepted');
     expect(await refusal(url, login(KIOSK, 'S1002-kiosk'))).not.toBe('accepted');
     expect(await refusal(url, { ...login(OTHER), password: KIOSK.password })).not.toBe('accepted');
     // Reconnecting under another of its own client ids does not change its lane.
-    const t = `reid-${++seq}`;
+    const t = `reid-${next()}`;
     const again = await connect(url, login(KIOSK, 'S1001-east-2'));
-    const before = broker.refusals().publish;
+    const before = site.broker.refusals().publish;
     again.publish(REVOKE, env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t), { qos: 1 });
     expect(await closed(again, 5000)).toBe(true);
-    expect(broker.refusals().publish).toBeGreaterThan(before);
+    expect(site.broker.refusals().publish).toBeGreaterThan(before);
     await settle();
     expect(replyTo(t)).toBeUndefined();
     // A kiosk user without a lane: the users file is refused (the broker does not start) and the
@@ -549,10 +367,10 @@ describe('cards per lane: a kiosk of east-1 acting for east-2, over real MQTT', 
       qos: 1 as const,
       retain: false,
     };
-    expect(await refusal(broker.url ?? '', { ...login(KIOSK), will })).not.toBe('accepted');
-    const t = `ws-${++seq}`;
+    expect(await refusal(site.broker.url ?? '', { ...login(KIOSK), will })).not.toBe('accepted');
+    const t = `ws-${next()}`;
     await expectBrokerRefuses(env({ cardId: TARGET, reason: 'lost', lane: 'east-2' }, t), t, {
-      url: `ws://127.0.0.1:${broker.wsPort}/mqtt`,
+      url: `ws://127.0.0.1:${site.broker.wsPort}/mqtt`,
     });
   }, 60_000);
 });
