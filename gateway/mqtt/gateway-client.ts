@@ -44,8 +44,13 @@ export class GatewayClient {
     private readonly opts: GatewayClientOptions,
   ) {
     this.stateTopic = topicFor('gatewayState', { site: opts.site });
-    // The first connect came before this; every one after it is a reconnect.
-    client.on('connect', () => void this.republish());
+    // The first connect came before this; every one after it is a reconnect. One while stopping
+    // (the link dropped during the wait for the echo below) says `offline`/`shutdown` again: the
+    // broker has sent the will meanwhile, and `online` would be the last word of a stopped gateway.
+    client.on('connect', () => {
+      if (!this.stopping) void this.republish();
+      else void this.publishState('offline', 'shutdown').catch(() => undefined);
+    });
   }
 
   static async connect(opts: GatewayClientOptions): Promise<GatewayClient> {
@@ -177,9 +182,13 @@ export class GatewayClient {
     this.stopping = true;
     if (this.client.connected) {
       let timer: NodeJS.Timeout | undefined;
+      let lost: (() => void) | undefined;
       const echoed = this.watchingOwnState
         ? new Promise<void>((resolve) => {
             this.onShutdownEcho = resolve;
+            // The link dropped: no echo will come on this connection.
+            lost = () => resolve();
+            this.client.once('close', lost);
             timer = setTimeout(() => {
               this.opts.log.warn(
                 { waitedMs: SHUTDOWN_ECHO_MS },
@@ -194,6 +203,7 @@ export class GatewayClient {
         () => undefined,
       );
       clearTimeout(timer);
+      if (lost) this.client.off('close', lost);
       this.onShutdownEcho = undefined;
     }
     await this.client.endAsync();

@@ -1,9 +1,10 @@
+import net from 'node:net';
 import memoryPersistence from 'aedes-persistence';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../../core/clock.ts';
 import { silentLogger } from '../../../core/logger.ts';
 import { GatewayClient, SHUTDOWN_ECHO_MS } from '../../../gateway/mqtt/gateway-client.ts';
-import { connect, startBroker, stopAll } from '../../support/broker-harness.ts';
+import { connect, onCleanup, startBroker, stopAll } from '../../support/broker-harness.ts';
 
 afterEach(stopAll);
 
@@ -19,6 +20,11 @@ function slowRetained(slow: (payload: string) => boolean, ms: number) {
   };
   return p;
 }
+
+const stateOf = (p: Buffer) => {
+  const s = JSON.parse(p.toString()) as { state: string; reason: string };
+  return `${s.state}/${s.reason}`;
+};
 
 /**
  * Aedes answers a QoS 1 PUBLISH before it hands it on: a gateway that disconnected and closed
@@ -64,5 +70,57 @@ describe('gateway client: a clean stop is heard by the subscribers before the br
     const ms = performance.now() - t0;
     expect(ms).toBeGreaterThanOrEqual(SHUTDOWN_ECHO_MS - 50);
     expect(ms).toBeLessThan(SHUTDOWN_ECHO_MS + 1500);
+  });
+
+  it('a link that drops during the wait: the stop ends at once, and the last word stays offline (not online/reconnected)', async () => {
+    const broker = await startBroker({
+      aedes: { persistence: slowRetained((p) => p.includes('"shutdown"'), 300) as never },
+    });
+    // The gateway reaches the broker through a relay this test can cut.
+    const target = new URL(broker.url ?? '');
+    const links: net.Socket[] = [];
+    const relay = net.createServer((down) => {
+      const up = net.connect(Number(target.port), target.hostname);
+      links.push(down, up);
+      down.pipe(up).pipe(down);
+      for (const [a, b] of [
+        [down, up],
+        [up, down],
+      ] as const) {
+        a.on('error', () => undefined);
+        a.on('close', () => b.destroy());
+      }
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => relay.close(() => r())));
+    const gateway = await GatewayClient.connect({
+      url: `mqtt://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
+      site: 'demo',
+      version: 'test',
+      clock: new ScaledClock(),
+      log: silentLogger(),
+      ...broker.gatewayCredentials,
+    });
+    const screen = await connect(broker.url ?? '');
+    const states: string[] = [];
+    screen.on('message', (_t, p) => states.push(stateOf(p)));
+    await screen.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    const t0 = performance.now();
+    const stopped = gateway.stop();
+    setTimeout(() => {
+      for (const l of links) l.destroy();
+    }, 100);
+    await stopped;
+    // It did not wait out SHUTDOWN_ECHO_MS, nor reconnect (mqtt.js retries after 1 s) to say online.
+    expect(performance.now() - t0).toBeLessThan(SHUTDOWN_ECHO_MS - 500);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(states.at(-1)).toMatch(/^offline\//);
+    expect(states).not.toContain('online/reconnected');
+    const late = await connect(broker.url ?? '');
+    const retained: string[] = [];
+    late.on('message', (_t, p) => retained.push(stateOf(p)));
+    await late.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
+    await expect.poll(() => retained).toHaveLength(1);
+    expect(retained[0]).toMatch(/^offline\//);
   });
 });
