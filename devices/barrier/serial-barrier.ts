@@ -312,14 +312,23 @@ export class SerialBarrier extends BarrierBase {
       return;
     }
     this.wire.clearTimeout(sent.timer);
-    this.ledger.drop(sent);
+    sent.timer = undefined;
     this.note(sent.overdue ? 'poor' : 'good', `${line.kind.toUpperCase()} to ${sent.command}`);
     const last = this.ledger.lastReport;
     if (line.kind === 'ok') {
-      // Accepted: the ST lines follow. A report that already shows it (OPEN to an open arm) is the answer.
+      if (sent.effected || sent.superseded) {
+        this.ledger.drop(sent);
+        return;
+      }
+      // Accepted: its ST lines follow, and a report of the state from before is held back until
+      // they do. A report that already shows it (OPEN to an open arm) is the answer.
+      sent.accepted = true;
       if (last && shows(last, sent.command)) this.applyLimits(last);
+      if (this.ledger.has(sent))
+        sent.timer = this.wire.setTimeout(() => this.acceptedWithoutMove(sent), this.replyTimeoutMs);
       return;
     }
+    this.ledger.drop(sent);
     if (sent.effected || sent.superseded) {
       this.log.warn(
         { command: sent.command, reason: line.reason },
@@ -332,6 +341,19 @@ export class SerialBarrier extends BarrierBase {
     this.failDrive(sent.command, line.reason === 'LOOP' ? 'unsafe' : 'refused', `ERR ${line.reason}`);
     // Refused: the arm is where the barrier last said it was.
     if (last) this.applyLimits(last);
+  }
+
+  /** Accepted, but no ST line showed it in time: the arm is where the barrier last said; STATUS confirms. */
+  private acceptedWithoutMove(sent: SentDrive): void {
+    sent.timer = undefined;
+    if (!this.ledger.has(sent)) return;
+    this.ledger.drop(sent);
+    if (sent.effected || sent.superseded) return;
+    this.log.warn({ command: sent.command }, `${sent.command} accepted, but no ST line showed it in time`);
+    this.note('poor', `${sent.command} accepted, no ST line showed it`);
+    const last = this.ledger.lastReport;
+    if (last) this.applyLimits(last);
+    this.status();
   }
 
   private statusLine(st: StatusLine): void {

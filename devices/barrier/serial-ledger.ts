@@ -19,6 +19,11 @@ export interface SentDrive {
    * did is over. Its reply is still awaited (replies come in order) but it holds nothing back.
    */
   superseded: boolean;
+  /**
+   * Its OK came: the barrier accepted it, and its ST lines follow (the arm leaves its limit some
+   * ms later). Until they do, an ST line of the state from before is held back.
+   */
+  accepted: boolean;
 }
 
 /** A STATUS on the wire awaiting its ST line. */
@@ -59,6 +64,7 @@ export class SerialLedger {
       effected: false,
       overdue: false,
       superseded: false,
+      accepted: false,
     };
     this.drives.push(s);
     return s;
@@ -73,9 +79,13 @@ export class SerialLedger {
     this.drives = this.drives.filter((d) => d !== s);
   }
 
+  has(s: SentDrive): boolean {
+    return this.drives.includes(s);
+  }
+
   /** Commands that got no reply in time and whose effect (or a later command's) no ST line has shown yet. */
   doubtful(): SentDrive[] {
-    return this.drives.filter((d) => d.overdue && !d.effected && !d.superseded);
+    return this.drives.filter((d) => d.overdue && !d.accepted && !d.effected && !d.superseded);
   }
 
   /**
@@ -83,9 +93,10 @@ export class SerialLedger {
    * `ERR LOOP` can only refuse a CLOSE.
    */
   answeredBy(line: BarrierLine & { kind: 'ok' | 'err' }): SentDrive | undefined {
+    const waiting = this.drives.filter((d) => !d.accepted);
     if (line.kind === 'err' && line.reason === 'LOOP')
-      return this.drives.find((d) => d.command === 'CLOSE') ?? this.drives[0];
-    return this.drives[0];
+      return waiting.find((d) => d.command === 'CLOSE') ?? waiting[0];
+    return waiting[0];
   }
 
   /**
@@ -101,8 +112,9 @@ export class SerialLedger {
     if (!shows(st, newest.command)) return false;
     newest.effected = true;
     for (const d of this.drives) if (d.seq < newest.seq && !d.effected) d.superseded = true;
-    // One already past its reply timeout is decided now: no reply is awaited for it any more.
-    for (const d of this.drives.filter((x) => x.overdue && (x.effected || x.superseded))) this.drop(d);
+    // One answered (OK) or past its reply timeout is decided now: no reply is awaited for it any more.
+    for (const d of this.drives.filter((x) => (x.overdue || x.accepted) && (x.effected || x.superseded)))
+      this.drop(d);
     return true;
   }
 

@@ -8,8 +8,8 @@ import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 
 const log = silentLogger();
 
-/** How the line treats one reply: on time, late by `ms`, or (an OK) lost. */
-type Fate = { kind: 'on-time' } | { kind: 'late'; ms: number } | { kind: 'lost-ok' };
+/** How the line treats one reply: on time, late by `ms`, (an OK) lost, or (an OPEN/CLOSE) refused with `ERR BUSY`. */
+type Fate = { kind: 'on-time' } | { kind: 'late'; ms: number } | { kind: 'lost-ok' } | { kind: 'refused' };
 
 /**
  * A barrier from the datasheet (section 4) on an in-process line with a ManualClock: commands
@@ -53,6 +53,7 @@ function modelBarrier(fates: Fate[], statusIntervalMs: number) {
       const act = () => {
         if (cmd === 'STATUS') send(`ST ${peer.state} LOOP=${peer.loop ? 1 : 0}`);
         else if (cmd === 'CLOSE' && peer.loop) send('ERR LOOP');
+        else if ((cmd === 'OPEN' || cmd === 'CLOSE') && fate.kind === 'refused') send('ERR BUSY');
         else if (cmd === 'OPEN' || cmd === 'CLOSE') {
           if (fate.kind !== 'lost-ok') send('OK');
           if (cmd === 'OPEN') move('OPENING', 'OPEN');
@@ -83,6 +84,7 @@ const fateArb: fc.Arbitrary<Fate> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Fate>({ kind: 'on-time' }) },
   { weight: 2, arbitrary: fc.integer({ min: 50, max: 1200 }).map<Fate>((ms) => ({ kind: 'late', ms })) },
   { weight: 2, arbitrary: fc.constant<Fate>({ kind: 'lost-ok' }) },
+  { weight: 1, arbitrary: fc.constant<Fate>({ kind: 'refused' }) },
 );
 const stepArb = fc.oneof(
   fc.constant<{ kind: 'open' | 'close' }>({ kind: 'open' }),
@@ -149,6 +151,14 @@ describe('serial barrier against a datasheet model with lost and late replies (f
         // lost held back the ST OPEN after it, so the driver showed the arm opening (then FAULT
         // at the travel timeout) while the barrier reported it open.
         examples: [
+          // Found by a review (2026-12-07): a STATUS answered between the OK to an OPEN and the
+          // arm leaving its limit said CLOSED; applied as the truth, it failed the open and let a
+          // close resolve ok unsent while the arm then opened.
+          [
+            [{ kind: 'on-time' }, { kind: 'late', ms: 432 }, { kind: 'late', ms: 50 }],
+            [{ kind: 'open' }, { kind: 'wait', ms: 401 }, { kind: 'close' }],
+            5000,
+          ],
           [
             [{ kind: 'lost-ok' }, { kind: 'lost-ok' }, { kind: 'late', ms: 319 }, { kind: 'on-time' }],
             [{ kind: 'open' }, { kind: 'close' }, { kind: 'wait', ms: 51 }, { kind: 'loop', on: true }],
