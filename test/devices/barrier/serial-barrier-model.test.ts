@@ -8,13 +8,21 @@ import { InProcessSerialHub } from '../../../devices/serial/in-process-hub.ts';
 
 const log = silentLogger();
 
-/** How the line treats one reply: on time, late by `ms`, (an OK) lost, or (an OPEN/CLOSE) refused with `ERR BUSY`. */
-type Fate = { kind: 'on-time' } | { kind: 'late'; ms: number } | { kind: 'lost-ok' } | { kind: 'refused' };
+/**
+ * How the line treats one command and its reply: on time, late by `ms`, (an OK) lost, (an
+ * OPEN/CLOSE) refused with `ERR BUSY`, or the command lost on its way (no reply, no effect).
+ */
+type Fate =
+  | { kind: 'on-time' }
+  | { kind: 'late'; ms: number }
+  | { kind: 'lost-ok' }
+  | { kind: 'refused' }
+  | { kind: 'lost-command' };
 
 /**
  * A barrier from the datasheet (section 4) on an in-process line with a ManualClock: commands
  * take effect when their reply is due, in the order sent; ST OPENING/CLOSING 20 ms later, the
- * end state after 300 ms; an ST line on every change. `fates` says what happens to each reply,
+ * end state after 300 ms; an ST line on every change. `fates` says what happens to each command,
  * in order.
  */
 function modelBarrier(fates: Fate[], statusIntervalMs: number) {
@@ -50,6 +58,7 @@ function modelBarrier(fates: Fate[], statusIntervalMs: number) {
   device.on('data', (c: Buffer) => {
     for (const cmd of c.toString().split('\r').filter(Boolean)) {
       const fate = fates[n++ % Math.max(1, fates.length)] ?? { kind: 'on-time' };
+      if (fate.kind === 'lost-command') continue;
       const act = () => {
         if (cmd === 'STATUS') send(`ST ${peer.state} LOOP=${peer.loop ? 1 : 0}`);
         else if (cmd === 'CLOSE' && peer.loop) send('ERR LOOP');
@@ -85,6 +94,7 @@ const fateArb: fc.Arbitrary<Fate> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 50, max: 1200 }).map<Fate>((ms) => ({ kind: 'late', ms })) },
   { weight: 2, arbitrary: fc.constant<Fate>({ kind: 'lost-ok' }) },
   { weight: 1, arbitrary: fc.constant<Fate>({ kind: 'refused' }) },
+  { weight: 1, arbitrary: fc.constant<Fate>({ kind: 'lost-command' }) },
 );
 const stepArb = fc.oneof(
   fc.constant<{ kind: 'open' | 'close' }>({ kind: 'open' }),
