@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_GATEWAY_USER } from '../../broker/authenticate.ts';
 import { changeSecret, readUsersFile, removeUser, writeUsersFile } from '../../broker/users-file.ts';
-import { ScaledClock } from '../../core/clock.ts';
-import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
-import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import {
   brokerSuite,
   closed,
   connackCode,
   connect,
+  connectGatewayClient,
   connectPacket,
   externalAddress,
   KIOSK_EAST_1,
@@ -138,14 +136,7 @@ describe('authentication', () => {
     const states: { state: string; reason: string }[] = [];
     screen.on('message', (_t, p) => states.push(JSON.parse(p.toString())));
     await screen.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
-    const gateway = await GatewayClient.connect({
-      url: broker.url ?? '',
-      site: 'demo',
-      version: 'test',
-      clock: new ScaledClock(),
-      log: silentLogger(),
-      ...broker.gatewayCredentials,
-    });
+    const gateway = await connectGatewayClient(broker);
     await waitFor(() => states.length === 1, 3000, 'the online state');
     await gateway.stop();
     await waitFor(() => states.length === 2, 3000, 'the offline state');

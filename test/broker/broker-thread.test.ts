@@ -4,10 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBrokerThread } from '../../broker/broker-thread.ts';
 import type { LocalBroker } from '../../broker/local-broker.ts';
 import { newRunSecrets } from '../../broker/local-broker.ts';
-import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
-import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
+import { connectGatewayClient } from '../support/broker-harness.ts';
 import { LOOPBACK_TCP_ONLY } from '../support/loopback-broker.ts';
 
 let broker: LocalBroker | undefined;
@@ -56,14 +55,7 @@ describe('the embedded broker on its own thread', () => {
   it("after the thread's restart (an empty broker), the gateway's client says online again and publishes its retained state again", async () => {
     broker = await start();
     const b = broker;
-    const client = await GatewayClient.connect({
-      url: b.url ?? '',
-      site: 'demo',
-      version: 'test',
-      clock: new ScaledClock(),
-      log: silentLogger(),
-      ...b.gatewayCredentials,
-    });
+    const client = await connectGatewayClient(b);
     await client.publish('gatepost/demo/lane/east-1/state', { lane: 'east-1', mode: 'auto' }, true);
     await client.publish('gatepost/demo/lane/east-1/scan', { not: 'retained' });
     expect(client.retainedTopics).toBe(2); // the gateway's state and the lane's

@@ -11,8 +11,10 @@ import {
 } from '../../broker/embedded-broker.ts';
 import { hashSecret, type ScryptCost } from '../../broker/password-hash.ts';
 import { emptyUsersFile, type UserRecord, upsertUser, writeUsersFile } from '../../broker/users-file.ts';
+import { ScaledClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { GATEPOST_ACL } from '../../gateway/mqtt/acl-roles.ts';
+import { GatewayClient } from '../../gateway/mqtt/gateway-client.ts';
 import { makeTempDir, removeTempDirs } from './tmp.ts';
 
 /** Everything a test started, stopped in reverse order by `stopAll` (call it in afterEach). */
@@ -213,4 +215,19 @@ export async function grantedQos(client: MqttClient, filters: string | string[])
     if (granted) return granted;
     throw e;
   }
+}
+
+/** The gateway's own MQTT client (site `demo`, its in-process credentials) on `broker`, through `url` (default: the broker's). */
+export function connectGatewayClient(
+  broker: Pick<EmbeddedBroker, 'url' | 'gatewayCredentials'>,
+  url = broker.url ?? '',
+): Promise<GatewayClient> {
+  return GatewayClient.connect({
+    url,
+    site: 'demo',
+    version: 'test',
+    clock: new ScaledClock(),
+    log: silentLogger(),
+    ...broker.gatewayCredentials,
+  });
 }

@@ -1,10 +1,14 @@
 import net from 'node:net';
 import memoryPersistence from 'aedes-persistence';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../../core/clock.ts';
-import { silentLogger } from '../../../core/logger.ts';
-import { GatewayClient, SHUTDOWN_ECHO_MS } from '../../../gateway/mqtt/gateway-client.ts';
-import { connect, onCleanup, startBroker, stopAll } from '../../support/broker-harness.ts';
+import { SHUTDOWN_ECHO_MS } from '../../../gateway/mqtt/gateway-client.ts';
+import {
+  connect,
+  connectGatewayClient,
+  onCleanup,
+  startBroker,
+  stopAll,
+} from '../../support/broker-harness.ts';
 
 afterEach(stopAll);
 
@@ -43,14 +47,7 @@ describe('gateway client: a clean stop is heard by the subscribers before the br
       states.push(`${s.state}/${s.reason}`);
     });
     await screen.subscribeAsync('gatepost/demo/gateway/state', { qos: 1 });
-    const gateway = await GatewayClient.connect({
-      url: broker.url ?? '',
-      site: 'demo',
-      version: 'test',
-      clock: new ScaledClock(),
-      log: silentLogger(),
-      ...broker.gatewayCredentials,
-    });
+    const gateway = await connectGatewayClient(broker);
     await expect.poll(() => states).toEqual(['online/started']);
     return { broker, gateway, states };
   }
@@ -93,14 +90,10 @@ describe('gateway client: a clean stop is heard by the subscribers before the br
     });
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
     onCleanup(() => new Promise<void>((r) => relay.close(() => r())));
-    const gateway = await GatewayClient.connect({
-      url: `mqtt://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
-      site: 'demo',
-      version: 'test',
-      clock: new ScaledClock(),
-      log: silentLogger(),
-      ...broker.gatewayCredentials,
-    });
+    const gateway = await connectGatewayClient(
+      broker,
+      `mqtt://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
+    );
     const screen = await connect(broker.url ?? '');
     const states: string[] = [];
     screen.on('message', (_t, p) => states.push(stateOf(p)));
