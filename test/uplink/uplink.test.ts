@@ -142,7 +142,10 @@ describe('Uplink', () => {
       arrivedAt.set((JSON.parse(payload.toString()) as { id: string }).id, Date.now()),
     );
     const g = gateway();
-    await g.append('lane/busy', 6000); // the backlog of an outage
+    // The backlog of an outage: 6 s at the limit, longer than the live records below take even on
+    // a loaded box (at 6,000 it once drained whole before they were done, and proved nothing).
+    const BACKLOG = 12_000;
+    await g.append('lane/busy', BACKLOG);
     const u = g.uplink(b.url, { drainRatePerSecond: 2000 });
     const started = Date.now();
     u.start();
@@ -162,10 +165,10 @@ describe('Uplink', () => {
     // Live records are not rate limited and do not queue behind the other stream's backlog.
     expect(latencies[Math.floor(latencies.length * 0.95)]).toBeLessThan(250);
     // The backlog was still draining meanwhile, at about the configured rate.
-    expect(busyAfter).toBeLessThan(6000);
+    expect(busyAfter).toBeLessThan(BACKLOG);
     expect(busyAfter / elapsed).toBeGreaterThan(2000 * 0.6);
     expect(busyAfter / elapsed).toBeLessThan(2000 * 1.3);
-    await until(() => central.arrivals.length >= 6030, 15_000);
+    await until(() => central.arrivals.length >= BACKLOG + 30, 20_000);
     expect(checkDelivery(allRecords(g.db), central.arrivals)).toMatchObject({
       missing: [],
       outOfOrder: 0,
