@@ -44,8 +44,14 @@ function siteConfig(dir: string): SiteConfig {
   return parseConfig(raw);
 }
 
-async function start(config: SiteConfig): Promise<SimGateway> {
-  const r = await startSimGateway(config, SCALE);
+/**
+ * The gateway with its simulated site, and every card message from now on. The collector is
+ * attached before the subscription: the retained site key can come in the same read as the
+ * SUBACK, and be handed out before code awaiting the subscription runs (it was lost so, now
+ * and then, on a busy machine).
+ */
+async function start(config: SiteConfig): Promise<Running> {
+  const r = withCardMessages(await startSimGateway(config, SCALE));
   running.push(r);
   await r.client.subscribeAsync('gatepost/demo/cards/#', { qos: 1 });
   return r;
@@ -117,7 +123,7 @@ describe('cards on the real gateway', () => {
   it('issues a card for the truck a lane let through; it verifies with the published key at the other lane; revoked, it is refused there, also after a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatepost-cards-'));
     const config = siteConfig(dir);
-    const r = withCardMessages(await start(config));
+    const r = await start(config);
     const siteKeyMsg = () => r.cardMessages.find((m) => m.topic === 'gatepost/demo/cards/site-key');
     await expect.poll(() => siteKeyMsg() !== undefined, { timeout: 10_000 }).toBe(true);
     const jwk = SiteKeyJwkSchema.parse(siteKeyMsg()?.body);
@@ -197,7 +203,7 @@ describe('cards on the real gateway', () => {
     // After a restart on the same store: the same site key, the card still refused.
     running.splice(running.indexOf(r), 1);
     await r.stop();
-    const r2 = withCardMessages(await start(config));
+    const r2 = await start(config);
     const key2 = () => r2.cardMessages.find((m) => m.topic === 'gatepost/demo/cards/site-key')?.body;
     await expect.poll(key2, { timeout: 10_000 }).toMatchObject({ kid: jwk.kid, x: jwk.x });
     const afterRestart = await truck(r2, 'east-1', code);
