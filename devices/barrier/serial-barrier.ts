@@ -33,8 +33,10 @@ export interface SerialBarrierOptions {
  * whether a command was accepted (docs/devices.md, "Serial barrier: state rules"):
  * - an `ST` line showing what a command asked for (OPENING/OPEN after OPEN, CLOSING/CLOSED after
  *   CLOSE) means it took effect, even if its `OK` is lost or late;
- * - an `ST` line that shows the state from before a command not yet answered is held back for
- *   the arm (it crossed the command on the wire) but its loop and FAULT count at once;
+ * - an `ST` line that shows the state from before a command not yet shown done is held back for
+ *   the arm (it crossed the command on the wire, or came between its `OK` and the arm leaving
+ *   its limit) but its loop and FAULT count at once; an `OK` with no `ST` line after it in
+ *   `replyTimeoutMs` leaves the arm where the barrier last said;
  * - `ERR` means refused: the arm is what the barrier last reported;
  * - a command with no reply in `replyTimeoutMs` is decided by the answer to a STATUS sent after
  *   it; if that does not come either, the command failed and the arm's state is unknown (so a
