@@ -160,6 +160,10 @@ export class StorageGuard {
         this.diskFull = true;
         this.o.log.error({ err }, 'storage: the disk is full while reclaiming; trying again');
         this.releaseReserve();
+        // What was deleted before the write that failed is committed in the WAL: copied back into
+        // the file (pages it already has) and the WAL cut, it gives the next try its room. Without
+        // this every try failed on the same full WAL, for ever (test/store/full-disk.test.ts).
+        this.checkpointTruncate();
         this.checkSoon(FULL_RETRY_MS);
       } else {
         this.o.log.error({ err }, 'storage check failed');
@@ -168,6 +172,15 @@ export class StorageGuard {
       return this.last ?? this.status();
     } finally {
       this.checking = false;
+    }
+  }
+
+  /** A TRUNCATE checkpoint, if the disk lets it run; a failure is left to the next check. */
+  private checkpointTruncate(): void {
+    try {
+      this.o.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      this.o.log.warn({ err }, 'storage: checkpoint on a full disk failed; trying again later');
     }
   }
 
@@ -236,6 +249,9 @@ export class StorageGuard {
           budget -= n;
           this.reclaimedTotal += n;
           freed = true;
+          // On a full disk each chunk's deletes are copied back from the WAL at once: the WAL is
+          // the only room they have, and a second chunk on top of the first could fill it.
+          if (this.recovering) this.checkpointTruncate();
           ratio = this.ratio();
         }
       }

@@ -83,10 +83,11 @@ const alarmLevels = (store: RecordStore) =>
     .filter((r) => r.type === 'storage-alarm')
     .map((r) => StorageAlarmDataSchema.parse(r.data).level);
 
-async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+async function waitFor(what: string, cond: () => boolean, ms = 20_000, why = () => ''): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${why() ? `; last words:\n${why()}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -140,14 +141,22 @@ describe.skipIf(!canMount())('a full disk (a real 40 MB tmpfs)', () => {
     // and accepts records again.
     const cursors = new Map(storage.outbox.streams().map((s) => [s.stream, s.lastSeq]));
     storage.outbox.markDelivered(cursors, Date.now());
-    await waitFor('records to be accepted again', () => !storage.guard.current().refusingRecords);
     // (On failure, the guard's last words say why: a second full disk released it again?)
     const recent = () =>
       lines
-        .filter((l) => (l.level as number) >= 40)
-        .slice(-10)
+        .filter((l) => (l.level as number) >= 30)
+        .slice(-12)
         .map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? l.reason ?? '').slice(0, 200)}`)
         .join('\n');
+    await waitFor(
+      'records to be accepted again',
+      () => !storage.guard.current().refusingRecords,
+      20_000,
+      () => {
+        const g = storage.guard.current();
+        return `${JSON.stringify(g).slice(0, 400)}\n${recent()}`;
+      },
+    );
     expect(new DiskReserve(path, RESERVE).held(), recent()).toBe(RESERVE);
     // And it stays back: the checks that follow vacuum in steps that fit the room left (a whole
     // 32 MB step filled the disk again, released the reserve and raised the alarms once more).
