@@ -16,6 +16,9 @@ export interface GatewayClientOptions {
   password?: string;
 }
 
+/** How long a stopping gateway waits to see its own `offline` come back from the broker. */
+export const SHUTDOWN_ECHO_MS = 2000;
+
 /**
  * The gateway's own connection to the local broker (embedded or external). It announces the
  * gateway `online` (retained) and leaves a last will of `offline`/`lost`, so any client sees the
@@ -26,9 +29,6 @@ export interface GatewayClientOptions {
  * holds nothing (the embedded broker keeps retained messages in memory), and a kiosk that
  * connects must still find each lane's state.
  */
-/** How long a stopping gateway waits to see its own `offline` come back from the broker. */
-export const SHUTDOWN_ECHO_MS = 2000;
-
 export class GatewayClient {
   /** The last payload published to each retained topic (lane and device states, the yard's bays). */
   private readonly retained = new Map<string, string>();
@@ -187,7 +187,7 @@ export class GatewayClient {
         ? new Promise<void>((resolve) => {
             this.onShutdownEcho = resolve;
             // The link dropped: no echo will come on this connection.
-            lost = () => resolve();
+            lost = resolve;
             this.client.once('close', lost);
             timer = setTimeout(() => {
               this.opts.log.warn(

@@ -136,12 +136,17 @@ export class Reclaimer {
    */
   vacuum(maxPages = 8192, checkpointAnyway = false): boolean {
     if (this.freePages() === 0) {
-      if (checkpointAnyway) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (checkpointAnyway) this.cutWal();
       return false;
     }
     this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.cutWal();
     return this.freePages() > 0;
+  }
+
+  /** Copies the WAL back into the file and cuts it (a TRUNCATE checkpoint). */
+  cutWal(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   private delete(rows: readonly Candidate[]): void {

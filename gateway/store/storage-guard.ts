@@ -178,7 +178,7 @@ export class StorageGuard {
   /** A TRUNCATE checkpoint, if the disk lets it run; a failure is left to the next check. */
   private checkpointTruncate(): void {
     try {
-      this.o.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.o.reclaimer.cutWal();
     } catch (err) {
       this.o.log.warn({ err }, 'storage: checkpoint on a full disk failed; trying again later');
     }
