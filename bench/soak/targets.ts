@@ -60,6 +60,11 @@ export function retentionHorizonS(
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const fmt = (n: number | undefined, unit: string) => (n === undefined ? 'n/a' : `${r2(n)} ${unit}`);
 
+/** Transits from the first sample to the last. */
+function transitSpan(samples: readonly RealtimeSample[]): number {
+  return (samples.at(-1)?.transits ?? 0) - (samples[0]?.transits ?? 0);
+}
+
 function slopeCheck(
   name: string,
   samples: readonly RealtimeSample[],
@@ -68,7 +73,7 @@ function slopeCheck(
   unit: string,
 ): TargetCheck {
   const slope = slopePer10kTransits(samples, y);
-  const span = (samples.at(-1)?.transits ?? 0) - (samples[0]?.transits ?? 0);
+  const span = transitSpan(samples);
   const enough = span >= TARGETS.minTransitsForSlope;
   return {
     name,
@@ -97,7 +102,7 @@ export function checkTargets(i: TargetInputs): TargetCheck[] {
   checks.push(slopeCheck('handles flat', steady, (s) => s.handles, TARGETS.handleSlopePer10k, 'handles'));
   const pastHorizon = i.samples.filter((s) => s.t >= i.retentionHorizonS);
   const store = slopePer10kTransits(pastHorizon, (s) => s.storeMb + s.walMb);
-  const storeSpan = (pastHorizon.at(-1)?.transits ?? 0) - (pastHorizon[0]?.transits ?? 0);
+  const storeSpan = transitSpan(pastHorizon);
   checks.push({
     name: 'store bounded',
     target: `store + WAL ≤ ${TARGETS.storeSlopeMbPer10k} MB per 10,000 transits once past retention + a maintenance run (${Math.round(i.retentionHorizonS / 60)} min)`,
