@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { INPUT_STAGES } from '../gateway/lanes/input-stages.ts';
 import { type LineFormat, wireTimeMs } from '../sim/pacing.ts';
 import { loadConfigFile } from '../site-config/load.ts';
 import type { SiteConfig } from '../site-config/schema.ts';
@@ -57,6 +58,7 @@ export const SCAN_WIRE_MS = (300 * 10 * 1000) / 9600;
 
 /** The gateway's own histogram of it (gateway/ops/lane-latency-metrics.ts). */
 const LATENCY_METRIC = 'gatepost_lane_input_to_command_seconds';
+const STAGE_METRIC = 'gatepost_lane_input_stage_seconds';
 
 /** Lanes whose barrier is the serial one, from the bench site's config, with its line settings. */
 function serialBarrierLanes(config: SiteConfig): Map<string, LineFormat> {
@@ -245,10 +247,18 @@ export async function rushHourBench(
     const r2 = (n: number) => Math.round(n * 100) / 100;
     const loopDelay = report.loopDelayMs as { p99: number; max: number };
     /** Quantile `q` of the gateway's own histogram over one phase, in ms (upper bound of its bucket). */
-    const insideMs = (phaseName: string, q: number) => {
+    const insideMs = (phaseName: string, q: number, metric = LATENCY_METRIC, match = {}) => {
       const b = bounds.get(phaseName);
-      return r1((histogramQuantile(b?.to ?? new Map(), b?.from, LATENCY_METRIC, q) ?? Number.NaN) * 1000);
+      return r2((histogramQuantile(b?.to ?? new Map(), b?.from, metric, q, match) ?? Number.NaN) * 1000);
     };
+    /** Each stage's p99 inside the gateway over one phase (gatepost_lane_input_stage_seconds). */
+    const stagesP99 = (phaseName: string, suffix: string) =>
+      Object.fromEntries(
+        INPUT_STAGES.map((stage) => [
+          `lane_stage_${stage}_p99_ms_le${suffix}`,
+          insideMs(phaseName, 0.99, STAGE_METRIC, { stage }),
+        ]),
+      );
     /** One condition over its rounds: latency, the gateway's inside p99, the machine's stalls. */
     const condition = (letter: string, suffix: string): Record<string, number> => {
       const perRound: RoundFigures[] = [];
@@ -263,6 +273,7 @@ export async function rushHourBench(
             suffix,
           ),
           [`lane_input_to_command_p99_ms_le${suffix}`]: insideMs(name, 0.99),
+          ...stagesP99(name, suffix),
           [`machine_stall_p99_ms${suffix}`]: stall?.p99Ms ?? Number.NaN,
           [`machine_stall_max_ms${suffix}`]: stall?.maxMs ?? Number.NaN,
         });
@@ -319,7 +330,7 @@ export async function rushHourBench(
         phases: `warm-up ${warmupS} s, then ${rounds} round(s) of A ${phaseAS} s (rush hour, quiet), B ${phaseBS} s (rush hour + 50 subscribers to # + 1 QoS 0 flood publisher of 200-byte messages, each set in its own process)${phaseCS > 0 ? `, C ${phaseCS} s (co-located: B's load + headless Chromium showing the yard map at 1920×1080 and two kiosks at 1280×800, live, + ${writesPerS} fsync'd 512-byte writes a second beside the store)` : ''}; each figure the median of the rounds, *_spread the highest round less the lowest`,
         stalls: `machine_stall_*: a thread of the bench's process sleeping 1 ms at a time (Atomics.wait), how much longer each sleep took: the CPU the machine took away from a ready thread, apart from the gateway`,
         devices: `the simulator process (and its socat relays) at ${String(simReady.priority)}, standing in for hardware that does not share the CPU`,
-        inside: `lane_input_to_command_*_ms_le: the gateway's ${LATENCY_METRIC} over each phase (every open by the rules, whatever input completed it), the upper bound of the bucket holding the quantile`,
+        inside: `lane_input_to_command_*_ms_le: the gateway's ${LATENCY_METRIC} over each phase (every open by the rules, whatever input completed it), the upper bound of the bucket holding the quantile; lane_stage_<stage>_p99_ms_le: the same of ${STAGE_METRIC} for each stage of that way (queue: reaching the lane to handled off its queue; verify: the pass's verification; decide: the rules, a bay, the record built; commit: the decision's commit and fsync; command: commit to the command issued; gateway/lanes/input-stages.ts)`,
         latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(openLineMs)} ms on the wire at ${serialBauds} baud included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, its trigger the scan); ${report.excluded} opens excluded`,
         gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()}, environment ${unitEnvironmentText()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),

@@ -34,18 +34,22 @@ export async function scrape(opsUrl: string): Promise<Samples | undefined> {
 }
 
 /**
- * The upper bound of the bucket holding quantile `q` of a histogram, all its label sets added
- * up, over what was observed between two scrapes (`since` the earlier, undefined for all).
+ * The upper bound of the bucket holding quantile `q` of a histogram, all its label sets that
+ * include `match` added up, over what was observed between two scrapes (`since` the earlier,
+ * undefined for all).
  */
 export function histogramQuantile(
   now: Samples,
   since: Samples | undefined,
   name: string,
   q: number,
+  match: Record<string, string> = {},
 ): number | undefined {
   const counts = new Map<number, number>();
+  const want = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
   for (const [key, value] of now) {
     if (!key.startsWith(`${name}_bucket{`)) continue;
+    if (!want.every((w) => key.includes(w))) continue;
     const le = /le="([^"]+)"/.exec(key)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);

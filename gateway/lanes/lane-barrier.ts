@@ -1,4 +1,5 @@
 import type { BarrierCommandResult, BarrierState, BarrierStateEvent } from '../../devices/events.ts';
+import { type InputStageTimes, inputStageTimes } from './input-stages.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { LaneBarrier } from './lane-ports.ts';
 import type { Alarm, DecisionTrigger, LaneRecordData } from './lane-records.ts';
@@ -13,8 +14,11 @@ export interface LaneBarrierDeps {
   record: (type: 'barrier', data: LaneRecordData<'barrier'>) => Promise<unknown>;
   alarm: (kind: Alarm['kind'], message: string, transitId?: string, active?: boolean) => Promise<unknown>;
   publish: () => void;
-  /** Hears, for each open the rules command, how long since the input that completed the decision. */
-  commandLatency?: (seconds: number) => void;
+  /**
+   * Hears, for each open the rules command, how long since the input that completed the decision
+   * (seconds), and where that time went (each stage's ms, input-stages.ts).
+   */
+  commandLatency?: (seconds: number, stages: InputStageTimes) => void;
 }
 
 /** The triggers a device's input sets off: what the input-to-command latency is measured from. */
@@ -55,8 +59,10 @@ export class LaneBarrierActions {
    */
   command(t: Transit, action: 'open' | 'close', by: 'rules' | 'staff', staffId?: string): void {
     const input = t.lastInput;
-    if (action === 'open' && by === 'rules' && input && DEVICE_INPUTS.has(input.kind))
-      this.d.commandLatency?.((performance.now() - input.at) / 1000);
+    if (action === 'open' && by === 'rules' && input && DEVICE_INPUTS.has(input.kind)) {
+      const now = performance.now();
+      this.d.commandLatency?.((now - input.at) / 1000, inputStageTimes(input, now));
+    }
     void this.send(action).then((result) =>
       this.d.queue.run(async () => {
         if (action === 'open' && result.ok) t.opened = true;

@@ -52,7 +52,7 @@ export class LaneCameras {
     t.sighting = { camera: e.camera, plate: e.plate, colour: e.colour, at: e.at };
     // The same plate again (another camera's read, a late push) changes nothing to decide on.
     if (known && known.plate === e.plate && known.colour === e.colour) return this.publishAfter();
-    t.lastInput = { kind: 'sighting', at: receivedAt };
+    t.lastInput = { kind: 'sighting', at: receivedAt, handledAt: performance.now() };
     await this.d.afterInput(t, late);
     await this.publishAfter();
   }
@@ -60,7 +60,7 @@ export class LaneCameras {
   async onTemperature(e: CameraTemperatureEvent, receivedAt: number): Promise<void> {
     if (this.d.mode.mode === 'maintenance') return;
     const { t, late } = await this.d.transits.for('measurement', e.at);
-    t.lastInput = { kind: 'measurement', at: receivedAt };
+    t.lastInput = { kind: 'measurement', at: receivedAt, handledAt: performance.now() };
     const r: TemperatureReading = { valueC: e.objectC, method: 'camera', at: e.at };
     const person = takeReading(t, r, late);
     this.d.trail.later('measurement', {

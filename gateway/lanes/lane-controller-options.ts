@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import type { DecisionRules } from './decision-rules.ts';
 import type { IdNumberPolicy } from './id-number-policy.ts';
+import type { InputStageTimes } from './input-stages.ts';
 import type {
   BayReservations,
   HandoverReceiving,
@@ -43,6 +44,6 @@ export interface LaneControllerOptions {
   interrupted?: { transitId: string; startedAt: number };
   /** Maintenance set by staff before the restart: it holds until staff clear it. */
   maintenance?: { reason: string };
-  /** Hears the input-to-command latency of each open by the rules (the ops metric). */
-  commandLatency?: (seconds: number) => void;
+  /** Hears the input-to-command latency of each open by the rules, and its stages (the ops metrics). */
+  commandLatency?: (seconds: number, stages: InputStageTimes) => void;
 }

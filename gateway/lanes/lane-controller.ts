@@ -280,7 +280,7 @@ export class LaneController {
     } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
       // The truck whose pass or temperature came first: its full timeout starts now.
       cur.awaitingVehicle = false;
-      cur.lastInput = { kind: 'vehicle', at: receivedAt }; // the vehicle completes its decision now
+      cur.lastInput = { kind: 'vehicle', at: receivedAt, handledAt: performance.now() }; // the vehicle completes its decision now
       this.transits.arm(cur);
       await this.maybeDecide(cur);
     }
@@ -329,7 +329,7 @@ export class LaneController {
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transits.for('measurement', e.at);
-    t.lastInput = { kind: 'measurement', at: receivedAt };
+    t.lastInput = { kind: 'measurement', at: receivedAt, handledAt: performance.now() };
     // The person waiting for a recheck takes it, else the person scanned most recently without a
     // reading (crew.ts); after the decision it goes to someone at once.
     const r = { valueC: e.objectC, method: 'screening' as const, at: e.at, ambientC: e.ambientC };

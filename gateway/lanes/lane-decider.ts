@@ -148,6 +148,8 @@ export class LaneDecider {
     let record = decisionRecord(this.lane, t, placed, by, staffId);
     // Committed before the barrier moves or an alarm leaves; a held bay's reservation or a
     // truck's exit shares its commit (both were queued by now) and must have been stored too.
+    const input = t.lastInput;
+    if (input) input.committingAt ??= performance.now();
     const deciding = this.d.record('decision', record);
     const stored = (
       await Promise.all([
@@ -155,11 +157,13 @@ export class LaneDecider {
         placed.committed?.catch((e: unknown) => ({ ok: false as const, message: errorMessage(e) })),
       ])
     )[1];
+    if (input) input.committedAt = performance.now();
     if (stored && !stored.ok) {
       t.decision = record; // what is on record, should the corrected decision fail to commit too
       placed = (this.d.config.kind === 'yard-exit' ? exitNotStored : unreserved)(placed, stored.message);
       record = decisionRecord(this.lane, t, placed, by, staffId);
       await this.d.record('decision', record);
+      if (input) input.committedAt = performance.now();
     }
     const { outcome, reasons } = placed;
     t.decision = record;

@@ -2,6 +2,7 @@ import type { ScanEvent } from '../../devices/events.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import { codeKind } from '../mqtt/gateway-payloads.ts';
 import { passReplayKey } from '../passes/replay-key.ts';
+import type { LaneInput } from './input-stages.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';
 import type { Alarm, AlarmParams } from './lane-records.ts';
@@ -38,6 +39,7 @@ export class LaneScans {
   constructor(private readonly d: LaneScansDeps) {}
 
   async onCode(e: ScanEvent, receivedAt: number): Promise<void> {
+    const handledAt = performance.now();
     if (this.d.mode.mode === 'maintenance') {
       // No transits: the lane's budget runs over a window instead.
       if (e.at - this.idleScans.since >= IDLE_SCAN_WINDOW_MS)
@@ -67,7 +69,8 @@ export class LaneScans {
       this.d.publish();
       return;
     }
-    t.lastInput = { kind: 'scan', at: receivedAt };
+    const input: LaneInput = { kind: 'scan', at: receivedAt, handledAt };
+    t.lastInput = input;
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.d.trail.later('scan', {
       lane: this.d.lane,
@@ -77,6 +80,7 @@ export class LaneScans {
       bytes: e.bytes,
     });
     const verdict = await this.d.passes.verify(e.code, e.at);
+    input.verifiedAt = performance.now();
     const earlier = this.d.replay.check(e.code, { lane: this.d.lane, transitId: t.id, at: e.at });
     // Another pass is another person in the cab; the same pass again (any spelling) is the same one.
     const person = t.crew.forPass(passReplayKey(e.code));
@@ -119,7 +123,7 @@ export class LaneScans {
     await this.d.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id, {
       max: MAX_CODES_PER_TRANSIT,
     });
-    t.lastInput = { kind: 'scan', at: receivedAt };
+    t.lastInput = { kind: 'scan', at: receivedAt, handledAt: performance.now() };
     if (t.phase === 'collecting' && !t.awaitingVehicle) await this.d.decide(t);
   }
 }

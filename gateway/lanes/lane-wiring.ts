@@ -19,6 +19,7 @@ import type { FirstTrustLoad } from '../passes/trust-list-first-load.ts';
 import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
+import type { InputStageTimes } from './input-stages.ts';
 import { LaneController } from './lane-controller.ts';
 import { maintenanceOf, openTransitOf, recentScansOf } from './lane-history.ts';
 import type {
@@ -46,8 +47,8 @@ export interface LanesOptions {
   yard: (BayHolder & ExitHolder & Partial<HandoverReceiving>) | undefined;
   /** Counts a staff request refused before it reached a lane (unknown action or lane, invalid). */
   onRefusedRequest?: (why: RefusedWhy) => void;
-  /** Hears each lane's input-to-command latency (the ops metric). */
-  commandLatency?: (lane: string, seconds: number) => void;
+  /** Hears each lane's input-to-command latency and its stages (the ops metrics). */
+  commandLatency?: (lane: string, seconds: number, stages: InputStageTimes) => void;
   /** The trust list's first load, begun as the gateway started (trust-list-first-load.ts). */
   trustFirstLoad?: FirstTrustLoad;
   /** The trucks announced by the central office (Downlink.preRegistrations), when the downlink runs. */
@@ -140,7 +141,12 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
       idNumbers: config.passes.idNumbers,
       ...(interrupted ? { interrupted } : {}),
       ...(maintenance ? { maintenance } : {}),
-      ...(o.commandLatency ? { commandLatency: (s: number) => o.commandLatency?.(laneConfig.id, s) } : {}),
+      ...(o.commandLatency
+        ? {
+            commandLatency: (s: number, stages: InputStageTimes) =>
+              o.commandLatency?.(laneConfig.id, s, stages),
+          }
+        : {}),
     });
     await controller.start();
     controllers.set(laneConfig.id, controller);

@@ -2,13 +2,8 @@ import type { PlateColour } from '../../core/plate-colour.ts';
 import type { Verdict } from '../passes/verdict.ts';
 import { Crew } from './crew.ts';
 import type { Decision } from './decision-schema.ts';
-import type {
-  DecisionRecord,
-  DecisionTrigger,
-  LaneState,
-  PassSummary,
-  PreRegisteredTruck,
-} from './lane-records.ts';
+import type { LaneInput } from './input-stages.ts';
+import type { DecisionRecord, LaneState, PassSummary, PreRegisteredTruck } from './lane-records.ts';
 import { ScanBudget } from './scan-budget.ts';
 
 export type TransitPhase = 'collecting' | 'deciding' | 'decided' | 'leaving' | 'ended';
@@ -55,7 +50,7 @@ export class Transit {
    * lane's timeout or staff. The next decision records it as its trigger; the input-to-command
    * latency is measured from it when it was a device's input.
    */
-  lastInput: { kind: DecisionTrigger; at: number } | undefined;
+  lastInput: LaneInput | undefined;
   /** Its scans against the store's budget: repeats counted, codes beyond the budget refused. */
   readonly scans = new ScanBudget();
 

@@ -29,6 +29,10 @@ describe('histogramQuantile (bench/support/prom.ts)', () => {
     expect(histogramQuantile(m, undefined, NAME, 0.9)).toBe(0.005);
     expect(histogramQuantile(m, undefined, NAME, 0.99)).toBe(0.01);
     expect(histogramQuantile(m, undefined, NAME, 1)).toBe(Number.POSITIVE_INFINITY);
+    // Only the label sets that include `match`: east-1 alone has half its observations at 1 ms.
+    expect(histogramQuantile(m, undefined, NAME, 0.5, { lane: 'east-1' })).toBe(0.001);
+    expect(histogramQuantile(m, undefined, NAME, 0.5, { lane: 'east-2' })).toBe(0.005);
+    expect(histogramQuantile(m, undefined, NAME, 0.5, { lane: 'west-1' })).toBeUndefined();
   });
 
   it('counts only what came between two scrapes, and has no answer for an empty histogram', () => {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ManualClock } from '../../core/clock.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { HealthState } from '../../devices/health.ts';
+import type { InputStageTimes } from '../../gateway/lanes/input-stages.ts';
 import { LaneController } from '../../gateway/lanes/lane-controller.ts';
 import type {
   ExitResult,
@@ -77,7 +78,14 @@ export interface LaneOptions {
   laneConfig?: { destinations?: string[]; thermometer?: Record<string, unknown> };
   /** The trucks announced by the central office. */
   preRegistrations?: PreRegistrationLookup;
+  /** Real milliseconds each pass's verification takes (a slow verifier). */
+  verifyMs?: number;
+  /** Real milliseconds each decision record's commit takes (a slow disk). */
+  commitMs?: number;
 }
+
+const realDelay = (ms: number | undefined) =>
+  ms ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
 export function lane(opts: LaneOptions = {}) {
   const clock = new ManualClock();
@@ -86,6 +94,8 @@ export function lane(opts: LaneOptions = {}) {
   const reservations: ReserveRequest[] = [];
   /** Input-to-command latencies (s) the lane reported, one per open the rules commanded. */
   const latencies: number[] = [];
+  /** Where each of those went, stage by stage (ms). */
+  const stages: InputStageTimes[] = [];
   const exits: { plate?: string; subject?: string }[] = [];
   const scanner = fakeScanner(opts.health?.scanner);
   const thermometer = opts.thermometer === false ? undefined : fakeThermometer(opts.health?.thermometer);
@@ -113,7 +123,12 @@ export function lane(opts: LaneOptions = {}) {
     clock,
     log: silentLogger(),
     devices: { scanner, thermometer, barrier: b.barrier },
-    passes: { verify: async (code, at) => verdictFor(code, at) },
+    passes: {
+      verify: async (code, at) => {
+        await realDelay(opts.verifyMs);
+        return verdictFor(code, at);
+      },
+    },
     yard: {
       async reserve(req): Promise<ReserveResult> {
         reservations.push(req);
@@ -135,12 +150,16 @@ export function lane(opts: LaneOptions = {}) {
     replay: opts.replay ?? new ReplayGuard(600_000),
     record: async (type, data) => {
       records.push({ type, data });
+      if (type === 'decision') await realDelay(opts.commitMs);
     },
     publishState: (s) => states.push(s),
     idNumbers: 'masked',
     ...(opts.interrupted ? { interrupted: opts.interrupted } : {}),
     ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
-    commandLatency: (s) => latencies.push(s),
+    commandLatency: (s, byStage) => {
+      latencies.push(s);
+      stages.push(byStage);
+    },
     ...(opts.preRegistrations ? { preRegistrations: opts.preRegistrations } : {}),
   });
   const at = () => clock.now();
@@ -188,6 +207,7 @@ export function lane(opts: LaneOptions = {}) {
     states,
     reservations,
     latencies,
+    stages,
     exits,
     controller,
     barrier: b,

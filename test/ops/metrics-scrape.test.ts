@@ -100,6 +100,16 @@ describe('/metrics after a scripted scenario', () => {
       const took = m.get(series('gatepost_lane_input_to_command_seconds_sum', { lane })) ?? -1;
       expect(took, lane).toBeGreaterThan(0);
       expect(took, lane).toBeLessThan(1);
+      // The same time by stage: one observation of each, adding up to the whole.
+      let stages = 0;
+      for (const stage of ['queue', 'verify', 'decide', 'commit', 'command']) {
+        expect(
+          m.get(series('gatepost_lane_input_stage_seconds_count', { lane, stage })),
+          `${lane} ${stage}`,
+        ).toBe(1);
+        stages += m.get(series('gatepost_lane_input_stage_seconds_sum', { lane, stage })) ?? Number.NaN;
+      }
+      expect(stages, lane).toBeCloseTo(took, 6);
     }
     expect(m.get(series('gatepost_lane_input_to_command_seconds_count', { lane: 'west-1' }))).toBeUndefined();
     expect(m.get(series('gatepost_bay_bus_state', { bus: 'bus-1', state: 'online' }))).toBe(1);
