@@ -21,7 +21,7 @@ import { SOAK_FILE, type SoakResult } from './soak-result.ts';
 import { STORE_BENCH_CONDITIONS } from './store-bench.ts';
 import { ROOT, spawnBenchChild, stopAllChildren } from './support/child.ts';
 import { loaderOverhead } from './support/loader-overhead.ts';
-import { describeMachine } from './support/machine.ts';
+import { cpuReference, describeMachine } from './support/machine.ts';
 import { unitNodeFlags } from './support/unit-flags.ts';
 import { VERIFY_BENCH_CONDITIONS } from './verify-bench.ts';
 
@@ -220,8 +220,11 @@ const meta: ReportMeta = {
   commit: commit(),
   nodeFlags: unitNodeFlags(),
   loadAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  cpuAtEnd: cpuReference(),
   charts,
 };
+all.cpu_reference_ed25519_per_s_start = machine.cpuAtStart;
+all.cpu_reference_ed25519_per_s_end = meta.cpuAtEnd;
 writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(all, null, 2)}\n`);
 writeFileSync(join(docs, 'benchmarks.md'), renderMarkdown(meta, sections, all));
 rewriteReadme(

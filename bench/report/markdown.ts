@@ -22,6 +22,8 @@ export interface ReportMeta {
   commit: string;
   nodeFlags: string[];
   loadAtEnd: number;
+  /** cpuReference() when the run ended. */
+  cpuAtEnd: number;
   /** Charts written beside the report: path from docs/, and what they show. */
   charts: { file: string; alt: string }[];
 }
@@ -46,6 +48,7 @@ export function renderMarkdown(
     `| Node | ${m.node}; the gateway process runs with \`${meta.nodeFlags.join(' ') || '(no flags)'}\` (the flags of ops/gatepost.service) |`,
     `| commit | ${meta.commit} |`,
     `| load average (1 min) | ${m.loadAtStart} at the start, ${meta.loadAtEnd} at the end: other work on the box shows in every figure |`,
+    `| one core's speed (\`cpu_reference_ed25519_per_s\`) | ${m.cpuAtStart.toLocaleString('en-US')} Ed25519 verifications a second at the start, ${meta.cpuAtEnd.toLocaleString('en-US')} at the end (bench/support/machine.ts): this virtual machine's core is not always as fast; CPU-bound figures of runs at different speeds do not compare |`,
     '',
     'Every figure is also in [benchmarks.json](benchmarks.json) (figure name → number); the README quotes the headline ones.',
     '',

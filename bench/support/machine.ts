@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 
@@ -9,6 +10,31 @@ export interface Machine {
   node: string;
   /** 1-minute load average when the run started (others' work on a shared box shows here). */
   loadAtStart: number;
+  /** cpuReference() when the run started. */
+  cpuAtStart: number;
+}
+
+/**
+ * How fast one core of the machine is right now: Ed25519 verifications a second (node's crypto,
+ * as a GP1 pass's signature check), over `ms` of one thread. A virtual machine's core is not
+ * always as fast as it was: another guest on the same host slows it without showing as load or
+ * steal here. The report gives this at the start and the end of a run, so that runs on a slower
+ * moment can be told apart.
+ */
+export function cpuReference(ms = 1000): number {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const data = Buffer.alloc(300, 0x5a);
+  const signature = sign(null, data, privateKey);
+  for (let i = 0; i < 200; i++) verify(null, data, publicKey, signature); // warm-up
+  let n = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < 50; i++) verify(null, data, publicKey, signature);
+    n += 50;
+    elapsed = performance.now() - t0;
+  }
+  return Math.round(n / (elapsed / 1000));
 }
 
 /** The machine the figures were measured on, for the report. */
@@ -28,5 +54,6 @@ export function describeMachine(): Machine {
     os,
     node: process.version,
     loadAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    cpuAtStart: cpuReference(),
   };
 }
