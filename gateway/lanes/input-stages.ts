@@ -17,7 +17,8 @@ export interface LaneInput {
 
 /**
  * The stages of an input's way to its barrier command, in order:
- * - `queue`: from reaching the lane to being handled (the lane's queue, the event loop's backlog);
+ * - `queue`: from reaching the lane to being handled (the lane's queue, the event loop's backlog,
+ *   and for a scan that begins a transit while the last one is ending, that one's end record);
  * - `verify`: the pass's verification (a scan's);
  * - `decide`: the rules, a bay reserved, the decision record built;
  * - `commit`: the decision (and the records sharing its commit) stored and fsync'd;
@@ -25,13 +26,14 @@ export interface LaneInput {
  */
 export const INPUT_STAGES = ['queue', 'verify', 'decide', 'commit', 'command'] as const;
 export type InputStage = (typeof INPUT_STAGES)[number];
-export type InputStageTimes = Record<InputStage, number>;
+export type InputStageTimes = Partial<Record<InputStage, number>>;
 
 /**
  * Each stage's milliseconds, for an input whose command was issued at `commandAt`. A stage whose
- * mark is absent takes 0 and its time goes to the next stage that has one; a mark out of order
- * (earlier than the one before it) counts from the one before. So the stages are never negative
- * and add up to the whole way, `commandAt - at`, when that is not negative.
+ * mark is absent is absent (a measurement has no `verify`) and its time goes to the next stage
+ * that has one; a mark out of order (earlier than the one before it) counts from the one before.
+ * So the stages are never negative and add up to the whole way, `commandAt - at`, when that is
+ * not negative.
  */
 export function inputStageTimes(input: LaneInput, commandAt: number): InputStageTimes {
   const marks: [InputStage, number | undefined][] = [
@@ -41,7 +43,7 @@ export function inputStageTimes(input: LaneInput, commandAt: number): InputStage
     ['commit', input.committedAt],
     ['command', commandAt],
   ];
-  const out = { queue: 0, verify: 0, decide: 0, commit: 0, command: 0 };
+  const out: InputStageTimes = {};
   let from = input.at;
   for (const [stage, mark] of marks) {
     if (mark === undefined || !Number.isFinite(mark)) continue;

@@ -59,10 +59,7 @@ export class LaneBarrierActions {
    */
   command(t: Transit, action: 'open' | 'close', by: 'rules' | 'staff', staffId?: string): void {
     const input = t.lastInput;
-    if (action === 'open' && by === 'rules' && input && DEVICE_INPUTS.has(input.kind)) {
-      const now = performance.now();
-      this.d.commandLatency?.((now - input.at) / 1000, inputStageTimes(input, now));
-    }
+    const issuedAt = performance.now();
     void this.send(action).then((result) =>
       this.d.queue.run(async () => {
         if (action === 'open' && result.ok) t.opened = true;
@@ -72,6 +69,9 @@ export class LaneBarrierActions {
         this.d.publish();
       }),
     );
+    // Reported once the command is on its way (the send above began it synchronously).
+    if (action === 'open' && by === 'rules' && input && DEVICE_INPUTS.has(input.kind))
+      this.d.commandLatency?.((issuedAt - input.at) / 1000, inputStageTimes(input, issuedAt));
   }
 
   /** Staff open or close by hand (the driver's safety rules still apply); waits for the arm. */

@@ -149,7 +149,7 @@ export class LaneDecider {
     // Committed before the barrier moves or an alarm leaves; a held bay's reservation or a
     // truck's exit shares its commit (both were queued by now) and must have been stored too.
     const input = t.lastInput;
-    if (input) input.committingAt ??= performance.now();
+    if (input) input.committingAt = performance.now();
     const deciding = this.d.record('decision', record);
     const stored = (
       await Promise.all([

@@ -39,7 +39,6 @@ export class LaneScans {
   constructor(private readonly d: LaneScansDeps) {}
 
   async onCode(e: ScanEvent, receivedAt: number): Promise<void> {
-    const handledAt = performance.now();
     if (this.d.mode.mode === 'maintenance') {
       // No transits: the lane's budget runs over a window instead.
       if (e.at - this.idleScans.since >= IDLE_SCAN_WINDOW_MS)
@@ -69,7 +68,8 @@ export class LaneScans {
       this.d.publish();
       return;
     }
-    const input: LaneInput = { kind: 'scan', at: receivedAt, handledAt };
+    // Handled from here: its transit found, or begun (a previous one's end committed first).
+    const input: LaneInput = { kind: 'scan', at: receivedAt, handledAt: performance.now() };
     t.lastInput = input;
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.d.trail.later('scan', {

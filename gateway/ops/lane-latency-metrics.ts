@@ -13,7 +13,7 @@ const BUCKETS = [
 
 /** The stages' bounds: finer at the bottom, where most stages of a quiet lane fall. */
 const STAGE_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05,
+  0.0001, 0.0002, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05,
   0.1, 0.25, 1,
 ];
 
@@ -24,7 +24,8 @@ const STAGE_BUCKETS = [
  * driver; so the decision, its verification and its commit (fsync) included, the wires not. The
  * benchmark measures the same from outside, wires included (docs/benchmarks.md, rush hour).
  * `gatepost_lane_input_stage_seconds{lane,stage}`: the same time by stage (queue, verify, decide,
- * commit, command: gateway/lanes/input-stages.ts), one observation of each stage per open.
+ * commit, command: gateway/lanes/input-stages.ts), one observation per open of each stage its
+ * input passed (`verify`: scans only).
  */
 export class LaneLatencyMetrics {
   private readonly histogram: Histogram<'lane'>;
@@ -50,6 +51,9 @@ export class LaneLatencyMetrics {
   readonly observe = (lane: string, seconds: number, stages?: InputStageTimes): void => {
     this.histogram.observe({ lane }, seconds);
     if (!stages) return;
-    for (const stage of INPUT_STAGES) this.stages.observe({ lane, stage }, stages[stage] / 1000);
+    for (const stage of INPUT_STAGES) {
+      const ms = stages[stage];
+      if (ms !== undefined) this.stages.observe({ lane, stage }, ms / 1000);
+    }
   };
 }

@@ -100,13 +100,13 @@ describe('/metrics after a scripted scenario', () => {
       const took = m.get(series('gatepost_lane_input_to_command_seconds_sum', { lane })) ?? -1;
       expect(took, lane).toBeGreaterThan(0);
       expect(took, lane).toBeLessThan(1);
-      // The same time by stage: one observation of each, adding up to the whole.
+      // The same time by stage, adding up to the whole: one observation of each stage its input
+      // passed (a verification only where the scan, not the thermometer, completed the decision).
       let stages = 0;
       for (const stage of ['queue', 'verify', 'decide', 'commit', 'command']) {
-        expect(
-          m.get(series('gatepost_lane_input_stage_seconds_count', { lane, stage })),
-          `${lane} ${stage}`,
-        ).toBe(1);
+        const count = m.get(series('gatepost_lane_input_stage_seconds_count', { lane, stage }));
+        if (stage === 'verify' && count === undefined) continue;
+        expect(count, `${lane} ${stage}`).toBe(1);
         stages += m.get(series('gatepost_lane_input_stage_seconds_sum', { lane, stage })) ?? Number.NaN;
       }
       expect(stages, lane).toBeCloseTo(took, 6);
