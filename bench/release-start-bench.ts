@@ -24,6 +24,8 @@ export interface ReleaseStartFigures {
   cold_start_release_modules_loaded_s: number;
   cold_start_release_broker_connected_s: number;
   cold_start_release_parts_started_s: number;
+  /** The last device seen opened (the slower start's; a device that opened late holds the start). */
+  cold_start_release_devices_s: number;
   /** CPU time of all its threads until ready (a busy machine stretches the wall time, not this). */
   cold_start_release_cpu_s: number;
 }
@@ -32,7 +34,7 @@ export const RELEASE_START_CONDITIONS =
   "as cold_start_s, the gateway process run from a release build (dist/ modules, the pages and the DCC schema validators prebuilt, no esbuild, tsx or Ajv at start) at the unit's Nice= and Environment=; " +
   "as `gatepost start` does, the process begins the broker's thread before it loads the gateway's modules (broker/broker-early-thread.ts) and the trust list's first load begins with the gateway; " +
   'ready means what it did: store open, broker accepting and the gateway connected and online, trust list loaded, every device opened once. ' +
-  'The milestones of the slower start (s since its process started): modules loaded (startGateway begins), broker connected, every part started (lanes included); cpu: all its threads until ready';
+  'The milestones of the slower start (s since its process started): modules loaded (startGateway begins), broker connected, every part started (lanes included), the last device seen opened; cpu: all its threads until ready';
 
 /**
  * Builds a release for a bench, with the bench's own process module as one more entry, into
@@ -66,6 +68,7 @@ export async function releaseStartBench(existingDir?: string): Promise<ReleaseSt
     cold_start_release_modules_loaded_s: at('created'),
     cold_start_release_broker_connected_s: at('broker'),
     cold_start_release_parts_started_s: at('parts'),
+    cold_start_release_devices_s: at('devices'),
     cold_start_release_cpu_s: at('cpuMs'),
   };
 }
