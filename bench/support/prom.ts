@@ -13,13 +13,19 @@ export function parsePrometheus(text: string): Samples {
   return out;
 }
 
+/** Whether a series key (`name{a="1",b="2"}`) has every label of `match` with its value. */
+function labelMatcher(match: Record<string, string>): (key: string) => boolean {
+  const want = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+  return (key) => want.every((w) => key.includes(w));
+}
+
 /** The sum of every series of a metric whose labels include `match`. */
 export function sumOf(samples: Samples, name: string, match: Record<string, string> = {}): number {
   let sum = 0;
-  const want = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+  const matches = labelMatcher(match);
   for (const [key, value] of samples) {
     if (key !== name && !key.startsWith(`${name}{`)) continue;
-    if (want.every((w) => key.includes(w))) sum += value;
+    if (matches(key)) sum += value;
   }
   return sum;
 }
@@ -46,10 +52,10 @@ export function histogramQuantile(
   match: Record<string, string> = {},
 ): number | undefined {
   const counts = new Map<number, number>();
-  const want = Object.entries(match).map(([k, v]) => `${k}="${v}"`);
+  const matches = labelMatcher(match);
   for (const [key, value] of now) {
     if (!key.startsWith(`${name}_bucket{`)) continue;
-    if (!want.every((w) => key.includes(w))) continue;
+    if (!matches(key)) continue;
     const le = /le="([^"]+)"/.exec(key)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
