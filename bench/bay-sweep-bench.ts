@@ -25,7 +25,10 @@ export interface BaySweepBenchFigures {
 
 const ROUNDS = 3;
 
-export const BAY_SWEEP_CONDITIONS = `1,200 bays on 6 buses of 200 at 19200 8N1, FC04 2 registers a sensor, every sensor answering; simulated sensors in-process, wire-paced; a full sweep is the slowest bus's, median of ${ROUNDS} after the first; real-time clock`;
+export const BAY_SWEEP_CONDITIONS =
+  `1,200 bays on 6 buses of 200 at 19200 8N1, FC04 2 registers a sensor, every sensor answering; simulated sensors in-process, wire-paced; a full sweep is the slowest bus's, median of ${ROUNDS} after the first; real-time clock. ` +
+  "Since 2026-12-07 a simulated sensor's answer starts on the wire when the request's t3.5 ended, not when the simulator's timer noticed it (docs/simulator.md): a trace of each poll (6 buses, 4,800 polls) had the request's start to the answer's last byte at 12.2-12.5 ms p50 against 10.7 ms of wire and silence, and the master's silence before its next request at 2.3-2.4 ms against t3.5's 1.82 (a millisecond timer: Node's timers fire on whole milliseconds); the ratio went from 1.19-1.24 to 1.12-1.13 in three interleaved pairs beside a test loop (1.14-1.17 in the full runs before). " +
+  "What is left over the wire time is those timers: the master's t3.5 wait (~0.5 ms a poll) and the answer's last chunk handed on by the simulated line's timer (~0.5-0.8 ms); one bus alone: 1.10, six on one event loop: 1.11-1.13";
 
 export async function baySweepBench(): Promise<BaySweepBenchFigures> {
   const raw = parseYaml(readFileSync(resolve(ROOT, 'config/demo.yaml'), 'utf8')) as Record<string, unknown>;

@@ -110,8 +110,13 @@ export class PacedLine extends EventEmitter {
   /**
    * Queues bytes on the wire after anything already queued. Resolves once the last byte has
    * been handed to the line, rejects if the line closes first.
+   *
+   * `startAt` (a wireNow() time, past or future): when the device's UART began sending, if not
+   * now. A device that answers the moment its own silence timer ends (a Modbus slave) starts on
+   * the wire then, though this process's timer noticed that end a little later; the bytes are
+   * still never delivered before their wire time counted from there, nor before the wire is free.
    */
-  write(data: Uint8Array): Promise<void> {
+  write(data: Uint8Array, startAt?: number): Promise<void> {
     if (!this.isOpen) {
       return Promise.reject(
         new GatepostError(ErrorCode.PortClosed, `serial line ${this.link.path} is closed`),
@@ -120,7 +125,7 @@ export class PacedLine extends EventEmitter {
     if (data.length === 0) return Promise.resolve();
     const bytes = Buffer.from(data);
     return new Promise<void>((done, fail) => {
-      let t = Math.max(wireNow(), this.txFreeAt);
+      let t = Math.max(startAt ?? wireNow(), this.txFreeAt);
       for (let i = 0; i < bytes.length; i += this.chunkBytes) {
         const chunk = bytes.subarray(i, i + this.chunkBytes);
         t += chunk.length * this.charMs;

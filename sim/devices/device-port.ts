@@ -72,15 +72,18 @@ export class DevicePort extends EventEmitter {
     await this.plug();
   }
 
-  /** Sends bytes, paced. Resolves when they are on the line or lost; never rejects. */
-  async write(bytes: Uint8Array): Promise<void> {
+  /**
+   * Sends bytes, paced (from `startAt` on the wire when given, PacedLine.write). Resolves when
+   * they are on the line or lost; never rejects.
+   */
+  async write(bytes: Uint8Array, startAt?: number): Promise<void> {
     const line = this.line;
     if (!line?.isOpen) {
       this.bytesLost += bytes.length;
       return;
     }
     try {
-      await line.write(bytes);
+      await line.write(bytes, startAt);
     } catch {
       this.bytesLost += bytes.length;
     }

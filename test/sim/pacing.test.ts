@@ -86,6 +86,26 @@ describe('PacedLine in-process', () => {
     expect((rec.chunks.at(-1)?.at ?? 0) - t0).toBeGreaterThanOrEqual(wireTimeMs(f, 200));
   });
 
+  it('paces from startAt when a device began sending before this process noticed: never before its wire time from then', async () => {
+    const hub = new InProcessSerialHub();
+    const f = format8N1(9600);
+    const line = new PacedLine(hub.plug('/dev/sim3'), f);
+    const rec = new ByteRecorder(await hub.open({ path: '/dev/sim3', ...f }));
+    // 200 bytes take 208 ms on the wire. Begun 300 ms ago, every byte is due already: they come
+    // at once, where counted from now they would take 208 ms.
+    const past = performance.now() - 300;
+    const t0 = performance.now();
+    await line.write(Buffer.alloc(200, 0x31), past);
+    await rec.waitForBytes(200);
+    expect((rec.chunks.at(-1)?.at ?? 0) - t0).toBeLessThan(100);
+    // Begun 100 ms from now: no byte before its wire time counted from there.
+    const first = rec.chunks.length;
+    const later = performance.now() + 100;
+    await line.write(Buffer.alloc(50, 0x32), later);
+    await rec.waitForBytes(250);
+    assertNeverEarly(rec.chunks.slice(first), later, f);
+  });
+
   it('paces bytes from the host too: the device sees them after their wire time', async () => {
     const hub = new InProcessSerialHub();
     const f = format8N1(9600);

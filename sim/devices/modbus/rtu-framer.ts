@@ -21,7 +21,8 @@ export class RtuFramer {
 
   constructor(
     private readonly silenceMs: number,
-    private readonly onFrame: (frame: Buffer) => void,
+    /** `silenceEndAt`: the wire time at which the frame's t3.5 silence was complete. */
+    private readonly onFrame: (frame: Buffer, silenceEndAt: number) => void,
   ) {}
 
   push(bytes: Buffer, start: number, end: number): void {
@@ -68,9 +69,10 @@ export class RtuFramer {
     this.timer = undefined;
     const frame = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
     const overflow = this.overflow;
+    const silenceEndAt = this.lastEnd + this.silenceMs;
     this.parts = [];
     this.size = 0;
     this.overflow = false;
-    if (!overflow && frame.length > 0) this.onFrame(frame);
+    if (!overflow && frame.length > 0) this.onFrame(frame, silenceEndAt);
   }
 }

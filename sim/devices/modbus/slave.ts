@@ -122,7 +122,8 @@ export interface SlaveStats {
  * A Modbus RTU slave line: one serial port answering for one or many slave addresses (a
  * thermometer, or a multi-drop bus of bay sensors). Frames by t3.5 silence, drops frames with a
  * bad CRC silently, stays silent for other addresses and for broadcasts, and answers each
- * request of one of its units once the request's silence has passed, paced to the baud rate.
+ * request of one of its units from the moment the request's silence ended on the wire, paced to
+ * the baud rate.
  *
  * Events: `exchange` (request: ModbusRequest, reply: Buffer | undefined) for every valid frame.
  */
@@ -151,7 +152,9 @@ export class ModbusRtuSlave extends EventEmitter {
 
   constructor(readonly port: DevicePort) {
     super();
-    this.framer = new RtuFramer(modbusSilenceMs(port.format), (frame) => this.onFrame(frame));
+    this.framer = new RtuFramer(modbusSilenceMs(port.format), (frame, silenceEndAt) =>
+      this.onFrame(frame, silenceEndAt),
+    );
   }
 
   addUnit(unit: ModbusUnit): ModbusUnit {
@@ -191,7 +194,7 @@ export class ModbusRtuSlave extends EventEmitter {
 
   private readonly onUnplugged = (): void => this.framer.reset();
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(frame: Buffer, silenceEndAt: number): void {
     if (this.silent) {
       this.framesIgnored++;
       return;
@@ -232,7 +235,10 @@ export class ModbusRtuSlave extends EventEmitter {
       out = corruptCrc(out);
     }
     this.emit('exchange', req, out);
-    if (out) void this.port.write(out);
+    // The unit's UART starts its answer the moment the request's silence is complete, as a
+    // sensor's hardware timer would, not when this process's timer got round to noticing it (a
+    // JS timer fires up to a millisecond or two late): the answer's bytes are paced from then.
+    if (out) void this.port.write(out, silenceEndAt);
   }
 }
 
