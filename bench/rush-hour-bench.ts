@@ -242,6 +242,8 @@ export async function rushHourBench(
     const decisions = final ? sumOf(final, 'gatepost_decisions_total') : Number.NaN;
     const sweepsOf = (m: Samples | undefined) =>
       m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')).map(([, v]) => v) : [];
+    const sweepWiresOf = (m: Samples | undefined) =>
+      m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_wire_seconds{')).map(([, v]) => v) : [];
     const lastA = bounds.get(`A${rounds}`)?.to;
     const r1 = (n: number) => Math.round(n * 10) / 10;
     const r2 = (n: number) => Math.round(n * 100) / 100;
@@ -314,6 +316,9 @@ export async function rushHourBench(
       sim_loop_delay_max_ms_extra_load: r2(loopDelay.max),
       bay_sweep_s_rush_hour: Math.round(max(sweepsOf(lastA)) * 1000) / 1000,
       bay_sweep_s_extra_load: Math.round(max(sweepsOf(final)) * 1000) / 1000,
+      // The same sweeps against their wire-time limit (issue 26 item 5: "including under rush hour").
+      bay_sweep_vs_wire_ratio_rush_hour: r2(max(sweepsOf(lastA)) / max(sweepWiresOf(lastA))),
+      bay_sweep_vs_wire_ratio_extra_load: r2(max(sweepsOf(final)) / max(sweepWiresOf(final))),
       flood_msgs_per_s: Math.round(medianOr(floods)),
       fanout_msgs_per_s: Math.round(medianOr(fanouts.map((f) => f.perSecond))),
       fanout_clients_connected_at_end: Math.min(...fanouts.map((f) => f.connected)),
