@@ -15,6 +15,11 @@ export interface LaneInput {
   committedAt?: number;
 }
 
+/** An input of `kind` that reached the lane at `at`, handled now (off the lane's queue). */
+export function handledInput(kind: DecisionTrigger, at: number): LaneInput {
+  return { kind, at, handledAt: performance.now() };
+}
+
 /**
  * The stages of an input's way to its barrier command, in order:
  * - `queue`: from reaching the lane to being handled (the lane's queue, the event loop's backlog,

@@ -1,6 +1,7 @@
 import type { CameraTemperatureEvent, PlateSightingEvent } from '../../devices/camera/camera-events.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import { takeReading } from './hand-reading.ts';
+import { handledInput } from './input-stages.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { LaneCameraFeed } from './lane-ports.ts';
 import type { LaneTransits } from './lane-transits.ts';
@@ -52,7 +53,7 @@ export class LaneCameras {
     t.sighting = { camera: e.camera, plate: e.plate, colour: e.colour, at: e.at };
     // The same plate again (another camera's read, a late push) changes nothing to decide on.
     if (known && known.plate === e.plate && known.colour === e.colour) return this.publishAfter();
-    t.lastInput = { kind: 'sighting', at: receivedAt, handledAt: performance.now() };
+    t.lastInput = handledInput('sighting', receivedAt);
     await this.d.afterInput(t, late);
     await this.publishAfter();
   }
@@ -60,7 +61,7 @@ export class LaneCameras {
   async onTemperature(e: CameraTemperatureEvent, receivedAt: number): Promise<void> {
     if (this.d.mode.mode === 'maintenance') return;
     const { t, late } = await this.d.transits.for('measurement', e.at);
-    t.lastInput = { kind: 'measurement', at: receivedAt, handledAt: performance.now() };
+    t.lastInput = handledInput('measurement', receivedAt);
     const r: TemperatureReading = { valueC: e.objectC, method: 'camera', at: e.at };
     const person = takeReading(t, r, late);
     this.d.trail.later('measurement', {

@@ -3,6 +3,7 @@ import type { BarrierCommandResult, BarrierStateEvent, MeasurementEvent } from '
 import type { Decision, DecisionReason, Outcome } from './decision-schema.ts';
 import { handReading, handReadingRecord, takeReading } from './hand-reading.ts';
 import { keepRegistration } from './id-number-policy.ts';
+import { handledInput } from './input-stages.ts';
 import { LaneAlarms } from './lane-alarms.ts';
 import { LaneBarrierActions } from './lane-barrier.ts';
 import { exitByPlate, LaneCameras } from './lane-cameras.ts';
@@ -280,7 +281,7 @@ export class LaneController {
     } else if (cur.awaitingVehicle && cur.phase === 'collecting') {
       // The truck whose pass or temperature came first: its full timeout starts now.
       cur.awaitingVehicle = false;
-      cur.lastInput = { kind: 'vehicle', at: receivedAt, handledAt: performance.now() }; // the vehicle completes its decision now
+      cur.lastInput = handledInput('vehicle', receivedAt); // the vehicle completes its decision now
       this.transits.arm(cur);
       await this.maybeDecide(cur);
     }
@@ -329,7 +330,7 @@ export class LaneController {
   private async onMeasurement(e: MeasurementEvent, receivedAt: number): Promise<void> {
     if (this.mode.mode === 'maintenance') return;
     const { t, late } = await this.transits.for('measurement', e.at);
-    t.lastInput = { kind: 'measurement', at: receivedAt, handledAt: performance.now() };
+    t.lastInput = handledInput('measurement', receivedAt);
     // The person waiting for a recheck takes it, else the person scanned most recently without a
     // reading (crew.ts); after the decision it goes to someone at once.
     const r = { valueC: e.objectC, method: 'screening' as const, at: e.at, ambientC: e.ambientC };

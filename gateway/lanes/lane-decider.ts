@@ -80,7 +80,8 @@ export class LaneDecider {
     }
     lookUpPreRegistration(t, this.d.preRegistrations, clock.now());
     const d = rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer, config.destinations);
-    await this.commit(t, d, 'rules');
+    // Nothing has waited since: the rules' answer is also the transit's facts (commit's `facts`).
+    await this.commit(t, d, 'rules', undefined, false, d);
   }
 
   /**
@@ -121,7 +122,8 @@ export class LaneDecider {
 
   /**
    * Reserves a bay if the outcome needs one, commits the decision, then acts on it. `late`: the
-   * decision follows an earlier one for the same vehicle, whose barrier command stands.
+   * decision follows an earlier one for the same vehicle, whose barrier command stands. `known`:
+   * what the rules made of the transit's facts in this same turn (else asked of them again).
    */
   async commit(
     t: Transit,
@@ -129,9 +131,10 @@ export class LaneDecider {
     by: 'rules' | 'staff',
     staffId?: string,
     late = false,
+    known?: CrewDecision,
   ): Promise<Decision> {
     const prev = t.decision;
-    const facts = this.facts(t);
+    const facts = known ?? this.facts(t);
     t.personDecisions = facts.persons; // each person's own outcome, whoever decides the transit
     // A bay is kept only by a decision that needs one (a PASS after a YARD shows none).
     const held = needsBay(d.outcome) ? prev?.bay : undefined;

@@ -2,7 +2,7 @@ import type { ScanEvent } from '../../devices/events.ts';
 import type { LaneConfig } from '../../site-config/schema.ts';
 import { codeKind } from '../mqtt/gateway-payloads.ts';
 import { passReplayKey } from '../passes/replay-key.ts';
-import type { LaneInput } from './input-stages.ts';
+import { handledInput, type LaneInput } from './input-stages.ts';
 import type { LaneModeKeeper } from './lane-mode.ts';
 import type { PassCheck } from './lane-ports.ts';
 import type { Alarm, AlarmParams } from './lane-records.ts';
@@ -69,7 +69,7 @@ export class LaneScans {
       return;
     }
     // Handled from here: its transit found, or begun (a previous one's end committed first).
-    const input: LaneInput = { kind: 'scan', at: receivedAt, handledAt: performance.now() };
+    const input: LaneInput = handledInput('scan', receivedAt);
     t.lastInput = input;
     // The scan, its verification (and the transit's start) share the decision's commit, if one follows.
     this.d.trail.later('scan', {
@@ -123,7 +123,7 @@ export class LaneScans {
     await this.d.alarm('scan-budget', `${detail}; staff check the vehicle and the scanner`, t.id, {
       max: MAX_CODES_PER_TRANSIT,
     });
-    t.lastInput = { kind: 'scan', at: receivedAt, handledAt: performance.now() };
+    t.lastInput = handledInput('scan', receivedAt);
     if (t.phase === 'collecting' && !t.awaitingVehicle) await this.d.decide(t);
   }
 }
