@@ -1,7 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { anprMultipart, anprXml } from '../sim/devices/camera/camera-bodies.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { type BenchChild, spawnBenchChild } from './support/child.ts';
 import { rushHourScenario } from './support/rush-scenario.ts';
@@ -27,33 +25,7 @@ export interface PlateCameraBenchFigures {
 const WARM_UP_MS = 20_000;
 
 export const PLATE_CAMERA_BENCH_CONDITIONS =
-  "beside the rush-hour load: the gateway process (release bundle, the unit's flags) on the demo config with the rush-hour scenario's traffic from the simulator process (as in the rush-hour bench, 20 s of it before the first push), a plate camera on each of its 4 checkpoint lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit). Where the time goes (profiled: the sighting's commit and its fsync on the gateway's event loop, GC, the XML parser's garbage, stalls): docs/camera-latency.md";
-
-function post(port: number, path: string, body: Buffer, contentType: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: { 'content-type': contentType },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(performance.now() - t0)
-            : reject(new Error(`status ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+  "beside the rush-hour load: the gateway process (release bundle, the unit's flags) on the demo config with the rush-hour scenario's traffic from the simulator process (as in the rush-hour bench, 20 s of it before the first push), a plate camera on each of its 4 checkpoint lanes; 100 pushes per camera, the 4 cameras pushing at the same time with 50 ms between one camera's pushes; each push a new connection with a multipart Hikvision ANPR body (anpr.xml and two pictures, ~63 KB) of a new plate; latency from opening the push to its 200 (after the commit). Where the time goes (profiled: the sighting's commit and its fsync on the gateway's event loop, GC, the XML parser's garbage, stalls): docs/camera-latency.md. Since 2026-12-07 the cameras push from a process of their own at SCHED_RR 20 (bench/children/plate-cameras.ts), as the rush hour's simulated devices run (a camera is hardware that does not wait for the box's CPU); before, they pushed from the bench's own process at normal priority, where a push also waited for a core behind the gateway's real-time lanes and the simulator.";
 
 export async function plateCameraBench(perCamera = 100): Promise<PlateCameraBenchFigures> {
   const rush = rushHourScenario();
@@ -89,24 +61,26 @@ export async function plateCameraBench(perCamera = 100): Promise<PlateCameraBenc
     await new Promise((r) => setTimeout(r, WARM_UP_MS));
 
     const lanes = ['east-1', 'east-2', 'west-1', 'west-2'];
-    const latencies: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      lanes.map(async (lane, l) => {
-        for (let i = 0; i < perCamera; i++) {
-          const xml = anprXml({
-            plate: `晋${'ABCD'[l]}${String(10000 + i)}`,
-            colour: 'yellow',
-            confidence: 95,
-            at: new Date(),
-          });
-          const { body, contentType } = anprMultipart(xml);
-          latencies.push(await post(port, `/cameras/${lane}-plate`, body, contentType));
-          await new Promise((r) => setTimeout(r, 50));
-        }
+    const cameras = spawnBenchChild('bench/children/plate-cameras.ts', [
+      String(port),
+      String(perCamera),
+      ...lanes,
+    ]);
+    children.push(cameras);
+    const { priority } = await cameras.next('ready', 30_000);
+    if (!String(priority).startsWith('SCHED_RR'))
+      process.stderr.write(
+        `plate-camera bench: the cameras' process runs at ${String(priority)}, not SCHED_RR\n`,
+      );
+    cameras.send({ type: 'push' });
+    const done = await Promise.race([
+      cameras.next('pushed', 300_000),
+      cameras.next('failed', 300_000).then((m) => {
+        throw new Error(`a camera's push failed: ${String(m.message)}`);
       }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
+    ]);
+    const latencies = [...(done.latencies as number[])];
+    const seconds = done.seconds as number;
     latencies.sort((a, b) => a - b);
     return {
       plate_push_to_committed_p50_ms: round(percentile(latencies, 50), 2),
