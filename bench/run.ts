@@ -179,7 +179,8 @@ try {
       const named = /export\s+async\s+function\s+(\w*[Bb]ench\w*)/.exec(source)?.[1];
       const name = /export\s+default\s/.test(source) ? 'default' : named;
       if (!name) throw new MissingBench('bench/yard-map-bench.ts exports no bench function');
-      const conditions = /CONDITIONS\s*=\s*["']([^"']*)["']/.exec(source)?.[1];
+      // The whole string literal, apostrophes in a double-quoted one included.
+      const conditions = /CONDITIONS\s*=\s*(["'])((?:\\.|(?!\1)[^\\])*)\1/.exec(source)?.[2];
       return {
         figures: await inChild('bench/yard-map-bench.ts', name),
         conditions: conditions ? [conditions] : [],
