@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -13,6 +13,7 @@ import {
 import path from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { z } from 'zod';
+import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
 import { ErrorCode, errorMessage, GatepostError, isGatepostError } from '../../core/errors.ts';
 import { type SiteKeyJwk, SiteKeyJwkSchema } from './card-payloads.ts';
 
@@ -65,9 +66,7 @@ export async function loadOrCreateSiteKey(file: string, site: string): Promise<S
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(file, errorMessage(e));
   }
   if (raw === undefined) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const jwk = privateKey.export({ format: 'jwk' });
-    const priv = PrivateJwkSchema.parse({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d });
+    const priv = PrivateJwkSchema.parse(newEd25519Jwks().privateJwk);
     if (!createOnce(file, `${JSON.stringify(priv)}\n`)) return loadOrCreateSiteKey(file, site);
     return siteKeyOf(priv, file, site, true);
   }
@@ -82,13 +81,7 @@ export async function loadOrCreateSiteKey(file: string, site: string): Promise<S
 
 /** A key for a store in memory (`storage.path: ':memory:'`, tests): made now, kept nowhere. */
 export function ephemeralSiteKey(site: string): Promise<SiteKey> {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  return siteKeyOf(
-    PrivateJwkSchema.parse({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }),
-    ':memory:',
-    site,
-    true,
-  );
+  return siteKeyOf(PrivateJwkSchema.parse(newEd25519Jwks().privateJwk), ':memory:', site, true);
 }
 
 async function siteKeyOf(priv: PrivateJwk, file: string, site: string, created: boolean): Promise<SiteKey> {

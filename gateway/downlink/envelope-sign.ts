@@ -1,6 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { z } from 'zod';
+import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
 import { ErrorCode, GatepostError } from '../../core/errors.ts';
 import { DOWNLINK_JWS_TYPE, type DownlinkClaims, DownlinkClaimsSchema } from './envelope.ts';
 
@@ -26,9 +27,7 @@ export function generateCentralKey(kid: string): {
   privateJwk: CentralPrivateJwk;
   pin: { kid: string; x: string };
 } {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  const privateJwk = CentralPrivateJwkSchema.parse({ kty: 'OKP', crv: 'Ed25519', kid, x: jwk.x, d: jwk.d });
+  const privateJwk = CentralPrivateJwkSchema.parse({ ...newEd25519Jwks().privateJwk, kid });
   return { privateJwk, pin: { kid, x: privateJwk.x } };
 }
 

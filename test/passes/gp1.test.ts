@@ -1,6 +1,7 @@
-import { generateKeyPairSync, sign as signNode } from 'node:crypto';
+import { createPrivateKey, sign as signNode } from 'node:crypto';
 import { CompactSign, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
 import { verifyGp1 } from '../../gateway/passes/gp1.ts';
 import { buildTrustStore, emptyTrustStore, type TrustStore } from '../../gateway/passes/trust-list.ts';
 import { type Verdict, VerdictSchema } from '../../gateway/passes/verdict.ts';
@@ -187,9 +188,10 @@ describe('GP1 pass', () => {
   });
 
   test('a header with critical extensions or an unencoded payload is refused, even when signed', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const { publicJwk, privateJwk } = newEd25519Jwks();
+    const privateKey = createPrivateKey({ key: privateJwk, format: 'jwk' });
     const kid = 'hand-signed';
-    const store = await buildTrustStore({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid } as never] });
+    const store = await buildTrustStore({ keys: [{ ...publicJwk, kid } as never] });
     const signed = (header: Record<string, unknown>) => {
       const input = `${b64url(JSON.stringify({ alg: 'EdDSA', kid, ...header }))}.${b64url(JSON.stringify(gp1Claims(AT)))}`;
       return `GP1:${input}.${signNode(null, Buffer.from(input), privateKey).toString('base64url')}`;

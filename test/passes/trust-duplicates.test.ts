@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
 import { createLogger } from '../../core/logger.ts';
 import { type Dsc, MAX_DSC_PER_KID, parseDsc } from '../../gateway/passes/dsc.ts';
 import { verifyHc1 } from '../../gateway/passes/hc1.ts';
@@ -124,7 +124,7 @@ describe('GP1 keys: the same class', () => {
     expect(copies.skipped?.duplicateKeys).toBe(4999);
     // Distinct Ed25519 keys that all name the issuer's kid, the issuer's own last.
     const others = Array.from({ length: 5000 }, () => ({
-      ...generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
+      ...newEd25519Jwks().publicJwk,
       kid: issuer.kid,
     }));
     const crowded = await buildTrustStore({ keys: [...others, issuer.publicJwk] as never });

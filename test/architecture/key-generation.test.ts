@@ -1,0 +1,66 @@
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
+
+/**
+ * Node 20 can deadlock its main thread for good when a key pair just made by
+ * `generateKeyPairSync` is exported from the KeyObject it returned (core/ed25519-key-pair.ts has
+ * the native stack). A vitest worker stuck so ignores every timeout: the clean-clone suite once
+ * hung on test/hostile/downlink-envelope.test.ts's 10,000 keys. Every key pair is therefore made
+ * by newEd25519Jwks, which asks the generation itself for the JWKs; this keeps it so.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const FOLDERS = ['bench', 'bin', 'broker', 'core', 'devices', 'gateway', 'ops', 'sim', 'site-config', 'test'];
+const THE_ONE = 'core/ed25519-key-pair.ts';
+const SELF = relative(ROOT, import.meta.filename);
+/** node:crypto's synchronous and callback key-pair generation (jose's async one is WebCrypto's). */
+const GENERATION = /\bgenerateKeyPair(Sync)?\s*\(\s*['"`]/;
+
+function sources(): string[] {
+  return FOLDERS.flatMap((folder) =>
+    readdirSync(join(ROOT, folder), { withFileTypes: true, recursive: true })
+      .filter(
+        (e) => e.isFile() && /\.(ts|js|mjs|cjs)$/.test(e.name) && !e.parentPath.includes('node_modules'),
+      )
+      .map((e) => relative(ROOT, join(e.parentPath, e.name))),
+  );
+}
+
+describe('architecture: key pairs are made one way', () => {
+  it('the pattern finds the generation where it is (it can fail)', () => {
+    expect(readFileSync(join(ROOT, THE_ONE), 'utf8')).toMatch(GENERATION);
+    expect("generateKeyPairSync('ed25519')").toMatch(GENERATION);
+    expect('generateKeyPair("rsa", {}, cb)').toMatch(GENERATION);
+    expect("await generateKeyPair('EdDSA', { crv: 'Ed25519' })").toMatch(GENERATION);
+  });
+
+  it('no file but core/ed25519-key-pair.ts calls node:crypto generateKeyPair or generateKeyPairSync', () => {
+    const files = sources().filter((f) => f !== THE_ONE && f !== SELF);
+    expect(files.length).toBeGreaterThan(200);
+    const hits = files.flatMap((file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      // jose's generateKeyPair (WebCrypto, asynchronous) is another function of the same name.
+      if (/from ['"]jose['"]/.test(text) && !/generateKeyPair\w*[^;]*from ['"](node:)?crypto['"]/.test(text))
+        return [];
+      return text
+        .split('\n')
+        .flatMap((line, i) => (GENERATION.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : []));
+    });
+    expect(hits).toEqual([]);
+  });
+
+  it('newEd25519Jwks makes distinct pairs whose halves belong together', () => {
+    const a = newEd25519Jwks();
+    const b = newEd25519Jwks();
+    expect(a.privateJwk.x).toBe(a.publicJwk.x);
+    expect(a.publicJwk.x).not.toBe(b.publicJwk.x);
+    expect(Buffer.from(a.privateJwk.d, 'base64url')).toHaveLength(32);
+    expect(Buffer.from(a.publicJwk.x, 'base64url')).toHaveLength(32);
+    const data = Buffer.from('gatepost');
+    const signature = sign(null, data, createPrivateKey({ key: a.privateJwk, format: 'jwk' }));
+    expect(verify(null, data, createPublicKey({ key: a.publicJwk, format: 'jwk' }), signature)).toBe(true);
+    expect(verify(null, data, createPublicKey({ key: b.publicJwk, format: 'jwk' }), signature)).toBe(false);
+  });
+});
