@@ -136,7 +136,10 @@ describe('cards printed on the simulated ESC/POS printer', () => {
     const failed = await ask(r, 'reprint', { cardId: issued.card.id });
     expect(failed.printed).toMatchObject({ ok: false, reason: 'paper-out' });
     expect(failed.card).toMatchObject({ id: issued.card.id, plate: '晋D40001' });
-    expect(r.cards.some((m) => m.body?.type === 'card-print-failed')).toBe(true);
+    // The failure's record comes on its own topic, maybe after the reply to the request.
+    await expect
+      .poll(() => r.cards.some((m) => m.body?.type === 'card-print-failed'), { timeout: 10_000 })
+      .toBe(true);
 
     // Paper back: the reprint prints the same code.
     printer.loadPaper();
