@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign } from 'jose';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -13,6 +13,7 @@ import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { CSV_COLUMNS, exportCommand } from '../../gateway/cli/export-command.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { ed25519SigningKey } from '../support/ed25519-keys.ts';
 
 /**
  * A crew end to end: the real gateway with the simulator's devices; a driver with a green pass
@@ -59,10 +60,10 @@ describe('a crew at a lane, end to end with the simulator', () => {
       }),
     }));
     const config = parseConfig(raw);
-    const key = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const key = ed25519SigningKey();
     writeFileSync(
       config.passes.trustListPath ?? '',
-      JSON.stringify({ keys: [{ ...(await exportJWK(key.publicKey)), kid: 'sim-1', alg: 'EdDSA' }] }),
+      JSON.stringify({ keys: [{ ...key.publicJwk, kid: 'sim-1', alg: 'EdDSA' }] }),
     );
     const clock = new ScaledClock(SCALE);
     const chips = new Map<string, VirtualGpioChip>();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +12,7 @@ import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { ed25519SigningKey } from '../support/ed25519-keys.ts';
 
 /**
  * Issue 22's fever confirmation and routes end to end: the real gateway (embedded broker, SQLite)
@@ -55,8 +56,8 @@ beforeAll(async () => {
     }
   const config = parseConfig(raw);
 
-  const key = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(key.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
+  const key = ed25519SigningKey();
+  const jwk = { ...key.publicJwk, kid: 'sim-1', alg: 'EdDSA' };
   writeFileSync(config.passes.trustListPath ?? '', JSON.stringify({ keys: [jwk] }));
   clock = new ScaledClock(SCALE);
   const chips = new Map<string, VirtualGpioChip>();

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +12,7 @@ import { SerialPortOpener } from '../../devices/serial/serialport-opener.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
+import { ed25519SigningKey } from '../support/ed25519-keys.ts';
 
 /**
  * The real gateway with simulated devices, in-process and over real PTYs: trucks with each kind
@@ -65,9 +66,9 @@ async function start(attach: 'in-process' | 'pty'): Promise<Running> {
   raw.yard.exitLanes = [];
   const config = parseConfig(raw);
 
-  const good = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(good.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
+  const good = ed25519SigningKey();
+  const other = ed25519SigningKey();
+  const jwk = { ...good.publicJwk, kid: 'sim-1', alg: 'EdDSA' };
   writeFileSync(config.passes.trustListPath ?? '', JSON.stringify({ keys: [jwk] }));
 
   const clock = new ScaledClock(SCALE);

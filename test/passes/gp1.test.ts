@@ -210,7 +210,7 @@ describe('GP1 pass', () => {
   });
 
   test('an algorithm other than EdDSA', async () => {
-    const { privateKey } = await generateKeyPair('ES256');
+    const { privateKey } = await generateKeyPair('ES256'); // key-generation: never exported
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(gp1Claims(AT))))
       .setProtectedHeader({ alg: 'ES256', kid: issuer.kid })
       .sign(privateKey);

@@ -4,10 +4,11 @@ import { PassThrough } from 'node:stream';
 import { deflateSync, inflateSync } from 'node:zlib';
 import base45 from 'base45';
 import { Decoder, Encoder, Tag } from 'cbor-x';
-import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { CompactSign, type JWK } from 'jose';
 import { parseIsoTime } from '../../gateway/passes/iso-time.ts';
 import { buildTrustStore, type TrustStore } from '../../gateway/passes/trust-list.ts';
 import type { ResolvedVerifyContext } from '../../gateway/passes/verify-context.ts';
+import { ed25519SigningKey } from '../support/ed25519-keys.ts';
 
 /**
  * The public EU DCC test data and schemas, copied verbatim into the repository with their
@@ -95,8 +96,9 @@ export interface Gp1Signer {
 
 /** A fresh Ed25519 key pair that signs GP1 passes. */
 export async function gp1Signer(kid: string): Promise<Gp1Signer> {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid };
+  const signing = ed25519SigningKey();
+  const { privateKey } = signing;
+  const publicJwk = { ...signing.publicJwk, kid };
   return {
     kid,
     publicJwk,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -11,6 +11,7 @@ import { VirtualGpioChip } from '../../devices/gpio/virtual-chip.ts';
 import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+import { ed25519SigningKey } from './ed25519-keys.ts';
 
 /**
  * The demo config for a gateway in this process on its simulated devices (in-process): a broker
@@ -47,8 +48,8 @@ export interface SimGateway {
  * resolves once every lane device is online.
  */
 export async function startSimGateway(config: SiteConfig, scale: number): Promise<SimGateway> {
-  const key = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(key.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
+  const key = ed25519SigningKey();
+  const jwk = { ...key.publicJwk, kid: 'sim-1', alg: 'EdDSA' };
   writeFileSync(config.passes.trustListPath ?? '', JSON.stringify({ keys: [jwk] }));
 
   const clock = new ScaledClock(scale);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { CompactSign } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
@@ -14,6 +14,7 @@ import { type Gateway, startGateway } from '../../gateway/app.ts';
 import { SimulatedSite } from '../../sim/site.ts';
 import { parseConfig } from '../../site-config/load.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
+import { ed25519SigningKey } from './ed25519-keys.ts';
 import { useSharedWebAssets } from './shared-web-assets.ts';
 import { makeTempDir } from './tmp.ts';
 
@@ -116,8 +117,8 @@ export async function startWebSite(o: {
   o.configure?.(raw);
   const config = parseConfig(raw);
 
-  const key = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk = { ...(await exportJWK(key.publicKey)), kid: 'sim-1', alg: 'EdDSA' };
+  const key = ed25519SigningKey();
+  const jwk = { ...key.publicJwk, kid: 'sim-1', alg: 'EdDSA' };
   writeFileSync(join(dir, 'trust.json'), JSON.stringify({ keys: [jwk] }));
 
   const clock = new ScaledClock(scale);
