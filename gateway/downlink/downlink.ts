@@ -9,7 +9,7 @@ import type { GatewayAlarm } from '../mqtt/gateway-records.ts';
 import type { Stream } from '../mqtt/record.ts';
 import { topicFor } from '../mqtt/topics.ts';
 import type { TrustListFile } from '../passes/trust-list.ts';
-import type { StatusPublisher } from '../store/storage-guard.ts';
+import type { StatusPublisher } from '../store/storage-alarms.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
 import { ConfigChanges, type ConfigFileLink, type ConfigOutcome, type QuietLane } from './config-apply.ts';
 import { DownlinkMetrics } from './downlink-metrics.ts';

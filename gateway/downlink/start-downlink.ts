@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
-import type { StatusPublisher } from '../store/storage-guard.ts';
+import type { StatusPublisher } from '../store/storage-alarms.ts';
 import type { CoordinatorContext } from '../yard/coordinator.ts';
 import type { ConfigFileLink } from './config-apply.ts';
 import { Downlink, type DownlinkRecordWriter } from './downlink.ts';

@@ -2,25 +2,15 @@ import type { Database } from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.ts';
 import type { SiteConfig } from '../../site-config/schema.ts';
-import type {
-  StorageAlarmData,
-  StorageLevel,
-  StorageShedData,
-  StorageStatus,
-} from '../mqtt/gateway-payloads.ts';
-import { topicFor } from '../mqtt/topics.ts';
+import type { StorageLevel, StorageStatus } from '../mqtt/gateway-payloads.ts';
 import { LEVEL_MARGIN, LEVELS, type LevelChange, nextLevel } from './disk-levels.ts';
 import { type DiskReserve, isNoSpace } from './disk-reserve.ts';
 import { capDatabaseGrowth, type DiskUsage, measureDisk } from './disk-usage.ts';
 import { PendingRecords, type RecordWriter } from './pending-records.ts';
-import type { Reclaimer, ShedRange } from './reclaimer.ts';
+import type { Reclaimer } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
+import { type StatusPublisher, StorageAlarms } from './storage-alarms.ts';
 import { registerStorageMetrics } from './storage-metrics.ts';
-
-/** Where retained status goes (the gateway's local broker client). */
-export interface StatusPublisher {
-  publish(topic: string, payload: unknown, retain?: boolean): Promise<void>;
-}
 
 type StorageConfig = SiteConfig['storage'];
 
@@ -86,10 +76,12 @@ export class StorageGuard {
   private soon: NodeJS.Timeout | undefined;
   private earlyCheck: NodeJS.Immediate | undefined;
   private readonly records: PendingRecords;
+  private readonly alarms: StorageAlarms;
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly o: StorageGuardOptions) {
     this.records = new PendingRecords(o.records, o.log, () => this.recovering);
+    this.alarms = new StorageAlarms({ site: o.site, log: o.log, records: this.records, status: o.status });
     this.unsubscribe = [
       o.store.onCommit((b) => {
         this.bytesSinceCheck += b.dataBytes;
@@ -262,7 +254,7 @@ export class StorageGuard {
         const ranges = this.o.reclaimer.shedUndelivered(Math.min(CHUNK, budget));
         if (ranges.length === 0) break;
         budget -= ranges.reduce((n, r) => n + r.count, 0);
-        this.recordShed(ranges);
+        this.shedTotal += this.alarms.shed(ranges);
         freed = true;
         ratio = this.ratio();
       }
@@ -382,45 +374,9 @@ export class StorageGuard {
     const steps = downward ? [change.level] : change.steps;
     let from = previous;
     for (const level of steps) {
-      this.alarm(level, from, status, diskFull);
+      this.alarms.alarm(level, from, status, diskFull);
       from = level;
     }
-    this.publish(status);
+    this.alarms.publish(status);
   }
-
-  private alarm(level: StorageLevel, previous: StorageLevel, status: StorageStatus, diskFull: boolean): void {
-    // (not `level`: that key is pino's own)
-    const fields = { alarm: level, previous, ratio: round(status.ratio), usedBytes: status.usedBytes };
-    if (level === 'ok') this.o.log.info(fields, 'storage back to normal');
-    else if (level === 'warning') this.o.log.warn(fields, 'storage alarm: warning');
-    else this.o.log.error(fields, `storage alarm: ${level}`);
-    const data: StorageAlarmData = {
-      level,
-      previous,
-      ratio: round(status.ratio),
-      usedBytes: status.usedBytes,
-      limitBytes: status.limitBytes,
-      reason: diskFull ? 'disk-full' : 'measured',
-    };
-    this.records.write('storage-alarm', data);
-  }
-
-  private recordShed(ranges: readonly ShedRange[]): void {
-    for (const r of ranges) {
-      this.shedTotal += r.count;
-      this.o.log.error({ ...r }, 'disk critical: undelivered telemetry shed');
-      const data: StorageShedData = { ...r, reason: 'disk-critical' };
-      this.records.write('storage-shed', data);
-    }
-  }
-
-  private publish(status: StorageStatus): void {
-    this.o.status
-      ?.publish(topicFor('gatewayStorage', { site: this.o.site }), status, true)
-      .catch((err: unknown) => this.o.log.debug({ err }, 'storage status not published'));
-  }
-}
-
-function round(n: number): number {
-  return Math.round(n * 10000) / 10000;
 }

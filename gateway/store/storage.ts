@@ -13,7 +13,8 @@ import { Pseudonymiser } from './personal-data.ts';
 import { Reclaimer } from './reclaimer.ts';
 import type { RecordStore } from './record-store.ts';
 import { Retention } from './retention.ts';
-import { type StatusPublisher, StorageGuard } from './storage-guard.ts';
+import type { StatusPublisher } from './storage-alarms.ts';
+import { StorageGuard } from './storage-guard.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface StorageOptions {

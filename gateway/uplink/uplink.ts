@@ -8,7 +8,7 @@ import { topicFor } from '../mqtt/topics.ts';
 import { envelopeJson, type Outbox, type OutboxRow } from '../store/outbox.ts';
 import type { Reclaimer } from '../store/reclaimer.ts';
 import type { CommittedBatch, RecordStore } from '../store/record-store.ts';
-import type { StatusPublisher } from '../store/storage-guard.ts';
+import type { StatusPublisher } from '../store/storage-alarms.ts';
 import { inboundPacketBudget, safeUrl, type UplinkConfig } from './client-options.ts';
 import { UplinkConnection } from './connection.ts';
 import { TokenBucket } from './rate-limiter.ts';
