@@ -80,6 +80,10 @@ function openLineWireMs(lanes: Map<string, LineFormat>): number {
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
+/** Issue 26's targets for the lanes, and where the measurements of what holds them back are. */
+export const LANE_TARGETS_TEXT =
+  "issue 26: GPIO lanes p99 <= 5 ms quiet and MQTT-loaded, <= 10 ms co-located; serial-barrier lanes p99 <= the OPEN line's wire time + 5 ms quiet and loaded, + 10 ms co-located (scan_to_barrier_p99_ms_*_gpio_lanes, _serial_lanes). Where a run misses them, what holds them back is measured in docs/lane-latency.md: the stages inside the gateway by condition (lane_stage_*), a trace of single scans step by step, a CPU profile of the bench's gateway, and the machine's own stalls beside them";
+
 /**
  * `release`: the gateway's process from a release build (bench/release-start-bench.ts);
  * `phaseBS`: phase B's length instead of BENCH_RUSH_B_S (0 for the memory of phase A only).
@@ -339,6 +343,7 @@ export async function rushHourBench(
         latency: `scan's last byte on the simulated scanner's wire → open relay edge / OPEN line's CR off the simulated barrier's wire (its ${r1(openLineMs)} ms on the wire at ${serialBauds} baud included); only decisions the scan completed, read from the lane records (the transit's first decision, by the rules, opening, its trigger the scan); ${report.excluded} opens excluded`,
         gateway: `its own process as on a box: built as the gatepost command runs (bin/bundle.js), node flags ${unitNodeFlags().join(' ')}, nice ${unitNice()}, environment ${unitEnvironmentText()} (ops/gatepost.service), its main thread (the lanes' event loop) ${gwReady.realtime ? `under SCHED_RR ${String(gwReady.realtime)} (ops.realtime)` : 'not real-time (not permitted here)'}, the embedded broker on its own thread at nice 10, serial ports read and written on the event loop`,
         traffic: JSON.stringify(traffic),
+        targets: LANE_TARGETS_TEXT,
       },
       series: { rss, phaseBAt, latencyA, latencyB },
       dir: site.dir,
