@@ -114,7 +114,8 @@ export class PacedLine extends EventEmitter {
    * `startAt` (a wireNow() time, past or future): when the device's UART began sending, if not
    * now. A device that answers the moment its own silence timer ends (a Modbus slave) starts on
    * the wire then, though this process's timer noticed that end a little later; the bytes are
-   * still never delivered before their wire time counted from there, nor before the wire is free.
+   * still never delivered before their wire time counted from there, nor before the wire is free
+   * (what was sent and what the host sent: RS-485 is half duplex).
    */
   write(data: Uint8Array, startAt?: number): Promise<void> {
     if (!this.isOpen) {
@@ -125,7 +126,12 @@ export class PacedLine extends EventEmitter {
     if (data.length === 0) return Promise.resolve();
     const bytes = Buffer.from(data);
     return new Promise<void>((done, fail) => {
-      let t = Math.max(startAt ?? wireNow(), this.txFreeAt);
+      // A device that began sending at `startAt` (before this process noticed) still waits for
+      // the half-duplex line: not over bytes the host was sending then.
+      let t =
+        startAt === undefined
+          ? Math.max(wireNow(), this.txFreeAt)
+          : Math.max(startAt, this.txFreeAt, this.rxFreeAt);
       for (let i = 0; i < bytes.length; i += this.chunkBytes) {
         const chunk = bytes.subarray(i, i + this.chunkBytes);
         t += chunk.length * this.charMs;

@@ -80,8 +80,9 @@ export class LaneDecider {
     }
     lookUpPreRegistration(t, this.d.preRegistrations, clock.now());
     const d = rulesDecision(t, this.d.rules, clock.now(), this.d.hasThermometer, config.destinations);
-    // Nothing has waited since: the rules' answer is also the transit's facts (commit's `facts`).
-    await this.commit(t, d, 'rules', undefined, false, d);
+    // Nothing has waited since: the rules' answer is also the transit's facts (commit's `facts`),
+    // but at a yard exit (one without the yard's exit check), where the facts are the fever's only.
+    await this.commit(t, d, 'rules', undefined, false, config.kind === 'yard-exit' ? undefined : d);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createPrivateKey, sign as signNode } from 'node:crypto';
-import { CompactSign, generateKeyPair } from 'jose';
+import { CompactSign, generateKeyPair } from 'jose'; // key-generation: never exported
 import { beforeAll, describe, expect, test } from 'vitest';
 import { newEd25519Jwks } from '../../core/ed25519-key-pair.ts';
 import { verifyGp1 } from '../../gateway/passes/gp1.ts';

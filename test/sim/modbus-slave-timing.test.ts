@@ -34,7 +34,7 @@ describe("the simulated Modbus slave's answer on the wire", () => {
     expect(frames[0]?.frame.toString('hex')).toBe('01040000');
     expect(frames[0]?.silenceEndAt).toBe(end + silence);
     // A frame ended by the next frame's first byte: its silence ended all the same.
-    const next = performance.now() + 100;
+    const next = Math.round(performance.now()) + 100; // whole: next + 1 + silence - (next + 1) is exactly 3.5
     framer.push(Buffer.from([2]), next, next + 1);
     framer.push(Buffer.from([3]), next + 1 + silence, next + 2 + silence);
     expect(frames).toHaveLength(2);

@@ -106,6 +106,25 @@ describe('PacedLine in-process', () => {
     assertNeverEarly(rec.chunks.slice(first), later, f);
   });
 
+  it('a device that began sending in the past still waits for the bytes the host is sending (half duplex)', async () => {
+    const hub = new InProcessSerialHub();
+    const f = format8N1(9600);
+    const line = new PacedLine(hub.plug('/dev/sim5'), f);
+    const host = await hub.open({ path: '/dev/sim5', ...f });
+    const rec = new ByteRecorder(host);
+    let hostBytesSeen = false;
+    line.on('data', () => {
+      hostBytesSeen = true;
+    });
+    const t0 = performance.now();
+    await host.write(Buffer.alloc(100, 0x41)); // 104 ms on the wire from about now
+    await new Promise((r) => setImmediate(r));
+    expect(hostBytesSeen).toBe(false);
+    await line.write(Buffer.alloc(10, 0x42), t0 - 50);
+    await rec.waitForBytes(10);
+    assertNeverEarly(rec.chunks, t0 + wireTimeMs(f, 100), f);
+  });
+
   it('paces bytes from the host too: the device sees them after their wire time', async () => {
     const hub = new InProcessSerialHub();
     const f = format8N1(9600);
