@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { ErrorCode, GatepostError } from './errors.ts';
 
 /** An Ed25519 key pair as JWKs (RFC 8037): `x` the public key, `d` the private seed, base64url. */
 export interface Ed25519Jwks {
@@ -25,7 +26,7 @@ export function newEd25519Jwks(): Ed25519Jwks {
   const x = pair.publicKey.x;
   const d = pair.privateKey.d;
   if (typeof x !== 'string' || typeof d !== 'string' || pair.privateKey.x !== x)
-    throw new Error('Ed25519 key generation returned no JWK');
+    throw new GatepostError(ErrorCode.Internal, 'Ed25519 key generation returned no JWK');
   return {
     privateJwk: { kty: 'OKP', crv: 'Ed25519', x, d },
     publicJwk: { kty: 'OKP', crv: 'Ed25519', x },
