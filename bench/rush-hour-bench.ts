@@ -244,12 +244,13 @@ export async function rushHourBench(
           .map((s) => (s.m.get('gatepost_event_loop_lag_seconds{stat="p99"}') ?? 0) * 1000),
       );
     const decisions = final ? sumOf(final, 'gatepost_decisions_total') : Number.NaN;
-    const sweepsOf = (m: Samples | undefined) =>
-      m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')).map(([, v]) => v) : [];
+    /** Each bus's last complete sweep: [series key, seconds]. */
+    const sweepSeries = (m: Samples | undefined) =>
+      m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')) : [];
+    const sweepsOf = (m: Samples | undefined) => sweepSeries(m).map(([, v]) => v);
     /** Each bus's last sweep over its own wire-time limit (paired by the series' labels), the largest. */
     const sweepRatioOf = (m: Samples | undefined) => {
-      const sweeps = m ? [...m].filter(([k]) => k.startsWith('gatepost_bay_sweep_seconds{')) : [];
-      const ratios = sweeps.map(
+      const ratios = sweepSeries(m).map(
         ([k, v]) => v / (m?.get(k.replace('_sweep_seconds{', '_sweep_wire_seconds{')) ?? Number.NaN),
       );
       return max(ratios.filter(Number.isFinite));

@@ -61,7 +61,7 @@ export class StorageAlarms {
   }
 }
 
-/** A ratio to four places, as the alarms and the status carry it. */
-export function round(n: number): number {
+/** A ratio to four places, as the alarms carry it. */
+function round(n: number): number {
   return Math.round(n * 10000) / 10000;
 }

@@ -253,8 +253,9 @@ export class StorageGuard {
       while ((ratio > target || (this.recovering && !freed)) && budget > 0) {
         const ranges = this.o.reclaimer.shedUndelivered(Math.min(CHUNK, budget));
         if (ranges.length === 0) break;
-        budget -= ranges.reduce((n, r) => n + r.count, 0);
-        this.shedTotal += this.alarms.shed(ranges);
+        const shed = this.alarms.shed(ranges);
+        budget -= shed;
+        this.shedTotal += shed;
         freed = true;
         ratio = this.ratio();
       }
