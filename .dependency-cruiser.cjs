@@ -40,8 +40,16 @@ const LAYERS = [
       '^gateway/downlink/(envelope|downlink-topics)[.]ts$',
     ],
   },
-  { name: 'store', what: 'SQLite record store, outbox, storage guard, record sink', path: '^gateway/store/' },
-  { name: 'domain', what: 'the lanes, the yard and the cards', path: '^gateway/(lanes|yard|cards)/' },
+  {
+    name: 'store',
+    what: 'SQLite record store, outbox, storage guard, record sink',
+    path: ['^gateway/store/', '^gateway/record-sink[.]ts$'],
+  },
+  {
+    name: 'domain',
+    what: 'the lanes, the yard, the cards and the cameras, and the device-error collapser they share',
+    path: ['^gateway/(lanes|yard|cards|cameras)/', '^gateway/device-error-collapser[.]ts$'],
+  },
   { name: 'uplink', what: 'the uplink to the central broker', path: '^gateway/uplink/' },
   { name: 'downlink', what: 'signed envelopes from the central office', path: '^gateway/downlink/' },
   { name: 'web', what: 'the web server and pages', path: '^gateway/web/' },

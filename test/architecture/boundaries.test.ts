@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -65,4 +66,24 @@ describe('architecture: the import boundaries of .dependency-cruiser.cjs', () =>
     const cycle = violations.find((v) => v.rule.name === 'no-cycles');
     expect(cycle?.cycle?.map((c) => c.name)).toEqual(['gateway/store/store.ts', 'gateway/store/cycle.ts']);
   }, 60_000);
+
+  it('leave no module of gateway/ outside a layer (a module in none is checked by no layer rule)', () => {
+    const config = createRequire(import.meta.url)(CONFIG) as {
+      forbidden: { name: string; from: { path?: string | string[] } }[];
+    };
+    const layerPaths = config.forbidden
+      .filter((r) => r.name.startsWith('gateway-layer-'))
+      .flatMap((r) => [r.from.path ?? []].flat())
+      .map((p) => new RegExp(p));
+    // The top layer is only ever a rule's `to`: every layer below it is some rule's `from`.
+    const top = config.forbidden.filter((r) => r.name.startsWith('gateway-layer-')).at(-1) as unknown as {
+      to: { path: string | string[] };
+    };
+    for (const p of [top.to.path].flat()) layerPaths.push(new RegExp(p));
+    const modules = readdirSync(join(ROOT, 'gateway'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+      .map((e) => relative(ROOT, join(e.parentPath, e.name)).replaceAll('\\', '/'));
+    expect(modules.length).toBeGreaterThan(100);
+    expect(modules.filter((m) => !layerPaths.some((re) => re.test(m)))).toEqual([]);
+  });
 });
