@@ -26,7 +26,9 @@ export const CardsConfigSchema = z
       .min(1)
       .max(720)
       .default(72)
-      .describe('A card expires this long after it is issued (sooner if its yard reservation lapses first)'),
+      .describe(
+        'A card expires this long after it is issued (it outlives a lapsed yard reservation: the yard exit then finds no truck for it)',
+      ),
     timeZone: z
       .string()
       .default('Asia/Shanghai')

@@ -2,6 +2,7 @@ import { ResponseSchema } from '../mqtt/envelope.ts';
 import { recordSchema } from '../mqtt/record.ts';
 import { def } from '../mqtt/topic-def.ts';
 import {
+  ALARM_KINDS,
   AlarmSchema,
   BarrierRecordSchema,
   DecisionRecordSchema,
@@ -49,7 +50,7 @@ export const LANE_TOPICS = {
   laneAlarm: record(
     'alarm',
     AlarmSchema,
-    'Fever, isolate, tailgate, barrier fault, device offline, yard full, replayed pass.',
+    `An alarm, its \`kind\` one of: ${ALARM_KINDS.join(', ')} (\`active\` says raised or cleared for a condition that lasts).`,
   ),
   laneStaffAction: record(
     'staff-action',

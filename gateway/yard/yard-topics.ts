@@ -3,6 +3,7 @@ import { recordSchema } from '../mqtt/record.ts';
 import { def } from '../mqtt/topic-def.ts';
 import { HANDOVER_TOPICS } from './handover/handover-topics.ts';
 import {
+  ALERT_KINDS,
   BayViewSchema,
   YARD_RECORDS,
   YARD_REQUEST_DATA,
@@ -74,17 +75,20 @@ export const YARD_TOPICS = {
     'bay-released',
     'A coordinator released a truck; a bay that held an isolated truck is blocked for disinfection.',
   ),
-  yardTruckExited: record('truck-exited', 'A cleared truck left through a yard exit lane; its bay is free.'),
+  yardTruckExited: record(
+    'truck-exited',
+    'A truck left through a yard exit lane, cleared or under escort after a hand-over (never out of isolation); its bay is free.',
+  ),
   yardBayBlocked: record('bay-blocked', 'A bay blocked for disinfection or maintenance.'),
   yardBayUnblocked: record('bay-unblocked', 'A blocked bay is free again.'),
   yardAlert: record(
     'alert',
-    'Zone full, result overdue, positive result, or a bay sensor that disagrees with the records.',
+    `A yard alert, its \`kind\` one of: ${ALERT_KINDS.join(', ')} (a bay sensor that disagrees with the records, and agrees again; a hand-over overdue or its seal not as recorded).`,
   ),
   yardRequestRefused: record('request-refused', 'Audit entry of a refused coordinator request.'),
   yardSnapshot: record(
     'snapshot',
-    'The whole yard in parts (at most 200 bays each), written now and then and at shutdown; a restart loads the last one and replays what follows.',
+    'The whole yard in parts (100 bays each; a part of up to 200 is read), written now and then and at shutdown; a restart loads the last one and replays what follows.',
   ),
   yardRequestAssign: request(
     'assign',

@@ -50,7 +50,7 @@ const STRIP_H = 34;
 const MIN_PITCH = 6;
 const MAX_PITCH = 72;
 
-/** The pitch of the zoomed-in map: cells of 46 px and more, big enough for a finger. */
+/** The pitch of the zoomed-in map: cells of 47 px (the pitch less its 10 % gap), big enough for a finger. */
 export const ZOOM_PITCH = 52;
 
 export function layoutMap(

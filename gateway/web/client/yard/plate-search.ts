@@ -6,7 +6,7 @@ import type { YardModel } from './yard-model.ts';
 
 /**
  * The plate search at the top of the side column, always on screen: the field, a clear (×) chip
- * and the keypad toggle in one row; the keypad below it (six keys a row, so that it fits the
+ * and the keypad toggle in one row; the keypad below it (seven keys a row, so that it fits the
  * column: digits, the plate letters A-Z without I and O, backspace; the ⌨ toggle or picking a
  * truck closes it); the matching trucks
  * below the keypad, so that a match appearing never moves a key under the finger. The search
