@@ -1,6 +1,6 @@
 /**
  * A site's downlink applying trust lists, one envelope after another, until it is killed (run by
- * trust-list-crash.test.ts with `node --import tsx`). Lists A and B alternate, each a few MB, so
+ * trust-list-crash.test.ts, built by core/module-build.js). Lists A and B alternate, each a few MB, so
  * that a SIGKILL lands in the middle of writing one. Prints `applying <version>` before and
  * `applied <version>` after each envelope.
  */
