@@ -116,15 +116,18 @@ describe('gatepost backup and restore', () => {
       ['broker.tokens.secretFile', 'config', 'passes.trustListPath', 'store'].sort(),
     );
 
-    // A restore while that gateway runs is refused, and changes nothing.
-    const refused = await gatepost('restore', from);
+    // A restore while that gateway runs is refused, and changes nothing; restored into a fresh
+    // directory (a new box's card, mounted), it is whole. The two read the backup only and write
+    // to different places: they run side by side.
+    const fresh = mkdtempSync(join(tmpdir(), 'gatepost-newbox-'));
+    const [refused, restored] = await Promise.all([
+      gatepost('restore', from),
+      gatepost('restore', from, '--prefix', fresh),
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('stop the gateway first');
     expect(readdirSync(join(config.storage.path, '..')).some((f) => f.includes('.replaced-'))).toBe(false);
 
-    // Restored into a fresh directory (a new box's card, mounted).
-    const fresh = mkdtempSync(join(tmpdir(), 'gatepost-newbox-'));
-    const restored = await gatepost('restore', from, '--prefix', fresh);
     expect(restored.err).toBe('');
     expect(restored.code).toBe(0);
     const at = (p: string) => join(fresh, p);
