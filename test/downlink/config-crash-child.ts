@@ -1,6 +1,6 @@
 /**
- * Config changes from the downlink, one after another, until killed (run by config-crash.test.ts
- * with `node --import tsx`): each is staged, swapped in, started on (the start path's first look),
+ * Config changes from the downlink, one after another, until killed (run by config-crash.test.ts,
+ * built by core/module-build.js): each is staged, swapped in, started on (the start path's first look),
  * then kept or rolled back, alternating configs A and B. Prints each step before it begins.
  */
 import { readFileSync } from 'node:fs';

@@ -2,11 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildBundle } from '../../core/module-build.js';
 import { configFilePaths, prepareConfigStart, readMarker } from '../../gateway/downlink/config-files.ts';
 import { loadConfigFile } from '../../site-config/load.ts';
 
-const CHILD = join(import.meta.dirname, 'config-crash-child.ts');
+// Built into a plain module once (core/module-build.js, cached): each of the eight starts runs it
+// instead of compiling it through tsx again.
+const CHILD = fileURLToPath(await buildBundle(join(import.meta.dirname, 'config-crash-child.ts')));
 const DEMO = join(import.meta.dirname, '../../config/demo.yaml');
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -15,7 +19,7 @@ afterEach(() => {
 
 /** Runs the child until it has printed `lines` steps, plus a random few ms; then SIGKILL. */
 async function killWhileApplying(dir: string, lines: number): Promise<string[]> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+  const child: ChildProcess = spawn(process.execPath, [CHILD, dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanup.push(() => child.kill('SIGKILL'));
