@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.ts';
 import type { WebServer } from '../../gateway/web/server.ts';
@@ -37,15 +37,19 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
+/**
+ * One browser context for the file's pages: Chromium keeps the pages' bundles (served immutable)
+ * in its HTTP cache instead of fetching and compiling them again for every page. The pages keep
+ * nothing else there but the language, which each page sets before it loads; none signs in but
+ * the last test's.
+ */
+let context: BrowserContext | undefined;
+
 async function openSignIn(size: { width: number; height: number }, lang: 'zh' | 'en'): Promise<Page> {
-  const context = await browser.newContext({ viewport: size });
-  await context.addInitScript((l) => localStorage.setItem('gatepost.lang', l), lang);
+  context ??= await browser.newContext();
   const page = await context.newPage();
-  // The page's context goes with it; at the end of the file the browser may be closing already,
-  // and a context it took with it cannot be closed again (not a failure of the page).
-  page.on('close', () => {
-    context.close().catch(() => undefined);
-  });
+  await page.setViewportSize(size);
+  await page.addInitScript((l) => localStorage.setItem('gatepost.lang', l), lang);
   await page.goto(`${web.url}/kiosk/east-1`);
   await page.getByTestId('sign-in').waitFor({ timeout: 15_000 });
   return page;
