@@ -6,9 +6,14 @@ import { type Pseudonymiser, scrubPersonalData } from './personal-data.ts';
 import type { Reclaimer } from './reclaimer.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Rows handled per transaction, and at most per run (the rest waits for the next run). */
-const CHUNK = 2000;
+/**
+ * Rows handled per statement or transaction: a step of the run, about a millisecond or two of
+ * the event loop here (and its fsync). At most ROWS_PER_RUN a run; the rest waits for the next.
+ */
+const CHUNK = 50;
 const ROWS_PER_RUN = 50000;
+/** The event loop's time a run takes before it lets other work (a lane's scan) go first. */
+const RETENTION_SLICE_MS = 4;
 
 export interface RetentionReport {
   reclaimed: number;
@@ -45,6 +50,15 @@ export class Retention {
   private readonly deleteLedger: Statement;
   private readonly deleteCards: Statement;
   private readonly handovers: HandoverRetention;
+  /** The report of the run in progress, as far as it has come. */
+  private partial: RetentionReport = {
+    reclaimed: 0,
+    ledgerDeleted: 0,
+    cardsDeleted: 0,
+    recordsScrubbed: 0,
+    ledgerScrubbed: 0,
+    more: false,
+  };
 
   constructor(
     private readonly db: Database,
@@ -78,7 +92,41 @@ export class Retention {
     );
   }
 
+  /** The whole run in one go (tests; the gateway runs it in slices, `runSliced`). */
   run(now: number): RetentionReport {
+    const steps = this.steps(now);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The run as the gateway does it: step after step, letting the event loop go (`pause`) each
+   * time `sliceMs` of steps have passed, so that a lane's input never waits behind more than a
+   * slice and a step. Every step is a statement or transaction of its own, so what other work
+   * commits between them is seen by the next step's query. `pause` resolves false to end the
+   * run there (the store is closing): what was done stays done, the report says `more`.
+   */
+  async runSliced(
+    now: number,
+    pause: () => Promise<boolean>,
+    sliceMs = RETENTION_SLICE_MS,
+  ): Promise<RetentionReport> {
+    const steps = this.steps(now);
+    let sliceStart = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - sliceStart >= sliceMs) {
+        if (!(await pause())) return { ...this.partial, more: true };
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /** The run's steps: each `yield` ends one statement or transaction of at most CHUNK rows. */
+  private *steps(now: number): Generator<void, RetentionReport> {
     const c = this.config;
     const report: RetentionReport = {
       reclaimed: 0,
@@ -88,6 +136,7 @@ export class Retention {
       ledgerScrubbed: 0,
       more: false,
     };
+    this.partial = report;
     let budget = ROWS_PER_RUN;
 
     const recordCutoff = now - c.maxAgeDays * DAY_MS;
@@ -96,6 +145,7 @@ export class Retention {
       report.reclaimed += n;
       budget -= n;
       if (n === 0) break;
+      yield;
     }
 
     const ledgerCutoff = now - c.ledgerMaxAgeDays * DAY_MS;
@@ -104,12 +154,14 @@ export class Retention {
       report.ledgerDeleted += n;
       budget -= n;
       if (n === 0) break;
+      yield;
     }
     while (budget > 0) {
       const n = this.deleteCards.run(ledgerCutoff, Math.min(CHUNK, budget)).changes;
       report.cardsDeleted += n;
       budget -= n;
       if (n === 0) break;
+      yield;
     }
 
     const personalCutoff = now - c.personalDataRetentionDays * DAY_MS;
@@ -131,6 +183,7 @@ export class Retention {
         report.recordsScrubbed += due.length;
         budget -= due.length;
         if (due.length < rows.length) break; // the rest are younger
+        yield;
       }
     }
 
@@ -164,6 +217,7 @@ export class Retention {
       })();
       report.ledgerScrubbed += rows.length;
       budget -= rows.length;
+      yield;
     }
 
     // The hand-overs' ledger, by the same rules (the escort's name and phone).

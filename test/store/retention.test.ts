@@ -181,4 +181,71 @@ describe('retention', () => {
     // The stream keeps counting after its rows are gone.
     expect((await store.append('lane/east-1', 'barrier', {})).seq).toBe(3);
   });
+
+  it('runs in slices in the gateway: the loop is let go between steps, and the run does what a whole run does', async () => {
+    const a = setup();
+    const b = setup();
+    // 600 delivered decisions with a name each, on two identical stores.
+    for (const { store, deliverAll } of [a, b]) {
+      await Promise.all(
+        Array.from({ length: 600 }, (_, i) =>
+          store.append('lane/east-1', 'decision', decision(`t-${i}`, `N ${i}`)),
+        ),
+      );
+      deliverAll();
+    }
+    await a.clock.advance(40 * DAY);
+    await b.clock.advance(40 * DAY);
+    const whole = a.storage.retention.run(a.clock.now());
+    expect(whole.recordsScrubbed).toBe(600);
+
+    // Sliced: every pause is a turn of the event loop; a timer set at the start must fire during
+    // the run (the run does not hold the loop), and no slice of work between pauses is long.
+    let pauses = 0;
+    let ticked = false;
+    const tick = setTimeout(() => {
+      ticked = true;
+    }, 0);
+    const slices: number[] = [];
+    let since = performance.now();
+    const sliced = await b.storage.retention.runSliced(
+      b.clock.now(),
+      () =>
+        new Promise<boolean>((resolve) => {
+          slices.push(performance.now() - since);
+          pauses++;
+          setTimeout(() => {
+            since = performance.now();
+            resolve(true);
+          }, 0);
+        }),
+      2,
+    );
+    clearTimeout(tick);
+    expect(sliced).toEqual(whole);
+    expect(pauses).toBeGreaterThan(3);
+    expect(ticked).toBe(true);
+    // A slice is 2 ms of steps plus the step that crossed it (at most 200 rows): loose, as timing upper
+    // bounds are here (the whole run took several slices' time).
+    expect(Math.max(...slices)).toBeLessThan(250);
+    for (const id of ['t-0', 't-599']) expect(b.storage.ledger.get(id)?.personalData).toBe('pseudonymised');
+  });
+
+  it('a sliced run told to stop at a pause ends there: what was done stays, the rest is left for the next run', async () => {
+    const { clock, store, storage, deliverAll } = setup();
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        store.append('lane/east-1', 'decision', decision(`s-${i}`, `M ${i}`)),
+      ),
+    );
+    deliverAll();
+    await clock.advance(40 * DAY);
+    const first = await storage.retention.runSliced(clock.now(), async () => false, 0);
+    expect(first.more).toBe(true);
+    expect(first.recordsScrubbed).toBeGreaterThan(0);
+    expect(first.recordsScrubbed).toBeLessThan(500);
+    const rest = storage.retention.run(clock.now());
+    expect(first.recordsScrubbed + rest.recordsScrubbed).toBe(500);
+    expect(rest.more).toBe(false);
+  });
 });
