@@ -28,6 +28,17 @@ export interface RetentionReport {
 
 type StorageConfig = SiteConfig['storage'];
 
+function emptyReport(): RetentionReport {
+  return {
+    reclaimed: 0,
+    ledgerDeleted: 0,
+    cardsDeleted: 0,
+    recordsScrubbed: 0,
+    ledgerScrubbed: 0,
+    more: false,
+  };
+}
+
 /**
  * Age rules, run every `storage.maintenanceIntervalMs`:
  * - delivered records older than `maxAgeDays` are deleted (undelivered ones never are);
@@ -51,14 +62,7 @@ export class Retention {
   private readonly deleteCards: Statement;
   private readonly handovers: HandoverRetention;
   /** The report of the run in progress, as far as it has come. */
-  private partial: RetentionReport = {
-    reclaimed: 0,
-    ledgerDeleted: 0,
-    cardsDeleted: 0,
-    recordsScrubbed: 0,
-    ledgerScrubbed: 0,
-    more: false,
-  };
+  private partial = emptyReport();
 
   constructor(
     private readonly db: Database,
@@ -128,14 +132,7 @@ export class Retention {
   /** The run's steps: each `yield` ends one statement or transaction of at most CHUNK rows. */
   private *steps(now: number): Generator<void, RetentionReport> {
     const c = this.config;
-    const report: RetentionReport = {
-      reclaimed: 0,
-      ledgerDeleted: 0,
-      cardsDeleted: 0,
-      recordsScrubbed: 0,
-      ledgerScrubbed: 0,
-      more: false,
-    };
+    const report = emptyReport();
     this.partial = report;
     let budget = ROWS_PER_RUN;
 
