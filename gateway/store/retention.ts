@@ -28,17 +28,6 @@ export interface RetentionReport {
 
 type StorageConfig = SiteConfig['storage'];
 
-function emptyReport(): RetentionReport {
-  return {
-    reclaimed: 0,
-    ledgerDeleted: 0,
-    cardsDeleted: 0,
-    recordsScrubbed: 0,
-    ledgerScrubbed: 0,
-    more: false,
-  };
-}
-
 /**
  * Age rules, run every `storage.maintenanceIntervalMs`:
  * - delivered records older than `maxAgeDays` are deleted (undelivered ones never are);
@@ -61,8 +50,6 @@ export class Retention {
   private readonly deleteLedger: Statement;
   private readonly deleteCards: Statement;
   private readonly handovers: HandoverRetention;
-  /** The report of the run in progress, as far as it has come. */
-  private partial = emptyReport();
 
   constructor(
     private readonly db: Database,
@@ -123,17 +110,26 @@ export class Retention {
       const step = steps.next();
       if (step.done) return step.value;
       if (performance.now() - sliceStart >= sliceMs) {
-        if (!(await pause())) return { ...this.partial, more: true };
+        if (!(await pause())) return { ...step.value, more: true };
         sliceStart = performance.now();
       }
     }
   }
 
-  /** The run's steps: each `yield` ends one statement or transaction of at most CHUNK rows. */
-  private *steps(now: number): Generator<void, RetentionReport> {
+  /**
+   * The run's steps: each `yield` ends one statement or transaction of at most CHUNK rows and
+   * gives the report as far as the run has come; the return value is the whole run's.
+   */
+  private *steps(now: number): Generator<RetentionReport, RetentionReport> {
     const c = this.config;
-    const report = emptyReport();
-    this.partial = report;
+    const report: RetentionReport = {
+      reclaimed: 0,
+      ledgerDeleted: 0,
+      cardsDeleted: 0,
+      recordsScrubbed: 0,
+      ledgerScrubbed: 0,
+      more: false,
+    };
     let budget = ROWS_PER_RUN;
 
     const recordCutoff = now - c.maxAgeDays * DAY_MS;
@@ -142,7 +138,7 @@ export class Retention {
       report.reclaimed += n;
       budget -= n;
       if (n === 0) break;
-      yield;
+      yield report;
     }
 
     const ledgerCutoff = now - c.ledgerMaxAgeDays * DAY_MS;
@@ -151,14 +147,14 @@ export class Retention {
       report.ledgerDeleted += n;
       budget -= n;
       if (n === 0) break;
-      yield;
+      yield report;
     }
     while (budget > 0) {
       const n = this.deleteCards.run(ledgerCutoff, Math.min(CHUNK, budget)).changes;
       report.cardsDeleted += n;
       budget -= n;
       if (n === 0) break;
-      yield;
+      yield report;
     }
 
     const personalCutoff = now - c.personalDataRetentionDays * DAY_MS;
@@ -180,7 +176,7 @@ export class Retention {
         report.recordsScrubbed += due.length;
         budget -= due.length;
         if (due.length < rows.length) break; // the rest are younger
-        yield;
+        yield report;
       }
     }
 
@@ -214,7 +210,7 @@ export class Retention {
       })();
       report.ledgerScrubbed += rows.length;
       budget -= rows.length;
-      yield;
+      yield report;
     }
 
     // The hand-overs' ledger, by the same rules (the escort's name and phone).

@@ -90,8 +90,9 @@ export function startStorage(o: StorageOptions): Storage {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   // A run goes in slices of a few ms (Retention.runSliced): a lane's scan that comes meanwhile
-  // waits for one slice, not for the whole run (150-180 ms for a 5-minute window of the real-time
-  // soak's store, measured in a fresh process; up to 50,000 rows after a long outage).
+  // waits for one slice, not for the whole run (157-179 ms in one turn for 5-10 minutes of the
+  // real-time soak's traffic, on a copy of its store in a fresh process; a run after a long outage
+  // has up to 50,000 rows).
   const letOthersGo = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(!stopped)));
   const runRetention = async () => {
     timer = undefined;
