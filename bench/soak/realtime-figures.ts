@@ -7,6 +7,12 @@ import { afterWarmUp, slopePer10kTransits } from './slope.ts';
 const SLOPED: Record<string, (s: RealtimeSample) => number> = {
   rss_mb: (s) => s.rssMb,
   heap_used_mb: (s) => s.heapUsedMb,
+  // Where the heap grows: code (V8 compiling more of the program as rarer paths run) or objects.
+  heap_old_space_mb: (s) => s.heapSpacesMb?.old_space ?? Number.NaN,
+  heap_code_space_mb: (s) => s.heapSpacesMb?.code_space ?? Number.NaN,
+  heap_large_object_space_mb: (s) => s.heapSpacesMb?.large_object_space ?? Number.NaN,
+  heap_code_and_metadata_mb: (s) => s.heapCodeMb?.code ?? Number.NaN,
+  heap_bytecode_and_metadata_mb: (s) => s.heapCodeMb?.bytecode ?? Number.NaN,
   external_mb: (s) => s.externalMb,
   array_buffers_mb: (s) => s.arrayBuffersMb,
   fds: (s) => s.fds,

@@ -14,6 +14,10 @@ export interface RealtimeSample {
   /** V8 heap in use right after a full GC (the gateway runs with --expose-gc), MB. */
   heapUsedMb: number;
   heapTotalMb: number;
+  /** The same heap space by space after the GC (v8.getHeapSpaceStatistics space_used_size), MB. */
+  heapSpacesMb?: Record<string, number>;
+  /** What of the heap is code (v8.getHeapCodeStatistics), MB: machine code with its metadata, bytecode with its, and script sources held outside the heap. */
+  heapCodeMb?: { code: number; bytecode: number; scriptSource: number };
   /** Memory of C++ objects bound to JavaScript, MB; array buffers are part of it. */
   externalMb: number;
   arrayBuffersMb: number;

@@ -72,6 +72,8 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
   const report = await d.sim.next('report', 60_000);
   const memory = probe.memory as NodeJS.MemoryUsage;
   const resources = probe.resources as Record<string, number>;
+  const spaces = (probe.spaces ?? {}) as Record<string, number>;
+  const code = probe.code as { code: number; bytecode: number; scriptSource: number } | undefined;
   const traffic = report.traffic as Record<string, number>;
   const started = sumOf(m, 'gatepost_records_total', { type: 'transit-start' });
   const ended = sumOf(m, 'gatepost_records_total', { type: 'transit-end' });
@@ -85,6 +87,16 @@ export async function takeSample(d: SamplerDeps): Promise<RealtimeSample> {
     loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     heapUsedMb: mb(memory.heapUsed),
     heapTotalMb: mb(memory.heapTotal),
+    heapSpacesMb: Object.fromEntries(Object.entries(spaces).map(([k, v]) => [k, mb(v)])),
+    ...(code
+      ? {
+          heapCodeMb: {
+            code: mb(code.code),
+            bytecode: mb(code.bytecode),
+            scriptSource: mb(code.scriptSource),
+          },
+        }
+      : {}),
     externalMb: mb(memory.external),
     arrayBuffersMb: mb(memory.arrayBuffers),
     fds: openFds(d.gateway.pid),
