@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DccType } from './dsc.ts';
 import type { Cwt } from './hc1-decode.ts';
 import { parseIsoTime } from './iso-time.ts';
@@ -20,12 +21,37 @@ const TEST_RESULTS: ReadonlyMap<string, PassTest['result']> = new Map([
 export function hc1Facts(cwt: Cwt, type: DccType | undefined): PassFacts {
   const facts: PassFacts = { tests: type === 'test' ? dccTests(cwt.dcc.t) : [] };
   if (type) facts.certificateType = type;
+  const subject = certificateSubject(cwt.dcc, type);
+  if (subject) facts.subject = subject;
   const name = holderName(cwt.dcc.nam);
   if (name) facts.name = name;
   if (cwt.issuer !== undefined) facts.issuer = cwt.issuer;
   if (cwt.issuedAt !== undefined) facts.issuedAt = cwt.issuedAt * 1000;
   if (cwt.expiresAt !== undefined) facts.expiresAt = cwt.expiresAt * 1000;
   return facts;
+}
+
+/** The DCC's entry arrays by certificate type (`v` vaccination, `t` test, `r` recovery). */
+const ENTRY_KEYS: Readonly<Record<DccType, string>> = { vaccination: 'v', test: 't', recovery: 'r' };
+
+/**
+ * A pseudonymous id of the certificate: a hash of its unique certificate identifier (UVCI, `ci` of
+ * its entry), so the same certificate scanned at the entry and at the yard exit finds the truck's
+ * visit as a GP1 pass's `sub` does, without the UVCI itself being kept. Absent when the entry
+ * names no `ci`.
+ */
+function certificateSubject(dcc: Record<string, unknown>, type: DccType | undefined): string | undefined {
+  const keys = type ? [ENTRY_KEYS[type]] : Object.values(ENTRY_KEYS);
+  for (const key of keys) {
+    const entries = dcc[key];
+    const first: unknown = Array.isArray(entries) ? entries[0] : undefined;
+    if (typeof first !== 'object' || first === null) continue;
+    const ci = (first as Record<string, unknown>).ci;
+    // The schema caps ci at 80 characters; one far longer is no identifier.
+    if (typeof ci !== 'string' || ci.trim() === '' || ci.length > 256) continue;
+    return `dcc:${createHash('sha256').update(ci.trim()).digest('hex').slice(0, 32)}`;
+  }
+  return undefined;
 }
 
 /** Test entries with a known type and result and a readable sample time; others are left out. */

@@ -83,7 +83,10 @@ export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
 export const PassFactsSchema = z
   .object({
     plate: z.string().optional(),
-    /** The holder's pseudonymous id (GP1 `sub`). */
+    /**
+     * The holder's pseudonymous id: GP1 `sub`; for an EU DCC `dcc:` and a hash of its unique
+     * certificate identifier (UVCI), so that the yard exit finds the truck by the same certificate.
+     */
     subject: z.string().optional(),
     name: z.string().optional(),
     color: z.enum(['green', 'yellow', 'red']).optional(),
