@@ -21,6 +21,8 @@ export interface LaneStaffContext {
   isExit: (lane: string) => boolean;
   /** The bay a truck on its way out of the yard was parked in. */
   bayOf: (truckId: string) => string | undefined;
+  /** Whether yard staff released the truck from isolation already (the gateway's visit has ended). */
+  released: (truckId: string) => boolean;
 }
 
 /** The reason code of a yard exit's REVIEW for a truck it could not match to a cleared visit. */
@@ -36,7 +38,9 @@ const NOT_CLEARED = 'yard-not-cleared';
  * visit: a code that never verified, a pass without a plate) is the coordinator's: they find the
  * truck's bay, release it there (refused unless the truck may leave) and the exit's staff let it
  * through with a PASS. Without them such a truck gives up at the exit and stays in the
- * gateway's yard.
+ * gateway's yard. A truck they released from isolation themselves is no longer in the gateway's
+ * yard (its visit ended with the release, its bay is blocked for disinfection): the exit cannot
+ * match it, and they let it through with a PASS without asking the yard again.
  */
 export class LaneStaffRunner {
   private readonly timers = new Set<TimerHandle>();
@@ -74,6 +78,13 @@ export class LaneStaffRunner {
     if (!still || !staff) return;
     const reasons = d.reasons?.join(', ') || 'no reason given';
     if (this.ctx.isExit(d.lane)) {
+      if (visit && this.ctx.released(visit.truck.id)) {
+        log.emit('gateway', `${d.lane} request override`, 'PASS', 'released from isolation');
+        if (await staff.decide(d.lane, 'PASS', `released from isolation by the coordinator: ${reasons}`))
+          stats.laneOverrides++;
+        else stats.staffFailures++;
+        return;
+      }
       const bay = visit ? this.ctx.bayOf(visit.truck.id) : undefined;
       const yard = this.ctx.yardStaff();
       if (!bay || !yard) return;

@@ -116,6 +116,7 @@ export class TrafficGenerator {
             onLoop: (lane) => this.lanes.get(lane)?.current,
             isExit: (lane) => this.lanes.get(lane)?.kind === 'yard-exit',
             bayOf: (truckId) => this.yard.bayOf(truckId),
+            released: (truckId) => this.yard.released(truckId),
           },
           traffic.laneStaff,
         )

@@ -24,6 +24,8 @@ interface YardTruck {
   truck: Truck;
   bay: string;
   isolated: boolean;
+  /** Staff released it from isolation: the gateway's visit ended, the truck drives out. */
+  released?: boolean;
   exitTries: number;
 }
 
@@ -66,6 +68,11 @@ export class YardRunner {
   }
 
   /** The bay of a truck in the yard or on its way out of it. */
+  /** Whether staff released the truck from isolation (it is on its way out, the gateway's visit over). */
+  released(truckId: string): boolean {
+    return this.trucks.get(truckId)?.released === true;
+  }
+
   bayOf(truckId: string): string | undefined {
     return this.trucks.get(truckId)?.bay;
   }
@@ -179,6 +186,7 @@ export class YardRunner {
       const ok = await staff.release(y.bay, 'isolation over (simulated)');
       if (!this.running) return;
       if (!ok) this.ctx.stats.staffFailures++;
+      else y.released = true;
     }
     // The bay an isolated truck leaves is blocked for disinfection; staff unblock it once done.
     const bay = y.bay;

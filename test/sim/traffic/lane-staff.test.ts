@@ -71,7 +71,7 @@ describe('kiosk staff at the entry lanes (traffic.laneStaff)', () => {
 
 describe('the coordinator at the yard exit (traffic.laneStaff)', () => {
   /** The runner alone, with a truck from bay P-0007 on the exit's loop. */
-  function atExit(release: boolean) {
+  function atExit(release: boolean, releasedFromIsolation = false) {
     const clock = new ManualClock();
     const calls: string[] = [];
     const stats = new SimStats();
@@ -98,6 +98,7 @@ describe('the coordinator at the yard exit (traffic.laneStaff)', () => {
         onLoop: () => visit as unknown as LaneVisit,
         isExit: (lane) => lane === 'yard-exit',
         bayOf: (truck) => (truck === 'T0042' ? 'P-0007' : undefined),
+        released: (truck) => releasedFromIsolation && truck === 'T0042',
       },
       { reviewAfter: { min: 20_000, max: 20_000 }, outcome: 'YARD', staffId: 'sim-kiosk' },
     );
@@ -122,6 +123,17 @@ describe('the coordinator at the yard exit (traffic.laneStaff)', () => {
       'decide yard-exit PASS released by the coordinator: yard-not-cleared',
     ]);
     expect(x.stats.laneOverrides).toBe(1);
+  });
+
+  it('let a truck they released from isolation through with a PASS, without asking the yard to release it again', async () => {
+    const x = atExit(false, true);
+    x.review(['yard-not-cleared']);
+    await settle(x.clock);
+    expect(x.calls).toEqual([
+      'decide yard-exit PASS released from isolation by the coordinator: yard-not-cleared',
+    ]);
+    expect(x.stats.laneOverrides).toBe(1);
+    expect(x.stats.staffFailures).toBe(0);
   });
 
   it('keep a truck the yard will not release, and leave other exit REVIEWs alone', async () => {
