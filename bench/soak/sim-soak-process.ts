@@ -43,12 +43,18 @@ await run.writeTrustList(trustListPath);
 
 const parksPerBay = new Map<string, number>();
 let gaveUp = 0;
+/** Give-ups at the yard exit by the last refusal (`queue full`, `backed off`). */
+const gaveUpBy = new Map<string, number>();
 let unblocked = 0;
 let pcrResults = 0;
 run.log.onEvent((e) => {
   if (e.kind === 'truck' && e.action === 'parks' && e.detail)
     parksPerBay.set(e.detail, (parksPerBay.get(e.detail) ?? 0) + 1);
-  if (e.kind === 'truck' && e.action === 'gives up') gaveUp++;
+  if (e.kind === 'truck' && e.action === 'gives up') {
+    gaveUp++;
+    const why = /\(last: ([^)]+)\)/.exec(e.detail ?? '')?.[1] ?? 'unknown';
+    gaveUpBy.set(why, (gaveUpBy.get(why) ?? 0) + 1);
+  }
   if (e.kind === 'gateway' && e.action === 'request unblock') unblocked++;
   if (e.kind === 'gateway' && e.action === 'request result' && e.detail?.startsWith('pcr')) pcrResults++;
 });
@@ -86,8 +92,10 @@ process.on('message', (raw) => {
         unblocked,
         leftYard: s.leftYard,
         gaveUpAtExit: gaveUp,
+        gaveUpAtExitBy: Object.fromEntries(gaveUpBy),
         laneOverrides: s.laneOverrides,
         staffFailures: s.staffFailures,
+        staffFailuresBy: Object.fromEntries(s.staffFailuresByAction),
         faults: Object.fromEntries(s.faults),
         trustListWrites,
       },

@@ -82,7 +82,7 @@ export class LaneStaffRunner {
         log.emit('gateway', `${d.lane} request override`, 'PASS', 'released from isolation');
         if (await staff.decide(d.lane, 'PASS', `released from isolation by the coordinator: ${reasons}`))
           stats.laneOverrides++;
-        else stats.staffFailures++;
+        else stats.staffFailed('exit override');
         return;
       }
       const bay = visit ? this.ctx.bayOf(visit.truck.id) : undefined;
@@ -90,18 +90,18 @@ export class LaneStaffRunner {
       if (!bay || !yard) return;
       log.emit('gateway', `bay ${bay}`, 'request release', 'identified at the exit');
       if (!(await yard.release(bay, `identified at the exit by the coordinator (${reasons})`))) {
-        stats.staffFailures++;
+        stats.staffFailed('exit release');
         return;
       }
       log.emit('gateway', `${d.lane} request override`, 'PASS', reasons);
       if (await staff.decide(d.lane, 'PASS', `released by the coordinator: ${reasons}`))
         stats.laneOverrides++;
-      else stats.staffFailures++;
+      else stats.staffFailed('exit override');
       return;
     }
     log.emit('gateway', `${d.lane} request override`, this.settings.outcome, reasons);
     const ok = await staff.decide(d.lane, this.settings.outcome, `checked at the kiosk: ${reasons}`);
     if (ok) stats.laneOverrides++;
-    else stats.staffFailures++;
+    else stats.staffFailed('override');
   }
 }

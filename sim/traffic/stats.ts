@@ -32,8 +32,16 @@ export class SimStats {
   laneOverrides = 0;
   /** Yard and kiosk staff requests the gateway refused or did not answer. */
   staffFailures = 0;
+  /** The same by request (`release`, `override`, ...). */
+  readonly staffFailuresByAction = new Map<string, number>();
   readonly faults = new Map<FaultKind, number>();
   activeFaults = 0;
+
+  /** A staff request (`action`) the gateway refused or did not answer. */
+  staffFailed(action: string): void {
+    this.staffFailures++;
+    this.count(this.staffFailuresByAction, action);
+  }
 
   count<K>(map: Map<K, number>, key: K): void {
     map.set(key, (map.get(key) ?? 0) + 1);

@@ -12,7 +12,7 @@ import type { LaneVisit, VisitEnd } from './lane-visit.ts';
 import { Population, type Truck } from './population.ts';
 import { SimEventLog } from './sim-events.ts';
 import { SimStats } from './stats.ts';
-import { YardRunner } from './yard-runner.ts';
+import { type ExitRefusal, YardRunner } from './yard-runner.ts';
 
 export interface TrafficOptions {
   site: SimulatedSite;
@@ -54,7 +54,7 @@ export class TrafficGenerator {
   private readonly awaiting = new Map<string, AwaitingDecision[]>();
   private readonly overrides = new Map<string, LaneTrafficOverride>();
   /** Trucks on their way out through the yard exit lane, by truck id. */
-  private readonly exitCallbacks = new Map<string, (through: boolean) => void>();
+  private readonly exitCallbacks = new Map<string, (through: boolean, why?: ExitRefusal) => void>();
   private defaults: LaneTraffic;
   private readonly exitLane: string | undefined;
   private offDecision: (() => void) | undefined;
@@ -186,7 +186,7 @@ export class TrafficGenerator {
   private visitEnded(runner: LaneRunner, visit: LaneVisit, end: VisitEnd): void {
     if (end === 'backed-off') {
       this.stats.backedOff++;
-      if (runner.kind === 'yard-exit') this.exitCallbacks.get(visit.truck.id)?.(false);
+      if (runner.kind === 'yard-exit') this.exitCallbacks.get(visit.truck.id)?.(false, 'backed off');
       this.exitCallbacks.delete(visit.truck.id);
       return;
     }
@@ -224,7 +224,7 @@ export class TrafficGenerator {
     this.log.emit('truck', visit.truck.id, 'gone', d ? d.outcome : 'no decision seen');
   }
 
-  private toExit(truck: Truck, onExit: (through: boolean) => void): void {
+  private toExit(truck: Truck, onExit: (through: boolean, why?: ExitRefusal) => void): void {
     const lane = this.exitLane === undefined ? undefined : this.lanes.get(this.exitLane);
     if (!lane) {
       onExit(true);
@@ -233,7 +233,7 @@ export class TrafficGenerator {
     this.exitCallbacks.set(truck.id, onExit);
     if (!lane.enqueue(truck)) {
       this.exitCallbacks.delete(truck.id);
-      onExit(false);
+      onExit(false, 'queue full');
     }
   }
 }

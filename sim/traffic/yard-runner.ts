@@ -16,9 +16,15 @@ export interface YardContext {
   stats: SimStats;
   /** The yard staff, when there is a gateway to ask (looked up on every use: the broker comes and goes). */
   staff: () => YardStaff | undefined;
-  /** Sends a truck that left its bay to the yard exit lane; `onExit(true)` once it has driven out. */
-  toExit: (truck: Truck, onExit: (through: boolean) => void) => void;
+  /**
+   * Sends a truck that left its bay to the yard exit lane; `onExit(true)` once it has driven out,
+   * `onExit(false, why)` when it did not get through.
+   */
+  toExit: (truck: Truck, onExit: (through: boolean, why?: ExitRefusal) => void) => void;
 }
+
+/** Why a truck did not get out by the yard exit lane: its queue was full, or it waited out its patience there. */
+export type ExitRefusal = 'queue full' | 'backed off';
 
 interface YardTruck {
   truck: Truck;
@@ -101,7 +107,7 @@ export class YardRunner {
       const ok = await staff.sample(y.bay);
       if (!this.running) return;
       if (ok) this.ctx.stats.samples++;
-      else this.ctx.stats.staffFailures++;
+      else this.ctx.stats.staffFailed('sample');
     }
     this.after(this.settings.resultAfter, () => void this.result(y));
   }
@@ -116,7 +122,7 @@ export class YardRunner {
       this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request result', result);
       const ok = await staff.result(y.bay, result);
       if (!this.running) return;
-      if (!ok) this.ctx.stats.staffFailures++;
+      if (!ok) this.ctx.stats.staffFailed('result');
     } else {
       this.ctx.log.emit('truck', y.truck.id, 'tested', result);
     }
@@ -146,7 +152,7 @@ export class YardRunner {
     this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request sample', kind);
     const ok = await staff.sample(y.bay, kind);
     if (ok) this.ctx.stats.samples++;
-    else this.ctx.stats.staffFailures++;
+    else this.ctx.stats.staffFailed('sample');
   }
 
   private async pcrResult(y: YardTruck): Promise<void> {
@@ -157,7 +163,7 @@ export class YardRunner {
       return;
     }
     this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request result', `pcr ${result}`);
-    if (!(await staff.result(y.bay, result, 'pcr'))) this.ctx.stats.staffFailures++;
+    if (!(await staff.result(y.bay, result, 'pcr'))) this.ctx.stats.staffFailed('pcr result');
   }
 
   private async isolate(y: YardTruck): Promise<void> {
@@ -168,7 +174,7 @@ export class YardRunner {
     const to = await staff.moveToIsolation(y.bay);
     if (!this.running) return;
     if (to === undefined) {
-      this.ctx.stats.staffFailures++;
+      this.ctx.stats.staffFailed('move');
       return;
     }
     this.ctx.stats.movedToIsolation++;
@@ -185,7 +191,7 @@ export class YardRunner {
       this.ctx.log.emit('gateway', `bay ${y.bay}`, 'request release');
       const ok = await staff.release(y.bay, 'isolation over (simulated)');
       if (!this.running) return;
-      if (!ok) this.ctx.stats.staffFailures++;
+      if (!ok) this.ctx.stats.staffFailed('release');
       else y.released = true;
     }
     // The bay an isolated truck leaves is blocked for disinfection; staff unblock it once done.
@@ -201,7 +207,7 @@ export class YardRunner {
     const staff = this.ctx.staff();
     if (!staff?.unblock) return;
     this.ctx.log.emit('gateway', `bay ${bay}`, 'request unblock');
-    if (!(await staff.unblock(bay))) this.ctx.stats.staffFailures++;
+    if (!(await staff.unblock(bay))) this.ctx.stats.staffFailed('unblock');
   }
 
   private leave(y: YardTruck): void {
@@ -214,7 +220,7 @@ export class YardRunner {
 
   private exit(y: YardTruck): void {
     y.exitTries++;
-    this.ctx.toExit(y.truck, (through) => {
+    this.ctx.toExit(y.truck, (through, why) => {
       if (!this.running) return;
       if (through) {
         this.trucks.delete(y.truck.id);
@@ -223,7 +229,12 @@ export class YardRunner {
       }
       if (y.exitTries >= EXIT_TRIES) {
         this.trucks.delete(y.truck.id);
-        this.ctx.log.emit('truck', y.truck.id, 'gives up', 'yard exit never opened');
+        this.ctx.log.emit(
+          'truck',
+          y.truck.id,
+          'gives up',
+          `yard exit never opened (last: ${why ?? 'turned back'})`,
+        );
         return;
       }
       this.after(EXIT_RETRY, () => this.exit(y));

@@ -28,6 +28,8 @@ export class ScriptedGateway implements GatewayLink {
   constructor(
     private readonly site: SimulatedSite,
     private readonly clock: Clock,
+    /** What it decides at a yard exit lane (PASS; REVIEW keeps every truck in). */
+    private readonly exitOutcome: Outcome = 'PASS',
   ) {
     this.staff = {
       sample: async (bay, kind) => this.call(`sample ${bay}${kind === 'pcr' ? ' pcr' : ''}`, true),
@@ -72,7 +74,7 @@ export class ScriptedGateway implements GatewayLink {
     if (!lane || this.decided.has(laneId)) return;
     this.decided.add(laneId);
     const exit = this.site.config.yard.exitLanes.some((l) => l.id === laneId);
-    const outcome: Outcome = exit ? 'PASS' : outcomeOf(e.detail ?? '');
+    const outcome: Outcome = exit ? this.exitOutcome : outcomeOf(e.detail ?? '');
     const d: DecisionSeen = { lane: laneId, outcome, transitId: `tr-${++this.transits}` };
     const plate = plateOf(e.detail ?? '');
     if (plate) d.plate = plate;

@@ -4,6 +4,7 @@ import { checkScenarioAgainstSite, parseScenario } from '../../../sim/scenario/l
 import { SimulationRun } from '../../../sim/scenario/run.ts';
 import { SimulatedSite } from '../../../sim/site.ts';
 import type { SimEvent } from '../../../sim/traffic/sim-events.ts';
+import type { Outcome } from '../../../sim/traffic/stats.ts';
 import { loadConfigFile } from '../../../site-config/load.ts';
 import type { SiteConfig } from '../../../site-config/schema.ts';
 import { ScriptedGateway } from './scripted-gateway.ts';
@@ -38,6 +39,8 @@ export async function testRun(options: {
   seed: number;
   scenario?: unknown;
   gateway?: boolean;
+  /** The stand-in gateway's outcome at a yard exit lane (PASS). */
+  exitOutcome?: Outcome;
   config?: SiteConfig;
 }): Promise<TestRun> {
   const config = options.config ?? loadConfigFile(DEMO_CONFIG);
@@ -46,7 +49,7 @@ export async function testRun(options: {
   const clock = new ManualClock();
   const site = new SimulatedSite(config, { attach: 'in-process', clock, gpioChip: isolatedChips() });
   await site.start();
-  const gateway = options.gateway ? new ScriptedGateway(site, clock) : undefined;
+  const gateway = options.gateway ? new ScriptedGateway(site, clock, options.exitOutcome) : undefined;
   const run = new SimulationRun({
     site,
     scenario,

@@ -144,6 +144,7 @@ describe('the coordinator at the yard exit (traffic.laneStaff)', () => {
       'release P-0007 identified at the exit by the coordinator (yard-not-cleared)',
     ]);
     expect(refused.stats.staffFailures).toBe(1);
+    expect(Object.fromEntries(refused.stats.staffFailuresByAction)).toEqual({ 'exit release': 1 });
     const other = atExit(true);
     other.review(['pass-expired']);
     await settle(other.clock);

@@ -20,10 +20,12 @@ async function yardRun(
   passes: Record<string, number>,
   positiveRate: number,
   extra: Record<string, unknown> = {},
+  exitOutcome?: 'PASS' | 'REVIEW',
 ): Promise<TestRun> {
   const r = await testRun({
     seed: 21,
     gateway: true,
+    ...(exitOutcome ? { exitOutcome } : {}),
     scenario: {
       traffic: {
         default: { arrivalsPerHour: 0, patience: '2m' },
@@ -136,5 +138,18 @@ describe('trucks in the yard', () => {
     expect(r.run.traffic.stats.through).toBeGreaterThan(0);
     expect(r.events.some((e) => e.action === 'gone' && e.detail === 'PASS')).toBe(true);
     expect(r.events.some((e) => e.subject.startsWith('bay '))).toBe(false);
+  });
+
+  it('an exit that never opens: the truck waits out its patience, tries twice more, then gives up, saying why', async () => {
+    const r = await yardRun({ yellow: 1 }, 0, {}, 'REVIEW');
+    await r.clock.advance(3 * 3_600_000);
+    const gaveUp = r.events.filter((e) => e.action === 'gives up');
+    expect(gaveUp.length).toBeGreaterThan(0);
+    const truck = gaveUp[0]?.subject ?? '';
+    expect(gaveUp[0]?.detail).toBe('yard exit never opened (last: backed off)');
+    // Three times at the exit's loop, each ended by its patience.
+    const visits = r.events.filter((e) => e.subject === truck && e.action === 'backs off');
+    expect(visits).toHaveLength(3);
+    expect(r.run.traffic.stats.leftYard).toBe(0);
   });
 });
