@@ -143,7 +143,8 @@ export async function reserveBay(
 /**
  * At the yard exit only a truck the yard has cleared may leave; its bay is freed. The truck is
  * looked up by its plate (registered, read by the plate camera, or on its pass) and its pass's
- * subject, or, for an unverified code, by the code as a plate.
+ * subject (only when the pass's signature held; an expired pass still counts), or, for an
+ * unverified code, by the code as a plate.
  */
 export async function exitDecision(
   exits: YardExits | undefined,
@@ -157,7 +158,9 @@ export async function exitDecision(
     return { outcome: 'REVIEW', reasons: [{ code: 'pass-invalid', outcome: 'REVIEW', detail }] };
   }
   const plate = t.plate ?? (t.verdict?.kind === 'unverified' ? t.unverifiedCode : undefined);
-  const subject = t.pass?.subject;
+  // A subject opens the exit only from a pass whose signature held: a code made up with a copied
+  // subject (a GP1 `sub`, an EU DCC's certificate identifier) must not let another truck out.
+  const subject = t.pass?.steps.signature === true ? t.pass.subject : undefined;
   if (!exits || (!plate && !subject)) {
     return {
       outcome: 'REVIEW',

@@ -19,6 +19,8 @@ import type { FirstTrustLoad } from '../passes/trust-list-first-load.ts';
 import { TrustListWatcher } from '../passes/trust-list-watcher.ts';
 import { PassVerifier } from '../passes/verifier.ts';
 import type { RecordSink } from '../record-sink.ts';
+import { storeSecret } from '../store/personal-data.ts';
+import { keyedCertificateSubjects } from './certificate-subjects.ts';
 import type { InputStageTimes } from './input-stages.ts';
 import { LaneController } from './lane-controller.ts';
 import { maintenanceOf, openTransitOf, recentScansOf } from './lane-history.ts';
@@ -83,7 +85,9 @@ export async function startLanes(o: LanesOptions): Promise<Lanes> {
     trust: o.cards ? () => o.cards?.trust(listed()) ?? listed() : listed,
     clockSkewSeconds: config.passes.clockSkewSeconds,
   });
-  const passes = o.cards ? o.cards.verifier(verifier) : verifier;
+  // Each EU DCC's subject keyed with the store's secret before anything records it.
+  const dccKeyed = keyedCertificateSubjects(verifier, storeSecret(o.db, 'certificate-subject-key'));
+  const passes = o.cards ? o.cards.verifier(dccKeyed) : dccKeyed;
   const replayWindowMs = config.passes.replayWindowSeconds * 1000;
   const replay = new ReplayGuard(replayWindowMs);
   const laneConfigs = [...config.checkpoints.flatMap((cp) => cp.lanes), ...config.yard.exitLanes];

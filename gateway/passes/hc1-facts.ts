@@ -31,14 +31,18 @@ export function hc1Facts(cwt: Cwt, type: DccType | undefined): PassFacts {
   return facts;
 }
 
+/** What an EU DCC's subject begins with (a GP1 `sub` is the issuer's own string). */
+export const DCC_SUBJECT_PREFIX = 'dcc:';
+
 /** The DCC's entry arrays by certificate type (`v` vaccination, `t` test, `r` recovery). */
 const ENTRY_KEYS: Readonly<Record<DccType, string>> = { vaccination: 'v', test: 't', recovery: 'r' };
 
 /**
  * A pseudonymous id of the certificate: a hash of its unique certificate identifier (UVCI, `ci` of
  * its entry), so the same certificate scanned at the entry and at the yard exit finds the truck's
- * visit as a GP1 pass's `sub` does, without the UVCI itself being kept. Absent when the entry
- * names no `ci`.
+ * visit as a GP1 pass's `sub` does. Absent when the entry names no `ci`. A plain hash can be
+ * recomputed from the UVCI: the lanes key it with a secret of the store before anything is
+ * recorded (gateway/lanes/certificate-subjects.ts).
  */
 function certificateSubject(dcc: Record<string, unknown>, type: DccType | undefined): string | undefined {
   const keys = type ? [ENTRY_KEYS[type]] : Object.values(ENTRY_KEYS);
@@ -49,7 +53,7 @@ function certificateSubject(dcc: Record<string, unknown>, type: DccType | undefi
     const ci = (first as Record<string, unknown>).ci;
     // The schema caps ci at 80 characters; one far longer is no identifier.
     if (typeof ci !== 'string' || ci.trim() === '' || ci.length > 256) continue;
-    return `dcc:${createHash('sha256').update(ci.trim()).digest('hex').slice(0, 32)}`;
+    return `${DCC_SUBJECT_PREFIX}${createHash('sha256').update(ci.trim()).digest('hex').slice(0, 32)}`;
   }
   return undefined;
 }

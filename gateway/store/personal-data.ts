@@ -66,6 +66,19 @@ export function isPseudonym(s: string): boolean {
 }
 
 /**
+ * A secret of this store: 32 random bytes made on first use and kept in its `meta` table under
+ * `name`, so that what is keyed with it stays the same across restarts but cannot be recomputed
+ * without the store.
+ */
+export function storeSecret(db: Database, name: string): Buffer {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(name) as { value: string } | undefined;
+  if (row) return Buffer.from(row.value, 'base64');
+  const secret = randomBytes(32);
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(name, secret.toString('base64'));
+  return secret;
+}
+
+/**
  * Keyed pseudonyms. The key is made once per store and kept in its `meta` table, so the same
  * value gets the same pseudonym across restarts but cannot be recomputed without the store.
  */
@@ -73,17 +86,7 @@ export class Pseudonymiser {
   private readonly key: Buffer;
 
   constructor(db: Database) {
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'pseudonym-key'").get() as
-      | { value: string }
-      | undefined;
-    if (row) {
-      this.key = Buffer.from(row.value, 'base64');
-    } else {
-      this.key = randomBytes(32);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('pseudonym-key', ?)").run(
-        this.key.toString('base64'),
-      );
-    }
+    this.key = storeSecret(db, 'pseudonym-key');
   }
 
   pseudonym(value: string): string {

@@ -73,12 +73,12 @@ export class YardRunner {
     this.timers.clear();
   }
 
-  /** The bay of a truck in the yard or on its way out of it. */
   /** Whether staff released the truck from isolation (it is on its way out, the gateway's visit over). */
   released(truckId: string): boolean {
     return this.trucks.get(truckId)?.released === true;
   }
 
+  /** The bay of a truck in the yard or on its way out of it. */
   bayOf(truckId: string): string | undefined {
     return this.trucks.get(truckId)?.bay;
   }

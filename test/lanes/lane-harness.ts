@@ -80,6 +80,8 @@ export interface LaneOptions {
   preRegistrations?: PreRegistrationLookup;
   /** Real milliseconds each pass's verification takes (a slow verifier). */
   verifyMs?: number;
+  /** Verifies the codes instead of the made-up verdicts of verdictFor (e.g. the real verifier). */
+  verify?: (code: string, at: number) => Promise<Verdict>;
   /** Real milliseconds each decision record's commit takes (a slow disk). */
   commitMs?: number;
 }
@@ -126,7 +128,7 @@ export function lane(opts: LaneOptions = {}) {
     passes: {
       verify: async (code, at) => {
         await realDelay(opts.verifyMs);
-        return verdictFor(code, at);
+        return opts.verify ? opts.verify(code, at) : verdictFor(code, at);
       },
     },
     yard: {
