@@ -42,19 +42,11 @@ const trustListPath = config.passes.trustListPath ?? join(dirname(configFile), '
 await run.writeTrustList(trustListPath);
 
 const parksPerBay = new Map<string, number>();
-let gaveUp = 0;
-/** Give-ups at the yard exit by the last refusal (`queue full`, `backed off`). */
-const gaveUpBy = new Map<string, number>();
 let unblocked = 0;
 let pcrResults = 0;
 run.log.onEvent((e) => {
   if (e.kind === 'truck' && e.action === 'parks' && e.detail)
     parksPerBay.set(e.detail, (parksPerBay.get(e.detail) ?? 0) + 1);
-  if (e.kind === 'truck' && e.action === 'gives up') {
-    gaveUp++;
-    const why = /\(last: ([^)]+)\)/.exec(e.detail ?? '')?.[1] ?? 'unknown';
-    gaveUpBy.set(why, (gaveUpBy.get(why) ?? 0) + 1);
-  }
   if (e.kind === 'gateway' && e.action === 'request unblock') unblocked++;
   if (e.kind === 'gateway' && e.action === 'request result' && e.detail?.startsWith('pcr')) pcrResults++;
 });
@@ -91,8 +83,8 @@ process.on('message', (raw) => {
         movedToIsolation: s.movedToIsolation,
         unblocked,
         leftYard: s.leftYard,
-        gaveUpAtExit: gaveUp,
-        gaveUpAtExitBy: Object.fromEntries(gaveUpBy),
+        gaveUpAtExit: s.total(s.gaveUpAtExit),
+        gaveUpAtExitBy: Object.fromEntries(s.gaveUpAtExit),
         laneOverrides: s.laneOverrides,
         staffFailures: s.staffFailures,
         staffFailuresBy: Object.fromEntries(s.staffFailuresByAction),

@@ -28,6 +28,8 @@ export class SimStats {
   movedToIsolation = 0;
   /** Trucks that left the yard through its exit lane. */
   leftYard = 0;
+  /** Trucks that gave up at the yard exit lane, by their last refusal (`queue full`, `backed off`). */
+  readonly gaveUpAtExit = new Map<string, number>();
   /** REVIEW transits the kiosk staff decided by hand (traffic.laneStaff). */
   laneOverrides = 0;
   /** Yard and kiosk staff requests the gateway refused or did not answer. */

@@ -229,12 +229,9 @@ export class YardRunner {
       }
       if (y.exitTries >= EXIT_TRIES) {
         this.trucks.delete(y.truck.id);
-        this.ctx.log.emit(
-          'truck',
-          y.truck.id,
-          'gives up',
-          `yard exit never opened (last: ${why ?? 'turned back'})`,
-        );
+        const last = why ?? 'turned back';
+        this.ctx.stats.count(this.ctx.stats.gaveUpAtExit, last);
+        this.ctx.log.emit('truck', y.truck.id, 'gives up', `yard exit never opened (last: ${last})`);
         return;
       }
       this.after(EXIT_RETRY, () => this.exit(y));

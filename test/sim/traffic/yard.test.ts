@@ -151,5 +151,6 @@ describe('trucks in the yard', () => {
     const visits = r.events.filter((e) => e.subject === truck && e.action === 'backs off');
     expect(visits).toHaveLength(3);
     expect(r.run.traffic.stats.leftYard).toBe(0);
+    expect(Object.fromEntries(r.run.traffic.stats.gaveUpAtExit)).toEqual({ 'backed off': gaveUp.length });
   });
 });
