@@ -50,6 +50,10 @@ describe('the subject of an EU DCC', () => {
 
   test('is absent when the certificate names no identifier; spaces around one do not make another', async () => {
     expect(await subjectOf(dccOf.test({ ci: '' }))).toBeUndefined();
+    // Not a string, or far past the schema's 80 characters: no identifier, and nothing thrown.
+    expect(await subjectOf(dccOf.test({ ci: 12345 }))).toBeUndefined();
+    expect(await subjectOf(dccOf.test({ ci: { nested: 'URN:UVCI:01:PL:2/AB12CD34EF56' } }))).toBeUndefined();
+    expect(await subjectOf(dccOf.test({ ci: 'U'.repeat(1000) }))).toBeUndefined();
     expect(await subjectOf(dccOf.test({ ci: '  URN:UVCI:01:PL:2/AB12CD34EF56 ' }))).toBe(
       await subjectOf(dccOf.test()),
     );
