@@ -30,6 +30,9 @@ export interface OpsOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The clock check's first run waits for ready at most this long (Ops.startClockCheck). */
+export const CLOCK_CHECK_LATEST_START_MS = 2_000;
+
 /**
  * Operations for one gateway: the metrics registry and its collectors, readiness, the
  * `/metrics` `/healthz` `/readyz` listener (ops.host:ops.port), the clock check and systemd's
@@ -97,7 +100,11 @@ export class Ops {
     this.readiness.addDevices(() => this.metrics.devices.laneDevices());
   }
 
-  /** Starts the clock check (in the background: timedatectl may take a moment). */
+  /**
+   * Starts the clock check in the background (timedatectl may take a moment) once the gateway is
+   * ready, or after CLOCK_CHECK_LATEST_START_MS if a device keeps it from ready: spawning
+   * timedatectl forks the process, ~10 ms of the main thread that a start need not wait for.
+   */
   startClockCheck(sink: RecordSink, client: GatewayClient): void {
     const cfg = this.o.config.clockCheck;
     if (!cfg.enabled) return;
@@ -110,7 +117,18 @@ export class Ops {
       intervalMs: cfg.intervalSeconds * 1000,
       check: { toleranceMs: cfg.toleranceSeconds * 1000 },
     });
-    void this.clock.start();
+    const monitor = this.clock;
+    let begun = false;
+    const begin = () => {
+      clearTimeout(latest);
+      if (begun || this.clock !== monitor) return;
+      begun = true;
+      void monitor.start();
+    };
+    const latest = setTimeout(begin, CLOCK_CHECK_LATEST_START_MS);
+    latest.unref();
+    this.offs.push(() => clearTimeout(latest));
+    void this.readiness.whenReady().then(begin);
   }
 
   /** Every part is started: readiness now waits only for devices; systemd hears READY=1. */
@@ -124,6 +142,7 @@ export class Ops {
   async stop(): Promise<void> {
     await this.sd.stopping();
     this.clock?.stop();
+    this.clock = undefined;
     for (const off of this.offs.splice(0)) off();
     this.readiness.stop();
     await this.server?.close();
