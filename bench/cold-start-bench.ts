@@ -24,7 +24,7 @@ export interface ColdStartFigures {
 export const COLD_START_CONDITIONS =
   "spawn of the gateway process to the moment it is ready (its readiness, taken in the process; since 2026-12-06 not the arrival of its message, which came after the raise of the lanes' thread to real time that `gatepost start` makes only once ready: 130-200 ms under load); full demo site, devices simulated in another process over PTYs; cold_start_s is the slower of an empty store and an existing one; the gateway at the unit's Nice= and Environment= (ops/gatepost.service)";
 
-interface Start {
+export interface Start {
   spawnToReadyMs: number;
   inProcessMs: number;
   /** The gateway's readiness milestones, ms since its process started (gateway/ops/readiness.ts). */

@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { buildRelease, DIST_ENTRIES } from '../bin/bundle.js';
-import { startOnce } from './cold-start-bench.ts';
+import { type Start, startOnce } from './cold-start-bench.ts';
 import { rushHourBench } from './rush-hour-bench.ts';
 import { prepareBenchSite } from './support/bench-site.ts';
 import { ROOT } from './support/child.ts';
+import { median } from './support/stats.ts';
 
 /**
  * Cold start to ready from the release build (issue 21 item 6): the same start as
@@ -17,10 +18,15 @@ import { ROOT } from './support/child.ts';
  * build` with the bench's gateway process as one more entry) is made first and not timed.
  */
 export interface ReleaseStartFigures {
+  /** The median round's slower start (RELEASE_START_ROUNDS rounds of an empty and an existing store). */
   cold_start_s_release: number;
+  /** The slowest round's less the fastest's. */
+  cold_start_s_release_spread: number;
+  cold_start_s_release_rounds: number;
+  /** Medians over the rounds. */
   cold_start_fresh_s_release: number;
   cold_start_existing_store_s_release: number;
-  /** Where the slower start spent its time: seconds since its process started (readiness milestones). */
+  /** Where the median round's slower start spent its time: seconds since its process started (readiness milestones). */
   cold_start_release_modules_loaded_s: number;
   cold_start_release_broker_connected_s: number;
   cold_start_release_parts_started_s: number;
@@ -30,11 +36,16 @@ export interface ReleaseStartFigures {
   cold_start_release_cpu_s: number;
 }
 
+/** Starts of each kind (an empty store, an existing one); the figures are medians over them. */
+export const RELEASE_START_ROUNDS = 3;
+
 export const RELEASE_START_CONDITIONS =
   "as cold_start_s, the gateway process run from a release build (dist/ modules, the pages and the DCC schema validators prebuilt, no esbuild, tsx or Ajv at start) at the unit's Nice= and Environment=; " +
   "as `gatepost start` does, the process begins the broker's thread before it loads the gateway's modules (broker/broker-early-thread.ts) and the trust list's first load begins with the gateway; " +
   'ready means what it did: store open, broker accepting and the gateway connected and online, trust list loaded, every device opened once. ' +
-  'The milestones of the slower start (s since its process started): modules loaded (startGateway begins), broker connected, every part started (lanes included), the last device seen opened; cpu: all its threads until ready';
+  `Since 2026-12-07: ${RELEASE_START_ROUNDS} rounds of an empty-store and an existing-store start; a round's figure is the slower of its two, cold_start_s_release the median round (_spread: the slowest round less the fastest; before, one round); fresh and existing: medians. ` +
+  "The unit's node flags include --initial-old-space-size=24 since 2026-12-07 (docs/memory.md). " +
+  "The milestones of the median round's slower start (s since its process started): modules loaded (startGateway begins), broker connected, every part started (lanes included), the last device seen opened; cpu: all its threads until ready";
 
 /**
  * Builds a release for a bench, with the bench's own process module as one more entry, into
@@ -52,19 +63,38 @@ export async function benchRelease(
   return { dir, entries: { [file]: built } };
 }
 
-/** `existingDir`: a bench site directory whose store to start on (else one made by a first start). */
+/**
+ * `existingDir`: a bench site directory whose store to start on (else one made by a first start).
+ * RELEASE_START_ROUNDS rounds, each an empty-store start and an existing-store start; a round's
+ * figure is the slower of its two, and cold_start_s_release the median round with the spread of
+ * the rounds beside it (one start on this shared 2-core machine varies by 0.2 s with the load).
+ */
 export async function releaseStartBench(existingDir?: string): Promise<ReleaseStartFigures> {
   const release = await benchRelease();
-  const first = await prepareBenchSite();
-  const fresh = await startOnce(first, { release });
-  const existing = await startOnce(await prepareBenchSite(existingDir ?? first.dir), { release });
+  const rounds: { fresh: Start; existing: Start }[] = [];
+  let existingSite = existingDir;
+  for (let i = 0; i < RELEASE_START_ROUNDS; i++) {
+    const first = await prepareBenchSite();
+    const fresh = await startOnce(first, { release });
+    existingSite ??= first.dir;
+    const existing = await startOnce(await prepareBenchSite(existingSite), { release });
+    rounds.push({ fresh, existing });
+  }
   const s = (ms: number) => Math.round(ms) / 1000;
-  const slower = fresh.spawnToReadyMs > existing.spawnToReadyMs ? fresh : existing;
+  const slowerOf = (r: { fresh: Start; existing: Start }) =>
+    r.fresh.spawnToReadyMs > r.existing.spawnToReadyMs ? r.fresh : r.existing;
+  const byTime = [...rounds].sort((a, b) => slowerOf(a).spawnToReadyMs - slowerOf(b).spawnToReadyMs);
+  const middle = byTime[Math.floor(byTime.length / 2)];
+  if (!middle) throw new Error('no start was measured');
+  const slower = slowerOf(middle);
+  const times = byTime.map((r) => slowerOf(r).spawnToReadyMs);
   const at = (name: string) => s(Number(slower.milestones[name] ?? Number.NaN));
   return {
     cold_start_s_release: s(slower.spawnToReadyMs),
-    cold_start_fresh_s_release: s(fresh.spawnToReadyMs),
-    cold_start_existing_store_s_release: s(existing.spawnToReadyMs),
+    cold_start_s_release_spread: s((times.at(-1) ?? 0) - (times[0] ?? 0)),
+    cold_start_s_release_rounds: rounds.length,
+    cold_start_fresh_s_release: s(median(rounds.map((r) => r.fresh.spawnToReadyMs))),
+    cold_start_existing_store_s_release: s(median(rounds.map((r) => r.existing.spawnToReadyMs))),
     cold_start_release_modules_loaded_s: at('created'),
     cold_start_release_broker_connected_s: at('broker'),
     cold_start_release_parts_started_s: at('parts'),
