@@ -123,4 +123,23 @@ describe('yard idle lock', () => {
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await page.close();
   }, 120_000);
+
+  it("counts a token's time left on the gateway's clock: a screen 21 minutes ahead does not refresh every 5 s", async () => {
+    // The token lives 15 minutes. Counted on the screen's own clock, 21 minutes ahead, the time
+    // left after a refresh is below zero and the next refresh came 5 s later, again and again,
+    // each replacing the session (an unlock in flight then said "sign-in expired").
+    const page = await openYard(browser, site, { width: 1280, height: 800 }, { clock: true });
+    const refreshes: number[] = [];
+    page.on('requestfinished', (r) => {
+      if (r.url().endsWith('/api/refresh')) refreshes.push(Date.now());
+    });
+    await page.clock.fastForward('21:00');
+    // The refresh that was due within those 21 minutes runs once.
+    await expect.poll(() => refreshes.length, { timeout: 10_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(refreshes).toHaveLength(1);
+    // Still signed in: no sign-in form.
+    expect(await page.getByTestId('sign-in').isVisible()).toBe(false);
+    await page.close();
+  }, 60_000);
 });

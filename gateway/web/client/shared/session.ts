@@ -76,8 +76,10 @@ export class SessionManager {
       const r = await post('/api/sign-in', body);
       // The staff ID is the signed-in one: a refusal means the PIN.
       if (!r.ok) return r.message === t('signin.refused') ? { ok: false, message: t('lock.wrongPin') } : r;
-      if (this.session !== s) return { ok: false, message: t('signin.expired') };
-      this.set(r.session, false);
+      // A token refresh of the same person may have landed meanwhile: the PIN still holds. Signed
+      // out, or another person signed in, meanwhile: it does not.
+      if (this.session?.staffId !== s.staffId) return { ok: false, message: t('signin.expired') };
+      this.set(r.session, false, r.serverNow);
     }
     this.idle = false;
     this.lastActivity = Date.now();
@@ -107,7 +109,7 @@ export class SessionManager {
     const body = { staffId, pin, page: this.page, ...(this.lane ? { lane: this.lane } : {}) };
     const r = await post('/api/sign-in', body);
     if (!r.ok) return r;
-    this.set(r.session);
+    this.set(r.session, true, r.serverNow);
     return { ok: true };
   }
 
@@ -129,7 +131,7 @@ export class SessionManager {
       this.signOut(t('signin.expired'));
       return false;
     }
-    this.set(r.session, false);
+    this.set(r.session, false, r.serverNow);
     return true;
   }
 
@@ -139,7 +141,12 @@ export class SessionManager {
     return { username: s.staffId, password: s.token };
   }
 
-  private set(s: Session | SignedIn, announce = true): void {
+  /**
+   * `serverNow`: the gateway's time when it answered (its HTTP `Date`). The token's time left is
+   * counted on the gateway's clock: a screen whose own clock is ahead by more than a token's
+   * lifetime would otherwise refresh every 5 s, each refresh replacing the session.
+   */
+  private set(s: Session | SignedIn, announce = true, serverNow?: number): void {
     const next: SignedIn =
       'token' in s && 'username' in s
         ? {
@@ -155,7 +162,7 @@ export class SessionManager {
     this.lastActivity = Date.now();
     clearTimeout(this.refreshTimer);
     if (next.expiresAt) {
-      const left = next.expiresAt - Date.now();
+      const left = next.expiresAt - (serverNow ?? Date.now());
       const wait = Math.max(5_000, Math.min(left - 120_000, left / 2));
       this.refreshTimer = setTimeout(() => void this.refresh(), wait);
     }
@@ -163,7 +170,7 @@ export class SessionManager {
   }
 }
 
-type PostResult = { ok: true; session: Session } | { ok: false; message: string };
+type PostResult = { ok: true; session: Session; serverNow?: number } | { ok: false; message: string };
 
 async function post(path: string, body: unknown): Promise<PostResult> {
   let res: Response;
@@ -180,7 +187,9 @@ async function post(path: string, body: unknown): Promise<PostResult> {
   const json: unknown = await res.json().catch(() => undefined);
   if (res.ok) {
     const s = SessionSchema.safeParse(json);
-    return s.success ? { ok: true, session: s.data } : { ok: false, message: t('signin.noServer') };
+    if (!s.success) return { ok: false, message: t('signin.noServer') };
+    const date = Date.parse(res.headers.get('date') ?? '');
+    return { ok: true, session: s.data, ...(Number.isFinite(date) ? { serverNow: date } : {}) };
   }
   const e = ApiErrorSchema.safeParse(json);
   if (!e.success) return { ok: false, message: t('signin.noServer') };
