@@ -51,6 +51,6 @@ export const GATEWAY_TOPICS = {
     retained: true,
     publisher: 'gateway',
     description:
-      'The clock check: 2 s after the gateway's parts started, then every minute the wall clock is compared with the newest stored record and with NTP (`timedatectl`). Retained.',
+      'The clock check: 2 s after the gateway’s parts started, then every minute the wall clock is compared with the newest stored record and with NTP (`timedatectl`). Retained.',
   }),
 };
