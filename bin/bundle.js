@@ -95,6 +95,31 @@ const zodEnglishOnlyPlugin = {
 };
 
 /**
+ * mqtt.js's SOCKS proxy support left out of the release: lib/connect/tcp.js and tls.js require
+ * lib/connect/socks.js at their top, and it requires socks, ip-address and smart-buffer, ~93 KB of
+ * modules compiled and run at every start (ip-address builds its regular expressions as it loads)
+ * for an option the gateway never sets (no config field gives mqtt.js a `socksProxy`). Replaced by
+ * a module whose connect refuses with a plain error. If mqtt.js moves the file, the plugin matches
+ * nothing and the build is as before.
+ */
+const mqttNoSocksPlugin = {
+  name: 'gatepost-mqtt-no-socks',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/]socks\.js$/ },
+      () => ({
+        contents:
+          'Object.defineProperty(exports, "__esModule", { value: true });\n' +
+          'exports.default = function socksNotInThisBuild() {\n' +
+          '  throw new Error("mqtt: a SOCKS proxy (socksProxy) is not part of the Gatepost release build");\n' +
+          '};\n',
+        loader: 'js',
+      }),
+    );
+  },
+};
+
+/**
  * The release build (`npm run build`): DIST_ENTRIES and everything they import (dynamic imports
  * in chunks of their own) as plain ES modules in `outdir` (default dist/), packages and so native
  * modules left as imports from node_modules. Written aside and swapped in whole. Its manifest.json
@@ -136,7 +161,7 @@ export async function buildDist(
           // The bundled CommonJS packages' require() of Node's modules and of KEPT_EXTERNAL.
           "import { createRequire as __gatepostCreateRequire } from 'node:module'; const require = __gatepostCreateRequire(import.meta.url);",
       },
-      plugins: [zodEnglishOnlyPlugin, distImportMetaPlugin(at)],
+      plugins: [zodEnglishOnlyPlugin, mqttNoSocksPlugin, distImportMetaPlugin(at)],
     }),
   );
   // Bundled packages stand in the manifest as npm's record of the install (rewritten by every

@@ -6,8 +6,9 @@ import { buildDist } from '../../bin/bundle.js';
 
 /**
  * What the release build leaves out of the modules every start loads (docs/memory.md): zod's
- * locales other than English (half of the zod chunk both threads load) and iconv-lite's code
- * tables (half of the gateway's main chunk), which stays a package in node_modules.
+ * locales other than English (half of the zod chunk both threads load), iconv-lite's code
+ * tables (half of the gateway's main chunk), which stays a package in node_modules, and mqtt.js's
+ * SOCKS proxy support (socks, ip-address, smart-buffer), which the gateway never uses.
  */
 const ROOT = join(import.meta.dirname, '../..');
 const AT = `node_modules/.cache/gatepost/test-release-trim-${process.pid}`;
@@ -38,6 +39,32 @@ describe('the release build', () => {
       'Too small: expected string to have >=3 characters',
       'Invalid input: expected int, received number',
     ]);
+  });
+
+  it("leaves mqtt.js's SOCKS proxy support out: no socks, ip-address or smart-buffer; a proxy is refused in words", async () => {
+    const bundled = (pkg: string) => modules.filter((m) => m.text.includes(`node_modules/${pkg}/`));
+    expect(bundled('mqtt').length).toBeGreaterThan(0);
+    for (const pkg of ['socks', 'ip-address', 'smart-buffer']) expect(bundled(pkg)).toEqual([]);
+    expect(modules.some((m) => /require\(["'](socks|ip-address|smart-buffer)["']\)/.test(m.text))).toBe(
+      false,
+    );
+    // The release's mqtt.js still connects without a proxy (test/release/release-install.test.ts
+    // starts the gateway from dist/ against its broker); with one it says why it cannot.
+    const mqttChunk = modules.find((m) => m.text.includes('socksNotInThisBuild'));
+    expect(mqttChunk).toBeDefined();
+    // The chunk exports mqtt.js's CommonJS module as esbuild wraps it: a function that loads it.
+    const chunk = (await import(pathToFileURL(join(DIR, mqttChunk?.file ?? '')).href)) as Record<
+      string,
+      unknown
+    >;
+    const load = Object.values(chunk).find((v): v is () => unknown => typeof v === 'function');
+    const mqtt = load?.() as { connect?: (url: string, o: object) => unknown } | undefined;
+    const connect = mqtt?.connect;
+    if (!connect) throw new Error("no mqtt connect in the release's mqtt chunk");
+    // mqtt.js builds its stream as the client is made: the refusal comes from connect itself.
+    expect(() =>
+      connect('mqtt://127.0.0.1:1', { socksProxy: 'socks5://127.0.0.1:1080', reconnectPeriod: 0 }),
+    ).toThrow(/SOCKS proxy .* not part of the Gatepost release build/);
   });
 
   it('imports iconv-lite from node_modules instead of bundling its code tables', () => {
