@@ -119,9 +119,7 @@ export class Ops {
       check: { toleranceMs: cfg.toleranceSeconds * 1000 },
     });
     const monitor = this.clock;
-    const first = setTimeout(() => {
-      if (this.clock === monitor) void monitor.start();
-    }, CLOCK_CHECK_FIRST_DELAY_MS);
+    const first = setTimeout(() => void monitor.start(), CLOCK_CHECK_FIRST_DELAY_MS);
     first.unref();
     this.offs.push(() => clearTimeout(first));
   }
@@ -137,7 +135,6 @@ export class Ops {
   async stop(): Promise<void> {
     await this.sd.stopping();
     this.clock?.stop();
-    this.clock = undefined;
     for (const off of this.offs.splice(0)) off();
     this.readiness.stop();
     await this.server?.close();
