@@ -98,8 +98,8 @@ const zodEnglishOnlyPlugin = {
  * mqtt.js's SOCKS proxy support left out of the release: lib/connect/tcp.js and tls.js require
  * lib/connect/socks.js at their top, and it requires socks, ip-address and smart-buffer, ~93 KB of
  * modules compiled and run at every start (ip-address builds its regular expressions as it loads)
- * for an option the gateway never sets (no config field gives mqtt.js a `socksProxy`). Replaced by
- * a module whose connect refuses with a plain error. If mqtt.js moves the file, the plugin matches
+ * for an option no config field sets (mqtt.js reads one from MQTTJS_SOCKS_PROXY only). Replaced by
+ * a module whose connection fails with a plain error. If mqtt.js moves the file, the plugin matches
  * nothing and the build is as before.
  */
 const mqttNoSocksPlugin = {
@@ -108,10 +108,19 @@ const mqttNoSocksPlugin = {
     build.onLoad(
       { filter: /[\\/]node_modules[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/]socks\.js$/ },
       () => ({
+        // A stream that fails as a proxy that cannot be reached does (the client's 'error', then its
+        // reconnects), not a throw: mqtt.js also takes a proxy from MQTTJS_SOCKS_PROXY in the
+        // environment, and a throw from its reconnect timer would end the process.
         contents:
           'Object.defineProperty(exports, "__esModule", { value: true });\n' +
+          'const { PassThrough } = require("node:stream");\n' +
           'exports.default = function socksNotInThisBuild() {\n' +
-          '  throw new Error("mqtt: a SOCKS proxy (socksProxy) is not part of the Gatepost release build");\n' +
+          '  const stream = new PassThrough();\n' +
+          '  const error = new Error("mqtt: a SOCKS proxy (socksProxy, MQTTJS_SOCKS_PROXY) is not part of the Gatepost release build");\n' +
+          // mqtt.js emits a stream's error to the client only when it has a code.
+          '  error.code = "EPROTONOSUPPORT";\n' +
+          '  process.nextTick(() => stream.destroy(error));\n' +
+          '  return stream;\n' +
           '};\n',
         loader: 'js',
       }),
